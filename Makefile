@@ -1,0 +1,42 @@
+# A thin wrapper: meson builds, meson test runs the suites.  `make run` and
+# `make test` first install whatever is missing (scripts/install-deps.sh).
+
+BUILD := build
+ASAN  := build-asan
+PORT  ?= 8080
+
+.PHONY: all deps deps-test build run test test-asan bench clean container container-test
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh test
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN)/build.ninja:
+	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	$(BUILD)/pstatsviz top data/rasa_maxsize1000.prof -n 20
+
+# Every suite, then all of them again under AddressSanitizer + UBSan.
+test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja
+	ninja -C $(BUILD)
+	meson test -C $(BUILD) --print-errorlogs
+	ninja -C $(ASAN)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(ASAN) --print-errorlogs --timeout-multiplier 4
+
+bench: build
+	bench/ingest
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

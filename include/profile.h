@@ -1,0 +1,121 @@
+/* profile.h - the pstats model of one stats file.
+ *
+ * A stats file is one marshalled dict
+ *     {(file, line, name): (cc, nc, tt, ct, callers)}
+ *     callers = {(file, line, name): (nc, cc, tt, ct)}   or a bare int nc
+ * (note the swapped counts).  This module checks that shape, and turns it
+ * into arrays that later queries can walk quickly:
+ *
+ *  - funcs, sorted by (file, line, name) as Python compares them; a
+ *    function's index is its fid, so the same file gives the same fids on
+ *    any machine.  Keys named only as callers ("dangling" callers, which
+ *    pstats tolerates) are kept as PV_FUNC_PHANTOM functions so no edge is
+ *    lost; they have no stats of their own.
+ *  - edges caller -> callee, sorted by (caller, callee); edges_of_caller()
+ *    ranges and a second order by (callee, caller) for callers.
+ *  - totals as pstats.Stats computes them.
+ *
+ * Decisions where pstats is lax (documented in README.md):
+ *  - a duplicate key: the last value wins, at the first key's position;
+ *  - negative counts and NaN/inf times load, with a warning;
+ *  - bytes after the dict (trailing data, a second concatenated profile)
+ *    are ignored, with a warning, as marshal.load does;
+ *  - integers beyond int64 and bool/float counts are rejected. */
+#ifndef PV_PROFILE_H
+#define PV_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pv.h"
+
+enum { PV_FUNC_PHANTOM = 1u };    /* named only as a caller */
+enum { PV_EDGE_COUNT_ONLY = 1u }; /* an int-valued callers entry (the pure-Python
+                                     `profile` module): only nc is known */
+
+struct pv_func {
+    uint32_t file, name; /* string handles, see pv_profile_str() */
+    int64_t line;
+    int64_t cc, nc;      /* primitive calls, all calls */
+    double tt, ct;       /* own time, cumulative time */
+    uint32_t order;      /* position in the file's dict: pstats' tie-break */
+    uint32_t flags;      /* PV_FUNC_* */
+};
+
+struct pv_edge {
+    uint32_t caller, callee; /* fids */
+    int64_t cc, nc;          /* calls of callee by caller */
+    double tt, ct;
+    uint32_t flags;          /* PV_EDGE_* */
+    uint32_t reserved;       /* zero */
+};
+
+enum { PV_PROFILE_MAX_WARNINGS = 8 };
+
+struct pv_profile {
+    char *strings;          /* [u32 length][bytes][NUL] records */
+    size_t strings_len;
+    struct pv_func *funcs;  /* nfuncs, index = fid */
+    uint32_t nfuncs;
+    uint32_t nreal;         /* functions that are not phantoms */
+    struct pv_edge *edges;  /* sorted by (caller, callee) */
+    uint32_t nedges;
+    uint32_t *callees_at;   /* nfuncs+1: edges[callees_at[f]..callees_at[f+1]) */
+    uint32_t *callers_at;   /* nfuncs+1: ranges of by_callee */
+    uint32_t *by_callee;    /* edge indices ordered by (callee, caller) */
+    int64_t total_calls, prim_calls;
+    double total_tt;
+    int marshal_version;    /* see pv_marshal_version_guess() */
+    bool python2;
+    size_t trailing_bytes;  /* ignored after the dict */
+    unsigned nwarnings;     /* all warnings; the first few are kept: */
+    char warnings[PV_PROFILE_MAX_WARNINGS][200];
+};
+
+/* Read a stats file's bytes.  On success *out is yours (pv_profile_destroy)
+ * and does not point into buf.  On failure *out is untouched and err says
+ * where and what: "offset 1834: ..." for marshal errors, what was expected
+ * for shape errors, a hint for gzip, pickle, text and Git LFS files. */
+pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out,
+                         pv_err *err);
+
+void pv_profile_destroy(struct pv_profile *p);
+
+/* A string of the profile: valid until pv_profile_destroy().  *len (may be
+ * NULL) gets its length; the bytes are also NUL-terminated, but may contain
+ * NUL. */
+const char *pv_profile_str(const struct pv_profile *p, uint32_t handle, size_t *len);
+
+/* Whether fid is a builtin as pstats sees it: file "~" and line 0. */
+bool pv_profile_is_builtin(const struct pv_profile *p, uint32_t fid);
+
+/* The label pstats prints for a function (func_std_string): "file:line(name)",
+ * or "{built-in method builtins.len}" for ('~', 0, '<built-in ...>').
+ * Returns a malloc'd string (caller frees) or NULL on out-of-memory. */
+char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t *len);
+
+/* Flatten to one self-contained blob and back, for the store.  The blob is
+ * a header, the strings and functions as they are in memory, and the edges
+ * in a compact encoding (varint fids and counts, exact doubles: 22 bytes
+ * an edge instead of 48, which halves what an import writes).
+ * pv_profile_pack_parts() names those pieces so the store can write them
+ * without one big copy; the encoded edges are owned by *out until
+ * pv_pack_parts_fini().  pack returns a malloc'd buffer (caller frees).
+ * unpack checks every index and handle, so a damaged blob is an error,
+ * never a crash. */
+struct pv_pack_parts {
+    unsigned char header[1792];
+    size_t header_len;
+    const void *part[4];
+    size_t len[4];
+    size_t total;
+    unsigned char *owned;
+};
+pv_code pv_profile_pack_parts(const struct pv_profile *p, struct pv_pack_parts *out,
+                              pv_err *err);
+void pv_pack_parts_fini(struct pv_pack_parts *parts);
+pv_code pv_profile_pack(const struct pv_profile *p, void **blob, size_t *len, pv_err *err);
+pv_code pv_profile_unpack(const void *blob, size_t len, struct pv_profile **out, pv_err *err);
+
+#endif

@@ -1,0 +1,38 @@
+/* pv.h - what every pstatsviz module shares: result codes and the error
+ * record that failing functions fill.
+ *
+ * A bad file or request is ordinary work, not a crash: functions that can
+ * fail return a pv_code (PV_OK = 0) and describe the failure in the pv_err
+ * passed last.  Only the api module maps codes to HTTP statuses. */
+#ifndef PV_H
+#define PV_H
+
+#include <stddef.h>
+
+typedef enum {
+    PV_OK = 0,
+    PV_E_FORMAT,    /* the bytes are not a marshal stream we can read */
+    PV_E_SHAPE,     /* valid marshal, but not a pstats dict */
+    PV_E_LIMIT,     /* a size, depth or budget limit was hit */
+    PV_E_NOMEM,     /* allocation failed */
+    PV_E_IO,        /* reading or writing a file failed */
+    PV_E_DB,        /* SQLite said no */
+    PV_E_NOTFOUND,  /* no such profile, function or file */
+    PV_E_USAGE,     /* a bad argument from the user */
+    PV_E_DENIED,    /* wrong token, or outside a source root */
+} pv_code;
+
+typedef struct {
+    pv_code code;
+    char msg[256];
+} pv_err;
+
+/* Fill err (may be NULL) and return code, so callers can write
+ * `return pv_err_set(err, PV_E_FORMAT, "offset %zu: ...", off);`. */
+pv_code pv_err_set(pv_err *err, pv_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A short lowercase name of the code ("format", "shape", ...): cannot fail. */
+const char *pv_code_name(pv_code code);
+
+#endif

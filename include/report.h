@@ -1,0 +1,78 @@
+/* report.h - what pstats prints, from the model: the sorted function list
+ * (sort_stats), the print_stats / print_callers / print_callees tables, and
+ * the canonical JSON that ../shared/corpus/oracle.py prints.
+ *
+ * Order is pstats' exactly: its sort keys, ties kept in the file's dict
+ * order, and for lists under 64 entries CPython's own binary insertion sort,
+ * so even NaN times (which compare neither less nor greater) order the same. */
+#ifndef PV_REPORT_H
+#define PV_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "profile.h"
+#include "pv.h"
+
+typedef enum {
+    PV_SORT_CALLS,      /* "calls", "ncalls": nc, descending */
+    PV_SORT_PCALLS,     /* "pcalls": cc, descending */
+    PV_SORT_TIME,       /* "time", "tottime": tt, descending */
+    PV_SORT_CUMULATIVE, /* "cumulative", "cumtime": ct, descending */
+    PV_SORT_FILENAME,   /* "filename", "module": file, ascending */
+    PV_SORT_LINE,       /* "line" */
+    PV_SORT_NAME,       /* "name" */
+    PV_SORT_NFL,        /* "nfl": name, file, line */
+    PV_SORT_STDNAME,    /* "stdname": the printed label */
+} pv_sort_key;
+
+enum { PV_SORT_MAX_KEYS = 8 };
+
+struct pv_sort {
+    pv_sort_key keys[PV_SORT_MAX_KEYS];
+    int nkeys;
+};
+
+/* Parse "cumulative" or "tottime,calls" (pstats' names).  PV_E_USAGE names
+ * the unknown word. */
+pv_code pv_sort_parse(const char *words, struct pv_sort *out, pv_err *err);
+/* pstats' description: "cumulative time", "internal time, call count"... */
+void pv_sort_describe(const struct pv_sort *s, char *buf, size_t cap);
+
+/* The fids of the real (non-phantom) functions in pstats' order.  *fids is
+ * malloc'd (caller frees), p->nreal entries. */
+pv_code pv_report_sorted(const struct pv_profile *p, const struct pv_sort *s, uint32_t **fids,
+                         pv_err *err);
+
+/* The selection of pstats' print_* calls: a POSIX extended regex over the
+ * labels (NULL: none), then the first `limit` rows (-1: all). */
+struct pv_select {
+    const char *regex;
+    long limit;
+};
+
+/* Print what pstats.Stats(title).sort_stats(s).print_stats(sel...) prints.
+ * PV_E_USAGE for a bad regex. */
+pv_code pv_report_print_stats(const struct pv_profile *p, const char *title,
+                              const struct pv_sort *s, const struct pv_select *sel, FILE *out,
+                              pv_err *err);
+/* ... print_callers(sel...) (callers = true) or print_callees(sel...). */
+pv_code pv_report_print_calls(const struct pv_profile *p, const struct pv_sort *s,
+                              const struct pv_select *sel, bool callers, FILE *out,
+                              pv_err *err);
+/* The rows of print_stats as JSON, in the shape of `oracle.py --top N`. */
+pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
+                           const struct pv_select *sel, FILE *out, pv_err *err);
+/* The canonical JSON of `oracle.py FILE` (reader: "pstatsviz"). */
+pv_code pv_report_export_json(const struct pv_profile *p, FILE *out, pv_err *err);
+
+/* Helpers shared with the API's JSON writer. */
+/* Python's repr() of a float (shortest round trip), or NaN / Infinity /
+ * -Infinity as Python's json module writes them.  buf has room for 32. */
+void pv_format_double(double v, char buf[32]);
+/* Write s[0..n) as a JSON string with only ASCII: \uXXXX escapes, surrogate
+ * pairs above U+FFFF, lone surrogates kept as their code (as Python's
+ * json.dumps does). */
+void pv_json_write_string(FILE *out, const char *s, size_t n);
+
+#endif

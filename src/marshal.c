@@ -1,0 +1,1109 @@
+/* marshal.c - Python marshal decoder (see marshal.h).
+ *
+ * Type codes (CPython Python/marshal.c; Python 2.7's marshal.c for 'I' and
+ * 'R').  Bit 0x80 of a type byte (FLAG_REF, marshal v3+) asks the reader to
+ * remember the object: it takes the next slot of the reference table when
+ * its type byte is read, so a container is numbered before its children.
+ *
+ *   '0' NULL (ends a dict)     'N' None      'F' False    'T' True
+ *   'S' StopIteration          '.' Ellipsis
+ *   'i' int32                  'I' int64 (Python 2)
+ *   'l' long: int32 digit count (sign = sign), then 15-bit digits as uint16
+ *   'f' float as text, 1-byte length (v0/v1)    'g' float, 8 bytes LE (v2+)
+ *   'x' complex as text        'y' complex, 16 bytes
+ *   's' bytes / Python 2 str, int32 length
+ *   't' interned str: Python 3 UTF-8; Python 2 bytes, also appended to the
+ *       table that 'R' indexes
+ *   'R' Python 2: int32 index into the interned strings seen so far
+ *   'u' str, UTF-8 with surrogatepass, int32 length
+ *   'a' 'A' ASCII str, int32 length    'z' 'Z' ASCII str, 1-byte length
+ *   '(' tuple, int32 count     ')' tuple, 1-byte count (v4)
+ *   '[' list   '<' set   '>' frozenset (int32 count)
+ *   '{' dict: key, value pairs until a NULL key
+ *   'r' int32 index into the reference table (v3+): any earlier object
+ *   ':' slice (v5)             'c' code object (layout per Python version)
+ *
+ * Like CPython, singletons (None, True, False, Ellipsis, StopIteration)
+ * never take a reference slot even when flagged. */
+#include "marshal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { FLAG_REF = 0x80, V_NULL_MARK = 0xFE };
+
+/* References are resolved lazily.  Reading the stream, a flagged object
+ * only has its offset noted (ref_at); it is decoded a second time, into the
+ * kept arena, when an 'r' first reaches it ("replay"), and that value is
+ * cached.  Most flagged objects are never referenced (a generator's shared
+ * edge tuples: 975k of them in a 100k-function file), and keeping them all
+ * cost more memory than the rest of the import together.
+ *
+ * Slots are numbered in stream order, so ref_at is sorted and a replay
+ * finds a nested object's slot by binary search.  A reference to an
+ * object still being read is a cycle: those objects are the flagged
+ * ancestors of the current position (pending, also sorted). */
+struct ref_cache_slot {
+    uint32_t slot_plus1; /* 0: empty */
+    pv_value *value;
+};
+
+struct pv_marshal {
+    const uint8_t *buf;
+    size_t len, pos;
+    uint32_t *ref_at;       /* offset of each slot's type byte */
+    size_t nrefs, cap_refs;
+    struct ref_cache_slot *cache; /* slot -> decoded value (kept arena) */
+    size_t cache_cap, ncached;
+    uint32_t pending[PV_MARSHAL_MAX_DEPTH + 1]; /* flagged ancestors' slots */
+    int npending;
+    int replay;             /* > 0 while decoding a referenced object again */
+    pv_value *pairs;        /* the stack r_dict collects pairs on */
+    size_t npairs, cap_pairs;
+    pv_value **strrefs;     /* Python 2 interned strings, for 'R' */
+    size_t nstrrefs, cap_strrefs;
+    struct pv_arena *keep;  /* referenced objects, Python 2 interned strings */
+    struct pv_arena own_keep;
+    int depth;
+    bool in_dict;           /* between dict_open and the dict's end */
+    uint64_t steps, max_steps;
+    uint32_t seen[8];       /* bitset of type codes seen */
+    bool flagged;           /* any FLAG_REF seen */
+};
+
+static const pv_value NONE_VALUE = {.type = PV_V_NONE};
+static const pv_value ELLIPSIS_VALUE = {.type = PV_V_ELLIPSIS};
+static const pv_value STOPITER_VALUE = {.type = PV_V_STOPITER};
+static const pv_value NULL_MARK = {.type = V_NULL_MARK}; /* TYPE_NULL */
+
+static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch,
+                           pv_value *out, bool *is_null, pv_err *err);
+
+const char *pv_value_type_name(const pv_value *v)
+{
+    switch (v->type) {
+    case PV_V_NONE: return "NoneType";
+    case PV_V_BOOL: return "bool";
+    case PV_V_INT: return "int";
+    case PV_V_FLOAT: return "float";
+    case PV_V_COMPLEX: return "complex";
+    case PV_V_STR: return "str";
+    case PV_V_BYTES: return "bytes";
+    case PV_V_TUPLE: return "tuple";
+    case PV_V_LIST: return "list";
+    case PV_V_SET: return "set";
+    case PV_V_FROZENSET: return "frozenset";
+    case PV_V_DICT: return "dict";
+    case PV_V_CODE: return "code";
+    case PV_V_ELLIPSIS: return "ellipsis";
+    case PV_V_STOPITER: return "StopIteration";
+    case PV_V_SLICE: return "slice";
+    }
+    return "?";
+}
+
+bool pv_utf8_valid(const char *str, size_t n, bool allow_surrogates)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + n;
+    while (s < end) {
+        unsigned c = *s;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        size_t need;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0)
+                lo = 0xA0;
+            else if (c == 0xED && !allow_surrogates)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F;
+        } else
+            return false;
+        if ((size_t)(end - s) <= need)
+            return false;
+        if (s[1] < lo || s[1] > hi)
+            return false;
+        for (size_t k = 2; k <= need; k++)
+            if (s[k] < 0x80 || s[k] > 0xBF)
+                return false;
+        s += need + 1;
+    }
+    return true;
+}
+
+/* ---- primitives ------------------------------------------------------- */
+
+static pv_code need(struct pv_marshal *m, size_t n, const char *what, pv_err *err)
+{
+    if (n > m->len - m->pos)
+        return pv_err_set(err, PV_E_FORMAT,
+                          "offset %zu: unexpected end of data in %s (%zu bytes needed, %zu left)",
+                          m->pos, what, n, m->len - m->pos);
+    return PV_OK;
+}
+
+static inline pv_code r_byte(struct pv_marshal *m, const char *what, unsigned *out, pv_err *err)
+{
+    if (need(m, 1, what, err))
+        return err->code;
+    *out = m->buf[m->pos++];
+    return PV_OK;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static pv_code r_int32(struct pv_marshal *m, const char *what, int32_t *out, pv_err *err)
+{
+    if (need(m, 4, what, err))
+        return err->code;
+    uint32_t u = le32(m->buf + m->pos);
+    m->pos += 4;
+    memcpy(out, &u, sizeof *out); /* two's complement, as the file has it */
+    return PV_OK;
+}
+
+/* An int32 length that must fit in the bytes left: every byte of a string,
+ * every element of a container takes at least one byte, so a larger count
+ * is a lie or a truncation.  Checked before anything is allocated. */
+static pv_code r_size(struct pv_marshal *m, const char *what, size_t *out, pv_err *err)
+{
+    size_t at = m->pos;
+    int32_t n = 0;
+    if (r_int32(m, what, &n, err))
+        return err->code;
+    if (n < 0)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: %s size %d is negative", at, what, n);
+    if ((size_t)n > m->len - m->pos)
+        return pv_err_set(err, PV_E_FORMAT,
+                          "offset %zu: %s of %d declared, only %zu bytes left", at, what, n,
+                          m->len - m->pos);
+    *out = (size_t)n;
+    return PV_OK;
+}
+
+/* ---- allocation --------------------------------------------------------- */
+
+static struct pv_arena *target(struct pv_marshal *m, struct pv_arena *scratch)
+{
+    return m->replay ? m->keep : scratch;
+}
+
+static void *alloc(struct pv_marshal *m, struct pv_arena *a, size_t count, size_t size,
+                   pv_err *err)
+{
+    size_t bytes;
+    if (__builtin_mul_overflow(count, size, &bytes))
+        bytes = SIZE_MAX;
+    void *p = pv_arena_alloc(a, bytes ? bytes : 1);
+    if (!p)
+        pv_err_set(err, a->limit_bytes ? PV_E_LIMIT : PV_E_NOMEM,
+                   "offset %zu: decoding needs more than %zu MiB of memory", m->pos,
+                   a->limit_bytes >> 20);
+    return p;
+}
+
+static pv_code push_ptr(pv_value ***tab, size_t *n, size_t *cap, pv_value *v, pv_err *err)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 256;
+        pv_value **t = realloc(*tab, ncap * sizeof *t);
+        if (!t)
+            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+        *tab = t;
+        *cap = ncap;
+    }
+    (*tab)[(*n)++] = v;
+    return PV_OK;
+}
+
+/* ---- the reference table ------------------------------------------------ */
+
+static pv_code note_slot(struct pv_marshal *m, size_t at, pv_err *err)
+{
+    if (m->nrefs == m->cap_refs) {
+        size_t ncap = m->cap_refs ? m->cap_refs * 2 : 256;
+        uint32_t *t = realloc(m->ref_at, ncap * sizeof *t);
+        if (!t)
+            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+        m->ref_at = t;
+        m->cap_refs = ncap;
+    }
+    m->ref_at[m->nrefs++] = (uint32_t)at;
+    return PV_OK;
+}
+
+/* The slot of the flagged object at offset at (replays only). */
+static bool slot_at(const struct pv_marshal *m, size_t at, uint32_t *slot)
+{
+    size_t lo = 0, hi = m->nrefs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->ref_at[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == m->nrefs || m->ref_at[lo] != at)
+        return false;
+    *slot = (uint32_t)lo;
+    return true;
+}
+
+static bool is_pending(const struct pv_marshal *m, uint32_t slot)
+{
+    int lo = 0, hi = m->npending;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (m->pending[mid] < slot)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->npending && m->pending[lo] == slot;
+}
+
+static pv_value *cached(const struct pv_marshal *m, uint32_t slot)
+{
+    if (!m->cache_cap)
+        return NULL;
+    size_t j = (slot * 0x9E3779B1u) & (m->cache_cap - 1);
+    for (; m->cache[j].slot_plus1; j = (j + 1) & (m->cache_cap - 1))
+        if (m->cache[j].slot_plus1 == slot + 1)
+            return m->cache[j].value;
+    return NULL;
+}
+
+static pv_code cache_put(struct pv_marshal *m, uint32_t slot, const pv_value *v, pv_err *err)
+{
+    if (cached(m, slot))
+        return PV_OK;
+    if ((m->ncached + 1) * 2 > m->cache_cap) {
+        size_t ncap = m->cache_cap ? m->cache_cap * 2 : 256;
+        struct ref_cache_slot *t = calloc(ncap, sizeof *t);
+        if (!t)
+            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+        for (size_t i = 0; i < m->cache_cap; i++)
+            if (m->cache[i].slot_plus1) {
+                size_t j = ((m->cache[i].slot_plus1 - 1) * 0x9E3779B1u) & (ncap - 1);
+                while (t[j].slot_plus1)
+                    j = (j + 1) & (ncap - 1);
+                t[j] = m->cache[i];
+            }
+        free(m->cache);
+        m->cache = t;
+        m->cache_cap = ncap;
+    }
+    pv_value *node = pv_arena_alloc(m->keep, sizeof *node);
+    if (!node)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: decoding needs too much memory", m->pos);
+    *node = *v;
+    size_t j = (slot * 0x9E3779B1u) & (m->cache_cap - 1);
+    while (m->cache[j].slot_plus1)
+        j = (j + 1) & (m->cache_cap - 1);
+    m->cache[j] = (struct ref_cache_slot){slot + 1, node};
+    m->ncached++;
+    return PV_OK;
+}
+
+/* A failed code-object layout trial gives its slots back; cached values
+ * of those slots would name other objects on the next trial. */
+static void forget_slots_from(struct pv_marshal *m, size_t nrefs)
+{
+    m->nrefs = nrefs;
+    size_t kept = 0;
+    for (size_t i = 0; i < m->cache_cap; i++)
+        if (m->cache[i].slot_plus1 && m->cache[i].slot_plus1 - 1 >= nrefs)
+            m->cache[i].slot_plus1 = 0;
+        else if (m->cache[i].slot_plus1)
+            kept++;
+    if (kept == m->ncached)
+        return;
+    /* rehash what is left: open addressing cannot leave holes */
+    struct ref_cache_slot *old = m->cache;
+    size_t cap = m->cache_cap;
+    m->cache = calloc(cap, sizeof *m->cache);
+    m->ncached = 0;
+    if (!m->cache) {
+        m->cache_cap = 0; /* lose the cache: values are decoded again */
+        free(old);
+        return;
+    }
+    for (size_t i = 0; i < cap; i++)
+        if (old[i].slot_plus1) {
+            size_t j = ((old[i].slot_plus1 - 1) * 0x9E3779B1u) & (cap - 1);
+            while (m->cache[j].slot_plus1)
+                j = (j + 1) & (cap - 1);
+            m->cache[j] = old[i];
+            m->ncached++;
+        }
+    free(old);
+}
+
+/* The value of slot s, decoding its object again the first time. */
+static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_err *err)
+{
+    pv_value *v = cached(m, slot);
+    if (!v) {
+        size_t back = m->pos;
+        m->pos = m->ref_at[slot];
+        m->replay++;
+        pv_value tmp;
+        bool is_null;
+        pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
+        m->replay--;
+        m->pos = back;
+        if (rc)
+            return rc;
+        if (!(v = cached(m, slot)))
+            return pv_err_set(err, PV_E_FORMAT, "offset %zu: reference %u cannot be resolved",
+                              m->pos, slot);
+    }
+    *out = *v;
+    return PV_OK;
+}
+
+/* ---- scalars ------------------------------------------------------------ */
+
+static pv_code r_long(struct pv_marshal *m, pv_value *out, pv_err *err)
+{
+    size_t at = m->pos - 1;
+    int32_t n = 0;
+    if (r_int32(m, "long", &n, err))
+        return err->code;
+    if (n < -0x7FFFFFFF)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: long size out of range", at);
+    size_t ndigits = (size_t)(n < 0 ? -(int64_t)n : n);
+    if (ndigits > (m->len - m->pos) / 2)
+        return pv_err_set(err, PV_E_FORMAT,
+                          "offset %zu: long of %zu digits declared, only %zu bytes left", at,
+                          ndigits, m->len - m->pos);
+    const uint8_t *d = m->buf + m->pos;
+    uint64_t mag = 0;
+    bool too_big = false;
+    for (size_t k = 0; k < ndigits; k++) {
+        unsigned digit = (unsigned)d[2 * k] | (unsigned)d[2 * k + 1] << 8;
+        if (digit > 0x7FFF)
+            return pv_err_set(err, PV_E_FORMAT, "offset %zu: digit out of range in long", at);
+        if (k == ndigits - 1 && digit == 0)
+            return pv_err_set(err, PV_E_FORMAT, "offset %zu: unnormalized long data", at);
+        /* digits 0-3 fill bits 0-59; digit 4 may add bits 60-63 only */
+        if ((k == 4 && digit >> 4) || (k > 4 && digit))
+            too_big = true;
+        else if (k <= 4)
+            mag |= (uint64_t)digit << (15 * k);
+    }
+    m->pos += 2 * ndigits;
+    uint64_t lim = (uint64_t)INT64_MAX + (n < 0 ? 1 : 0);
+    if (too_big || mag > lim)
+        return pv_err_set(err, PV_E_LIMIT,
+                          "offset %zu: integer of %zu digits does not fit in 64 bits", at,
+                          ndigits);
+    out->type = PV_V_INT;
+    /* -(INT64_MAX+1) has no positive twin in int64: build it in uint64 */
+    out->u.i = n < 0 ? (int64_t)(0 - (uint64_t)mag) : (int64_t)mag;
+    return PV_OK;
+}
+
+/* The text of a 'f' / 'x' float, as PyOS_string_to_double takes it:
+ * [sign] digits [. digits] [e [sign] digits], or inf / infinity / nan. */
+static bool float_text_ok(const char *s)
+{
+    if (*s == '+' || *s == '-')
+        s++;
+    if (!strcasecmp(s, "inf") || !strcasecmp(s, "infinity") || !strcasecmp(s, "nan"))
+        return true;
+    int digits = 0;
+    while (*s >= '0' && *s <= '9')
+        s++, digits++;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits++;
+    if (!digits)
+        return false;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+static pv_code r_float_text(struct pv_marshal *m, double *out, pv_err *err)
+{
+    size_t at = m->pos;
+    unsigned n = 0;
+    if (r_byte(m, "float", &n, err) || need(m, n, "float", err))
+        return err->code;
+    char text[256];
+    memcpy(text, m->buf + m->pos, n);
+    text[n] = '\0';
+    m->pos += n;
+    if (memchr(text, '\0', n) || !float_text_ok(text))
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: invalid float text", at);
+    *out = strtod(text, NULL);
+    return PV_OK;
+}
+
+static pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err)
+{
+    if (need(m, 8, "float", err))
+        return err->code;
+    uint64_t u = (uint64_t)le32(m->buf + m->pos) | (uint64_t)le32(m->buf + m->pos + 4) << 32;
+    memcpy(out, &u, sizeof *out);
+    m->pos += 8;
+    return PV_OK;
+}
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* Latin-1 to UTF-8: at most two bytes for each. */
+static pv_code latin1_to_utf8(struct pv_marshal *m, const uint8_t *s, size_t n, pv_value *out,
+                              pv_err *err)
+{
+    char *d = alloc(m, m->keep, n, 2, err);
+    if (!d)
+        return err->code;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x80)
+            d[k++] = (char)s[i];
+        else {
+            d[k++] = (char)(0xC0 | s[i] >> 6);
+            d[k++] = (char)(0x80 | (s[i] & 0x3F));
+        }
+    }
+    out->type = PV_V_STR;
+    out->u.s = d;
+    out->len = (uint32_t)k;
+    return PV_OK;
+}
+
+static bool all_ascii(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] & 0x80)
+            return false;
+    return true;
+}
+
+/* type: the type byte without FLAG_REF */
+static pv_code r_string(struct pv_marshal *m, unsigned type, pv_value *out, pv_err *err)
+{
+    size_t at = m->pos - 1, n;
+    if (type == 'z' || type == 'Z') {
+        unsigned n8 = 0;
+        if (r_byte(m, "string", &n8, err) || need(m, n8, "string", err))
+            return err->code;
+        n = n8;
+    } else if (r_size(m, "string", &n, err))
+        return err->code;
+    if (n > UINT32_MAX)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: string longer than 4 GiB", at);
+    const uint8_t *s = m->buf + m->pos;
+    m->pos += n;
+    out->len = (uint32_t)n;
+    out->u.s = (const char *)s;
+    switch (type) {
+    case 's':
+        out->type = PV_V_BYTES;
+        return PV_OK;
+    case 't':
+        /* Python 3: interned UTF-8.  Python 2: bytes that 'R' can name again;
+         * such bytes need not be UTF-8, and stay bytes then. */
+        out->type = pv_utf8_valid((const char *)s, n, true) ? PV_V_STR : PV_V_BYTES;
+        return PV_OK;
+    case 'u':
+        if (!pv_utf8_valid((const char *)s, n, true))
+            return pv_err_set(err, PV_E_FORMAT, "offset %zu: string is not UTF-8", at);
+        out->type = PV_V_STR;
+        return PV_OK;
+    default: /* 'a' 'A' 'z' 'Z': CPython decodes these as Latin-1 */
+        out->type = PV_V_STR;
+        return all_ascii(s, n) ? PV_OK : latin1_to_utf8(m, s, n, out, err);
+    }
+}
+
+/* ---- containers --------------------------------------------------------- */
+
+static pv_code r_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
+                       const char *what, pv_value *out, pv_err *err)
+{
+    pv_value *items = alloc(m, target(m, scratch), n, sizeof *items, err);
+    if (!items)
+        return err->code;
+    for (size_t k = 0; k < n; k++) {
+        bool is_null;
+        size_t at = m->pos;
+        if (read_object(m, scratch, &items[k], &is_null, err))
+            return err->code;
+        if (is_null)
+            return pv_err_set(err, PV_E_FORMAT, "offset %zu: NULL object in %s", at, what);
+    }
+    out->u.items = items;
+    out->len = (uint32_t)n;
+    /* a tuple holding something unhashable is unhashable */
+    for (size_t k = 0; k < n; k++)
+        out->flags |= items[k].flags & PV_VF_UNHASHABLE;
+    return PV_OK;
+}
+
+/* Python refuses lists, dicts and sets as keys, also inside tuples.  Each
+ * value carries PV_VF_UNHASHABLE from the moment it is built, so the check
+ * never walks a tuple: shared references can make a small file describe a
+ * tuple tree of 2^40 leaves. */
+static pv_code check_hashable(const pv_value *v, size_t at, const char *what, pv_err *err)
+{
+    if (v->flags & PV_VF_UNHASHABLE)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: %s is an unhashable %s", at, what,
+                          pv_value_type_name(v));
+    return PV_OK;
+}
+
+/* One key/value pair, or *done at the NULL key that ends a dict. */
+static pv_code r_pair(struct pv_marshal *m, struct pv_arena *scratch, pv_value *key,
+                      pv_value *value, bool *done, pv_err *err)
+{
+    size_t at = m->pos;
+    bool is_null;
+    if (read_object(m, scratch, key, &is_null, err))
+        return err->code;
+    if (is_null) {
+        *done = true;
+        return PV_OK;
+    }
+    if (check_hashable(key, at, "dict key", err))
+        return err->code;
+    at = m->pos;
+    if (read_object(m, scratch, value, &is_null, err))
+        return err->code;
+    if (is_null)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: NULL object as a dict value", at);
+    *done = false;
+    return PV_OK;
+}
+
+static pv_code r_dict(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
+                      pv_err *err)
+{
+    /* The pair count is unknown until the NULL key: pairs go on a stack
+     * shared by all dicts (nested ones push above), then move to the arena.
+     * Reusing one stack saves a malloc and free for every callers dict. */
+    size_t base = m->npairs;
+    pv_code rc = PV_OK;
+    for (;;) {
+        if (m->npairs + 2 > m->cap_pairs) {
+            size_t ncap = m->cap_pairs ? m->cap_pairs * 2 : 64;
+            pv_value *p = realloc(m->pairs, ncap * sizeof *p);
+            if (!p) {
+                rc = pv_err_set(err, PV_E_NOMEM, "out of memory reading a dict");
+                break;
+            }
+            m->pairs = p;
+            m->cap_pairs = ncap;
+        }
+        /* read into locals: a nested dict may move the stack */
+        pv_value key, value;
+        bool done;
+        if ((rc = r_pair(m, scratch, &key, &value, &done, err)) || done)
+            break;
+        m->pairs[m->npairs++] = key;
+        m->pairs[m->npairs++] = value;
+    }
+    size_t n = m->npairs - base;
+    m->npairs = base;
+    if (rc)
+        return rc;
+    if (n / 2 > UINT32_MAX)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: dict too large", m->pos);
+    pv_value *items = alloc(m, target(m, scratch), n, sizeof *items, err);
+    if (!items)
+        return err->code;
+    if (n)
+        memcpy(items, m->pairs + base, n * sizeof *items);
+    out->type = PV_V_DICT;
+    out->u.items = items;
+    out->len = (uint32_t)(n / 2);
+    return PV_OK;
+}
+
+/* ---- code objects ------------------------------------------------------- */
+
+/* Field kinds of a code object layout. */
+enum { F_BYTES, F_TUPLE, F_STR, F_ANY };
+
+struct code_layout {
+    const char *name;
+    int nints;          /* int32 fields before the first object */
+    int nobjs;          /* objects before firstlineno */
+    uint8_t kinds[8];
+    int filename_at, name_at;
+    int ntrailing;      /* objects after firstlineno */
+    uint8_t trailing[2];
+};
+
+/* Tried in this order, as the oracle does; the first that parses with the
+ * right field types wins. */
+static const struct code_layout LAYOUTS[] = {
+    /* argcount posonly kwonly stacksize flags | code consts names
+     * localsplusnames localspluskinds filename name qualname | firstlineno |
+     * linetable exceptiontable */
+    {"3.11+", 5, 8, {F_BYTES, F_TUPLE, F_TUPLE, F_TUPLE, F_BYTES, F_STR, F_STR, F_STR}, 5, 6,
+     2, {F_BYTES, F_BYTES}},
+    /* argcount posonly kwonly nlocals stacksize flags | code consts names
+     * varnames freevars cellvars filename name | firstlineno | lnotab */
+    {"3.8-3.10", 6, 8, {F_BYTES, F_TUPLE, F_TUPLE, F_TUPLE, F_TUPLE, F_TUPLE, F_STR, F_STR}, 6,
+     7, 1, {F_BYTES}},
+    /* argcount kwonly nlocals stacksize flags | same as 3.8 */
+    {"3.0-3.7", 5, 8, {F_BYTES, F_TUPLE, F_TUPLE, F_TUPLE, F_TUPLE, F_TUPLE, F_STR, F_STR}, 6,
+     7, 1, {F_BYTES}},
+    /* argcount nlocals stacksize flags | same as 3.8 */
+    {"2.x", 4, 8, {F_BYTES, F_TUPLE, F_TUPLE, F_TUPLE, F_TUPLE, F_TUPLE, F_STR, F_STR}, 6, 7, 1,
+     {F_BYTES}},
+};
+
+static bool kind_ok(int kind, const pv_value *v)
+{
+    switch (kind) {
+    case F_BYTES: return v->type == PV_V_BYTES;
+    case F_TUPLE: return v->type == PV_V_TUPLE;
+    case F_STR: return v->type == PV_V_STR || v->type == PV_V_BYTES;
+    default: return true;
+    }
+}
+
+static pv_code r_code_as(struct pv_marshal *m, struct pv_arena *scratch,
+                         const struct code_layout *L, struct pv_code_obj *code, pv_err *err)
+{
+    int32_t ignored = 0, firstlineno = 0;
+    for (int k = 0; k < L->nints; k++)
+        if (r_int32(m, "code object", &ignored, err))
+            return err->code;
+    for (int k = 0; k < L->nobjs + 1 + L->ntrailing; k++) {
+        if (k == L->nobjs) {
+            if (r_int32(m, "code object", &firstlineno, err))
+                return err->code;
+            continue;
+        }
+        int kind = k < L->nobjs ? L->kinds[k] : L->trailing[k - L->nobjs - 1];
+        pv_value v;
+        bool is_null;
+        size_t at = m->pos;
+        if (read_object(m, scratch, &v, &is_null, err))
+            return err->code;
+        if (is_null || !kind_ok(kind, &v))
+            return pv_err_set(err, PV_E_FORMAT, "offset %zu: unexpected %s in code object", at,
+                              is_null ? "NULL" : pv_value_type_name(&v));
+        if (k == L->filename_at)
+            code->filename = v;
+        else if (k == L->name_at)
+            code->name = v;
+    }
+    code->firstlineno = firstlineno;
+    code->layout = L->name;
+    return PV_OK;
+}
+
+static pv_code r_code(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
+                      pv_err *err)
+{
+    size_t at = m->pos - 1, body = m->pos;
+    size_t nrefs = m->nrefs, nstrrefs = m->nstrrefs;
+    struct pv_code_obj *code = alloc(m, target(m, scratch), 1, sizeof *code, err);
+    if (!code)
+        return err->code;
+    for (size_t k = 0; k < sizeof LAYOUTS / sizeof LAYOUTS[0]; k++) {
+        const struct code_layout *L = &LAYOUTS[k];
+        /* The bytecode ('s') follows the ints: a cheap test that skips
+         * layouts which cannot match, so nested code objects do not make
+         * the trials multiply. */
+        size_t code_at = body + 4 * (size_t)L->nints;
+        if (code_at >= m->len || (m->buf[code_at] & ~FLAG_REF) != 's')
+            continue;
+        m->pos = body;
+        if (!m->replay)
+            forget_slots_from(m, nrefs);
+        m->nstrrefs = nstrrefs;
+        pv_err trial;
+        if (r_code_as(m, scratch, L, code, &trial) == PV_OK) {
+            out->type = PV_V_CODE;
+            out->u.code = code;
+            return PV_OK;
+        }
+        if (trial.code == PV_E_LIMIT || trial.code == PV_E_NOMEM) {
+            *err = trial;
+            return err->code;
+        }
+    }
+    return pv_err_set(err, PV_E_FORMAT,
+                      "offset %zu: code object matches no known Python layout", at);
+}
+
+/* ---- objects ------------------------------------------------------------ */
+
+static void note_type(struct pv_marshal *m, unsigned type)
+{
+    m->seen[type >> 5 & 7] |= 1u << (type & 31);
+}
+
+static bool seen(const struct pv_marshal *m, unsigned type)
+{
+    return m->seen[type >> 5 & 7] >> (type & 31) & 1;
+}
+
+/* Decode the body of an object whose type byte was read. */
+static pv_code r_body(struct pv_marshal *m, struct pv_arena *scratch, unsigned type,
+                      size_t at, pv_value *out, pv_err *err)
+{
+    int32_t i32 = 0;
+    size_t n;
+    switch (type) {
+    case 'i':
+        if (r_int32(m, "int", &i32, err))
+            return err->code;
+        out->type = PV_V_INT;
+        out->u.i = i32;
+        return PV_OK;
+    case 'I': {
+        int32_t lo = 0, hi = 0;
+        if (r_int32(m, "int64", &lo, err) || r_int32(m, "int64", &hi, err))
+            return err->code;
+        out->type = PV_V_INT;
+        out->u.i = (int64_t)((uint64_t)(uint32_t)hi << 32 | (uint32_t)lo);
+        return PV_OK;
+    }
+    case 'l':
+        return r_long(m, out, err);
+    case 'f':
+        out->type = PV_V_FLOAT;
+        return r_float_text(m, &out->u.f, err);
+    case 'g':
+        out->type = PV_V_FLOAT;
+        return r_float_bin(m, &out->u.f, err);
+    case 'x':
+    case 'y': {
+        pv_value *parts = alloc(m, target(m, scratch), 2, sizeof *parts, err);
+        if (!parts)
+            return err->code;
+        for (int k = 0; k < 2; k++) {
+            parts[k].type = PV_V_FLOAT;
+            if ((type == 'x' ? r_float_text : r_float_bin)(m, &parts[k].u.f, err))
+                return err->code;
+        }
+        out->type = PV_V_COMPLEX;
+        out->u.items = parts;
+        out->len = 2;
+        return PV_OK;
+    }
+    case 's': case 't': case 'u': case 'a': case 'A': case 'z': case 'Z':
+        return r_string(m, type, out, err);
+    case 'R':
+        if (r_int32(m, "string reference", &i32, err))
+            return err->code;
+        if (i32 < 0 || (size_t)i32 >= m->nstrrefs)
+            return pv_err_set(err, PV_E_FORMAT,
+                              "offset %zu: string reference %d out of range (%zu interned)",
+                              at, i32, m->nstrrefs);
+        *out = *m->strrefs[i32];
+        return PV_OK;
+    case 'r':
+        if (r_int32(m, "reference", &i32, err))
+            return err->code;
+        if (i32 < 0 || (size_t)i32 >= m->nrefs)
+            return pv_err_set(err, PV_E_FORMAT,
+                              "offset %zu: invalid reference %d (%zu objects registered)", at,
+                              i32, m->nrefs);
+        if (!m->replay && is_pending(m, (uint32_t)i32))
+            return pv_err_set(err, PV_E_FORMAT,
+                              "offset %zu: reference %d to an object still being built (a cycle)",
+                              at, i32);
+        return resolve(m, (uint32_t)i32, out, err);
+    case '(':
+    case '[':
+    case '<':
+    case '>':
+        if (r_size(m, type == '(' ? "tuple" : type == '[' ? "list" : "set", &n, err))
+            return err->code;
+        out->type = type == '(' ? PV_V_TUPLE : type == '[' ? PV_V_LIST
+                    : type == '<' ? PV_V_SET : PV_V_FROZENSET;
+        if (r_items(m, scratch, n, pv_value_type_name(out), out, err))
+            return err->code;
+        if (out->type == PV_V_SET || out->type == PV_V_FROZENSET)
+            for (uint32_t k = 0; k < out->len; k++)
+                if (check_hashable(&out->u.items[k], at, "set element", err))
+                    return err->code;
+        return PV_OK;
+    case ')': {
+        unsigned n8 = 0;
+        if (r_byte(m, "tuple", &n8, err))
+            return err->code;
+        out->type = PV_V_TUPLE;
+        return r_items(m, scratch, n8, "tuple", out, err);
+    }
+    case ':':
+        out->type = PV_V_SLICE;
+        return r_items(m, scratch, 3, "slice", out, err);
+    case '{':
+        return r_dict(m, scratch, out, err);
+    case 'c':
+        return r_code(m, scratch, out, err);
+    }
+    return pv_err_set(err, PV_E_FORMAT, "offset %zu: unknown type code 0x%02x", at, type);
+}
+
+/* Like CPython, singletons and references never take a reference slot,
+ * even when flagged. */
+static bool takes_slot(unsigned type)
+{
+    return !(type == '0' || type == 'N' || type == 'F' || type == 'T' || type == '.' ||
+             type == 'S' || type == 'r' || type == 'R');
+}
+
+/* Read one object into *out.  *is_null reports the TYPE_NULL marker, which
+ * only dicts accept (as their end). */
+static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
+                           bool *is_null, pv_err *err)
+{
+    size_t at = m->pos;
+    unsigned code = 0;
+    if (r_byte(m, "object", &code, err))
+        return err->code;
+    unsigned type = code & ~FLAG_REF;
+    bool flag = (code & FLAG_REF) && takes_slot(type);
+    note_type(m, type);
+    *is_null = false;
+    memset(out, 0, sizeof *out);
+    if (++m->steps > m->max_steps)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: too much decoding work for %zu bytes",
+                          at, m->len);
+    if (m->depth >= PV_MARSHAL_MAX_DEPTH) /* CPython counts every object */
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: nesting deeper than %d", at,
+                          PV_MARSHAL_MAX_DEPTH);
+    switch (type) {
+    case '0': *is_null = true; *out = NULL_MARK; return PV_OK;
+    case 'N': *out = NONE_VALUE; return PV_OK;
+    case '.': *out = ELLIPSIS_VALUE; return PV_OK;
+    case 'S': *out = STOPITER_VALUE; return PV_OK;
+    case 'F':
+    case 'T':
+        out->type = PV_V_BOOL;
+        out->u.i = type == 'T';
+        return PV_OK;
+    }
+    m->depth++;
+    uint32_t slot = 0;
+    if (flag) {
+        m->flagged = true;
+        if (m->replay) {
+            if (!slot_at(m, at, &slot)) {
+                m->depth--;
+                return pv_err_set(err, PV_E_FORMAT,
+                                  "offset %zu: references do not match the stream", at);
+            }
+        } else {
+            if (at > UINT32_MAX) {
+                m->depth--;
+                return pv_err_set(err, PV_E_LIMIT, "offset %zu: references beyond 4 GiB", at);
+            }
+            slot = (uint32_t)m->nrefs;
+            if (note_slot(m, at, err)) {
+                m->depth--;
+                return err->code;
+            }
+            m->pending[m->npending++] = slot;
+        }
+    }
+    pv_code rc = r_body(m, scratch, type, at, out, err);
+    if (flag && !m->replay)
+        m->npending--;
+    m->depth--;
+    if (rc)
+        return rc;
+    if (m->replay)
+        out->flags |= PV_VF_SHARED;
+    if (out->type == PV_V_LIST || out->type == PV_V_DICT || out->type == PV_V_SET)
+        out->flags |= PV_VF_UNHASHABLE;
+    if (flag && m->replay && cache_put(m, slot, out, err))
+        return err->code;
+    /* Python 2 names interned strings again by 'R'.  Python 2 has no
+     * FLAG_REF, so this table is only filled while reading forward. */
+    if (type == 't' && !m->replay) {
+        pv_value *s = alloc(m, m->keep, 1, sizeof *s, err);
+        if (!s || push_ptr(&m->strrefs, &m->nstrrefs, &m->cap_strrefs, s, err))
+            return err->code;
+        *s = *out;
+        s->flags |= PV_VF_SHARED;
+    }
+    return PV_OK;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+pv_code pv_marshal_open(const uint8_t *buf, size_t len, struct pv_marshal **out, pv_err *err)
+{
+    struct pv_marshal *m = calloc(1, sizeof *m);
+    if (!m)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    m->buf = buf;
+    m->len = len;
+    /* Each object takes at least one byte, so a valid stream needs at most
+     * len steps; code-object layout trials may re-read some.  Past 16x the
+     * input is a crafted stream, not a profile. */
+    m->max_steps = 16 * (uint64_t)len + 65536;
+    /* References, not copies, keep this near the input size for real files;
+     * the bound stops crafted ones. */
+    pv_arena_init(&m->own_keep, 8 * len + (64u << 20));
+    m->keep = &m->own_keep;
+    *out = m;
+    return PV_OK;
+}
+
+void pv_marshal_destroy(struct pv_marshal *m)
+{
+    if (!m)
+        return;
+    pv_arena_fini(&m->own_keep);
+    free(m->ref_at);
+    free(m->cache);
+    free(m->pairs);
+    free(m->strrefs);
+    free(m);
+}
+
+pv_code pv_marshal_read(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
+                        pv_err *err)
+{
+    size_t at = m->pos;
+    bool is_null;
+    pv_value v;
+    if (read_object(m, scratch, &v, &is_null, err))
+        return err->code;
+    if (is_null)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: NULL object where a value belongs", at);
+    *out = v;
+    return PV_OK;
+}
+
+static const char *type_byte_name(unsigned type)
+{
+    switch (type) {
+    case '(': case ')': return "tuple";
+    case '[': return "list";
+    case '<': return "set";
+    case '>': return "frozenset";
+    case 'N': return "NoneType";
+    case 'T': case 'F': return "bool";
+    case 'i': case 'I': case 'l': return "int";
+    case 'f': case 'g': return "float";
+    case 'x': case 'y': return "complex";
+    case 's': return "bytes";
+    case 't': case 'u': case 'a': case 'A': case 'z': case 'Z': return "str";
+    case 'c': return "code";
+    case '.': return "ellipsis";
+    case 'S': return "StopIteration";
+    case ':': return "slice";
+    case 'r': case 'R': return "reference";
+    case '0': return "NULL";
+    }
+    return NULL;
+}
+
+pv_code pv_marshal_dict_open(struct pv_marshal *m, pv_err *err)
+{
+    if (m->pos >= m->len)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: unexpected end of data", m->pos);
+    unsigned code = m->buf[m->pos], type = code & ~FLAG_REF;
+    if (type != '{') {
+        const char *name = type_byte_name(type);
+        if (!name)
+            return pv_err_set(err, PV_E_FORMAT, "offset %zu: unknown type code 0x%02x",
+                              m->pos, code);
+        return pv_err_set(err, PV_E_SHAPE, "top-level object is %s, expected dict", name);
+    }
+    m->pos++;
+    note_type(m, type);
+    if (code & FLAG_REF) {
+        /* Nothing inside may refer to the dict being built; after it ends
+         * nothing is read.  The slot stays pending. */
+        m->flagged = true;
+        if (note_slot(m, m->pos - 1, err))
+            return err->code;
+        m->pending[m->npending++] = 0;
+    }
+    m->depth = 1;
+    m->in_dict = true;
+    return PV_OK;
+}
+
+pv_code pv_marshal_dict_next(struct pv_marshal *m, struct pv_arena *scratch, pv_value *key,
+                             pv_value *value, bool *done, pv_err *err)
+{
+    if (!m->in_dict) {
+        *done = true;
+        return PV_OK;
+    }
+    if (r_pair(m, scratch, key, value, done, err))
+        return err->code;
+    if (*done) {
+        m->in_dict = false;
+        m->depth = 0;
+    }
+    return PV_OK;
+}
+
+size_t pv_marshal_offset(const struct pv_marshal *m)
+{
+    return m->pos;
+}
+
+int pv_marshal_version_guess(const struct pv_marshal *m, bool *python2)
+{
+    *python2 = seen(m, 'R') || seen(m, 'I') ||
+               (!seen(m, 'u') && !seen(m, 'a') && !seen(m, 'z') && !seen(m, 'A') &&
+                !seen(m, 'Z') && (seen(m, 't') || seen(m, 's')));
+    if (seen(m, ')') || seen(m, 'a') || seen(m, 'A') || seen(m, 'z') || seen(m, 'Z'))
+        return 4;
+    if (m->flagged)
+        return 3;
+    if (seen(m, 'g'))
+        return 2;
+    return 1; /* 'f' floats: v0 and v1 write the same bytes for this data */
+}
+
+pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena, pv_value *out,
+                        size_t *used_bytes, pv_err *err)
+{
+    struct pv_marshal *m;
+    if (pv_marshal_open(buf, len, &m, err))
+        return err->code;
+    /* Everything goes to the caller's arena, kept values included. */
+    m->keep = arena;
+    pv_value v;
+    pv_code rc = pv_marshal_read(m, arena, &v, err);
+    if (rc == PV_OK) {
+        *out = v;
+        if (used_bytes)
+            *used_bytes = m->pos;
+    }
+    pv_marshal_destroy(m);
+    return rc;
+}

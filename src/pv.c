@@ -1,0 +1,34 @@
+/* pv.c - the shared error record (see pv.h). */
+#include "pv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+pv_code pv_err_set(pv_err *err, pv_code code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+const char *pv_code_name(pv_code code)
+{
+    switch (code) {
+    case PV_OK: return "ok";
+    case PV_E_FORMAT: return "format";
+    case PV_E_SHAPE: return "shape";
+    case PV_E_LIMIT: return "limit";
+    case PV_E_NOMEM: return "nomem";
+    case PV_E_IO: return "io";
+    case PV_E_DB: return "db";
+    case PV_E_NOTFOUND: return "not_found";
+    case PV_E_USAGE: return "usage";
+    case PV_E_DENIED: return "denied";
+    }
+    return "unknown";
+}

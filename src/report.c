@@ -1,0 +1,692 @@
+/* report.c - pstats' orderings and printouts (see report.h).
+ *
+ * Sources: CPython 3.11 Lib/pstats.py (sort_stats, TupleComp,
+ * print_stats, print_line, print_call_line, eval_print_amount) and
+ * Objects/listobject.c (count_run, binarysort) for the exact order of short
+ * lists. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- sort keys ---------------------------------------------------------- */
+
+static const struct {
+    const char *word;
+    pv_sort_key key;
+    const char *describe;
+} SORT_WORDS[] = {
+    {"calls", PV_SORT_CALLS, "call count"},
+    {"ncalls", PV_SORT_CALLS, "call count"},
+    {"cumtime", PV_SORT_CUMULATIVE, "cumulative time"},
+    {"cumulative", PV_SORT_CUMULATIVE, "cumulative time"},
+    {"filename", PV_SORT_FILENAME, "file name"},
+    {"line", PV_SORT_LINE, "line number"},
+    {"module", PV_SORT_FILENAME, "file name"},
+    {"name", PV_SORT_NAME, "function name"},
+    {"nfl", PV_SORT_NFL, "name/file/line"},
+    {"pcalls", PV_SORT_PCALLS, "primitive call count"},
+    {"stdname", PV_SORT_STDNAME, "standard name"},
+    {"time", PV_SORT_TIME, "internal time"},
+    {"tottime", PV_SORT_TIME, "internal time"},
+};
+
+enum { NWORDS = sizeof SORT_WORDS / sizeof SORT_WORDS[0] };
+
+pv_code pv_sort_parse(const char *words, struct pv_sort *out, pv_err *err)
+{
+    struct pv_sort s = {.nkeys = 0};
+    const char *w = words;
+    while (*w) {
+        size_t n = strcspn(w, ",");
+        int found = -1;
+        for (int k = 0; k < NWORDS; k++)
+            if (strlen(SORT_WORDS[k].word) == n && !strncmp(SORT_WORDS[k].word, w, n))
+                found = k;
+        if (found < 0 || s.nkeys == PV_SORT_MAX_KEYS)
+            return pv_err_set(err, PV_E_USAGE,
+                              "unknown sort key '%.*s' (use cumulative, tottime, ncalls, pcalls, "
+                              "name, filename, line, nfl or stdname)",
+                              (int)(n > 40 ? 40 : n), w);
+        s.keys[s.nkeys++] = SORT_WORDS[found].key;
+        w += n;
+        if (*w == ',')
+            w++;
+    }
+    if (!s.nkeys)
+        return pv_err_set(err, PV_E_USAGE, "empty sort key");
+    *out = s;
+    return PV_OK;
+}
+
+void pv_sort_describe(const struct pv_sort *s, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < s->nkeys && at < cap; i++)
+        for (int k = 0; k < NWORDS; k++)
+            if (SORT_WORDS[k].key == s->keys[i]) {
+                at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? ", " : "",
+                                       SORT_WORDS[k].describe);
+                break;
+            }
+}
+
+/* ---- comparison, as pstats' TupleComp ----------------------------------- */
+
+struct sorter {
+    const struct pv_profile *p;
+    const struct pv_sort *s;
+    char **labels; /* for "stdname" only */
+};
+
+static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
+{
+    int r = memcmp(a, b, na < nb ? na : nb);
+    return r ? r : (na > nb) - (na < nb);
+}
+
+static int cmp_str(const struct pv_profile *p, uint32_t h1, uint32_t h2)
+{
+    size_t n1, n2;
+    const char *a = pv_profile_str(p, h1, &n1), *b = pv_profile_str(p, h2, &n2);
+    return h1 == h2 ? 0 : cmp_bytes(a, n1, b, n2);
+}
+
+/* Python's a < b and a > b: both false for NaN, so NaN ties. */
+static int cmp_num(double a, double b)
+{
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static int cmp_int(int64_t a, int64_t b)
+{
+    return (a > b) - (a < b);
+}
+
+/* < 0 when fid x sorts before fid y. */
+static int compare(const struct sorter *st, uint32_t x, uint32_t y)
+{
+    const struct pv_func *a = &st->p->funcs[x], *b = &st->p->funcs[y];
+    for (int i = 0; i < st->s->nkeys; i++) {
+        int r = 0;
+        switch (st->s->keys[i]) {
+        case PV_SORT_CALLS: r = -cmp_int(a->nc, b->nc); break;
+        case PV_SORT_PCALLS: r = -cmp_int(a->cc, b->cc); break;
+        case PV_SORT_TIME: r = -cmp_num(a->tt, b->tt); break;
+        case PV_SORT_CUMULATIVE: r = -cmp_num(a->ct, b->ct); break;
+        case PV_SORT_FILENAME: r = cmp_str(st->p, a->file, b->file); break;
+        case PV_SORT_LINE: r = cmp_int(a->line, b->line); break;
+        case PV_SORT_NAME: r = cmp_str(st->p, a->name, b->name); break;
+        case PV_SORT_NFL:
+            r = cmp_str(st->p, a->name, b->name);
+            if (!r)
+                r = cmp_str(st->p, a->file, b->file);
+            if (!r)
+                r = cmp_int(a->line, b->line);
+            break;
+        case PV_SORT_STDNAME: r = strcmp(st->labels[x], st->labels[y]); break;
+        }
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+static bool less(const struct sorter *st, uint32_t x, uint32_t y)
+{
+    return compare(st, x, y) < 0;
+}
+
+/* CPython's list.sort for fewer than 64 items: count the first run
+ * (reversing a strictly descending one), then binary insertion. */
+static void cpython_small_sort(const struct sorter *st, uint32_t *a, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t run = 2;
+    if (less(st, a[1], a[0])) {
+        while (run < n && less(st, a[run], a[run - 1]))
+            run++;
+        for (size_t i = 0, j = run - 1; i < j; i++, j--) {
+            uint32_t t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    } else
+        while (run < n && !less(st, a[run], a[run - 1]))
+            run++;
+    for (size_t start = run; start < n; start++) {
+        uint32_t pivot = a[start];
+        size_t l = 0, r = start;
+        do {
+            size_t mid = l + ((r - l) >> 1);
+            if (less(st, pivot, a[mid]))
+                r = mid;
+            else
+                l = mid + 1;
+        } while (l < r);
+        memmove(a + l + 1, a + l, (start - l) * sizeof *a);
+        a[l] = pivot;
+    }
+}
+
+/* A stable merge sort: for a consistent order any stable sort gives
+ * Python's result; it stays memory-safe for inconsistent ones (NaN). */
+static void merge_sort(const struct sorter *st, uint32_t *a, uint32_t *tmp, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2;
+    merge_sort(st, a, tmp, h);
+    merge_sort(st, a + h, tmp, n - h);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = less(st, a[j], a[i]) ? a[j++] : a[i++];
+    while (i < h)
+        tmp[k++] = a[i++];
+    while (j < n)
+        tmp[k++] = a[j++];
+    memcpy(a, tmp, n * sizeof *a);
+}
+
+pv_code pv_report_sorted(const struct pv_profile *p, const struct pv_sort *s, uint32_t **fids,
+                         pv_err *err)
+{
+    struct sorter st = {.p = p, .s = s};
+    uint32_t *a = malloc(((size_t)p->nreal + 1) * sizeof *a);
+    if (!a)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    /* pstats builds its list in dict order */
+    for (uint32_t f = 0; f < p->nfuncs; f++)
+        if (!(p->funcs[f].flags & PV_FUNC_PHANTOM))
+            a[p->funcs[f].order] = f;
+    bool stdname = false;
+    for (int i = 0; i < s->nkeys; i++)
+        stdname |= s->keys[i] == PV_SORT_STDNAME;
+    if (stdname) {
+        st.labels = calloc(p->nfuncs + 1, sizeof *st.labels);
+        for (uint32_t f = 0; st.labels && f < p->nfuncs; f++)
+            if (!(st.labels[f] = pv_profile_label_dup(p, f, NULL))) {
+                for (uint32_t g = 0; g < f; g++)
+                    free(st.labels[g]);
+                free(st.labels);
+                st.labels = NULL;
+            }
+        if (!st.labels) {
+            free(a);
+            return pv_err_set(err, PV_E_NOMEM, "out of memory");
+        }
+    }
+    if (p->nreal < 64)
+        cpython_small_sort(&st, a, p->nreal);
+    else {
+        uint32_t *tmp = malloc((size_t)p->nreal * sizeof *tmp);
+        if (!tmp) {
+            free(a);
+            a = NULL;
+        } else
+            merge_sort(&st, a, tmp, p->nreal);
+        free(tmp);
+    }
+    if (st.labels) {
+        for (uint32_t f = 0; f < p->nfuncs; f++)
+            free(st.labels[f]);
+        free(st.labels);
+    }
+    if (!a)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    *fids = a;
+    return PV_OK;
+}
+
+/* ---- selection ---------------------------------------------------------- */
+
+/* Apply eval_print_amount's restrictions; fills msg with pstats' notes. */
+static pv_code select_rows(const struct pv_profile *p, const struct pv_select *sel,
+                           uint32_t *fids, size_t *n, char *msg, size_t cap, pv_err *err)
+{
+    size_t at = strlen(msg);
+    if (sel->regex) {
+        regex_t re;
+        int rc = regcomp(&re, sel->regex, REG_EXTENDED | REG_NOSUB);
+        if (rc) {
+            char why[128];
+            regerror(rc, &re, why, sizeof why);
+            return pv_err_set(err, PV_E_USAGE, "bad regular expression: %s", why);
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < *n; i++) {
+            char *label = pv_profile_label_dup(p, fids[i], NULL);
+            if (!label) {
+                regfree(&re);
+                return pv_err_set(err, PV_E_NOMEM, "out of memory");
+            }
+            if (regexec(&re, label, 0, NULL, 0) == 0)
+                fids[kept++] = fids[i];
+            free(label);
+        }
+        regfree(&re);
+        if (kept != *n)
+            at += (size_t)snprintf(msg + at, at < cap ? cap - at : 0,
+                                   "   List reduced from %zu to %zu due to restriction <'%s'>\n",
+                                   *n, kept, sel->regex);
+        *n = kept;
+    }
+    if (sel->limit >= 0 && (size_t)sel->limit < *n) {
+        snprintf(msg + at, at < cap ? cap - at : 0,
+                 "   List reduced from %zu to %ld due to restriction <%ld>\n", *n, sel->limit,
+                 sel->limit);
+        *n = (size_t)sel->limit;
+    }
+    return PV_OK;
+}
+
+/* ---- printing ----------------------------------------------------------- */
+
+static size_t code_points(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
+static void f8(FILE *out, double x)
+{
+    fprintf(out, "%8.3f", x);
+}
+
+static void print_ljust(FILE *out, const char *s, size_t n, size_t width)
+{
+    fwrite(s, 1, n, out);
+    for (size_t k = code_points(s, n); k < width; k++)
+        fputc(' ', out);
+}
+
+static void print_label(FILE *out, const struct pv_profile *p, uint32_t fid, size_t width)
+{
+    size_t n;
+    char *label = pv_profile_label_dup(p, fid, &n);
+    if (label)
+        print_ljust(out, label, n, width);
+    free(label);
+}
+
+static size_t label_width(const struct pv_profile *p, uint32_t fid)
+{
+    size_t n;
+    char *label = pv_profile_label_dup(p, fid, &n);
+    size_t w = label ? code_points(label, n) : 0;
+    free(label);
+    return w;
+}
+
+/* Sort, select, and say what pstats says above its tables. */
+static pv_code prepare(const struct pv_profile *p, const struct pv_sort *s,
+                       const struct pv_select *sel, uint32_t **fids, size_t *n, char *msg,
+                       size_t cap, pv_err *err)
+{
+    if (pv_report_sorted(p, s, fids, err))
+        return err->code;
+    char how[160];
+    pv_sort_describe(s, how, sizeof how);
+    snprintf(msg, cap, "   Ordered by: %s\n", how);
+    *n = p->nreal;
+    if (select_rows(p, sel, *fids, n, msg, cap, err)) {
+        free(*fids);
+        return err->code;
+    }
+    return PV_OK;
+}
+
+pv_code pv_report_print_stats(const struct pv_profile *p, const char *title,
+                              const struct pv_sort *s, const struct pv_select *sel, FILE *out,
+                              pv_err *err)
+{
+    uint32_t *fids;
+    size_t n;
+    char msg[1024];
+    if (prepare(p, s, sel, &fids, &n, msg, sizeof msg, err))
+        return err->code;
+    if (title)
+        fprintf(out, "%s\n\n", title);
+    fprintf(out, "         %" PRId64 " function calls ", p->total_calls);
+    if (p->total_calls != p->prim_calls)
+        fprintf(out, "(%" PRId64 " primitive calls) ", p->prim_calls);
+    fprintf(out, "in %.3f seconds\n\n", p->total_tt);
+    if (n) {
+        fprintf(out, "%s\n", msg);
+        fputs("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n", out);
+        for (size_t i = 0; i < n; i++) {
+            const struct pv_func *f = &p->funcs[fids[i]];
+            char calls[48];
+            if (f->nc != f->cc)
+                snprintf(calls, sizeof calls, "%" PRId64 "/%" PRId64, f->nc, f->cc);
+            else
+                snprintf(calls, sizeof calls, "%" PRId64, f->nc);
+            fprintf(out, "%9s ", calls);
+            f8(out, f->tt);
+            fputc(' ', out);
+            if (f->nc == 0)
+                fputs("         ", out);
+            else {
+                f8(out, f->tt / (double)f->nc);
+                fputc(' ', out);
+            }
+            f8(out, f->ct);
+            fputc(' ', out);
+            if (f->cc == 0)
+                fputs("         ", out);
+            else {
+                f8(out, f->ct / (double)f->cc);
+                fputc(' ', out);
+            }
+            print_label(out, p, fids[i], 0);
+            fputc('\n', out);
+        }
+        fputs("\n\n", out);
+    }
+    free(fids);
+    return PV_OK;
+}
+
+static void print_call_line(FILE *out, const struct pv_profile *p, size_t width, uint32_t fid,
+                            bool callers)
+{
+    print_label(out, p, fid, width);
+    fputs(callers ? "<- " : "-> ", out);
+    uint32_t lo = callers ? p->callers_at[fid] : p->callees_at[fid];
+    uint32_t hi = callers ? p->callers_at[fid + 1] : p->callees_at[fid + 1];
+    if (lo == hi) {
+        fputc('\n', out);
+        return;
+    }
+    /* Ranges are in fid order of the other end: pstats' sorted(keys). */
+    for (uint32_t k = lo; k < hi; k++) {
+        const struct pv_edge *e = &p->edges[callers ? p->by_callee[k] : k];
+        uint32_t other = callers ? e->caller : e->callee;
+        size_t indent = k == lo ? 0 : 1;
+        if (!(e->flags & PV_EDGE_COUNT_ONLY)) {
+            for (size_t i = 0; i < indent * (width + 1); i++)
+                fputc(' ', out);
+            char calls[48];
+            if (e->nc != e->cc)
+                snprintf(calls, sizeof calls, "%" PRId64 "/%" PRId64, e->nc, e->cc);
+            else
+                snprintf(calls, sizeof calls, "%" PRId64, e->nc);
+            fprintf(out, "%*s ", (int)(7 + 2 * indent), calls);
+            f8(out, e->tt);
+            fputc(' ', out);
+            f8(out, e->ct);
+            fputs("  ", out);
+            print_label(out, p, other, 0);
+        } else {
+            for (size_t i = 0; i < indent * (width + 3); i++)
+                fputc(' ', out);
+            print_label(out, p, other, 0);
+            /* pstats prints the cumulative time of the listed function */
+            fprintf(out, "(%" PRId64 ") ", e->nc);
+            f8(out, p->funcs[other].ct);
+        }
+        fputc('\n', out);
+    }
+}
+
+pv_code pv_report_print_calls(const struct pv_profile *p, const struct pv_sort *s,
+                              const struct pv_select *sel, bool callers, FILE *out,
+                              pv_err *err)
+{
+    uint32_t *fids;
+    size_t n;
+    char msg[1024];
+    if (prepare(p, s, sel, &fids, &n, msg, sizeof msg, err))
+        return err->code;
+    if (!n) {
+        free(fids);
+        return PV_OK;
+    }
+    size_t width = 0;
+    uint32_t from = n < p->nreal ? 0 : 1; /* all listed: pstats' max_name_len */
+    for (size_t i = 0; i < (from ? p->nfuncs : n); i++) {
+        uint32_t f = from ? (uint32_t)i : fids[i];
+        if (from && (p->funcs[f].flags & PV_FUNC_PHANTOM))
+            continue;
+        size_t w = label_width(p, f);
+        if (w > width)
+            width = w;
+    }
+    width += 2;
+    fprintf(out, "%s\n", msg);
+    print_ljust(out, "Function ", 9, width);
+    fputs(callers ? "was called by...\n" : "called...\n", out);
+    /* pstats shows the sub-header when the first non-empty callers dict in
+     * dict order holds tuples (new-style) */
+    uint32_t first = UINT32_MAX, first_order = UINT32_MAX;
+    for (uint32_t f = 0; f < p->nfuncs; f++)
+        if (!(p->funcs[f].flags & PV_FUNC_PHANTOM) && p->callers_at[f] < p->callers_at[f + 1] &&
+            p->funcs[f].order < first_order) {
+            first = f;
+            first_order = p->funcs[f].order;
+        }
+    if (first != UINT32_MAX &&
+        !(p->edges[p->by_callee[p->callers_at[first]]].flags & PV_EDGE_COUNT_ONLY)) {
+        for (size_t i = 0; i < width; i++)
+            fputc(' ', out);
+        fputs("    ncalls  tottime  cumtime\n", out);
+    }
+    for (size_t i = 0; i < n; i++)
+        print_call_line(out, p, width, fids[i], callers);
+    fputs("\n\n", out);
+    free(fids);
+    return PV_OK;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+void pv_format_double(double v, char buf[32])
+{
+    if (isnan(v)) {
+        strcpy(buf, "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        strcpy(buf, v > 0 ? "Infinity" : "-Infinity");
+        return;
+    }
+    /* Shortest digits that read back the same: more digits never stop
+     * round-tripping, so a binary search over 1..17 finds it. */
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        /* %.17g of a double is at most 24 characters: the checks only
+         * tell the compiler so */
+        int n = snprintf(buf, 32, "%.*g", mid, v);
+        if (n > 0 && n < 32 && strtod(buf, NULL) == v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (snprintf(buf, 32, "%.*g", lo, v) >= 32)
+        buf[31] = '\0';
+    if (!strpbrk(buf, ".en")) /* Python writes 1.0, not 1 */
+        strcat(buf, ".0");
+}
+
+static void write_double(FILE *out, double v)
+{
+    char buf[32];
+    pv_format_double(v, buf);
+    fputs(buf, out);
+}
+
+void pv_json_write_string(FILE *out, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    fputc('"', out);
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            fputc((int)c, out);
+            i++;
+            continue;
+        }
+        if (c < 0x80) {
+            switch (c) {
+            case '"': fputs("\\\"", out); break;
+            case '\\': fputs("\\\\", out); break;
+            case '\n': fputs("\\n", out); break;
+            case '\r': fputs("\\r", out); break;
+            case '\t': fputs("\\t", out); break;
+            case '\b': fputs("\\b", out); break;
+            case '\f': fputs("\\f", out); break;
+            default: fprintf(out, "\\u%04x", c);
+            }
+            i++;
+            continue;
+        }
+        /* Decode one (surrogatepass) UTF-8 sequence; the model holds only
+         * validated text, but stay inside the buffer regardless. */
+        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + len > n) {
+            fputs("\\ufffd", out);
+            break;
+        }
+        uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+        for (size_t k = 1; k < len; k++)
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        i += len;
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            fprintf(out, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+        } else
+            fprintf(out, "\\u%04x", cp);
+    }
+    fputc('"', out);
+}
+
+static void write_str(FILE *out, const struct pv_profile *p, uint32_t h)
+{
+    size_t n;
+    const char *s = pv_profile_str(p, h, &n);
+    pv_json_write_string(out, s, n);
+}
+
+static void write_key(FILE *out, const struct pv_profile *p, uint32_t fid)
+{
+    const struct pv_func *f = &p->funcs[fid];
+    fputc('[', out);
+    write_str(out, p, f->file);
+    fprintf(out, ", %" PRId64 ", ", f->line);
+    write_str(out, p, f->name);
+    fputc(']', out);
+}
+
+pv_code pv_report_export_json(const struct pv_profile *p, FILE *out, pv_err *err)
+{
+    fprintf(out, "{\"reader\": \"pstatsviz\", \"total_calls\": %" PRId64 ", \"prim_calls\": %" PRId64
+                 ", \"total_tt\": ",
+            p->total_calls, p->prim_calls);
+    write_double(out, p->total_tt);
+    fputs(", \"functions\": [", out);
+    bool first = true;
+    for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
+        const struct pv_func *f = &p->funcs[fid];
+        if (f->flags & PV_FUNC_PHANTOM)
+            continue;
+        fputs(first ? "{\"file\": " : ", {\"file\": ", out);
+        first = false;
+        write_str(out, p, f->file);
+        fprintf(out, ", \"line\": %" PRId64 ", \"name\": ", f->line);
+        write_str(out, p, f->name);
+        fprintf(out, ", \"cc\": %" PRId64 ", \"nc\": %" PRId64 ", \"tt\": ", f->cc, f->nc);
+        write_double(out, f->tt);
+        fputs(", \"ct\": ", out);
+        write_double(out, f->ct);
+        fputc('}', out);
+    }
+    fputs("], \"edges\": [", out);
+    for (uint32_t e = 0; e < p->nedges; e++) {
+        const struct pv_edge *ed = &p->edges[e];
+        fputs(e ? ", {\"caller\": " : "{\"caller\": ", out);
+        write_key(out, p, ed->caller);
+        fputs(", \"callee\": ", out);
+        write_key(out, p, ed->callee);
+        if (ed->flags & PV_EDGE_COUNT_ONLY)
+            fprintf(out, ", \"cc\": null, \"nc\": %" PRId64 ", \"tt\": null, \"ct\": null}",
+                    ed->nc);
+        else {
+            fprintf(out, ", \"cc\": %" PRId64 ", \"nc\": %" PRId64 ", \"tt\": ", ed->cc, ed->nc);
+            write_double(out, ed->tt);
+            fputs(", \"ct\": ", out);
+            write_double(out, ed->ct);
+            fputc('}', out);
+        }
+    }
+    fputs("]}\n", out);
+    if (ferror(out))
+        return pv_err_set(err, PV_E_IO, "writing the export failed");
+    return PV_OK;
+}
+
+static void write_ratio(FILE *out, double num, int64_t den)
+{
+    if (den == 0)
+        fputs("null", out);
+    else
+        write_double(out, num / (double)den);
+}
+
+pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
+                           const struct pv_select *sel, FILE *out, pv_err *err)
+{
+    uint32_t *fids;
+    size_t n;
+    char msg[1024], how[160];
+    if (prepare(p, s, sel, &fids, &n, msg, sizeof msg, err))
+        return err->code;
+    pv_sort_describe(s, how, sizeof how);
+    fprintf(out, "{\"sort_type\": \"%s\", \"total_calls\": %" PRId64 ", \"prim_calls\": %" PRId64
+                 ", \"total_tt\": ",
+            how, p->total_calls, p->prim_calls);
+    write_double(out, p->total_tt);
+    fputs(", \"rows\": [", out);
+    for (size_t i = 0; i < n; i++) {
+        const struct pv_func *f = &p->funcs[fids[i]];
+        char calls[48];
+        if (f->nc != f->cc)
+            snprintf(calls, sizeof calls, "%" PRId64 "/%" PRId64, f->nc, f->cc);
+        else
+            snprintf(calls, sizeof calls, "%" PRId64, f->nc);
+        fprintf(out, "%s{\"ncalls\": \"%s\", \"tottime\": ", i ? ", " : "", calls);
+        write_double(out, f->tt);
+        fputs(", \"percall_tottime\": ", out);
+        write_ratio(out, f->tt, f->nc);
+        fputs(", \"cumtime\": ", out);
+        write_double(out, f->ct);
+        fputs(", \"percall_cumtime\": ", out);
+        write_ratio(out, f->ct, f->cc);
+        size_t ln;
+        char *label = pv_profile_label_dup(p, fids[i], &ln);
+        if (!label) {
+            free(fids);
+            return pv_err_set(err, PV_E_NOMEM, "out of memory");
+        }
+        fputs(", \"function\": ", out);
+        pv_json_write_string(out, label, ln);
+        free(label);
+        fputs(", \"file\": ", out);
+        write_str(out, p, f->file);
+        fprintf(out, ", \"line\": %" PRId64 ", \"name\": ", f->line);
+        write_str(out, p, f->name);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+    free(fids);
+    if (ferror(out))
+        return pv_err_set(err, PV_E_IO, "writing the report failed");
+    return PV_OK;
+}

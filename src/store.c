@@ -1,0 +1,629 @@
+/* store.c - profiles in SQLite (see store.h). */
+#include "store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <nettle/sha2.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS profiles("
+    "  pk INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  size_bytes INTEGER NOT NULL,"
+    "  marshal_version INTEGER NOT NULL,"
+    "  python2 INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  total_calls INTEGER NOT NULL,"
+    "  prim_calls INTEGER NOT NULL,"
+    "  total_tt REAL,"                 /* NULL when NaN: SQLite has no NaN */
+    "  functions INTEGER NOT NULL,"
+    "  edges INTEGER NOT NULL,"
+    "  warnings TEXT NOT NULL,"        /* JSON array of strings */
+    "  delete_token_sha256 BLOB NOT NULL"
+    ");"
+    /* Each distinct file or function name once per profile: a 1 MiB path
+     * shared by 20,000 functions is stored once, not 20,000 times. */
+    "CREATE TABLE IF NOT EXISTS strings("
+    "  profile INTEGER NOT NULL REFERENCES profiles(pk) ON DELETE CASCADE,"
+    "  sid INTEGER NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  PRIMARY KEY(profile, sid)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS functions("
+    "  profile INTEGER NOT NULL REFERENCES profiles(pk) ON DELETE CASCADE,"
+    "  fid INTEGER NOT NULL,"
+    "  file INTEGER NOT NULL,"         /* strings.sid */
+    "  line INTEGER NOT NULL,"
+    "  name INTEGER NOT NULL,"         /* strings.sid */
+    "  cc INTEGER NOT NULL, nc INTEGER NOT NULL, tt REAL, ct REAL,"
+    "  PRIMARY KEY(profile, fid)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS models("
+    "  profile INTEGER PRIMARY KEY REFERENCES profiles(pk) ON DELETE CASCADE,"
+    "  blob BLOB NOT NULL"
+    ");"
+    /* The readable form, for people who query the file with sqlite3. */
+    "CREATE VIEW IF NOT EXISTS function_rows AS"
+    "  SELECT p.id AS profile, f.fid, fs.text AS file, f.line, ns.text AS name,"
+    "         f.cc, f.nc, f.tt, f.ct"
+    "  FROM functions f JOIN profiles p ON p.pk = f.profile"
+    "  JOIN strings fs ON fs.profile = f.profile AND fs.sid = f.file"
+    "  JOIN strings ns ON ns.profile = f.profile AND ns.sid = f.name;";
+
+enum { ST_FIND, ST_INSERT_PROFILE, ST_INSERT_STRING, ST_INSERT_FUNC, ST_INSERT_MODEL, ST_LOAD, ST_META,
+       ST_LIST, ST_TOKEN, ST_DELETE, ST_COUNT };
+
+static const char *const SQL[ST_COUNT] = {
+    [ST_FIND] = "SELECT name, functions, edges, total_calls, total_tt FROM profiles WHERE id = ?",
+    [ST_INSERT_PROFILE] =
+        "INSERT INTO profiles(id, name, size_bytes, marshal_version, python2, created_ms,"
+        " total_calls, prim_calls, total_tt, functions, edges, warnings, delete_token_sha256)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_INSERT_STRING] = "INSERT INTO strings VALUES(?,?,?)",
+    [ST_INSERT_FUNC] = "INSERT INTO functions VALUES(?,?,?,?,?,?,?,?,?)",
+    [ST_INSERT_MODEL] = "INSERT INTO models VALUES(?,?)",
+    [ST_LOAD] = "SELECT blob FROM models JOIN profiles ON pk = profile WHERE id = ?",
+    [ST_META] = "SELECT id, name, size_bytes, marshal_version, python2, created_ms, total_calls,"
+                " prim_calls, total_tt, functions, edges, warnings FROM profiles WHERE id = ?",
+    [ST_LIST] = "SELECT id, name, size_bytes, marshal_version, python2, created_ms, total_calls,"
+                " prim_calls, total_tt, functions, edges, warnings FROM profiles"
+                " ORDER BY created_ms DESC, id",
+    [ST_TOKEN] = "SELECT delete_token_sha256 FROM profiles WHERE id = ?",
+    [ST_DELETE] = "DELETE FROM profiles WHERE id = ?",
+};
+
+struct pv_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+static pv_code db_error(struct pv_store *s, pv_err *err, const char *what)
+{
+    return pv_err_set(err, PV_E_DB, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static pv_code exec(struct pv_store *s, const char *sql, pv_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        pv_err_set(err, PV_E_DB, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return PV_E_DB;
+    }
+    return PV_OK;
+}
+
+static pv_code migrate(struct pv_store *s, pv_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+        return db_error(s, err, "reading the schema version");
+    int version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (version > PV_STORE_SCHEMA_VERSION)
+        return pv_err_set(err, PV_E_DB,
+                          "the database has schema version %d; this pstatsviz knows up to %d",
+                          version, PV_STORE_SCHEMA_VERSION);
+    if (version == PV_STORE_SCHEMA_VERSION)
+        return PV_OK;
+    /* Version 0 is a new file.  Later versions add their steps here, each
+     * in the same transaction as the version bump. */
+    if (exec(s, "BEGIN IMMEDIATE", err))
+        return err->code;
+    char bump[64];
+    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", PV_STORE_SCHEMA_VERSION);
+    if (exec(s, SCHEMA, err) || exec(s, bump, err)) {
+        exec(s, "ROLLBACK", NULL);
+        return err->code;
+    }
+    return exec(s, "COMMIT", err);
+}
+
+pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
+{
+    struct pv_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        pv_err_set(err, PV_E_DB, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        goto fail_open;
+    }
+    /* Another connection may hold the write lock during an import. */
+    sqlite3_busy_timeout(s->db, 10000);
+    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+             err)) {
+        pv_err_set(err, PV_E_DB, "%s: %s", path, err->msg);
+        goto fail_open;
+    }
+    if (migrate(s, err))
+        goto fail_open;
+    for (int k = 0; k < ST_COUNT; k++)
+        if (sqlite3_prepare_v3(s->db, SQL[k], -1, SQLITE_PREPARE_PERSISTENT, &s->st[k], NULL) !=
+            SQLITE_OK) {
+            db_error(s, err, "preparing statements");
+            goto fail_open;
+        }
+    *out = s;
+    return PV_OK;
+
+fail_open:
+    pv_store_close(s); /* a failed open needs it too */
+    return err->code;
+}
+
+void pv_store_close(struct pv_store *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < ST_COUNT; k++)
+        sqlite3_finalize(s->st[k]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static pv_code mkdirs(char *path, pv_err *err)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int rc = mkdir(path, 0700);
+        int e = errno;
+        *p = '/';
+        if (rc && e != EEXIST)
+            return pv_err_set(err, PV_E_IO, "cannot create %.*s: %s", (int)(p - path), path,
+                              strerror(e));
+    }
+    return PV_OK;
+}
+
+pv_code pv_store_default_path(char **out, pv_err *err)
+{
+    const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+    char *path;
+    int n;
+    if (xdg && *xdg == '/')
+        n = asprintf(&path, "%s/pstatsviz/profiles.db", xdg);
+    else if (home && *home)
+        n = asprintf(&path, "%s/.local/share/pstatsviz/profiles.db", home);
+    else
+        return pv_err_set(err, PV_E_USAGE, "neither XDG_DATA_HOME nor HOME is set: use --db");
+    if (n < 0)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    if (mkdirs(path, err)) {
+        free(path);
+        return err->code;
+    }
+    *out = path;
+    return PV_OK;
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void pv_store_id_of(const uint8_t *buf, size_t len, char id[PV_ID_HEX + 1])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, buf);
+    sha256_digest(&ctx, sizeof digest, digest);
+    hex(digest, PV_ID_HEX / 2, id);
+}
+
+static void token_hash(const char *token, uint8_t out[SHA256_DIGEST_SIZE])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(token), (const uint8_t *)token);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+}
+
+static pv_code new_token(char out[PV_TOKEN_HEX + 1], pv_err *err)
+{
+    uint8_t raw[PV_TOKEN_HEX / 2];
+    size_t got = 0;
+    while (got < sizeof raw) {
+        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+        if (n < 0 && errno != EINTR)
+            return pv_err_set(err, PV_E_IO, "getrandom: %s", strerror(errno));
+        if (n > 0)
+            got += (size_t)n;
+    }
+    hex(raw, sizeof raw, out);
+    return PV_OK;
+}
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* SQLite turns NaN into NULL; bind NULL ourselves so it is deliberate. */
+static void bind_real(sqlite3_stmt *q, int col, double v)
+{
+    if (v != v)
+        sqlite3_bind_null(q, col);
+    else
+        sqlite3_bind_double(q, col, v);
+}
+
+static char *warnings_json(const struct pv_profile *p)
+{
+    size_t cap = 16 + PV_PROFILE_MAX_WARNINGS * 2 * sizeof p->warnings[0];
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t at = 0;
+    out[at++] = '[';
+    unsigned shown = p->nwarnings < PV_PROFILE_MAX_WARNINGS ? p->nwarnings
+                                                            : PV_PROFILE_MAX_WARNINGS;
+    for (unsigned w = 0; w < shown; w++) {
+        if (w)
+            out[at++] = ',';
+        out[at++] = '"';
+        for (const char *c = p->warnings[w]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                out[at++] = '\\';
+            out[at++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+        }
+        out[at++] = '"';
+    }
+    out[at++] = ']';
+    out[at] = '\0';
+    return out;
+}
+
+static pv_code find(struct pv_store *s, const char *id, struct pv_import *res, pv_err *err)
+{
+    sqlite3_stmt *q = s->st[ST_FIND];
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    pv_code code = PV_E_NOTFOUND;
+    if (rc == SQLITE_ROW) {
+        memset(res, 0, sizeof *res);
+        snprintf(res->id, sizeof res->id, "%s", id);
+        res->name = strdup((const char *)sqlite3_column_text(q, 0));
+        res->functions = (uint32_t)sqlite3_column_int64(q, 1);
+        res->edges = (uint32_t)sqlite3_column_int64(q, 2);
+        res->total_calls = sqlite3_column_int64(q, 3);
+        res->total_tt = sqlite3_column_type(q, 4) == SQLITE_NULL ? (double)NAN
+                                                                 : sqlite3_column_double(q, 4);
+        code = res->name ? PV_OK : pv_err_set(err, PV_E_NOMEM, "out of memory");
+    } else if (rc != SQLITE_DONE)
+        code = db_error(s, err, "looking up a profile");
+    else
+        pv_err_set(err, PV_E_NOTFOUND, "no profile with id %s", id);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return code;
+}
+
+pv_code pv_store_find(struct pv_store *s, const char *id, struct pv_import *res, pv_err *err)
+{
+    return find(s, id, res, err);
+}
+
+/* Tests make an import slow or fail in the middle of its transaction, to
+ * check that a kill or a failure there leaves the database as it was. */
+static pv_code test_fault(pv_err *err)
+{
+    const char *fault = getenv("PSTATSVIZ_TEST_IMPORT_FAULT");
+    if (!fault)
+        return PV_OK;
+    if (!strncmp(fault, "sleep:", 6))
+        usleep((useconds_t)atoi(fault + 6) * 1000);
+    else if (!strcmp(fault, "fail"))
+        return pv_err_set(err, PV_E_DB, "import failed on purpose (PSTATSVIZ_TEST_IMPORT_FAULT)");
+    return PV_OK;
+}
+
+static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const char *id,
+                           size_t size_bytes, const char *name, const uint8_t *token_sha,
+                           pv_err *err)
+{
+    sqlite3_stmt *q = s->st[ST_INSERT_PROFILE];
+    char *warnings = warnings_json(p);
+    if (!warnings)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)size_bytes);
+    sqlite3_bind_int(q, 4, p->marshal_version);
+    sqlite3_bind_int(q, 5, p->python2);
+    sqlite3_bind_int64(q, 6, now_ms());
+    sqlite3_bind_int64(q, 7, p->total_calls);
+    sqlite3_bind_int64(q, 8, p->prim_calls);
+    bind_real(q, 9, p->total_tt);
+    sqlite3_bind_int64(q, 10, p->nreal);
+    sqlite3_bind_int64(q, 11, p->nedges);
+    sqlite3_bind_text(q, 12, warnings, -1, free);
+    sqlite3_bind_blob(q, 13, token_sha, SHA256_DIGEST_SIZE, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_DONE)
+        return db_error(s, err, "storing the profile");
+    sqlite3_int64 pk = sqlite3_last_insert_rowid(s->db);
+
+    /* String ids are the model's handles: offsets of the string records. */
+    q = s->st[ST_INSERT_STRING];
+    sqlite3_bind_int64(q, 1, pk);
+    for (size_t h = 0; h < p->strings_len;) {
+        size_t n;
+        const char *text = pv_profile_str(p, (uint32_t)h, &n);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)h);
+        sqlite3_bind_text64(q, 3, text, n, SQLITE_STATIC, SQLITE_UTF8);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) {
+            sqlite3_clear_bindings(q);
+            return db_error(s, err, "storing names");
+        }
+        h += 4 + n + 1;
+    }
+    sqlite3_clear_bindings(q);
+
+    q = s->st[ST_INSERT_FUNC];
+    sqlite3_bind_int64(q, 1, pk);
+    for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
+        const struct pv_func *f = &p->funcs[fid];
+        if (f->flags & PV_FUNC_PHANTOM)
+            continue;
+        sqlite3_bind_int64(q, 2, fid);
+        sqlite3_bind_int64(q, 3, f->file);
+        sqlite3_bind_int64(q, 4, f->line);
+        sqlite3_bind_int64(q, 5, f->name);
+        sqlite3_bind_int64(q, 6, f->cc);
+        sqlite3_bind_int64(q, 7, f->nc);
+        bind_real(q, 8, f->tt);
+        bind_real(q, 9, f->ct);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) {
+            sqlite3_clear_bindings(q);
+            return db_error(s, err, "storing functions");
+        }
+    }
+    sqlite3_clear_bindings(q);
+    if (test_fault(err))
+        return err->code;
+
+    /* The model goes in as a zeroblob filled piece by piece from the
+     * profile's own arrays: no second copy of 50 MB of edges in memory. */
+    struct pv_pack_parts parts;
+    if (pv_profile_pack_parts(p, &parts, err))
+        return err->code;
+    q = s->st[ST_INSERT_MODEL];
+    sqlite3_bind_int64(q, 1, pk);
+    sqlite3_bind_zeroblob64(q, 2, parts.total);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    sqlite3_blob *blob;
+    if (rc != SQLITE_DONE || sqlite3_blob_open(s->db, "main", "models", "blob",
+                                               sqlite3_last_insert_rowid(s->db), 1,
+                                               &blob) != SQLITE_OK) {
+        pv_pack_parts_fini(&parts);
+        return db_error(s, err, "storing the model");
+    }
+    rc = sqlite3_blob_write(blob, parts.header, (int)parts.header_len, 0);
+    size_t at = parts.header_len;
+    for (int k = 0; k < 4 && rc == SQLITE_OK; k++) {
+        /* sqlite3_blob_write takes an int: write in chunks of 256 MiB */
+        for (size_t done = 0; done < parts.len[k] && rc == SQLITE_OK;) {
+            size_t n = parts.len[k] - done;
+            if (n > (256u << 20))
+                n = 256u << 20;
+            rc = sqlite3_blob_write(blob, (const char *)parts.part[k] + done, (int)n,
+                                    (int)(at + done));
+            done += n;
+        }
+        at += parts.len[k];
+    }
+    sqlite3_blob_close(blob);
+    pv_pack_parts_fini(&parts);
+    if (rc != SQLITE_OK)
+        return db_error(s, err, "storing the model");
+    return PV_OK;
+}
+
+pv_code pv_store_import_parsed(struct pv_store *s, const struct pv_profile *p, const char *id,
+                               size_t size_bytes, const char *name, struct pv_import *res,
+                               pv_err *err)
+{
+    char token[PV_TOKEN_HEX + 1];
+    uint8_t token_sha[SHA256_DIGEST_SIZE];
+    if (new_token(token, err))
+        return err->code;
+    token_hash(token, token_sha);
+    if (exec(s, "BEGIN IMMEDIATE", err))
+        return err->code;
+    /* Another writer may have stored the same bytes since we looked. */
+    if (find(s, id, res, err) == PV_OK) {
+        exec(s, "COMMIT", NULL);
+        res->created = false;
+        return PV_OK;
+    }
+    if (insert_rows(s, p, id, size_bytes, name, token_sha, err) || exec(s, "COMMIT", err)) {
+        exec(s, "ROLLBACK", NULL);
+        return err->code;
+    }
+    memset(res, 0, sizeof *res);
+    memcpy(res->id, id, PV_ID_HEX + 1);
+    memcpy(res->delete_token, token, sizeof token);
+    res->created = true;
+    res->name = strdup(name);
+    res->functions = p->nreal;
+    res->edges = p->nedges;
+    res->total_calls = p->total_calls;
+    res->total_tt = p->total_tt;
+    if (!res->name)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    return PV_OK;
+}
+
+pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
+                        struct pv_import *res, pv_err *err)
+{
+    char id[PV_ID_HEX + 1];
+    pv_store_id_of(buf, len, id);
+    pv_code rc = find(s, id, res, err);
+    if (rc == PV_OK) {
+        res->created = false;
+        return PV_OK;
+    }
+    if (rc != PV_E_NOTFOUND)
+        return rc;
+    struct pv_profile *p;
+    if (pv_profile_parse(buf, len, &p, err))
+        return err->code;
+    rc = pv_store_import_parsed(s, p, id, len, name, res, err);
+    pv_profile_destroy(p);
+    return rc;
+}
+
+pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **out, pv_err *err)
+{
+    sqlite3_stmt *q = s->st[ST_LOAD];
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    pv_code code;
+    if (rc == SQLITE_ROW)
+        code = pv_profile_unpack(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0),
+                                 out, err);
+    else if (rc == SQLITE_DONE)
+        code = pv_err_set(err, PV_E_NOTFOUND, "no profile with id %s", id);
+    else
+        code = db_error(s, err, "loading a profile");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return code;
+}
+
+static pv_code meta_from_row(sqlite3_stmt *q, struct pv_meta *m, pv_err *err)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->id, sizeof m->id, "%s", (const char *)sqlite3_column_text(q, 0));
+    m->name = strdup((const char *)sqlite3_column_text(q, 1));
+    m->size_bytes = sqlite3_column_int64(q, 2);
+    m->marshal_version = sqlite3_column_int(q, 3);
+    m->python2 = sqlite3_column_int(q, 4);
+    m->created_ms = sqlite3_column_int64(q, 5);
+    m->total_calls = sqlite3_column_int64(q, 6);
+    m->prim_calls = sqlite3_column_int64(q, 7);
+    m->total_tt = sqlite3_column_type(q, 8) == SQLITE_NULL ? (double)NAN
+                                                           : sqlite3_column_double(q, 8);
+    m->functions = (uint32_t)sqlite3_column_int64(q, 9);
+    m->edges = (uint32_t)sqlite3_column_int64(q, 10);
+    m->warnings_json = strdup((const char *)sqlite3_column_text(q, 11));
+    if (!m->name || !m->warnings_json) {
+        pv_meta_fini(m);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    }
+    return PV_OK;
+}
+
+void pv_meta_fini(struct pv_meta *m)
+{
+    free(m->name);
+    free(m->warnings_json);
+    m->name = m->warnings_json = NULL;
+}
+
+pv_code pv_store_meta(struct pv_store *s, const char *id, struct pv_meta *out, pv_err *err)
+{
+    sqlite3_stmt *q = s->st[ST_META];
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    pv_code code;
+    if (rc == SQLITE_ROW)
+        code = meta_from_row(q, out, err);
+    else if (rc == SQLITE_DONE)
+        code = pv_err_set(err, PV_E_NOTFOUND, "no profile with id %s", id);
+    else
+        code = db_error(s, err, "reading a profile");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return code;
+}
+
+pv_code pv_store_list(struct pv_store *s, bool (*fn)(const struct pv_meta *, void *), void *ctx,
+                      pv_err *err)
+{
+    sqlite3_stmt *q = s->st[ST_LIST];
+    pv_code code = PV_OK;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct pv_meta m;
+        if ((code = meta_from_row(q, &m, err)))
+            break;
+        bool more = fn(&m, ctx);
+        pv_meta_fini(&m);
+        if (!more)
+            break;
+    }
+    if (!code && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        code = db_error(s, err, "listing profiles");
+    sqlite3_reset(q);
+    return code;
+}
+
+pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, pv_err *err)
+{
+    if (exec(s, "BEGIN IMMEDIATE", err))
+        return err->code;
+    sqlite3_stmt *q = s->st[ST_TOKEN];
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    pv_code code = PV_OK;
+    if (rc == SQLITE_ROW) {
+        uint8_t want[SHA256_DIGEST_SIZE];
+        token_hash(token ? token : "", want);
+        const void *have = sqlite3_column_blob(q, 0);
+        /* Compare hashes of the tokens, so timing says nothing about the
+         * token itself. */
+        unsigned diff = sqlite3_column_bytes(q, 0) != SHA256_DIGEST_SIZE;
+        for (int i = 0; !diff && i < SHA256_DIGEST_SIZE; i++) /* sizes match: have != NULL */
+            diff |= ((const uint8_t *)have)[i] ^ want[i];
+        if (diff)
+            code = pv_err_set(err, PV_E_DENIED, "wrong delete token");
+    } else if (rc == SQLITE_DONE)
+        code = pv_err_set(err, PV_E_NOTFOUND, "no profile with id %s", id);
+    else
+        code = db_error(s, err, "deleting a profile");
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (!code) {
+        q = s->st[ST_DELETE];
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            code = db_error(s, err, "deleting a profile");
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+    }
+    if (code) {
+        exec(s, "ROLLBACK", NULL);
+        return code;
+    }
+    return exec(s, "COMMIT", err);
+}

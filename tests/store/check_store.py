@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""The store, through the real binary: import, re-import (same id, no
+duplicate), a failed import leaves the database unchanged, a kill -9 in the
+middle of an import leaves a database that opens and holds no part of it,
+and the same file gets the same id and fids in two databases.
+
+usage: check_store.py PSTATSVIZ CORPUS
+"""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+passed = failed = 0
+
+
+def check(cond, name, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok  ", name)
+    else:
+        failed += 1
+        print("FAIL", name, detail)
+
+
+def run(exe, *args, env=None):
+    return subprocess.run([exe] + list(args), capture_output=True, timeout=120,
+                          env=dict(os.environ, **(env or {})))
+
+
+def dump(db):
+    con = sqlite3.connect(db)
+    rows = list(con.iterdump())
+    con.close()
+    return rows
+
+
+def counts(db):
+    con = sqlite3.connect(db)
+    out = {t: con.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
+           for t in ("profiles", "functions", "strings", "models")}
+    out["integrity"] = con.execute("PRAGMA integrity_check").fetchone()[0]
+    con.close()
+    return out
+
+
+def main():
+    exe, corpus = sys.argv[1], sys.argv[2]
+    rasa = os.path.join(corpus, "rasa", "rasa_maxsize1000.prof")
+    rasa5 = os.path.join(corpus, "rasa", "rasa_maxsize5000.prof")
+    synth = os.path.join(corpus, "synthetic", "synthetic_10000.prof")
+    bad = os.path.join(corpus, "malformed", "truncated_at_278.prof")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "p.db")
+
+        p = run(exe, "import", rasa, "--db", db)
+        check(p.returncode == 0, "import_prints_a_line", p.stderr)
+        first = p.stdout.decode().split()
+        check(len(first) == 4 and len(first[0]) == 32 and first[1:] == ["rasa_maxsize1000.prof", "419", "705"],
+              "import_line_is_id_name_functions_edges", first)
+        c1 = counts(db)
+        check(c1["profiles"] == 1 and c1["functions"] == 419 and c1["models"] == 1,
+              "import_stores_one_profile", c1)
+
+        p = run(exe, "import", rasa, "--db", db)
+        check(p.stdout.decode().split() == first, "reimport_gives_the_same_id", p.stdout)
+        check(counts(db) == c1, "reimport_adds_nothing", counts(db))
+
+        before = dump(db)
+        p = run(exe, "import", bad, "--db", db)
+        err = p.stderr.decode()
+        check(p.returncode != 0 and err.count("\n") == 1 and "offset" in err,
+              "bad_file_is_one_line_error_with_offset", err)
+        check(dump(db) == before, "failed_parse_leaves_database_unchanged")
+
+        p = run(exe, "import", rasa5, "--db", db, env={"PSTATSVIZ_TEST_IMPORT_FAULT": "fail"})
+        check(p.returncode != 0 and "on purpose" in p.stderr.decode(),
+              "fault_inside_the_transaction_fails_the_import", p.stderr)
+        check(dump(db) == before, "failed_transaction_leaves_database_unchanged")
+
+        # kill -9 while the import sits inside its transaction
+        proc = subprocess.Popen([exe, "import", synth, "--db", db],
+                                env=dict(os.environ, PSTATSVIZ_TEST_IMPORT_FAULT="sleep:5000"),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.0)  # parsed (10k functions: ~50 ms) and inserting by now
+        probe = sqlite3.connect(db, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            locked = False
+            probe.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            locked = True  # the import holds the write lock: mid-transaction
+        probe.close()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        check(locked, "kill_landed_inside_the_transaction")
+        p = run(exe, "import", rasa5, "--db", db)
+        check(p.returncode == 0, "database_opens_after_kill_9", p.stderr)
+        c2 = counts(db)
+        check(c2["integrity"] == "ok" and c2["profiles"] == 2 and
+              c2["functions"] == 419 * 2 and c2["models"] == 2,
+              "killed_import_left_nothing_behind", c2)
+        p = run(exe, "import", synth, "--db", db)
+        check(p.returncode == 0 and p.stdout.split()[2:] == [b"10000", b"58579"],
+              "killed_file_imports_cleanly_afterwards", p.stdout + p.stderr)
+
+        # by id: the same export as from the file, in a second database too
+        rid = first[0]
+        from_file = json.loads(run(exe, "export", rasa).stdout)
+        from_db = json.loads(run(exe, "export", rid, "--db", db).stdout)
+        check(from_file == from_db, "export_by_id_equals_export_of_the_file")
+        db2 = os.path.join(tmp, "other.db")
+        p = run(exe, "import", rasa, "--db", db2)
+        check(p.stdout.decode().split()[0] == rid, "same_file_same_id_in_another_database")
+        con1, con2 = sqlite3.connect(db), sqlite3.connect(db2)
+        q = "SELECT fid, file, line, name FROM function_rows WHERE profile = ? ORDER BY fid"
+        check(con1.execute(q, (rid,)).fetchall() == con2.execute(q, (rid,)).fetchall(),
+              "same_file_same_fids_in_another_database")
+        p = run(exe, "top", rid, "--db", db, "-n", "3")
+        check(p.returncode == 0 and b"problem_function" in p.stdout, "top_by_id", p.stdout[:300])
+        p = run(exe, "top", "0" * 32, "--db", db)
+        check(p.returncode != 0 and b"no profile with id" in p.stderr, "unknown_id_is_an_error",
+              p.stderr)
+
+        # a newer schema is refused, not misread
+        con = sqlite3.connect(db2)
+        con.execute("PRAGMA user_version = 99")
+        con.commit()
+        con.close()
+        p = run(exe, "import", rasa5, "--db", db2)
+        check(p.returncode != 0 and b"schema version 99" in p.stderr, "newer_schema_is_refused",
+              p.stderr)
+        notdb = os.path.join(tmp, "not.db")
+        with open(notdb, "wb") as f:
+            f.write(b"hello, not a database" * 100)
+        p = run(exe, "import", rasa5, "--db", notdb)
+        check(p.returncode != 0 and p.stderr.count(b"\n") == 1, "not_a_database_is_one_line",
+              p.stderr)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

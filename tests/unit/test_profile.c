@@ -1,0 +1,404 @@
+/* Unit tests of the profile model: stats dicts built by hand with a small
+ * marshal writer, checked against what pstats makes of them. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "profile.h"
+
+/* ---- a marshal writer --------------------------------------------------- */
+
+struct w {
+    uint8_t b[4096];
+    size_t n;
+};
+
+static void byte(struct w *w, int c)
+{
+    w->b[w->n++] = (uint8_t)c;
+}
+
+static void i32(struct w *w, int32_t v)
+{
+    memcpy(w->b + w->n, &v, 4);
+    w->n += 4;
+}
+
+static void str(struct w *w, const char *s)
+{
+    byte(w, 'u');
+    i32(w, (int32_t)strlen(s));
+    memcpy(w->b + w->n, s, strlen(s));
+    w->n += strlen(s);
+}
+
+static void bytes_s(struct w *w, const char *s)
+{
+    byte(w, 's');
+    i32(w, (int32_t)strlen(s));
+    memcpy(w->b + w->n, s, strlen(s));
+    w->n += strlen(s);
+}
+
+static void num(struct w *w, int32_t v)
+{
+    byte(w, 'i');
+    i32(w, v);
+}
+
+static void flt(struct w *w, double d)
+{
+    byte(w, 'g');
+    memcpy(w->b + w->n, &d, 8);
+    w->n += 8;
+}
+
+static void tuple(struct w *w, int n)
+{
+    byte(w, ')');
+    byte(w, n);
+}
+
+static void key(struct w *w, const char *file, int line, const char *name)
+{
+    tuple(w, 3);
+    str(w, file);
+    num(w, line);
+    str(w, name);
+}
+
+/* (cc, nc, tt, ct, {callers...}) with the callers dict left open */
+static void stats(struct w *w, int cc, int nc, double tt, double ct)
+{
+    tuple(w, 5);
+    num(w, cc);
+    num(w, nc);
+    flt(w, tt);
+    flt(w, ct);
+    byte(w, '{');
+}
+
+static void caller(struct w *w, const char *file, int line, const char *name, int nc, int cc,
+                   double tt, double ct)
+{
+    key(w, file, line, name);
+    tuple(w, 4);
+    num(w, nc);
+    num(w, cc);
+    flt(w, tt);
+    flt(w, ct);
+}
+
+static struct pv_profile *parse(const struct w *w, pv_err *err)
+{
+    struct pv_profile *p = NULL;
+    if (pv_profile_parse(w->b, w->n, &p, err))
+        return NULL;
+    return p;
+}
+
+static const char *S(const struct pv_profile *p, uint32_t h)
+{
+    return pv_profile_str(p, h, NULL);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void counts_are_swapped_between_stats_and_callers(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "b.py", 5, "callee");
+    stats(&w, 1, 3, 0.25, 0.5); /* cc=1, nc=3 */
+    caller(&w, "a.py", 1, "main", 3, 1, 0.25, 0.5); /* nc=3, cc=1 */
+    byte(&w, '0');
+    key(&w, "a.py", 1, "main");
+    stats(&w, 1, 1, 0.5, 1.0);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    CHECK(p != NULL, "swapped_counts_parse", "%s", err.msg);
+    if (!p)
+        return;
+    /* fid order is (file, line, name): a.py before b.py */
+    CHECK(p->nfuncs == 2 && !strcmp(S(p, p->funcs[0].name), "main") &&
+              !strcmp(S(p, p->funcs[1].name), "callee"),
+          "fids_follow_key_order", "nfuncs %u", p->nfuncs);
+    CHECK(p->funcs[1].cc == 1 && p->funcs[1].nc == 3, "stats_value_is_cc_then_nc",
+          "cc %" PRId64 " nc %" PRId64, p->funcs[1].cc, p->funcs[1].nc);
+    CHECK(p->nedges == 1 && p->edges[0].caller == 0 && p->edges[0].callee == 1 &&
+              p->edges[0].nc == 3 && p->edges[0].cc == 1,
+          "callers_value_is_nc_then_cc", "edge nc %" PRId64 " cc %" PRId64, p->edges[0].nc,
+          p->edges[0].cc);
+    CHECK(p->total_calls == 4 && p->prim_calls == 2 && p->total_tt == 0.75,
+          "totals_as_pstats", "%" PRId64 " %" PRId64 " %g", p->total_calls, p->prim_calls,
+          p->total_tt);
+    CHECK(p->funcs[1].order == 0 && p->funcs[0].order == 1, "order_is_dict_order", "%u %u",
+          p->funcs[1].order, p->funcs[0].order);
+    CHECK(p->callees_at[1] - p->callees_at[0] == 1 && p->callers_at[2] - p->callers_at[1] == 1,
+          "indexes_list_callees_and_callers", "ranges wrong");
+
+    void *blob;
+    size_t len;
+    struct pv_profile *q = NULL;
+    CHECK(pv_profile_pack(p, &blob, &len, &err) == PV_OK &&
+              pv_profile_unpack(blob, len, &q, &err) == PV_OK,
+          "pack_unpack_round_trip", "%s", err.msg);
+    if (q) {
+        CHECK(q->nfuncs == p->nfuncs && q->nedges == p->nedges &&
+                  !memcmp(q->funcs, p->funcs, p->nfuncs * sizeof *p->funcs) &&
+                  !memcmp(q->edges, p->edges, p->nedges * sizeof *p->edges) &&
+                  q->total_tt == p->total_tt,
+              "unpacked_equals_packed", "differs");
+        pv_profile_destroy(q);
+        q = NULL;
+        ((uint8_t *)blob)[len - 1 - 16 - 3] ^= 0x7f; /* the last edge's callee fid */
+        pv_code rc = pv_profile_unpack(blob, len, &q, &err);
+        CHECK(rc == PV_E_DB, "damaged_blob_is_an_error", "rc %d", rc);
+        pv_profile_destroy(q);
+        q = NULL;
+        CHECK(pv_profile_unpack(blob, len - 1, &q, &err) == PV_E_DB, "short_blob_is_an_error",
+              "accepted");
+    }
+    free(blob);
+    pv_profile_destroy(p);
+}
+
+static void profile_module_callers_are_ints(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "", 0, "len");
+    stats(&w, 4, 4, 0.0, 0.0);
+    key(&w, "profile", 0, "profiler");
+    num(&w, 4);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    CHECK(p && p->nedges == 1 && (p->edges[0].flags & PV_EDGE_COUNT_ONLY) && p->edges[0].nc == 4,
+          "int_valued_callers_are_count_only_edges", "%s", p ? "wrong edge" : err.msg);
+    /* ('profile', 0, 'profiler') has no stats entry: a phantom caller */
+    CHECK(p && p->nreal == 1 && p->nfuncs == 2, "dangling_caller_is_kept_as_phantom",
+          "nreal %u nfuncs %u", p ? p->nreal : 0, p ? p->nfuncs : 0);
+    if (p) {
+        char *label = pv_profile_label_dup(p, 0, NULL);
+        CHECK(label && !strcmp(label, ":0(len)"), "profile_module_builtin_label", "%s", label);
+        free(label);
+    }
+    pv_profile_destroy(p);
+}
+
+static void labels(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "~", 0, "<built-in method builtins.len>");
+    stats(&w, 1, 1, 0.0, 0.0);
+    byte(&w, '0');
+    key(&w, "~", 0, "plain");
+    stats(&w, 1, 1, 0.0, 0.0);
+    byte(&w, '0');
+    key(&w, "m.py", 7, "<lambda>");
+    stats(&w, 1, 1, 0.0, 0.0);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    if (!p) {
+        CHECK(false, "labels_parse", "%s", err.msg);
+        return;
+    }
+    static const char *const want[] = {"m.py:7(<lambda>)", "{built-in method builtins.len}",
+                                       "plain"};
+    for (uint32_t f = 0; f < 3; f++) {
+        char *label = pv_profile_label_dup(p, f, NULL);
+        CHECK(label && !strcmp(label, want[f]), "labels_as_func_std_string", "%s != %s", label,
+              want[f]);
+        free(label);
+    }
+    CHECK(pv_profile_is_builtin(p, 1) && !pv_profile_is_builtin(p, 0), "builtins_are_tilde_0",
+          "wrong");
+    pv_profile_destroy(p);
+}
+
+static void duplicate_key_last_wins_at_first_place(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "a.py", 1, "f");
+    stats(&w, 1, 1, 1.0, 1.0);
+    caller(&w, "a.py", 9, "old", 1, 1, 1.0, 1.0);
+    byte(&w, '0');
+    key(&w, "a.py", 2, "g");
+    stats(&w, 1, 1, 2.0, 2.0);
+    byte(&w, '0');
+    key(&w, "a.py", 1, "f");
+    stats(&w, 5, 5, 3.0, 3.0);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    CHECK(p && p->funcs[0].nc == 5 && p->funcs[0].order == 0 && p->nedges == 0 &&
+              p->nwarnings == 2 && strstr(p->warnings[0], "duplicate key"),
+          "duplicate_key_last_value_wins", "%s", p ? p->warnings[0] : err.msg);
+    pv_profile_destroy(p);
+}
+
+static void text_of_other_kinds(void)
+{
+    /* a code object in the name slot, as `python -m profile` writes it */
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    tuple(&w, 3);
+    str(&w, "profile");
+    num(&w, 0);
+    byte(&w, 'c');
+    for (int k = 0; k < 6; k++)
+        i32(&w, k == 5 ? 0x43 : 0);
+    bytes_s(&w, "");
+    for (int k = 0; k < 5; k++)
+        tuple(&w, 0);
+    str(&w, "m.py");
+    str(&w, "<module>");
+    i32(&w, 1);
+    bytes_s(&w, "");
+    stats(&w, 1, 1, 0.0, 0.0);
+    byte(&w, '0');
+    /* a Python 2 byte string that is not UTF-8: Latin-1 */
+    tuple(&w, 3);
+    bytes_s(&w, "caf\xe9.py");
+    num(&w, 1);
+    bytes_s(&w, "f");
+    stats(&w, 1, 1, 0.0, 0.0);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    CHECK(p != NULL, "code_object_and_bytes_parse", "%s", err.msg);
+    if (!p)
+        return;
+    CHECK(!strcmp(S(p, p->funcs[0].file), "caf\xc3\xa9.py"), "python2_latin1_bytes_become_utf8",
+          "%s", S(p, p->funcs[0].file));
+    CHECK(!strcmp(S(p, p->funcs[1].name), "<code object <module>, file \"m.py\", line 1>"),
+          "code_object_name_reads_as_its_repr", "%s", S(p, p->funcs[1].name));
+    pv_profile_destroy(p);
+}
+
+static void shape_errors(void)
+{
+    struct {
+        const char *name;
+        const char *want;
+        struct w w;
+    } cases[6];
+    memset(cases, 0, sizeof cases);
+    int n = 0;
+
+    cases[n].name = "top_level_list_is_refused";
+    cases[n].want = "top-level object is list, expected dict";
+    byte(&cases[n].w, '[');
+    i32(&cases[n].w, 0);
+    n++;
+
+    cases[n].name = "empty_dict_is_refused";
+    cases[n].want = "the stats dict is empty";
+    byte(&cases[n].w, '{');
+    byte(&cases[n].w, '0');
+    n++;
+
+    cases[n].name = "value_arity_4_is_refused";
+    cases[n].want = "has 4 items, expected 5 (cc, nc, tt, ct, callers)";
+    byte(&cases[n].w, '{');
+    key(&cases[n].w, "a.py", 1, "f");
+    tuple(&cases[n].w, 4);
+    num(&cases[n].w, 1);
+    num(&cases[n].w, 1);
+    flt(&cases[n].w, 0);
+    flt(&cases[n].w, 0);
+    byte(&cases[n].w, '0');
+    n++;
+
+    cases[n].name = "bool_count_is_refused";
+    cases[n].want = "cc of ('a.py', 1, 'f') is bool, expected int";
+    byte(&cases[n].w, '{');
+    key(&cases[n].w, "a.py", 1, "f");
+    tuple(&cases[n].w, 5);
+    byte(&cases[n].w, 'T');
+    num(&cases[n].w, 1);
+    flt(&cases[n].w, 0);
+    flt(&cases[n].w, 0);
+    byte(&cases[n].w, '{');
+    byte(&cases[n].w, '0');
+    byte(&cases[n].w, '0');
+    n++;
+
+    cases[n].name = "callers_list_is_refused";
+    cases[n].want = "callers of ('a.py', 1, 'f') is list, expected dict";
+    byte(&cases[n].w, '{');
+    key(&cases[n].w, "a.py", 1, "f");
+    tuple(&cases[n].w, 5);
+    num(&cases[n].w, 1);
+    num(&cases[n].w, 1);
+    flt(&cases[n].w, 0);
+    flt(&cases[n].w, 0);
+    byte(&cases[n].w, '[');
+    i32(&cases[n].w, 0);
+    byte(&cases[n].w, '0');
+    n++;
+
+    cases[n].name = "key_of_two_is_refused";
+    cases[n].want = "a function key is ('a.py', 1";
+    byte(&cases[n].w, '{');
+    tuple(&cases[n].w, 2);
+    str(&cases[n].w, "a.py");
+    num(&cases[n].w, 1);
+    stats(&cases[n].w, 1, 1, 0, 0);
+    byte(&cases[n].w, '0');
+    byte(&cases[n].w, '0');
+    n++;
+
+    for (int i = 0; i < n; i++) {
+        pv_err err = {0};
+        struct pv_profile *p = parse(&cases[i].w, &err);
+        CHECK(!p && strstr(err.msg, cases[i].want), cases[i].name, "got \"%s\"",
+              p ? "accepted" : err.msg);
+        pv_profile_destroy(p);
+    }
+}
+
+static void wrong_kinds_get_hints(void)
+{
+    static const struct {
+        const char *name, *bytes, *want;
+    } rows[] = {
+        {"gzip_is_named", "\x1f\x8b\x08\x00", "gzip"},
+        {"pickle_is_named", "\x80\x04\x95\x00", "pickle"},
+        {"lfs_pointer_is_named", "version https://git-lfs.github.com/spec/v1\noid sha256:", "Git LFS"},
+        {"text_report_is_named", "         5 function calls in 0.000 seconds\n", "text report"},
+        {"html_is_named", "<!DOCTYPE html><html>", "HTML"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pv_err err = {0};
+        struct pv_profile *p = NULL;
+        pv_code rc = pv_profile_parse((const uint8_t *)rows[i].bytes, strlen(rows[i].bytes), &p,
+                                      &err);
+        CHECK(rc == PV_E_FORMAT && strstr(err.msg, rows[i].want), rows[i].name, "%s", err.msg);
+        pv_profile_destroy(p);
+    }
+}
+
+int main(void)
+{
+    counts_are_swapped_between_stats_and_callers();
+    profile_module_callers_are_ints();
+    labels();
+    duplicate_key_last_wins_at_first_place();
+    text_of_other_kinds();
+    shape_errors();
+    wrong_kinds_get_hints();
+    return check_done();
+}
