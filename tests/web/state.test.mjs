@@ -1,0 +1,105 @@
+// state.js: links round-trip, and bad values fall back with a notice.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stateFromUrl, urlFromState, defaultState, treeKey, withChanges } from '../../web/js/state.js';
+
+test('empty query gives the defaults without notices', () => {
+  const { state, notices } = stateFromUrl('');
+  assert.deepEqual(state, defaultState());
+  assert.deepEqual(notices, []);
+});
+
+const rows = [
+  { name: 'path view', st: { view: 'icicle', path: [12, 40, 7], depth: 10, cutoff: 0.001 } },
+  { name: 'root mode sunburst', st: { view: 'sunburst', root: 99, depth: 5, cutoff: 0 } },
+  { name: 'table with sort and search', st: { view: 'table', sort: 'tottime', order: 'asc', q: 'a&b=c #x ?y', sel: 3 } },
+  { name: 'filters', st: { hide: ['builtins', 'site-packages'], cutoff: 0.05, depth: 64 } },
+  { name: 'unicode search', st: { q: '模块 😀 <script>' } },
+  { name: 'name sort defaults to asc', st: { view: 'table', sort: 'name', order: 'asc' } },
+];
+for (const row of rows) {
+  test(`state round-trips: ${row.name}`, () => {
+    const st = Object.assign(defaultState(), row.st);
+    const url = urlFromState(st, '/p/abc');
+    assert.ok(url.startsWith('/p/abc?v=1&view='));
+    const { state, notices } = stateFromUrl(url.slice(url.indexOf('?')));
+    assert.deepEqual(notices, []);
+    assert.deepEqual(state, st);
+  });
+}
+
+test('url always holds version, view, depth and cutoff', () => {
+  const url = urlFromState(defaultState());
+  assert.equal(url, '?v=1&view=icicle&depth=10&cutoff=0.001');
+});
+
+test('path is written with readable commas', () => {
+  const url = urlFromState(withChanges(defaultState(), { path: [1, 2, 3] }));
+  assert.match(url, /path=1,2,3/);
+});
+
+const badRows = [
+  { name: 'unknown view falls back to icicle', q: 'view=treemap', key: 'view', want: 'icicle' },
+  { name: 'depth 0 falls back to 10', q: 'depth=0', key: 'depth', want: 10 },
+  { name: 'depth 65 falls back to 10', q: 'depth=65', key: 'depth', want: 10 },
+  { name: 'cutoff 2 falls back', q: 'cutoff=2', key: 'cutoff', want: 0.001 },
+  { name: 'cutoff text falls back', q: 'cutoff=abc', key: 'cutoff', want: 0.001 },
+  { name: 'path with text falls back to the top', q: 'path=1,x,3', key: 'path', want: [] },
+  { name: 'negative root is ignored', q: 'root=-1', key: 'root', want: null },
+  { name: 'huge fid is ignored', q: 'sel=99999999999', key: 'sel', want: null },
+  { name: 'unknown sort falls back', q: 'sort=evil', key: 'sort', want: 'cumtime' },
+  { name: 'unknown order falls back', q: 'order=up', key: 'order', want: 'desc' },
+];
+for (const row of badRows) {
+  test(row.name, () => {
+    const { state, notices } = stateFromUrl('?v=1&' + row.q);
+    assert.deepEqual(state[row.key], row.want);
+    assert.equal(notices.length, 1, notices.join(' | '));
+  });
+}
+
+test('unknown hide values are dropped, known ones kept in canonical order', () => {
+  const { state, notices } = stateFromUrl('?hide=site-packages,evil,builtins,builtins');
+  assert.deepEqual(state.hide, ['builtins', 'site-packages']);
+  assert.equal(notices.length, 1);
+});
+
+test('root wins over path, with a notice', () => {
+  const { state, notices } = stateFromUrl('?root=5&path=1,2');
+  assert.equal(state.root, 5);
+  assert.deepEqual(state.path, []);
+  assert.equal(notices.length, 1);
+});
+
+test('a newer link version is read with a notice', () => {
+  const { state, notices } = stateFromUrl('?v=2&view=sunburst');
+  assert.equal(state.view, 'sunburst');
+  assert.equal(notices.length, 1);
+});
+
+test('a link without v (as in docs/API.md) is read as version 1', () => {
+  const { state, notices } = stateFromUrl('?view=icicle&path=4,5&depth=3');
+  assert.deepEqual(state.path, [4, 5]);
+  assert.equal(state.depth, 3);
+  assert.deepEqual(notices, []);
+});
+
+test('notices clip long hostile values', () => {
+  const { notices } = stateFromUrl('?view=' + 'x'.repeat(100000));
+  assert.ok(notices[0].length < 200);
+});
+
+test('treeKey ignores view, selection and search', () => {
+  const a = withChanges(defaultState(), { path: [1, 2] });
+  const b = withChanges(a, { view: 'sunburst', sel: 3, q: 'x' });
+  assert.equal(treeKey(a), treeKey(b));
+  assert.notEqual(treeKey(a), treeKey(withChanges(a, { path: [1] })));
+  assert.notEqual(treeKey(a), treeKey(withChanges(a, { hide: ['stdlib'] })));
+});
+
+test('withChanges never shares arrays', () => {
+  const a = defaultState();
+  const b = withChanges(a, {});
+  b.path.push(1);
+  assert.deepEqual(a.path, []);
+});

@@ -1,0 +1,145 @@
+// Shared drawing helpers: HiDPI canvas sizing, the theme, fills for a
+// shape (colour, search dimming, aggregates), the hatch pattern for
+// estimated nodes and label fitting. Draws nothing by itself.
+
+import { colorFor } from '../model/colors.js';
+import { displayText, truncate, shortLocation } from '../model/format.js';
+import { nodeName } from '../model/tree.js';
+
+export const THEME = {
+  font: '12px "DejaVu Sans Mono", "Liberation Mono", ui-monospace, Menlo, Consolas, monospace',
+  fontBold: 'bold 12px "DejaVu Sans Mono", "Liberation Mono", ui-monospace, Menlo, Consolas, monospace',
+  text: '#1b2230',
+  textMuted: '#4f5868',
+  textDim: '#9aa1ad',
+  dimFill: '#eceef1',
+  aggFill: '#c3c8cf',
+  otherFill: '#d9d9d9',
+  otherText: '#555',
+  recursiveStroke: '#b3261e',
+  selectedStroke: '#111827',
+  hoverStroke: '#111827',
+  focusStroke: '#2f6feb',
+  matchStroke: '#a0148c',
+  background: '#ffffff',
+};
+
+/**
+ * Sizes a canvas for cssW × cssH CSS pixels at the device pixel ratio, so
+ * lines and text stay sharp on HiDPI screens; returns its context, scaled
+ * so that drawing code works in CSS pixels.
+ */
+export function sizeCanvas(canvas, cssW, cssH) {
+  const dpr = Math.max(1, Math.min(4, window.devicePixelRatio || 1));
+  const w = Math.max(1, Math.round(cssW * dpr));
+  const hh = Math.max(1, Math.round(cssH * dpr));
+  if (canvas.width !== w) canvas.width = w;
+  if (canvas.height !== hh) canvas.height = hh;
+  canvas.style.width = cssW + 'px';
+  canvas.style.height = cssH + 'px';
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+const patterns = new WeakMap();
+
+/** Diagonal white stripes, drawn over estimated nodes. */
+export function hatchPattern(ctx) {
+  let p = patterns.get(ctx);
+  if (p) return p;
+  // Thin, light stripes: in profiles where most nodes are estimated (any
+  // function called from several places), heavy hatching would bury the labels.
+  const c = document.createElement('canvas');
+  c.width = 6;
+  c.height = 6;
+  const g = c.getContext('2d');
+  g.strokeStyle = 'rgba(255,255,255,0.55)';
+  g.lineWidth = 1.25;
+  g.beginPath();
+  g.moveTo(-1, 7); g.lineTo(7, -1);
+  g.moveTo(-1, 1); g.lineTo(1, -1);
+  g.moveTo(5, 7); g.lineTo(7, 5);
+  g.stroke();
+  p = ctx.createPattern(c, 'repeat');
+  patterns.set(ctx, p);
+  return p;
+}
+
+/** The fill of a shape, given whether a search is active. */
+export function fillFor(shape, searching) {
+  if (shape.agg) return searching ? THEME.dimFill : THEME.aggFill;
+  const n = shape.node;
+  if (searching && !n.match) return THEME.dimFill;
+  if (n.other) return THEME.otherFill;
+  return colorFor(n);
+}
+
+/** Draws one path per fill colour: a few fill() calls instead of thousands. */
+export function fillGrouped(ctx, shapes, searching, addPath) {
+  const groups = new Map();
+  for (const s of shapes) {
+    const f = fillFor(s, searching);
+    let g = groups.get(f);
+    if (!g) groups.set(f, (g = []));
+    g.push(s);
+  }
+  for (const [f, list] of groups) {
+    ctx.fillStyle = f;
+    ctx.beginPath();
+    for (const s of list) addPath(ctx, s);
+    ctx.fill();
+  }
+}
+
+let charW = 0;
+let charFont = '';
+
+/** Width of one monospace character in THEME.font. */
+export function charWidth(ctx) {
+  if (charFont !== THEME.font || !charW) {
+    ctx.save();
+    ctx.font = THEME.font;
+    charW = ctx.measureText('MMMMMMMMMM').width / 10 || 7.2;
+    ctx.restore();
+    charFont = THEME.font;
+  }
+  return charW;
+}
+
+/** The text shown for a node: display-safe, with ↻ for recursion cut-offs. */
+export function labelOf(node) {
+  if (!node) return '';
+  if (node.__label !== undefined) return node.__label;
+  let s = displayText(nodeName(node));
+  if (node.recursive) s = '\u21bb ' + s;
+  Object.defineProperty(node, '__label', { value: s, writable: true, enumerable: false });
+  return s;
+}
+
+export function locationOf(node) {
+  if (!node || node.other || node.fid === null || node.fid === undefined) return '';
+  const loc = shortLocation(node.file, node.line);
+  return loc ? displayText(loc) : '';
+}
+
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The longest prefix of text (with "…") that fits maxW pixels, or '' when
+ * not even 2 characters fit. Monospace ASCII is counted, anything else is
+ * measured.
+ */
+export function fitText(ctx, text, maxW) {
+  const cw = charWidth(ctx);
+  let n = Math.floor(maxW / cw);
+  if (n < 2) return '';
+  if (ASCII.test(text.length > n + 1 ? text.slice(0, n + 1) : text)) return truncate(text, n);
+  let s = truncate(text, n);
+  for (let i = 0; i < 8 && ctx.measureText(s).width > maxW && n > 1; i++) {
+    n = Math.max(1, Math.floor(n * 0.8));
+    s = truncate(text, n);
+  }
+  return ctx.measureText(s).width > maxW ? '' : s;
+}

@@ -1,0 +1,113 @@
+// Draws an icicle layout (model/layout.js layoutIcicle) on a 2D context in
+// CSS pixels: fills grouped by colour, hatching on estimated nodes, borders
+// on recursion cut-offs and on the selected function, labels where they fit.
+// Draws only the shapes it is given; hit-testing uses the same layout.
+
+import { THEME, fillGrouped, hatchPattern, labelOf, locationOf, fitText, charWidth } from './common.js';
+
+const PAD = 4;
+
+function rectPath(ctx, r) {
+  // One pixel of white between siblings when there is room for it.
+  ctx.rect(r.x, r.y, r.w >= 3 ? r.w - 1 : r.w, r.h);
+}
+
+/**
+ * opts: {selectedFid, searching, top, bottom} - top/bottom (CSS px) limit
+ * drawing to the rows in view; by default everything is drawn.
+ */
+export function drawIcicle(ctx, layout, opts = {}) {
+  const { selectedFid = null, searching = false } = opts;
+  const top = opts.top ?? -Infinity;
+  const bottom = opts.bottom ?? Infinity;
+  const shapes = [];
+  for (const row of layout.rows) {
+    if (!row.length) continue;
+    const y = row[0].y;
+    if (y + row[0].h < top || y > bottom) continue;
+    for (const r of row) shapes.push(r);
+  }
+  fillGrouped(ctx, shapes, searching, rectPath);
+
+  // Estimated nodes: hatched. Recursion cut-offs: a red border.
+  const hatched = [];
+  const recursive = [];
+  const selected = [];
+  const matched = [];
+  for (const r of shapes) {
+    const n = r.node;
+    if (!n) continue;
+    if (n.exact === false && !(searching && !n.match)) hatched.push(r);
+    if (n.recursive) recursive.push(r);
+    if (selectedFid !== null && n.fid === selectedFid) selected.push(r);
+    if (searching && n.match) matched.push(r);
+  }
+  if (hatched.length) {
+    ctx.fillStyle = hatchPattern(ctx);
+    ctx.beginPath();
+    for (const r of hatched) rectPath(ctx, r);
+    ctx.fill();
+  }
+  strokeAll(ctx, recursive, THEME.recursiveStroke, 1.5, [3, 2]);
+  strokeAll(ctx, matched, THEME.matchStroke, 1, null);
+  strokeAll(ctx, selected, THEME.selectedStroke, 2, null);
+
+  drawLabels(ctx, shapes, searching);
+}
+
+function strokeAll(ctx, list, color, width, dash) {
+  if (!list.length) return;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  if (dash) ctx.setLineDash(dash);
+  ctx.beginPath();
+  const inset = width / 2;
+  for (const r of list) {
+    const w = (r.w >= 3 ? r.w - 1 : r.w) - width;
+    if (w > 0) ctx.rect(r.x + inset, r.y + inset, w, r.h - width);
+  }
+  ctx.stroke();
+  ctx.restore();
+}
+
+function drawLabels(ctx, shapes, searching) {
+  const cw = charWidth(ctx);
+  const minW = cw * 2 + PAD * 2;
+  ctx.font = THEME.font;
+  ctx.textBaseline = 'middle';
+  const locs = [];
+  for (const r of shapes) {
+    if (r.agg || r.w < minW) continue;
+    const n = r.node;
+    const dim = searching && !n.match;
+    const label = labelOf(n);
+    const room = r.w - PAD * 2 - 1;
+    const text = fitText(ctx, label, room);
+    if (!text) continue;
+    ctx.fillStyle = dim ? THEME.textDim : n.other ? THEME.otherText : THEME.text;
+    const ty = r.y + r.h / 2 + 0.5;
+    ctx.fillText(text, r.x + PAD, ty);
+    // Room to spare: the file:line after the name, in a lighter colour.
+    if (text === label) {
+      const used = ctx.measureText(text).width;
+      const loc = locationOf(n);
+      if (loc && room - used > cw * (loc.length + 2)) locs.push([r.x + PAD + used + cw * 1.5, ty, loc, dim]);
+    }
+  }
+  for (const [x, y, loc, dim] of locs) {
+    ctx.fillStyle = dim ? THEME.textDim : THEME.textMuted;
+    ctx.fillText(loc, x, y);
+  }
+}
+
+/** Outlines one shape (hover, keyboard focus) on an overlay context. */
+export function outlineRect(ctx, r, color, width = 2) {
+  if (!r) return;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  const w = (r.w >= 3 ? r.w - 1 : r.w);
+  ctx.strokeRect(r.x + width / 2, r.y + width / 2, Math.max(1, w - width), r.h - width);
+  ctx.restore();
+}

@@ -1,0 +1,298 @@
+// The chart pane: an icicle or a sunburst of the current tree on two stacked
+// canvases (the chart, and an overlay for hover and keyboard focus, so that
+// moving the mouse never redraws the chart). Lays out with model/layout.js,
+// draws with render/, hit-tests on the same layout, and reports clicks and
+// keys to the viewer through callbacks; it never changes the view state.
+
+import { layoutIcicle, layoutSunburst, hitIcicle, hitSunburst, moveFocus, shapeCenter } from '../model/layout.js';
+import { compileQuery, searchTree, clearSearch } from '../model/search.js';
+import { isFunctionNode } from '../model/tree.js';
+import { sizeCanvas, THEME } from '../render/common.js';
+import { drawIcicle, outlineRect } from '../render/icicle.js';
+import { drawSunburst, outlineArc } from '../render/sunburst.js';
+import { renderTooltip } from './tooltip.js';
+
+const ROW_H = 20;
+const MAX_FRAMES = 600;
+
+export class Chart {
+  /**
+   * els: {wrap, canvas, overlay, tooltip, empty}
+   * cb: {onActivate(shape), onUp(), functionRow(fid) → row|null,
+   *      wantFunction(fid)}
+   */
+  constructor(els, cb) {
+    this.els = els;
+    this.cb = cb;
+    this.view = 'icicle';
+    this.tree = null;
+    this.layout = null;
+    this.selectedFid = null;
+    this.query = compileQuery('');
+    this.searchStats = { count: 0, value: 0, first: null };
+    this.hover = null;
+    this.focus = null;
+    this.mouse = null;
+    this.frames = [];
+    this.drawCount = 0;
+    this.onDrawn = null;
+    this.pending = 0;
+    this.geom = { cx: 0, cy: 0 };
+    this.hoverFrame = 0;
+    this.wire();
+  }
+
+  wire() {
+    const { wrap, overlay } = this.els;
+    overlay.addEventListener('mousemove', (e) => {
+      this.mouse = { x: e.clientX, y: e.clientY };
+      if (!this.hoverFrame) this.hoverFrame = requestAnimationFrame(() => { this.hoverFrame = 0; this.updateHover(); });
+    });
+    overlay.addEventListener('mouseleave', () => {
+      this.mouse = null;
+      this.setHover(null);
+    });
+    overlay.addEventListener('click', (e) => {
+      const s = this.hitAt(e.clientX, e.clientY);
+      if (!s) return;
+      this.focus = s;
+      this.cb.onActivate(s);
+    });
+    wrap.addEventListener('scroll', () => this.paintOverlay());
+    new ResizeObserver(() => this.schedule()).observe(wrap);
+    window.matchMedia && this.watchDpr();
+  }
+
+  watchDpr() {
+    // A move to a screen with another pixel ratio needs a redraw at that ratio.
+    const mq = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    const again = () => { this.schedule(); this.watchDpr(); };
+    if (mq.addEventListener) mq.addEventListener('change', again, { once: true });
+  }
+
+  setView(view) {
+    if (view !== 'icicle' && view !== 'sunburst') return;
+    if (view === this.view) return;
+    this.view = view;
+    this.focus = null;
+    this.hover = null;
+    this.schedule();
+  }
+
+  /** A new tree (already prepared): keeps the search, resets hover and focus. */
+  setTree(tree) {
+    this.tree = tree;
+    this.hover = null;
+    this.focus = null;
+    this.applySearch();
+    this.els.wrap.scrollTop = 0;
+    this.schedule();
+  }
+
+  setSelected(fid) {
+    if (fid === this.selectedFid) return;
+    this.selectedFid = fid;
+    this.schedule();
+  }
+
+  /** Sets the search text; returns {count, value, first} for the current tree. */
+  setSearch(q) {
+    this.query = compileQuery(q);
+    this.applySearch();
+    this.schedule();
+    return this.searchStats;
+  }
+
+  applySearch() {
+    const root = this.tree && this.tree.root;
+    if (!root) { this.searchStats = { count: 0, value: 0, first: null }; return; }
+    if (this.query.empty) {
+      clearSearch(root);
+      this.searchStats = { count: 0, value: 0, first: null };
+    } else {
+      this.searchStats = searchTree(root, this.query);
+    }
+  }
+
+  schedule() {
+    if (this.pending) return;
+    this.pending = requestAnimationFrame(() => { this.pending = 0; this.draw(); });
+  }
+
+  /** Lays out and draws now; records the time it took. */
+  draw() {
+    const { wrap, canvas, overlay, empty } = this.els;
+    if (wrap.offsetParent === null) return; // hidden (table view): draw when shown
+    const t0 = performance.now();
+    const W = wrap.clientWidth;
+    const H = wrap.clientHeight;
+    const root = this.tree && this.tree.root;
+    empty.hidden = !!(root && root.value > 0);
+    if (!root || W < 10 || H < 10) return;
+    let ctx;
+    const searching = !this.query.empty;
+    if (this.view === 'icicle') {
+      this.layout = layoutIcicle(this.tree, W, ROW_H);
+      const cssH = Math.max(H, this.layout.height + 8);
+      ctx = sizeCanvas(canvas, W, cssH);
+      sizeCanvas(overlay, W, cssH);
+      ctx.clearRect(0, 0, W, cssH);
+      drawIcicle(ctx, this.layout, { selectedFid: this.selectedFid, searching });
+    } else {
+      const radius = Math.max(20, Math.min(W, H) / 2 - 10);
+      this.layout = layoutSunburst(this.tree, radius);
+      ctx = sizeCanvas(canvas, W, H);
+      sizeCanvas(overlay, W, H);
+      this.geom = { cx: W / 2, cy: H / 2 };
+      ctx.clearRect(0, 0, W, H);
+      drawSunburst(ctx, this.layout, { cx: W / 2, cy: H / 2, selectedFid: this.selectedFid, searching, totalTime: this.tree.total_time });
+    }
+    // Shapes from the old layout are gone: find hover and focus again.
+    this.focus = this.refind(this.focus);
+    this.hover = this.mouse ? this.hitAt(this.mouse.x, this.mouse.y) : null;
+    this.paintOverlay();
+    const ms = performance.now() - t0;
+    this.record('draw', ms);
+    this.drawCount++;
+    if (this.onDrawn) this.onDrawn(ms);
+  }
+
+  record(kind, ms) {
+    this.frames.push({ kind, ms, view: this.view });
+    if (this.frames.length > MAX_FRAMES) this.frames.splice(0, this.frames.length - MAX_FRAMES);
+  }
+
+  refind(shape) {
+    if (!shape || !this.layout || !shape.node) return null;
+    const list = this.view === 'icicle' ? this.layout.rects : this.layout.arcs;
+    return list.find((s) => s.node === shape.node) || null;
+  }
+
+  /** The shape under a viewport point, or null. */
+  hitAt(clientX, clientY) {
+    if (!this.layout) return null;
+    const r = this.els.overlay.getBoundingClientRect();
+    const x = clientX - r.left;
+    const y = clientY - r.top;
+    if (this.view === 'icicle') return hitIcicle(this.layout, x, y);
+    return hitSunburst(this.layout, x - this.geom.cx, y - this.geom.cy);
+  }
+
+  updateHover() {
+    const t0 = performance.now();
+    const s = this.mouse ? this.hitAt(this.mouse.x, this.mouse.y) : null;
+    this.setHover(s);
+    this.record('hover', performance.now() - t0);
+  }
+
+  setHover(s) {
+    const changed = s !== this.hover;
+    this.hover = s;
+    if (changed) this.paintOverlay();
+    this.showTooltip(s, this.mouse);
+  }
+
+  paintOverlay() {
+    const { overlay } = this.els;
+    const ctx = overlay.getContext('2d');
+    const dpr = overlay.width / Math.max(1, parseFloat(overlay.style.width) || overlay.width);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, overlay.width / dpr, overlay.height / dpr);
+    const outline = (s, color, w) => {
+      if (!s) return;
+      if (this.view === 'icicle') outlineRect(ctx, s, color, w);
+      else outlineArc(ctx, s, this.geom.cx, this.geom.cy, color, w);
+    };
+    if (this.focus && this.focus !== this.hover) outline(this.focus, THEME.focusStroke, 2);
+    outline(this.hover, THEME.hoverStroke, 1.5);
+  }
+
+  showTooltip(shape, at) {
+    const tip = this.els.tooltip;
+    if (!shape || !at || !this.tree) { tip.hidden = true; return; }
+    const n = shape.node;
+    let fnRow = null;
+    if (isFunctionNode(n)) {
+      fnRow = this.cb.functionRow(n.fid);
+      if (!fnRow) this.cb.wantFunction(n.fid);
+    }
+    renderTooltip(tip, shape, {
+      total: this.tree.total_time,
+      root: this.tree.root,
+      fnRow,
+      isRoot: shape.depth === 0,
+      view: this.view,
+    });
+    tip.hidden = false;
+    const pad = 14;
+    const tw = tip.offsetWidth;
+    const th = tip.offsetHeight;
+    let x = at.x + pad;
+    let y = at.y + pad;
+    if (x + tw > window.innerWidth - 4) x = Math.max(4, at.x - tw - pad);
+    if (y + th > window.innerHeight - 4) y = Math.max(4, at.y - th - pad);
+    tip.style.left = x + 'px';
+    tip.style.top = y + 'px';
+  }
+
+  /** Refreshes the tooltip when a function's totals arrive. */
+  functionArrived(fid) {
+    if (this.hover && this.hover.node && this.hover.node.fid === fid) this.showTooltip(this.hover, this.mouse || this.focusPoint());
+  }
+
+  /** Viewport coordinates of a shape's centre. */
+  clientPoint(shape) {
+    const r = this.els.overlay.getBoundingClientRect();
+    const c = shapeCenter(shape);
+    if (this.view === 'icicle') return { x: r.left + c.x, y: r.top + c.y };
+    return { x: r.left + this.geom.cx + c.x, y: r.top + this.geom.cy + c.y };
+  }
+
+  focusPoint() {
+    return this.focus ? this.clientPoint(this.focus) : null;
+  }
+
+  /** Keyboard: moves the focus ring; the first move starts at the root. */
+  move(dir) {
+    if (!this.layout || !this.layout.root) return;
+    const from = this.focus || this.layout.root;
+    const to = this.focus ? moveFocus(from, dir) : from;
+    this.focus = to;
+    this.hover = null;
+    this.paintOverlay();
+    if (this.view === 'icicle') {
+      const wrap = this.els.wrap;
+      if (to.y < wrap.scrollTop) wrap.scrollTop = to.y;
+      else if (to.y + to.h > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = to.y + to.h - wrap.clientHeight;
+    }
+    this.showTooltip(to, this.clientPoint(to));
+  }
+
+  focused() {
+    return this.focus;
+  }
+
+  hideTooltip() {
+    this.els.tooltip.hidden = true;
+  }
+
+  /** Visible shapes in viewport coordinates (the test hook). */
+  nodes() {
+    if (!this.layout || !this.layout.root) return [];
+    const list = this.view === 'icicle' ? this.layout.rects : this.layout.arcs;
+    const out = [];
+    for (const s of list) {
+      if (s.agg) continue;
+      const n = s.node;
+      const base = { name: n.other ? null : n.name, fid: n.fid ?? null, kind: n.kind || null, depth: s.depth, other: !!n.other, recursive: !!n.recursive, exact: n.exact !== false, match: !!n.match, value: n.value };
+      if (this.view === 'icicle') {
+        const p = this.clientPoint(s);
+        out.push(Object.assign(base, { x: p.x - s.w / 2, y: p.y - s.h / 2, w: s.w, h: s.h }));
+      } else {
+        const p = this.clientPoint(s);
+        out.push(Object.assign(base, { x: p.x - 1, y: p.y - 1, w: 2, h: 2 }));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,166 @@
+// The sticky header: view switch, search box, breadcrumbs, depth, cutoff,
+// hide filters (as removable chips) and the "Copy link" button. Reflects
+// the view state and reports user changes to the viewer; it keeps no state
+// of its own beyond what is on screen.
+
+import { h, $, replaceChildren, setText } from './dom.js';
+import { displayText, fmtSeconds, fmtPct, fmtCount, truncate } from '../model/format.js';
+import { HIDE_KINDS } from '../state.js';
+
+const HIDE_LABEL = { builtins: 'built-ins', stdlib: 'stdlib', 'site-packages': 'site-packages' };
+const SEARCH_DEBOUNCE_MS = 150;
+
+export class Controls {
+  /**
+   * cb: {change(changes, {push}), searchEnter(), crumb(index), copied()}
+   */
+  constructor(cb) {
+    this.cb = cb;
+    this.state = null;
+    this.search = $('#search');
+    this.searchTimer = 0;
+    this.wire();
+  }
+
+  wire() {
+    for (const b of document.querySelectorAll('#view-switch button')) {
+      b.addEventListener('click', () => this.cb.change({ view: b.dataset.view }, { push: true }));
+    }
+    this.search.addEventListener('input', () => {
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => this.cb.change({ q: this.search.value }, { push: false }), SEARCH_DEBOUNCE_MS);
+    });
+    this.search.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        clearTimeout(this.searchTimer);
+        this.cb.change({ q: this.search.value }, { push: false });
+        this.cb.searchEnter();
+      } else if (e.key === 'Escape') {
+        e.preventDefault();
+        this.search.blur();
+        $('#overlay').focus({ preventScroll: true });
+      }
+    });
+    const depth = $('#depth');
+    depth.addEventListener('change', () => {
+      const d = Math.round(Number(depth.value));
+      if (d >= 1 && d <= 64) this.cb.change({ depth: d }, { push: true });
+      else depth.value = String(this.state.depth);
+    });
+    $('#cutoff').addEventListener('change', (e) => this.cb.change({ cutoff: Number(e.target.value) }, { push: true }));
+    const add = $('#hide-add');
+    add.addEventListener('change', () => {
+      const v = add.value;
+      add.value = '';
+      if (!v || this.state.hide.includes(v)) return;
+      const hide = HIDE_KINDS.filter((k) => k === v || this.state.hide.includes(k));
+      this.cb.change({ hide }, { push: true });
+    });
+    $('#copy-link').addEventListener('click', () => this.copyLink());
+  }
+
+  /** Reflects a view state into the controls. */
+  update(st) {
+    this.state = st;
+    for (const b of document.querySelectorAll('#view-switch button')) {
+      b.setAttribute('aria-pressed', String(b.dataset.view === st.view));
+    }
+    if (document.activeElement !== this.search && this.search.value !== st.q) this.search.value = st.q;
+    const depth = $('#depth');
+    if (document.activeElement !== depth) depth.value = String(st.depth);
+    const cutoff = $('#cutoff');
+    const val = String(st.cutoff);
+    if (![...cutoff.options].some((o) => o.value === val)) {
+      cutoff.append(h('option', { value: val, text: fmtPct(st.cutoff * 100) }));
+    }
+    cutoff.value = val;
+    for (const o of $('#hide-add').options) if (o.value) o.disabled = st.hide.includes(o.value);
+    const chips = st.hide.map((k) => h('button', {
+      type: 'button',
+      className: 'chip',
+      title: `Show ${HIDE_LABEL[k]} again`,
+      dataset: { hide: k },
+      onclick: () => this.cb.change({ hide: this.state.hide.filter((x) => x !== k) }, { push: true }),
+    }, 'hiding ' + HIDE_LABEL[k], h('span', { className: 'chip-x', attrs: { 'aria-hidden': 'true' }, text: '×' })));
+    replaceChildren($('#chips'), chips);
+    document.body.classList.toggle('is-table', st.view === 'table');
+  }
+
+  setProfile(meta) {
+    setText($('#profile-name'), truncate(displayText(meta.name), 60));
+    $('#profile-name').title = displayText(meta.name);
+    setText($('#profile-meta'), `${fmtCount(meta.functions)} functions · ${fmtSeconds(meta.total_time)}`);
+    document.title = truncate(displayText(meta.name), 60) + ' · pstatsviz';
+  }
+
+  /** breadcrumbs as the tree API gives them; rootMode marks a root=fid view. */
+  setCrumbs(crumbs, rootMode) {
+    const nav = $('#crumbs');
+    const items = [];
+    (crumbs || []).forEach((c, i) => {
+      const last = i === crumbs.length - 1;
+      if (i > 0) items.push(h('span', { className: 'sep', attrs: { 'aria-hidden': 'true' }, text: '›' }));
+      const name = c.fid === null || c.fid === undefined ? 'all' : truncate(displayText(c.name), 48);
+      const cls = 'crumb' + (name.length <= 10 ? ' short' : '');
+      const title = `${displayText(c.name)} · ${fmtSeconds(c.value)}`;
+      if (last) {
+        items.push(h('span', { className: cls + ' current', title, attrs: { 'aria-current': 'page' } }, name,
+          rootMode && i > 0 ? h('span', { className: 'crumb-mode', text: ' · all calls' }) : null));
+      } else {
+        items.push(h('button', { type: 'button', className: cls, title, onclick: () => this.cb.crumb(i) }, name));
+      }
+    });
+    replaceChildren(nav, items);
+    nav.scrollLeft = nav.scrollWidth;
+  }
+
+  /** "12 matches · 37.5% of total" for the chart, or the table's own count. */
+  setSearchInfo(st, stats, total) {
+    const el = $('#search-info');
+    if (!st.q || st.q.trim() === '') { setText(el, ''); el.classList.remove('none'); return; }
+    if (st.view === 'table') { setText(el, 'filtering the table'); el.classList.remove('none'); return; }
+    if (!stats.count) { setText(el, 'no match in this view'); el.classList.add('none'); return; }
+    el.classList.remove('none');
+    const share = total > 0 ? fmtPct((100 * stats.value) / total) : '–';
+    setText(el, `${fmtCount(stats.count)} ${stats.count === 1 ? 'match' : 'matches'} · ${share} of total`);
+    el.title = `${fmtSeconds(stats.value)} in matching nodes (nested matches counted once). Enter zooms to the first.`;
+  }
+
+  focusSearch() {
+    this.search.focus();
+    this.search.select();
+  }
+
+  async copyLink() {
+    const btn = $('#copy-link');
+    const url = window.location.href;
+    let ok = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(url);
+        ok = true;
+      }
+    } catch { /* fall back below */ }
+    if (!ok) ok = fallbackCopy(url);
+    btn.classList.add('done');
+    setText(btn, ok ? 'Copied' : 'Press Ctrl+C');
+    clearTimeout(this.copyTimer);
+    this.copyTimer = setTimeout(() => { btn.classList.remove('done'); setText(btn, 'Copy link'); }, 2000);
+  }
+}
+
+/** Copies through a selected, read-only text field; leaves it selected if copying is refused. */
+function fallbackCopy(text) {
+  const old = document.getElementById('copy-fallback');
+  if (old) old.remove();
+  const input = h('input', { id: 'copy-fallback', className: 'copy-fallback', readOnly: true, value: text, attrs: { 'aria-label': 'Link to this view' } });
+  document.querySelector('.topbar .bar').append(input);
+  input.focus();
+  input.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch { ok = false; }
+  if (ok) input.remove();
+  else input.addEventListener('blur', () => input.remove(), { once: true });
+  return ok;
+}

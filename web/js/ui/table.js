@@ -1,0 +1,234 @@
+// The function table (pstats' columns), virtualised: a spacer as tall as
+// all rows keeps the scrollbar honest, only the rows in view exist in the
+// DOM, and pages of PAGE rows are fetched from GET .../functions as the
+// user scrolls. 300k functions scroll like 30.
+
+import { fetchFunctions } from '../api.js';
+import { escapeEre } from '../model/search.js';
+import { colorFor } from '../model/colors.js';
+import { defaultOrder } from '../state.js';
+import { h, replaceChildren, setText } from './dom.js';
+import { displayText, fmtPstats, fmtSeconds, fmtNcalls, fmtCount, fmtPct, truncate } from '../model/format.js';
+
+export const ROW_H = 22;
+const PAGE = 200;
+const OVERSCAN = 10;
+const MAX_INFLIGHT = 3;
+const MAX_LABEL = 400;
+
+// [header, sort key, title]
+const COLUMNS = [
+  ['ncalls', 'ncalls', 'number of calls (nc/cc when the function recursed)'],
+  ['tottime', 'tottime', 'time spent in the function itself'],
+  ['percall', 'tt_percall', 'tottime / ncalls'],
+  ['cumtime', 'cumtime', 'time in the function and everything it called'],
+  ['percall', 'ct_percall', 'cumtime / primitive calls'],
+  ['filename:lineno(function)', 'file', 'sorted by file name'],
+];
+
+/** [directory, "file:line(function)"] of a label; builtins have no directory. */
+export function splitLabel(text, row) {
+  if (!row || row.file === '~' || row.kind === 'builtin') return ['', text];
+  const open = text.indexOf('(');
+  const head = open >= 0 ? text.slice(0, open) : text;
+  const slash = Math.max(head.lastIndexOf('/'), head.lastIndexOf('\\'));
+  return slash >= 0 ? [text.slice(0, slash + 1), text.slice(slash + 1)] : ['', text];
+}
+
+export class Table {
+  /** els: {pane, head, scroll, spacer, rows, foot}; cb: {onRow(fid), onError(err), track(promise)} */
+  constructor(profileId, els, cb) {
+    this.id = profileId;
+    this.els = els;
+    this.cb = cb;
+    this.q = { sort: 'cumtime', order: 'desc', q: '' };
+    this.literal = false; // q was not a valid POSIX ERE: searched as text
+    this.total = null;
+    this.pages = new Map();
+    this.inflight = 0;
+    this.gen = 0;
+    this.selectedFid = null;
+    this.pool = [];
+    this.active = false;
+    this.renderFrame = 0;
+    this.buildHead();
+    els.scroll.addEventListener('scroll', () => this.scheduleRender());
+    new ResizeObserver(() => this.scheduleRender()).observe(els.scroll);
+  }
+
+  buildHead() {
+    const cells = COLUMNS.map(([label, key, title], i) => h('button', {
+      type: 'button',
+      className: 'th' + (i < 5 ? ' num' : ' name'),
+      title: title + ' (click to sort)',
+      dataset: { sort: key },
+      onclick: () => {
+        const order = this.q.sort === key ? (this.q.order === 'asc' ? 'desc' : 'asc') : defaultOrder(key);
+        this.cb.onSort(key, order);
+      },
+    }, label, h('span', { className: 'sort-mark' })));
+    replaceChildren(this.els.head, cells);
+  }
+
+  markHead() {
+    for (const b of this.els.head.children) {
+      const on = b.dataset.sort === this.q.sort;
+      b.classList.toggle('sorted', on);
+      b.setAttribute('aria-sort', on ? (this.q.order === 'asc' ? 'ascending' : 'descending') : 'none');
+      setText(b.querySelector('.sort-mark'), on ? (this.q.order === 'asc' ? ' ▲' : ' ▼') : '');
+    }
+  }
+
+  /** Shows or hides the table; it fetches only while shown. */
+  setActive(on) {
+    this.active = on;
+    if (on) this.scheduleRender();
+  }
+
+  /** {sort, order, q}: a change starts over from the first page. */
+  setQuery(q) {
+    if (q.sort === this.q.sort && q.order === this.q.order && q.q === this.q.q && this.total !== null) return;
+    this.q = { sort: q.sort, order: q.order, q: q.q || '' };
+    this.literal = false;
+    this.reset();
+  }
+
+  reset() {
+    this.gen++;
+    this.failed = false;
+    this.pages.clear();
+    this.inflight = 0;
+    this.total = null;
+    this.els.scroll.scrollTop = 0;
+    this.markHead();
+    this.scheduleRender();
+  }
+
+  setSelected(fid) {
+    this.selectedFid = fid;
+    for (const r of this.pool) r.el.classList.toggle('selected', r.fid !== null && r.fid === fid);
+  }
+
+  scheduleRender() {
+    if (!this.active || this.renderFrame) return;
+    this.renderFrame = requestAnimationFrame(() => { this.renderFrame = 0; this.render(); });
+  }
+
+  fetchPage(p) {
+    if (this.failed || this.pages.has(p) || this.inflight >= MAX_INFLIGHT) return;
+    const gen = this.gen;
+    this.pages.set(p, null); // in flight
+    this.inflight++;
+    const qtext = this.literal ? escapeEre(this.q.q) : this.q.q;
+    const req = fetchFunctions(this.id, { sort: this.q.sort, order: this.q.order, limit: PAGE, offset: p * PAGE, q: qtext || null });
+    (p === 0 ? this.cb.track(req) : req).then((res) => {
+      if (gen !== this.gen) return;
+      this.inflight--;
+      if (!res.ok) {
+        this.pages.delete(p);
+        if (res.error.status === 400 && this.q.q && !this.literal) {
+          // Not a POSIX regular expression: search for the text itself.
+          this.literal = true;
+          this.reset();
+          return;
+        }
+        this.failed = true;
+        this.cb.onError(res.error);
+        this.total = this.total ?? 0;
+        this.render();
+        return;
+      }
+      this.total = res.data.total;
+      this.totalTime = res.data.total_time;
+      this.pages.set(p, res.data.rows || []);
+      this.scheduleRender();
+    });
+  }
+
+  rowAt(i) {
+    const page = this.pages.get(Math.floor(i / PAGE));
+    return page ? page[i % PAGE] || null : null;
+  }
+
+  render() {
+    const { scroll, spacer, rows, foot } = this.els;
+    if (this.total === null) {
+      this.fetchPage(0);
+      setText(foot, 'Loading…');
+      return;
+    }
+    spacer.style.height = this.total * ROW_H + 'px';
+    const first = Math.max(0, Math.floor(scroll.scrollTop / ROW_H) - OVERSCAN);
+    const last = Math.min(this.total, Math.ceil((scroll.scrollTop + scroll.clientHeight) / ROW_H) + OVERSCAN);
+    for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last - 1) / PAGE); p++) this.fetchPage(p);
+    const need = last - first;
+    while (this.pool.length < need) this.pool.push(this.makeRow());
+    for (let k = 0; k < this.pool.length; k++) {
+      const r = this.pool[k];
+      const i = first + k;
+      if (k >= need) { r.el.hidden = true; r.fid = null; continue; }
+      r.el.hidden = false;
+      r.el.style.top = i * ROW_H + 'px';
+      this.fillRow(r, this.rowAt(i), i);
+    }
+    if (!rows.firstChild) rows.append(...this.pool.map((r) => r.el));
+    else for (const r of this.pool) if (!r.el.parentNode) rows.append(r.el);
+    const what = this.q.q ? ` matching ${this.literal ? 'the text' : ''} “${truncate(displayText(this.q.q), 60)}”` : '';
+    setText(foot, `${fmtCount(this.total)} functions${what}` + (this.total ? ` · rows ${fmtCount(first + 1)}–${fmtCount(Math.max(first + 1, last))}` : '') + (this.literal ? ' (not a valid regular expression: searched as text)' : ''));
+    rows.classList.toggle('empty', this.total === 0);
+  }
+
+  makeRow() {
+    const cells = [];
+    for (let c = 0; c < 6; c++) cells.push(h('span', { className: c < 5 ? 'td num' : 'td name' }));
+    const bar = h('span', { className: 'bar' });
+    cells[3].prepend(bar);
+    const val = h('span', { className: 'v' });
+    cells[3].append(val);
+    const dot = h('span', { className: 'dot' });
+    // The directory shrinks first, so the file, line and function stay in view.
+    const dir = h('span', { className: 'dir' });
+    const base = h('span', { className: 'base' });
+    const label = h('span', { className: 'label' }, dir, base);
+    cells[5].append(dot, label);
+    const el = h('div', { className: 'tr', attrs: { role: 'row' } }, cells);
+    const r = { el, cells, bar, val, dot, label, dir, base, fid: null, key: null };
+    el.addEventListener('click', () => { if (r.fid !== null) this.cb.onRow(r.fid); });
+    return r;
+  }
+
+  fillRow(r, row, i) {
+    const key = row ? this.gen + ':' + i : null;
+    if (r.key === key && key !== null) return;
+    r.key = key;
+    if (!row) {
+      r.fid = null;
+      r.el.classList.add('loading');
+      r.el.classList.remove('selected');
+      r.el.removeAttribute('data-fid');
+      for (let c = 0; c < 5; c++) if (c !== 3) setText(r.cells[c], '');
+      setText(r.val, '');
+      r.bar.style.width = '0';
+      setText(r.dir, '');
+      setText(r.base, '…');
+      r.dot.style.background = 'transparent';
+      return;
+    }
+    r.fid = row.fid;
+    r.el.dataset.fid = String(row.fid);
+    r.el.classList.remove('loading');
+    r.el.classList.toggle('selected', row.fid === this.selectedFid);
+    setText(r.cells[0], fmtNcalls(row.nc, row.cc));
+    setText(r.cells[1], fmtPstats(row.tt));
+    setText(r.cells[2], row.tt_percall == null ? '–' : fmtSeconds(row.tt_percall));
+    setText(r.val, fmtPstats(row.ct));
+    r.bar.style.width = Math.max(0, Math.min(100, row.ct_pct || 0)).toFixed(2) + '%';
+    setText(r.cells[4], row.ct_percall == null ? '–' : fmtSeconds(row.ct_percall));
+    const text = truncate(displayText(row.label), MAX_LABEL);
+    const cut = splitLabel(text, row);
+    setText(r.dir, cut[0]);
+    setText(r.base, cut[1]);
+    r.el.title = `${truncate(displayText(row.label), 2000)}\ncumtime ${fmtPct(row.ct_pct)} of total · tottime ${fmtPct(row.tt_pct)}`;
+    r.dot.style.background = colorFor(row);
+  }
+}
