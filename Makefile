@@ -4,6 +4,7 @@
 BUILD := build
 ASAN  := build-asan
 PORT  ?= 8080
+HOST  ?= 127.0.0.1
 
 .PHONY: all deps deps-test build run test test-asan bench clean container container-test
 
@@ -24,8 +25,10 @@ $(ASAN)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+# The bundled rasa sample (data/): both runs, their source, on $(HOST):$(PORT).
 run: build
-	$(BUILD)/pstatsviz top data/rasa_maxsize1000.prof -n 20
+	$(BUILD)/pstatsviz data/rasa_maxsize1000.prof data/rasa_maxsize5000.prof \
+	  --host $(HOST) --port $(PORT) --db $(BUILD)/sample.db --source-root data/rasa_sample
 
 # Every suite, then all of them again under AddressSanitizer + UBSan.
 test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja
@@ -37,6 +40,14 @@ test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja
 
 bench: build
 	bench/ingest
+	bench/api
+
+# Not part of `make test`: needs root, podman and minutes (see README).
+container:
+	scripts/container.sh build
+
+container-test:
+	scripts/container.sh test
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

@@ -80,6 +80,18 @@ struct pv_profile {
 pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out,
                          pv_err *err);
 
+/* The same, telling consumed(ctx, offset) after each stats entry that
+ * the bytes before offset have been read.  A caller that mapped a file can
+ * drop those pages (the parser may still read them again, through a
+ * reference, so they must stay mapped). */
+struct pv_parse_progress {
+    void (*consumed)(void *ctx, size_t offset);
+    void *ctx;
+};
+pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
+                                  const struct pv_parse_progress *progress,
+                                  struct pv_profile **out, pv_err *err);
+
 void pv_profile_destroy(struct pv_profile *p);
 
 /* A string of the profile: valid until pv_profile_destroy().  *len (may be

@@ -10,17 +10,22 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
+#include "http.h"
 #include "profile.h"
 #include "report.h"
 #include "store.h"
@@ -99,6 +104,31 @@ void pv_file_unmap(const uint8_t *data, size_t len)
 {
     if (len)
         munmap((void *)data, len);
+}
+
+/* Drop the pages of a mapped file the parser has read: a 100 MB file then
+ * costs a few MB of memory while it is parsed, not 100 MB.  They stay
+ * mapped, so a reference back into them reads the file again. */
+struct release {
+    const uint8_t *data;
+    size_t released;
+};
+
+static void release_consumed(void *ctx, size_t offset)
+{
+    struct release *r = ctx;
+    size_t upto = offset & ~(size_t)4095; /* mappings start page-aligned */
+    if (upto >= r->released + (8u << 20)) {
+        madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
+        r->released = upto;
+    }
+}
+
+static pv_code parse_mapped(const uint8_t *data, size_t len, struct pv_profile **p, pv_err *err)
+{
+    struct release r = {.data = data};
+    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
+    return pv_profile_parse_progress(data, len, len ? &progress : NULL, p, err);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -191,7 +221,7 @@ static int load_profile(const char *arg, const char *db, struct pv_profile **p)
     size_t len;
     pv_code rc = pv_file_map(arg, &data, &len, &err);
     if (rc == PV_OK) {
-        rc = pv_profile_parse(data, len, p, &err);
+        rc = parse_mapped(data, len, p, &err);
         pv_file_unmap(data, len);
         return rc ? fail(arg, &err) : 0;
     }
@@ -234,10 +264,11 @@ static int cmd_import(int argc, char **argv)
         pv_store_id_of(data, len, id);
         struct pv_profile *p = NULL;
         pv_code rc = pv_store_find(s, id, &res, &err);
-        if (rc == PV_E_NOTFOUND && (rc = pv_profile_parse(data, len, &p, &err)) == PV_OK)
-            rc = PV_E_NOTFOUND; /* parsed: store it below */
-        pv_file_unmap(data, len);
+        bool stored = rc == PV_OK;
         if (rc == PV_E_NOTFOUND)
+            rc = parse_mapped(data, len, &p, &err);
+        pv_file_unmap(data, len);
+        if (rc == PV_OK && !stored)
             rc = pv_store_import_parsed(s, p, id, len, base_name(o.args[i]), &res, &err);
         pv_profile_destroy(p);
         if (rc) {
@@ -313,6 +344,220 @@ static int cmd_export(int argc, char **argv)
     return rc ? fail(o.args[0], &err) : 0;
 }
 
+/* ---- serving ------------------------------------------------------------ */
+
+struct serve_opts {
+    const char *host, *db, *web_root;
+    long port;
+    size_t max_upload, cache;
+    long threads;
+    bool list, open;
+    const char *roots[32];
+    int nroots;
+    const char *files[64];
+    int nfiles;
+};
+
+/* "256M", "1G", "64K" or bytes. */
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-')
+        return false;
+    unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
+                     : *end == 'G' || *end == 'g' ? 30 : 0;
+    if (shift)
+        end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || v > (SIZE_MAX >> shift))
+        return false;
+    *out = (size_t)v << shift;
+    return true;
+}
+
+static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    /* uploads are parsed on a worker: keep enough threads for reads */
+    *o = (struct serve_opts){.host = "127.0.0.1", .port = 8080, .max_upload = 256u << 20,
+                             .cache = 512u << 20, .threads = ncpu > 4 ? ncpu : 4};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool takes = !strcmp(a, "--host") || !strcmp(a, "--port") || !strcmp(a, "--db") ||
+                     !strcmp(a, "--max-upload") || !strcmp(a, "--source-root") ||
+                     !strcmp(a, "--threads") || !strcmp(a, "--web-root") ||
+                     !strcmp(a, "--cache");
+        const char *v = takes && i + 1 < argc ? argv[++i] : NULL;
+        if (takes && !v)
+            return usage_error("%s needs a value", a);
+        char *end;
+        if (!strcmp(a, "--host"))
+            o->host = v;
+        else if (!strcmp(a, "--db"))
+            o->db = v;
+        else if (!strcmp(a, "--web-root"))
+            o->web_root = v;
+        else if (!strcmp(a, "--port")) {
+            o->port = strtol(v, &end, 10);
+            if (*end || end == v || o->port < 0 || o->port > 65535)
+                return usage_error("--port takes 0 to 65535, not '%s'", v);
+        } else if (!strcmp(a, "--threads")) {
+            o->threads = strtol(v, &end, 10);
+            if (*end || end == v || o->threads < 1 || o->threads > 256)
+                return usage_error("--threads takes 1 to 256, not '%s'", v);
+        } else if (!strcmp(a, "--max-upload")) {
+            if (!parse_size(v, &o->max_upload) || !o->max_upload)
+                return usage_error("--max-upload takes a size like 256M, not '%s'", v);
+        } else if (!strcmp(a, "--cache")) {
+            if (!parse_size(v, &o->cache))
+                return usage_error("--cache takes a size like 512M, not '%s'", v);
+        } else if (!strcmp(a, "--source-root")) {
+            if (o->nroots == (int)(sizeof o->roots / sizeof o->roots[0]))
+                return usage_error("at most 32 --source-root folders (%s)", v);
+            o->roots[o->nroots++] = v;
+        } else if (!strcmp(a, "--list"))
+            o->list = true;
+        else if (!strcmp(a, "--open"))
+            o->open = true;
+        else if (a[0] == '-' && a[1])
+            return usage_error("unknown option %s", a);
+        else if (o->nfiles < (int)(sizeof o->files / sizeof o->files[0]))
+            o->files[o->nfiles++] = a;
+        else
+            return usage_error("too many files (at most 64: %s)", a);
+    }
+    return 0;
+}
+
+/* Import the files given on the command line; fills ids. */
+static int import_for_serving(const struct serve_opts *o, const char *db,
+                              char ids[][PV_ID_HEX + 1])
+{
+    struct pv_store *s;
+    int status = open_store(db, &s);
+    for (int i = 0; !status && i < o->nfiles; i++) {
+        pv_err err = {0};
+        const uint8_t *data;
+        size_t len;
+        struct pv_import res;
+        if (pv_file_map(o->files[i], &data, &len, &err)) {
+            status = fail(o->files[i], &err);
+            break;
+        }
+        pv_code rc = pv_store_import(s, data, len, base_name(o->files[i]), &res, &err);
+        pv_file_unmap(data, len);
+        if (rc) {
+            status = fail(o->files[i], &err);
+            break;
+        }
+        memcpy(ids[i], res.id, sizeof ids[i]);
+        free(res.name);
+    }
+    pv_store_close(s);
+    return status;
+}
+
+static void open_browser(const char *url)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        execlp("xdg-open", "xdg-open", url, (char *)NULL);
+        _exit(127);
+    }
+}
+
+/* `pstatsviz serve ...`, and `pstatsviz FILE... ...` (import, then serve). */
+static int pv_serve_main(int argc, char **argv)
+{
+    struct serve_opts o;
+    int status = parse_serve_opts(argc, argv, &o);
+    if (status)
+        return status;
+    pv_err err = {0};
+    char *default_db = NULL;
+    const char *db = o.db;
+    if (!db) {
+        if (pv_store_default_path(&default_db, &err))
+            return fail("database", &err);
+        db = default_db;
+    }
+    char ids[64][PV_ID_HEX + 1];
+    if ((status = import_for_serving(&o, db, ids))) {
+        free(default_db);
+        return status;
+    }
+    char *roots[32];
+    for (int i = 0; i < o.nroots; i++) {
+        struct stat st;
+        roots[i] = realpath(o.roots[i], NULL);
+        if (!roots[i] || stat(roots[i], &st) || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "pstatsviz: --source-root %s: not a folder\n", o.roots[i]);
+            for (int k = 0; k <= i; k++)
+                free(roots[k]);
+            free(default_db);
+            return EXIT_USAGE;
+        }
+    }
+    /* Block the stop signals before any thread starts, so only sigwait
+     * below sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct pv_api_config acfg = {.db_path = db, .max_upload_bytes = o.max_upload,
+                                 .source_roots = (const char *const *)roots,
+                                 .nsource_roots = (size_t)o.nroots, .list = o.list || o.nfiles,
+                                 .cache_bytes = o.cache};
+    struct pv_http_config hcfg = {.host = o.host, .port = (uint16_t)o.port,
+                                  .threads = (unsigned)o.threads,
+                                  .max_upload_bytes = o.max_upload, .web_root = o.web_root};
+    struct pv_api *api = NULL;
+    struct pv_http *http = NULL;
+    if (pv_api_create(&acfg, &api, &err) || pv_http_start(&hcfg, api, &http, &err)) {
+        status = fail("serve", &err);
+        goto done;
+    }
+    /* A wildcard address is reached as localhost from this machine. */
+    const char *shown = !strcmp(o.host, "0.0.0.0") ? "127.0.0.1"
+                        : !strcmp(o.host, "::")    ? "[::1]"
+                                                   : o.host;
+    bool v6 = strchr(shown, ':') && shown[0] != '[';
+    char base[128];
+    snprintf(base, sizeof base, "http://%s%s%s:%u", v6 ? "[" : "", shown, v6 ? "]" : "",
+             pv_http_port(http));
+    printf("pstatsviz: serving %s/ (database %s)\n", base, db);
+    for (int i = 0; i < o.nfiles; i++)
+        printf("%s/p/%s  %s\n", base, ids[i], o.files[i]);
+    fflush(stdout);
+    if (o.open) {
+        char url[256];
+        snprintf(url, sizeof url, o.nfiles ? "%s/p/%s" : "%s/", base, o.nfiles ? ids[0] : "");
+        open_browser(url);
+    }
+    int sig;
+    sigwait(&stop, &sig);
+    fprintf(stderr, "pstatsviz: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+
+done:
+    pv_http_stop(http);
+    pv_api_destroy(api);
+    for (int i = 0; i < o.nroots; i++)
+        free(roots[i]);
+    free(default_db);
+    return status;
+}
+
 int pv_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -334,5 +579,9 @@ int pv_cli_main(int argc, char **argv)
         return cmd_top(argc - 2, argv + 2);
     if (!strcmp(cmd, "export"))
         return cmd_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "serve"))
+        return pv_serve_main(argc - 2, argv + 2);
+    if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */
+        return pv_serve_main(argc - 1, argv + 1);
     return usage_error("unknown command %s", cmd);
 }

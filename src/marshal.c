@@ -278,6 +278,7 @@ static bool is_pending(const struct pv_marshal *m, uint32_t slot)
     return lo < m->npending && m->pending[lo] == slot;
 }
 
+/* The cache is an open-addressing table grown at 70% load. */
 static pv_value *cached(const struct pv_marshal *m, uint32_t slot)
 {
     if (!m->cache_cap)
@@ -293,7 +294,7 @@ static pv_code cache_put(struct pv_marshal *m, uint32_t slot, const pv_value *v,
 {
     if (cached(m, slot))
         return PV_OK;
-    if ((m->ncached + 1) * 2 > m->cache_cap) {
+    if ((m->ncached + 1) * 10 > m->cache_cap * 7) {
         size_t ncap = m->cache_cap ? m->cache_cap * 2 : 256;
         struct ref_cache_slot *t = calloc(ncap, sizeof *t);
         if (!t)
@@ -623,7 +624,7 @@ static pv_code r_dict(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
         }
         /* read into locals: a nested dict may move the stack */
         pv_value key, value;
-        bool done;
+        bool done = false;
         if ((rc = r_pair(m, scratch, &key, &value, &done, err)) || done)
             break;
         m->pairs[m->npairs++] = key;

@@ -17,6 +17,9 @@
 
 /* ---- growable arrays ---------------------------------------------------- */
 
+/* The hash tables below (open addressing, linear probing) grow at 70%
+ * load: fuller would probe long, emptier costs tens of MB on 300k-function
+ * files. */
 static bool grow(void **arr, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
@@ -138,7 +141,7 @@ static bool smap_rehash(struct builder *b)
 static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *handle,
                       pv_err *err)
 {
-    if ((b->nstrings + 1) * 2 > b->smap_cap && !smap_rehash(b))
+    if ((b->nstrings + 1) * 10 > b->smap_cap * 7 && !smap_rehash(b))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for strings");
     size_t j = mix(hash_bytes(bytes, n, 0xcbf29ce484222325ull)) & (b->smap_cap - 1);
     for (; b->smap[j]; j = (j + 1) & (b->smap_cap - 1)) {
@@ -225,7 +228,7 @@ static bool code_as_text(struct builder *b, const struct pv_code_obj *c, size_t 
 
 static pv_code pmap_put(struct builder *b, const pv_value *v, uint32_t handle, pv_err *err)
 {
-    if ((b->npmap + 1) * 2 > b->pmap_cap) {
+    if ((b->npmap + 1) * 10 > b->pmap_cap * 7) {
         size_t ncap = b->pmap_cap ? b->pmap_cap * 2 : 1024;
         struct ptr_slot *t = calloc(ncap, sizeof *t);
         if (!t)
@@ -365,7 +368,7 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
     if (name_handle(b, &k->u.items[0], "a file name", &file, err) ||
         name_handle(b, &k->u.items[2], "a function name", &name, err))
         return err->code;
-    if ((b->nfuncs + 1) * 2 > b->kmap_cap && !kmap_grow(b))
+    if ((b->nfuncs + 1) * 10 > b->kmap_cap * 7 && !kmap_grow(b))
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     size_t j = kmap_slot(b, file, line->u.i, name);
     for (; b->kmap[j]; j = (j + 1) & (b->kmap_cap - 1)) {
@@ -795,6 +798,13 @@ static void builder_free(struct builder *b)
 
 pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out, pv_err *err)
 {
+    return pv_profile_parse_progress(buf, len, NULL, out, err);
+}
+
+pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
+                                  const struct pv_parse_progress *progress,
+                                  struct pv_profile **out, pv_err *err)
+{
     if (len == 0)
         return pv_err_set(err, PV_E_FORMAT, "empty file");
     if (buf[0] != '{' && buf[0] != ('{' | 0x80)) {
@@ -831,6 +841,8 @@ pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out
         if (add_entry(&b, &key, &val, entry, err))
             goto fail;
         pv_arena_reset(&scratch);
+        if (progress)
+            progress->consumed(progress->ctx, pv_marshal_offset(m));
     }
     if (!b.nfuncs) {
         pv_err_set(err, PV_E_SHAPE, "the stats dict is empty (pstats refuses it too)");
@@ -844,10 +856,20 @@ pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out
                  ? ": they look like a second profile"
                  : "");
     b.p->marshal_version = pv_marshal_version_guess(m, &b.p->python2);
+    /* The reader and the lookup tables are done with: free them before
+     * finish() sorts, so their memory and the sort's never add up. */
+    pv_marshal_destroy(m);
+    m = NULL;
+    pv_arena_fini(&scratch);
+    free(b.smap);
+    free(b.pmap);
+    free(b.kmap);
+    free(b.tmp);
+    b.smap = b.kmap = NULL;
+    b.pmap = NULL;
+    b.tmp = NULL;
     if (finish(&b, err))
         goto fail;
-    pv_marshal_destroy(m);
-    pv_arena_fini(&scratch);
     builder_free(&b);
     *out = b.p;
     return PV_OK;

@@ -1,0 +1,64 @@
+/* api.h - the JSON API of docs/API.md, without HTTP.
+ *
+ * The http module turns a libmicrohttpd request into a pv_request and sends
+ * back the pv_response; everything between (routes, parameters, the model
+ * cache, JSON, error statuses) is here.  Only this module maps pv_code to
+ * HTTP statuses, so every route fails alike.
+ *
+ * pv_api_handle() may be called from many threads at once: each thread
+ * gets its own SQLite connection, and loaded profiles are shared through a
+ * reference-counted LRU cache bounded by cache_bytes. */
+#ifndef PV_API_H
+#define PV_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pv.h"
+
+struct pv_api_config {
+    const char *db_path;
+    size_t max_upload_bytes;
+    const char *const *source_roots; /* realpath'd directories */
+    size_t nsource_roots;
+    bool list;                       /* answer GET /api/profiles */
+    size_t cache_bytes;              /* models kept in memory */
+};
+
+struct pv_request {
+    const char *method;
+    const char *path;  /* decoded, without the query */
+    /* a query argument or a header (case-insensitive name), or NULL */
+    const char *(*arg)(void *ctx, const char *name);
+    const char *(*header)(void *ctx, const char *name);
+    void *ctx;
+    const uint8_t *body;
+    size_t body_len;
+    const char *upload_name; /* a multipart upload's file name, or NULL */
+};
+
+struct pv_response {
+    int status;
+    const char *content_type;
+    char *body;        /* malloc'd; the http module frees it */
+    size_t len;
+    char etag[72];     /* quoted, or empty */
+    bool immutable;    /* profile data: answer If-None-Match with 304 */
+};
+
+struct pv_api;
+
+pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_err *err);
+void pv_api_destroy(struct pv_api *api);
+
+/* Whether the path is one of ours (/api/..., /healthz). */
+bool pv_api_owns(const char *path);
+
+/* Answer one request; never fails (errors are JSON responses). */
+void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);
+
+/* A profile's id is in the store: for /p/<id> pages. */
+bool pv_api_profile_exists(struct pv_api *api, const char *id);
+
+#endif

@@ -1,0 +1,130 @@
+/* tree.h - the call tree rebuilt from a profile's per-edge totals.
+ *
+ * cProfile keeps totals per function and per caller -> callee edge, not
+ * whole stacks.  This module finds the entry points, splits each function's
+ * time among the paths that reach it in proportion to the edge times, marks
+ * recursion, merges small children into "other" nodes and folds hidden
+ * kinds of function (builtins, stdlib, site-packages) into their callers.
+ * docs/API.md, "How the tree is built", is the contract; rendering the
+ * result as JSON is left to the api module.
+ *
+ * Everything here only reads the profile: any number of threads may build
+ * trees of one profile at once. */
+#ifndef PV_TREE_H
+#define PV_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+#include "pv.h"
+
+/* ---- kinds of function -------------------------------------------------- */
+
+enum { PV_HIDE_BUILTINS = 1, PV_HIDE_STDLIB = 2, PV_HIDE_SITE = 4 };
+
+typedef enum { PV_KIND_USER, PV_KIND_BUILTIN, PV_KIND_STDLIB, PV_KIND_SITE } pv_func_kind;
+
+/* What a function is, from its key alone:
+ *   builtin   file "~" (cProfile), or file "" with line 0 (the pure-Python
+ *             `profile` module's ('', 0, 'len'))
+ *   site      a path with a site-packages or dist-packages directory
+ *             (after '/' or '\')
+ *   stdlib    a "<frozen ...>" pseudo file, or a path with /lib/pythonX.Y/
+ *             or /lib64/pythonX.Y/ (X = 2 or 3; also /lib/python3/), or a
+ *             Windows path with a \lib\ directory (any case: "\Lib\",
+ *             Anaconda's "\lib\")
+ *   user      anything else.
+ * site is checked before stdlib, since site-packages lives under lib/.
+ * Only the first 4096 bytes of a file name are looked at (PATH_MAX).
+ * fid must be < p->nfuncs.  Cannot fail. */
+pv_func_kind pv_func_kind_of(const struct pv_profile *p, uint32_t fid);
+
+/* "user", "builtin", "stdlib" or "site-packages": a static string. */
+const char *pv_func_kind_name(pv_func_kind k);
+
+/* ---- entry points ------------------------------------------------------- */
+
+#define PV_TREE_TOP UINT32_MAX /* fid of the virtual root "all" */
+
+struct pv_entry {
+    uint32_t fid;
+    double value;
+};
+
+/* The profile's entry points (docs/API.md, "Entry points"), largest value
+ * first, ties by fid.  On success *out is a malloc'd array of *n entries
+ * (caller frees; NULL when *n is 0).  On failure (PV_E_NOMEM) *out and *n
+ * are untouched. */
+pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_t *n,
+                        pv_err *err);
+
+/* ---- the tree ----------------------------------------------------------- */
+
+enum {
+    PV_TREE_MAX_DEPTH = 64,
+    PV_TREE_MAX_NODES = 100000,
+    PV_TREE_DEFAULT_DEPTH = 10,
+    PV_TREE_DEFAULT_MAX_NODES = 20000,
+};
+#define PV_TREE_DEFAULT_CUTOFF 0.001
+
+struct pv_tree_query {
+    const uint32_t *path; /* fids from the top; npath == 0: the virtual root */
+    size_t npath;
+    bool by_root;         /* root mode (then npath must be 0) */
+    uint32_t root;
+    int depth;            /* levels below the root, 1..64 */
+    double cutoff;        /* 0..1, a fraction of the root's value */
+    unsigned hide;        /* PV_HIDE_* */
+    size_t max_nodes;     /* 1..100000, the root included */
+};
+
+struct pv_tree_node {
+    uint32_t fid;         /* PV_TREE_TOP for the virtual root and "other" nodes */
+    bool other;           /* merged children: count of them, their summed value */
+    bool exact;           /* value is measured, not split in proportion */
+    bool recursive;       /* already on the path: a leaf */
+    bool truncated;       /* calls something but was not expanded: the depth
+                             limit or the node budget was reached */
+    uint32_t count;       /* other: how many children were merged */
+    double value, self;
+    int64_t calls;        /* edge nc; nc for an entry or root; 0 for "all" */
+    uint32_t first_child, nchildren; /* nodes[first_child .. +nchildren) */
+};
+
+struct pv_crumb {
+    uint32_t fid;         /* PV_TREE_TOP first */
+    double value;
+};
+
+struct pv_tree {
+    struct pv_tree_node *nodes; /* nodes[0] is the root */
+    size_t nnodes;
+    struct pv_crumb *crumbs;    /* from the top to the root, both included */
+    size_t ncrumbs;
+};
+
+/* Build the tree that q asks for.  Children are sorted by value, largest
+ * first (ties by fid), with the "other" node last; nodes are numbered
+ * level by level.  The tree holds fids, no pointer into p.
+ *
+ * Path mode follows q->path from the top: the first fid must be an entry
+ * point and each next one a callee of the one before (with q->hide, also
+ * one reached through hidden functions, as the tree showed it); no fid may
+ * repeat.  Root mode (q->by_root) roots the tree at one function with its
+ * whole ct.
+ *
+ * On success *out is yours (pv_tree_destroy).  On failure *out is untouched:
+ * PV_E_USAGE for a bad depth, cutoff, hide or max_nodes, a path step that
+ * is not a callee of the one before, a first step that is not an entry
+ * point, a repeated step; PV_E_NOTFOUND for a fid out of range or a phantom;
+ * PV_E_LIMIT when folding hidden functions takes too much work;
+ * PV_E_NOMEM. */
+pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
+                      struct pv_tree **out, pv_err *err);
+
+void pv_tree_destroy(struct pv_tree *t);
+
+#endif

@@ -1,0 +1,1245 @@
+/* api.c - routes of docs/API.md (see api.h).
+ *
+ * A request finds its profile in the model cache (loading it from this
+ * thread's SQLite connection on a miss), asks report/tree for the numbers,
+ * and renders JSON with cJSON.  Names and paths are untrusted bytes (NUL,
+ * lone surrogates): they are escaped by pv_json_write_string, never handed
+ * to cJSON as C strings. */
+#include "api.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "export.h"
+#include "profile.h"
+#include "report.h"
+#include "store.h"
+#include "tree.h"
+
+/* ---- the model cache ---------------------------------------------------- */
+
+struct model {
+    char id[PV_ID_HEX + 1];
+    struct pv_profile *p;
+    struct pv_entry *entries;
+    size_t nentries;
+    char **labels;          /* lazily, for regex filters */
+    pthread_mutex_t lock;   /* guards labels */
+    size_t bytes;
+    int refs;
+    uint64_t used;          /* LRU clock */
+};
+
+struct pv_api {
+    struct pv_api_config cfg;
+    pthread_key_t store_key;
+    pthread_mutex_t lock;   /* guards the cache below */
+    struct model **models;
+    size_t nmodels, cap_models, cache_used;
+    uint64_t clock;
+};
+
+static void model_free(struct model *m)
+{
+    if (!m)
+        return;
+    if (m->labels) {
+        for (uint32_t f = 0; f < m->p->nfuncs; f++)
+            free(m->labels[f]);
+        free(m->labels);
+    }
+    pthread_mutex_destroy(&m->lock);
+    free(m->entries);
+    pv_profile_destroy(m->p);
+    free(m);
+}
+
+static void close_store(void *s)
+{
+    pv_store_close(s);
+}
+
+/* This thread's connection: SQLite connections are not shared. */
+static pv_code thread_store(struct pv_api *api, struct pv_store **out, pv_err *err)
+{
+    struct pv_store *s = pthread_getspecific(api->store_key);
+    if (!s) {
+        if (pv_store_open(api->cfg.db_path, &s, err))
+            return err->code;
+        pthread_setspecific(api->store_key, s);
+    }
+    *out = s;
+    return PV_OK;
+}
+
+static size_t model_bytes(const struct pv_profile *p)
+{
+    return p->strings_len + (size_t)p->nfuncs * (sizeof *p->funcs + 8) +
+           (size_t)p->nedges * (sizeof *p->edges + 4);
+}
+
+static void evict(struct pv_api *api)
+{
+    while (api->cache_used > api->cfg.cache_bytes) {
+        size_t victim = SIZE_MAX;
+        for (size_t i = 0; i < api->nmodels; i++)
+            if (!api->models[i]->refs &&
+                (victim == SIZE_MAX || api->models[i]->used < api->models[victim]->used))
+                victim = i;
+        if (victim == SIZE_MAX)
+            return; /* everything is in use: over budget until released */
+        api->cache_used -= api->models[victim]->bytes;
+        model_free(api->models[victim]);
+        api->models[victim] = api->models[--api->nmodels];
+    }
+}
+
+static struct model *cache_find(struct pv_api *api, const char *id)
+{
+    for (size_t i = 0; i < api->nmodels; i++)
+        if (!strcmp(api->models[i]->id, id)) {
+            api->models[i]->refs++;
+            api->models[i]->used = ++api->clock;
+            return api->models[i];
+        }
+    return NULL;
+}
+
+static bool grow_models(struct pv_api *api)
+{
+    size_t ncap = api->cap_models ? 2 * api->cap_models : 16;
+    struct model **t = realloc(api->models, ncap * sizeof *t);
+    if (!t)
+        return false;
+    api->models = t;
+    api->cap_models = ncap;
+    return true;
+}
+
+/* A loaded profile, held until model_release(). */
+static pv_code model_get(struct pv_api *api, const char *id, struct model **out, pv_err *err)
+{
+    pthread_mutex_lock(&api->lock);
+    struct model *m = cache_find(api, id);
+    pthread_mutex_unlock(&api->lock);
+    if (m) {
+        *out = m;
+        return PV_OK;
+    }
+    /* Load outside the lock: other requests go on meanwhile. */
+    struct pv_store *s = NULL;
+    if (thread_store(api, &s, err))
+        return err->code;
+    m = calloc(1, sizeof *m);
+    if (!m)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    pthread_mutex_init(&m->lock, NULL);
+    snprintf(m->id, sizeof m->id, "%s", id);
+    if (pv_store_load(s, id, &m->p, err) ||
+        pv_tree_entries(m->p, &m->entries, &m->nentries, err)) {
+        model_free(m);
+        return err->code;
+    }
+    m->bytes = model_bytes(m->p);
+    m->refs = 1;
+    pthread_mutex_lock(&api->lock);
+    struct model *raced = cache_find(api, id);
+    if (raced) {
+        pthread_mutex_unlock(&api->lock);
+        model_free(m);
+        *out = raced;
+        return PV_OK;
+    }
+    if (api->nmodels == api->cap_models && !grow_models(api)) {
+        pthread_mutex_unlock(&api->lock);
+        *out = m; /* serve it uncached; freed on release */
+        m->refs = -1000000;
+        return PV_OK;
+    }
+    m->used = ++api->clock;
+    api->models[api->nmodels++] = m;
+    api->cache_used += m->bytes;
+    evict(api);
+    pthread_mutex_unlock(&api->lock);
+    *out = m;
+    return PV_OK;
+}
+
+/* Put a freshly parsed profile in the cache (taking p).  Best effort: on
+ * any failure p is freed and the next request loads it from the store. */
+static void model_adopt(struct pv_api *api, const char *id, struct pv_profile *p)
+{
+    struct model *m = calloc(1, sizeof *m);
+    pv_err err = {0};
+    if (!m) {
+        pv_profile_destroy(p);
+        return;
+    }
+    pthread_mutex_init(&m->lock, NULL);
+    snprintf(m->id, sizeof m->id, "%s", id);
+    m->p = p;
+    if (pv_tree_entries(p, &m->entries, &m->nentries, &err)) {
+        model_free(m);
+        return;
+    }
+    m->bytes = model_bytes(p);
+    pthread_mutex_lock(&api->lock);
+    struct model *have = cache_find(api, id);
+    bool room = !have && (api->nmodels < api->cap_models ||
+                          grow_models(api));
+    if (room) {
+        m->used = ++api->clock;
+        api->models[api->nmodels++] = m;
+        api->cache_used += m->bytes;
+        evict(api);
+    } else if (have)
+        have->refs--;
+    pthread_mutex_unlock(&api->lock);
+    if (!room)
+        model_free(m);
+}
+
+static void model_release(struct pv_api *api, struct model *m)
+{
+    pthread_mutex_lock(&api->lock);
+    bool uncached = m->refs < 0;
+    m->refs--;
+    if (!uncached)
+        evict(api);
+    pthread_mutex_unlock(&api->lock);
+    if (uncached)
+        model_free(m);
+}
+
+static void cache_drop(struct pv_api *api, const char *id)
+{
+    pthread_mutex_lock(&api->lock);
+    for (size_t i = 0; i < api->nmodels; i++)
+        if (!strcmp(api->models[i]->id, id) && !api->models[i]->refs) {
+            api->cache_used -= api->models[i]->bytes;
+            model_free(api->models[i]);
+            api->models[i] = api->models[--api->nmodels];
+            break;
+        }
+    pthread_mutex_unlock(&api->lock);
+}
+
+/* Labels for every fid, made once per cached profile. */
+static pv_code model_labels(struct model *m, pv_err *err)
+{
+    pthread_mutex_lock(&m->lock);
+    pv_code rc = PV_OK;
+    if (!m->labels) {
+        char **labels = calloc((size_t)m->p->nfuncs + 1, sizeof *labels);
+        for (uint32_t f = 0; labels && f < m->p->nfuncs; f++)
+            if (!(labels[f] = pv_profile_label_dup(m->p, f, NULL))) {
+                for (uint32_t g = 0; g < f; g++)
+                    free(labels[g]);
+                free(labels);
+                labels = NULL;
+            }
+        if (labels)
+            m->labels = labels;
+        else
+            rc = pv_err_set(err, PV_E_NOMEM, "out of memory");
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_err *err)
+{
+    struct pv_api *api = calloc(1, sizeof *api);
+    if (!api)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    api->cfg = *cfg;
+    if (pthread_key_create(&api->store_key, close_store)) {
+        free(api);
+        return pv_err_set(err, PV_E_NOMEM, "cannot create a thread key");
+    }
+    pthread_mutex_init(&api->lock, NULL);
+    /* Open once here: a bad --db path fails at start, not on the first request. */
+    struct pv_store *s = NULL;
+    if (thread_store(api, &s, err)) {
+        pv_api_destroy(api);
+        return err->code;
+    }
+    *out = api;
+    return PV_OK;
+}
+
+void pv_api_destroy(struct pv_api *api)
+{
+    if (!api)
+        return;
+    for (size_t i = 0; i < api->nmodels; i++)
+        model_free(api->models[i]);
+    free(api->models);
+    struct pv_store *s = pthread_getspecific(api->store_key);
+    pv_store_close(s);
+    pthread_setspecific(api->store_key, NULL);
+    pthread_key_delete(api->store_key);
+    pthread_mutex_destroy(&api->lock);
+    free(api);
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+static void respond_json(struct pv_response *res, int status, cJSON *json)
+{
+    res->status = status;
+    res->content_type = "application/json";
+    res->body = json ? cJSON_PrintUnformatted(json) : NULL;
+    cJSON_Delete(json);
+    if (!res->body) {
+        res->status = 500;
+        res->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}");
+    }
+    res->len = res->body ? strlen(res->body) : 0;
+}
+
+static void respond_error(struct pv_response *res, int status, const char *code,
+                          const char *message)
+{
+    cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(e, "code", code);
+    cJSON_AddStringToObject(e, "message", message);
+    res->etag[0] = '\0';
+    res->immutable = false;
+    respond_json(res, status, root);
+}
+
+/* The one place where codes become statuses. */
+static void respond_failure(struct pv_response *res, const pv_err *err)
+{
+    switch (err->code) {
+    case PV_E_FORMAT:
+    case PV_E_SHAPE:
+    case PV_E_LIMIT:
+        respond_error(res, 422, "not_a_profile", err->msg);
+        return;
+    case PV_E_USAGE: respond_error(res, 400, "bad_request", err->msg); return;
+    case PV_E_NOTFOUND: respond_error(res, 404, "not_found", err->msg); return;
+    case PV_E_DENIED: respond_error(res, 403, "forbidden", err->msg); return;
+    default:
+        fprintf(stderr, "pstatsviz: internal error: %s\n", err->msg);
+        respond_error(res, 500, "internal", err->msg);
+    }
+}
+
+/* ---- JSON helpers ------------------------------------------------------- */
+
+/* A JSON string of untrusted bytes: NUL, control characters and invalid
+ * UTF-8 escaped as pv_json_write_string does. */
+static cJSON *json_bytes(const char *s, size_t n)
+{
+    /* Most names are printable ASCII: cJSON escapes those itself. */
+    size_t plain = 0;
+    while (plain < n && s[plain] >= 0x20 && s[plain] < 0x7f)
+        plain++;
+    if (plain == n) {
+        char small[256];
+        if (n < sizeof small && !s[n]) /* profile strings end in NUL */
+            return cJSON_CreateString(s);
+        if (n < sizeof small) {
+            memcpy(small, s, n);
+            small[n] = '\0';
+            return cJSON_CreateString(small);
+        }
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return cJSON_CreateNull();
+    pv_json_write_string(f, s, n);
+    fclose(f);
+    cJSON *j = buf ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
+    free(buf);
+    return j;
+}
+
+/* Views show names, they do not archive them: a name or path longer than
+ * this is cut (at a character boundary) and ends in an ellipsis.  A 1 MiB
+ * file name shared by 20,000 functions would otherwise make one tree 40 GB.
+ * Exports keep every byte. */
+enum { VIEW_TEXT_MAX = 2000 };
+
+static cJSON *json_view_text(const char *s, size_t n)
+{
+    if (n <= VIEW_TEXT_MAX)
+        return json_bytes(s, n);
+    size_t cut = VIEW_TEXT_MAX;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    char *buf = malloc(cut + 4);
+    if (!buf)
+        return cJSON_CreateNull();
+    memcpy(buf, s, cut);
+    memcpy(buf + cut, "\xe2\x80\xa6", 3); /* U+2026 */
+    cJSON *j = json_bytes(buf, cut + 3);
+    free(buf);
+    return j;
+}
+
+static void add_str(cJSON *o, const char *key, const struct pv_profile *p, uint32_t handle)
+{
+    size_t n;
+    const char *s = pv_profile_str(p, handle, &n);
+    cJSON_AddItemToObject(o, key, json_view_text(s, n));
+}
+
+static void add_num(cJSON *o, const char *key, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static void add_label(cJSON *o, const struct pv_profile *p, uint32_t fid)
+{
+    size_t n;
+    char *label = pv_profile_label_dup(p, fid, &n);
+    cJSON_AddItemToObject(o, "label", label ? json_view_text(label, n) : cJSON_CreateNull());
+    free(label);
+}
+
+static void add_func_ident(cJSON *o, const struct pv_profile *p, uint32_t fid)
+{
+    const struct pv_func *f = &p->funcs[fid];
+    cJSON_AddNumberToObject(o, "fid", fid);
+    add_str(o, "file", p, f->file);
+    cJSON_AddNumberToObject(o, "line", (double)f->line);
+    add_str(o, "name", p, f->name);
+    add_label(o, p, fid);
+    cJSON_AddStringToObject(o, "kind", pv_func_kind_name(pv_func_kind_of(p, fid)));
+}
+
+static cJSON *func_row(const struct pv_profile *p, uint32_t fid)
+{
+    const struct pv_func *f = &p->funcs[fid];
+    cJSON *o = cJSON_CreateObject();
+    add_func_ident(o, p, fid);
+    cJSON_AddNumberToObject(o, "cc", (double)f->cc);
+    cJSON_AddNumberToObject(o, "nc", (double)f->nc);
+    add_num(o, "tt", f->tt);
+    add_num(o, "ct", f->ct);
+    add_num(o, "tt_percall", f->nc ? f->tt / (double)f->nc : (double)NAN);
+    add_num(o, "ct_percall", f->cc ? f->ct / (double)f->cc : (double)NAN);
+    add_num(o, "tt_pct", p->total_tt > 0 ? 100 * f->tt / p->total_tt : (double)NAN);
+    add_num(o, "ct_pct", p->total_tt > 0 ? 100 * f->ct / p->total_tt : (double)NAN);
+    return o;
+}
+
+static void iso_time(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static cJSON *meta_json(const struct pv_meta *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    char when[32];
+    iso_time(m->created_ms, when);
+    cJSON_AddStringToObject(o, "id", m->id);
+    cJSON_AddItemToObject(o, "name", json_bytes(m->name, strlen(m->name)));
+    cJSON_AddStringToObject(o, "url", "");
+    char url[64];
+    snprintf(url, sizeof url, "/p/%s", m->id);
+    cJSON_ReplaceItemInObject(o, "url", cJSON_CreateString(url));
+    cJSON_AddNumberToObject(o, "size_bytes", (double)m->size_bytes);
+    cJSON_AddNumberToObject(o, "marshal_version", m->marshal_version);
+    cJSON_AddBoolToObject(o, "python2", m->python2);
+    cJSON_AddStringToObject(o, "created", when);
+    cJSON_AddNumberToObject(o, "total_calls", (double)m->total_calls);
+    cJSON_AddNumberToObject(o, "prim_calls", (double)m->prim_calls);
+    add_num(o, "total_time", m->total_tt);
+    cJSON_AddNumberToObject(o, "functions", m->functions);
+    cJSON_AddNumberToObject(o, "edges", m->edges);
+    cJSON *w = cJSON_Parse(m->warnings_json);
+    cJSON_AddItemToObject(o, "warnings", w ? w : cJSON_CreateArray());
+    return o;
+}
+
+/* ---- parameters --------------------------------------------------------- */
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_fid(const struct pv_profile *p, const char *s, uint32_t *out)
+{
+    long v;
+    if (!parse_long(s, 0, (long)p->nfuncs - 1, &v) || (p->funcs[v].flags & PV_FUNC_PHANTOM))
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool valid_id(const char *s, size_t n)
+{
+    if (n != PV_ID_HEX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* ---- routes ------------------------------------------------------------- */
+
+struct route_ctx {
+    struct pv_api *api;
+    const struct pv_request *req;
+    struct pv_response *res;
+    char id[PV_ID_HEX + 1];
+    const char *rest; /* the path after /api/profiles/<id> */
+};
+
+static const char *arg(const struct route_ctx *c, const char *name)
+{
+    return c->req->arg ? c->req->arg(c->req->ctx, name) : NULL;
+}
+
+static void get_meta(struct route_ctx *c, struct model *m)
+{
+    struct pv_store *s = NULL;
+    struct pv_meta meta;
+    pv_err err = {0};
+    if (thread_store(c->api, &s, &err) || pv_store_meta(s, c->id, &meta, &err)) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    cJSON *o = meta_json(&meta);
+    pv_meta_fini(&meta);
+    cJSON *entries = cJSON_AddArrayToObject(o, "entries");
+    for (size_t i = 0; i < m->nentries; i++) {
+        cJSON *e = cJSON_CreateObject();
+        add_func_ident(e, m->p, m->entries[i].fid);
+        add_num(e, "value", m->entries[i].value);
+        cJSON_AddItemToArray(entries, e);
+    }
+    respond_json(c->res, 200, o);
+}
+
+struct sort_spec {
+    const char *name;
+    int report_key;   /* pv_sort_key, or -1: a per-call column */
+    bool numeric;
+    bool tt;          /* per-call columns: tt/nc, else ct/cc */
+};
+
+static const struct sort_spec SORTS[] = {
+    {"cumtime", PV_SORT_CUMULATIVE, true, false}, {"tottime", PV_SORT_TIME, true, false},
+    {"ncalls", PV_SORT_CALLS, true, false},       {"pcalls", PV_SORT_PCALLS, true, false},
+    {"name", PV_SORT_NAME, false, false},         {"file", PV_SORT_FILENAME, false, false},
+    {"line", PV_SORT_LINE, false, false},         {"tt_percall", -1, true, true},
+    {"ct_percall", -1, true, false},
+};
+
+static double percall(const struct pv_func *f, bool tt)
+{
+    int64_t n = tt ? f->nc : f->cc;
+    return n ? (tt ? f->tt : f->ct) / (double)n : -(double)INFINITY;
+}
+
+/* pstats' order for the column, in its natural direction (numbers large
+ * first); asc/desc flips it while keeping ties in pstats' order. */
+static pv_code sorted_fids(const struct pv_profile *p, const struct sort_spec *sp, bool reverse,
+                           uint32_t **out, pv_err *err)
+{
+    uint32_t *fids = NULL;
+    if (sp->report_key >= 0) {
+        struct pv_sort s = {.keys = {(pv_sort_key)sp->report_key}, .nkeys = 1};
+        if (pv_report_sorted(p, &s, &fids, err))
+            return err->code;
+    } else {
+        /* per-call: dict order, then a stable merge sort */
+        fids = malloc(((size_t)p->nreal + 1) * sizeof *fids);
+        uint32_t *tmp = malloc(((size_t)p->nreal + 1) * sizeof *tmp);
+        if (!fids || !tmp) {
+            free(fids);
+            free(tmp);
+            return pv_err_set(err, PV_E_NOMEM, "out of memory");
+        }
+        for (uint32_t f = 0; f < p->nfuncs; f++)
+            if (!(p->funcs[f].flags & PV_FUNC_PHANTOM))
+                fids[p->funcs[f].order] = f;
+        /* bottom-up stable merge sort, descending per-call value */
+        for (size_t w = 1; w < p->nreal; w *= 2) {
+            for (size_t lo = 0; lo < p->nreal; lo += 2 * w) {
+                size_t mid = lo + w < p->nreal ? lo + w : p->nreal;
+                size_t hi = lo + 2 * w < p->nreal ? lo + 2 * w : p->nreal;
+                size_t i = lo, j = mid, k = lo;
+                while (i < mid && j < hi)
+                    tmp[k++] = percall(&p->funcs[fids[j]], sp->tt) >
+                                       percall(&p->funcs[fids[i]], sp->tt)
+                                   ? fids[j++]
+                                   : fids[i++];
+                while (i < mid)
+                    tmp[k++] = fids[i++];
+                while (j < hi)
+                    tmp[k++] = fids[j++];
+            }
+            memcpy(fids, tmp, p->nreal * sizeof *fids);
+        }
+        free(tmp);
+    }
+    if (reverse) {
+        /* reverse the groups of equal keys, keeping each group's order */
+        uint32_t *r = malloc(((size_t)p->nreal + 1) * sizeof *r);
+        if (!r) {
+            free(fids);
+            return pv_err_set(err, PV_E_NOMEM, "out of memory");
+        }
+        struct pv_sort s = {.keys = {(pv_sort_key)(sp->report_key >= 0 ? sp->report_key : 0)},
+                            .nkeys = 1};
+        size_t out_at = 0, end = p->nreal;
+        while (end > 0) {
+            size_t start = end - 1;
+            while (start > 0) {
+                const struct pv_func *a = &p->funcs[fids[start - 1]], *b = &p->funcs[fids[start]];
+                bool same = sp->report_key >= 0
+                                ? (s.keys[0] == PV_SORT_CUMULATIVE ? a->ct == b->ct
+                                   : s.keys[0] == PV_SORT_TIME    ? a->tt == b->tt
+                                   : s.keys[0] == PV_SORT_CALLS   ? a->nc == b->nc
+                                   : s.keys[0] == PV_SORT_PCALLS  ? a->cc == b->cc
+                                   : s.keys[0] == PV_SORT_LINE    ? a->line == b->line
+                                   : s.keys[0] == PV_SORT_NAME    ? a->name == b->name
+                                                                  : a->file == b->file)
+                                : percall(a, sp->tt) == percall(b, sp->tt);
+                if (!same)
+                    break;
+                start--;
+            }
+            memcpy(r + out_at, fids + start, (end - start) * sizeof *r);
+            out_at += end - start;
+            end = start;
+        }
+        free(fids);
+        fids = r;
+    }
+    *out = fids;
+    return PV_OK;
+}
+
+static void get_functions(struct route_ctx *c, struct model *m)
+{
+    const struct pv_profile *p = m->p;
+    pv_err err = {0};
+    const char *sort = arg(c, "sort"), *order = arg(c, "order"), *q = arg(c, "q");
+    const struct sort_spec *sp = &SORTS[0];
+    if (sort) {
+        sp = NULL;
+        for (size_t k = 0; k < sizeof SORTS / sizeof SORTS[0]; k++)
+            if (!strcmp(sort, SORTS[k].name))
+                sp = &SORTS[k];
+        if (!sp) {
+            respond_error(c->res, 400, "bad_request",
+                          "sort must be one of cumtime, tottime, ncalls, pcalls, name, file, "
+                          "line, tt_percall, ct_percall");
+            return;
+        }
+    }
+    bool natural_desc = sp->numeric;
+    bool desc = natural_desc;
+    if (order) {
+        if (strcmp(order, "asc") && strcmp(order, "desc")) {
+            respond_error(c->res, 400, "bad_request", "order must be asc or desc");
+            return;
+        }
+        desc = !strcmp(order, "desc");
+    }
+    long limit = 100, offset = 0;
+    if ((arg(c, "limit") && !parse_long(arg(c, "limit"), 1, 1000, &limit)) ||
+        (arg(c, "offset") && !parse_long(arg(c, "offset"), 0, LONG_MAX, &offset))) {
+        respond_error(c->res, 400, "bad_request", "limit is 1 to 1000, offset 0 or more");
+        return;
+    }
+    regex_t re;
+    bool filter = q && *q;
+    if (filter) {
+        int rc = regcomp(&re, q, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+        if (rc) {
+            char why[160], msg[256];
+            regerror(rc, &re, why, sizeof why);
+            snprintf(msg, sizeof msg, "bad regular expression: %s", why);
+            respond_error(c->res, 400, "bad_request", msg);
+            return;
+        }
+        if (model_labels(m, &err)) {
+            regfree(&re);
+            respond_failure(c->res, &err);
+            return;
+        }
+    }
+    uint32_t *fids = NULL;
+    if (sorted_fids(p, sp, desc != natural_desc, &fids, &err)) {
+        if (filter)
+            regfree(&re);
+        respond_failure(c->res, &err);
+        return;
+    }
+    size_t n = p->nreal;
+    if (filter) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++)
+            if (regexec(&re, m->labels[fids[i]], 0, NULL, 0) == 0)
+                fids[kept++] = fids[i];
+        n = kept;
+        regfree(&re);
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "total", (double)n);
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    cJSON_AddNumberToObject(o, "limit", (double)limit);
+    add_num(o, "total_time", p->total_tt);
+    cJSON *rows = cJSON_AddArrayToObject(o, "rows");
+    for (size_t i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit; i++)
+        cJSON_AddItemToArray(rows, func_row(p, fids[i]));
+    free(fids);
+    respond_json(c->res, 200, o);
+}
+
+static cJSON *edge_json(const struct pv_profile *p, const struct pv_edge *e, uint32_t other)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (p->funcs[other].flags & PV_FUNC_PHANTOM) {
+        add_func_ident(o, p, other);
+        cJSON_ReplaceItemInObject(o, "fid", cJSON_CreateNull());
+    } else
+        add_func_ident(o, p, other);
+    bool count_only = e->flags & PV_EDGE_COUNT_ONLY;
+    if (count_only)
+        cJSON_AddNullToObject(o, "cc");
+    else
+        cJSON_AddNumberToObject(o, "cc", (double)e->cc);
+    cJSON_AddNumberToObject(o, "nc", (double)e->nc);
+    add_num(o, "tt", count_only ? (double)NAN : e->tt);
+    add_num(o, "ct", count_only ? (double)NAN : e->ct);
+    cJSON_AddBoolToObject(o, "count_only", count_only);
+    return o;
+}
+
+static void get_function(struct route_ctx *c, struct model *m, const char *fid_text)
+{
+    const struct pv_profile *p = m->p;
+    uint32_t fid;
+    if (!parse_fid(p, fid_text, &fid)) {
+        respond_error(c->res, 404, "not_found", "no function with that fid in this profile");
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "function", func_row(p, fid));
+    cJSON *callers = cJSON_AddArrayToObject(o, "callers");
+    for (uint32_t k = p->callers_at[fid]; k < p->callers_at[fid + 1]; k++) {
+        const struct pv_edge *e = &p->edges[p->by_callee[k]];
+        cJSON_AddItemToArray(callers, edge_json(p, e, e->caller));
+    }
+    cJSON *callees = cJSON_AddArrayToObject(o, "callees");
+    for (uint32_t k = p->callees_at[fid]; k < p->callees_at[fid + 1]; k++)
+        cJSON_AddItemToArray(callees, edge_json(p, &p->edges[k], p->edges[k].callee));
+    respond_json(c->res, 200, o);
+}
+
+/* ---- trees -------------------------------------------------------------- */
+
+static cJSON *node_json(const struct pv_profile *p, const struct pv_tree *t, size_t i)
+{
+    const struct pv_tree_node *n = &t->nodes[i];
+    cJSON *o = cJSON_CreateObject();
+    if (n->other) {
+        cJSON_AddBoolToObject(o, "other", true);
+        cJSON_AddNumberToObject(o, "count", n->count);
+        add_num(o, "value", n->value);
+        return o;
+    }
+    if (n->fid == PV_TREE_TOP) {
+        cJSON_AddNullToObject(o, "fid");
+        cJSON_AddStringToObject(o, "name", "all");
+        cJSON_AddStringToObject(o, "label", "all");
+    } else
+        add_func_ident(o, p, n->fid);
+    add_num(o, "value", n->value);
+    add_num(o, "self", n->self);
+    cJSON_AddNumberToObject(o, "calls", (double)n->calls);
+    cJSON_AddBoolToObject(o, "exact", n->exact);
+    cJSON_AddBoolToObject(o, "recursive", n->recursive);
+    cJSON *kids = cJSON_AddArrayToObject(o, "children");
+    for (uint32_t k = 0; k < n->nchildren; k++) /* depth <= 64: bounded recursion */
+        cJSON_AddItemToArray(kids, node_json(p, t, n->first_child + k));
+    return o;
+}
+
+/* "1,2,3" into fids; false on anything else. */
+static bool parse_path(const struct pv_profile *p, const char *s, uint32_t *out, size_t cap,
+                       size_t *n)
+{
+    *n = 0;
+    if (!s || !*s)
+        return true;
+    while (*s) {
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        if (errno || end == s || v < 0 || v >= (long)p->nfuncs || *n == cap)
+            return false;
+        out[(*n)++] = (uint32_t)v;
+        if (*end == ',')
+            end++;
+        else if (*end)
+            return false;
+        s = end;
+    }
+    return true;
+}
+
+static bool parse_hide(const char *s, unsigned *out)
+{
+    *out = 0;
+    if (!s)
+        return true;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        if (n == 8 && !strncmp(s, "builtins", n))
+            *out |= PV_HIDE_BUILTINS;
+        else if (n == 6 && !strncmp(s, "stdlib", n))
+            *out |= PV_HIDE_STDLIB;
+        else if (n == 13 && !strncmp(s, "site-packages", n))
+            *out |= PV_HIDE_SITE;
+        else if (n)
+            return false;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    return true;
+}
+
+enum { MAX_PATH_FIDS = 4096 };
+
+/* Fill a query from the request; false after responding 400. */
+static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
+                       struct pv_tree_query *q, uint32_t *path)
+{
+    *q = (struct pv_tree_query){.depth = 10, .cutoff = 0.001, .max_nodes = 20000, .path = path};
+    long v;
+    const char *s;
+    if ((s = arg(c, "depth")) && !(parse_long(s, 1, 64, &v) && (q->depth = (int)v))) {
+        respond_error(c->res, 400, "bad_request", "depth must be 1 to 64");
+        return false;
+    }
+    if ((s = arg(c, "max_nodes"))) {
+        if (!parse_long(s, 1, 100000, &v)) {
+            respond_error(c->res, 400, "bad_request", "max_nodes must be 1 to 100000");
+            return false;
+        }
+        q->max_nodes = (size_t)v;
+    }
+    if ((s = arg(c, "cutoff"))) {
+        char *end;
+        errno = 0;
+        double d = strtod(s, &end);
+        if (errno || *end || !(d >= 0 && d <= 1)) {
+            respond_error(c->res, 400, "bad_request", "cutoff must be a number from 0 to 1");
+            return false;
+        }
+        q->cutoff = d;
+    }
+    if (!parse_hide(arg(c, "hide"), &q->hide)) {
+        respond_error(c->res, 400, "bad_request",
+                      "hide takes builtins, stdlib and site-packages, comma separated");
+        return false;
+    }
+    if ((s = arg(c, "root")) && *s) {
+        if (!parse_fid(p, s, &q->root)) {
+            respond_error(c->res, 404, "not_found", "no function with that fid in this profile");
+            return false;
+        }
+        q->by_root = true;
+    } else if (!parse_path(p, arg(c, "path"), path, MAX_PATH_FIDS, &q->npath)) {
+        respond_error(c->res, 400, "bad_request", "path must be fids separated by commas");
+        return false;
+    }
+    return true;
+}
+
+static void get_tree(struct route_ctx *c, struct model *m)
+{
+    const struct pv_profile *p = m->p;
+    uint32_t *path = malloc(MAX_PATH_FIDS * sizeof *path);
+    struct pv_tree_query q;
+    if (!path) {
+        respond_error(c->res, 500, "internal", "out of memory");
+        return;
+    }
+    if (!tree_query(c, p, &q, path)) {
+        free(path);
+        return;
+    }
+    struct pv_tree *t;
+    pv_err err = {0};
+    pv_code rc = pv_tree_build(p, &q, &t, &err);
+    free(path);
+    if (rc) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "total_time", p->total_tt);
+    cJSON *crumbs = cJSON_AddArrayToObject(o, "breadcrumbs");
+    for (size_t i = 0; i < t->ncrumbs; i++) {
+        cJSON *b = cJSON_CreateObject();
+        if (t->crumbs[i].fid == PV_TREE_TOP) {
+            cJSON_AddNullToObject(b, "fid");
+            cJSON_AddStringToObject(b, "name", "all");
+        } else {
+            cJSON_AddNumberToObject(b, "fid", t->crumbs[i].fid);
+            add_str(b, "name", p, p->funcs[t->crumbs[i].fid].name);
+        }
+        add_num(b, "value", t->crumbs[i].value);
+        cJSON_AddItemToArray(crumbs, b);
+    }
+    cJSON_AddItemToObject(o, "root", node_json(p, t, 0));
+    pv_tree_destroy(t);
+    respond_json(c->res, 200, o);
+}
+
+/* ---- source ------------------------------------------------------------- */
+
+static bool under_root(const char *real, const char *root)
+{
+    size_t n = strlen(root);
+    return !strncmp(real, root, n) && (real[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
+/* The file a profile names, under one of the source roots.  The path as
+ * recorded comes first; failing that, its last components under each root,
+ * longest first, since profiles are often made elsewhere (/app/pkg/mod.py
+ * in a container is pkg/mod.py under the checkout).  Every candidate is
+ * resolved with realpath, so links and ".." cannot leave a root. */
+static bool find_source(const struct pv_api_config *cfg, const char *file, char real[PATH_MAX])
+{
+    if (!cfg->nsource_roots)
+        return false;
+    if (realpath(file, real))
+        for (size_t r = 0; r < cfg->nsource_roots; r++)
+            if (under_root(real, cfg->source_roots[r]))
+                return true;
+    for (const char *tail = file; (tail = strchr(tail, '/')); ) {
+        tail++;
+        for (size_t r = 0; r < cfg->nsource_roots; r++) {
+            char candidate[PATH_MAX];
+            if (snprintf(candidate, sizeof candidate, "%s/%s", cfg->source_roots[r], tail) <
+                    (int)sizeof candidate &&
+                realpath(candidate, real) && under_root(real, cfg->source_roots[r]))
+                return true;
+        }
+    }
+    return false;
+}
+
+static void get_source(struct route_ctx *c, struct model *m)
+{
+    const struct pv_profile *p = m->p;
+    uint32_t fid;
+    if (!parse_fid(p, arg(c, "fid"), &fid)) {
+        respond_error(c->res, 404, "not_found", "no function with that fid in this profile");
+        return;
+    }
+    size_t n;
+    const char *file = pv_profile_str(p, p->funcs[fid].file, &n);
+    char real[PATH_MAX];
+    bool allowed = strlen(file) == n && find_source(&c->api->cfg, file, real);
+    struct stat st;
+    FILE *f = allowed ? fopen(real, "r") : NULL;
+    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+        if (f)
+            fclose(f);
+        respond_error(c->res, 404, "not_found",
+                      "source not available (not under a --source-root of this server)");
+        return;
+    }
+    int64_t line = p->funcs[fid].line, first = line > 15 ? line - 15 : 1, last = line + 40;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "file", json_bytes(file, n));
+    cJSON_AddNumberToObject(o, "line", (double)line);
+    cJSON_AddNumberToObject(o, "first_line", (double)first);
+    cJSON *lines = cJSON_AddArrayToObject(o, "lines");
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    for (int64_t no = 1; no <= last && (got = getline(&buf, &cap, f)) >= 0; no++) {
+        if (no < first)
+            continue;
+        if (got > 0 && buf[got - 1] == '\n')
+            got--;
+        cJSON_AddItemToArray(lines, json_bytes(buf, (size_t)got));
+    }
+    free(buf);
+    fclose(f);
+    respond_json(c->res, 200, o);
+}
+
+/* ---- exports ------------------------------------------------------------ */
+
+static void get_export(struct route_ctx *c, struct model *m)
+{
+    const char *format = arg(c, "format");
+    if (!format)
+        format = "json";
+    pv_err err = {0};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        respond_error(c->res, 500, "internal", "out of memory");
+        return;
+    }
+    pv_code rc;
+    if (!strcmp(format, "json")) {
+        rc = pv_report_export_json(m->p, f, &err);
+        c->res->content_type = "application/json";
+    } else if (!strcmp(format, "speedscope") || !strcmp(format, "collapsed")) {
+        bool speedscope = format[0] == 's';
+        rc = pv_export_stacks(m->p, c->id, speedscope ? PV_EXPORT_SPEEDSCOPE : PV_EXPORT_COLLAPSED,
+                              f, &err);
+        c->res->content_type = speedscope ? "application/json" : "text/plain; charset=utf-8";
+    } else {
+        fclose(f);
+        free(buf);
+        respond_error(c->res, 400, "bad_request", "format must be json, speedscope or collapsed");
+        return;
+    }
+    fclose(f);
+    if (rc) {
+        free(buf);
+        respond_failure(c->res, &err);
+        return;
+    }
+    c->res->status = 200;
+    c->res->body = buf;
+    c->res->len = len;
+}
+
+/* ---- upload, list, delete ----------------------------------------------- */
+
+static void post_profile(struct route_ctx *c)
+{
+    const struct pv_request *req = c->req;
+    pv_err err = {0};
+    struct pv_store *s = NULL;
+    if (thread_store(c->api, &s, &err)) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    const char *name = arg(c, "name");
+    if (!name || !*name)
+        name = req->upload_name && *req->upload_name ? req->upload_name : "upload.prof";
+    char clean[256];
+    snprintf(clean, sizeof clean, "%s", name); /* names are shown, not trusted: cap them */
+    char id[PV_ID_HEX + 1];
+    pv_store_id_of(req->body, req->body_len, id);
+    struct pv_import res;
+    struct pv_profile *p = NULL;
+    pv_code rc = pv_store_find(s, id, &res, &err);
+    if (rc == PV_E_NOTFOUND) {
+        /* Parse before the write transaction: other uploads and all reads
+         * go on while this one is decoded. */
+        if ((rc = pv_profile_parse(req->body, req->body_len, &p, &err)) == PV_OK)
+            rc = pv_store_import_parsed(s, p, id, req->body_len, clean, &res, &err);
+        /* The uploader opens it next: keep the parsed model in the cache. */
+        if (rc == PV_OK)
+            model_adopt(c->api, id, p);
+        else
+            pv_profile_destroy(p);
+    }
+    if (rc) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    char url[64];
+    snprintf(url, sizeof url, "/p/%s", res.id);
+    cJSON_AddStringToObject(o, "id", res.id);
+    cJSON_AddItemToObject(o, "name", json_bytes(res.name, strlen(res.name)));
+    cJSON_AddStringToObject(o, "url", url);
+    if (res.created)
+        cJSON_AddStringToObject(o, "delete_token", res.delete_token);
+    cJSON_AddNumberToObject(o, "functions", res.functions);
+    cJSON_AddNumberToObject(o, "edges", res.edges);
+    add_num(o, "total_time", res.total_tt);
+    cJSON_AddNumberToObject(o, "total_calls", (double)res.total_calls);
+    free(res.name);
+    respond_json(c->res, res.created ? 201 : 200, o);
+}
+
+static bool add_listed(const struct pv_meta *m, void *ctx)
+{
+    cJSON_AddItemToArray(ctx, meta_json(m));
+    return true;
+}
+
+static void list_profiles(struct route_ctx *c)
+{
+    if (!c->api->cfg.list) {
+        respond_error(c->res, 404, "not_found",
+                      "this server does not list profiles (start it with --list)");
+        return;
+    }
+    pv_err err = {0};
+    struct pv_store *s = NULL;
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "profiles");
+    if (thread_store(c->api, &s, &err) || pv_store_list(s, add_listed, arr, &err)) {
+        cJSON_Delete(o);
+        respond_failure(c->res, &err);
+        return;
+    }
+    respond_json(c->res, 200, o);
+}
+
+static void delete_profile(struct route_ctx *c)
+{
+    const char *auth = c->req->header ? c->req->header(c->req->ctx, "Authorization") : NULL;
+    const char *token = auth && !strncmp(auth, "Bearer ", 7) ? auth + 7 : "";
+    pv_err err = {0};
+    struct pv_store *s = NULL;
+    if (thread_store(c->api, &s, &err) || pv_store_delete(s, c->id, token, &err)) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    cache_drop(c->api, c->id);
+    c->res->status = 204;
+    c->res->content_type = "application/json";
+    c->res->body = NULL;
+    c->res->len = 0;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+bool pv_api_owns(const char *path)
+{
+    return !strncmp(path, "/api/", 5) || !strcmp(path, "/api") || !strcmp(path, "/healthz");
+}
+
+bool pv_api_profile_exists(struct pv_api *api, const char *id)
+{
+    struct pv_store *s = NULL;
+    struct pv_import res;
+    pv_err err = {0};
+    if (!valid_id(id, strlen(id)) || thread_store(api, &s, &err) ||
+        pv_store_find(s, id, &res, &err))
+        return false;
+    free(res.name);
+    return true;
+}
+
+static void method_not_allowed(struct pv_response *res)
+{
+    respond_error(res, 405, "method_not_allowed", "method not allowed here");
+}
+
+/* Profile routes: /api/profiles/<id>[/...]. */
+static void profile_route(struct route_ctx *c)
+{
+    const char *method = c->req->method, *rest = c->rest;
+    bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    if (!strcmp(method, "DELETE")) {
+        if (*rest)
+            method_not_allowed(c->res);
+        else
+            delete_profile(c);
+        return;
+    }
+    if (!get) {
+        method_not_allowed(c->res);
+        return;
+    }
+    struct model *m = NULL;
+    pv_err err = {0};
+    if (model_get(c->api, c->id, &m, &err)) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    if (!*rest)
+        get_meta(c, m);
+    else if (!strcmp(rest, "/functions"))
+        get_functions(c, m);
+    else if (!strncmp(rest, "/functions/", 11))
+        get_function(c, m, rest + 11);
+    else if (!strcmp(rest, "/tree"))
+        get_tree(c, m);
+    else if (!strcmp(rest, "/source"))
+        get_source(c, m);
+    else if (!strcmp(rest, "/export"))
+        get_export(c, m);
+    else
+        respond_error(c->res, 404, "not_found", "no such route");
+    model_release(c->api, m);
+    /* Everything under a profile is fixed by its bytes: cacheable forever
+     * (the ETag names the profile; http adds the query). */
+    if (c->res->status == 200 && strcmp(rest, "/source")) {
+        c->res->immutable = true;
+        snprintf(c->res->etag, sizeof c->res->etag, "%s", c->id);
+    }
+}
+
+void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res)
+{
+    *res = (struct pv_response){.status = 500, .content_type = "application/json"};
+    struct route_ctx c = {.api = api, .req = req, .res = res};
+    const char *path = req->path;
+    if (!strcmp(path, "/healthz")) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddBoolToObject(o, "ok", true);
+        respond_json(res, 200, o);
+        return;
+    }
+    if (!strcmp(path, "/api/profiles") || !strcmp(path, "/api/profiles/")) {
+        if (!strcmp(req->method, "POST"))
+            post_profile(&c);
+        else if (!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD"))
+            list_profiles(&c);
+        else
+            method_not_allowed(res);
+        return;
+    }
+    if (!strncmp(path, "/api/profiles/", 14)) {
+        const char *id = path + 14;
+        size_t n = strcspn(id, "/");
+        if (!valid_id(id, n)) {
+            respond_error(res, 404, "not_found", "no profile with that id");
+            return;
+        }
+        memcpy(c.id, id, n);
+        c.id[n] = '\0';
+        c.rest = id + n;
+        profile_route(&c);
+        return;
+    }
+    respond_error(res, 404, "not_found", "no such route");
+}

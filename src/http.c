@@ -1,0 +1,624 @@
+/* http.c - libmicrohttpd adapter (see http.h).
+ *
+ * One request: headers arrive (first call of on_request), the body arrives
+ * in pieces (later calls), then the api module answers.  An upload over
+ * --max-upload is refused with 413 as soon as that is known: from
+ * Content-Length before any byte is read, or once the bytes received pass
+ * the limit (the rest is discarded, never kept).
+ *
+ * Every response carries a Content-Security-Policy that forbids inline
+ * scripts and styles and every other origin; profile data is answered with
+ * an ETag (304 on If-None-Match) and gzip when the client accepts it. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "assets.h"
+
+/* Answers about a profile never change (the id is its content's hash), so
+ * rendered 200 responses are kept, keyed by their ETag, in a bounded LRU:
+ * the viewer asks for the same trees again (back, forward, shared links).
+ * A delete drops the profile's entries. */
+struct cached {
+    char etag[96];
+    char *body;
+    size_t len;
+    const char *content_type;
+    uint64_t used;
+};
+
+struct response_cache {
+    pthread_mutex_t lock;
+    struct cached *items;
+    size_t n, cap, bytes, max_bytes;
+    uint64_t clock;
+};
+
+struct pv_http {
+    struct MHD_Daemon *daemon;
+    struct pv_api *api;
+    struct pv_http_config cfg;
+    uint16_t port;
+    struct response_cache cache;
+};
+
+/* A copy of the cached body for etag, or NULL. */
+static char *cache_get(struct response_cache *c, const char *etag, size_t *len,
+                       const char **content_type)
+{
+    char *copy = NULL;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->items[i].etag, etag)) {
+            if ((copy = malloc(c->items[i].len + 1))) {
+                memcpy(copy, c->items[i].body, c->items[i].len);
+                *len = c->items[i].len;
+                *content_type = c->items[i].content_type;
+                c->items[i].used = ++c->clock;
+            }
+            break;
+        }
+    pthread_mutex_unlock(&c->lock);
+    return copy;
+}
+
+static void cache_drop_at(struct response_cache *c, size_t i)
+{
+    c->bytes -= c->items[i].len;
+    free(c->items[i].body);
+    c->items[i] = c->items[--c->n];
+}
+
+static void cache_put(struct response_cache *c, const char *etag, const char *body, size_t len,
+                      const char *content_type)
+{
+    if (len > c->max_bytes / 8)
+        return; /* one huge export should not flush everything else */
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, body, len);
+    pthread_mutex_lock(&c->lock);
+    while (c->n && c->bytes + len > c->max_bytes) {
+        size_t lru = 0;
+        for (size_t i = 1; i < c->n; i++)
+            if (c->items[i].used < c->items[lru].used)
+                lru = i;
+        cache_drop_at(c, lru);
+    }
+    if (c->n == c->cap) {
+        size_t ncap = c->cap ? 2 * c->cap : 64;
+        struct cached *t = realloc(c->items, ncap * sizeof *t);
+        if (!t) {
+            pthread_mutex_unlock(&c->lock);
+            free(copy);
+            return;
+        }
+        c->items = t;
+        c->cap = ncap;
+    }
+    struct cached *e = &c->items[c->n++];
+    snprintf(e->etag, sizeof e->etag, "%s", etag);
+    e->body = copy;
+    e->len = len;
+    e->content_type = content_type;
+    e->used = ++c->clock;
+    c->bytes += len;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Forget every answer about profile id (after a delete). */
+static void cache_forget(struct response_cache *c, const char *id)
+{
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n;)
+        if (!strncmp(c->items[i].etag + 1, id, strlen(id)))
+            cache_drop_at(c, i);
+        else
+            i++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+enum { GZIP_MIN_BYTES = 1024 };
+
+static const char CSP[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+
+/* What one connection's request accumulates between calls. */
+struct req {
+    struct timespec start;
+    char method[16];
+    char *path;              /* for the log */
+    int status;
+    size_t bytes;
+    bool upload;             /* POST /api/profiles */
+    bool too_large;
+    char *body;
+    size_t len, cap;
+    struct MHD_PostProcessor *pp;
+    char *upload_name;
+    size_t limit;            /* --max-upload */
+};
+
+static double elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* One line per request: method, path, status, bytes, milliseconds. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    struct req *r = *req_cls;
+    if (!r)
+        return;
+    fprintf(stderr, "%s %s %d %zu %.1fms%s\n", r->method, r->path ? r->path : "?", r->status,
+            r->bytes, elapsed_ms(&r->start),
+            why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    if (r->pp)
+        MHD_destroy_post_processor(r->pp);
+    free(r->path);
+    free(r->body);
+    free(r->upload_name);
+    free(r);
+    *req_cls = NULL;
+}
+
+static bool append(struct req *r, const char *data, size_t n, size_t limit)
+{
+    if (r->too_large)
+        return true;
+    if (n > limit - r->len) {
+        r->too_large = true; /* drop what we have: it will not be used */
+        free(r->body);
+        r->body = NULL;
+        r->len = r->cap = 0;
+        return true;
+    }
+    if (r->len + n > r->cap) {
+        size_t ncap = r->cap ? r->cap : 64 * 1024;
+        while (ncap < r->len + n)
+            ncap *= 2;
+        char *b = realloc(r->body, ncap);
+        if (!b)
+            return false;
+        r->body = b;
+        r->cap = ncap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    return true;
+}
+
+struct pp_ctx {
+    struct req *r;
+    size_t limit;
+};
+
+static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data,
+                                     uint64_t off, size_t size)
+{
+    struct req *r = cls;
+    if (strcmp(key, "file"))
+        return MHD_YES; /* other fields are ignored */
+    if (filename && !r->upload_name)
+        r->upload_name = strdup(filename);
+    return append(r, data, size, r->limit) ? MHD_YES : MHD_NO;
+}
+
+/* ---- responses ---------------------------------------------------------- */
+
+static void common_headers(struct MHD_Response *resp, const char *content_type)
+{
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    /* links carry profile ids: do not hand them to other sites */
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
+static bool accepts_gzip(struct MHD_Connection *conn)
+{
+    const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+    return ae && strstr(ae, "gzip");
+}
+
+/* gzip body; NULL when it would not help or fails. */
+static char *gzip_body(const char *body, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, len);
+    char *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (Bytef *)body;
+    z.avail_in = (uInt)len;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END || *out_len >= len) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static bool etag_matches(struct MHD_Connection *conn, const char *etag)
+{
+    const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    return inm && etag[0] && (strstr(inm, etag) || !strcmp(inm, "*"));
+}
+
+/* Queue body (taken: freed here) with status. */
+static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int status,
+                                 const char *content_type, char *body, size_t len,
+                                 const char *etag, bool head)
+{
+    bool gzipped = false;
+    if (len >= GZIP_MIN_BYTES && accepts_gzip(conn)) {
+        size_t zlen;
+        char *z = gzip_body(body, len, &zlen);
+        if (z) {
+            free(body);
+            body = z;
+            len = zlen;
+            gzipped = true;
+        }
+    }
+    if (head) {
+        free(body);
+        body = NULL;
+        len = 0;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    common_headers(resp, content_type);
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (gzipped)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    if (etag && etag[0]) {
+        MHD_add_response_header(resp, "ETag", etag);
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    } else
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    r->status = status;
+    r->bytes = len;
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result send_not_modified(struct MHD_Connection *conn, struct req *r,
+                                         const char *etag)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "ETag", etag);
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    r->status = 304;
+    r->bytes = 0;
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, struct req *r, int status,
+                                  const char *code, const char *message)
+{
+    char *body;
+    if (asprintf(&body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message) < 0)
+        return MHD_NO;
+    return send_body(conn, r, status, "application/json", body, strlen(body), NULL, false);
+}
+
+/* ---- static assets ------------------------------------------------------ */
+
+static const struct pv_asset *find_asset(const char *path)
+{
+    for (const struct pv_asset *a = PV_ASSETS; a->path; a++)
+        if (!strcmp(a->path, path))
+            return a;
+    return NULL;
+}
+
+static const char *type_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    static const char *const types[][2] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+        {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
+        {".json", "application/json"}};
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (!strcmp(dot, types[i][0]))
+            return types[i][1];
+    return "application/octet-stream";
+}
+
+/* --web-root: read the file from disk (development only; no "..") */
+static char *read_web_file(const char *root, const char *path, size_t *len)
+{
+    if (strstr(path, "..") || strchr(path, '\\'))
+        return NULL;
+    char full[4096];
+    if (snprintf(full, sizeof full, "%s%s", root, path) >= (int)sizeof full)
+        return NULL;
+    FILE *f = fopen(full, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    *len = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    return buf;
+}
+
+static enum MHD_Result send_asset(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
+                                  const char *path, bool head)
+{
+    if (h->cfg.web_root) {
+        size_t len;
+        char *body = read_web_file(h->cfg.web_root, path, &len);
+        if (!body)
+            return send_error(conn, r, 404, "not_found", "no such page");
+        return send_body(conn, r, 200, type_of(path), body, len, NULL, head);
+    }
+    const struct pv_asset *a = find_asset(path);
+    if (!a)
+        return send_error(conn, r, 404, "not_found", "no such page");
+    if (etag_matches(conn, a->etag))
+        return send_not_modified(conn, r, a->etag);
+    char *body = malloc(a->len + 1);
+    if (!body)
+        return MHD_NO;
+    memcpy(body, a->data, a->len);
+    return send_body(conn, r, 200, a->content_type, body, a->len, a->etag, head);
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static const char *get_arg(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const char *get_header(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* A stable ETag for profile data: the profile id and the query, which fix
+ * the answer completely. */
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    unsigned long *h = cls;
+    for (const char *s = key; *s; s++)
+        *h = (*h ^ (unsigned char)*s) * 1099511628211ul;
+    *h = (*h ^ '=') * 1099511628211ul;
+    for (const char *s = value ? value : ""; *s; s++)
+        *h = (*h ^ (unsigned char)*s) * 1099511628211ul;
+    *h = (*h ^ '&') * 1099511628211ul;
+    return MHD_YES;
+}
+
+/* The profile id a path is about (/api/profiles/<id>[/...]), or false. */
+static bool profile_of(const char *url, char id[33])
+{
+    if (strncmp(url, "/api/profiles/", 14))
+        return false;
+    const char *p = url + 14;
+    size_t n = strcspn(p, "/");
+    if (n != 32 || strspn(p, "0123456789abcdef") < 32)
+        return false;
+    memcpy(id, p, 32);
+    id[32] = '\0';
+    return true;
+}
+
+static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
+                                  const char *url, const char *method)
+{
+    bool head = !strcmp(method, "HEAD"), get = head || !strcmp(method, "GET");
+    char id[33], etag[96] = "";
+    /* Answers about a profile depend on nothing but the id, the path and
+     * the query: the ETag is known before any work, and so is a cached
+     * body.  Source files are outside that promise. */
+    if (get && profile_of(url, id) && !strstr(url, "/source")) {
+        unsigned long q = 1469598103934665603ul;
+        for (const char *s = url; *s; s++)
+            q = (q ^ (unsigned char)*s) * 1099511628211ul;
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+        snprintf(etag, sizeof etag, "\"%s-%016lx\"", id, q);
+        size_t len;
+        const char *type;
+        char *body = cache_get(&h->cache, etag, &len, &type);
+        if (body && etag_matches(conn, etag)) {
+            free(body);
+            return send_not_modified(conn, r, etag);
+        }
+        if (body)
+            return send_body(conn, r, 200, type, body, len, etag, head);
+        if (etag_matches(conn, etag) && pv_api_profile_exists(h->api, id))
+            return send_not_modified(conn, r, etag);
+    }
+    struct pv_request req = {
+        .method = method, .path = url, .arg = get_arg, .header = get_header, .ctx = conn,
+        .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name};
+    struct pv_response res;
+    pv_api_handle(h->api, &req, &res);
+    if (!res.immutable)
+        etag[0] = '\0';
+    else if (etag[0] && res.body)
+        cache_put(&h->cache, etag, res.body, res.len, res.content_type);
+    if (!strcmp(method, "DELETE") && res.status == 204 && profile_of(url, id))
+        cache_forget(&h->cache, id);
+    if (!res.body && res.status != 204)
+        res.body = strdup("");
+    return send_body(conn, r, res.status, res.content_type, res.body, res.len, etag, head);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    struct pv_http *h = cls;
+    struct req *r = *req_cls;
+    if (!r) {
+        /* Headers are in: set up, refuse early what we can. */
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &r->start);
+        snprintf(r->method, sizeof r->method, "%s", method);
+        r->path = strdup(url);
+        r->limit = h->cfg.max_upload_bytes;
+        *req_cls = r;
+        r->upload = !strcmp(method, "POST") && (!strcmp(url, "/api/profiles") ||
+                                               !strcmp(url, "/api/profiles/"));
+        if (r->upload) {
+            const char *cl =
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+            if (cl && strtoull(cl, NULL, 10) > h->cfg.max_upload_bytes) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "the upload is larger than the server's limit of %zu bytes",
+                         h->cfg.max_upload_bytes);
+                return send_error(conn, r, 413, "too_large", msg);
+            }
+            const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+            if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
+                r->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_field, r);
+                if (!r->pp)
+                    return send_error(conn, r, 400, "bad_request", "malformed multipart body");
+            }
+            return MHD_YES;
+        }
+        /* Answer on the next call: a response queued before MHD has read
+         * the whole request makes it close the connection (no keep-alive). */
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (r->upload) {
+            bool ok = r->pp ? MHD_post_process(r->pp, upload_data, *upload_data_size) == MHD_YES
+                            : append(r, upload_data, *upload_data_size, h->cfg.max_upload_bytes);
+            if (!ok && !r->too_large) {
+                *upload_data_size = 0;
+                return MHD_NO;
+            }
+        }
+        *upload_data_size = 0; /* bodies of other requests are ignored */
+        return MHD_YES;
+    }
+    if (r->upload && r->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the upload is larger than the server's limit of %zu bytes",
+                 h->cfg.max_upload_bytes);
+        return send_error(conn, r, 413, "too_large", msg);
+    }
+
+    if (pv_api_owns(url))
+        return answer_api(h, conn, r, url, method);
+    if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return send_error(conn, r, 405, "method_not_allowed", "pages are read with GET");
+    bool head = !strcmp(method, "HEAD");
+    if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
+        return send_asset(h, conn, r, "/index.html", head);
+    if (!strncmp(url, "/p/", 3)) /* the viewer says itself when the id is unknown */
+        return send_asset(h, conn, r, "/viewer.html", head);
+    return send_asset(h, conn, r, url, head);
+}
+
+/* ---- start and stop ----------------------------------------------------- */
+
+pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
+                      pv_err *err)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
+    struct addrinfo *ai;
+    char port[8];
+    snprintf(port, sizeof port, "%u", cfg->port);
+    int gai = getaddrinfo(cfg->host, port, &hints, &ai);
+    if (gai)
+        return pv_err_set(err, PV_E_USAGE, "--host %s: %s (give an IP address)", cfg->host,
+                          gai_strerror(gai));
+    struct pv_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        freeaddrinfo(ai);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    }
+    h->api = api;
+    h->cfg = *cfg;
+    pthread_mutex_init(&h->cache.lock, NULL);
+    h->cache.max_bytes = 64u << 20;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    h->daemon = MHD_start_daemon(
+        flags, cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)900, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!h->daemon) {
+        pthread_mutex_destroy(&h->cache.lock);
+        free(h);
+        return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u (in use?)", cfg->host,
+                          cfg->port);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : cfg->port;
+    *out = h;
+    return PV_OK;
+}
+
+uint16_t pv_http_port(const struct pv_http *h)
+{
+    return h->port;
+}
+
+void pv_http_stop(struct pv_http *h)
+{
+    if (!h)
+        return;
+    MHD_stop_daemon(h->daemon);
+    while (h->cache.n)
+        cache_drop_at(&h->cache, 0);
+    free(h->cache.items);
+    pthread_mutex_destroy(&h->cache.lock);
+    free(h);
+}

@@ -1,0 +1,807 @@
+/* tree.c - the call tree rebuilt from edge totals (see tree.h).
+ *
+ * One build is: the entry points (one pass over the edges), then the path
+ * or root, then a breadth-first expansion.  Expanding a node ("expand")
+ * turns its callee edges into candidate children; with hide, hidden callees
+ * are folded away by a walk of the hidden functions reachable from the node
+ * (an iterative DFS, then one pass in topological order so every hidden
+ * function is expanded once however many ways reach it).  Candidates live in
+ * arrays reused by every expansion, found by fid through a stamped index,
+ * so a build does a few dozen allocations whatever its size; nothing
+ * recurses on the C stack.
+ *
+ * Profiles may hold NaN, infinite or negative numbers (they load with a
+ * warning): every time read here goes through fin(), so the tree's numbers
+ * are finite and at least 0. */
+#include "tree.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NONE UINT32_MAX
+#define ON_PATH UINT32_MAX /* anc[] mark of the query's own path fids */
+
+/* Edges walked while folding hidden functions, per build.  Each function
+ * is folded once per build (see struct memo), so this binds only when the
+ * memo is full: a guard against quadratic work, not a tuning knob. */
+enum { FOLD_WORK_MAX = 20000000 };
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static bool grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    size_t bytes;
+    if (__builtin_mul_overflow(ncap, size, &bytes))
+        return false;
+    void *p = realloc(*arr, bytes);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+static pv_code no_memory(pv_err *err)
+{
+    return pv_err_set(err, PV_E_NOMEM, "out of memory building the tree");
+}
+
+static double fin(double x)
+{
+    return isfinite(x) && x > 0 ? x : 0;
+}
+
+static bool near(double a, double b)
+{
+    return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+/* An edge's share of its callee's ct: its own ct, or for a count-only edge
+ * (the `profile` module) the callee's ct in proportion to calls.  A
+ * recursive callee's ct covers only its outermost (primitive) calls, so a
+ * call from another function counts as one of those cc calls: with nc as
+ * the divisor, wl_recursion -> fib (1 of fib's 57,313 calls, fib's only
+ * outside caller) got 1/57,313 of fib's time instead of all of it. */
+static double edge_ct(const struct pv_profile *p, const struct pv_edge *e)
+{
+    if (!(e->flags & PV_EDGE_COUNT_ONLY))
+        return fin(e->ct);
+    const struct pv_func *c = &p->funcs[e->callee];
+    if (c->nc <= 0 || e->nc <= 0)
+        return 0;
+    bool outer = e->caller != e->callee && c->cc > 0 && c->cc < c->nc;
+    double share = (double)e->nc / (double)(outer ? c->cc : c->nc);
+    return fin(c->ct) * fmin(share, 1);
+}
+
+/* ---- kinds -------------------------------------------------------------- */
+
+/* No path is longer (PATH_MAX); the corpus has a 1 MiB "file name" shared
+ * by 20,000 functions. */
+enum { KIND_SCAN_BYTES = 4096 };
+
+static bool starts(const char *d, const char *end, const char *prefix)
+{
+    size_t m = strlen(prefix);
+    return (size_t)(end - d) >= m && !memcmp(d, prefix, m);
+}
+
+/* d starts "lib/python3.11/", "lib64/python2.7/" or "lib/python3/" */
+static bool python_lib(const char *d, const char *end)
+{
+    const char *c = starts(d, end, "lib/python")     ? d + 10
+                    : starts(d, end, "lib64/python") ? d + 12
+                                                     : end;
+    if (c == end || (*c != '2' && *c != '3'))
+        return false;
+    if (++c < end && *c == '.') {
+        const char *digits = ++c;
+        while (c < end && *c >= '0' && *c <= '9')
+            c++;
+        if (c == digits)
+            return false;
+    }
+    return c < end && *c == '/';
+}
+
+pv_func_kind pv_func_kind_of(const struct pv_profile *p, uint32_t fid)
+{
+    const struct pv_func *f = &p->funcs[fid];
+    size_t len;
+    const char *file = pv_profile_str(p, f->file, &len);
+    if ((len == 1 && file[0] == '~') || (len == 0 && f->line == 0))
+        return PV_KIND_BUILTIN;
+    if (len >= 9 && !memcmp(file, "<frozen ", 8) && file[len - 1] == '>')
+        return PV_KIND_STDLIB;
+    const char *end = file + (len > KIND_SCAN_BYTES ? KIND_SCAN_BYTES : len);
+    pv_func_kind kind = PV_KIND_USER;
+    for (const char *s = file; s < end; s++) {
+        if (*s != '/' && *s != '\\')
+            continue;
+        if (starts(s + 1, end, "site-packages") || starts(s + 1, end, "dist-packages"))
+            return PV_KIND_SITE; /* it lives under lib/pythonX.Y */
+        /* Windows: "C:\Python37\Lib\json\", Anaconda's "...\lib\ntpath.py" */
+        if (*s == '\\' ? end - s >= 5 && !strncasecmp(s + 1, "lib\\", 4)
+                       : python_lib(s + 1, end))
+            kind = PV_KIND_STDLIB;
+    }
+    return kind;
+}
+
+const char *pv_func_kind_name(pv_func_kind k)
+{
+    static const char *const names[] = {"user", "builtin", "stdlib", "site-packages"};
+    return (unsigned)k < 4 ? names[k] : "user";
+}
+
+/* ---- entry points ------------------------------------------------------- */
+
+/* The pure-Python `profile` module's fake root ('profile', 0, 'profiler'),
+ * a phantom or a real function with zero stats, or NONE. */
+static uint32_t fake_root(const struct pv_profile *p)
+{
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        size_t nfile, nname;
+        if (p->funcs[f].line != 0)
+            continue;
+        const char *file = pv_profile_str(p, p->funcs[f].file, &nfile);
+        const char *name = pv_profile_str(p, p->funcs[f].name, &nname);
+        if (nfile == 7 && !memcmp(file, "profile", 7) && nname == 8 &&
+            !memcmp(name, "profiler", 8))
+            return f;
+    }
+    return NONE;
+}
+
+static int cmp_entries(const void *x, const void *y)
+{
+    const struct pv_entry *a = x, *b = y;
+    if (a->value != b->value)
+        return a->value > b->value ? -1 : 1;
+    return (a->fid > b->fid) - (a->fid < b->fid);
+}
+
+struct called {
+    double nc, ct; /* what recorded callers account for */
+    bool any;
+};
+
+pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_t *n,
+                        pv_err *err)
+{
+    uint32_t fake = fake_root(p);
+    struct called *sum = calloc((size_t)p->nfuncs + 1, sizeof *sum);
+    struct pv_entry *e = malloc(((size_t)p->nfuncs + 1) * sizeof *e);
+    if (!sum || !e) {
+        free(sum);
+        free(e);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for entry points");
+    }
+    /* One pass over the edges in caller order: reading them through
+     * by_callee instead costs a cache miss per edge (875k of them). */
+    for (uint32_t i = 0; i < p->nedges; i++) {
+        const struct pv_edge *ed = &p->edges[i];
+        if (ed->caller == fake)
+            continue;
+        sum[ed->callee].any = true;
+        sum[ed->callee].nc += ed->nc > 0 ? (double)ed->nc : 0;
+        sum[ed->callee].ct += edge_ct(p, ed);
+    }
+    size_t count = 0;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        const struct pv_func *fn = &p->funcs[f];
+        if ((fn->flags & PV_FUNC_PHANTOM) || f == fake ||
+            (sum[f].any && sum[f].nc >= (double)fn->nc))
+            continue;
+        /* A recursive function's ct counts outermost calls only, and the
+         * outside call is one of them: its whole ct is the entry's. */
+        double v = fn->nc > fn->cc ? fin(fn->ct) : fin(fin(fn->ct) - sum[f].ct);
+        e[count++] = (struct pv_entry){f, v};
+    }
+    free(sum);
+    qsort(e, count, sizeof *e, cmp_entries);
+    struct pv_entry *shrunk = NULL;
+    if (!count) {
+        free(e);
+        e = NULL;
+    } else if ((shrunk = realloc(e, count * sizeof *e)))
+        e = shrunk;
+    *out = e;
+    *n = count;
+    return PV_OK;
+}
+
+/* ---- one expansion ------------------------------------------------------ */
+
+struct cand {
+    uint32_t fid;
+    uint32_t leaf;  /* hidden: the cand of its recursive leaf, or NONE */
+    uint32_t order; /* hidden: position in topological order */
+    uint32_t next;  /* hidden: DFS cursor into its callee edges */
+    double value, calls;
+    bool exact, recursive, hidden, seen;
+};
+
+struct kid {
+    uint32_t fid;
+    bool exact, recursive;
+    double value, calls;
+};
+
+/* Folding is the same for every node of one function in a build (only the
+ * query's own path changes what folds), and its values scale with the
+ * node's: so each function is folded once, at its whole ct, and kept.
+ * Without this, hiding site-packages under a 100k-node tree folded the same
+ * 9,000 functions for every node. */
+struct memo {
+    uint32_t at, n; /* kids[at .. at+n); n == NONE: not folded yet */
+    double self;    /* hidden_self at the whole ct */
+};
+
+enum { MEMO_MAX_KIDS = 1 << 20 }; /* 24 MiB; beyond, fold every time */
+
+struct work {
+    const struct pv_profile *p;
+    unsigned hide;
+    uint32_t keep;          /* never hidden in this expansion: the next path step */
+    uint8_t *kind;          /* nfuncs: pv_func_kind, with hide */
+    uint32_t *slot;         /* nfuncs: fid -> cand, valid when stamp[fid] == cur */
+    uint32_t *stamp, cur;
+    uint32_t *anc, anc_cur; /* fid on the path: ON_PATH, or == anc_cur */
+    struct cand *c;
+    size_t nc, ccap;
+    uint32_t *stack, *post;
+    size_t nstack, npost;
+    struct kid *kids;       /* the children of the last expansion */
+    size_t nkids, kcap;
+    double hidden_self;     /* the folded functions' share of tt */
+    size_t fold_work;
+    struct memo *memo;      /* nfuncs, with hide */
+    struct kid *memo_kids;
+    size_t nmemo_kids, memo_cap;
+    const struct pv_entry *entries;
+    size_t nentries;
+    /* the tree being built */
+    const struct pv_tree_query *q;
+    struct pv_tree *t;
+    size_t ncap, crumb_cap;
+    uint32_t *parent;       /* node -> its parent node; grown with nodes */
+    size_t parent_cap;
+};
+
+static bool on_path(const struct work *w, uint32_t f)
+{
+    return w->anc[f] == ON_PATH || w->anc[f] == w->anc_cur;
+}
+
+/* Whether f folds into its caller: a hidden kind, and not one of the
+ * query's own path fids (those are never hidden). */
+static bool folds(struct work *w, uint32_t f)
+{
+    static const unsigned mask[] = {0, PV_HIDE_BUILTINS, PV_HIDE_STDLIB, PV_HIDE_SITE};
+    if (!w->hide || f == w->keep || w->anc[f] == ON_PATH)
+        return false;
+    return w->hide & mask[w->kind[f]];
+}
+
+/* The cand of fid in this expansion, made on first use; with fresh, a new
+ * one that the fid does not find (a recursive leaf of a hidden function). */
+static pv_code cand_of(struct work *w, uint32_t fid, bool hidden, bool fresh, uint32_t *out,
+                       pv_err *err)
+{
+    if (!fresh && w->stamp[fid] == w->cur) {
+        *out = w->slot[fid];
+        return PV_OK;
+    }
+    if (!grow((void **)&w->c, &w->ccap, w->nc + 1, sizeof *w->c))
+        return no_memory(err);
+    w->c[w->nc] = (struct cand){.fid = fid, .leaf = NONE, .order = NONE, .exact = true,
+                                .hidden = hidden};
+    *out = (uint32_t)w->nc++;
+    if (!fresh) {
+        w->stamp[fid] = w->cur;
+        w->slot[fid] = *out;
+    }
+    return PV_OK;
+}
+
+/* Time (and calls) reaching fid from the node or, when from is a hidden
+ * cand's order, from that folded function.  A hidden function reached again
+ * from below itself (a back edge) shows as a recursive leaf. */
+static pv_code contribute(struct work *w, uint32_t fid, double value, double calls, bool exact,
+                          uint32_t from, pv_err *err)
+{
+    uint32_t i = 0;
+    bool hidden = folds(w, fid), back = false;
+    if (cand_of(w, fid, hidden, false, &i, err))
+        return err->code;
+    if (hidden && from != NONE && w->c[i].order <= from) {
+        if (w->c[i].leaf == NONE) {
+            uint32_t leaf = 0;
+            if (cand_of(w, fid, false, true, &leaf, err))
+                return err->code;
+            w->c[i].leaf = leaf;
+        }
+        i = w->c[i].leaf;
+        back = true;
+    }
+    struct cand *c = &w->c[i];
+    c->value += fin(value);
+    c->calls += fin(calls);
+    c->exact = c->exact && exact;
+    c->recursive = c->recursive || back;
+    return PV_OK;
+}
+
+/* stack and post hold hidden cands, one per fid: nfuncs is enough. */
+static void push(struct work *w, uint32_t i)
+{
+    w->c[i].seen = true;
+    w->c[i].next = w->p->callees_at[w->c[i].fid];
+    w->stack[w->nstack++] = i;
+}
+
+static pv_code too_much_folding(pv_err *err)
+{
+    return pv_err_set(err, PV_E_LIMIT,
+                      "hiding functions here takes over %d steps: hide fewer kinds, or ask "
+                      "for fewer nodes",
+                      FOLD_WORK_MAX);
+}
+
+/* Find the hidden functions reachable from the seeds through hidden
+ * functions, in postorder. */
+static pv_code fold_order(struct work *w, size_t nseeds, pv_err *err)
+{
+    const struct pv_profile *p = w->p;
+    w->npost = 0;
+    for (size_t s = 0; s < nseeds; s++) {
+        if (!w->c[s].hidden || w->c[s].seen)
+            continue;
+        push(w, (uint32_t)s);
+        while (w->nstack) {
+            uint32_t top = w->stack[w->nstack - 1];
+            uint32_t h = w->c[top].fid;
+            if (w->c[top].next == p->callees_at[h + 1]) {
+                w->nstack--;
+                w->post[w->npost++] = top;
+                continue;
+            }
+            uint32_t g = p->edges[w->c[top].next++].callee;
+            if (++w->fold_work > FOLD_WORK_MAX)
+                return too_much_folding(err);
+            if (!folds(w, g))
+                continue;
+            uint32_t j;
+            if (cand_of(w, g, true, false, &j, err))
+                return err->code;
+            if (!w->c[j].seen)
+                push(w, j);
+        }
+    }
+    for (size_t k = 0; k < w->npost; k++)
+        w->c[w->post[k]].order = (uint32_t)(w->npost - 1 - k);
+    return PV_OK;
+}
+
+/* The children of fid (NONE: the virtual root, whose children are the
+ * entry points) when its node carries its whole ct, into w->kids: hidden
+ * functions folded, duplicates merged. */
+static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
+{
+    const struct pv_profile *p = w->p;
+    w->cur++;
+    w->nc = 0;
+    w->nkids = 0;
+    w->hidden_self = 0;
+    if (fid == NONE) {
+        for (size_t i = 0; i < w->nentries; i++) {
+            const struct pv_func *f = &p->funcs[w->entries[i].fid];
+            double v = w->entries[i].value;
+            if (contribute(w, w->entries[i].fid, v, f->nc > 0 ? (double)f->nc : 0,
+                           near(v, fin(f->ct)), NONE, err))
+                return err->code;
+        }
+    } else {
+        for (uint32_t e = p->callees_at[fid]; e < p->callees_at[fid + 1]; e++) {
+            const struct pv_edge *ed = &p->edges[e];
+            if (contribute(w, ed->callee, edge_ct(p, ed), (double)ed->nc,
+                           !(ed->flags & PV_EDGE_COUNT_ONLY), NONE, err))
+                return err->code;
+        }
+    }
+    if (w->hide) {
+        if (fold_order(w, w->nc, err))
+            return err->code;
+        /* Reverse postorder: every way into a hidden function is summed
+         * before it passes its time on. */
+        for (size_t k = w->npost; k-- > 0;) {
+            const struct cand h = w->c[w->post[k]];
+            const struct pv_func *f = &p->funcs[h.fid];
+            double ct = fin(f->ct), hratio = ct > 0 ? h.value / ct : 0;
+            double call_ratio = f->nc > 0 ? h.calls / (double)f->nc : 0;
+            bool h_exact = h.exact && near(h.value, ct);
+            w->hidden_self += fin(f->tt) * hratio;
+            w->fold_work += p->callees_at[h.fid + 1] - p->callees_at[h.fid];
+            if (w->fold_work > FOLD_WORK_MAX)
+                return too_much_folding(err);
+            for (uint32_t e = p->callees_at[h.fid]; e < p->callees_at[h.fid + 1]; e++) {
+                const struct pv_edge *ed = &p->edges[e];
+                if (contribute(w, ed->callee, edge_ct(p, ed) * hratio,
+                               (double)ed->nc * call_ratio,
+                               h_exact && !(ed->flags & PV_EDGE_COUNT_ONLY), h.order, err))
+                    return err->code;
+            }
+        }
+    }
+    if (!grow((void **)&w->kids, &w->kcap, w->nc + 1, sizeof *w->kids))
+        return no_memory(err);
+    for (size_t i = 0; i < w->nc; i++) {
+        const struct cand *c = &w->c[i];
+        if (!c->hidden)
+            w->kids[w->nkids++] =
+                (struct kid){c->fid, c->exact, c->recursive, c->value, c->calls};
+    }
+    return PV_OK;
+}
+
+/* The children of fid at value into w->kids, recursive where they are on
+ * the path: gathered at the whole ct (or taken from the memo), then scaled
+ * to value. */
+static pv_code expand(struct work *w, uint32_t fid, double value, bool exact, pv_err *err)
+{
+    double ratio = 1;
+    bool src_exact = exact;
+    if (fid != NONE) {
+        double ct = fin(w->p->funcs[fid].ct);
+        ratio = ct > 0 ? value / ct : 0;
+        src_exact = exact && near(value, ct);
+    }
+    struct memo *m = w->memo && fid != NONE && w->keep == NONE ? &w->memo[fid] : NULL;
+    if (m && m->n != NONE) {
+        if (!grow((void **)&w->kids, &w->kcap, m->n + 1, sizeof *w->kids))
+            return no_memory(err);
+        if (m->n)
+            memcpy(w->kids, w->memo_kids + m->at, m->n * sizeof *w->kids);
+        w->nkids = m->n;
+        w->hidden_self = m->self;
+    } else {
+        if (gather(w, fid, err))
+            return err->code;
+        if (m && w->nmemo_kids + w->nkids <= MEMO_MAX_KIDS &&
+            grow((void **)&w->memo_kids, &w->memo_cap, w->nmemo_kids + w->nkids + 1,
+                 sizeof *w->memo_kids)) {
+            memcpy(w->memo_kids + w->nmemo_kids, w->kids, w->nkids * sizeof *w->kids);
+            *m = (struct memo){(uint32_t)w->nmemo_kids, (uint32_t)w->nkids, w->hidden_self};
+            w->nmemo_kids += w->nkids;
+        }
+    }
+    for (size_t i = 0; i < w->nkids; i++) {
+        struct kid *k = &w->kids[i];
+        k->value *= ratio;
+        k->exact = k->exact && src_exact;
+        k->recursive = k->recursive || on_path(w, k->fid);
+    }
+    w->hidden_self *= ratio;
+    return PV_OK;
+}
+
+static int cmp_kids(const void *x, const void *y)
+{
+    const struct kid *a = x, *b = y;
+    if (a->value != b->value)
+        return a->value > b->value ? -1 : 1;
+    return (a->fid > b->fid) - (a->fid < b->fid);
+}
+
+/* After expand(): scale the children to fit in value, sort them, and
+ * return the node's self time. */
+static double settle_kids(struct work *w, uint32_t fid, double value)
+{
+    double sum = 0;
+    for (size_t i = 0; i < w->nkids; i++)
+        sum += w->kids[i].value;
+    if (sum > value) {
+        /* Recursion: an edge's ct can exceed its callee's ct. */
+        double scale = value / sum;
+        sum = 0;
+        for (size_t i = 0; i < w->nkids; i++) {
+            w->kids[i].value *= scale;
+            w->kids[i].exact = w->kids[i].exact && scale >= 1 - 1e-9;
+            sum += w->kids[i].value;
+        }
+    }
+    qsort(w->kids, w->nkids, sizeof *w->kids, cmp_kids);
+    double own = 0;
+    if (fid != NONE) {
+        double ct = fin(w->p->funcs[fid].ct);
+        own = ct > 0 ? fin(w->p->funcs[fid].tt) * (value / ct) : 0;
+    }
+    return fin(fmin(value - sum, own + w->hidden_self));
+}
+
+/* ---- the tree ----------------------------------------------------------- */
+
+static int64_t as_calls(double c)
+{
+    c = fin(c);
+    return c < 9.2e18 ? (int64_t)llround(c) : INT64_MAX;
+}
+
+/* A leaf's self: its share of tt, as if it were expanded without hiding. */
+static double leaf_self(const struct pv_profile *p, uint32_t fid, double value)
+{
+    double ct = fin(p->funcs[fid].ct);
+    return ct > 0 ? fin(fmin(value, fin(p->funcs[fid].tt) * (value / ct))) : 0;
+}
+
+static pv_code add_node(struct work *w, const struct pv_tree_node *n, uint32_t parent,
+                        pv_err *err)
+{
+    struct pv_tree *t = w->t;
+    if (!grow((void **)&t->nodes, &w->ncap, t->nnodes + 1, sizeof *t->nodes) ||
+        !grow((void **)&w->parent, &w->parent_cap, t->nnodes + 1, sizeof *w->parent))
+        return no_memory(err);
+    w->parent[t->nnodes] = parent;
+    t->nodes[t->nnodes++] = *n;
+    return PV_OK;
+}
+
+static struct pv_tree_node kid_node(const struct pv_profile *p, const struct kid *k)
+{
+    struct pv_tree_node n = {.fid = k->fid, .exact = k->exact, .recursive = k->recursive};
+    n.truncated = !k->recursive && p->callees_at[k->fid + 1] > p->callees_at[k->fid];
+    n.value = k->value;
+    n.self = leaf_self(p, k->fid, k->value);
+    n.calls = as_calls(k->calls);
+    return n;
+}
+
+static pv_code add_crumb(struct work *w, uint32_t fid, double value, pv_err *err)
+{
+    struct pv_tree *t = w->t;
+    if (!grow((void **)&t->crumbs, &w->crumb_cap, t->ncrumbs + 1, sizeof *t->crumbs))
+        return no_memory(err);
+    t->crumbs[t->ncrumbs++] = (struct pv_crumb){fid, value};
+    return PV_OK;
+}
+
+/* Expand node i: its children go at the end of the node array. */
+static pv_code expand_node(struct work *w, size_t i, double limit, pv_err *err)
+{
+    struct pv_tree *t = w->t;
+    size_t budget = w->q->max_nodes - t->nnodes;
+    if (!budget)
+        return PV_OK;
+    w->anc_cur++;
+    for (size_t a = i; a != 0; a = w->parent[a])
+        w->anc[t->nodes[a].fid] = w->anc_cur;
+    uint32_t fid = t->nodes[i].fid == PV_TREE_TOP ? NONE : t->nodes[i].fid;
+    if (expand(w, fid, t->nodes[i].value, t->nodes[i].exact, err))
+        return err->code;
+    double self = settle_kids(w, fid, t->nodes[i].value);
+    size_t kept = 0;
+    while (kept < w->nkids && w->kids[kept].value >= limit)
+        kept++;
+    if (kept + (kept < w->nkids) > budget) {
+        if (budget < 2)
+            return PV_OK; /* an "other" alone says nothing: stay a leaf */
+        kept = budget - 1;
+    }
+    t->nodes[i].self = self;
+    t->nodes[i].truncated = false;
+    t->nodes[i].first_child = (uint32_t)t->nnodes;
+    for (size_t k = 0; k < kept; k++) {
+        struct pv_tree_node n = kid_node(w->p, &w->kids[k]);
+        if (add_node(w, &n, (uint32_t)i, err))
+            return err->code;
+    }
+    if (kept < w->nkids) {
+        struct pv_tree_node o = {.fid = PV_TREE_TOP, .other = true, .exact = true};
+        double calls = 0;
+        for (size_t k = kept; k < w->nkids; k++) {
+            const struct kid *c = &w->kids[k];
+            o.count++;
+            o.value += c->value;
+            o.self += leaf_self(w->p, c->fid, c->value);
+            o.exact = o.exact && c->exact;
+            calls += c->calls;
+        }
+        o.calls = as_calls(calls);
+        if (add_node(w, &o, (uint32_t)i, err))
+            return err->code;
+    }
+    t->nodes[i].nchildren = (uint32_t)(t->nnodes - t->nodes[i].first_child);
+    return PV_OK;
+}
+
+/* Level by level, larger values first, until the depth or the budget. */
+static pv_code grow_tree(struct work *w, pv_err *err)
+{
+    struct pv_tree *t = w->t;
+    double limit = w->q->cutoff * t->nodes[0].value;
+    struct pv_entry *level = NULL; /* fid: a node of the level */
+    size_t level_cap = 0, lo = 0, hi = 1;
+    pv_code rc = PV_OK;
+    for (int d = 0; d < w->q->depth && lo < hi; d++) {
+        if (!grow((void **)&level, &level_cap, hi - lo, sizeof *level)) {
+            rc = no_memory(err);
+            break;
+        }
+        size_t n = 0;
+        for (size_t i = lo; i < hi; i++)
+            if (!t->nodes[i].other && !t->nodes[i].recursive)
+                level[n++] = (struct pv_entry){(uint32_t)i, t->nodes[i].value};
+        qsort(level, n, sizeof *level, cmp_entries);
+        for (size_t k = 0; k < n && rc == PV_OK; k++)
+            rc = expand_node(w, level[k].fid, limit, err);
+        if (rc)
+            break;
+        lo = hi;
+        hi = t->nnodes;
+    }
+    free(level);
+    return rc;
+}
+
+static pv_code check_query(const struct pv_profile *p, const struct pv_tree_query *q,
+                           pv_err *err)
+{
+    if (q->depth < 1 || q->depth > PV_TREE_MAX_DEPTH)
+        return pv_err_set(err, PV_E_USAGE, "depth %d: expected 1 to %d", q->depth,
+                          PV_TREE_MAX_DEPTH);
+    if (!(q->cutoff >= 0 && q->cutoff <= 1))
+        return pv_err_set(err, PV_E_USAGE, "cutoff %g: expected a fraction from 0 to 1",
+                          q->cutoff);
+    if (q->max_nodes < 1 || q->max_nodes > PV_TREE_MAX_NODES)
+        return pv_err_set(err, PV_E_USAGE, "max_nodes %zu: expected 1 to %d", q->max_nodes,
+                          PV_TREE_MAX_NODES);
+    if (q->hide & ~(unsigned)(PV_HIDE_BUILTINS | PV_HIDE_STDLIB | PV_HIDE_SITE))
+        return pv_err_set(err, PV_E_USAGE, "hide %#x: unknown kinds", q->hide);
+    if (q->by_root && q->npath)
+        return pv_err_set(err, PV_E_USAGE, "a root and a path: give one or the other");
+    for (size_t i = 0; i < (q->by_root ? 1 : q->npath); i++) {
+        uint32_t f = q->by_root ? q->root : q->path[i];
+        char where[40] = "root";
+        if (!q->by_root)
+            snprintf(where, sizeof where, "path step %zu", i + 1);
+        if (f >= p->nfuncs)
+            return pv_err_set(err, PV_E_NOTFOUND,
+                              "%s: no function with fid %u (the profile has %u)", where, f,
+                              p->nfuncs);
+        if (p->funcs[f].flags & PV_FUNC_PHANTOM)
+            return pv_err_set(err, PV_E_NOTFOUND,
+                              "%s: fid %u is only named as a caller, it has no stats", where,
+                              f);
+    }
+    return PV_OK;
+}
+
+/* Follow the query's path from the top: each step must be a child of the
+ * one before as the tree shows it, and takes the value it had there. */
+static pv_code walk_path(struct work *w, struct pv_tree_node *root, pv_err *err)
+{
+    const struct pv_tree_query *q = w->q;
+    for (size_t i = 0; i < q->npath; i++) {
+        uint32_t f = q->path[i];
+        if (w->anc[f] == ON_PATH)
+            return pv_err_set(err, PV_E_USAGE,
+                              "path step %zu: fid %u is already on the path (a recursive node "
+                              "has no children)",
+                              i + 1, f);
+        w->keep = f;
+        w->anc_cur++; /* no ancestors but the path's own */
+        if (expand(w, i ? q->path[i - 1] : NONE, root->value, root->exact, err))
+            return err->code;
+        settle_kids(w, i ? q->path[i - 1] : NONE, root->value);
+        const struct kid *k = NULL;
+        for (size_t j = 0; j < w->nkids && !k; j++)
+            if (w->kids[j].fid == f)
+                k = &w->kids[j];
+        if (!k && !i)
+            return pv_err_set(err, PV_E_USAGE, "path step 1: fid %u is not an entry point", f);
+        if (!k)
+            return pv_err_set(err, PV_E_USAGE, "path step %zu: fid %u is not called by fid %u",
+                              i + 1, f, q->path[i - 1]);
+        *root = kid_node(w->p, k);
+        if (add_crumb(w, f, root->value, err))
+            return err->code;
+        w->anc[f] = ON_PATH;
+    }
+    w->keep = NONE;
+    return PV_OK;
+}
+
+pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
+                      struct pv_tree **out, pv_err *err)
+{
+    pv_err local;
+    if (!err)
+        err = &local;
+    if (check_query(p, q, err))
+        return err->code;
+    struct work work = {.p = p, .hide = q->hide, .keep = NONE, .q = q}, *w = &work;
+    struct pv_entry *entries = NULL;
+    pv_code rc = PV_OK;
+    w->t = calloc(1, sizeof *w->t);
+    size_t nf = (size_t)p->nfuncs + 1;
+    w->slot = malloc(nf * sizeof *w->slot);
+    w->stamp = calloc(nf, sizeof *w->stamp);
+    w->anc = calloc(nf, sizeof *w->anc);
+    if (q->hide) {
+        w->kind = malloc(nf);
+        w->stack = malloc(nf * sizeof *w->stack);
+        w->post = malloc(nf * sizeof *w->post);
+        w->memo = malloc(nf * sizeof *w->memo);
+        for (size_t f = 0; w->memo && f < nf; f++)
+            w->memo[f].n = NONE;
+        /* A file's functions are neighbours in fid order: look at each file
+         * name once (malformed/shared_huge_string_refs.prof has 20,000
+         * functions in one 1 MiB "file"). */
+        const struct pv_func *fn = p->funcs;
+        for (uint32_t f = 0; w->kind && f < p->nfuncs; f++)
+            w->kind[f] = f && fn[f - 1].file == fn[f].file && !fn[f - 1].line == !fn[f].line
+                             ? w->kind[f - 1]
+                             : (uint8_t)pv_func_kind_of(p, f);
+    }
+    if (!w->t || !w->slot || !w->stamp || !w->anc ||
+        (q->hide && (!w->kind || !w->stack || !w->post || !w->memo))) {
+        rc = no_memory(err);
+        goto done;
+    }
+    if ((rc = pv_tree_entries(p, &entries, &w->nentries, err)))
+        goto done;
+    w->entries = entries;
+    double total = 0;
+    for (size_t i = 0; i < w->nentries; i++)
+        total += entries[i].value;
+    if ((rc = add_crumb(w, PV_TREE_TOP, total, err)))
+        goto done;
+
+    struct pv_tree_node root = {
+        .fid = PV_TREE_TOP, .exact = true, .value = total, .truncated = w->nentries > 0};
+    if (q->by_root) {
+        const struct pv_func *f = &p->funcs[q->root];
+        root = kid_node(p, &(struct kid){q->root, true, false, fin(f->ct), (double)f->nc});
+        w->anc[q->root] = ON_PATH;
+        rc = add_crumb(w, q->root, root.value, err);
+    } else
+        rc = walk_path(w, &root, err);
+    if (rc || (rc = add_node(w, &root, 0, err)) || (rc = grow_tree(w, err)))
+        goto done;
+    *out = w->t;
+    w->t = NULL;
+
+done:
+    free(entries);
+    free(w->slot);
+    free(w->stamp);
+    free(w->anc);
+    free(w->kind);
+    free(w->memo);
+    free(w->memo_kids);
+    free(w->c);
+    free(w->stack);
+    free(w->post);
+    free(w->kids);
+    free(w->parent);
+    pv_tree_destroy(w->t);
+    return rc;
+}
+
+void pv_tree_destroy(struct pv_tree *t)
+{
+    if (!t)
+        return;
+    free(t->nodes);
+    free(t->crumbs);
+    free(t);
+}

@@ -1,0 +1,511 @@
+#!/usr/bin/env python3
+"""HTTP tests: the real binary on free loopback ports, every route of
+docs/API.md.
+
+usage: check_http.py PSTATSVIZ CORPUS
+"""
+import gzip
+import http.client
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
+import check_corpus  # noqa: E402  (the oracle comparison)
+
+passed = failed = 0
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def check(cond, name, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok  ", name)
+    else:
+        failed += 1
+        print("FAIL", name, str(detail)[:2000])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, exe, db, *extra):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", db] + list(extra),
+            stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def request(self, method, path, body=None, headers=None, timeout=60):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        hdrs = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, hdrs, data
+
+    def json(self, method, path, body=None, headers=None):
+        status, hdrs, data = self.request(method, path, body, headers)
+        return status, hdrs, (json.loads(data) if data else None)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = "hung"
+        self.log.seek(0)
+        return code, self.log.read().decode("utf-8", "replace")
+
+
+def corpus_files(corpus):
+    out = []
+    for d in ("rasa", "workloads", "marshal", "synthetic", "real", "malformed"):
+        for name in sorted(os.listdir(os.path.join(corpus, d))):
+            rel = "%s/%s" % (d, name)
+            chk = os.path.join(corpus, "expected", rel + ".check.json")
+            if os.path.exists(chk):
+                with open(chk) as f:
+                    out.append((rel, json.load(f)))
+    return out
+
+
+def walk(node, fn, depth=0):
+    fn(node, depth)
+    for c in node.get("children", []):
+        walk(c, fn, depth + 1)
+
+
+def tree_problems(tree):
+    """Children summing to more than their parent, negative values."""
+    bad = []
+
+    def visit(n, d):
+        kids = n.get("children", [])
+        s = sum(k["value"] for k in kids)
+        v = n["value"]
+        if kids and s > v * (1 + 1e-9) + 1e-12:
+            bad.append("%s: children %r > %r" % (n.get("name"), s, v))
+        if v < 0:
+            bad.append("%s: negative %r" % (n.get("name"), v))
+    walk(tree["root"], visit)
+    return bad
+
+
+def time_from_nowhere(export):
+    """A function whose cumulative time exceeds its own time plus all it
+    called (beyond 1% and timer noise): cProfile never writes that, and no
+    tree of such a file can add up to its total.  Returns the first such
+    function, or None."""
+    below = {}
+    for e in export["edges"]:
+        if e["ct"] is not None:
+            k = tuple(e["caller"])
+            below[k] = below.get(k, 0.0) + e["ct"]
+    for f in export["functions"]:
+        k = (f["file"], f["line"], f["name"])
+        if not (math.isfinite(f["ct"]) and math.isfinite(f["tt"])):
+            continue
+        if f["ct"] > (f["tt"] + below.get(k, 0.0)) * 1.01 + 1e-7:
+            return "%s: ct %r > tt %r + callees %r" % (f["name"][:40], f["ct"], f["tt"], below.get(k, 0.0))
+    return None
+
+
+def upload(srv, path, name=None):
+    with open(path, "rb") as f:
+        data = f.read()
+    q = "?name=" + urllib.parse.quote(name) if name else ""
+    return srv.json("POST", "/api/profiles" + q, data, {"Content-Type": "application/octet-stream"})
+
+
+def test_corpus(exe, corpus, tmp):
+    srv = Server(exe, os.path.join(tmp, "corpus.db"))
+    try:
+        for rel, chk in corpus_files(corpus):
+            path = os.path.join(corpus, rel)
+            status, _, body = upload(srv, path)
+            accepted = chk.get("ok") and rel not in check_corpus.DELIBERATE
+            if not accepted:
+                ok = status in (400, 413, 422) and body and body["error"]["message"]
+                check(ok, "rejects %s with a JSON error" % rel, (status, body))
+                cli = subprocess.run([exe, "top", path], capture_output=True)
+                want = cli.stderr.decode("utf-8", "replace").strip().split(": ", 2)[-1]
+                check(body and body["error"]["message"] == want,
+                      "error carries the reader's message: %s" % rel, (body, want))
+                check(srv.request("GET", "/healthz")[0] == 200, "still serving after %s" % rel)
+                continue
+            check(status == 201 and body["delete_token"] and body["url"] == "/p/" + body["id"],
+                  "upload %s" % rel, (status, body))
+            if status != 201:
+                continue
+            pid = body["id"]
+            again = upload(srv, path)
+            check(again[0] == 200 and again[2]["id"] == pid and "delete_token" not in again[2],
+                  "re-upload %s: same id, no token" % rel, again[:1])
+            exp = os.path.join(corpus, "expected", rel + ".json")
+            inconsistent = None
+            if os.path.exists(exp):
+                status, _, got = srv.json("GET", "/api/profiles/%s/export?format=json" % pid)
+                inconsistent = time_from_nowhere(got)
+                with open(exp) as f:
+                    want = json.load(f)
+                got.pop("reader", None)
+                want.pop("reader", None)
+                n0 = len(check_corpus.failures)
+                check_corpus.same(rel, "export", got, want)
+                check(len(check_corpus.failures) == n0, "export of %s equals the oracle" % rel,
+                      check_corpus.failures[n0:])
+            t0 = time.monotonic()
+            status, _, tree = srv.json("GET", "/api/profiles/%s/tree" % pid)
+            secs = time.monotonic() - t0
+            check(status == 200 and not tree_problems(tree), "tree of %s: children <= parent" % rel,
+                  (status, tree_problems(tree)[:5] if status == 200 else tree))
+            check(secs < 5, "tree of %s answers quickly (%.2fs)" % (rel, secs))
+            total = tree["total_time"] if status == 200 else None
+            if status == 200 and total and math.isfinite(total) and total > 0:
+                v = tree["root"]["value"]
+                if abs(v - total) > 0.01 * total and inconsistent and rel.startswith("malformed/"):
+                    # crafted numbers no tree can add up: said, not skipped silently
+                    check(True, "tree of %s: input has time from nowhere (%s), so the top is its "
+                          "entries (%r), not the total (%r)" % (rel, inconsistent, v, total))
+                else:
+                    check(abs(v - total) <= 0.01 * total, "tree of %s: top within 1%% of total" % rel,
+                          (v, total))
+                # a cutoff moves time into "other" nodes but never loses it
+                s0, _, full = srv.json("GET", "/api/profiles/%s/tree?depth=3&cutoff=0" % pid)
+                s1, _, cut = srv.json("GET", "/api/profiles/%s/tree?depth=3&cutoff=0.05" % pid)
+                if s0 == 200 and s1 == 200:
+                    def sums(t):
+                        return [sum(k["value"] for k in t["root"]["children"])] + \
+                               [sum(k["value"] for k in c.get("children", []))
+                                for c in t["root"]["children"] if not c.get("other")][:3]
+                    a, b = sums(full), sums(cut)
+                    check(all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for x, y in zip(a, b)),
+                          "cutoff keeps time in other nodes: %s" % rel, (a, b))
+    finally:
+        code, log = srv.stop()
+    check(code == 0, "SIGTERM stops the server cleanly", code)
+    check(" /healthz 200 " in log and "POST /api/profiles 201 " in log,
+          "one log line per request", log[:300])
+
+
+def test_routes(exe, corpus, tmp):
+    rasa = os.path.join(corpus, "rasa", "rasa_maxsize1000.prof")
+    srv = Server(exe, os.path.join(tmp, "routes.db"), "--max-upload", "1M")
+    try:
+        status, hdrs, body = upload(srv, rasa, "rasa 1000")
+        pid, token = body["id"], body["delete_token"]
+        check(body["name"] == "rasa 1000" and body["functions"] == 419 and body["edges"] == 705,
+              "upload returns counts", body)
+
+        status, hdrs, meta = srv.json("GET", "/api/profiles/" + pid)
+        check(status == 200 and meta["functions"] == 419 and meta["entries"] and
+              meta["created"].endswith("Z"), "metadata", meta if status != 200 else "")
+
+        # functions: paging, sorting as pstats, regex, bad regex
+        status, _, page = srv.json("GET", "/api/profiles/%s/functions?sort=tottime&limit=10" % pid)
+        import pstats
+        st = pstats.Stats(rasa)
+        st.sort_stats("tottime")
+        want = [pstats.func_std_string(f) for f in st.fcn_list[:10]]
+        check(status == 200 and [r["label"] for r in page["rows"]] == want and page["total"] == 419,
+              "functions sorted by tottime as pstats", ([r["label"] for r in page["rows"]], want))
+        status, _, page2 = srv.json("GET", "/api/profiles/%s/functions?sort=tottime&limit=5&offset=5" % pid)
+        check([r["fid"] for r in page2["rows"]] == [r["fid"] for r in page["rows"][5:10]], "offset pages")
+        status, _, asc = srv.json("GET", "/api/profiles/%s/functions?sort=cumtime&order=asc&limit=1000" % pid)
+        cts = [r["ct"] for r in asc["rows"]]
+        check(cts == sorted(cts), "order=asc")
+        status, _, q = srv.json("GET", "/api/profiles/%s/functions?q=json\\.loads|LOADS" % pid)
+        check(status == 200 and q["total"] >= 1 and all("loads" in r["label"].lower() for r in q["rows"]),
+              "q filters by regex, case-insensitive", q)
+        status, _, bad = srv.json("GET", "/api/profiles/%s/functions?q=(" % pid)
+        check(status == 400 and bad["error"]["code"] == "bad_request", "bad regex is 400", bad)
+        status, _, bad = srv.json("GET", "/api/profiles/%s/functions?sort=bogus" % pid)
+        check(status == 400, "bad sort is 400")
+
+        # one function: callers and callees agree with the export's edges
+        status, _, exp = srv.json("GET", "/api/profiles/%s/export?format=json" % pid)
+        status, _, rows = srv.json("GET", "/api/profiles/%s/functions?q=%s" % (pid, urllib.parse.quote("<lambda>")))
+        lam = [r for r in rows["rows"] if r["line"] == 895]
+        check(len(lam) == 1, "the lambda at rule_policy.py:895", rows)
+        if lam:
+            status, _, fn = srv.json("GET", "/api/profiles/%s/functions/%d" % (pid, lam[0]["fid"]))
+            key = [lam[0]["file"], 895, "<lambda>"]
+            want_callers = sorted(e["nc"] for e in exp["edges"] if e["callee"] == key)
+            want_callees = sorted(e["nc"] for e in exp["edges"] if e["caller"] == key)
+            check(sorted(c["nc"] for c in fn["callers"]) == want_callers and
+                  sorted(c["nc"] for c in fn["callees"]) == want_callees,
+                  "function detail lists the edges", fn)
+            # drill down by path to the lambda: each step a callee of the last
+            status, _, tree = srv.json("GET", "/api/profiles/%s/tree?depth=12&cutoff=0" % pid)
+            chain = None
+
+            def find(n, trail):
+                nonlocal chain
+                if chain is None and n.get("fid") == lam[0]["fid"]:
+                    chain = trail + [n["fid"]]
+                for c in n.get("children", []):
+                    if not c.get("other"):
+                        find(c, trail + ([n["fid"]] if n.get("fid") is not None else []))
+            find(tree["root"], [])
+            check(chain is not None, "the lambda is in the tree")
+            if chain:
+                status, _, sub = srv.json("GET", "/api/profiles/%s/tree?path=%s&depth=2" % (pid, ",".join(map(str, chain))))
+                check(status == 200 and sub["root"]["fid"] == lam[0]["fid"] and
+                      [b["fid"] for b in sub["breadcrumbs"]] == [None] + chain,
+                      "path drilldown keeps breadcrumbs", sub.get("breadcrumbs") if status == 200 else sub)
+            status, _, rt = srv.json("GET", "/api/profiles/%s/tree?root=%d" % (pid, lam[0]["fid"]))
+            check(status == 200 and math.isclose(rt["root"]["value"], lam[0]["ct"], rel_tol=1e-9),
+                  "root mode: the function's whole cumtime", rt.get("root", {}).get("value") if status == 200 else rt)
+        for bad_q in ("path=999999", "path=1,x", "depth=0", "depth=65", "cutoff=2", "hide=nope", "root=abc"):
+            status, _, body = srv.json("GET", "/api/profiles/%s/tree?%s" % (pid, bad_q))
+            check(status in (400, 404) and "error" in body, "tree rejects %s" % bad_q, (status, body))
+
+        # hide builtins: no {built-in ...} nodes left
+        status, _, t = srv.json("GET", "/api/profiles/%s/tree?hide=builtins&cutoff=0&depth=20" % pid)
+        kinds = set()
+        walk(t["root"], lambda n, d: kinds.add(n.get("kind")))
+        check(status == 200 and "builtin" not in kinds and not tree_problems(t), "hide=builtins", kinds)
+
+        # exports
+        status, hdrs, data = srv.request("GET", "/api/profiles/%s/export?format=collapsed" % pid)
+        lines = data.decode().splitlines()
+        total_us = sum(int(l.rsplit(" ", 1)[1]) for l in lines)
+        check(status == 200 and lines and 0.9 * meta["total_time"] * 1e6 < total_us < 1.1 * meta["total_time"] * 1e6,
+              "collapsed stacks add up to the total", (status, total_us, meta["total_time"]))
+        status, hdrs, data = srv.request("GET", "/api/profiles/%s/export?format=speedscope" % pid)
+        ss = json.loads(data)
+        check(status == 200 and ss["profiles"][0]["type"] == "sampled" and
+              len(ss["profiles"][0]["samples"]) == len(ss["profiles"][0]["weights"]) > 0,
+              "speedscope export", list(ss)[:5])
+        status, _, body = srv.json("GET", "/api/profiles/%s/export?format=xml" % pid)
+        check(status == 400, "unknown export format is 400")
+
+        # caching: ETag, 304, gzip
+        status, hdrs, data = srv.request("GET", "/api/profiles/%s/tree" % pid, headers={"Accept-Encoding": "gzip"})
+        etag = hdrs.get("etag")
+        check(status == 200 and hdrs.get("content-encoding") == "gzip" and json.loads(gzip.decompress(data)),
+              "gzip when accepted", hdrs)
+        status, hdrs2, data = srv.request("GET", "/api/profiles/%s/tree" % pid, headers={"If-None-Match": etag})
+        check(etag and status == 304 and not data, "If-None-Match gives 304", (etag, status))
+        status, hdrs3, _ = srv.request("GET", "/api/profiles/%s/tree?depth=3" % pid, headers={"If-None-Match": etag})
+        check(status == 200, "another query has another ETag")
+
+        # pages and assets
+        for path in ("/", "/p/" + pid):
+            status, hdrs, data = srv.request("GET", path)
+            csp = hdrs.get("content-security-policy", "")
+            check(status == 200 and "script-src 'self'" in csp and "unsafe-inline" not in csp and
+                  hdrs.get("content-type", "").startswith("text/html"), "page %s with CSP" % path, hdrs)
+        status, hdrs, _ = srv.request("GET", "/no/such/file.js")
+        check(status == 404, "unknown asset is 404")
+
+        # errors and methods
+        status, _, body = srv.json("GET", "/api/profiles/" + "0" * 32)
+        check(status == 404 and body["error"]["code"] == "not_found", "unknown id is 404", body)
+        status, _, body = srv.json("GET", "/api/profiles/../../etc/passwd")
+        check(status == 404, "a bad id is 404")
+        status, _, body = srv.json("POST", "/api/profiles/" + pid, b"x")
+        check(status == 405 and body["error"]["code"] == "method_not_allowed", "POST on a profile is 405", (status, body))
+        status, _, body = srv.json("GET", "/api/profiles")
+        check(status == 404, "no listing without --list")
+        status, _, body = srv.json("GET", "/api/nothing")
+        check(status == 404 and "error" in body, "unknown route is a JSON 404")
+
+        # multipart upload
+        boundary = "----pstatsviz"
+        with open(os.path.join(corpus, "workloads", "recursion_fib_mutual.prof"), "rb") as f:
+            payload = f.read()
+        mp = (("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"fib.prof\"\r\n"
+               "Content-Type: application/octet-stream\r\n\r\n" % boundary).encode() + payload +
+              ("\r\n--%s--\r\n" % boundary).encode())
+        status, _, body = srv.json("POST", "/api/profiles", mp,
+                                   {"Content-Type": "multipart/form-data; boundary=" + boundary})
+        check(status == 201 and body["name"] == "fib.prof" and body["functions"] == 13,
+              "multipart upload keeps the file name", (status, body))
+        fib_id, fib_token = (body["id"], body["delete_token"]) if status == 201 else (None, None)
+
+        # over-size uploads: 413, before reading the body when its length is known
+        # Content-Length over the limit: answered from the headers alone,
+        # before a byte of the body is sent
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        c.putrequest("POST", "/api/profiles")
+        c.putheader("Content-Length", str(300 << 20))
+        c.endheaders()
+        r = c.getresponse()
+        body = json.loads(r.read())
+        c.close()
+        check(r.status == 413 and body["error"]["code"] == "too_large",
+              "over --max-upload is 413 before the body is read", (r.status, body))
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        c.putrequest("POST", "/api/profiles")
+        c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        try:
+            for _ in range(48):  # 3 MiB in 64 KiB chunks, no Content-Length
+                chunk = b"\0" * 65536
+                c.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            c.send(b"0\r\n\r\n")
+            r = c.getresponse()
+            chunked_status = r.status
+        except (BrokenPipeError, ConnectionResetError):
+            chunked_status = "closed"
+        c.close()
+        check(chunked_status in (413, "closed"), "chunked over-size upload is refused", chunked_status)
+        check(srv.request("GET", "/healthz")[0] == 200, "still serving after over-size uploads")
+
+        # delete: a wrong token deletes nothing
+        status, _, body = srv.json("DELETE", "/api/profiles/" + pid, headers={"Authorization": "Bearer " + "0" * 64})
+        check(status == 403 and body["error"]["code"] == "forbidden", "wrong token is 403", (status, body))
+        status, _, body = srv.json("DELETE", "/api/profiles/" + pid)
+        check(status == 403, "no token is 403")
+        check(srv.json("GET", "/api/profiles/" + pid)[0] == 200, "nothing deleted by a wrong token")
+        status, _, _ = srv.json("DELETE", "/api/profiles/" + pid, headers={"Authorization": "Bearer " + token})
+        check(status == 204, "the right token deletes", status)
+        check(srv.json("GET", "/api/profiles/" + pid)[0] == 404, "deleted profile is 404")
+        check(srv.json("GET", "/api/profiles/%s/tree" % pid)[0] == 404, "deleted profile's tree is 404")
+        if fib_id:
+            srv.json("DELETE", "/api/profiles/" + fib_id, headers={"Authorization": "Bearer " + fib_token})
+    finally:
+        srv.stop()
+
+
+def test_source(exe, tmp):
+    src = os.path.join(tmp, "src")
+    os.makedirs(src)
+    with open(os.path.join(src, "app.py"), "w") as f:
+        f.write("import json\n\n\ndef work():\n    return [json.dumps(i) for i in range(1000)]\n\n\nwork()\n")
+    outside = os.path.join(tmp, "outside")
+    os.makedirs(outside)
+    with open(os.path.join(outside, "secret.py"), "w") as f:
+        f.write("SECRET = 1\n\n\ndef work():\n    return SECRET\n\n\nwork()\n")
+    prof = os.path.join(tmp, "app.prof")
+    prof2 = os.path.join(tmp, "outside.prof")
+    prof3 = os.path.join(tmp, "link.prof")
+    os.symlink(outside, os.path.join(src, "link"))
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", prof, os.path.join(src, "app.py")], check=True)
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", prof2, os.path.join(outside, "secret.py")], check=True)
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", prof3, os.path.join(src, "link", "secret.py")],
+                   check=True)
+    srv = Server(exe, os.path.join(tmp, "src.db"), "--source-root", src)
+    try:
+        _, _, body = upload(srv, prof)
+        pid = body["id"]
+        _, _, rows = srv.json("GET", "/api/profiles/%s/functions?q=work" % pid)
+        fid = [r for r in rows["rows"] if r["name"] == "work"][0]["fid"]
+        status, _, s = srv.json("GET", "/api/profiles/%s/source?fid=%d" % (pid, fid))
+        check(status == 200 and s["line"] == 4 and s["lines"][s["line"] - s["first_line"]] == "def work():",
+              "source under --source-root", (status, s))
+        for p, what in ((prof2, "outside the roots"), (prof3, "behind a link out of the root")):
+            _, _, body = upload(srv, p)
+            _, _, rows = srv.json("GET", "/api/profiles/%s/functions?q=work" % body["id"])
+            fid = [r for r in rows["rows"] if r["name"] == "work"][0]["fid"]
+            status, _, s = srv.json("GET", "/api/profiles/%s/source?fid=%d" % (body["id"], fid))
+            check(status == 404 and "SECRET" not in json.dumps(s), "source %s is 404" % what, (status, s))
+        # made elsewhere (say, /app/src in a container): found by its trailing path
+        moved = os.path.join(tmp, "checkout")
+        os.makedirs(os.path.join(moved, "src"))
+        shutil.copy(os.path.join(src, "app.py"), os.path.join(moved, "src", "app.py"))
+        srv2 = Server(exe, os.path.join(tmp, "src2.db"), "--source-root", moved)
+        try:
+            _, _, body = upload(srv2, prof)
+            _, _, rows = srv2.json("GET", "/api/profiles/%s/functions?q=work" % body["id"])
+            fid = [r for r in rows["rows"] if r["name"] == "work"][0]["fid"]
+            status, _, s = srv2.json("GET", "/api/profiles/%s/source?fid=%d" % (body["id"], fid))
+            check(status == 200 and "def work():" in s["lines"],
+                  "source found by its trailing path under another root", (status, s))
+        finally:
+            srv2.stop()
+    finally:
+        srv.stop()
+
+
+def test_two_servers(exe, corpus, tmp):
+    """The same file gets the same id and fids on another server."""
+    f = os.path.join(corpus, "workloads", "email_parse.prof")
+    a = Server(exe, os.path.join(tmp, "a.db"), "--list")
+    b = Server(exe, os.path.join(tmp, "b.db"))
+    try:
+        ia = upload(a, f)[2]["id"]
+        ib = upload(b, f)[2]["id"]
+        check(ia == ib, "same id on two servers")
+        ra = a.json("GET", "/api/profiles/%s/functions?limit=1000" % ia)[2]["rows"]
+        rb = b.json("GET", "/api/profiles/%s/functions?limit=1000" % ib)[2]["rows"]
+        check([(r["fid"], r["label"]) for r in ra] == [(r["fid"], r["label"]) for r in rb], "same fids on two servers")
+        status, _, lst = a.json("GET", "/api/profiles")
+        check(status == 200 and [p["id"] for p in lst["profiles"]] == [ia], "--list lists", lst)
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_reads_during_upload(exe, corpus, tmp):
+    """Reads are answered while a large upload is being parsed and stored."""
+    big = os.path.join(ROOT, "build", "bench-data", "synthetic_100000.prof")
+    if not os.path.exists(big):
+        subprocess.run([sys.executable, os.path.join(corpus, "gen", "synthetic.py"),
+                        os.path.dirname(big), "100000"], check=True, stdout=subprocess.DEVNULL)
+    srv = Server(exe, os.path.join(tmp, "busy.db"))
+    try:
+        pid = upload(srv, os.path.join(corpus, "rasa", "rasa_maxsize1000.prof"))[2]["id"]
+        done = {}
+
+        def up():
+            t0 = time.monotonic()
+            done["status"] = upload(srv, big)[0]
+            done["secs"] = time.monotonic() - t0
+        th = threading.Thread(target=up)
+        th.start()
+        time.sleep(0.05)
+        lat = []
+        while th.is_alive():
+            t0 = time.monotonic()
+            srv.json("GET", "/api/profiles/%s/tree?depth=4&cutoff=0.01" % pid)
+            lat.append(time.monotonic() - t0)
+        th.join()
+        check(done.get("status") == 201, "100k-function upload succeeds", done)
+        check(len(lat) >= 3 and max(lat) < 0.5,
+              "reads go on during the upload (%d reads, slowest %.0f ms, upload %.2f s)" %
+              (len(lat), 1000 * max(lat or [0]), done.get("secs", 0)), lat[:5])
+    finally:
+        srv.stop()
+
+
+def main():
+    exe, corpus = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    with tempfile.TemporaryDirectory() as tmp:
+        test_routes(exe, corpus, tmp)
+        test_source(exe, tmp)
+        test_two_servers(exe, corpus, tmp)
+        test_reads_during_upload(exe, corpus, tmp)
+        test_corpus(exe, corpus, tmp)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,716 @@
+/* Unit tests of the call tree: small stats dicts written as marshal bytes,
+ * with the values docs/API.md ("How the tree is built") gives for them. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "profile.h"
+#include "tree.h"
+
+/* ---- profiles from tables ----------------------------------------------- */
+
+struct fn {
+    const char *file;
+    int line;
+    const char *name;
+    int cc, nc;
+    double tt, ct;
+    bool phantom; /* named only as a caller */
+};
+
+struct call {
+    int caller, callee; /* indices into the fn table; -1 ends the table */
+    int nc, cc;
+    double tt, ct;
+    bool count_only; /* a bare int, as the `profile` module writes */
+};
+
+struct w {
+    uint8_t b[8192];
+    size_t n;
+};
+
+static void byte(struct w *w, int c)
+{
+    w->b[w->n++] = (uint8_t)c;
+}
+
+static void i32(struct w *w, int32_t v)
+{
+    memcpy(w->b + w->n, &v, 4);
+    w->n += 4;
+}
+
+static void str(struct w *w, const char *s)
+{
+    byte(w, 'u');
+    i32(w, (int32_t)strlen(s));
+    memcpy(w->b + w->n, s, strlen(s));
+    w->n += strlen(s);
+}
+
+static void num(struct w *w, int32_t v)
+{
+    byte(w, 'i');
+    i32(w, v);
+}
+
+static void flt(struct w *w, double d)
+{
+    byte(w, 'g');
+    memcpy(w->b + w->n, &d, 8);
+    w->n += 8;
+}
+
+static void key(struct w *w, const struct fn *f)
+{
+    byte(w, ')');
+    byte(w, 3);
+    str(w, f->file);
+    num(w, f->line);
+    str(w, f->name);
+}
+
+/* {key: (cc, nc, tt, ct, {caller: (nc, cc, tt, ct) or nc})} */
+static struct pv_profile *build(const struct fn *fns, int nfns, const struct call *calls)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    for (int i = 0; i < nfns; i++) {
+        if (fns[i].phantom)
+            continue;
+        key(&w, &fns[i]);
+        byte(&w, ')');
+        byte(&w, 5);
+        num(&w, fns[i].cc);
+        num(&w, fns[i].nc);
+        flt(&w, fns[i].tt);
+        flt(&w, fns[i].ct);
+        byte(&w, '{');
+        for (const struct call *c = calls; c->caller >= 0; c++) {
+            if (c->callee != i)
+                continue;
+            key(&w, &fns[c->caller]);
+            if (c->count_only) {
+                num(&w, c->nc);
+                continue;
+            }
+            byte(&w, ')');
+            byte(&w, 4);
+            num(&w, c->nc);
+            num(&w, c->cc);
+            flt(&w, c->tt);
+            flt(&w, c->ct);
+        }
+        byte(&w, '0');
+    }
+    byte(&w, '0');
+    struct pv_profile *p = NULL;
+    pv_err err;
+    if (pv_profile_parse(w.b, w.n, &p, &err))
+        printf("cannot parse a test profile: %s\n", err.msg);
+    return p;
+}
+
+static uint32_t fid(const struct pv_profile *p, const char *name)
+{
+    for (uint32_t f = 0; f < p->nfuncs; f++)
+        if (!strcmp(pv_profile_str(p, p->funcs[f].name, NULL), name))
+            return f;
+    return UINT32_MAX;
+}
+
+/* The child of node i named name (or "other"), or SIZE_MAX. */
+static size_t child(const struct pv_profile *p, const struct pv_tree *t, size_t i,
+                    const char *name)
+{
+    if (i >= t->nnodes)
+        return SIZE_MAX;
+    const struct pv_tree_node *n = &t->nodes[i];
+    for (uint32_t k = 0; k < n->nchildren; k++) {
+        const struct pv_tree_node *c = &t->nodes[n->first_child + k];
+        if (c->other ? !strcmp(name, "other") : c->fid == fid(p, name))
+            return n->first_child + k;
+    }
+    return SIZE_MAX;
+}
+
+/* The node at a '/'-separated path of names below the root ("" = root). */
+static const struct pv_tree_node *at(const struct pv_profile *p, const struct pv_tree *t,
+                                     const char *path)
+{
+    static const struct pv_tree_node missing = {.fid = 0xDEAD, .value = NAN, .self = NAN};
+    size_t i = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *s = strtok(buf, "/"); s && i != SIZE_MAX; s = strtok(NULL, "/"))
+        i = child(p, t, i, s);
+    return i == SIZE_MAX ? &missing : &t->nodes[i];
+}
+
+static bool eq(double a, double b)
+{
+    return fabs(a - b) <= 1e-12 * fmax(1, fmax(fabs(a), fabs(b)));
+}
+
+static struct pv_tree *tree(const struct pv_profile *p, struct pv_tree_query q)
+{
+    if (!q.depth)
+        q.depth = 10;
+    if (!q.max_nodes)
+        q.max_nodes = 20000;
+    struct pv_tree *t = NULL;
+    pv_err err;
+    if (pv_tree_build(p, &q, &t, &err))
+        printf("tree failed: %s\n", err.msg);
+    return t;
+}
+
+/* Every node's children add up to at most its value. */
+static bool conserved(const struct pv_tree *t)
+{
+    for (size_t i = 0; i < t->nnodes; i++) {
+        double sum = 0;
+        for (uint32_t k = 0; k < t->nodes[i].nchildren; k++)
+            sum += t->nodes[t->nodes[i].first_child + k].value;
+        if (sum > t->nodes[i].value * (1 + 1e-9) || t->nodes[i].self < 0)
+            return false;
+    }
+    return true;
+}
+
+/* ---- expectations as rows ----------------------------------------------- */
+
+struct expect {
+    const char *name; /* reads as a sentence */
+    const char *path; /* names from the root */
+    double value;
+    bool exact, recursive;
+    double self; /* NAN: not checked */
+};
+
+static void check_rows(const struct pv_profile *p, const struct pv_tree *t,
+                       const struct expect *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct expect *r = &rows[i];
+        const struct pv_tree_node *nd = at(p, t, r->path);
+        CHECK(eq(nd->value, r->value) && nd->exact == r->exact &&
+                  nd->recursive == r->recursive && (isnan(r->self) || eq(nd->self, r->self)),
+              r->name, "%s: value %.17g exact %d recursive %d self %.17g", r->path, nd->value,
+              nd->exact, nd->recursive, nd->self);
+    }
+}
+
+/* ---- a diamond: main -> a, b -> c -> d ---------------------------------- */
+
+static const struct fn DIAMOND[] = {
+    {"app.py", 1, "main", 1, 1, 1, 10, false}, {"app.py", 10, "a", 1, 1, 1, 4, false},
+    {"app.py", 20, "b", 1, 1, 3, 5, false},    {"app.py", 30, "c", 2, 2, 1, 5, false},
+    {"app.py", 40, "d", 2, 2, 4, 4, false},
+};
+static const struct call DIAMOND_CALLS[] = {
+    {0, 1, 1, 1, 1, 4, false},   {0, 2, 1, 1, 3, 5, false}, {1, 3, 1, 1, 0.6, 3, false},
+    {2, 3, 1, 1, 0.4, 2, false}, {3, 4, 2, 2, 4, 4, false}, {-1, 0, 0, 0, 0, 0, false},
+};
+
+static void diamond_values_are_exact_then_estimated(void)
+{
+    struct pv_profile *p = build(DIAMOND, 5, DIAMOND_CALLS);
+    if (!p)
+        return;
+    struct pv_tree *t = tree(p, (struct pv_tree_query){.depth = 10});
+    if (!t)
+        return;
+    static const struct expect rows[] = {
+        {"virtual_root_is_the_sum_of_entries", "", 10, true, false, 0},
+        {"entry_carries_its_whole_ct", "main", 10, true, false, 1},
+        {"child_of_an_exact_whole_node_is_its_edge_ct", "main/a", 4, true, false, 1},
+        {"second_caller_edge_is_exact_too", "main/b/c", 2, true, false, NAN},
+        {"grandchild_through_a_single_path_is_exact", "main/a/c", 3, true, false, 0.6},
+        {"below_a_partial_node_time_is_split_by_edge_ct", "main/a/c/d", 2.4, false, false, 2.4},
+        {"other_path_gets_the_rest", "main/b/c/d", 1.6, false, false, NAN},
+    };
+    check_rows(p, t, rows, sizeof rows / sizeof rows[0]);
+    CHECK(t->nodes[0].fid == PV_TREE_TOP && t->ncrumbs == 1 &&
+              t->crumbs[0].fid == PV_TREE_TOP && eq(t->crumbs[0].value, 10),
+          "top_tree_has_one_crumb", "ncrumbs %zu", t->ncrumbs);
+    CHECK(at(p, t, "main")->first_child == 2 && at(p, t, "main/b")->fid == fid(p, "b") &&
+              at(p, t, "main")->nchildren == 2 && t->nodes[2].value >= t->nodes[3].value,
+          "children_are_sorted_by_value", "first child %u", at(p, t, "main")->first_child);
+    CHECK(at(p, t, "main/a/c")->calls == 1 && at(p, t, "main")->calls == 1 &&
+              at(p, t, "main/a/c/d")->calls == 2,
+          "calls_are_the_edge_nc", "%lld", (long long)at(p, t, "main/a/c/d")->calls);
+    CHECK(conserved(t), "diamond_children_fit_in_parents", "no");
+    pv_tree_destroy(t);
+
+    uint32_t path[] = {fid(p, "main"), fid(p, "a"), fid(p, "c")};
+    t = tree(p, (struct pv_tree_query){.path = path, .npath = 3});
+    if (t) {
+        CHECK(t->nodes[0].fid == fid(p, "c") && eq(t->nodes[0].value, 3) && t->nodes[0].exact,
+              "path_root_has_its_value_along_the_path", "%g", t->nodes[0].value);
+        CHECK(t->ncrumbs == 4 && t->crumbs[0].fid == PV_TREE_TOP &&
+                  eq(t->crumbs[1].value, 10) && eq(t->crumbs[2].value, 4) &&
+                  t->crumbs[3].fid == fid(p, "c") && eq(t->crumbs[3].value, 3),
+              "path_crumbs_run_from_the_top", "ncrumbs %zu", t->ncrumbs);
+        CHECK(eq(at(p, t, "d")->value, 2.4) && !at(p, t, "d")->exact,
+              "path_children_continue_the_split", "%g", at(p, t, "d")->value);
+        pv_tree_destroy(t);
+    }
+    t = tree(p, (struct pv_tree_query){.by_root = true, .root = fid(p, "c")});
+    if (t) {
+        CHECK(eq(t->nodes[0].value, 5) && t->nodes[0].exact && t->nodes[0].calls == 2 &&
+                  eq(at(p, t, "d")->value, 4) && at(p, t, "d")->exact,
+              "root_mode_uses_whole_ct_and_edge_ct", "%g", t->nodes[0].value);
+        CHECK(t->ncrumbs == 2 && t->crumbs[0].fid == PV_TREE_TOP &&
+                  t->crumbs[1].fid == fid(p, "c") && eq(t->crumbs[1].value, 5),
+              "root_mode_crumbs_are_top_and_root", "ncrumbs %zu", t->ncrumbs);
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
+/* ---- recursion ---------------------------------------------------------- */
+
+static void recursion_is_a_leaf(void)
+{
+    /* fib recursing into itself; its edge to itself carries almost all of
+     * its ct, so with g its children exceed it and are scaled down. */
+    static const struct fn fns[] = {
+        {"r.py", 1, "main", 1, 1, 0.5, 3, false},
+        {"r.py", 5, "fib", 1, 10, 2, 2.5, false},
+        {"r.py", 9, "g", 3, 3, 0.5, 0.5, false},
+    };
+    static const struct call calls[] = {
+        {0, 1, 1, 1, 0.2, 2.5, false},
+        {1, 1, 9, 0, 1.8, 2.3, false},
+        {1, 2, 3, 3, 0.5, 0.5, false},
+        {-1, 0, 0, 0, 0, 0, false},
+    };
+    struct pv_profile *p = build(fns, 3, calls);
+    struct pv_tree *t = p ? tree(p, (struct pv_tree_query){.depth = 64}) : NULL;
+    if (!t) {
+        pv_profile_destroy(p);
+        return;
+    }
+    double scale = 2.5 / 2.8;
+    static const struct expect rows[] = {
+        {"recursive_function_enters_with_its_edge_ct", "main/fib", 2.5, true, false, 0},
+    };
+    check_rows(p, t, rows, 1);
+    const struct pv_tree_node *leaf = at(p, t, "main/fib/fib"), *g = at(p, t, "main/fib/g");
+    CHECK(leaf->recursive && !leaf->nchildren && eq(leaf->value, 2.3 * scale) &&
+              leaf->calls == 9,
+          "function_on_the_path_is_a_recursive_leaf", "value %g", leaf->value);
+    CHECK(eq(g->value, 0.5 * scale) && !g->exact, "oversized_children_are_scaled_and_estimated",
+          "value %g exact %d", g->value, g->exact);
+    CHECK(conserved(t) && t->nnodes == 5, "self_recursion_terminates_and_fits", "%zu nodes",
+          t->nnodes);
+    pv_tree_destroy(t);
+    pv_profile_destroy(p);
+
+    static const struct fn mutual[] = {
+        {"m.py", 1, "main", 1, 1, 0.1, 1, false},
+        {"m.py", 5, "even", 1, 5, 0.5, 0.9, false},
+        {"m.py", 9, "odd", 1, 4, 0.4, 0.8, false},
+    };
+    static const struct call mcalls[] = {
+        {0, 1, 1, 1, 0.1, 0.9, false},
+        {1, 2, 4, 1, 0.4, 0.8, false},
+        {2, 1, 4, 0, 0.4, 0.7, false},
+        {-1, 0, 0, 0, 0, 0, false},
+    };
+    p = build(mutual, 3, mcalls);
+    t = p ? tree(p, (struct pv_tree_query){.depth = 64}) : NULL;
+    if (t) {
+        static const struct expect mrows[] = {
+            {"mutual_recursion_expands_the_partner", "main/even/odd", 0.8, true, false, NAN},
+            {"mutual_recursion_stops_at_the_repeat", "main/even/odd/even", 0.7, true, true,
+             NAN},
+        };
+        check_rows(p, t, mrows, 2);
+        CHECK(t->nnodes == 5 && conserved(t), "mutual_recursion_terminates", "%zu nodes",
+              t->nnodes);
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
+/* ---- cutoff and the node budget ----------------------------------------- */
+
+static const struct fn FAN[] = {
+    {"c.py", 1, "main", 1, 1, 1, 10, false},   {"c.py", 10, "f1", 1, 1, 5, 5, false},
+    {"c.py", 20, "f2", 1, 1, 2, 2, false},     {"c.py", 30, "f3", 1, 1, 1, 1, false},
+    {"c.py", 40, "f4", 1, 1, 0.5, 0.5, false}, {"c.py", 50, "f5", 1, 1, 0.5, 0.5, false},
+};
+static const struct call FAN_CALLS[] = {
+    {0, 1, 1, 1, 5, 5, false},     {0, 2, 1, 1, 2, 2, false},     {0, 3, 1, 1, 1, 1, false},
+    {0, 4, 1, 1, 0.5, 0.5, false}, {0, 5, 1, 1, 0.5, 0.5, false}, {-1, 0, 0, 0, 0, 0, false},
+};
+
+static void cutoff_merges_into_other(void)
+{
+    struct pv_profile *p = build(FAN, 6, FAN_CALLS);
+    if (!p)
+        return;
+    static const struct {
+        const char *name;
+        double cutoff;
+        size_t max_nodes;
+        int depth;
+        size_t nnodes;   /* expected */
+        uint32_t kids;   /* children of main */
+        uint32_t merged; /* in main's other node, 0: none */
+        bool truncated;  /* main */
+    } rows[] = {
+        {"small_children_merge_into_one_other", 0.1, 20000, 10, 6, 4, 2, false},
+        {"no_cutoff_keeps_every_child", 0, 20000, 10, 7, 5, 0, false},
+        {"node_budget_merges_the_rest_into_other", 0, 4, 10, 4, 2, 4, false},
+        {"no_room_for_children_leaves_a_truncated_leaf", 0, 2, 10, 2, 0, 0, true},
+        {"depth_limit_leaves_a_truncated_leaf", 0, 20000, 1, 2, 0, 0, true},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct pv_tree *t = tree(p, (struct pv_tree_query){.cutoff = rows[i].cutoff,
+                                                           .max_nodes = rows[i].max_nodes,
+                                                           .depth = rows[i].depth});
+        if (!t)
+            continue;
+        const struct pv_tree_node *main = at(p, t, "main"), *other = at(p, t, "main/other");
+        double sum = 0;
+        for (uint32_t k = 0; k < main->nchildren; k++)
+            sum += t->nodes[main->first_child + k].value;
+        bool merged_ok = rows[i].merged ? other->other && other->count == rows[i].merged &&
+                                              main->first_child + main->nchildren - 1 ==
+                                                  (uint32_t)(other - t->nodes)
+                                        : isnan(other->value);
+        CHECK(t->nnodes == rows[i].nnodes && main->nchildren == rows[i].kids && merged_ok &&
+                  main->truncated == rows[i].truncated &&
+                  (main->nchildren ? eq(sum, 9) : true) && conserved(t),
+              rows[i].name, "%zu nodes, %u children summing to %g, truncated %d", t->nnodes,
+              main->nchildren, sum, main->truncated);
+        pv_tree_destroy(t);
+    }
+    struct pv_tree *t = tree(p, (struct pv_tree_query){.cutoff = 0.1});
+    if (t) {
+        CHECK(eq(at(p, t, "main/other")->value, 1) && eq(at(p, t, "main/f3")->value, 1) &&
+                  eq(at(p, t, "main")->self, 1),
+              "other_keeps_the_time_it_replaces", "other %g", at(p, t, "main/other")->value);
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
+/* ---- entry points ------------------------------------------------------- */
+
+static void entries_of_python_m_cprofile(void)
+{
+    /* exec runs main.py, whose imports run exec again: exec has a
+     * recorded caller, but fewer calls from it than its nc. */
+    static const struct fn fns[] = {
+        {"~", 0, "<built-in method builtins.exec>", 1, 3, 0.1, 10, false},
+        {"~", 0, "<method 'disable' of '_lsprof.Profiler' objects>", 1, 1, 0, 0, false},
+        {"<frozen importlib._bootstrap>", 233, "_call_with_frames_removed", 2, 2, 0.1, 3,
+         false},
+        {"<frozen importlib._bootstrap>", 1002, "_find_and_load", 2, 2, 0.2, 3.2, false},
+        {"main.py", 1, "<module>", 1, 1, 6.7, 9.9, false},
+        {"lib.py", 1, "lib_module", 1, 1, 2, 2, false},
+        {"lib2.py", 1, "lib2_module", 1, 1, 0.9, 0.9, false},
+    };
+    static const struct call calls[] = {
+        {0, 4, 1, 1, 6.7, 9.9, false}, {0, 5, 1, 1, 2, 2, false},
+        {0, 6, 1, 1, 0.9, 0.9, false}, {4, 3, 2, 2, 0.2, 3.2, false},
+        {3, 2, 2, 2, 0.1, 3, false},   {2, 0, 2, 2, 0.1, 2.9, false},
+        {-1, 0, 0, 0, 0, 0, false},
+    };
+    struct pv_profile *p = build(fns, 7, calls);
+    if (!p)
+        return;
+    struct pv_entry *e = NULL;
+    size_t n = 0;
+    pv_err err;
+    CHECK(pv_tree_entries(p, &e, &n, &err) == PV_OK && n == 2 &&
+              e[0].fid == fid(p, "<built-in method builtins.exec>") && eq(e[0].value, 10) &&
+              eq(e[1].value, 0),
+          "recursive_exec_with_an_import_caller_is_an_entry_with_its_ct", "n %zu", n);
+    CHECK(n == 2 && eq(e[0].value + e[1].value, p->total_tt), "entries_add_up_to_total_tt",
+          "total_tt %g", p->total_tt);
+    free(e);
+
+    struct pv_tree *t = tree(p, (struct pv_tree_query){.depth = 20});
+    if (t) {
+        const struct pv_tree_node *inner =
+            at(p, t,
+               "<built-in method builtins.exec>/<module>/_find_and_load/"
+               "_call_with_frames_removed/<built-in method builtins.exec>");
+        CHECK(inner->recursive && conserved(t), "exec_under_an_import_is_recursive",
+              "recursive %d", inner->recursive);
+        pv_tree_destroy(t);
+    }
+    t = tree(p, (struct pv_tree_query){.hide = PV_HIDE_BUILTINS});
+    if (t) {
+        CHECK(isnan(at(p, t, "<built-in method builtins.exec>")->value) &&
+                  !isnan(at(p, t, "<module>")->value) && conserved(t),
+              "hidden_entry_is_replaced_by_its_callees", "exec %g",
+              at(p, t, "<built-in method builtins.exec>")->value);
+        CHECK(eq(t->nodes[0].value, 10), "hiding_keeps_the_total", "%g", t->nodes[0].value);
+        pv_tree_destroy(t);
+    }
+    uint32_t path[] = {fid(p, "<module>")};
+    struct pv_tree_query q = {
+        .path = path, .npath = 1, .depth = 10, .max_nodes = 100, .hide = PV_HIDE_BUILTINS};
+    CHECK(pv_tree_build(p, &q, &t, &err) == PV_OK && t->ncrumbs == 2,
+          "path_may_pass_hidden_functions", "%s", err.msg);
+    pv_tree_destroy(t);
+    q.hide = 0;
+    t = NULL;
+    CHECK(pv_tree_build(p, &q, &t, &err) == PV_E_USAGE && strstr(err.msg, "not an entry point"),
+          "without_hiding_the_same_path_is_refused", "%s", err.msg);
+    pv_profile_destroy(p);
+
+    /* not recursive: callers' ct are taken off */
+    static const struct fn flat[] = {
+        {"e.py", 1, "x", 3, 3, 6, 6, false},
+        {"e.py", 5, "y", 1, 1, 1, 3, false},
+    };
+    static const struct call fcalls[] = {{1, 0, 1, 1, 2, 2, false}, {-1, 0, 0, 0, 0, 0, false}};
+    p = build(flat, 2, fcalls);
+    if (p && pv_tree_entries(p, &e, &n, &err) == PV_OK) {
+        CHECK(n == 2 && e[0].fid == fid(p, "x") && eq(e[0].value, 4) && eq(e[1].value, 3),
+              "entry_value_is_ct_minus_recorded_callers", "n %zu", n);
+        free(e);
+    }
+    pv_profile_destroy(p);
+}
+
+/* ---- the `profile` module: count-only edges ----------------------------- */
+
+static void count_only_edges_split_by_calls(void)
+{
+    static const struct fn fns[] = {
+        {"profile", 0, "profiler", 0, 0, 0, 0, true}, {"p.py", 1, "main", 1, 1, 1, 4, false},
+        {"p.py", 5, "fib", 1, 10, 2, 2, false},       {"p.py", 9, "helper", 2, 2, 1, 1, false},
+        {"", 0, "len", 1, 1, 0.5, 0.5, false},
+    };
+    static const struct call calls[] = {
+        {0, 1, 1, 0, 0, 0, true},   {1, 2, 1, 0, 0, 0, true}, {2, 2, 9, 0, 0, 0, true},
+        {0, 3, 1, 0, 0, 0, true},   {1, 3, 1, 0, 0, 0, true}, {1, 4, 1, 0, 0, 0, true},
+        {-1, 0, 0, 0, 0, 0, false},
+    };
+    for (int real_root = 0; real_root < 2; real_root++) {
+        struct fn with_root[5];
+        memcpy(with_root, fns, sizeof fns);
+        with_root[0].phantom = !real_root; /* a real one has zero stats */
+        struct pv_profile *p = build(with_root, 5, calls);
+        if (!p)
+            continue;
+        struct pv_entry *e = NULL;
+        size_t n = 0;
+        pv_err err;
+        CHECK(
+            pv_tree_entries(p, &e, &n, &err) == PV_OK && n == 2 && e[0].fid == fid(p, "main") &&
+                eq(e[0].value, 4) && e[1].fid == fid(p, "helper") && eq(e[1].value, 0.5),
+            real_root ? "real_fake_root_is_not_a_caller" : "phantom_fake_root_is_not_a_caller",
+            "n %zu", n);
+        free(e);
+        struct pv_tree *t = tree(p, (struct pv_tree_query){.depth = 10});
+        if (t) {
+            static const struct expect rows[] = {
+                {"fake_root_callees_are_entries_with_their_ct", "main", 4, true, false, 1},
+                {"outside_call_of_a_recursive_function_gets_its_ct", "main/fib", 2, false,
+                 false, NAN},
+                {"count_only_share_is_by_calls", "main/helper", 0.5, false, false, NAN},
+                {"profile_module_builtin_is_a_child", "main/len", 0.5, false, false, NAN},
+                {"count_only_recursion_is_a_leaf", "main/fib/fib", 1.8, false, true, NAN},
+            };
+            check_rows(p, t, rows, sizeof rows / sizeof rows[0]);
+            CHECK(eq(t->nodes[0].value, 4.5) && eq(p->total_tt, 4.5) && conserved(t),
+                  "profile_module_total_is_conserved", "%g", t->nodes[0].value);
+            pv_tree_destroy(t);
+        }
+        pv_profile_destroy(p);
+    }
+}
+
+/* ---- hiding ------------------------------------------------------------- */
+
+static void hide_folds_time_into_callers(void)
+{
+    static const struct fn fns[] = {
+        {"h.py", 1, "main", 1, 1, 1, 4, false},
+        {"~", 0, "<built-in method builtins.sorted>", 1, 1, 0.5, 2.5, false},
+        {"h.py", 5, "key", 10, 10, 2, 2, false},
+        {"~", 0, "<built-in method builtins.len>", 3, 3, 0.5, 0.5, false},
+    };
+    static const struct call calls[] = {
+        {0, 1, 1, 1, 0.5, 2.5, false},
+        {1, 2, 10, 10, 2, 2, false},
+        {0, 3, 3, 3, 0.5, 0.5, false},
+        {-1, 0, 0, 0, 0, 0, false},
+    };
+    struct pv_profile *p = build(fns, 4, calls);
+    if (!p)
+        return;
+    struct pv_tree *t = tree(p, (struct pv_tree_query){.hide = PV_HIDE_BUILTINS});
+    if (t) {
+        const struct pv_tree_node *main = at(p, t, "main");
+        static const struct expect rows[] = {
+            {"hidden_builtin_is_replaced_by_its_callee", "main/key", 2, true, false, 2},
+            {"hidden_time_becomes_self", "main", 4, true, false, 2},
+        };
+        check_rows(p, t, rows, 2);
+        CHECK(main->nchildren == 1 && at(p, t, "main/key")->calls == 10 && conserved(t),
+              "hidden_leaf_vanishes_into_self", "%u children", main->nchildren);
+        pv_tree_destroy(t);
+    }
+    uint32_t root = fid(p, "<built-in method builtins.sorted>");
+    t = tree(p,
+             (struct pv_tree_query){.by_root = true, .root = root, .hide = PV_HIDE_BUILTINS});
+    if (t) {
+        CHECK(t->nodes[0].fid == root && eq(at(p, t, "key")->value, 2),
+              "a_hidden_root_is_still_shown", "root fid %u", t->nodes[0].fid);
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+
+    static const struct {
+        const char *name, *file;
+        int line;
+        pv_func_kind kind;
+    } kinds[] = {
+        {"tilde_is_builtin", "~", 0, PV_KIND_BUILTIN},
+        {"profile_module_builtin", "", 0, PV_KIND_BUILTIN},
+        {"frozen_is_stdlib", "<frozen importlib._bootstrap>", 233, PV_KIND_STDLIB},
+        {"lib_python3_is_stdlib", "/usr/lib/python3.11/json/decoder.py", 1, PV_KIND_STDLIB},
+        {"lib_python2_is_stdlib", "/usr/lib/python2.7/re.py", 1, PV_KIND_STDLIB},
+        {"lib64_is_stdlib", "/usr/lib64/python3.12/os.py", 1, PV_KIND_STDLIB},
+        {"windows_lib_is_stdlib", "C:\\Python37\\Lib\\json\\decoder.py", 1, PV_KIND_STDLIB},
+        {"anaconda_lib_is_stdlib", "C:\\Users\\x\\Anaconda3\\lib\\ntpath.py", 1,
+         PV_KIND_STDLIB},
+        {"site_packages_is_site", "/usr/lib/python3.11/site-packages/np/core.py", 1,
+         PV_KIND_SITE},
+        {"dist_packages_is_site", "/usr/lib/python3/dist-packages/yaml/x.py", 1, PV_KIND_SITE},
+        {"windows_site_packages_is_site", "E:\\env\\lib\\site-packages\\pandas\\x.py", 1,
+         PV_KIND_SITE},
+        {"project_file_is_user", "/home/me/app/main.py", 1, PV_KIND_USER},
+        {"pythonic_dir_is_user", "/home/me/lib/pythonic/x.py", 1, PV_KIND_USER},
+        {"string_is_user", "<string>", 1, PV_KIND_USER},
+    };
+    enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+    struct fn kfns[NKINDS];
+    for (int i = 0; i < NKINDS; i++)
+        kfns[i] = (struct fn){kinds[i].file, kinds[i].line, kinds[i].name, 1, 1, 0, 0, false};
+    static const struct call none[] = {{-1, 0, 0, 0, 0, 0, false}};
+    p = build(kfns, NKINDS, none);
+    for (int i = 0; p && i < NKINDS; i++) {
+        pv_func_kind k = pv_func_kind_of(p, fid(p, kinds[i].name));
+        CHECK(k == kinds[i].kind, kinds[i].name, "%s is %s", kinds[i].file,
+              pv_func_kind_name(k));
+    }
+    CHECK(!strcmp(pv_func_kind_name(PV_KIND_SITE), "site-packages") &&
+              !strcmp(pv_func_kind_name(PV_KIND_USER), "user"),
+          "kind_names_are_the_api_words", "%s", pv_func_kind_name(PV_KIND_SITE));
+    pv_profile_destroy(p);
+}
+
+/* ---- errors ------------------------------------------------------------- */
+
+static void bad_queries_are_errors(void)
+{
+    struct fn fns[7];
+    memcpy(fns, DIAMOND, sizeof DIAMOND);
+    fns[5] = (struct fn){"ghost.py", 1, "ghost", 0, 0, 0, 0, true};
+    fns[6] = (struct fn){"app.py", 50, "e", 1, 1, 0.5, 0.5, false};
+    struct call calls[7];
+    memcpy(calls, DIAMOND_CALLS, sizeof DIAMOND_CALLS);
+    calls[5] = (struct call){5, 6, 1, 1, 0.5, 0.5, false}; /* a dangling caller of e */
+    calls[6] = (struct call){-1, 0, 0, 0, 0, 0, false};
+    struct pv_profile *p = build(fns, 7, calls);
+    if (!p)
+        return;
+    uint32_t main = fid(p, "main"), a = fid(p, "a"), d = fid(p, "d"), ghost = fid(p, "ghost");
+    static uint32_t paths[6][3];
+    paths[0][0] = 999;
+    paths[1][0] = a;
+    paths[2][0] = main, paths[2][1] = d;
+    paths[3][0] = main, paths[3][1] = a, paths[3][2] = main;
+    paths[4][0] = ghost;
+    struct {
+        const char *name;
+        struct pv_tree_query q;
+        pv_code code;
+        const char *want;
+    } rows[] = {
+        {"depth_zero_is_refused", {.depth = 0}, PV_E_USAGE, "depth 0"},
+        {"depth_65_is_refused", {.depth = 65}, PV_E_USAGE, "depth 65"},
+        {"negative_cutoff_is_refused", {.cutoff = -0.5}, PV_E_USAGE, "cutoff"},
+        {"cutoff_over_one_is_refused", {.cutoff = 1.5}, PV_E_USAGE, "cutoff"},
+        {"nan_cutoff_is_refused", {.cutoff = NAN}, PV_E_USAGE, "cutoff"},
+        {"zero_max_nodes_is_refused", {.max_nodes = 0}, PV_E_USAGE, "max_nodes"},
+        {"too_many_max_nodes_is_refused", {.max_nodes = 100001}, PV_E_USAGE, "max_nodes"},
+        {"unknown_hide_bits_are_refused", {.hide = 8}, PV_E_USAGE, "hide"},
+        {"fid_out_of_range_is_not_found", {.path = paths[0], .npath = 1}, PV_E_NOTFOUND, "999"},
+        {"first_step_must_be_an_entry",
+         {.path = paths[1], .npath = 1},
+         PV_E_USAGE,
+         "not an entry point"},
+        {"step_must_be_a_callee",
+         {.path = paths[2], .npath = 2},
+         PV_E_USAGE,
+         "path step 2: fid 4 is not called by fid 0"},
+        {"repeated_step_is_refused",
+         {.path = paths[3], .npath = 3},
+         PV_E_USAGE,
+         "already on the path"},
+        {"phantom_in_path_is_not_found",
+         {.path = paths[4], .npath = 1},
+         PV_E_NOTFOUND,
+         "only named as a caller"},
+        {"phantom_root_is_not_found",
+         {.by_root = true, .root = ghost},
+         PV_E_NOTFOUND,
+         "only named as a caller"},
+        {"root_out_of_range_is_not_found",
+         {.by_root = true, .root = 7},
+         PV_E_NOTFOUND,
+         "no function with fid 7"},
+        {"root_and_path_together_are_refused",
+         {.by_root = true, .root = main, .path = paths[2], .npath = 1},
+         PV_E_USAGE,
+         "one or the other"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct pv_tree_query q = rows[i].q;
+        if (strncmp(rows[i].name, "depth", 5))
+            q.depth = 10;
+        if (strstr(rows[i].name, "max_nodes") == NULL)
+            q.max_nodes = 100;
+        struct pv_tree sentinel, *t = &sentinel;
+        pv_err err = {0};
+        pv_code rc = pv_tree_build(p, &q, &t, &err);
+        CHECK(rc == rows[i].code && t == &sentinel && strstr(err.msg, rows[i].want),
+              rows[i].name, "rc %d: %s", rc, err.msg);
+    }
+    /* A dangling caller still accounts for its calls (in line_negative.prof
+     * every caller key is a phantom twin of a real function). */
+    struct pv_entry *e = NULL;
+    size_t n = 0;
+    pv_err err;
+    CHECK(pv_tree_entries(p, &e, &n, &err) == PV_OK && n == 1 && e[0].fid == main,
+          "callee_of_a_phantom_caller_is_not_an_entry", "n %zu", n);
+    free(e);
+    pv_tree_destroy(NULL);
+    pv_profile_destroy(p);
+}
+
+int main(void)
+{
+    diamond_values_are_exact_then_estimated();
+    recursion_is_a_leaf();
+    cutoff_merges_into_other();
+    entries_of_python_m_cprofile();
+    count_only_edges_split_by_calls();
+    hide_folds_time_into_callers();
+    bad_queries_are_errors();
+    return check_done();
+}
