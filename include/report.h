@@ -8,6 +8,7 @@
 #ifndef PV_REPORT_H
 #define PV_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,6 +25,9 @@ typedef enum {
     PV_SORT_NAME,       /* "name" */
     PV_SORT_NFL,        /* "nfl": name, file, line */
     PV_SORT_STDNAME,    /* "stdname": the printed label */
+    /* not pstats' (its table shows them but cannot sort by them): */
+    PV_SORT_TT_PERCALL, /* tt / nc, descending */
+    PV_SORT_CT_PERCALL, /* ct / cc, descending */
 } pv_sort_key;
 
 enum { PV_SORT_MAX_KEYS = 8 };
@@ -31,6 +35,7 @@ enum { PV_SORT_MAX_KEYS = 8 };
 struct pv_sort {
     pv_sort_key keys[PV_SORT_MAX_KEYS];
     int nkeys;
+    bool reverse;   /* the opposite direction; ties stay in pstats' order */
 };
 
 /* Parse "cumulative" or "tottime,calls" (pstats' names).  PV_E_USAGE names

@@ -22,48 +22,20 @@
 #include <time.h>
 
 #include "export.h"
+#include "models.h"
 #include "profile.h"
 #include "report.h"
+#include "source.h"
 #include "store.h"
 #include "tree.h"
 
-/* ---- the model cache ---------------------------------------------------- */
-
-struct model {
-    char id[PV_ID_HEX + 1];
-    struct pv_profile *p;
-    struct pv_entry *entries;
-    size_t nentries;
-    char **labels;          /* lazily, for regex filters */
-    pthread_mutex_t lock;   /* guards labels */
-    size_t bytes;
-    int refs;
-    uint64_t used;          /* LRU clock */
-};
+/* ---- state ---------------------------------------------------------------- */
 
 struct pv_api {
     struct pv_api_config cfg;
-    pthread_key_t store_key;
-    pthread_mutex_t lock;   /* guards the cache below */
-    struct model **models;
-    size_t nmodels, cap_models, cache_used;
-    uint64_t clock;
+    pthread_key_t store_key; /* this thread's SQLite connection */
+    struct pv_models *models;
 };
-
-static void model_free(struct model *m)
-{
-    if (!m)
-        return;
-    if (m->labels) {
-        for (uint32_t f = 0; f < m->p->nfuncs; f++)
-            free(m->labels[f]);
-        free(m->labels);
-    }
-    pthread_mutex_destroy(&m->lock);
-    free(m->entries);
-    pv_profile_destroy(m->p);
-    free(m);
-}
 
 static void close_store(void *s)
 {
@@ -83,179 +55,18 @@ static pv_code thread_store(struct pv_api *api, struct pv_store **out, pv_err *e
     return PV_OK;
 }
 
-static size_t model_bytes(const struct pv_profile *p)
+/* A profile's model, from the cache or loaded from this thread's store;
+ * held until pv_models_release(). */
+static pv_code model_get(struct pv_api *api, const char *id, struct pv_model **out, pv_err *err)
 {
-    return p->strings_len + (size_t)p->nfuncs * (sizeof *p->funcs + 8) +
-           (size_t)p->nedges * (sizeof *p->edges + 4);
-}
-
-static void evict(struct pv_api *api)
-{
-    while (api->cache_used > api->cfg.cache_bytes) {
-        size_t victim = SIZE_MAX;
-        for (size_t i = 0; i < api->nmodels; i++)
-            if (!api->models[i]->refs &&
-                (victim == SIZE_MAX || api->models[i]->used < api->models[victim]->used))
-                victim = i;
-        if (victim == SIZE_MAX)
-            return; /* everything is in use: over budget until released */
-        api->cache_used -= api->models[victim]->bytes;
-        model_free(api->models[victim]);
-        api->models[victim] = api->models[--api->nmodels];
-    }
-}
-
-static struct model *cache_find(struct pv_api *api, const char *id)
-{
-    for (size_t i = 0; i < api->nmodels; i++)
-        if (!strcmp(api->models[i]->id, id)) {
-            api->models[i]->refs++;
-            api->models[i]->used = ++api->clock;
-            return api->models[i];
-        }
-    return NULL;
-}
-
-static bool grow_models(struct pv_api *api)
-{
-    size_t ncap = api->cap_models ? 2 * api->cap_models : 16;
-    struct model **t = realloc(api->models, ncap * sizeof *t);
-    if (!t)
-        return false;
-    api->models = t;
-    api->cap_models = ncap;
-    return true;
-}
-
-/* A loaded profile, held until model_release(). */
-static pv_code model_get(struct pv_api *api, const char *id, struct model **out, pv_err *err)
-{
-    pthread_mutex_lock(&api->lock);
-    struct model *m = cache_find(api, id);
-    pthread_mutex_unlock(&api->lock);
-    if (m) {
-        *out = m;
+    if ((*out = pv_models_get(api->models, id)))
         return PV_OK;
-    }
-    /* Load outside the lock: other requests go on meanwhile. */
+    /* Load outside any lock: other requests go on meanwhile. */
     struct pv_store *s = NULL;
-    if (thread_store(api, &s, err))
+    struct pv_profile *p;
+    if (thread_store(api, &s, err) || pv_store_load(s, id, &p, err))
         return err->code;
-    m = calloc(1, sizeof *m);
-    if (!m)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    pthread_mutex_init(&m->lock, NULL);
-    snprintf(m->id, sizeof m->id, "%s", id);
-    if (pv_store_load(s, id, &m->p, err) ||
-        pv_tree_entries(m->p, &m->entries, &m->nentries, err)) {
-        model_free(m);
-        return err->code;
-    }
-    m->bytes = model_bytes(m->p);
-    m->refs = 1;
-    pthread_mutex_lock(&api->lock);
-    struct model *raced = cache_find(api, id);
-    if (raced) {
-        pthread_mutex_unlock(&api->lock);
-        model_free(m);
-        *out = raced;
-        return PV_OK;
-    }
-    if (api->nmodels == api->cap_models && !grow_models(api)) {
-        pthread_mutex_unlock(&api->lock);
-        *out = m; /* serve it uncached; freed on release */
-        m->refs = -1000000;
-        return PV_OK;
-    }
-    m->used = ++api->clock;
-    api->models[api->nmodels++] = m;
-    api->cache_used += m->bytes;
-    evict(api);
-    pthread_mutex_unlock(&api->lock);
-    *out = m;
-    return PV_OK;
-}
-
-/* Put a freshly parsed profile in the cache (taking p).  Best effort: on
- * any failure p is freed and the next request loads it from the store. */
-static void model_adopt(struct pv_api *api, const char *id, struct pv_profile *p)
-{
-    struct model *m = calloc(1, sizeof *m);
-    pv_err err = {0};
-    if (!m) {
-        pv_profile_destroy(p);
-        return;
-    }
-    pthread_mutex_init(&m->lock, NULL);
-    snprintf(m->id, sizeof m->id, "%s", id);
-    m->p = p;
-    if (pv_tree_entries(p, &m->entries, &m->nentries, &err)) {
-        model_free(m);
-        return;
-    }
-    m->bytes = model_bytes(p);
-    pthread_mutex_lock(&api->lock);
-    struct model *have = cache_find(api, id);
-    bool room = !have && (api->nmodels < api->cap_models ||
-                          grow_models(api));
-    if (room) {
-        m->used = ++api->clock;
-        api->models[api->nmodels++] = m;
-        api->cache_used += m->bytes;
-        evict(api);
-    } else if (have)
-        have->refs--;
-    pthread_mutex_unlock(&api->lock);
-    if (!room)
-        model_free(m);
-}
-
-static void model_release(struct pv_api *api, struct model *m)
-{
-    pthread_mutex_lock(&api->lock);
-    bool uncached = m->refs < 0;
-    m->refs--;
-    if (!uncached)
-        evict(api);
-    pthread_mutex_unlock(&api->lock);
-    if (uncached)
-        model_free(m);
-}
-
-static void cache_drop(struct pv_api *api, const char *id)
-{
-    pthread_mutex_lock(&api->lock);
-    for (size_t i = 0; i < api->nmodels; i++)
-        if (!strcmp(api->models[i]->id, id) && !api->models[i]->refs) {
-            api->cache_used -= api->models[i]->bytes;
-            model_free(api->models[i]);
-            api->models[i] = api->models[--api->nmodels];
-            break;
-        }
-    pthread_mutex_unlock(&api->lock);
-}
-
-/* Labels for every fid, made once per cached profile. */
-static pv_code model_labels(struct model *m, pv_err *err)
-{
-    pthread_mutex_lock(&m->lock);
-    pv_code rc = PV_OK;
-    if (!m->labels) {
-        char **labels = calloc((size_t)m->p->nfuncs + 1, sizeof *labels);
-        for (uint32_t f = 0; labels && f < m->p->nfuncs; f++)
-            if (!(labels[f] = pv_profile_label_dup(m->p, f, NULL))) {
-                for (uint32_t g = 0; g < f; g++)
-                    free(labels[g]);
-                free(labels);
-                labels = NULL;
-            }
-        if (labels)
-            m->labels = labels;
-        else
-            rc = pv_err_set(err, PV_E_NOMEM, "out of memory");
-    }
-    pthread_mutex_unlock(&m->lock);
-    return rc;
+    return pv_models_add(api->models, id, p, out, err);
 }
 
 pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_err *err)
@@ -268,10 +79,10 @@ pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_e
         free(api);
         return pv_err_set(err, PV_E_NOMEM, "cannot create a thread key");
     }
-    pthread_mutex_init(&api->lock, NULL);
-    /* Open once here: a bad --db path fails at start, not on the first request. */
+    /* Open the store once here: a bad --db fails at start, not on the
+     * first request. */
     struct pv_store *s = NULL;
-    if (thread_store(api, &s, err)) {
+    if (pv_models_create(cfg->cache_bytes, &api->models, err) || thread_store(api, &s, err)) {
         pv_api_destroy(api);
         return err->code;
     }
@@ -283,14 +94,11 @@ void pv_api_destroy(struct pv_api *api)
 {
     if (!api)
         return;
-    for (size_t i = 0; i < api->nmodels; i++)
-        model_free(api->models[i]);
-    free(api->models);
+    pv_models_destroy(api->models);
     struct pv_store *s = pthread_getspecific(api->store_key);
     pv_store_close(s);
     pthread_setspecific(api->store_key, NULL);
     pthread_key_delete(api->store_key);
-    pthread_mutex_destroy(&api->lock);
     free(api);
 }
 
@@ -525,7 +333,7 @@ static const char *arg(const struct route_ctx *c, const char *name)
     return c->req->arg ? c->req->arg(c->req->ctx, name) : NULL;
 }
 
-static void get_meta(struct route_ctx *c, struct model *m)
+static void get_meta(struct route_ctx *c, struct pv_model *m)
 {
     struct pv_store *s = NULL;
     struct pv_meta meta;
@@ -546,126 +354,38 @@ static void get_meta(struct route_ctx *c, struct model *m)
     respond_json(c->res, 200, o);
 }
 
-struct sort_spec {
+/* The table's sort columns: pstats' keys, and the per-call columns. */
+static const struct {
     const char *name;
-    int report_key;   /* pv_sort_key, or -1: a per-call column */
-    bool numeric;
-    bool tt;          /* per-call columns: tt/nc, else ct/cc */
+    pv_sort_key key;
+    bool numeric; /* large first by default */
+} SORTS[] = {
+    {"cumtime", PV_SORT_CUMULATIVE, true}, {"tottime", PV_SORT_TIME, true},
+    {"ncalls", PV_SORT_CALLS, true},       {"pcalls", PV_SORT_PCALLS, true},
+    {"name", PV_SORT_NAME, false},         {"file", PV_SORT_FILENAME, false},
+    {"line", PV_SORT_LINE, false},         {"tt_percall", PV_SORT_TT_PERCALL, true},
+    {"ct_percall", PV_SORT_CT_PERCALL, true},
 };
 
-static const struct sort_spec SORTS[] = {
-    {"cumtime", PV_SORT_CUMULATIVE, true, false}, {"tottime", PV_SORT_TIME, true, false},
-    {"ncalls", PV_SORT_CALLS, true, false},       {"pcalls", PV_SORT_PCALLS, true, false},
-    {"name", PV_SORT_NAME, false, false},         {"file", PV_SORT_FILENAME, false, false},
-    {"line", PV_SORT_LINE, false, false},         {"tt_percall", -1, true, true},
-    {"ct_percall", -1, true, false},
-};
-
-static double percall(const struct pv_func *f, bool tt)
-{
-    int64_t n = tt ? f->nc : f->cc;
-    return n ? (tt ? f->tt : f->ct) / (double)n : -(double)INFINITY;
-}
-
-/* pstats' order for the column, in its natural direction (numbers large
- * first); asc/desc flips it while keeping ties in pstats' order. */
-static pv_code sorted_fids(const struct pv_profile *p, const struct sort_spec *sp, bool reverse,
-                           uint32_t **out, pv_err *err)
-{
-    uint32_t *fids = NULL;
-    if (sp->report_key >= 0) {
-        struct pv_sort s = {.keys = {(pv_sort_key)sp->report_key}, .nkeys = 1};
-        if (pv_report_sorted(p, &s, &fids, err))
-            return err->code;
-    } else {
-        /* per-call: dict order, then a stable merge sort */
-        fids = malloc(((size_t)p->nreal + 1) * sizeof *fids);
-        uint32_t *tmp = malloc(((size_t)p->nreal + 1) * sizeof *tmp);
-        if (!fids || !tmp) {
-            free(fids);
-            free(tmp);
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        }
-        for (uint32_t f = 0; f < p->nfuncs; f++)
-            if (!(p->funcs[f].flags & PV_FUNC_PHANTOM))
-                fids[p->funcs[f].order] = f;
-        /* bottom-up stable merge sort, descending per-call value */
-        for (size_t w = 1; w < p->nreal; w *= 2) {
-            for (size_t lo = 0; lo < p->nreal; lo += 2 * w) {
-                size_t mid = lo + w < p->nreal ? lo + w : p->nreal;
-                size_t hi = lo + 2 * w < p->nreal ? lo + 2 * w : p->nreal;
-                size_t i = lo, j = mid, k = lo;
-                while (i < mid && j < hi)
-                    tmp[k++] = percall(&p->funcs[fids[j]], sp->tt) >
-                                       percall(&p->funcs[fids[i]], sp->tt)
-                                   ? fids[j++]
-                                   : fids[i++];
-                while (i < mid)
-                    tmp[k++] = fids[i++];
-                while (j < hi)
-                    tmp[k++] = fids[j++];
-            }
-            memcpy(fids, tmp, p->nreal * sizeof *fids);
-        }
-        free(tmp);
-    }
-    if (reverse) {
-        /* reverse the groups of equal keys, keeping each group's order */
-        uint32_t *r = malloc(((size_t)p->nreal + 1) * sizeof *r);
-        if (!r) {
-            free(fids);
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        }
-        struct pv_sort s = {.keys = {(pv_sort_key)(sp->report_key >= 0 ? sp->report_key : 0)},
-                            .nkeys = 1};
-        size_t out_at = 0, end = p->nreal;
-        while (end > 0) {
-            size_t start = end - 1;
-            while (start > 0) {
-                const struct pv_func *a = &p->funcs[fids[start - 1]], *b = &p->funcs[fids[start]];
-                bool same = sp->report_key >= 0
-                                ? (s.keys[0] == PV_SORT_CUMULATIVE ? a->ct == b->ct
-                                   : s.keys[0] == PV_SORT_TIME    ? a->tt == b->tt
-                                   : s.keys[0] == PV_SORT_CALLS   ? a->nc == b->nc
-                                   : s.keys[0] == PV_SORT_PCALLS  ? a->cc == b->cc
-                                   : s.keys[0] == PV_SORT_LINE    ? a->line == b->line
-                                   : s.keys[0] == PV_SORT_NAME    ? a->name == b->name
-                                                                  : a->file == b->file)
-                                : percall(a, sp->tt) == percall(b, sp->tt);
-                if (!same)
-                    break;
-                start--;
-            }
-            memcpy(r + out_at, fids + start, (end - start) * sizeof *r);
-            out_at += end - start;
-            end = start;
-        }
-        free(fids);
-        fids = r;
-    }
-    *out = fids;
-    return PV_OK;
-}
-
-static void get_functions(struct route_ctx *c, struct model *m)
+static void get_functions(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
     pv_err err = {0};
     const char *sort = arg(c, "sort"), *order = arg(c, "order"), *q = arg(c, "q");
-    const struct sort_spec *sp = &SORTS[0];
+    size_t col = 0;
     if (sort) {
-        sp = NULL;
+        col = sizeof SORTS / sizeof SORTS[0];
         for (size_t k = 0; k < sizeof SORTS / sizeof SORTS[0]; k++)
             if (!strcmp(sort, SORTS[k].name))
-                sp = &SORTS[k];
-        if (!sp) {
+                col = k;
+        if (col == sizeof SORTS / sizeof SORTS[0]) {
             respond_error(c->res, 400, "bad_request",
                           "sort must be one of cumtime, tottime, ncalls, pcalls, name, file, "
                           "line, tt_percall, ct_percall");
             return;
         }
     }
-    bool natural_desc = sp->numeric;
+    bool natural_desc = SORTS[col].numeric;
     bool desc = natural_desc;
     if (order) {
         if (strcmp(order, "asc") && strcmp(order, "desc")) {
@@ -681,6 +401,7 @@ static void get_functions(struct route_ctx *c, struct model *m)
         return;
     }
     regex_t re;
+    char *const *labels = NULL;
     bool filter = q && *q;
     if (filter) {
         int rc = regcomp(&re, q, REG_EXTENDED | REG_ICASE | REG_NOSUB);
@@ -691,14 +412,16 @@ static void get_functions(struct route_ctx *c, struct model *m)
             respond_error(c->res, 400, "bad_request", msg);
             return;
         }
-        if (model_labels(m, &err)) {
+        if (pv_model_labels(m, &labels, &err)) {
             regfree(&re);
             respond_failure(c->res, &err);
             return;
         }
     }
     uint32_t *fids = NULL;
-    if (sorted_fids(p, sp, desc != natural_desc, &fids, &err)) {
+    struct pv_sort order_by = {.keys = {SORTS[col].key}, .nkeys = 1,
+                               .reverse = desc != natural_desc};
+    if (pv_report_sorted(p, &order_by, &fids, &err)) {
         if (filter)
             regfree(&re);
         respond_failure(c->res, &err);
@@ -708,7 +431,7 @@ static void get_functions(struct route_ctx *c, struct model *m)
     if (filter) {
         size_t kept = 0;
         for (size_t i = 0; i < n; i++)
-            if (regexec(&re, m->labels[fids[i]], 0, NULL, 0) == 0)
+            if (regexec(&re, labels[fids[i]], 0, NULL, 0) == 0)
                 fids[kept++] = fids[i];
         n = kept;
         regfree(&re);
@@ -745,7 +468,7 @@ static cJSON *edge_json(const struct pv_profile *p, const struct pv_edge *e, uin
     return o;
 }
 
-static void get_function(struct route_ctx *c, struct model *m, const char *fid_text)
+static void get_function(struct route_ctx *c, struct pv_model *m, const char *fid_text)
 {
     const struct pv_profile *p = m->p;
     uint32_t fid;
@@ -888,7 +611,7 @@ static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
     return true;
 }
 
-static void get_tree(struct route_ctx *c, struct model *m)
+static void get_tree(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
     uint32_t *path = malloc(MAX_PATH_FIDS * sizeof *path);
@@ -931,39 +654,7 @@ static void get_tree(struct route_ctx *c, struct model *m)
 
 /* ---- source ------------------------------------------------------------- */
 
-static bool under_root(const char *real, const char *root)
-{
-    size_t n = strlen(root);
-    return !strncmp(real, root, n) && (real[n] == '/' || (n == 1 && root[0] == '/'));
-}
-
-/* The file a profile names, under one of the source roots.  The path as
- * recorded comes first; failing that, its last components under each root,
- * longest first, since profiles are often made elsewhere (/app/pkg/mod.py
- * in a container is pkg/mod.py under the checkout).  Every candidate is
- * resolved with realpath, so links and ".." cannot leave a root. */
-static bool find_source(const struct pv_api_config *cfg, const char *file, char real[PATH_MAX])
-{
-    if (!cfg->nsource_roots)
-        return false;
-    if (realpath(file, real))
-        for (size_t r = 0; r < cfg->nsource_roots; r++)
-            if (under_root(real, cfg->source_roots[r]))
-                return true;
-    for (const char *tail = file; (tail = strchr(tail, '/')); ) {
-        tail++;
-        for (size_t r = 0; r < cfg->nsource_roots; r++) {
-            char candidate[PATH_MAX];
-            if (snprintf(candidate, sizeof candidate, "%s/%s", cfg->source_roots[r], tail) <
-                    (int)sizeof candidate &&
-                realpath(candidate, real) && under_root(real, cfg->source_roots[r]))
-                return true;
-        }
-    }
-    return false;
-}
-
-static void get_source(struct route_ctx *c, struct model *m)
+static void get_source(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
     uint32_t fid;
@@ -973,41 +664,30 @@ static void get_source(struct route_ctx *c, struct model *m)
     }
     size_t n;
     const char *file = pv_profile_str(p, p->funcs[fid].file, &n);
-    char real[PATH_MAX];
-    bool allowed = strlen(file) == n && find_source(&c->api->cfg, file, real);
-    struct stat st;
-    FILE *f = allowed ? fopen(real, "r") : NULL;
-    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-        if (f)
-            fclose(f);
+    int64_t line = p->funcs[fid].line, first = line > 15 ? line - 15 : 1;
+    struct pv_source_lines src;
+    pv_err err = {0};
+    if (strlen(file) != n ||
+        pv_source_read(c->api->cfg.source_roots, c->api->cfg.nsource_roots, file, first,
+                       line + 40, &src, &err)) {
         respond_error(c->res, 404, "not_found",
                       "source not available (not under a --source-root of this server)");
         return;
     }
-    int64_t line = p->funcs[fid].line, first = line > 15 ? line - 15 : 1, last = line + 40;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "file", json_bytes(file, n));
     cJSON_AddNumberToObject(o, "line", (double)line);
     cJSON_AddNumberToObject(o, "first_line", (double)first);
     cJSON *lines = cJSON_AddArrayToObject(o, "lines");
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    for (int64_t no = 1; no <= last && (got = getline(&buf, &cap, f)) >= 0; no++) {
-        if (no < first)
-            continue;
-        if (got > 0 && buf[got - 1] == '\n')
-            got--;
-        cJSON_AddItemToArray(lines, json_bytes(buf, (size_t)got));
-    }
-    free(buf);
-    fclose(f);
+    for (size_t i = 0; i < src.n; i++)
+        cJSON_AddItemToArray(lines, json_bytes(src.lines[i], src.lens[i]));
+    pv_source_fini(&src);
     respond_json(c->res, 200, o);
 }
 
 /* ---- exports ------------------------------------------------------------ */
 
-static void get_export(struct route_ctx *c, struct model *m)
+static void get_export(struct route_ctx *c, struct pv_model *m)
 {
     const char *format = arg(c, "format");
     if (!format)
@@ -1072,10 +752,13 @@ static void post_profile(struct route_ctx *c)
          * go on while this one is decoded. */
         if ((rc = pv_profile_parse(req->body, req->body_len, &p, &err)) == PV_OK)
             rc = pv_store_import_parsed(s, p, id, req->body_len, clean, &res, &err);
-        /* The uploader opens it next: keep the parsed model in the cache. */
-        if (rc == PV_OK)
-            model_adopt(c->api, id, p);
-        else
+        /* The uploader opens it next: keep the parsed model in the cache
+         * (best effort: failing that, the first view loads it). */
+        struct pv_model *m;
+        pv_err ignored;
+        if (rc == PV_OK && pv_models_add(c->api->models, id, p, &m, &ignored) == PV_OK)
+            pv_models_release(c->api->models, m);
+        else if (rc != PV_OK)
             pv_profile_destroy(p);
     }
     if (rc) {
@@ -1132,7 +815,7 @@ static void delete_profile(struct route_ctx *c)
         respond_failure(c->res, &err);
         return;
     }
-    cache_drop(c->api, c->id);
+    pv_models_drop(c->api->models, c->id);
     c->res->status = 204;
     c->res->content_type = "application/json";
     c->res->body = NULL;
@@ -1179,7 +862,7 @@ static void profile_route(struct route_ctx *c)
         method_not_allowed(c->res);
         return;
     }
-    struct model *m = NULL;
+    struct pv_model *m = NULL;
     pv_err err = {0};
     if (model_get(c->api, c->id, &m, &err)) {
         respond_failure(c->res, &err);
@@ -1199,7 +882,7 @@ static void profile_route(struct route_ctx *c)
         get_export(c, m);
     else
         respond_error(c->res, 404, "not_found", "no such route");
-    model_release(c->api, m);
+    pv_models_release(c->api->models, m);
     /* Everything under a profile is fixed by its bytes: cacheable forever
      * (the ETag names the profile; http adds the query). */
     if (c->res->status == 200 && strcmp(rest, "/source")) {

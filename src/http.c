@@ -53,6 +53,7 @@ struct pv_http {
     struct pv_http_config cfg;
     uint16_t port;
     struct response_cache cache;
+    _Atomic int uploads;     /* workers running: stop waits for them */
 };
 
 /* A copy of the cached body for etag, or NULL. */
@@ -153,6 +154,12 @@ struct req {
     struct MHD_PostProcessor *pp;
     char *upload_name;
     size_t limit;            /* --max-upload */
+    /* an upload is parsed and stored on a thread of its own: */
+    struct pv_http *http;
+    struct MHD_Connection *conn;
+    char *name_arg;          /* ?name=, copied: the worker may not read the connection */
+    struct pv_response res;
+    enum { UPLOAD_RECEIVING, UPLOAD_WORKING, UPLOAD_DONE } stage;
 };
 
 static double elapsed_ms(const struct timespec *t0)
@@ -174,6 +181,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     if (r->pp)
         MHD_destroy_post_processor(r->pp);
+    free(r->name_arg);
+    free(r->res.body);
     free(r->path);
     free(r->body);
     free(r->upload_name);
@@ -491,6 +500,57 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     return send_body(conn, r, res.status, res.content_type, res.body, res.len, etag, head);
 }
 
+/* ---- uploads, off the pool ---------------------------------------------- */
+
+/* Parsing and storing a large upload takes a second.  On a pool thread that
+ * would stall every connection that thread accepted, so the connection is
+ * suspended and the work runs on a thread of its own; resuming it lets the
+ * pool send the answer. */
+static const char *upload_arg(void *ctx, const char *name)
+{
+    struct req *r = ctx;
+    return !strcmp(name, "name") ? r->name_arg : NULL;
+}
+
+static void *upload_worker(void *arg)
+{
+    struct req *r = arg;
+    struct pv_request req = {.method = "POST", .path = "/api/profiles", .arg = upload_arg,
+                             .ctx = r, .body = (const uint8_t *)r->body, .body_len = r->len,
+                             .upload_name = r->upload_name};
+    pv_api_handle(r->http->api, &req, &r->res);
+    free(r->body); /* the bytes are stored or refused: let them go now */
+    r->body = NULL;
+    r->stage = UPLOAD_DONE;
+    struct pv_http *h = r->http;
+    MHD_resume_connection(r->conn);
+    h->uploads--;
+    return NULL;
+}
+
+/* Start the worker; false when no thread can be had (then answer here). */
+static bool start_upload(struct req *r, struct MHD_Connection *conn)
+{
+    const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
+    r->name_arg = name ? strdup(name) : NULL;
+    r->conn = conn;
+    r->stage = UPLOAD_WORKING;
+    r->http->uploads++;
+    MHD_suspend_connection(conn);
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool ok = pthread_create(&t, &attr, upload_worker, r) == 0;
+    pthread_attr_destroy(&attr);
+    if (!ok) {
+        r->stage = UPLOAD_RECEIVING;
+        r->http->uploads--;
+        MHD_resume_connection(conn);
+    }
+    return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -507,6 +567,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(r->method, sizeof r->method, "%s", method);
         r->path = strdup(url);
         r->limit = h->cfg.max_upload_bytes;
+        r->http = h;
         *req_cls = r;
         r->upload = !strcmp(method, "POST") && (!strcmp(url, "/api/profiles") ||
                                                !strcmp(url, "/api/profiles/"));
@@ -549,6 +610,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  h->cfg.max_upload_bytes);
         return send_error(conn, r, 413, "too_large", msg);
     }
+    if (r->upload && r->stage == UPLOAD_WORKING)
+        return MHD_YES; /* resumed early: the worker is not done */
+    if (r->upload && r->stage == UPLOAD_DONE) {
+        char *body = r->res.body ? r->res.body : strdup("");
+        r->res.body = NULL;
+        return send_body(conn, r, r->res.status, r->res.content_type, body, r->res.len, NULL,
+                         false);
+    }
+    if (r->upload && start_upload(r, conn))
+        return MHD_YES;
 
     if (pv_api_owns(url))
         return answer_api(h, conn, r, url, method);
@@ -585,7 +656,8 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
     h->cfg = *cfg;
     pthread_mutex_init(&h->cache.lock, NULL);
     h->cache.max_bytes = 64u << 20;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
@@ -615,6 +687,10 @@ void pv_http_stop(struct pv_http *h)
 {
     if (!h)
         return;
+    /* MHD must not stop with a connection suspended: let uploads finish */
+    MHD_quiesce_daemon(h->daemon);
+    while (h->uploads > 0)
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
     MHD_stop_daemon(h->daemon);
     while (h->cache.n)
         cache_drop_at(&h->cache, 0);

@@ -14,30 +14,13 @@
 #include <string.h>
 
 #include "marshal.h"
+#include "vec.h"
 
 /* ---- growable arrays ---------------------------------------------------- */
 
 /* The hash tables below (open addressing, linear probing) grow at 70%
  * load: fuller would probe long, emptier costs tens of MB on 300k-function
  * files. */
-static bool grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    size_t bytes;
-    if (__builtin_mul_overflow(ncap, size, &bytes))
-        return false;
-    void *p = realloc(*arr, bytes);
-    if (!p)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
-
 static uint64_t hash_bytes(const void *data, size_t n, uint64_t h)
 {
     const unsigned char *s = data;
@@ -155,7 +138,7 @@ static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *
     size_t rec = 4 + n + 1;
     if (b->slen + rec > UINT32_MAX)
         return pv_err_set(err, PV_E_LIMIT, "the profile's strings exceed 4 GiB");
-    if (!grow((void **)&b->s, &b->scap, b->slen + rec, 1))
+    if (!pv_vec_reserve((void **)&b->s, &b->scap, b->slen + rec, 1))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for strings");
     uint32_t len32 = (uint32_t)n;
     memcpy(b->s + b->slen, &len32, 4);
@@ -170,7 +153,7 @@ static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *
 
 static bool tmp_reserve(struct builder *b, size_t n)
 {
-    return grow((void **)&b->tmp, &b->tmp_cap, n, 1);
+    return pv_vec_reserve((void **)&b->tmp, &b->tmp_cap, n, 1);
 }
 
 /* Python 2 byte strings become text as the oracle decodes them: UTF-8 when
@@ -378,7 +361,7 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
             return PV_OK;
         }
     }
-    if (b->nfuncs >= UINT32_MAX - 1 || !grow((void **)&b->funcs, &b->fcap, b->nfuncs + 1,
+    if (b->nfuncs >= UINT32_MAX - 1 || !pv_vec_reserve((void **)&b->funcs, &b->fcap, b->nfuncs + 1,
                                               sizeof *b->funcs))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for functions");
     b->funcs[b->nfuncs] = (struct bfunc){.file = file, .name = name, .line = line->u.i};
@@ -480,7 +463,7 @@ static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee
     }
     check_numbers(b, fkey, e.nc, e.cc, e.tt, e.ct, warned);
     if (b->nedges >= UINT32_MAX - 1 ||
-        !grow((void **)&b->edges, &b->ecap, b->nedges + 1, sizeof *b->edges))
+        !pv_vec_reserve((void **)&b->edges, &b->ecap, b->nedges + 1, sizeof *b->edges))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for edges");
     e.reserved = (uint32_t)b->nedges;
     b->edges[b->nedges++] = e;
@@ -630,7 +613,7 @@ done:
 
 /* Counting sort of edge indices by callee; edges are in caller order, so
  * each callee's callers come out ordered too. */
-static pv_code build_indexes(struct pv_profile *p, pv_err *err)
+pv_code pv_profile_index(struct pv_profile *p, pv_err *err)
 {
     uint32_t n = p->nfuncs;
     p->callees_at = calloc((size_t)n + 1, sizeof *p->callees_at);
@@ -743,7 +726,7 @@ static pv_code finish(struct builder *b, pv_err *err)
     b->s = NULL;
     if (totals(p, err))
         return err->code;
-    return build_indexes(p, err);
+    return pv_profile_index(p, err);
 }
 
 /* ---- wrong kinds of file ------------------------------------------------ */
@@ -944,244 +927,4 @@ char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t *len
     if (len)
         *len = at;
     return out;
-}
-
-/* ---- pack / unpack ------------------------------------------------------ */
-
-/* Blob layout (little-endian, as this machine): header, strings (padded to
- * 8), funcs as in memory, then edges encoded in order:
- *   varint caller - previous caller
- *   varint callee (first of its caller) or callee - previous callee
- *   byte   flags
- *   zigzag varint nc; unless PV_EDGE_COUNT_ONLY: zigzag varint cc,
- *          then tt and ct as 8-byte doubles
- * The indexes are rebuilt on unpack: a counting sort is cheaper than
- * storing them. */
-struct pack_header {
-    char magic[8]; /* "PVPROF2\0" */
-    uint32_t nfuncs, nreal, nedges, marshal_version;
-    uint64_t strings_len, trailing_bytes, edges_len;
-    int64_t total_calls, prim_calls;
-    double total_tt;
-    uint32_t python2, nwarnings;
-    char warnings[PV_PROFILE_MAX_WARNINGS][200];
-};
-
-static const char MAGIC[8] = "PVPROF2";
-static const char PADDING[8];
-
-static size_t put_varint(unsigned char *out, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        out[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    out[n++] = (unsigned char)v;
-    return n;
-}
-
-static uint64_t zigzag(int64_t v)
-{
-    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t unzigzag(uint64_t v)
-{
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-/* Encode edges into out (NULL: only measure).  Returns the bytes used. */
-static size_t encode_edges(const struct pv_profile *p, unsigned char *out)
-{
-    unsigned char tmp[64];
-    size_t total = 0;
-    uint32_t prev_caller = 0, prev_callee = 0;
-    for (uint32_t e = 0; e < p->nedges; e++) {
-        const struct pv_edge *ed = &p->edges[e];
-        size_t n = 0;
-        bool same = e > 0 && ed->caller == prev_caller;
-        n += put_varint(tmp + n, ed->caller - prev_caller);
-        n += put_varint(tmp + n, same ? ed->callee - prev_callee : ed->callee);
-        tmp[n++] = (unsigned char)ed->flags;
-        n += put_varint(tmp + n, zigzag(ed->nc));
-        if (!(ed->flags & PV_EDGE_COUNT_ONLY)) {
-            n += put_varint(tmp + n, zigzag(ed->cc));
-            memcpy(tmp + n, &ed->tt, 8);
-            memcpy(tmp + n + 8, &ed->ct, 8);
-            n += 16;
-        }
-        if (out)
-            memcpy(out + total, tmp, n);
-        total += n;
-        prev_caller = ed->caller;
-        prev_callee = ed->callee;
-    }
-    return total;
-}
-
-pv_code pv_profile_pack_parts(const struct pv_profile *p, struct pv_pack_parts *out,
-                              pv_err *err)
-{
-    size_t edges_len = encode_edges(p, NULL);
-    unsigned char *edges = malloc(edges_len + 1);
-    if (!edges)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory packing a profile");
-    encode_edges(p, edges);
-    struct pack_header h = {
-        .nfuncs = p->nfuncs, .nreal = p->nreal, .nedges = p->nedges,
-        .marshal_version = (uint32_t)p->marshal_version, .strings_len = p->strings_len,
-        .trailing_bytes = p->trailing_bytes, .edges_len = edges_len,
-        .total_calls = p->total_calls, .prim_calls = p->prim_calls, .total_tt = p->total_tt,
-        .python2 = p->python2, .nwarnings = p->nwarnings};
-    _Static_assert(sizeof h <= sizeof out->header, "pack header fits");
-    memcpy(h.magic, MAGIC, sizeof MAGIC);
-    memcpy(h.warnings, p->warnings, sizeof h.warnings);
-    memset(out->header, 0, sizeof out->header);
-    memcpy(out->header, &h, sizeof h);
-    out->header_len = sizeof h;
-    out->part[0] = p->strings;
-    out->len[0] = p->strings_len;
-    out->part[1] = PADDING;
-    out->len[1] = ((p->strings_len + 7) & ~(size_t)7) - p->strings_len;
-    out->part[2] = p->funcs;
-    out->len[2] = (size_t)p->nfuncs * sizeof *p->funcs;
-    out->part[3] = edges;
-    out->len[3] = edges_len;
-    out->owned = edges;
-    out->total = out->header_len;
-    for (int k = 0; k < 4; k++)
-        out->total += out->len[k];
-    return PV_OK;
-}
-
-void pv_pack_parts_fini(struct pv_pack_parts *parts)
-{
-    free(parts->owned);
-    parts->owned = NULL;
-}
-
-pv_code pv_profile_pack(const struct pv_profile *p, void **blob, size_t *len, pv_err *err)
-{
-    struct pv_pack_parts parts;
-    if (pv_profile_pack_parts(p, &parts, err))
-        return err->code;
-    char *b = malloc(parts.total);
-    if (!b) {
-        pv_pack_parts_fini(&parts);
-        return pv_err_set(err, PV_E_NOMEM, "out of memory packing a profile");
-    }
-    memcpy(b, parts.header, parts.header_len);
-    size_t at = parts.header_len;
-    for (int k = 0; k < 4; k++) {
-        if (parts.len[k])
-            memcpy(b + at, parts.part[k], parts.len[k]);
-        at += parts.len[k];
-    }
-    pv_pack_parts_fini(&parts);
-    *blob = b;
-    *len = parts.total;
-    return PV_OK;
-}
-
-static bool handle_ok(const struct pv_profile *p, uint32_t h)
-{
-    if ((size_t)h + 5 > p->strings_len)
-        return false;
-    uint32_t n;
-    rec_bytes(p->strings, h, &n);
-    return (size_t)h + 4 + n < p->strings_len && p->strings[h + 4 + n] == '\0';
-}
-
-static bool get_varint(const unsigned char **s, const unsigned char *end, uint64_t *v)
-{
-    uint64_t r = 0;
-    for (int shift = 0; shift < 64 && *s < end; shift += 7) {
-        unsigned char c = *(*s)++;
-        r |= (uint64_t)(c & 0x7F) << shift;
-        if (!(c & 0x80)) {
-            *v = r;
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool decode_edges(struct pv_profile *p, const unsigned char *s, size_t len)
-{
-    const unsigned char *end = s + len;
-    uint64_t caller = 0, callee = 0;
-    for (uint32_t e = 0; e < p->nedges; e++) {
-        struct pv_edge *ed = &p->edges[e];
-        uint64_t dcaller, c, nc, cc = 0;
-        if (!get_varint(&s, end, &dcaller) || !get_varint(&s, end, &c) || s >= end)
-            return false;
-        callee = e > 0 && dcaller == 0 ? callee + c : c;
-        caller += dcaller;
-        *ed = (struct pv_edge){.caller = (uint32_t)caller, .callee = (uint32_t)callee,
-                               .flags = *s++};
-        if (caller >= p->nfuncs || callee >= p->nfuncs || !get_varint(&s, end, &nc))
-            return false;
-        ed->nc = unzigzag(nc);
-        if (!(ed->flags & PV_EDGE_COUNT_ONLY)) {
-            if (!get_varint(&s, end, &cc) || end - s < 16)
-                return false;
-            ed->cc = unzigzag(cc);
-            memcpy(&ed->tt, s, 8);
-            memcpy(&ed->ct, s + 8, 8);
-            s += 16;
-        }
-    }
-    return s == end;
-}
-
-pv_code pv_profile_unpack(const void *blob, size_t len, struct pv_profile **out, pv_err *err)
-{
-    struct pack_header h;
-    if (len < sizeof h)
-        return pv_err_set(err, PV_E_DB, "stored profile is damaged (short header)");
-    memcpy(&h, blob, sizeof h);
-    size_t strings = (h.strings_len + 7) & ~(size_t)7;
-    size_t nf = (size_t)h.nfuncs * sizeof(struct pv_func);
-    size_t ne = (size_t)h.nedges * sizeof(struct pv_edge);
-    if (memcmp(h.magic, MAGIC, sizeof MAGIC) || h.strings_len > len || h.edges_len > len ||
-        sizeof h + strings + nf + h.edges_len != len || h.nreal > h.nfuncs ||
-        h.nedges > h.edges_len)
-        return pv_err_set(err, PV_E_DB, "stored profile is damaged or of another version");
-    struct pv_profile *p = calloc(1, sizeof *p);
-    if (!p)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    const char *b = blob;
-    p->strings = malloc(h.strings_len + 1);
-    p->funcs = malloc(nf + 1);
-    p->edges = malloc(ne + 1);
-    if (!p->strings || !p->funcs || !p->edges) {
-        pv_profile_destroy(p);
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    }
-    memcpy(p->strings, b + sizeof h, h.strings_len);
-    memcpy(p->funcs, b + sizeof h + strings, nf);
-    p->strings_len = h.strings_len;
-    p->nfuncs = h.nfuncs;
-    p->nreal = h.nreal;
-    p->nedges = h.nedges;
-    p->marshal_version = (int)h.marshal_version;
-    p->python2 = h.python2;
-    p->trailing_bytes = h.trailing_bytes;
-    p->total_calls = h.total_calls;
-    p->prim_calls = h.prim_calls;
-    p->total_tt = h.total_tt;
-    p->nwarnings = h.nwarnings;
-    memcpy(p->warnings, h.warnings, sizeof p->warnings);
-    for (unsigned w = 0; w < PV_PROFILE_MAX_WARNINGS; w++)
-        p->warnings[w][sizeof p->warnings[w] - 1] = '\0';
-    bool ok = decode_edges(p, (const unsigned char *)b + sizeof h + strings + nf, h.edges_len);
-    for (uint32_t f = 0; f < p->nfuncs && ok; f++)
-        ok = handle_ok(p, p->funcs[f].file) && handle_ok(p, p->funcs[f].name);
-    if (!ok || build_indexes(p, err)) {
-        pv_profile_destroy(p);
-        return ok ? err->code : pv_err_set(err, PV_E_DB, "stored profile is damaged");
-    }
-    *out = p;
-    return PV_OK;
 }

@@ -107,6 +107,12 @@ static int cmp_int(int64_t a, int64_t b)
     return (a > b) - (a < b);
 }
 
+/* A per-call time; functions never called (count 0) come last. */
+static double per_call(double t, int64_t n)
+{
+    return n ? t / (double)n : -HUGE_VAL;
+}
+
 /* < 0 when fid x sorts before fid y. */
 static int compare(const struct sorter *st, uint32_t x, uint32_t y)
 {
@@ -129,6 +135,8 @@ static int compare(const struct sorter *st, uint32_t x, uint32_t y)
                 r = cmp_int(a->line, b->line);
             break;
         case PV_SORT_STDNAME: r = strcmp(st->labels[x], st->labels[y]); break;
+        case PV_SORT_TT_PERCALL: r = -cmp_num(per_call(a->tt, a->nc), per_call(b->tt, b->nc)); break;
+        case PV_SORT_CT_PERCALL: r = -cmp_num(per_call(a->ct, a->cc), per_call(b->ct, b->cc)); break;
         }
         if (r)
             return r;
@@ -138,7 +146,8 @@ static int compare(const struct sorter *st, uint32_t x, uint32_t y)
 
 static bool less(const struct sorter *st, uint32_t x, uint32_t y)
 {
-    return compare(st, x, y) < 0;
+    int r = compare(st, x, y);
+    return st->s->reverse ? r > 0 : r < 0;
 }
 
 /* CPython's list.sort for fewer than 64 items: count the first run
@@ -221,7 +230,9 @@ pv_code pv_report_sorted(const struct pv_profile *p, const struct pv_sort *s, ui
             return pv_err_set(err, PV_E_NOMEM, "out of memory");
         }
     }
-    if (p->nreal < 64)
+    /* CPython's own algorithm where it is pstats' order; a reversed order
+     * is ours, and any stable sort gives it */
+    if (p->nreal < 64 && !s->reverse)
         cpython_small_sort(&st, a, p->nreal);
     else {
         uint32_t *tmp = malloc((size_t)p->nreal * sizeof *tmp);
@@ -241,6 +252,15 @@ pv_code pv_report_sorted(const struct pv_profile *p, const struct pv_sort *s, ui
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     *fids = a;
     return PV_OK;
+}
+
+/* pstats' ncalls column: "nc/cc" where recursion makes them differ. */
+static void format_calls(char out[48], int64_t nc, int64_t cc)
+{
+    if (nc != cc)
+        snprintf(out, 48, "%" PRId64 "/%" PRId64, nc, cc);
+    else
+        snprintf(out, 48, "%" PRId64, nc);
 }
 
 /* ---- selection ---------------------------------------------------------- */
@@ -364,10 +384,7 @@ pv_code pv_report_print_stats(const struct pv_profile *p, const char *title,
         for (size_t i = 0; i < n; i++) {
             const struct pv_func *f = &p->funcs[fids[i]];
             char calls[48];
-            if (f->nc != f->cc)
-                snprintf(calls, sizeof calls, "%" PRId64 "/%" PRId64, f->nc, f->cc);
-            else
-                snprintf(calls, sizeof calls, "%" PRId64, f->nc);
+            format_calls(calls, f->nc, f->cc);
             fprintf(out, "%9s ", calls);
             f8(out, f->tt);
             fputc(' ', out);
@@ -414,10 +431,7 @@ static void print_call_line(FILE *out, const struct pv_profile *p, size_t width,
             for (size_t i = 0; i < indent * (width + 1); i++)
                 fputc(' ', out);
             char calls[48];
-            if (e->nc != e->cc)
-                snprintf(calls, sizeof calls, "%" PRId64 "/%" PRId64, e->nc, e->cc);
-            else
-                snprintf(calls, sizeof calls, "%" PRId64, e->nc);
+            format_calls(calls, e->nc, e->cc);
             fprintf(out, "%*s ", (int)(7 + 2 * indent), calls);
             f8(out, e->tt);
             fputc(' ', out);
@@ -657,10 +671,7 @@ pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
     for (size_t i = 0; i < n; i++) {
         const struct pv_func *f = &p->funcs[fids[i]];
         char calls[48];
-        if (f->nc != f->cc)
-            snprintf(calls, sizeof calls, "%" PRId64 "/%" PRId64, f->nc, f->cc);
-        else
-            snprintf(calls, sizeof calls, "%" PRId64, f->nc);
+        format_calls(calls, f->nc, f->cc);
         fprintf(out, "%s{\"ncalls\": \"%s\", \"tottime\": ", i ? ", " : "", calls);
         write_double(out, f->tt);
         fputs(", \"percall_tottime\": ", out);

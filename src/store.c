@@ -13,6 +13,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "pack.h"
+
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS profiles("
     "  pk INTEGER PRIMARY KEY,"

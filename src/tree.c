@@ -21,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vec.h"
+
 #define NONE UINT32_MAX
 #define ON_PATH UINT32_MAX /* anc[] mark of the query's own path fids */
 
@@ -30,24 +32,6 @@
 enum { FOLD_WORK_MAX = 20000000 };
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static bool grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    size_t bytes;
-    if (__builtin_mul_overflow(ncap, size, &bytes))
-        return false;
-    void *p = realloc(*arr, bytes);
-    if (!p)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
 
 static pv_code no_memory(pv_err *err)
 {
@@ -301,7 +285,7 @@ static pv_code cand_of(struct work *w, uint32_t fid, bool hidden, bool fresh, ui
         *out = w->slot[fid];
         return PV_OK;
     }
-    if (!grow((void **)&w->c, &w->ccap, w->nc + 1, sizeof *w->c))
+    if (!pv_vec_reserve((void **)&w->c, &w->ccap, w->nc + 1, sizeof *w->c))
         return no_memory(err);
     w->c[w->nc] = (struct cand){.fid = fid, .leaf = NONE, .order = NONE, .exact = true,
                                 .hidden = hidden};
@@ -442,7 +426,7 @@ static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
             }
         }
     }
-    if (!grow((void **)&w->kids, &w->kcap, w->nc + 1, sizeof *w->kids))
+    if (!pv_vec_reserve((void **)&w->kids, &w->kcap, w->nc + 1, sizeof *w->kids))
         return no_memory(err);
     for (size_t i = 0; i < w->nc; i++) {
         const struct cand *c = &w->c[i];
@@ -467,7 +451,7 @@ static pv_code expand(struct work *w, uint32_t fid, double value, bool exact, pv
     }
     struct memo *m = w->memo && fid != NONE && w->keep == NONE ? &w->memo[fid] : NULL;
     if (m && m->n != NONE) {
-        if (!grow((void **)&w->kids, &w->kcap, m->n + 1, sizeof *w->kids))
+        if (!pv_vec_reserve((void **)&w->kids, &w->kcap, m->n + 1, sizeof *w->kids))
             return no_memory(err);
         if (m->n)
             memcpy(w->kids, w->memo_kids + m->at, m->n * sizeof *w->kids);
@@ -477,7 +461,7 @@ static pv_code expand(struct work *w, uint32_t fid, double value, bool exact, pv
         if (gather(w, fid, err))
             return err->code;
         if (m && w->nmemo_kids + w->nkids <= MEMO_MAX_KIDS &&
-            grow((void **)&w->memo_kids, &w->memo_cap, w->nmemo_kids + w->nkids + 1,
+            pv_vec_reserve((void **)&w->memo_kids, &w->memo_cap, w->nmemo_kids + w->nkids + 1,
                  sizeof *w->memo_kids)) {
             memcpy(w->memo_kids + w->nmemo_kids, w->kids, w->nkids * sizeof *w->kids);
             *m = (struct memo){(uint32_t)w->nmemo_kids, (uint32_t)w->nkids, w->hidden_self};
@@ -547,8 +531,8 @@ static pv_code add_node(struct work *w, const struct pv_tree_node *n, uint32_t p
                         pv_err *err)
 {
     struct pv_tree *t = w->t;
-    if (!grow((void **)&t->nodes, &w->ncap, t->nnodes + 1, sizeof *t->nodes) ||
-        !grow((void **)&w->parent, &w->parent_cap, t->nnodes + 1, sizeof *w->parent))
+    if (!pv_vec_reserve((void **)&t->nodes, &w->ncap, t->nnodes + 1, sizeof *t->nodes) ||
+        !pv_vec_reserve((void **)&w->parent, &w->parent_cap, t->nnodes + 1, sizeof *w->parent))
         return no_memory(err);
     w->parent[t->nnodes] = parent;
     t->nodes[t->nnodes++] = *n;
@@ -568,7 +552,7 @@ static struct pv_tree_node kid_node(const struct pv_profile *p, const struct kid
 static pv_code add_crumb(struct work *w, uint32_t fid, double value, pv_err *err)
 {
     struct pv_tree *t = w->t;
-    if (!grow((void **)&t->crumbs, &w->crumb_cap, t->ncrumbs + 1, sizeof *t->crumbs))
+    if (!pv_vec_reserve((void **)&t->crumbs, &w->crumb_cap, t->ncrumbs + 1, sizeof *t->crumbs))
         return no_memory(err);
     t->crumbs[t->ncrumbs++] = (struct pv_crumb){fid, value};
     return PV_OK;
@@ -632,7 +616,7 @@ static pv_code grow_tree(struct work *w, pv_err *err)
     size_t level_cap = 0, lo = 0, hi = 1;
     pv_code rc = PV_OK;
     for (int d = 0; d < w->q->depth && lo < hi; d++) {
-        if (!grow((void **)&level, &level_cap, hi - lo, sizeof *level)) {
+        if (!pv_vec_reserve((void **)&level, &level_cap, hi - lo, sizeof *level)) {
             rc = no_memory(err);
             break;
         }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "pack.h"
 #include "profile.h"
 
 /* ---- a marshal writer --------------------------------------------------- */

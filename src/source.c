@@ -1,0 +1,93 @@
+/* source.c - reading source lines from under the roots (see source.h). */
+#include "source.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vec.h"
+
+static bool under_root(const char *real, const char *root)
+{
+    size_t n = strlen(root);
+    return !strncmp(real, root, n) && (real[n] == '/' || (n == 1 && root[0] == '/'));
+}
+
+/* The file under a root: as recorded first, then by its trailing
+ * components, longest first. */
+static bool find(const char *const *roots, size_t nroots, const char *file, char real[PATH_MAX])
+{
+    if (realpath(file, real))
+        for (size_t r = 0; r < nroots; r++)
+            if (under_root(real, roots[r]))
+                return true;
+    for (const char *tail = file; (tail = strchr(tail, '/'));) {
+        tail++;
+        for (size_t r = 0; r < nroots; r++) {
+            char candidate[PATH_MAX];
+            if (snprintf(candidate, sizeof candidate, "%s/%s", roots[r], tail) <
+                    (int)sizeof candidate &&
+                realpath(candidate, real) && under_root(real, roots[r]))
+                return true;
+        }
+    }
+    return false;
+}
+
+void pv_source_fini(struct pv_source_lines *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->lines[i]);
+    free(s->lines);
+    free(s->lens);
+    s->lines = NULL;
+    s->lens = NULL;
+    s->n = 0;
+}
+
+pv_code pv_source_read(const char *const *roots, size_t nroots, const char *file, int64_t first,
+                       int64_t last, struct pv_source_lines *out, pv_err *err)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    FILE *f = nroots && find(roots, nroots, file, real) ? fopen(real, "r") : NULL;
+    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+        if (f)
+            fclose(f);
+        return pv_err_set(err, PV_E_NOTFOUND, "source not available");
+    }
+    struct pv_source_lines s = {0};
+    size_t cap = 0, cap_lens = 0;
+    char *buf = NULL;
+    size_t bufcap = 0;
+    ssize_t got;
+    pv_code rc = PV_OK;
+    for (int64_t no = 1; no <= last && (got = getline(&buf, &bufcap, f)) >= 0; no++) {
+        if (no < first)
+            continue;
+        if (got > 0 && buf[got - 1] == '\n')
+            got--;
+        char *line = malloc((size_t)got + 1);
+        if (!line || !pv_vec_reserve((void **)&s.lines, &cap, s.n + 1, sizeof *s.lines) ||
+            !pv_vec_reserve((void **)&s.lens, &cap_lens, s.n + 1, sizeof *s.lens)) {
+            free(line);
+            rc = pv_err_set(err, PV_E_NOMEM, "out of memory");
+            break;
+        }
+        memcpy(line, buf, (size_t)got);
+        line[got] = '\0';
+        s.lines[s.n] = line;
+        s.lens[s.n++] = (size_t)got;
+    }
+    free(buf);
+    fclose(f);
+    if (rc) {
+        pv_source_fini(&s);
+        return rc;
+    }
+    *out = s;
+    return PV_OK;
+}
