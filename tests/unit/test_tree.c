@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "marshal_writer.h"
 #include "profile.h"
 #include "tree.h"
 
@@ -25,43 +26,6 @@ struct call {
     double tt, ct;
     bool count_only; /* a bare int, as the `profile` module writes */
 };
-
-struct w {
-    uint8_t b[8192];
-    size_t n;
-};
-
-static void byte(struct w *w, int c)
-{
-    w->b[w->n++] = (uint8_t)c;
-}
-
-static void i32(struct w *w, int32_t v)
-{
-    memcpy(w->b + w->n, &v, 4);
-    w->n += 4;
-}
-
-static void str(struct w *w, const char *s)
-{
-    byte(w, 'u');
-    i32(w, (int32_t)strlen(s));
-    memcpy(w->b + w->n, s, strlen(s));
-    w->n += strlen(s);
-}
-
-static void num(struct w *w, int32_t v)
-{
-    byte(w, 'i');
-    i32(w, v);
-}
-
-static void flt(struct w *w, double d)
-{
-    byte(w, 'g');
-    memcpy(w->b + w->n, &d, 8);
-    w->n += 8;
-}
 
 static void key(struct w *w, const struct fn *f)
 {
