@@ -14,6 +14,7 @@
 
 #include "profile.h"
 #include "pv.h"
+#include "report.h"
 #include "store.h"
 #include "tree.h"
 
@@ -24,7 +25,8 @@ struct pv_model {
     size_t nentries;
     /* private to models.c */
     char **labels;
-    pthread_mutex_t labels_lock;
+    uint32_t *orders[2 * PV_SORT_KEYS]; /* (key, reverse) -> fids */
+    pthread_mutex_t lazy_lock;        /* guards labels and orders */
     size_t bytes;
     int refs;
     uint64_t used;
@@ -53,5 +55,11 @@ void pv_models_drop(struct pv_models *ms, const char *id);
 /* Every function's label (pstats' func_std_string), made once per model:
  * *labels is valid while m is held. */
 pv_code pv_model_labels(struct pv_model *m, char *const **labels, pv_err *err);
+
+/* The real functions in the order of a one-key sort (pv_report_sorted),
+ * made once per model: *fids (m->p->nreal of them) is valid while m is
+ * held. */
+pv_code pv_model_order(struct pv_model *m, pv_sort_key key, bool reverse, const uint32_t **fids,
+                       pv_err *err);
 
 #endif

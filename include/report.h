@@ -28,6 +28,7 @@ typedef enum {
     /* not pstats' (its table shows them but cannot sort by them): */
     PV_SORT_TT_PERCALL, /* tt / nc, descending */
     PV_SORT_CT_PERCALL, /* ct / cc, descending */
+    PV_SORT_KEYS        /* how many there are */
 } pv_sort_key;
 
 enum { PV_SORT_MAX_KEYS = 8 };

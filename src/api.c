@@ -156,15 +156,11 @@ static cJSON *json_bytes(const char *s, size_t n)
     size_t plain = 0;
     while (plain < n && s[plain] >= 0x20 && s[plain] < 0x7f)
         plain++;
-    if (plain == n) {
-        char small[256];
-        if (n < sizeof small && !s[n]) /* profile strings end in NUL */
-            return cJSON_CreateString(s);
-        if (n < sizeof small) {
-            memcpy(small, s, n);
-            small[n] = '\0';
-            return cJSON_CreateString(small);
-        }
+    char small[256];
+    if (plain == n && n < sizeof small) {
+        memcpy(small, s, n); /* s need not end at n */
+        small[n] = '\0';
+        return cJSON_CreateString(small);
     }
     char *buf = NULL;
     size_t len = 0;
@@ -266,10 +262,9 @@ static cJSON *meta_json(const struct pv_meta *m)
     iso_time(m->created_ms, when);
     cJSON_AddStringToObject(o, "id", m->id);
     cJSON_AddItemToObject(o, "name", json_bytes(m->name, strlen(m->name)));
-    cJSON_AddStringToObject(o, "url", "");
     char url[64];
     snprintf(url, sizeof url, "/p/%s", m->id);
-    cJSON_ReplaceItemInObject(o, "url", cJSON_CreateString(url));
+    cJSON_AddStringToObject(o, "url", url);
     cJSON_AddNumberToObject(o, "size_bytes", (double)m->size_bytes);
     cJSON_AddNumberToObject(o, "marshal_version", m->marshal_version);
     cJSON_AddBoolToObject(o, "python2", m->python2);
@@ -418,24 +413,29 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
             return;
         }
     }
-    uint32_t *fids = NULL;
-    struct pv_sort order_by = {.keys = {SORTS[col].key}, .nkeys = 1,
-                               .reverse = desc != natural_desc};
-    if (pv_report_sorted(p, &order_by, &fids, &err)) {
+    const uint32_t *sorted;
+    if (pv_model_order(m, SORTS[col].key, desc != natural_desc, &sorted, &err)) {
         if (filter)
             regfree(&re);
         respond_failure(c->res, &err);
         return;
     }
+    /* the page's rows: every function, or those whose label matches */
     size_t n = p->nreal;
+    uint32_t *kept = NULL;
     if (filter) {
-        size_t kept = 0;
-        for (size_t i = 0; i < n; i++)
-            if (regexec(&re, labels[fids[i]], 0, NULL, 0) == 0)
-                fids[kept++] = fids[i];
-        n = kept;
+        kept = malloc(((size_t)p->nreal + 1) * sizeof *kept);
+        n = 0;
+        for (size_t i = 0; kept && i < p->nreal; i++)
+            if (regexec(&re, labels[sorted[i]], 0, NULL, 0) == 0)
+                kept[n++] = sorted[i];
         regfree(&re);
+        if (!kept) {
+            respond_error(c->res, 500, "internal", "out of memory");
+            return;
+        }
     }
+    const uint32_t *fids = filter ? kept : sorted;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "total", (double)n);
     cJSON_AddNumberToObject(o, "offset", (double)offset);
@@ -444,7 +444,7 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
     cJSON *rows = cJSON_AddArrayToObject(o, "rows");
     for (size_t i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit; i++)
         cJSON_AddItemToArray(rows, func_row(p, fids[i]));
-    free(fids);
+    free(kept);
     respond_json(c->res, 200, o);
 }
 

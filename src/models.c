@@ -24,7 +24,9 @@ static void model_free(struct pv_model *m)
             free(m->labels[f]);
         free(m->labels);
     }
-    pthread_mutex_destroy(&m->labels_lock);
+    for (size_t k = 0; k < sizeof m->orders / sizeof m->orders[0]; k++)
+        free(m->orders[k]);
+    pthread_mutex_destroy(&m->lazy_lock);
     free(m->entries);
     pv_profile_destroy(m->p);
     free(m);
@@ -104,7 +106,7 @@ pv_code pv_models_add(struct pv_models *ms, const char *id, struct pv_profile *p
         pv_profile_destroy(p);
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     }
-    pthread_mutex_init(&m->labels_lock, NULL);
+    pthread_mutex_init(&m->lazy_lock, NULL);
     snprintf(m->id, sizeof m->id, "%s", id);
     m->p = p;
     /* entry points are the tree's starting point: computed once, here */
@@ -156,7 +158,7 @@ void pv_models_drop(struct pv_models *ms, const char *id)
 
 pv_code pv_model_labels(struct pv_model *m, char *const **labels, pv_err *err)
 {
-    pthread_mutex_lock(&m->labels_lock);
+    pthread_mutex_lock(&m->lazy_lock);
     pv_code rc = PV_OK;
     if (!m->labels) {
         char **all = calloc((size_t)m->p->nfuncs + 1, sizeof *all);
@@ -173,6 +175,21 @@ pv_code pv_model_labels(struct pv_model *m, char *const **labels, pv_err *err)
             rc = pv_err_set(err, PV_E_NOMEM, "out of memory");
     }
     *labels = m->labels;
-    pthread_mutex_unlock(&m->labels_lock);
+    pthread_mutex_unlock(&m->lazy_lock);
+    return rc;
+}
+
+pv_code pv_model_order(struct pv_model *m, pv_sort_key key, bool reverse, const uint32_t **fids,
+                       pv_err *err)
+{
+    size_t slot = 2 * (size_t)key + reverse;
+    pthread_mutex_lock(&m->lazy_lock);
+    pv_code rc = PV_OK;
+    if (!m->orders[slot]) {
+        struct pv_sort s = {.keys = {key}, .nkeys = 1, .reverse = reverse};
+        rc = pv_report_sorted(m->p, &s, &m->orders[slot], err);
+    }
+    *fids = m->orders[slot];
+    pthread_mutex_unlock(&m->lazy_lock);
     return rc;
 }

@@ -137,6 +137,7 @@ static int compare(const struct sorter *st, uint32_t x, uint32_t y)
         case PV_SORT_STDNAME: r = strcmp(st->labels[x], st->labels[y]); break;
         case PV_SORT_TT_PERCALL: r = -cmp_num(per_call(a->tt, a->nc), per_call(b->tt, b->nc)); break;
         case PV_SORT_CT_PERCALL: r = -cmp_num(per_call(a->ct, a->cc), per_call(b->ct, b->cc)); break;
+        case PV_SORT_KEYS: break; /* a count, not a key */
         }
         if (r)
             return r;
