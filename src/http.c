@@ -135,6 +135,12 @@ static void cache_forget(struct response_cache *c, const char *id)
 
 enum { GZIP_MIN_BYTES = 1024 };
 
+/* The marshal reader recurses up to 2000 levels (as CPython does); thread
+ * stacks otherwise follow RLIMIT_STACK, or glibc's default when that is
+ * unlimited.  Measured need: under 2 MB even with ASan; this is headroom,
+ * and costs address space only. */
+enum { PARSE_STACK_BYTES = 16 << 20 };
+
 static const char CSP[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -541,6 +547,7 @@ static bool start_upload(struct req *r, struct MHD_Connection *conn)
     pthread_t t;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, PARSE_STACK_BYTES);
     bool ok = pthread_create(&t, &attr, upload_worker, r) == 0;
     pthread_attr_destroy(&attr);
     if (!ok) {
@@ -663,6 +670,7 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
     h->daemon = MHD_start_daemon(
         flags, cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)PARSE_STACK_BYTES,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)900, MHD_OPTION_END);
     freeaddrinfo(ai);
