@@ -140,7 +140,7 @@ export class Details {
         h('td', { className: 'num', text: e.ct == null ? '–' : fmtPstats(e.ct) }),
         h('td', { className: 'fn' },
           h('span', { className: 'mono', text: truncate(displayText(e.name), 120) }),
-          h('span', { className: 'muted loc', text: ' ' + truncate(displayText(e.file === '~' ? '' : baseName(e.file) + ':' + e.line), 80) })));
+          e.file === '~' ? null : h('span', { className: 'muted loc', text: ' ' + truncate(displayText(baseName(e.file) + ':' + e.line), 80) })));
     });
     const more = sorted.length > MAX_EDGE_ROWS ? h('div', { className: 'muted', text: `and ${fmtCount(sorted.length - MAX_EDGE_ROWS)} more` }) : null;
     return h('section', { className: 'edges', dataset: { edges: which } },

@@ -181,7 +181,7 @@ export class Table {
   makeRow() {
     const cells = [];
     for (let c = 0; c < 6; c++) cells.push(h('span', { className: c < 5 ? 'td num' : 'td name' }));
-    const bar = h('span', { className: 'bar' });
+    const bar = h('span', { className: 'share' });
     cells[3].prepend(bar);
     const val = h('span', { className: 'v' });
     cells[3].append(val);

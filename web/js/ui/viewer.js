@@ -31,6 +31,7 @@ let treeAbort = null;
 let pendingRequests = 0;
 let hideSpinner = null;
 const treeCache = new Map();
+let earlyTree = null; // {key, promise}: the first tree, requested with the profile
 const fnRows = new Map();
 const fnWanted = new Set();
 
@@ -56,6 +57,8 @@ function notice(text, kind = 'info') {
     h('button', { type: 'button', className: 'notice-x', title: 'Dismiss', text: '×', onclick: () => el.remove() }));
   box.append(el);
   if (box.children.length > 4) box.firstElementChild.remove();
+  // Hints go away by themselves; warnings and errors wait to be dismissed.
+  if (kind === 'info') setTimeout(() => el.remove(), 8000);
 }
 
 function fatal(title, text) {
@@ -187,7 +190,9 @@ async function loadTree(st) {
     const ac = new AbortController();
     treeAbort = ac;
     $('#chart-wrap').classList.add('stale');
-    const res = await track(fetchTree(profileId, treeQuery(st), { signal: ac.signal }));
+    const early = earlyTree && earlyTree.key === key ? earlyTree.promise : null;
+    earlyTree = null;
+    const res = await (early || track(fetchTree(profileId, treeQuery(st), { signal: ac.signal })));
     if (seq !== treeSeq) return;
     $('#chart-wrap').classList.remove('stale');
     if (!res.ok) {
@@ -346,6 +351,9 @@ async function main() {
   state = parsed.state;
   history.replaceState(null, '', urlFromState(state, window.location.pathname));
   controls.update(state);
+  // Ask for the first tree together with the profile: one round trip less
+  // before the first chart.
+  earlyTree = { key: treeKey(state), promise: track(fetchTree(profileId, treeQuery(state))) };
   const meta = await track(fetchProfile(profileId));
   if (!meta.ok) {
     if (meta.error.status === 404) fatal('This profile does not exist or was deleted', 'Check the link, or upload the stats file again: the same file gets the same link.');

@@ -1,0 +1,298 @@
+// Search (count and share), table sorting against pstats, hide filters and
+// their chips, back/forward through the zoom history, and the keyboard.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startServer, launch, newPage, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
+  uploadApi, getJson, pstatsTop, assertNoProblems, RASA_SAMPLE, RASA_CORPUS,
+} from './harness.mjs';
+
+let server;
+let browser;
+let rasa; // upload answers
+let corpus;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  rasa = await uploadApi(server.base, RASA_SAMPLE);
+  corpus = await uploadApi(server.base, RASA_CORPUS);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+/** Count and share of a search, computed here from the API's tree JSON. */
+function expectedSearch(tree, re) {
+  let count = 0;
+  let value = 0;
+  const walk = (n, inside) => {
+    const m = !n.other && n.fid !== null && (re.test(n.name || '') || re.test(n.label || ''));
+    if (m) { count++; if (!inside) value += n.value; }
+    for (const c of n.children || []) walk(c, inside || m);
+  };
+  walk(tree.root, false);
+  return { count, share: (100 * value) / tree.total_time };
+}
+
+test('search: highlights matches, counts them, shares nested time once, Enter zooms to the first', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/p/${rasa.id}?depth=12`);
+  await waitIdle(page);
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'search', '/ focuses the search box');
+  // rule_policy functions nest inside each other: their share must count the outermost only.
+  await page.keyboard.type('rule_policy');
+  await page.waitForFunction(() => /match/.test(document.querySelector('#search-info').textContent));
+  await waitIdle(page);
+  const tree = await getJson(server.base, `/api/profiles/${rasa.id}/tree?depth=12&cutoff=0.001`);
+  const want = expectedSearch(tree, /rule_policy/i);
+  assert.ok(want.count > 5);
+  const info = await page.textContent('#search-info');
+  const m = /^([\d,]+) match(?:es)? · ([\d.]+)% of total$/.exec(info);
+  assert.ok(m, 'search info reads "N matches · X% of total": ' + info);
+  assert.equal(Number(m[1].replace(/,/g, '')), want.count);
+  assert.ok(Math.abs(Number(m[2]) - want.share) < 0.1, `share ${m[2]} vs ${want.share}`);
+  assert.ok(want.share < 100, 'nested matches not double-counted');
+  const marked = (await nodes(page)).filter((n) => n.match);
+  assert.ok(marked.length > 0 && marked.every((n) => n.fid !== null));
+  assert.match(page.url(), /[?&]q=rule_policy(&|$)/, 'the search is in the URL');
+
+  await page.keyboard.press('Enter');
+  await waitIdle(page);
+  const st = await viewState(page);
+  const root = (await nodes(page)).find((n) => n.depth === 0);
+  assert.equal(root.name, 'predict_action_probabilities', 'Enter zoomed to the first match');
+  assert.equal(st.path[st.path.length - 1], root.fid);
+
+  // A query that is not a valid regular expression is searched as text.
+  await page.fill('#search', 'problem_function(');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => /match/.test(document.querySelector('#search-info').textContent));
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['corpus', RASA_CORPUS, () => corpus]]) {
+  test(`table: top 10 by tottime and by cumtime in pstats' order (${label})`, async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.base}/p/${up().id}?view=table`);
+    await page.waitForSelector('#table-rows .tr[data-fid]');
+    const top10 = () => page.$$eval('#table-rows .tr[data-fid]', (els) => els
+      .filter((e) => !e.hidden)
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .slice(0, 10)
+      .map((e) => e.querySelector('.label').textContent));
+    // cumtime is the default sort
+    assert.deepEqual(await top10(), pstatsTop(prof, 'cumulative'), 'cumtime order');
+    await page.click('#table-head .th[data-sort="tottime"]');
+    await page.waitForFunction(() => document.querySelector('#table-head .th.sorted').dataset.sort === 'tottime');
+    await page.waitForFunction(() => document.querySelector('#table-rows .tr[data-fid]') && window.__pstatsviz.idle());
+    assert.deepEqual(await top10(), pstatsTop(prof, 'tottime'), 'tottime order');
+    assert.match(page.url(), /sort=tottime/);
+    // clicking again reverses the order
+    await page.click('#table-head .th[data-sort="tottime"]');
+    await page.waitForFunction(() => /order=asc/.test(location.search));
+    // and back to cumtime
+    await page.click('#table-head .th[data-sort="cumtime"]');
+    await page.waitForFunction(() => !/sort=/.test(location.search));
+    await page.waitForFunction(() => window.__pstatsviz.idle());
+    await page.waitForTimeout(100);
+    assert.deepEqual(await top10(), pstatsTop(prof, 'cumulative'), 'cumtime order again');
+    assertNoProblems(page, assert);
+    await page.context().close();
+  });
+}
+
+test('table: filter, scroll far, click a row to focus the function in the chart', async () => {
+  const big = await uploadApi(server.base, RASA_CORPUS.replace('rasa/rasa_maxsize1000.prof', 'synthetic/synthetic_10000.prof'));
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/p/${big.id}?view=table`);
+  await page.waitForSelector('#table-rows .tr[data-fid]');
+  assert.match(await page.textContent('#table-foot'), /^10,000 functions/);
+  // Only the rows in view exist.
+  assert.ok((await page.$$('#table-rows .tr')).length < 120);
+  await page.$eval('#table-scroll', (e) => { e.scrollTop = 7000 * 22; });
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#table-rows .tr[data-fid]')].filter((e) => !e.hidden);
+    return rows.some((e) => Math.abs(parseFloat(e.style.top) - 7000 * 22) < 1);
+  }, null, { timeout: 10000 });
+  assert.match(await page.textContent('#table-foot'), /rows 6,9\d\d–/);
+
+  await page.fill('#search', 'save_graph|get_user');
+  await page.waitForFunction(() => /matching/.test(document.querySelector('#table-foot').textContent));
+  await page.waitForSelector('#table-rows .tr[data-fid]');
+  const first = await page.$('#table-rows .tr[data-fid]');
+  const fid = Number(await first.getAttribute('data-fid'));
+  await first.click();
+  await waitIdle(page);
+  const st = await viewState(page);
+  assert.equal(st.view, 'icicle', 'a row click shows the chart');
+  assert.equal(st.root, fid, 'rooted at the function, over all its callers');
+  assert.equal(st.sel, fid);
+  assert.equal((await nodes(page)).find((n) => n.depth === 0).fid, fid);
+  await page.goBack();
+  await waitIdle(page);
+  assert.equal((await viewState(page)).view, 'table', 'back returns to the table');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+test('filters: hiding built-ins removes them from the chart, the chip brings them back', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  const builtins = (list) => list.filter((n) => n.kind === 'builtin' || /^<(built-in|method) /.test(n.name || ''));
+  assert.ok(builtins(await nodes(page)).length > 0, 'built-ins shown at first');
+  await page.selectOption('#hide-add', 'builtins');
+  await waitIdle(page);
+  assert.deepEqual(builtins(await nodes(page)), [], 'no built-in node left');
+  assert.match(page.url(), /hide=builtins/);
+  const chip = await page.$('#chips .chip[data-hide="builtins"]');
+  assert.ok(chip, 'the active filter is a chip');
+  assert.match(await chip.textContent(), /built-ins/);
+  // The chart's top is now <module>, not exec.
+  assert.ok((await nodes(page)).some((n) => n.depth === 1 && n.name === '<module>'));
+  await chip.click();
+  await waitIdle(page);
+  assert.ok(builtins(await nodes(page)).length > 0, 'built-ins back');
+  assert.equal(await page.$('#chips .chip'), null);
+  assert.doesNotMatch(page.url(), /hide=/);
+  // stdlib and site-packages too, as two chips
+  await page.selectOption('#hide-add', 'stdlib');
+  await waitIdle(page);
+  await page.selectOption('#hide-add', 'site-packages');
+  await waitIdle(page);
+  assert.equal((await page.$$('#chips .chip')).length, 2);
+  assert.deepEqual((await nodes(page)).filter((n) => n.kind === 'stdlib'), []);
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+test('back and forward walk the zoom history; breadcrumbs go up', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  await clickNode(page, await findNode(page, 'problem_function'));
+  await waitIdle(page);
+  const first = await viewState(page);
+  await clickNode(page, await findNode(page, 'predict_action_probabilities', 1));
+  await waitIdle(page);
+  const second = await viewState(page);
+  assert.equal(second.path.length, first.path.length + 1);
+
+  await page.goBack();
+  await waitIdle(page);
+  assert.deepEqual((await viewState(page)).path, first.path, 'back: the previous root');
+  assert.equal((await nodes(page)).find((n) => n.depth === 0).name, 'problem_function');
+  await page.goForward();
+  await waitIdle(page);
+  assert.deepEqual((await viewState(page)).path, second.path, 'forward: the deeper root again');
+  assert.equal((await nodes(page)).find((n) => n.depth === 0).name, 'predict_action_probabilities');
+
+  // A breadcrumb jumps up to its level.
+  const c = await crumbs(page);
+  const i = c.indexOf('<module>');
+  await page.click(`#crumbs .crumb >> nth=${i}`);
+  await waitIdle(page);
+  assert.equal((await nodes(page)).find((n) => n.depth === 0).name, '<module>');
+  // and 'all' to the top
+  await page.click('#crumbs .crumb >> nth=0');
+  await waitIdle(page);
+  assert.deepEqual((await viewState(page)).path, []);
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+test('keyboard: arrows move, Enter zooms in, Backspace and Escape go up', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  await page.focus('#overlay');
+  await page.keyboard.press('ArrowDown'); // focus starts on the root
+  await page.keyboard.press('ArrowDown'); // exec
+  await page.keyboard.press('ArrowDown'); // <module>
+  await page.keyboard.press('Enter');
+  await waitIdle(page);
+  let root = (await nodes(page)).find((n) => n.depth === 0);
+  assert.equal(root.name, '<module>');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown'); // problem_function (the biggest child first)
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Enter');
+  await waitIdle(page);
+  root = (await nodes(page)).find((n) => n.depth === 0);
+  assert.equal(root.name, 'problem_function');
+  await page.keyboard.press('Backspace');
+  await waitIdle(page);
+  assert.equal((await nodes(page)).find((n) => n.depth === 0).name, '<module>');
+  await page.keyboard.press('Escape');
+  await waitIdle(page);
+  assert.equal((await nodes(page)).find((n) => n.depth === 0).name, '<built-in method builtins.exec>');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+test('a bad link falls back with a notice; an unknown profile says so', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/p/${rasa.id}?v=1&view=treemap&depth=999&path=1,2,3`);
+  await waitIdle(page);
+  const st = await viewState(page);
+  assert.equal(st.view, 'icicle');
+  assert.equal(st.depth, 10);
+  assert.deepEqual(st.path, [], 'a path that is not in this profile falls back to the top');
+  const notices = await page.$$eval('#notices .notice', (els) => els.map((e) => e.textContent));
+  assert.ok(notices.some((t) => /view=treemap/.test(t)));
+  assert.ok(notices.some((t) => /depth=999/.test(t)));
+  assert.ok(notices.some((t) => /does not exist in this profile/.test(t)));
+
+  await page.goto(`${server.base}/p/${'0'.repeat(32)}`);
+  await page.waitForSelector('#fatal:not([hidden])');
+  assert.equal(await page.textContent('#fatal-title'), 'This profile does not exist or was deleted');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+test('HiDPI and resizing: the canvas follows devicePixelRatio and the window', async () => {
+  const page = await newPage(browser, { deviceScaleFactor: 2 });
+  await page.goto(`${server.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  const size = () => page.$eval('#chart', (c) => ({ w: c.width, h: c.height, cssW: parseFloat(c.style.width), wrap: c.parentElement.clientWidth }));
+  let s = await size();
+  assert.equal(s.w, s.cssW * 2, 'backing store at 2x');
+  assert.equal(s.cssW, s.wrap, 'the chart fills its pane');
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await page.waitForFunction((old) => document.querySelector('#chart').parentElement.clientWidth !== old, s.wrap);
+  await waitIdle(page);
+  s = await size();
+  assert.equal(s.cssW, s.wrap);
+  const root = (await nodes(page)).find((n) => n.depth === 0);
+  assert.ok(Math.abs(root.w - s.wrap) < 1, 'the root is as wide as the new pane');
+  await page.click('#view-switch button[data-view="sunburst"]');
+  await waitIdle(page);
+  s = await size();
+  assert.equal(s.w, s.cssW * 2);
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+test('a slow answer shows the spinner, a fast one does not', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  assert.equal(await page.isHidden('#spinner'), true);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 600, downloadThroughput: -1, uploadThroughput: -1 });
+  await clickNode(page, await findNode(page, 'problem_function'));
+  await page.waitForSelector('#spinner:not([hidden])', { timeout: 2000 });
+  await waitIdle(page);
+  assert.equal(await page.isHidden('#spinner'), true, 'hidden again when the answer is in');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
