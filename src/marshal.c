@@ -248,34 +248,34 @@ static pv_code note_slot(struct pv_marshal *m, size_t at, pv_err *err)
     return PV_OK;
 }
 
-/* The slot of the flagged object at offset at (replays only). */
-static bool slot_at(const struct pv_marshal *m, size_t at, uint32_t *slot)
+/* The first index of sorted a[0..n) whose value is not below v. */
+static size_t lower_bound(const uint32_t *a, size_t n, uint32_t v)
 {
-    size_t lo = 0, hi = m->nrefs;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->ref_at[mid] < at)
+        if (a[mid] < v)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == m->nrefs || m->ref_at[lo] != at)
+    return lo;
+}
+
+/* The slot of the flagged object at offset at (replays only). */
+static bool slot_at(const struct pv_marshal *m, size_t at, uint32_t *slot)
+{
+    size_t k = lower_bound(m->ref_at, m->nrefs, (uint32_t)at);
+    if (k == m->nrefs || m->ref_at[k] != at)
         return false;
-    *slot = (uint32_t)lo;
+    *slot = (uint32_t)k;
     return true;
 }
 
 static bool is_pending(const struct pv_marshal *m, uint32_t slot)
 {
-    int lo = 0, hi = m->npending;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (m->pending[mid] < slot)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < m->npending && m->pending[lo] == slot;
+    size_t k = lower_bound(m->pending, (size_t)m->npending, slot);
+    return k < (size_t)m->npending && m->pending[k] == slot;
 }
 
 /* The cache is an open-addressing table grown at 70% load. */

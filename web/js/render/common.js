@@ -92,6 +92,48 @@ export function fillGrouped(ctx, shapes, searching, addPath) {
   }
 }
 
+/**
+ * The marks both charts draw over their fills: hatching on estimated nodes
+ * (exact: false), a dashed border on recursion cut-offs, and borders on
+ * search matches and on the selected function.  fillPath(ctx, shape) adds
+ * a shape's area to the path, strokePath(ctx, shape, width) its outline.
+ */
+export function drawMarks(ctx, shapes, { fillPath, strokePath, searching, selectedFid }) {
+  const hatched = [];
+  const recursive = [];
+  const selected = [];
+  const matched = [];
+  for (const s of shapes) {
+    const n = s.node;
+    if (!n) continue;
+    if (n.exact === false && !(searching && !n.match)) hatched.push(s);
+    if (n.recursive) recursive.push(s);
+    if (selectedFid !== null && n.fid === selectedFid) selected.push(s);
+    if (searching && n.match) matched.push(s);
+  }
+  if (hatched.length) {
+    ctx.fillStyle = hatchPattern(ctx);
+    ctx.beginPath();
+    for (const s of hatched) fillPath(ctx, s);
+    ctx.fill();
+  }
+  strokeShapes(ctx, recursive, strokePath, THEME.recursiveStroke, 1.5, [3, 2]);
+  strokeShapes(ctx, matched, strokePath, THEME.matchStroke, 1, null);
+  strokeShapes(ctx, selected, strokePath, THEME.selectedStroke, 2, null);
+}
+
+function strokeShapes(ctx, list, strokePath, color, width, dash) {
+  if (!list.length) return;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  if (dash) ctx.setLineDash(dash);
+  ctx.beginPath();
+  for (const s of list) strokePath(ctx, s, width);
+  ctx.stroke();
+  ctx.restore();
+}
+
 let charW = 0;
 let charFont = '';
 

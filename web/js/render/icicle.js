@@ -3,7 +3,7 @@
 // on recursion cut-offs and on the selected function, labels where they fit.
 // Draws only the shapes it is given; hit-testing uses the same layout.
 
-import { THEME, fillGrouped, hatchPattern, labelOf, locationOf, fitText, charWidth } from './common.js';
+import { THEME, fillGrouped, drawMarks, labelOf, locationOf, fitText, charWidth } from './common.js';
 
 const PAD = 4;
 
@@ -29,46 +29,16 @@ export function drawIcicle(ctx, layout, opts = {}) {
   }
   fillGrouped(ctx, shapes, searching, rectPath);
 
-  // Estimated nodes: hatched. Recursion cut-offs: a red border.
-  const hatched = [];
-  const recursive = [];
-  const selected = [];
-  const matched = [];
-  for (const r of shapes) {
-    const n = r.node;
-    if (!n) continue;
-    if (n.exact === false && !(searching && !n.match)) hatched.push(r);
-    if (n.recursive) recursive.push(r);
-    if (selectedFid !== null && n.fid === selectedFid) selected.push(r);
-    if (searching && n.match) matched.push(r);
-  }
-  if (hatched.length) {
-    ctx.fillStyle = hatchPattern(ctx);
-    ctx.beginPath();
-    for (const r of hatched) rectPath(ctx, r);
-    ctx.fill();
-  }
-  strokeAll(ctx, recursive, THEME.recursiveStroke, 1.5, [3, 2]);
-  strokeAll(ctx, matched, THEME.matchStroke, 1, null);
-  strokeAll(ctx, selected, THEME.selectedStroke, 2, null);
+  drawMarks(ctx, shapes, { fillPath: rectPath, strokePath: insetRect, searching, selectedFid });
 
   drawLabels(ctx, shapes, searching);
 }
 
-function strokeAll(ctx, list, color, width, dash) {
-  if (!list.length) return;
-  ctx.save();
-  ctx.strokeStyle = color;
-  ctx.lineWidth = width;
-  if (dash) ctx.setLineDash(dash);
-  ctx.beginPath();
-  const inset = width / 2;
-  for (const r of list) {
-    const w = (r.w >= 3 ? r.w - 1 : r.w) - width;
-    if (w > 0) ctx.rect(r.x + inset, r.y + inset, w, r.h - width);
-  }
-  ctx.stroke();
-  ctx.restore();
+/* An outline drawn inside the rectangle, so neighbours' borders do not
+ * overlap (and the 1 px gap between siblings stays). */
+function insetRect(ctx, r, width) {
+  const w = (r.w >= 3 ? r.w - 1 : r.w) - width;
+  if (w > 0) ctx.rect(r.x + width / 2, r.y + width / 2, w, r.h - width);
 }
 
 function drawLabels(ctx, shapes, searching) {

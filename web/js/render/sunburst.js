@@ -3,7 +3,7 @@
 // marks as the icicle: hatching for estimated nodes, dashed red borders for
 // recursion cut-offs, a dark border on the selected function.
 
-import { THEME, fillGrouped, hatchPattern, labelOf, fitText } from './common.js';
+import { THEME, fillGrouped, drawMarks, labelOf, fitText } from './common.js';
 import { fmtSeconds, fmtPct } from '../model/format.js';
 
 function arcPath(ctx, a) {
@@ -41,40 +41,8 @@ export function drawSunburst(ctx, layout, opts = {}) {
   for (const a of shapes) if (!a.agg && (a.a1 - a.a0) * a.r1 > 3) arcPath(ctx, a);
   ctx.stroke();
 
-  const hatched = [];
-  const recursive = [];
-  const selected = [];
-  const matched = [];
-  for (const a of shapes) {
-    const n = a.node;
-    if (!n) continue;
-    if (n.exact === false && !(searching && !n.match)) hatched.push(a);
-    if (n.recursive) recursive.push(a);
-    if (selectedFid !== null && n.fid === selectedFid) selected.push(a);
-    if (searching && n.match) matched.push(a);
-  }
-  if (hatched.length) {
-    ctx.fillStyle = hatchPattern(ctx);
-    ctx.beginPath();
-    for (const a of hatched) arcPath(ctx, a);
-    ctx.fill();
-  }
-  strokeArcs(ctx, recursive, THEME.recursiveStroke, 1.5, [3, 2]);
-  strokeArcs(ctx, matched, THEME.matchStroke, 1, null);
-  strokeArcs(ctx, selected, THEME.selectedStroke, 2, null);
+  drawMarks(ctx, shapes, { fillPath: arcPath, strokePath: arcPath, searching, selectedFid });
   drawLabels(ctx, layout, searching, opts.totalTime);
-  ctx.restore();
-}
-
-function strokeArcs(ctx, list, color, width, dash) {
-  if (!list.length) return;
-  ctx.save();
-  ctx.strokeStyle = color;
-  ctx.lineWidth = width;
-  if (dash) ctx.setLineDash(dash);
-  ctx.beginPath();
-  for (const a of list) arcPath(ctx, a);
-  ctx.stroke();
   ctx.restore();
 }
 
