@@ -38,9 +38,10 @@ test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN) --print-errorlogs --timeout-multiplier 4
 
-bench: build
+bench: build deps-test
 	bench/ingest
 	bench/api
+	bench/render
 
 # Not part of `make test`: needs root, podman and minutes (see README).
 container:
