@@ -81,7 +81,8 @@ pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out
                          pv_err *err);
 
 /* The same, telling consumed(ctx, offset) after each stats entry that
- * the bytes before offset have been read.  A caller that mapped a file can
+ * the bytes before offset have been read, and consumed(ctx, len) once the
+ * whole dict has been read.  A caller that mapped a file can
  * drop those pages (the parser may still read them again, through a
  * reference, so they must stay mapped). */
 struct pv_parse_progress {

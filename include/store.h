@@ -54,17 +54,16 @@ struct pv_import {
     double total_tt;
 };
 
-/* Store a stats file.  Parses it unless its id is stored already.  On
- * failure nothing is written and err holds the reader's message.  Free
- * res->name with free(). */
+/* Store a stats file: when its id is stored already, its record; else it
+ * is parsed (before the write transaction, so other connections' reads and
+ * uploads go on meanwhile) and stored.  progress (may be NULL) goes to the
+ * parser.  parsed (may be NULL) receives the model when the file was
+ * parsed and stored (yours: pv_profile_destroy), else NULL.  On failure
+ * nothing is written and err holds the reader's message.  Free res->name
+ * with free(). */
 pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
+                        const struct pv_parse_progress *progress, struct pv_profile **parsed,
                         struct pv_import *res, pv_err *err);
-
-/* Store an already parsed profile (the server parses outside the write
- * lock).  Same contract as pv_store_import(). */
-pv_code pv_store_import_parsed(struct pv_store *s, const struct pv_profile *p, const char *id,
-                               size_t size_bytes, const char *name, struct pv_import *res,
-                               pv_err *err);
 
 /* The import record of a stored id (created = false, no token):
  * PV_OK, or PV_E_NOTFOUND. */

@@ -742,25 +742,15 @@ static void post_profile(struct route_ctx *c)
         name = req->upload_name && *req->upload_name ? req->upload_name : "upload.prof";
     char clean[256];
     snprintf(clean, sizeof clean, "%s", name); /* names are shown, not trusted: cap them */
-    char id[PV_ID_HEX + 1];
-    pv_store_id_of(req->body, req->body_len, id);
     struct pv_import res;
-    struct pv_profile *p = NULL;
-    pv_code rc = pv_store_find(s, id, &res, &err);
-    if (rc == PV_E_NOTFOUND) {
-        /* Parse before the write transaction: other uploads and all reads
-         * go on while this one is decoded. */
-        if ((rc = pv_profile_parse(req->body, req->body_len, &p, &err)) == PV_OK)
-            rc = pv_store_import_parsed(s, p, id, req->body_len, clean, &res, &err);
-        /* The uploader opens it next: keep the parsed model in the cache
-         * (best effort: failing that, the first view loads it). */
-        struct pv_model *m;
-        pv_err ignored;
-        if (rc == PV_OK && pv_models_add(c->api->models, id, p, &m, &ignored) == PV_OK)
-            pv_models_release(c->api->models, m);
-        else if (rc != PV_OK)
-            pv_profile_destroy(p);
-    }
+    struct pv_profile *p;
+    pv_code rc = pv_store_import(s, req->body, req->body_len, clean, NULL, &p, &res, &err);
+    /* The uploader opens it next: keep the parsed model in the cache (best
+     * effort: failing that, the first view loads it). */
+    struct pv_model *m;
+    pv_err ignored;
+    if (p && pv_models_add(c->api->models, res.id, p, &m, &ignored) == PV_OK)
+        pv_models_release(c->api->models, m);
     if (rc) {
         respond_failure(c->res, &err);
         return;

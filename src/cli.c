@@ -111,12 +111,20 @@ void pv_file_unmap(const uint8_t *data, size_t len)
  * mapped, so a reference back into them reads the file again. */
 struct release {
     const uint8_t *data;
+    size_t len;
     size_t released;
 };
 
 static void release_consumed(void *ctx, size_t offset)
 {
     struct release *r = ctx;
+    if (offset == r->len) {
+        /* Parsing is over: drop everything, pages that references made the
+         * parser read again included. */
+        madvise((void *)r->data, r->len, MADV_DONTNEED);
+        r->released = r->len;
+        return;
+    }
     size_t upto = offset & ~(size_t)4095; /* mappings start page-aligned */
     if (upto >= r->released + (8u << 20)) {
         madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
@@ -126,9 +134,32 @@ static void release_consumed(void *ctx, size_t offset)
 
 static pv_code parse_mapped(const uint8_t *data, size_t len, struct pv_profile **p, pv_err *err)
 {
-    struct release r = {.data = data};
+    struct release r = {.data = data, .len = len};
     struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
     return pv_profile_parse_progress(data, len, len ? &progress : NULL, p, err);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* Store one file (for import and pstatsviz FILE): 0, or the exit status
+ * after its one-line error.  Free res->name. */
+static int import_file(struct pv_store *s, const char *path, struct pv_import *res)
+{
+    pv_err err = {0};
+    const uint8_t *data;
+    size_t len;
+    if (pv_file_map(path, &data, &len, &err))
+        return fail(path, &err);
+    struct release r = {.data = data, .len = len};
+    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
+    pv_code rc = pv_store_import(s, data, len, base_name(path), len ? &progress : NULL, NULL, res,
+                                 &err);
+    pv_file_unmap(data, len);
+    return rc ? fail(path, &err) : 0;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -201,12 +232,6 @@ static int open_store(const char *db, struct pv_store **s)
     return status;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
-}
-
 static bool looks_like_id(const char *s)
 {
     size_t n = strlen(s);
@@ -250,29 +275,10 @@ static int cmd_import(int argc, char **argv)
     if ((status = open_store(o.db, &s)))
         return status;
     for (int i = 0; i < o.nargs; i++) {
-        pv_err err = {0};
-        const uint8_t *data;
-        size_t len;
         struct pv_import res;
-        if (pv_file_map(o.args[i], &data, &len, &err)) {
-            status = fail(o.args[i], &err);
-            continue;
-        }
-        /* Parse, then let go of the file before storing: the import's peak
-         * memory is the file or the stored form, not both. */
-        char id[PV_ID_HEX + 1];
-        pv_store_id_of(data, len, id);
-        struct pv_profile *p = NULL;
-        pv_code rc = pv_store_find(s, id, &res, &err);
-        bool stored = rc == PV_OK;
-        if (rc == PV_E_NOTFOUND)
-            rc = parse_mapped(data, len, &p, &err);
-        pv_file_unmap(data, len);
-        if (rc == PV_OK && !stored)
-            rc = pv_store_import_parsed(s, p, id, len, base_name(o.args[i]), &res, &err);
-        pv_profile_destroy(p);
-        if (rc) {
-            status = fail(o.args[i], &err);
+        int failed = import_file(s, o.args[i], &res);
+        if (failed) {
+            status = failed;
             continue;
         }
         printf("%s  %s  %u  %u\n", res.id, res.name, res.functions, res.edges);
@@ -439,20 +445,9 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
     struct pv_store *s;
     int status = open_store(db, &s);
     for (int i = 0; !status && i < o->nfiles; i++) {
-        pv_err err = {0};
-        const uint8_t *data;
-        size_t len;
         struct pv_import res;
-        if (pv_file_map(o->files[i], &data, &len, &err)) {
-            status = fail(o->files[i], &err);
+        if ((status = import_file(s, o->files[i], &res)))
             break;
-        }
-        pv_code rc = pv_store_import(s, data, len, base_name(o->files[i]), &res, &err);
-        pv_file_unmap(data, len);
-        if (rc) {
-            status = fail(o->files[i], &err);
-            break;
-        }
         memcpy(ids[i], res.id, sizeof ids[i]);
         free(res.name);
     }

@@ -831,6 +831,8 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
         pv_err_set(err, PV_E_SHAPE, "the stats dict is empty (pstats refuses it too)");
         goto fail;
     }
+    if (progress)
+        progress->consumed(progress->ctx, len);
     b.p->trailing_bytes = len - pv_marshal_offset(m);
     if (b.p->trailing_bytes)
         warn(b.p, "%zu bytes after the stats dict were ignored (as marshal.load does)%s",

@@ -454,9 +454,10 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const
     return PV_OK;
 }
 
-pv_code pv_store_import_parsed(struct pv_store *s, const struct pv_profile *p, const char *id,
-                               size_t size_bytes, const char *name, struct pv_import *res,
-                               pv_err *err)
+/* Store a parsed profile in one transaction. */
+static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, const char *id,
+                            size_t size_bytes, const char *name, struct pv_import *res,
+                            pv_err *err)
 {
     char token[PV_TOKEN_HEX + 1];
     uint8_t token_sha[SHA256_DIGEST_SIZE];
@@ -490,8 +491,11 @@ pv_code pv_store_import_parsed(struct pv_store *s, const struct pv_profile *p, c
 }
 
 pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
+                        const struct pv_parse_progress *progress, struct pv_profile **parsed,
                         struct pv_import *res, pv_err *err)
 {
+    if (parsed)
+        *parsed = NULL;
     char id[PV_ID_HEX + 1];
     pv_store_id_of(buf, len, id);
     pv_code rc = find(s, id, res, err);
@@ -502,10 +506,13 @@ pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, cons
     if (rc != PV_E_NOTFOUND)
         return rc;
     struct pv_profile *p;
-    if (pv_profile_parse(buf, len, &p, err))
+    if (pv_profile_parse_progress(buf, len, progress, &p, err))
         return err->code;
-    rc = pv_store_import_parsed(s, p, id, len, name, res, err);
-    pv_profile_destroy(p);
+    rc = store_parsed(s, p, id, len, name, res, err);
+    if (rc == PV_OK && parsed)
+        *parsed = p;
+    else
+        pv_profile_destroy(p);
     return rc;
 }
 
