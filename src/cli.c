@@ -252,7 +252,7 @@ static int load_profile(const char *arg, const char *db, struct pv_profile **p)
     }
     if (rc != PV_E_NOTFOUND || !looks_like_id(arg))
         return fail(arg, &err);
-    struct pv_store *s;
+    struct pv_store *s = NULL;
     int status = open_store(db, &s);
     if (status)
         return status;
@@ -271,7 +271,7 @@ static int cmd_import(int argc, char **argv)
         return status;
     if (!o.nargs)
         return usage_error("%s", "import needs at least one FILE");
-    struct pv_store *s;
+    struct pv_store *s = NULL;
     if ((status = open_store(o.db, &s)))
         return status;
     for (int i = 0; i < o.nargs; i++) {
@@ -289,16 +289,16 @@ static int cmd_import(int argc, char **argv)
 }
 
 /* pstats heads its report with the file's modification time and path;
- * a profile from the database has its id there instead.  Static storage. */
-static const char *title_of(const char *arg)
+ * a profile from the database has its id there instead.  Returns title,
+ * or arg itself when it names no file. */
+static const char *title_of(const char *arg, char *title, size_t size)
 {
-    static char title[4096];
     struct stat st;
     char when[64];
     if (stat(arg, &st) || !ctime_r(&st.st_mtime, when))
         return arg;
     when[strcspn(when, "\n")] = '\0';
-    snprintf(title, sizeof title, "%s    %s", when, arg);
+    snprintf(title, size, "%s    %s", when, arg);
     return title;
 }
 
@@ -321,12 +321,14 @@ static int cmd_top(int argc, char **argv)
         return status;
     struct pv_select sel = {.regex = o.callers ? o.callers : o.callees, .limit = o.limit};
     pv_code rc;
+    char title[4096];
     if (o.json)
         rc = pv_report_top_json(p, &sort, &sel, stdout, &err);
     else if (o.callers || o.callees)
         rc = pv_report_print_calls(p, &sort, &sel, o.callers != NULL, stdout, &err);
     else
-        rc = pv_report_print_stats(p, title_of(o.args[0]), &sort, &sel, stdout, &err);
+        rc = pv_report_print_stats(p, title_of(o.args[0], title, sizeof title), &sort, &sel,
+                                   stdout, &err);
     pv_profile_destroy(p);
     return rc ? fail(o.args[0], &err) : 0;
 }
@@ -442,7 +444,7 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
 static int import_for_serving(const struct serve_opts *o, const char *db,
                               char ids[][PV_ID_HEX + 1])
 {
-    struct pv_store *s;
+    struct pv_store *s = NULL;
     int status = open_store(db, &s);
     for (int i = 0; !status && i < o->nfiles; i++) {
         struct pv_import res;

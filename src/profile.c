@@ -65,6 +65,7 @@ struct builder {
     size_t pmap_cap, npmap;
     struct bfunc *funcs;
     size_t nfuncs, fcap;
+    uint32_t nkeys;          /* distinct stats keys so far: the next dict order */
     uint32_t *kmap;          /* (file, line, name) -> func index+1 */
     size_t kmap_cap;
     struct pv_edge *edges;   /* reserved = insertion index; flags bit 31 = dead */
@@ -142,7 +143,8 @@ static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *
         return pv_err_set(err, PV_E_NOMEM, "out of memory for strings");
     uint32_t len32 = (uint32_t)n;
     memcpy(b->s + b->slen, &len32, 4);
-    memcpy(b->s + b->slen + 4, bytes, n);
+    if (n) /* an empty string may come as a NULL pointer: memcpy wants neither */
+        memcpy(b->s + b->slen + 4, bytes, n);
     b->s[b->slen + 4 + n] = '\0';
     *handle = (uint32_t)b->slen;
     b->smap[j] = (uint32_t)b->slen + 1;
@@ -162,6 +164,8 @@ static bool bytes_as_text(struct builder *b, const pv_value *v, size_t *at)
 {
     const unsigned char *s = (const unsigned char *)v->u.s;
     if (v->type == PV_V_STR || pv_utf8_valid(v->u.s, v->len, false)) {
+        if (!v->len)
+            return true; /* b->tmp may still be NULL, and so may s */
         if (!tmp_reserve(b, *at + v->len))
             return false;
         memcpy(b->tmp + *at, s, v->len);
@@ -471,7 +475,7 @@ static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee
 }
 
 static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value *val,
-                         uint32_t entry_no, pv_err *err)
+                         pv_err *err)
 {
     uint32_t fi;
     if (key_index(b, key, "a function key", &fi, err))
@@ -509,7 +513,7 @@ static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value 
         key_text(text, sizeof text, key);
         warn(b->p, "duplicate key %s: the last value wins", text);
     } else
-        f->order = entry_no;
+        f->order = b->nkeys++; /* counts distinct keys: a duplicate takes no slot */
     f->has_stats = true;
     f->cc = it[0].u.i;
     f->nc = it[1].u.i;
@@ -543,17 +547,17 @@ static int cmp_text(const char *s, uint32_t h1, uint32_t h2)
     return r ? r : (n1 > n2) - (n1 < n2);
 }
 
-static const char *sort_strings; /* qsort has no context argument in C11 */
-
-static int cmp_func_keys(const void *x, const void *y)
+/* qsort_r (glibc, POSIX 2024) passes the string table: uploads are parsed on
+ * several threads at once, so it cannot live in a static. */
+static int cmp_func_keys(const void *x, const void *y, void *strings)
 {
     const struct bfunc *a = x, *c = y;
-    int r = cmp_text(sort_strings, a->file, c->file);
+    int r = cmp_text(strings, a->file, c->file);
     if (r)
         return r;
     if (a->line != c->line)
         return a->line < c->line ? -1 : 1;
-    return cmp_text(sort_strings, a->name, c->name);
+    return cmp_text(strings, a->name, c->name);
 }
 
 /* Sort edges by (caller, callee), ties in insertion order.  Two stable
@@ -671,8 +675,7 @@ static pv_code finish(struct builder *b, pv_err *err)
      * order.  Sort a copy, remembering where each function went. */
     for (size_t i = 0; i < n; i++)
         b->funcs[i].edge_lo = (uint32_t)i; /* reused: the old index */
-    sort_strings = b->s;
-    qsort(b->funcs, n, sizeof *b->funcs, cmp_func_keys);
+    qsort_r(b->funcs, n, sizeof *b->funcs, cmp_func_keys, b->s);
     uint32_t *fid_of = malloc((n + 1) * sizeof *fid_of);
     p->funcs = malloc((n + 1) * sizeof *p->funcs);
     if (!fid_of || !p->funcs) {
@@ -813,7 +816,7 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
         b.ecap = 0;
     if (pv_marshal_open(buf, len, &m, err) || pv_marshal_dict_open(m, err))
         goto fail;
-    for (uint32_t entry = 0;; entry++) {
+    for (;;) {
         pv_value key, val;
         bool done;
         b.entry_at = pv_marshal_offset(m);
@@ -821,7 +824,7 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
             goto fail;
         if (done)
             break;
-        if (add_entry(&b, &key, &val, entry, err))
+        if (add_entry(&b, &key, &val, err))
             goto fail;
         pv_arena_reset(&scratch);
         if (progress)

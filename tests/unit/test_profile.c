@@ -205,6 +205,48 @@ static void duplicate_key_last_wins_at_first_place(void)
     pv_profile_destroy(p);
 }
 
+/* A duplicate takes no place in dict order: with two duplicates before a
+ * later key, counting entries instead of keys wrote past the order table
+ * (an upload of 207 bytes crashed the server). */
+static void duplicates_before_a_later_key_take_no_order_slot(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    static const char *const names[] = {"f", "f", "f", "f", "g"};
+    for (int i = 0; i < 5; i++) {
+        key(&w, "a.py", 1, names[i]);
+        stats(&w, 1, 1, 0.5, 0.5);
+        byte(&w, '0');
+    }
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    CHECK(p && p->nfuncs == 2 && p->nreal == 2 && p->funcs[0].order == 0 &&
+              p->funcs[1].order == 1 && p->total_calls == 2 && p->total_tt == 1.0,
+          "duplicates_before_a_later_key_take_no_order_slot", "%s",
+          p ? "wrong orders or totals" : err.msg);
+    pv_profile_destroy(p);
+}
+
+/* Python 2 '' is a zero-length 's' (a NULL pointer to the builder). */
+static void empty_python2_string_is_an_empty_name(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    tuple(&w, 3);
+    bytes_s(&w, "a.py");
+    num(&w, 1);
+    bytes_s(&w, "");
+    stats(&w, 1, 1, 0.5, 0.5);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    CHECK(p && p->nfuncs == 1 && !strcmp(S(p, p->funcs[0].name), ""),
+          "empty_python2_string_is_an_empty_name", "%s", p ? "wrong name" : err.msg);
+    pv_profile_destroy(p);
+}
+
 static void text_of_other_kinds(void)
 {
     /* a code object in the name slot, as `python -m profile` writes it */
@@ -354,6 +396,8 @@ int main(void)
     profile_module_callers_are_ints();
     labels();
     duplicate_key_last_wins_at_first_place();
+    duplicates_before_a_later_key_take_no_order_slot();
+    empty_python2_string_is_an_empty_name();
     text_of_other_kinds();
     shape_errors();
     wrong_kinds_get_hints();
