@@ -52,7 +52,8 @@ void pv_models_release(struct pv_models *ms, struct pv_model *m);
 /* Forget id once nobody holds it (a deleted profile). */
 void pv_models_drop(struct pv_models *ms, const char *id);
 
-/* Every function's label (pstats' func_std_string), made once per model:
+/* Every function's label (pstats' func_std_string) with its file and name
+ * cut at PV_VIEW_TEXT_MAX each, as searches see it, made once per model:
  * *labels is valid while m is held. */
 pv_code pv_model_labels(struct pv_model *m, char *const **labels, pv_err *err);
 

@@ -105,8 +105,22 @@ bool pv_profile_is_builtin(const struct pv_profile *p, uint32_t fid);
 
 /* The label pstats prints for a function (func_std_string): "file:line(name)",
  * or "{built-in method builtins.len}" for ('~', 0, '<built-in ...>').
+ * max_part_bytes 0: the whole label.  Else the file and the name are each
+ * cut at a character boundary at or before max_part_bytes and end in
+ * U+2026, as views show them, and the work is bounded by that too (a 1 MiB
+ * file name is not copied whole, and the name stays searchable).
  * Returns a malloc'd string (caller frees) or NULL on out-of-memory. */
-char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t *len);
+char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t max_part_bytes,
+                           size_t *len);
+
+/* Names, paths and labels longer than this are cut in every view (never
+ * in exports): a 1 MiB file name shared by 20,000 functions would
+ * otherwise make one tree 40 GB, and its labels 20 GB. */
+enum { PV_VIEW_TEXT_MAX = 2000 };
+
+/* Where to cut s[0..n) to keep at most max bytes without splitting a
+ * UTF-8 sequence: n itself when n <= max.  Cannot fail. */
+size_t pv_profile_text_cut(const char *s, size_t n, size_t max);
 
 /* (Re)build callees_at, callers_at and by_callee from the edges, which
  * must be sorted by (caller, callee) with fids below nfuncs.  Replaces any

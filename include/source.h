@@ -21,9 +21,14 @@ struct pv_source_lines {
     size_t n;
 };
 
+/* A line longer than this is cut to it (minified code would otherwise
+ * make one answer hundreds of megabytes). */
+enum { PV_SOURCE_LINE_MAX_BYTES = 10000 };
+
 /* Lines first..last (1-based, inclusive, fewer at the end of the file) of
  * file.  roots must be realpath'd folders.  PV_E_NOTFOUND when no root
- * holds it, or it is not a regular file of at most 64 MiB.  On success
+ * holds it, or it is not a regular file of at most 64 MiB (a FIFO or a
+ * device is never opened for reading, so it cannot block).  On success
  * free *out with pv_source_fini(). */
 pv_code pv_source_read(const char *const *roots, size_t nroots, const char *file, int64_t first,
                        int64_t last, struct pv_source_lines *out, pv_err *err);

@@ -14,15 +14,16 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "export.h"
 #include "models.h"
+#include "pattern.h"
 #include "profile.h"
 #include "report.h"
 #include "source.h"
@@ -174,19 +175,12 @@ static cJSON *json_bytes(const char *s, size_t n)
     return j;
 }
 
-/* Views show names, they do not archive them: a name or path longer than
- * this is cut (at a character boundary) and ends in an ellipsis.  A 1 MiB
- * file name shared by 20,000 functions would otherwise make one tree 40 GB.
- * Exports keep every byte. */
-enum { VIEW_TEXT_MAX = 2000 };
-
+/* Views show names, they do not archive them: see PV_VIEW_TEXT_MAX. */
 static cJSON *json_view_text(const char *s, size_t n)
 {
-    if (n <= VIEW_TEXT_MAX)
+    if (n <= PV_VIEW_TEXT_MAX)
         return json_bytes(s, n);
-    size_t cut = VIEW_TEXT_MAX;
-    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
-        cut--;
+    size_t cut = pv_profile_text_cut(s, n, PV_VIEW_TEXT_MAX);
     char *buf = malloc(cut + 4);
     if (!buf)
         return cJSON_CreateNull();
@@ -204,6 +198,15 @@ static void add_str(cJSON *o, const char *key, const struct pv_profile *p, uint3
     cJSON_AddItemToObject(o, key, json_view_text(s, n));
 }
 
+/* Counts and line numbers are integers up to 2^63: written exactly, not
+ * through a double (2^62 came back as 4.6116860184273879e+18). */
+static void add_int(cJSON *o, const char *key, int64_t v)
+{
+    char digits[24];
+    snprintf(digits, sizeof digits, "%" PRId64, v);
+    cJSON_AddItemToObject(o, key, cJSON_CreateRaw(digits));
+}
+
 static void add_num(cJSON *o, const char *key, double v)
 {
     if (isfinite(v))
@@ -215,7 +218,7 @@ static void add_num(cJSON *o, const char *key, double v)
 static void add_label(cJSON *o, const struct pv_profile *p, uint32_t fid)
 {
     size_t n;
-    char *label = pv_profile_label_dup(p, fid, &n);
+    char *label = pv_profile_label_dup(p, fid, PV_VIEW_TEXT_MAX, &n);
     cJSON_AddItemToObject(o, "label", label ? json_view_text(label, n) : cJSON_CreateNull());
     free(label);
 }
@@ -225,7 +228,7 @@ static void add_func_ident(cJSON *o, const struct pv_profile *p, uint32_t fid)
     const struct pv_func *f = &p->funcs[fid];
     cJSON_AddNumberToObject(o, "fid", fid);
     add_str(o, "file", p, f->file);
-    cJSON_AddNumberToObject(o, "line", (double)f->line);
+    add_int(o, "line", f->line);
     add_str(o, "name", p, f->name);
     add_label(o, p, fid);
     cJSON_AddStringToObject(o, "kind", pv_func_kind_name(pv_func_kind_of(p, fid)));
@@ -236,8 +239,8 @@ static cJSON *func_row(const struct pv_profile *p, uint32_t fid)
     const struct pv_func *f = &p->funcs[fid];
     cJSON *o = cJSON_CreateObject();
     add_func_ident(o, p, fid);
-    cJSON_AddNumberToObject(o, "cc", (double)f->cc);
-    cJSON_AddNumberToObject(o, "nc", (double)f->nc);
+    add_int(o, "cc", f->cc);
+    add_int(o, "nc", f->nc);
     add_num(o, "tt", f->tt);
     add_num(o, "ct", f->ct);
     add_num(o, "tt_percall", f->nc ? f->tt / (double)f->nc : (double)NAN);
@@ -265,12 +268,12 @@ static cJSON *meta_json(const struct pv_meta *m)
     char url[64];
     snprintf(url, sizeof url, "/p/%s", m->id);
     cJSON_AddStringToObject(o, "url", url);
-    cJSON_AddNumberToObject(o, "size_bytes", (double)m->size_bytes);
+    add_int(o, "size_bytes", m->size_bytes);
     cJSON_AddNumberToObject(o, "marshal_version", m->marshal_version);
     cJSON_AddBoolToObject(o, "python2", m->python2);
     cJSON_AddStringToObject(o, "created", when);
-    cJSON_AddNumberToObject(o, "total_calls", (double)m->total_calls);
-    cJSON_AddNumberToObject(o, "prim_calls", (double)m->prim_calls);
+    add_int(o, "total_calls", m->total_calls);
+    add_int(o, "prim_calls", m->prim_calls);
     add_num(o, "total_time", m->total_tt);
     cJSON_AddNumberToObject(o, "functions", m->functions);
     cJSON_AddNumberToObject(o, "edges", m->edges);
@@ -281,16 +284,45 @@ static cJSON *meta_json(const struct pv_meta *m)
 
 /* ---- parameters --------------------------------------------------------- */
 
+/* Parameters are parsed strictly, the same way everywhere (docs/API.md,
+ * "Parameters"): an integer is ASCII digits only (no sign, space, "0x" or
+ * exponent), a number is digits with an optional fraction and exponent,
+ * and a parameter given empty is as wrong as any other bad value. */
 static bool parse_long(const char *s, long lo, long hi, long *out)
 {
-    if (!s || !*s)
+    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
         return false;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
+    long v = strtol(s, NULL, 10);
+    if (v < lo || v > hi)
         return false;
     *out = v;
+    return true;
+}
+
+/* [0-9]+ ( "." [0-9]* )? ( [eE] [+-]? [0-9]+ )?, or "." [0-9]+ likewise. */
+static bool parse_decimal(const char *s, double *out)
+{
+    const char *p = s;
+    size_t whole = strspn(p, "0123456789"), frac = 0;
+    p += whole;
+    if (*p == '.') {
+        frac = strspn(++p, "0123456789");
+        p += frac;
+    }
+    if (!whole && !frac)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        size_t exp = strspn(p, "0123456789");
+        if (!exp)
+            return false;
+        p += exp;
+    }
+    if (*p || p - s > 64)
+        return false;
+    *out = strtod(s, NULL);
     return true;
 }
 
@@ -362,6 +394,17 @@ static const struct {
     {"ct_percall", PV_SORT_CT_PERCALL, true},
 };
 
+/* What one search (q=) may take; a plain word over 300k labels takes
+ * about 30 ms. */
+enum { SEARCH_BUDGET_MS = 2000 };
+
+static double elapsed_ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static void get_functions(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
@@ -399,12 +442,8 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
     char *const *labels = NULL;
     bool filter = q && *q;
     if (filter) {
-        int rc = regcomp(&re, q, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-        if (rc) {
-            char why[160], msg[256];
-            regerror(rc, &re, why, sizeof why);
-            snprintf(msg, sizeof msg, "bad regular expression: %s", why);
-            respond_error(c->res, 400, "bad_request", msg);
+        if (pv_pattern_compile(q, true, &re, &err)) {
+            respond_failure(c->res, &err);
             return;
         }
         if (pv_model_labels(m, &labels, &err)) {
@@ -426,12 +465,24 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
     if (filter) {
         kept = malloc(((size_t)p->nreal + 1) * sizeof *kept);
         n = 0;
-        for (size_t i = 0; kept && i < p->nreal; i++)
+        pv_code rc = kept ? PV_OK : pv_err_set(&err, PV_E_NOMEM, "out of memory");
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (size_t i = 0; !rc && i < p->nreal; i++) {
             if (regexec(&re, labels[sorted[i]], 0, NULL, 0) == 0)
                 kept[n++] = sorted[i];
+            /* The pattern's size is bounded, not every way to make glibc's
+             * matcher slow: the search gets a time budget. */
+            if (i % 256 == 255 && elapsed_ms_since(&t0) > SEARCH_BUDGET_MS)
+                rc = pv_err_set(&err, PV_E_USAGE,
+                                "the search took over %d ms after %zu of %u functions: "
+                                "simplify the expression",
+                                SEARCH_BUDGET_MS, i + 1, p->nreal);
+        }
         regfree(&re);
-        if (!kept) {
-            respond_error(c->res, 500, "internal", "out of memory");
+        if (rc) {
+            free(kept);
+            respond_failure(c->res, &err);
             return;
         }
     }
@@ -460,8 +511,8 @@ static cJSON *edge_json(const struct pv_profile *p, const struct pv_edge *e, uin
     if (count_only)
         cJSON_AddNullToObject(o, "cc");
     else
-        cJSON_AddNumberToObject(o, "cc", (double)e->cc);
-    cJSON_AddNumberToObject(o, "nc", (double)e->nc);
+        add_int(o, "cc", e->cc);
+    add_int(o, "nc", e->nc);
     add_num(o, "tt", count_only ? (double)NAN : e->tt);
     add_num(o, "ct", count_only ? (double)NAN : e->ct);
     cJSON_AddBoolToObject(o, "count_only", count_only);
@@ -509,7 +560,7 @@ static cJSON *node_json(const struct pv_profile *p, const struct pv_tree *t, siz
         add_func_ident(o, p, n->fid);
     add_num(o, "value", n->value);
     add_num(o, "self", n->self);
-    cJSON_AddNumberToObject(o, "calls", (double)n->calls);
+    add_int(o, "calls", n->calls);
     cJSON_AddBoolToObject(o, "exact", n->exact);
     cJSON_AddBoolToObject(o, "recursive", n->recursive);
     cJSON *kids = cJSON_AddArrayToObject(o, "children");
@@ -518,27 +569,29 @@ static cJSON *node_json(const struct pv_profile *p, const struct pv_tree *t, siz
     return o;
 }
 
-/* "1,2,3" into fids; false on anything else. */
+/* "1,2,3" into fids; false on anything else (an empty item included).
+ * Empty or absent: the empty path. */
 static bool parse_path(const struct pv_profile *p, const char *s, uint32_t *out, size_t cap,
                        size_t *n)
 {
     *n = 0;
     if (!s || !*s)
         return true;
-    while (*s) {
-        char *end;
-        errno = 0;
-        long v = strtol(s, &end, 10);
-        if (errno || end == s || v < 0 || v >= (long)p->nfuncs || *n == cap)
+    for (;;) {
+        size_t len = strcspn(s, ",");
+        char item[24];
+        long v;
+        if (len >= sizeof item || *n == cap)
+            return false;
+        memcpy(item, s, len);
+        item[len] = '\0';
+        if (!parse_long(item, 0, (long)p->nfuncs - 1, &v))
             return false;
         out[(*n)++] = (uint32_t)v;
-        if (*end == ',')
-            end++;
-        else if (*end)
-            return false;
-        s = end;
+        if (!s[len])
+            return true;
+        s += len + 1; /* past the comma: "0," ends in an empty item */
     }
-    return true;
 }
 
 static bool parse_hide(const char *s, unsigned *out)
@@ -584,10 +637,8 @@ static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
         q->max_nodes = (size_t)v;
     }
     if ((s = arg(c, "cutoff"))) {
-        char *end;
-        errno = 0;
-        double d = strtod(s, &end);
-        if (errno || *end || !(d >= 0 && d <= 1)) {
+        double d;
+        if (!parse_decimal(s, &d) || !(d >= 0 && d <= 1)) {
             respond_error(c->res, 400, "bad_request", "cutoff must be a number from 0 to 1");
             return false;
         }
@@ -598,7 +649,16 @@ static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
                       "hide takes builtins, stdlib and site-packages, comma separated");
         return false;
     }
-    if ((s = arg(c, "root")) && *s) {
+    if ((s = arg(c, "root")) && arg(c, "path")) {
+        respond_error(c->res, 400, "bad_request", "give path or root, not both");
+        return false;
+    }
+    if (s) {
+        long any;
+        if (!parse_long(s, 0, LONG_MAX, &any)) {
+            respond_error(c->res, 400, "bad_request", "root must be a fid");
+            return false;
+        }
         if (!parse_fid(p, s, &q->root)) {
             respond_error(c->res, 404, "not_found", "no function with that fid in this profile");
             return false;
@@ -676,8 +736,8 @@ static void get_source(struct route_ctx *c, struct pv_model *m)
     }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "file", json_bytes(file, n));
-    cJSON_AddNumberToObject(o, "line", (double)line);
-    cJSON_AddNumberToObject(o, "first_line", (double)first);
+    add_int(o, "line", line);
+    add_int(o, "first_line", first);
     cJSON *lines = cJSON_AddArrayToObject(o, "lines");
     for (size_t i = 0; i < src.n; i++)
         cJSON_AddItemToArray(lines, json_bytes(src.lines[i], src.lens[i]));
@@ -766,7 +826,7 @@ static void post_profile(struct route_ctx *c)
     cJSON_AddNumberToObject(o, "functions", res.functions);
     cJSON_AddNumberToObject(o, "edges", res.edges);
     add_num(o, "total_time", res.total_tt);
-    cJSON_AddNumberToObject(o, "total_calls", (double)res.total_calls);
+    add_int(o, "total_calls", res.total_calls);
     free(res.name);
     respond_json(c->res, res.created ? 201 : 200, o);
 }
@@ -798,7 +858,10 @@ static void list_profiles(struct route_ctx *c)
 static void delete_profile(struct route_ctx *c)
 {
     const char *auth = c->req->header ? c->req->header(c->req->ctx, "Authorization") : NULL;
-    const char *token = auth && !strncmp(auth, "Bearer ", 7) ? auth + 7 : "";
+    /* RFC 9110 11.1: the scheme is case-insensitive; one or more spaces. */
+    const char *token = "";
+    if (auth && !strncasecmp(auth, "Bearer", 6) && auth[6] == ' ')
+        token = auth + 6 + strspn(auth + 6, " ");
     pv_err err = {0};
     struct pv_store *s = NULL;
     if (thread_store(c->api, &s, &err) || pv_store_delete(s, c->id, token, &err)) {

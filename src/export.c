@@ -57,7 +57,7 @@ static bool emit(struct walker *w, double weight)
                 continue;
             }
             size_t len;
-            char *label = pv_profile_label_dup(w->p, n->fid, &len);
+            char *label = pv_profile_label_dup(w->p, n->fid, 0, &len);
             if (!label)
                 return false;
             write_collapsed_label(w->out, label, len);
@@ -120,7 +120,7 @@ static void write_frames(struct walker *w, uint32_t *nframes)
             continue;
         const struct pv_func *f = &w->p->funcs[n->fid];
         size_t len;
-        char *label = pv_profile_label_dup(w->p, n->fid, &len);
+        char *label = pv_profile_label_dup(w->p, n->fid, 0, &len);
         fputs(count ? ",{\"name\":" : "{\"name\":", w->out);
         pv_json_write_string(w->out, label ? label : "?", label ? len : 1);
         free(label);

@@ -451,6 +451,32 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 }
 
 /* The profile id a path is about (/api/profiles/<id>[/...]), or false. */
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decoding of the path and the query, in place, except "%00":
+ * decoded, it would end the C string early, so that "/api/profiles/ID%00"
+ * read as the profile ID.  Kept as the three characters, it names
+ * nothing and matches no parameter's syntax. */
+static size_t unescape_keeping_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0 &&
+            (hi | lo)) {
+            *w++ = (char)(hi << 4 | lo);
+            r += 3;
+        } else
+            *w++ = *r++;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static bool profile_of(const char *url, char id[33])
 {
     if (strncmp(url, "/api/profiles/", 14))
@@ -671,6 +697,7 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
         flags, cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)PARSE_STACK_BYTES,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)900, MHD_OPTION_END);
     freeaddrinfo(ai);

@@ -163,7 +163,7 @@ pv_code pv_model_labels(struct pv_model *m, char *const **labels, pv_err *err)
     if (!m->labels) {
         char **all = calloc((size_t)m->p->nfuncs + 1, sizeof *all);
         for (uint32_t f = 0; all && f < m->p->nfuncs; f++)
-            if (!(all[f] = pv_profile_label_dup(m->p, f, NULL))) {
+            if (!(all[f] = pv_profile_label_dup(m->p, f, PV_VIEW_TEXT_MAX, NULL))) {
                 for (uint32_t g = 0; g < f; g++)
                     free(all[g]);
                 free(all);

@@ -899,13 +899,41 @@ bool pv_profile_is_builtin(const struct pv_profile *p, uint32_t fid)
     return p->funcs[fid].line == 0 && n == 1 && file[0] == '~';
 }
 
-char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t *len)
+size_t pv_profile_text_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    size_t cut = max;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    return cut;
+}
+
+/* Append s[0..n), cut at max (0: whole) with an ellipsis, to out + *at. */
+static void append_cut(char *out, size_t *at, const char *s, size_t n, size_t max)
+{
+    size_t keep = max ? pv_profile_text_cut(s, n, max) : n;
+    memcpy(out + *at, s, keep);
+    *at += keep;
+    if (keep < n) {
+        memcpy(out + *at, "\xe2\x80\xa6", 3); /* U+2026 */
+        *at += 3;
+    }
+}
+
+char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t max_part_bytes,
+                           size_t *len)
 {
     const struct pv_func *f = &p->funcs[fid];
     size_t nfile, nname;
     const char *file = pv_profile_str(p, f->file, &nfile);
     const char *name = pv_profile_str(p, f->name, &nname);
-    char *out = malloc(nfile + nname + 32);
+    size_t room_file = nfile, room_name = nname;
+    if (max_part_bytes) {
+        room_file = nfile < max_part_bytes ? nfile : max_part_bytes;
+        room_name = nname < max_part_bytes ? nname : max_part_bytes;
+    }
+    char *out = malloc(room_file + room_name + 40);
     if (!out)
         return NULL;
     size_t at = 0;
@@ -913,19 +941,14 @@ char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t *len
         /* pstats: '<built-in method x>' prints as '{built-in method x}' */
         if (nname >= 2 && name[0] == '<' && name[nname - 1] == '>') {
             out[at++] = '{';
-            memcpy(out + at, name + 1, nname - 2);
-            at += nname - 2;
+            append_cut(out, &at, name + 1, nname - 2, max_part_bytes);
             out[at++] = '}';
-        } else {
-            memcpy(out, name, nname);
-            at = nname;
-        }
+        } else
+            append_cut(out, &at, name, nname, max_part_bytes);
     } else {
-        memcpy(out, file, nfile);
-        at = nfile;
+        append_cut(out, &at, file, nfile, max_part_bytes);
         at += (size_t)sprintf(out + at, ":%" PRId64 "(", f->line);
-        memcpy(out + at, name, nname);
-        at += nname;
+        append_cut(out, &at, name, nname, max_part_bytes);
         out[at++] = ')';
     }
     out[at] = '\0';

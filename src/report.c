@@ -8,9 +8,10 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "pattern.h"
 
 /* ---- sort keys ---------------------------------------------------------- */
 
@@ -220,7 +221,7 @@ pv_code pv_report_sorted(const struct pv_profile *p, const struct pv_sort *s, ui
     if (stdname) {
         st.labels = calloc(p->nfuncs + 1, sizeof *st.labels);
         for (uint32_t f = 0; st.labels && f < p->nfuncs; f++)
-            if (!(st.labels[f] = pv_profile_label_dup(p, f, NULL))) {
+            if (!(st.labels[f] = pv_profile_label_dup(p, f, 0, NULL))) {
                 for (uint32_t g = 0; g < f; g++)
                     free(st.labels[g]);
                 free(st.labels);
@@ -273,15 +274,11 @@ static pv_code select_rows(const struct pv_profile *p, const struct pv_select *s
     size_t at = strlen(msg);
     if (sel->regex) {
         regex_t re;
-        int rc = regcomp(&re, sel->regex, REG_EXTENDED | REG_NOSUB);
-        if (rc) {
-            char why[128];
-            regerror(rc, &re, why, sizeof why);
-            return pv_err_set(err, PV_E_USAGE, "bad regular expression: %s", why);
-        }
+        if (pv_pattern_compile(sel->regex, false, &re, err))
+            return err->code;
         size_t kept = 0;
         for (size_t i = 0; i < *n; i++) {
-            char *label = pv_profile_label_dup(p, fids[i], NULL);
+            char *label = pv_profile_label_dup(p, fids[i], 0, NULL);
             if (!label) {
                 regfree(&re);
                 return pv_err_set(err, PV_E_NOMEM, "out of memory");
@@ -331,7 +328,7 @@ static void print_ljust(FILE *out, const char *s, size_t n, size_t width)
 static void print_label(FILE *out, const struct pv_profile *p, uint32_t fid, size_t width)
 {
     size_t n;
-    char *label = pv_profile_label_dup(p, fid, &n);
+    char *label = pv_profile_label_dup(p, fid, 0, &n);
     if (label)
         print_ljust(out, label, n, width);
     free(label);
@@ -340,7 +337,7 @@ static void print_label(FILE *out, const struct pv_profile *p, uint32_t fid, siz
 static size_t label_width(const struct pv_profile *p, uint32_t fid)
 {
     size_t n;
-    char *label = pv_profile_label_dup(p, fid, &n);
+    char *label = pv_profile_label_dup(p, fid, 0, &n);
     size_t w = label ? code_points(label, n) : 0;
     free(label);
     return w;
@@ -682,7 +679,7 @@ pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
         fputs(", \"percall_cumtime\": ", out);
         write_ratio(out, f->ct, f->cc);
         size_t ln;
-        char *label = pv_profile_label_dup(p, fids[i], &ln);
+        char *label = pv_profile_label_dup(p, fids[i], 0, &ln);
         if (!label) {
             free(fids);
             return pv_err_set(err, PV_E_NOMEM, "out of memory");

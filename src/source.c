@@ -1,14 +1,18 @@
 /* source.c - reading source lines from under the roots (see source.h). */
 #include "source.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vec.h"
+
+enum { SOURCE_MAX_BYTES = 64 << 20 };
 
 static bool under_root(const char *real, const char *root)
 {
@@ -48,17 +52,33 @@ void pv_source_fini(struct pv_source_lines *s)
     s->n = 0;
 }
 
+/* Open real for reading only if it is a regular file of at most
+ * SOURCE_MAX_BYTES.  O_NONBLOCK: opening a FIFO for reading would wait for
+ * a writer, and hold a server thread until one came. */
+static FILE *open_regular(const char *real)
+{
+    int fd = open(real, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > SOURCE_MAX_BYTES ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f)
+        close(fd);
+    return f;
+}
+
 pv_code pv_source_read(const char *const *roots, size_t nroots, const char *file, int64_t first,
                        int64_t last, struct pv_source_lines *out, pv_err *err)
 {
     char real[PATH_MAX];
-    struct stat st;
-    FILE *f = nroots && find(roots, nroots, file, real) ? fopen(real, "r") : NULL;
-    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-        if (f)
-            fclose(f);
+    FILE *f = nroots && find(roots, nroots, file, real) ? open_regular(real) : NULL;
+    if (!f)
         return pv_err_set(err, PV_E_NOTFOUND, "source not available");
-    }
     struct pv_source_lines s = {0};
     size_t cap = 0, cap_lens = 0;
     char *buf = NULL;
@@ -70,6 +90,8 @@ pv_code pv_source_read(const char *const *roots, size_t nroots, const char *file
             continue;
         if (got > 0 && buf[got - 1] == '\n')
             got--;
+        if (got > PV_SOURCE_LINE_MAX_BYTES)
+            got = PV_SOURCE_LINE_MAX_BYTES;
         char *line = malloc((size_t)got + 1);
         if (!line || !pv_vec_reserve((void **)&s.lines, &cap, s.n + 1, sizeof *s.lines) ||
             !pv_vec_reserve((void **)&s.lens, &cap_lens, s.n + 1, sizeof *s.lens)) {

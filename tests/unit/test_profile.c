@@ -142,7 +142,7 @@ static void profile_module_callers_are_ints(void)
     CHECK(p && p->nreal == 1 && p->nfuncs == 2, "dangling_caller_is_kept_as_phantom",
           "nreal %u nfuncs %u", p ? p->nreal : 0, p ? p->nfuncs : 0);
     if (p) {
-        char *label = pv_profile_label_dup(p, 0, NULL);
+        char *label = pv_profile_label_dup(p, 0, 0, NULL);
         CHECK(label && !strcmp(label, ":0(len)"), "profile_module_builtin_label", "%s", label);
         free(label);
     }
@@ -172,13 +172,56 @@ static void labels(void)
     static const char *const want[] = {"m.py:7(<lambda>)", "{built-in method builtins.len}",
                                        "plain"};
     for (uint32_t f = 0; f < 3; f++) {
-        char *label = pv_profile_label_dup(p, f, NULL);
+        char *label = pv_profile_label_dup(p, f, 0, NULL);
         CHECK(label && !strcmp(label, want[f]), "labels_as_func_std_string", "%s != %s", label,
               want[f]);
         free(label);
     }
     CHECK(pv_profile_is_builtin(p, 1) && !pv_profile_is_builtin(p, 0), "builtins_are_tilde_0",
           "wrong");
+    pv_profile_destroy(p);
+}
+
+/* A label with max_part_bytes is the label of the file and the name, each
+ * cut there at a character boundary and ended in an ellipsis when cut. */
+static void labels_cut_for_views(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "/srv/\xc3\xa9t\xc3\xa9/m\xe2\x86\x92.py", 12, "h\xc3\xa9llo\xf0\x9f\x90\x8d");
+    stats(&w, 1, 1, 0.0, 0.0);
+    byte(&w, '0');
+    key(&w, "~", 0, "<built-in method \xc3\xa9\xc3\xa9\xc3\xa9>");
+    stats(&w, 1, 1, 0.0, 0.0);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    if (!p) {
+        CHECK(false, "labels_cut_parse", "%s", err.msg);
+        return;
+    }
+    static const struct {
+        uint32_t fid;
+        size_t max;
+        const char *want;
+    } rows[] = {
+        {0, 0, "/srv/\xc3\xa9t\xc3\xa9/m\xe2\x86\x92.py:12(h\xc3\xa9llo\xf0\x9f\x90\x8d)"},
+        {0, 100, "/srv/\xc3\xa9t\xc3\xa9/m\xe2\x86\x92.py:12(h\xc3\xa9llo\xf0\x9f\x90\x8d)"},
+        {0, 7, "/srv/\xc3\xa9\xe2\x80\xa6:12(h\xc3\xa9llo\xe2\x80\xa6)"},
+        {0, 6, "/srv/\xe2\x80\xa6:12(h\xc3\xa9llo\xe2\x80\xa6)"},
+        {0, 2, "/s\xe2\x80\xa6:12(h\xe2\x80\xa6)"},
+        {1, 0, "{built-in method \xc3\xa9\xc3\xa9\xc3\xa9}"},
+        {1, 19, "{built-in method \xc3\xa9\xe2\x80\xa6}"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t n;
+        char *got = pv_profile_label_dup(p, rows[i].fid, rows[i].max, &n);
+        CHECK(got && n == strlen(rows[i].want) && !strcmp(got, rows[i].want),
+              "label_parts_cut_at_character_boundaries", "fid %u max %zu: %s != %s",
+              rows[i].fid, rows[i].max, got, rows[i].want);
+        free(got);
+    }
     pv_profile_destroy(p);
 }
 
@@ -395,6 +438,7 @@ int main(void)
     counts_are_swapped_between_stats_and_callers();
     profile_module_callers_are_ints();
     labels();
+    labels_cut_for_views();
     duplicate_key_last_wins_at_first_place();
     duplicates_before_a_later_key_take_no_order_slot();
     empty_python2_string_is_an_empty_name();

@@ -267,7 +267,7 @@ static void check_tree(const char *file, const struct pv_profile *p,
 
 static void print_label(const struct pv_profile *p, uint32_t fid)
 {
-    char *label = pv_profile_label_dup(p, fid, NULL);
+    char *label = pv_profile_label_dup(p, fid, 0, NULL);
     printf("%s", label ? label : "?");
     free(label);
 }
