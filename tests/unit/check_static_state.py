@@ -17,6 +17,9 @@ import sys
 # Writable data sections: .data, .bss and their -fdata-sections variants, but
 # not .data.rel.ro (read-only after relocation) nor .tbss/.tdata (per thread).
 WRITABLE = re.compile(r"^\.(data|bss)(\.(?!rel\.ro).*)?$")
+# What the sanitizers add beside each global (AddressSanitizer's one-definition
+# markers and the like) is theirs, not ours.
+SANITIZER = re.compile(r"^__(odr_asan|asan|ubsan|tsan|sancov)")
 
 
 def main():
@@ -32,7 +35,8 @@ def main():
             continue
         parts = line.split()
         # 0000000000000000 l     O .bss	0000000000001000 title.0
-        if len(parts) >= 6 and parts[2] == "O" and WRITABLE.match(parts[3]):
+        if (len(parts) >= 6 and parts[2] == "O" and WRITABLE.match(parts[3]) and
+                not SANITIZER.match(parts[-1])):
             found.append("%s: %s (%s, %d bytes)" % (member, parts[-1], parts[3],
                                                     int(parts[4], 16)))
     for f in found:
