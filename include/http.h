@@ -9,12 +9,24 @@
 #include "api.h"
 #include "pv.h"
 
+/* Connection limits, the defaults of `serve` (README "Limits" says why). */
+enum {
+    PV_HTTP_MAX_CONNECTIONS = 1000,
+    PV_HTTP_MAX_CONNECTIONS_PER_IP = 64,
+    PV_HTTP_HEADER_TIMEOUT_MS = 10000,
+};
+
 struct pv_http_config {
     const char *host;        /* address to bind: "127.0.0.1", "0.0.0.0", "::1" */
     uint16_t port;           /* 0: any free port (see pv_http_port) */
     unsigned threads;        /* worker threads */
     size_t max_upload_bytes;
     const char *web_root;    /* serve the UI from this folder, or NULL: embedded */
+    /* 0 in any of these: the PV_HTTP_ default */
+    unsigned max_connections;        /* open at once, from everyone */
+    unsigned max_connections_per_ip; /* open at once, from one address */
+    unsigned header_timeout_ms;      /* a request's headers are due within this
+                                        of the accept, or of the request before */
 };
 
 struct pv_http;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ static const char USAGE[] =
     "  pstatsviz FILE [--port 8080] [--open]   import FILE, serve it, print its URL\n"
     "  pstatsviz serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--max-upload 256M]\n"
     "                  [--source-root DIR]... [--list] [--threads N] [--web-root DIR]\n"
+    "                  [--max-connections 1000] [--max-connections-per-ip 64]\n"
+    "                  [--header-timeout 10]\n"
     "  pstatsviz import FILE... [--db PATH]    store files; prints id, name, functions, edges\n"
     "  pstatsviz top FILE|ID [--sort KEY] [-n N|all] [--callers REGEX] [--callees REGEX]\n"
     "                        [--json] [--db PATH]\n"
@@ -359,6 +362,7 @@ struct serve_opts {
     long port;
     size_t max_upload, cache;
     long threads;
+    long max_conns, max_conns_per_ip, header_timeout_s;
     bool list, open;
     const char *roots[32];
     int nroots;
@@ -391,13 +395,17 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     /* uploads are parsed on a worker: keep enough threads for reads */
     *o = (struct serve_opts){.host = "127.0.0.1", .port = 8080, .max_upload = 256u << 20,
-                             .cache = 512u << 20, .threads = ncpu > 4 ? ncpu : 4};
+                             .cache = 512u << 20, .threads = ncpu > 4 ? ncpu : 4,
+                             .max_conns = PV_HTTP_MAX_CONNECTIONS,
+                             .max_conns_per_ip = PV_HTTP_MAX_CONNECTIONS_PER_IP,
+                             .header_timeout_s = PV_HTTP_HEADER_TIMEOUT_MS / 1000};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool takes = !strcmp(a, "--host") || !strcmp(a, "--port") || !strcmp(a, "--db") ||
                      !strcmp(a, "--max-upload") || !strcmp(a, "--source-root") ||
                      !strcmp(a, "--threads") || !strcmp(a, "--web-root") ||
-                     !strcmp(a, "--cache");
+                     !strcmp(a, "--cache") || !strcmp(a, "--max-connections") ||
+                     !strcmp(a, "--max-connections-per-ip") || !strcmp(a, "--header-timeout");
         const char *v = takes && i + 1 < argc ? argv[++i] : NULL;
         if (takes && !v)
             return usage_error("%s needs a value", a);
@@ -416,6 +424,18 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
             o->threads = strtol(v, &end, 10);
             if (*end || end == v || o->threads < 1 || o->threads > 256)
                 return usage_error("--threads takes 1 to 256, not '%s'", v);
+        } else if (!strcmp(a, "--max-connections")) {
+            o->max_conns = strtol(v, &end, 10);
+            if (*end || end == v || o->max_conns < 16 || o->max_conns > 1000000)
+                return usage_error("--max-connections takes 16 to 1000000, not '%s'", v);
+        } else if (!strcmp(a, "--max-connections-per-ip")) {
+            o->max_conns_per_ip = strtol(v, &end, 10);
+            if (*end || end == v || o->max_conns_per_ip < 1 || o->max_conns_per_ip > 1000000)
+                return usage_error("--max-connections-per-ip takes 1 to 1000000, not '%s'", v);
+        } else if (!strcmp(a, "--header-timeout")) {
+            o->header_timeout_s = strtol(v, &end, 10);
+            if (*end || end == v || o->header_timeout_s < 1 || o->header_timeout_s > 3600)
+                return usage_error("--header-timeout takes 1 to 3600 seconds, not '%s'", v);
         } else if (!strcmp(a, "--max-upload")) {
             if (!parse_size(v, &o->max_upload) || !o->max_upload)
                 return usage_error("--max-upload takes a size like 256M, not '%s'", v);
@@ -437,7 +457,41 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         else
             return usage_error("too many files (at most 64: %s)", a);
     }
+    if (o->max_conns_per_ip > o->max_conns)
+        return usage_error("--max-connections-per-ip %ld is over --max-connections %ld",
+                           o->max_conns_per_ip, o->max_conns);
     return 0;
+}
+
+/* Descriptors besides connections: the database and its journal, source
+ * files, epoll and the listening socket, with room to spare. */
+enum { SPARE_FDS = 64 };
+
+/* Every connection is a descriptor: raise the soft RLIMIT_NOFILE (1024 on
+ * many systems) to what --max-connections needs, up to the hard limit.
+ * Past that, serve fewer connections and say so: accept() failing with
+ * EMFILE would refuse everyone alike, the per-address limit
+ * notwithstanding. */
+static void fit_open_files(struct serve_opts *o)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)o->max_conns + SPARE_FDS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl))
+        rl.rlim_cur = was;
+    if (rl.rlim_cur >= need)
+        return;
+    long fit = rl.rlim_cur > 16 + SPARE_FDS ? (long)(rl.rlim_cur - SPARE_FDS) : 16;
+    fprintf(stderr,
+            "pstatsviz: --max-connections %ld needs %lu open files, the limit is %lu "
+            "(ulimit -n): serving at most %ld connections\n",
+            o->max_conns, (unsigned long)need, (unsigned long)rl.rlim_cur, fit);
+    o->max_conns = fit;
+    if (o->max_conns_per_ip > fit)
+        o->max_conns_per_ip = fit;
 }
 
 /* Import the files given on the command line; fills ids. */
@@ -511,6 +565,7 @@ static int pv_serve_main(int argc, char **argv)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    fit_open_files(&o);
 
     struct pv_api_config acfg = {.db_path = db, .max_upload_bytes = o.max_upload,
                                  .source_roots = (const char *const *)roots,
@@ -518,7 +573,10 @@ static int pv_serve_main(int argc, char **argv)
                                  .cache_bytes = o.cache};
     struct pv_http_config hcfg = {.host = o.host, .port = (uint16_t)o.port,
                                   .threads = (unsigned)o.threads,
-                                  .max_upload_bytes = o.max_upload, .web_root = o.web_root};
+                                  .max_upload_bytes = o.max_upload, .web_root = o.web_root,
+                                  .max_connections = (unsigned)o.max_conns,
+                                  .max_connections_per_ip = (unsigned)o.max_conns_per_ip,
+                                  .header_timeout_ms = (unsigned)o.header_timeout_s * 1000u};
     struct pv_api *api = NULL;
     struct pv_http *http = NULL;
     if (pv_api_create(&acfg, &api, &err) || pv_http_start(&hcfg, api, &http, &err)) {

@@ -8,7 +8,13 @@
  *
  * Every response carries a Content-Security-Policy that forbids inline
  * scripts and styles and every other origin; profile data is answered with
- * an ETag (304 on If-None-Match) and gzip when the client accepts it. */
+ * an ETag (304 on If-None-Match) and gzip when the client accepts it.
+ *
+ * Connections are limited in number (--max-connections, and per client
+ * address --max-connections-per-ip: libmicrohttpd refuses the rest at
+ * accept) and in time: a request's headers are due within
+ * --header-timeout of the accept, or of the request before on a kept-alive
+ * connection, however slowly they trickle in (the deadline module). */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -16,6 +22,7 @@
 #include <pthread.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +34,7 @@
 #include <zlib.h>
 
 #include "assets.h"
+#include "deadline.h"
 
 /* Answers about a profile never change (the id is its content's hash), so
  * rendered 200 responses are kept, keyed by their ETag, in a bounded LRU:
@@ -54,6 +62,12 @@ struct pv_http {
     uint16_t port;
     struct response_cache cache;
     _Atomic int uploads;     /* workers running: stop waits for them */
+    struct pv_deadline *deadlines;
+    struct library_log {     /* see log_library */
+        pthread_mutex_t lock;
+        time_t second;
+        unsigned lines, dropped;
+    } library_log;
 };
 
 /* A copy of the cached body for etag, or NULL. */
@@ -175,10 +189,91 @@ static double elapsed_ms(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* ---- connections ------------------------------------------------------- */
+
+/* The socket's deadline, kept in libmicrohttpd's per-socket slot. */
+static struct pv_deadline_sock *deadline_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Accept starts the header deadline; close ends it (libmicrohttpd tells
+ * us before it closes the descriptor, so the sweeper never shuts down a
+ * socket that reuses the number). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct pv_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        pv_deadline_forget(h->deadlines, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return;
+    *socket_context = pv_deadline_watch(h->deadlines, ci->connect_fd);
+    if (!*socket_context)
+        shutdown(ci->connect_fd, SHUT_RDWR); /* no memory to watch it: no deadline-free sockets */
+}
+
+/* The request line is in (its headers may not be): name the request, so
+ * a deadline that ends it can say which one. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct pv_http *h = cls;
+    pv_deadline_label(h->deadlines, deadline_of(conn), uri);
+    return NULL; /* on_request still starts from *req_cls == NULL */
+}
+
+/* A request whose headers missed their deadline, in the request log's
+ * format (the method is not known yet).  A connection closed with no
+ * request line (idle, or the line still coming) had no request to log. */
+static void log_header_deadline(void *cls, const char *uri, double waited_ms)
+{
+    if (uri)
+        fprintf(stderr, "- %s 408 0 %.1fms (headers incomplete: closed)\n", uri, waited_ms);
+}
+
+/* libmicrohttpd's own messages, at most LIBRARY_LINES_PER_S a second:
+ * it writes one for every connection it refuses at a limit, and a log
+ * must not cost more than the flood it reports. */
+enum { LIBRARY_LINES_PER_S = 10 };
+
+static void log_library(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void log_library(void *cls, const char *fmt, va_list ap)
+{
+    struct library_log *l = cls;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    pthread_mutex_lock(&l->lock);
+    if (t.tv_sec != l->second) {
+        l->second = t.tv_sec;
+        l->lines = 0;
+    }
+    if (l->lines >= LIBRARY_LINES_PER_S) {
+        l->dropped++;
+    } else {
+        l->lines++;
+        if (l->dropped)
+            fprintf(stderr, "(%u more libmicrohttpd messages not shown)\n", l->dropped);
+        l->dropped = 0;
+        vfprintf(stderr, fmt, ap);
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
 /* One line per request: method, path, status, bytes, milliseconds. */
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode why)
 {
+    struct pv_http *h = cls;
+    /* the next request on this connection has its headers' full time */
+    pv_deadline_restart(h->deadlines, deadline_of(conn));
     struct req *r = *req_cls;
     if (!r)
         return;
@@ -593,6 +688,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct req *r = *req_cls;
     if (!r) {
         /* Headers are in: set up, refuse early what we can. */
+        pv_deadline_hold(h->deadlines, deadline_of(conn));
         r = calloc(1, sizeof *r);
         if (!r)
             return MHD_NO;
@@ -687,21 +783,45 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
     }
     h->api = api;
     h->cfg = *cfg;
+    if (!h->cfg.max_connections)
+        h->cfg.max_connections = PV_HTTP_MAX_CONNECTIONS;
+    if (!h->cfg.max_connections_per_ip)
+        h->cfg.max_connections_per_ip = PV_HTTP_MAX_CONNECTIONS_PER_IP;
+    if (!h->cfg.header_timeout_ms)
+        h->cfg.header_timeout_ms = PV_HTTP_HEADER_TIMEOUT_MS;
+    pv_code rc = pv_deadline_create(h->cfg.header_timeout_ms, log_header_deadline, h,
+                                    &h->deadlines, err);
+    if (rc != PV_OK) {
+        freeaddrinfo(ai);
+        free(h);
+        return rc;
+    }
     pthread_mutex_init(&h->cache.lock, NULL);
+    pthread_mutex_init(&h->library_log.lock, NULL);
     h->cache.max_bytes = 64u << 20;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
-        flags, cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, cfg->port, NULL, NULL, on_request, h,
+        MHD_OPTION_EXTERNAL_LOGGER, log_library, &h->library_log, /* first: covers start-up */
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)PARSE_STACK_BYTES,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)900, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        /* idle time between reads of a request under way, and while a
+         * response waits for a slow reader: the header deadline is shorter */
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, h->cfg.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->cfg.max_connections_per_ip,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, h, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->daemon) {
+        pv_deadline_destroy(h->deadlines);
+        pthread_mutex_destroy(&h->library_log.lock);
         pthread_mutex_destroy(&h->cache.lock);
         free(h);
         return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u (in use?)", cfg->host,
@@ -726,10 +846,12 @@ void pv_http_stop(struct pv_http *h)
     MHD_quiesce_daemon(h->daemon);
     while (h->uploads > 0)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-    MHD_stop_daemon(h->daemon);
+    MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
+    pv_deadline_destroy(h->deadlines);
     while (h->cache.n)
         cache_drop_at(&h->cache, 0);
     free(h->cache.items);
     pthread_mutex_destroy(&h->cache.lock);
+    pthread_mutex_destroy(&h->library_log.lock);
     free(h);
 }
