@@ -174,6 +174,16 @@ struct req {
     struct MHD_PostProcessor *pp;
     char *upload_name;
     size_t limit;            /* --max-upload */
+    size_t received;         /* body bytes, multipart framing included */
+    unsigned file_parts;     /* parts named "file" seen */
+    uint64_t file_end;       /* offset after the last piece of the current "file" part */
+    /* An upload refused while its body streams in is answered once the
+     * body is all in: an answer sent sooner makes libmicrohttpd close the
+     * connection with bytes unread, and the client may get a reset
+     * instead of the answer.  Status 0: not refused. */
+    int refused_status;
+    const char *refused_code;
+    char refused_msg[200];
     /* an upload is parsed and stored on a thread of its own: */
     struct pv_http *http;
     struct MHD_Connection *conn;
@@ -291,10 +301,29 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
 }
 
+/* Refuse the upload (the first reason stays). */
+static void refuse(struct req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void refuse(struct req *r, int status, const char *code, const char *fmt, ...)
+{
+    if (r->refused_status)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->refused_msg, sizeof r->refused_msg, fmt, ap);
+    va_end(ap);
+    r->refused_status = status;
+    r->refused_code = code;
+    free(r->body); /* it will not be used */
+    r->body = NULL;
+    r->len = r->cap = 0;
+}
+
 static bool append(struct req *r, const char *data, size_t n, size_t limit)
 {
-    if (r->too_large)
-        return true;
+    if (r->too_large || !n)
+        return true; /* an empty file part comes as n == 0 with no buffer yet */
     if (n > limit - r->len) {
         r->too_large = true; /* drop what we have: it will not be used */
         free(r->body);
@@ -328,11 +357,83 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
                                      uint64_t off, size_t size)
 {
     struct req *r = cls;
+    if (r->refused_status)
+        return MHD_YES; /* read on to the end, keep nothing */
+    if (!key) {
+        /* RFC 7578 4.2: every part has a Content-Disposition with a name.
+         * A part without one is most often a stray boundary line inside
+         * the file's bytes. */
+        refuse(r, 400, "bad_request",
+               "malformed multipart body: a part without a Content-Disposition name "
+               "(does the file contain the boundary?)");
+        return MHD_YES;
+    }
     if (strcmp(key, "file"))
         return MHD_YES; /* other fields are ignored */
+    /* A part's first piece comes at offset 0, possibly empty, possibly
+     * twice (an empty piece, then data); a 0 after data is a new part. */
+    if (off == 0 && (!r->file_parts || r->file_end > 0)) {
+        if (++r->file_parts > 1) {
+            refuse(r, 400, "bad_request",
+                   "multipart body has %u parts named file, expected one", r->file_parts);
+            return MHD_YES;
+        }
+    }
+    r->file_end = off + size;
     if (filename && !r->upload_name)
         r->upload_name = strdup(filename);
-    return append(r, data, size, r->limit) ? MHD_YES : MHD_NO;
+    if (!append(r, data, size, r->limit))
+        refuse(r, 500, "internal", "out of memory for a %zu-byte upload", r->len + size);
+    return MHD_YES;
+}
+
+/* The body is all in: a multipart body must have ended at its closing
+ * boundary and held one part named file. */
+static void finish_multipart(struct req *r)
+{
+    if (!r->pp)
+        return;
+    bool complete = MHD_destroy_post_processor(r->pp) == MHD_YES;
+    r->pp = NULL;
+    if (r->too_large)
+        return;
+    if (!complete)
+        refuse(r, 400, "bad_request",
+               "malformed multipart body: it ends inside a part, before the closing boundary "
+               "(%zu bytes received)", r->received);
+    else if (!r->file_parts)
+        refuse(r, 400, "bad_request",
+               "multipart body has no part named file (does the boundary in Content-Type "
+               "match the one in the body?)");
+}
+
+/* One piece of an upload's body.  Every failure is noted for the answer
+ * and the rest of the body read and dropped: the connection is never just
+ * closed. */
+static void take_body(struct req *r, const char *data, size_t n)
+{
+    r->received += n;
+    if (r->too_large)
+        return;
+    if (r->received > r->limit || r->received < n) {
+        /* the framing counts: a multipart body over the limit is refused
+         * even when its file part alone would fit */
+        r->too_large = true;
+        free(r->body);
+        r->body = NULL;
+        r->len = r->cap = 0;
+        return;
+    }
+    if (r->refused_status)
+        return;
+    if (r->pp) {
+        if (MHD_post_process(r->pp, data, n) != MHD_YES)
+            refuse(r, 400, "bad_request",
+                   "malformed multipart body in bytes %zu to %zu: a part header line over "
+                   "64 KiB, a boundary not followed by a line end, or data after the "
+                   "closing boundary", r->received - n, r->received);
+    } else if (!append(r, data, n, r->limit))
+        refuse(r, 500, "internal", "out of memory for a %zu-byte upload", r->len + n);
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -711,10 +812,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             }
             const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
             if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
+                /* A part header line must fit in the 64 KiB buffer: a
+                 * longer one fails the parse (400), it is not kept. */
                 r->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_field, r);
                 if (!r->pp)
-                    return send_error(conn, r, 400, "bad_request", "malformed multipart body");
-            }
+                    refuse(r, 400, "bad_request",
+                           "multipart/form-data without a usable boundary= in Content-Type "
+                           "(missing, empty or over 32 KiB)");
+            } else if (ct && (!strncasecmp(ct, "multipart/", 10) ||
+                              !strncasecmp(ct, "application/x-www-form-urlencoded", 33)))
+                /* a form posted without enctype, or another multipart
+                 * kind: its bytes are not the file */
+                refuse(r, 415, "unsupported_media_type",
+                       "send the file raw (application/octet-stream) or as the file field of "
+                       "multipart/form-data");
             return MHD_YES;
         }
         /* Answer on the next call: a response queued before MHD has read
@@ -722,23 +833,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (r->upload) {
-            bool ok = r->pp ? MHD_post_process(r->pp, upload_data, *upload_data_size) == MHD_YES
-                            : append(r, upload_data, *upload_data_size, h->cfg.max_upload_bytes);
-            if (!ok && !r->too_large) {
-                *upload_data_size = 0;
-                return MHD_NO;
-            }
-        }
+        if (r->upload)
+            take_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0; /* bodies of other requests are ignored */
         return MHD_YES;
     }
+    if (r->upload && r->stage == UPLOAD_RECEIVING)
+        finish_multipart(r);
     if (r->upload && r->too_large) {
         char msg[128];
         snprintf(msg, sizeof msg, "the upload is larger than the server's limit of %zu bytes",
                  h->cfg.max_upload_bytes);
         return send_error(conn, r, 413, "too_large", msg);
     }
+    if (r->upload && r->refused_status)
+        return send_error(conn, r, r->refused_status, r->refused_code, r->refused_msg);
     if (r->upload && r->stage == UPLOAD_WORKING)
         return MHD_YES; /* resumed early: the worker is not done */
     if (r->upload && r->stage == UPLOAD_DONE) {

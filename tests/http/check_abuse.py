@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Abuse tests: the real binary on free loopback ports, against clients
-that hold connections (issue 11, item 5).
+that hold connections or send broken uploads (issue 11, items 5 and 7).
 
   - 1,000 slow connections (a header byte a second), then 1,000 idle ones,
     from 127.0.0.1, while 127.0.0.2 asks /healthz every 50 ms: every probe
@@ -11,7 +11,8 @@ that hold connections (issue 11, item 5).
     after it opened (--header-timeout), the trickle notwithstanding;
   - a browser's worth of keep-alive connections from one address works;
   - --header-timeout, --max-connections-per-ip as options; the deadline
-    restarts after each request on a kept-alive connection.
+    restarts after each request on a kept-alive connection;
+  - malformed multipart uploads each get a JSON error, never a bare close.
 
 The attack here is short (about 16 s); bench/abuse runs the long one and
 prints latencies.  Linux routes all of 127.0.0.0/8 to lo, so the other
@@ -19,6 +20,8 @@ addresses need no setup.
 
 usage: check_abuse.py PSTATSVIZ
 """
+import cProfile
+import json
 import os
 import resource
 import selectors
@@ -383,11 +386,142 @@ def test_options(exe, tmp):
         check(p.returncode == 2 and b"pstatsviz:" in p.stderr, name + " is a usage error", p)
 
 
+# ---- multipart ---------------------------------------------------------------
+
+B = "pvBoundary7"
+
+
+def part(name, data, filename="run.prof", extra=""):
+    disp = 'form-data; name="%s"' % name + ('; filename="%s"' % filename if filename else "")
+    return (("--%s\r\nContent-Disposition: %s\r\n%sContent-Type: application/octet-stream\r\n\r\n"
+             % (B, disp, extra)).encode() + data + b"\r\n")
+
+
+END = ("--%s--\r\n" % B).encode()
+CT = "multipart/form-data; boundary=" + B
+
+
+def post(port, content_type, body, timeout=30, send_body=True):
+    """POST /api/profiles; (status, json or None, raw).  status None: the
+    connection closed without an answer."""
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError as e:
+        return None, None, repr(e)
+    with s:
+        head = "POST /api/profiles HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n" % len(body)
+        if content_type:
+            head += "Content-Type: %s\r\n" % content_type
+        data = b""
+        try:
+            s.sendall(head.encode() + b"\r\n" + (body if send_body else b""))
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                data += d
+        except OSError as e:
+            if not data:
+                return None, None, repr(e)
+    if not data.startswith(b"HTTP/1.1 "):
+        return None, None, data[:200]
+    status = int(data[9:12])
+    payload = data.split(b"\r\n\r\n", 1)[1]
+    try:
+        return status, json.loads(payload), payload
+    except ValueError:
+        return status, None, payload
+
+
+def sample_profile(tmp):
+    def fib(n):
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+    p = cProfile.Profile()
+    p.enable()
+    fib(10)
+    p.disable()
+    path = os.path.join(tmp, "fib.prof")
+    p.dump_stats(path)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_multipart(exe, tmp):
+    prof = sample_profile(tmp)
+    big = prof + b"\0" * (3 << 20)  # a 3 MiB file: errors must wait for the whole body
+    cases = [
+        # name, content type, body, status, code
+        ("missing boundary", "multipart/form-data", part("file", prof) + END, 400, "bad_request"),
+        ("empty boundary", "multipart/form-data; boundary=", part("file", prof) + END, 400, "bad_request"),
+        ("boundary of another body", "multipart/form-data; boundary=other", part("file", prof) + END,
+         400, "bad_request"),
+        ("boundary inside the file data", CT,
+         part("file", prof[:40] + ("\r\n--%sgarbage" % B).encode() + prof[40:]) + END, 400, "bad_request"),
+        ("boundary inside a 3 MiB file", CT,
+         part("file", big[:1 << 20] + ("\r\n--%s??" % B).encode() + big[1 << 20:]) + END,
+         400, "bad_request"),
+        ("a boundary line then a part without a name", CT,
+         part("file", prof[:40] + ("\r\n--%s\r\nX: y\r\n\r\n" % B).encode() + prof[40:]) + END,
+         400, "bad_request"),
+        ("closing boundary inside the file data", CT,
+         part("file", prof[:40] + ("\r\n--%s--\r\nrest" % B).encode() + prof[40:]) + END,
+         400, "bad_request"),
+        ("a 200 KB part header", CT, part("file", prof, extra="X-Pad: " + "a" * 200000 + "\r\n") + END,
+         400, "bad_request"),
+        ("no file field", CT, part("other", prof) + END, 400, "bad_request"),
+        ("no Content-Disposition", CT,
+         ("--%s\r\nContent-Type: application/octet-stream\r\n\r\n" % B).encode() + prof + b"\r\n" + END,
+         400, "bad_request"),
+        ("truncated body", CT, part("file", prof)[:-60], 400, "bad_request"),
+        ("no closing boundary", CT, part("file", prof), 400, "bad_request"),
+        ("part headers never end", CT,
+         ('--%s\r\nContent-Disposition: form-data; name="file"\r\n' % B).encode() + prof, 400, "bad_request"),
+        ("two file fields", CT, part("file", prof) + part("file", prof) + END, 400, "bad_request"),
+        ("closing boundary only", CT, END, 400, "bad_request"),
+        ("empty body", CT, b"", 400, "bad_request"),
+        ("multipart/mixed", "multipart/mixed; boundary=" + B, part("file", prof) + END,
+         415, "unsupported_media_type"),
+        ("a url-encoded form", "application/x-www-form-urlencoded", b"file=abc", 415,
+         "unsupported_media_type"),
+        ("an empty file part", CT, part("file", b"") + END, 422, "not_a_profile"),
+    ]
+    db = os.path.join(tmp, "multipart.db")
+    srv = Server(exe, db, "--max-upload", "4M")
+    try:
+        for name, ctype, body, status, code in cases:
+            got, js, raw = post(srv.port, ctype, body)
+            ok = got == status and js and js.get("error", {}).get("code") == code
+            check(ok, "multipart: %s is %s %s" % (name, status, code), (got, raw[:300]))
+            if srv.proc.poll() is not None:
+                check(False, "multipart: the server survives %s" % name, srv.stop())
+                srv = Server(exe, db, "--max-upload", "4M")
+        # answered from Content-Length, before the body (docs/API.md)
+        got, js, raw = post(srv.port, CT, part("file", b"\0" * (5 << 20)) + END, send_body=False)
+        check(got == 413 and js["error"]["code"] == "too_large",
+              "multipart: a file over --max-upload is 413 too_large", (got, raw[:300]))
+        # the good ones still work, with a preamble or a quoted boundary
+        for name, ctype, body in (
+                ("plain", CT, part("other", b"x") + part("file", prof) + END),
+                ("quoted boundary", 'multipart/form-data; boundary="%s"' % B, part("file", prof) + END),
+                ("preamble", CT, b"ignored preamble\r\n" + part("file", prof) + END)):
+            got, js, raw = post(srv.port, ctype, body)
+            check(got in (200, 201) and js and js.get("name") == "run.prof",
+                  "multipart: %s upload is stored" % name, (got, raw[:300]))
+        check(probe(srv.port)[0], "still serving after the malformed uploads")
+        code, log = srv.stop()
+        check(code == 0, "the server stops cleanly after the malformed uploads", (code, log[-1000:]))
+        check(" 0 0 " not in log and "(aborted)" not in log,
+              "no upload is logged with status 0 or aborted", log[-2000:])
+    finally:
+        srv.stop()
+
+
 def main():
     exe = os.path.abspath(sys.argv[1])
     raise_fd_limit(ATTACKERS + 200)
     with tempfile.TemporaryDirectory() as tmp:
-        for test in (test_options, test_browser_sized_client, test_slow_and_idle_crowds):
+        for test in (test_multipart, test_options, test_browser_sized_client,
+                     test_slow_and_idle_crowds):
             try:
                 test(exe, tmp)
             except Exception as e:  # one broken test must not hide the others
