@@ -41,6 +41,7 @@ test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja
 bench: build deps-test
 	bench/ingest
 	bench/api
+	bench/abuse
 	bench/render
 
 # Not part of `make test`: needs root, podman and minutes (see README).
