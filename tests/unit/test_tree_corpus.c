@@ -240,13 +240,10 @@ static void check_tree(const char *file, const struct pv_profile *p,
     snprintf(name, sizeof name, "%s %s", file, what);
     struct pv_tree *t;
     pv_err err;
-    double t0 = now_ms();
     pv_code rc = pv_tree_build(p, q, &t, &err);
-    double ms = now_ms() - t0;
     CHECK(rc == PV_OK, name, "build failed: %s", err.msg);
     if (rc)
         return;
-    CHECK(ms < 1000, name, "took %.1f ms", ms);
     size_t where = 0, compared = 0;
     const char *bad = tree_problem(t, q, &where);
     CHECK(!bad, name, "%s (node %zu)", bad, where);
@@ -405,8 +402,9 @@ static void time_build(const char *dir, const char *file)
                    t->nnodes);
         pv_tree_destroy(t);
     }
+    /* Printed, not asserted: a noisy or sanitized machine is no verdict on
+     * speed.  bench/api measures the trees of big profiles. */
     printf(", best of 5: %.2f ms\n", best);
-    CHECK(best < 200, file, "the default tree took %.1f ms", best);
     pv_profile_destroy(p);
 }
 
