@@ -109,35 +109,31 @@ test('keyboard focus moves between siblings, to the parent and the first child',
 });
 
 test('pathFromRoot gives the fids below the root', () => {
-  const t = sample();
-  prepareTree(t);
-  const lambda = t.root.children[0].children[1].children[0];
+  const lambda = prepareTree(sample()).root.children[0].children[1].children[0];
+  assert.equal(lambda.name, 'lambda');
   assert.deepEqual(pathFromRoot(lambda), [1, 3, 5]);
   assert.equal(nodeName({ other: true, count: 3 }), 'other (3 functions)');
 });
 
 test('search counts nested matches once in the share', () => {
-  const t = sample();
-  prepareTree(t);
-  const r = searchTree(t.root, compileQuery('parse|lambda'));
+  const r = searchTree(prepareTree(sample()).root, compileQuery('parse|lambda'));
   assert.equal(r.count, 3); // parse under load, lambda, parse under lambda
   assert.equal(r.value, 2 + 4); // the nested parse (3.5) is inside lambda
   assert.equal(r.first.name, 'parse');
+  assert.equal(r.matches.size, 3);
+  assert.equal(r.firstBelow, r.first);
 });
 
 test('search: a bad regex is searched as text, case-insensitively', () => {
   const q = compileQuery('PARSE(');
   assert.equal(q.regex, false);
   const t = { root: { fid: null, name: 'all', value: 1, children: [fn(1, 'parse(x', 1)] } };
-  prepareTree(t);
-  assert.equal(searchTree(t.root, q).count, 1);
+  assert.equal(searchTree(prepareTree(t).root, q).count, 1);
   assert.equal(compileQuery('   ').empty, true);
 });
 
 test('search matches the label, so file:line finds a function', () => {
-  const t = sample();
-  prepareTree(t);
-  assert.equal(searchTree(t.root, compileQuery('lambda.py:5')).count, 1);
+  assert.equal(searchTree(prepareTree(sample()).root, compileQuery('lambda.py:5')).count, 1);
 });
 
 test('escapeEre makes text literal for the server', () => {

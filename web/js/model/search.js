@@ -4,8 +4,6 @@
 // parses, else plain text. It is matched against a node's name and its
 // pstats label ("file:line(name)"), so "rule_policy.py:895" finds the lambda.
 
-import { walk } from './tree.js';
-
 const MAX_QUERY = 1000;
 
 /**
@@ -33,28 +31,33 @@ export function nodeMatches(node, query) {
   return query.test(name) || (label !== '' && query.test(label));
 }
 
+/** The result of searching nothing: no match, no node dimmed. */
+export const NO_SEARCH = Object.freeze({ count: 0, value: 0, first: null, firstBelow: null, matches: null });
+
 /**
- * Marks matches in a prepared tree and sums them:
- *   {count, value, first}
+ * Finds the matches in a tree of model nodes and sums them:
+ *   {count, value, first, firstBelow, matches}
  * count is the number of matching nodes; value adds the value of each
  * matching node that has no matching ancestor, so nested matches (a
  * recursive function, or a match under a match) are not counted twice.
  * first is the first match in preorder, firstBelow the first that is not
- * the root itself. Sets node.match on every node.
+ * the root itself. matches is the Set of matching nodes, for drawing. The
+ * nodes are not changed.
  */
 export function searchTree(root, query) {
   let count = 0;
   let value = 0;
   let first = null;
   let firstBelow = null;
-  if (!root) return { count, value, first, firstBelow };
+  const matches = new Set();
+  if (!root) return { count, value, first, firstBelow, matches };
   // Preorder with an explicit "inside a match" depth marker.
   const stack = [[root, false]];
   while (stack.length) {
     const [n, inside] = stack.pop();
     const m = nodeMatches(n, query);
-    n.match = m;
     if (m) {
+      matches.add(n);
       count++;
       if (!inside) value += n.value || 0;
       if (!first) first = n;
@@ -63,12 +66,7 @@ export function searchTree(root, query) {
     const ch = n.children || [];
     for (let i = ch.length - 1; i >= 0; i--) stack.push([ch[i], inside || m]);
   }
-  return { count, value, first, firstBelow };
-}
-
-/** Clears node.match everywhere (no search active). */
-export function clearSearch(root) {
-  walk(root, (n) => { n.match = false; });
+  return { count, value, first, firstBelow, matches };
 }
 
 /** Escapes text for use as a literal in a POSIX extended regular expression. */

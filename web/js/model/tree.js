@@ -1,43 +1,63 @@
-// The call tree as the server sends it (GET .../tree), prepared for layout:
-// parent links, depths and a preorder id on every node. Pure: no DOM.
+// The call tree as the server sends it (GET .../tree), turned into the
+// viewer's own model for layout, search and drawing. Pure: no DOM. The
+// server's JSON is only read, never written: the model is a separate tree of
+// new objects, so a cached answer (or a frozen one) stays as it arrived.
 //
-// Node kinds, all from docs/API.md:
+// Node kinds in the server's JSON, all from docs/API.md:
 //   function node  {fid, name, file, line, label, kind, value, self, calls,
 //                   exact, recursive, children}
 //   virtual root   {fid: null, name: "all", value, children}
 //   other          {other: true, count, value}: small siblings merged
+//
+// A model node has the same fields (absent ones are undefined), plus
+//   parent    the model node above, null for the root
+//   depth     0 for the root
+//   children  always an array (model nodes)
+//   value     always a finite number >= 0 (0 replaces anything else)
+// Model nodes are read-only once prepareTree() returns them.
+
+const FIELDS = ['fid', 'name', 'file', 'line', 'label', 'kind', 'self', 'calls', 'exact', 'recursive', 'other', 'count'];
+
+// One model per server answer, so that layout can ask for it on every draw.
+const models = new WeakMap();
+
+function modelNode(src, parent, depth) {
+  const n = { parent, depth, children: [] };
+  for (const k of FIELDS) n[k] = src[k];
+  const v = src.value;
+  n.value = typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0;
+  return n;
+}
 
 /**
- * Adds parent, depth and id (preorder) to every node of tree.root, in place,
- * and returns {root, count, maxDepth}. Calling it twice is harmless.
+ * The model of a tree answer: {root, count, maxDepth} with root
+ * a model node (null when the answer has no root). The answer is not
+ * changed. The same answer gives the same model object every time.
  * Iterative, so a deep tree cannot overflow the stack.
  */
 export function prepareTree(tree) {
-  const root = tree && tree.root;
-  if (!root) return { root: null, count: 0, maxDepth: 0 };
-  if (tree.__prepared) return tree.__prepared;
-  let id = 0;
+  const src = tree && tree.root;
+  if (!src || typeof src !== 'object') return { root: null, count: 0, maxDepth: 0 };
+  const known = models.get(tree);
+  if (known) return known;
+  let count = 0;
   let maxDepth = 0;
-  root.parent = null;
-  root.depth = 0;
-  const stack = [root];
+  const root = modelNode(src, null, 0);
+  const stack = [[src, root]];
   while (stack.length) {
-    const n = stack.pop();
-    n.id = id++;
-    if (!Array.isArray(n.children)) n.children = [];
-    if (typeof n.value !== 'number' || !Number.isFinite(n.value) || n.value < 0) n.value = 0;
+    const [s, n] = stack.pop();
+    count++;
     if (n.depth > maxDepth) maxDepth = n.depth;
-    for (let i = n.children.length - 1; i >= 0; i--) {
-      const c = n.children[i];
-      c.parent = n;
-      c.depth = n.depth + 1;
-      c.index = i;
-      stack.push(c);
+    const ch = Array.isArray(s.children) ? s.children : [];
+    for (let i = 0; i < ch.length; i++) {
+      const c = modelNode(ch[i], n, n.depth + 1);
+      n.children.push(c);
+      stack.push([ch[i], c]);
     }
   }
-  const prepared = { root, count: id, maxDepth };
-  Object.defineProperty(tree, '__prepared', { value: prepared, enumerable: false });
-  return prepared;
+  const model = { root, count, maxDepth };
+  models.set(tree, model);
+  return model;
 }
 
 /** True for nodes that stand for a real function (can be selected, drilled). */
@@ -45,7 +65,7 @@ export function isFunctionNode(n) {
   return !!n && !n.other && n.fid !== null && n.fid !== undefined;
 }
 
-/** The fids from below `root` down to `node` inclusive (root itself excluded). */
+/** The fids from below the model's root down to `node` inclusive (root itself excluded). */
 export function pathFromRoot(node) {
   const out = [];
   for (let n = node; n && n.parent; n = n.parent) out.push(n.fid);
@@ -57,16 +77,4 @@ export function nodeName(n) {
   if (!n) return '';
   if (n.other) return 'other (' + (n.count ?? '?') + (n.count === 1 ? ' function)' : ' functions)');
   return n.name ?? '';
-}
-
-/** Walks every node in preorder; fn(node) returning false skips its children. */
-export function walk(root, fn) {
-  if (!root) return;
-  const stack = [root];
-  while (stack.length) {
-    const n = stack.pop();
-    if (fn(n) === false) continue;
-    const ch = n.children || [];
-    for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]);
-  }
 }

@@ -1,6 +1,7 @@
 // Shared drawing helpers: HiDPI canvas sizing, the theme, fills for a
-// shape (colour, search dimming, aggregates), the hatch pattern for
-// estimated nodes and label fitting. Draws nothing by itself.
+// shape (colour, search dimming, aggregates), the marks both charts put on
+// their shapes (hatching for estimated nodes, borders) and label fitting.
+// Draws only the shapes a chart hands it, and writes nothing to them.
 
 import { colorFor } from '../model/colors.js';
 import { displayText, truncate, shortLocation } from '../model/format.js';
@@ -66,20 +67,29 @@ export function hatchPattern(ctx) {
   return p;
 }
 
-/** The fill of a shape, given whether a search is active. */
-export function fillFor(shape, searching) {
-  if (shape.agg) return searching ? THEME.dimFill : THEME.aggFill;
+/**
+ * Whether a shape's node is drawn dimmed: a search is active (matches, the
+ * Set from model/search.js searchTree, is not null) and the node is not
+ * one of its matches.
+ */
+export function dimmed(node, matches) {
+  return !!matches && !matches.has(node);
+}
+
+/** The fill of a shape; matches as for dimmed(). */
+export function fillFor(shape, matches) {
+  if (shape.agg) return matches ? THEME.dimFill : THEME.aggFill;
   const n = shape.node;
-  if (searching && !n.match) return THEME.dimFill;
+  if (dimmed(n, matches)) return THEME.dimFill;
   if (n.other) return THEME.otherFill;
   return colorFor(n);
 }
 
 /** Draws one path per fill colour: a few fill() calls instead of thousands. */
-export function fillGrouped(ctx, shapes, searching, addPath) {
+export function fillGrouped(ctx, shapes, matches, addPath) {
   const groups = new Map();
   for (const s of shapes) {
-    const f = fillFor(s, searching);
+    const f = fillFor(s, matches);
     let g = groups.get(f);
     if (!g) groups.set(f, (g = []));
     g.push(s);
@@ -96,9 +106,10 @@ export function fillGrouped(ctx, shapes, searching, addPath) {
  * The marks both charts draw over their fills: hatching on estimated nodes
  * (exact: false), a dashed border on recursion cut-offs, and borders on
  * search matches and on the selected function.  fillPath(ctx, shape) adds
- * a shape's area to the path, strokePath(ctx, shape, width) its outline.
+ * a shape's area to the path, strokePath(ctx, shape, width) its outline;
+ * matches as for dimmed().
  */
-export function drawMarks(ctx, shapes, { fillPath, strokePath, searching, selectedFid }) {
+export function drawMarks(ctx, shapes, { fillPath, strokePath, matches, selectedFid }) {
   const hatched = [];
   const recursive = [];
   const selected = [];
@@ -106,10 +117,10 @@ export function drawMarks(ctx, shapes, { fillPath, strokePath, searching, select
   for (const s of shapes) {
     const n = s.node;
     if (!n) continue;
-    if (n.exact === false && !(searching && !n.match)) hatched.push(s);
+    if (n.exact === false && !dimmed(n, matches)) hatched.push(s);
     if (n.recursive) recursive.push(s);
     if (selectedFid !== null && n.fid === selectedFid) selected.push(s);
-    if (searching && n.match) matched.push(s);
+    if (matches && matches.has(n)) matched.push(s);
   }
   if (hatched.length) {
     ctx.fillStyle = hatchPattern(ctx);
@@ -149,13 +160,17 @@ export function charWidth(ctx) {
   return charW;
 }
 
+// Labels are drawn on every frame: made once per node, kept beside it.
+const labels = new WeakMap();
+
 /** The text shown for a node: display-safe, with ↻ for recursion cut-offs. */
 export function labelOf(node) {
   if (!node) return '';
-  if (node.__label !== undefined) return node.__label;
-  let s = displayText(nodeName(node));
+  let s = labels.get(node);
+  if (s !== undefined) return s;
+  s = displayText(nodeName(node));
   if (node.recursive) s = '\u21bb ' + s;
-  Object.defineProperty(node, '__label', { value: s, writable: true, enumerable: false });
+  labels.set(node, s);
   return s;
 }
 

@@ -1,9 +1,10 @@
 // Draws an icicle layout (model/layout.js layoutIcicle) on a 2D context in
 // CSS pixels: fills grouped by colour, hatching on estimated nodes, borders
-// on recursion cut-offs and on the selected function, labels where they fit.
+// on recursion cut-offs, search matches and the selected function, labels
+// where they fit.
 // Draws only the shapes it is given; hit-testing uses the same layout.
 
-import { THEME, fillGrouped, drawMarks, labelOf, locationOf, fitText, charWidth } from './common.js';
+import { THEME, fillGrouped, drawMarks, dimmed, labelOf, locationOf, fitText, charWidth } from './common.js';
 
 const PAD = 4;
 
@@ -13,11 +14,12 @@ function rectPath(ctx, r) {
 }
 
 /**
- * opts: {selectedFid, searching, top, bottom} - top/bottom (CSS px) limit
- * drawing to the rows in view; by default everything is drawn.
+ * opts: {selectedFid, matches, top, bottom} - matches is the Set of search
+ * matches (null: no search); top/bottom (CSS px) limit drawing to the rows
+ * in view; by default everything is drawn.
  */
 export function drawIcicle(ctx, layout, opts = {}) {
-  const { selectedFid = null, searching = false } = opts;
+  const { selectedFid = null, matches = null } = opts;
   const top = opts.top ?? -Infinity;
   const bottom = opts.bottom ?? Infinity;
   const shapes = [];
@@ -27,11 +29,11 @@ export function drawIcicle(ctx, layout, opts = {}) {
     if (y + row[0].h < top || y > bottom) continue;
     for (const r of row) shapes.push(r);
   }
-  fillGrouped(ctx, shapes, searching, rectPath);
+  fillGrouped(ctx, shapes, matches, rectPath);
 
-  drawMarks(ctx, shapes, { fillPath: rectPath, strokePath: insetRect, searching, selectedFid });
+  drawMarks(ctx, shapes, { fillPath: rectPath, strokePath: insetRect, matches, selectedFid });
 
-  drawLabels(ctx, shapes, searching);
+  drawLabels(ctx, shapes, matches);
 }
 
 /* An outline drawn inside the rectangle, so neighbours' borders do not
@@ -41,7 +43,7 @@ function insetRect(ctx, r, width) {
   if (w > 0) ctx.rect(r.x + width / 2, r.y + width / 2, w, r.h - width);
 }
 
-function drawLabels(ctx, shapes, searching) {
+function drawLabels(ctx, shapes, matches) {
   const cw = charWidth(ctx);
   const minW = cw * 2 + PAD * 2;
   ctx.font = THEME.font;
@@ -50,7 +52,7 @@ function drawLabels(ctx, shapes, searching) {
   for (const r of shapes) {
     if (r.agg || r.w < minW) continue;
     const n = r.node;
-    const dim = searching && !n.match;
+    const dim = dimmed(n, matches);
     const label = labelOf(n);
     const room = r.w - PAD * 2 - 1;
     const text = fitText(ctx, label, room);

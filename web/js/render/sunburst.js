@@ -1,9 +1,10 @@
 // Draws a sunburst layout (model/layout.js layoutSunburst) centred at
 // (cx, cy): the root is the disc in the middle, each depth a ring. Same
 // marks as the icicle: hatching for estimated nodes, dashed red borders for
-// recursion cut-offs, a dark border on the selected function.
+// recursion cut-offs, borders on search matches and a dark border on the
+// selected function.
 
-import { THEME, fillGrouped, drawMarks, labelOf, fitText } from './common.js';
+import { THEME, fillGrouped, drawMarks, dimmed, labelOf, fitText } from './common.js';
 import { fmtSeconds, fmtPct } from '../model/format.js';
 
 function arcPath(ctx, a) {
@@ -26,13 +27,13 @@ function arcPath(ctx, a) {
   ctx.closePath();
 }
 
-/** opts: {cx, cy, selectedFid, searching, totalTime} */
+/** opts: {cx, cy, selectedFid, matches, totalTime}; matches as for drawIcicle. */
 export function drawSunburst(ctx, layout, opts = {}) {
-  const { cx = 0, cy = 0, selectedFid = null, searching = false } = opts;
+  const { cx = 0, cy = 0, selectedFid = null, matches = null } = opts;
   ctx.save();
   ctx.translate(cx, cy);
   const shapes = layout.arcs;
-  fillGrouped(ctx, shapes, searching, arcPath);
+  fillGrouped(ctx, shapes, matches, arcPath);
 
   // White separators between arcs, so neighbours with one colour stay apart.
   ctx.strokeStyle = THEME.background;
@@ -41,12 +42,12 @@ export function drawSunburst(ctx, layout, opts = {}) {
   for (const a of shapes) if (!a.agg && (a.a1 - a.a0) * a.r1 > 3) arcPath(ctx, a);
   ctx.stroke();
 
-  drawMarks(ctx, shapes, { fillPath: arcPath, strokePath: arcPath, searching, selectedFid });
-  drawLabels(ctx, layout, searching, opts.totalTime);
+  drawMarks(ctx, shapes, { fillPath: arcPath, strokePath: arcPath, matches, selectedFid });
+  drawLabels(ctx, layout, matches, opts.totalTime);
   ctx.restore();
 }
 
-function drawLabels(ctx, layout, searching, totalTime) {
+function drawLabels(ctx, layout, matches, totalTime) {
   ctx.font = THEME.font;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
@@ -85,7 +86,7 @@ function drawLabels(ctx, layout, searching, totalTime) {
     if (Math.sin(mid) > 0) rot += Math.PI; // bottom half: keep text upright
     ctx.rotate(rot);
     const n = a.node;
-    ctx.fillStyle = searching && !n.match ? THEME.textDim : n.other ? THEME.otherText : THEME.text;
+    ctx.fillStyle = dimmed(n, matches) ? THEME.textDim : n.other ? THEME.otherText : THEME.text;
     ctx.fillText(text, 0, 0.5);
     ctx.restore();
   }

@@ -1,12 +1,13 @@
 // The chart pane: an icicle or a sunburst of the current tree on two stacked
 // canvases (the chart, and an overlay for hover and keyboard focus, so that
 // moving the mouse never redraws the chart). Lays out with model/layout.js,
-// draws with render/, hit-tests on the same layout, and reports clicks and
-// keys to the viewer through callbacks; it never changes the view state.
+// draws with render/, hit-tests on the same layout, and reports clicks to
+// the viewer through callbacks. The viewer hands it keyboard moves (move())
+// and asks it which shape has the focus; it never changes the view state.
 
 import { layoutIcicle, layoutSunburst, hitIcicle, hitSunburst, moveFocus, shapeCenter } from '../model/layout.js';
-import { compileQuery, searchTree, clearSearch } from '../model/search.js';
-import { isFunctionNode } from '../model/tree.js';
+import { compileQuery, searchTree, NO_SEARCH } from '../model/search.js';
+import { prepareTree, isFunctionNode } from '../model/tree.js';
 import { sizeCanvas, THEME } from '../render/common.js';
 import { drawIcicle, outlineRect } from '../render/icicle.js';
 import { drawSunburst, outlineArc } from '../render/sunburst.js';
@@ -18,18 +19,18 @@ const MAX_FRAMES = 600;
 export class Chart {
   /**
    * els: {wrap, canvas, overlay, tooltip, empty}
-   * cb: {onActivate(shape), onUp(), functionRow(fid) → row|null,
-   *      wantFunction(fid)}
+   * cb: {onActivate(shape), functionRow(fid) → row|null, wantFunction(fid)}
    */
   constructor(els, cb) {
     this.els = els;
     this.cb = cb;
     this.view = 'icicle';
-    this.tree = null;
+    this.tree = null;  // the server's answer, read only
+    this.model = null; // its model (model/tree.js prepareTree)
     this.layout = null;
     this.selectedFid = null;
     this.query = compileQuery('');
-    this.searchStats = { count: 0, value: 0, first: null };
+    this.searchStats = NO_SEARCH;
     this.hover = null;
     this.focus = null;
     this.mouse = null;
@@ -79,9 +80,10 @@ export class Chart {
     this.schedule();
   }
 
-  /** A new tree (already prepared): keeps the search, resets hover and focus. */
+  /** A new tree (the server's answer): keeps the search, resets hover and focus. */
   setTree(tree) {
     this.tree = tree;
+    this.model = prepareTree(tree);
     this.hover = null;
     this.focus = null;
     this.applySearch();
@@ -95,7 +97,7 @@ export class Chart {
     this.schedule();
   }
 
-  /** Sets the search text; returns {count, value, first} for the current tree. */
+  /** Sets the search text; returns model/search.js searchTree's summary for the current tree. */
   setSearch(q) {
     this.query = compileQuery(q);
     this.applySearch();
@@ -104,14 +106,8 @@ export class Chart {
   }
 
   applySearch() {
-    const root = this.tree && this.tree.root;
-    if (!root) { this.searchStats = { count: 0, value: 0, first: null }; return; }
-    if (this.query.empty) {
-      clearSearch(root);
-      this.searchStats = { count: 0, value: 0, first: null };
-    } else {
-      this.searchStats = searchTree(root, this.query);
-    }
+    const root = this.model && this.model.root;
+    this.searchStats = !root || this.query.empty ? NO_SEARCH : searchTree(root, this.query);
   }
 
   schedule() {
@@ -126,18 +122,18 @@ export class Chart {
     const t0 = performance.now();
     const W = wrap.clientWidth;
     const H = wrap.clientHeight;
-    const root = this.tree && this.tree.root;
+    const root = this.model && this.model.root;
     empty.hidden = !!(root && root.value > 0);
     if (!root || W < 10 || H < 10) return;
     let ctx;
-    const searching = !this.query.empty;
+    const matches = this.searchStats.matches;
     if (this.view === 'icicle') {
       this.layout = layoutIcicle(this.tree, W, ROW_H);
       const cssH = Math.max(H, this.layout.height + 8);
       ctx = sizeCanvas(canvas, W, cssH);
       sizeCanvas(overlay, W, cssH);
       ctx.clearRect(0, 0, W, cssH);
-      drawIcicle(ctx, this.layout, { selectedFid: this.selectedFid, searching });
+      drawIcicle(ctx, this.layout, { selectedFid: this.selectedFid, matches });
     } else {
       const radius = Math.max(20, Math.min(W, H) / 2 - 10);
       this.layout = layoutSunburst(this.tree, radius);
@@ -145,7 +141,7 @@ export class Chart {
       sizeCanvas(overlay, W, H);
       this.geom = { cx: W / 2, cy: H / 2 };
       ctx.clearRect(0, 0, W, H);
-      drawSunburst(ctx, this.layout, { cx: W / 2, cy: H / 2, selectedFid: this.selectedFid, searching, totalTime: this.tree.total_time });
+      drawSunburst(ctx, this.layout, { cx: W / 2, cy: H / 2, selectedFid: this.selectedFid, matches, totalTime: this.tree.total_time });
     }
     // Shapes from the old layout are gone: find hover and focus again.
     this.focus = this.refind(this.focus);
@@ -218,7 +214,7 @@ export class Chart {
     }
     renderTooltip(tip, shape, {
       total: this.tree.total_time,
-      root: this.tree.root,
+      root: this.model.root,
       fnRow,
       isRoot: shape.depth === 0,
       view: this.view,
@@ -276,15 +272,16 @@ export class Chart {
     this.els.tooltip.hidden = true;
   }
 
-  /** Visible shapes in viewport coordinates (the test hook). */
+  /** Visible shapes in viewport coordinates (the page hook, docs/API.md). */
   nodes() {
     if (!this.layout || !this.layout.root) return [];
     const list = this.view === 'icicle' ? this.layout.rects : this.layout.arcs;
+    const matches = this.searchStats.matches;
     const out = [];
     for (const s of list) {
       if (s.agg) continue;
       const n = s.node;
-      const base = { name: n.other ? null : n.name, fid: n.fid ?? null, kind: n.kind || null, depth: s.depth, other: !!n.other, recursive: !!n.recursive, exact: n.exact !== false, match: !!n.match, value: n.value };
+      const base = { name: n.other ? null : n.name, fid: n.fid ?? null, kind: n.kind || null, depth: s.depth, other: !!n.other, recursive: !!n.recursive, exact: n.exact !== false, match: !!(matches && matches.has(n)), value: n.value };
       if (this.view === 'icicle') {
         const p = this.clientPoint(s);
         out.push(Object.assign(base, { x: p.x - s.w / 2, y: p.y - s.h / 2, w: s.w, h: s.h }));
