@@ -7,8 +7,8 @@
 //   view    icicle | sunburst | table      icicle
 //   path    fid,fid,...  (drill path)       empty: the top
 //   root    fid  (one function, all paths) none; wins over path
-//   depth   1..64                          10
-//   cutoff  0..1                           0.001
+//   depth   1..TREE_LIMITS.maxDepth        TREE_LIMITS.defaultDepth
+//   cutoff  0..1                           TREE_LIMITS.defaultCutoff
 //   hide    builtins,stdlib,site-packages  none
 //   sel     fid  (details panel)           none
 //   q       search text                    empty
@@ -19,6 +19,23 @@
 // so; nothing in a link can make the page fail.
 
 export const VERSION = 1;
+
+/**
+ * The tree's defaults and limits. This object mirrors include/tree.h
+ * (PV_TREE_*): the API does not report them yet, so the viewer keeps a copy,
+ * here and nowhere else in web/; tests/web/limits.test.mjs fails when the
+ * two differ. The viewer sends no max_nodes, so the server's default
+ * applies; the node counts are here so that the copy is whole.
+ */
+export const TREE_LIMITS = Object.freeze({
+  defaultDepth: 10,       // PV_TREE_DEFAULT_DEPTH: levels below the root
+  maxDepth: 64,           // PV_TREE_MAX_DEPTH (the least is 1)
+  defaultCutoff: 0.001,   // PV_TREE_DEFAULT_CUTOFF: a fraction of the root's value
+  defaultMaxNodes: 20000, // PV_TREE_DEFAULT_MAX_NODES, the root included
+  maxNodes: 100000,       // PV_TREE_MAX_NODES
+});
+// depth in a link: at most as many digits as the largest depth has.
+const DEPTH_RE = new RegExp(`^\\d{1,${String(TREE_LIMITS.maxDepth).length}}$`);
 export const VIEWS = ['icicle', 'sunburst', 'table'];
 export const HIDE_KINDS = ['builtins', 'stdlib', 'site-packages'];
 export const SORT_KEYS = ['cumtime', 'tottime', 'ncalls', 'pcalls', 'name', 'file', 'line', 'tt_percall', 'ct_percall'];
@@ -27,13 +44,18 @@ const MAX_FID = 2 ** 31 - 1;
 const MAX_PATH = 256;
 const MAX_Q = 1000;
 
+/** Whether d is a depth the server accepts: an integer from 1 to TREE_LIMITS.maxDepth. */
+export function validDepth(d) {
+  return Number.isInteger(d) && d >= 1 && d <= TREE_LIMITS.maxDepth;
+}
+
 export function defaultOrder(sort) {
   return ASC_DEFAULT.has(sort) ? 'asc' : 'desc';
 }
 
 export function defaultState() {
   return {
-    view: 'icicle', path: [], root: null, depth: 10, cutoff: 0.001,
+    view: 'icicle', path: [], root: null, depth: TREE_LIMITS.defaultDepth, cutoff: TREE_LIMITS.defaultCutoff,
     hide: [], sel: null, q: '', sort: 'cumtime', order: 'desc',
   };
 }
@@ -87,9 +109,9 @@ export function stateFromUrl(search) {
 
   const depth = p.get('depth');
   if (depth !== null) {
-    const d = /^\d{1,2}$/.test(depth) ? Number(depth) : NaN;
-    if (d >= 1 && d <= 64) st.depth = d;
-    else bad('depth', depth, 'depth is 1 to 64');
+    const d = DEPTH_RE.test(depth) ? Number(depth) : NaN;
+    if (validDepth(d)) st.depth = d;
+    else bad('depth', depth, `depth is 1 to ${TREE_LIMITS.maxDepth}`);
   }
 
   const cutoff = p.get('cutoff');

@@ -5,20 +5,24 @@
 
 import { h, $, replaceChildren, setText } from './dom.js';
 import { displayText, fmtSeconds, fmtPct, fmtCount, truncate } from '../model/format.js';
-import { HIDE_KINDS } from '../state.js';
+import { HIDE_KINDS, TREE_LIMITS, validDepth } from '../state.js';
 
 const HIDE_LABEL = { builtins: 'built-ins', stdlib: 'stdlib', 'site-packages': 'site-packages' };
 const SEARCH_DEBOUNCE_MS = 150;
 
 export class Controls {
   /**
-   * cb: {change(changes, {push}), searchEnter(), crumb(index), copied()}
+   * cb: {change(changes, {push}), searchEnter(), crumb(index)}
    */
   constructor(cb) {
     this.cb = cb;
     this.state = null;
     this.search = $('#search');
     this.searchTimer = 0;
+    this.copyTimer = 0;
+    const depth = $('#depth');
+    depth.max = String(TREE_LIMITS.maxDepth);
+    depth.title = `Levels shown below the root (1 to ${TREE_LIMITS.maxDepth})`;
     this.wire();
   }
 
@@ -45,7 +49,7 @@ export class Controls {
     const depth = $('#depth');
     depth.addEventListener('change', () => {
       const d = Math.round(Number(depth.value));
-      if (d >= 1 && d <= 64) this.cb.change({ depth: d }, { push: true });
+      if (validDepth(d)) this.cb.change({ depth: d }, { push: true });
       else depth.value = String(this.state.depth);
     });
     $('#cutoff').addEventListener('change', (e) => this.cb.change({ cutoff: Number(e.target.value) }, { push: true }));
