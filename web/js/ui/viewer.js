@@ -1,12 +1,15 @@
-// The viewer page (/p/<id>): owns the one view state, keeps it in the URL
-// (history.pushState for zoom steps, so back and forward walk the zoom
-// history), and hands each part of it to the component that shows it:
-// chart (icicle, sunburst), table, details panel, header controls.
+// The viewer page (/p/<id>): one Viewer owns everything the page knows (the
+// view state, the tree on screen, the requests in flight), keeps the view
+// state in the URL (history.pushState for zoom steps, so back and forward
+// walk the zoom history), and hands each part of it to the component that
+// shows it: chart (icicle, sunburst), table, details panel, header controls.
+// The components report user actions back through callbacks; only the
+// Viewer's methods change its fields.
 
 import { fetchProfile, fetchTree, fetchFunction, fetchFunctions } from '../api.js';
 import { stateFromUrl, urlFromState, treeKey, treeQuery, withChanges } from '../state.js';
-import { prepareTree, pathFromRoot, isFunctionNode } from '../model/tree.js';
-import { escapeEre } from '../model/search.js';
+import { pathFromRoot, isFunctionNode } from '../model/tree.js';
+import { escapeEre, NO_SEARCH } from '../model/search.js';
 import { displayText, truncate } from '../model/format.js';
 import { Chart } from './chart.js';
 import { Table } from './table.js';
@@ -16,38 +19,10 @@ import { h, $, delayedShow } from './dom.js';
 
 const SPINNER_DELAY_MS = 150;
 const TREE_CACHE = 24;
+const FUNCTION_ROWS = 5000;
 const ID_RE = /^\/p\/([0-9a-f]{32})\/?$/;
 
-const m = ID_RE.exec(window.location.pathname);
-const profileId = m ? m[1] : null;
-
-let state = stateFromUrl(window.location.search).state;
-let lastChartView = state.view === 'table' ? 'icicle' : state.view;
-let currentTree = null;
-let drawnKey = null;
-let searchStats = { count: 0, value: 0, first: null, firstBelow: null };
-let treeSeq = 0;
-let treeAbort = null;
-let pendingRequests = 0;
-let hideSpinner = null;
-const treeCache = new Map();
-let earlyTree = null; // {key, promise}: the first tree, requested with the profile
-const fnRows = new Map();
-const fnWanted = new Set();
-
-/* ---------- requests and the spinner ---------- */
-
-/** Counts a request in flight; the spinner shows when one takes over 150 ms. */
-function track(promise) {
-  pendingRequests++;
-  if (pendingRequests === 1) hideSpinner = delayedShow($('#spinner'), SPINNER_DELAY_MS);
-  return promise.finally(() => {
-    pendingRequests--;
-    if (pendingRequests === 0 && hideSpinner) { hideSpinner(); hideSpinner = null; }
-  });
-}
-
-/* ---------- notices and fatal errors ---------- */
+/* ---------- notices and fatal errors (the page only, no state) ---------- */
 
 function notice(text, kind = 'info') {
   const box = $('#notices');
@@ -70,300 +45,367 @@ function fatal(title, text) {
   document.title = title + ' · pstatsviz';
 }
 
-/* ---------- components ---------- */
-
-const controls = new Controls({
-  change,
-  searchEnter: () => focusFirstMatch(),
-  crumb: (i) => goCrumb(i),
-});
-
-const chart = new Chart({
-  wrap: $('#chart-wrap'),
-  canvas: $('#chart'),
-  overlay: $('#overlay'),
-  tooltip: $('#tooltip'),
-  empty: $('#chart-empty'),
-}, {
-  onActivate: activate,
-  functionRow: (fid) => fnRows.get(fid) || null,
-  wantFunction,
-});
-
-const table = new Table(profileId, {
-  head: $('#table-head'),
-  scroll: $('#table-scroll'),
-  spacer: $('#table-spacer'),
-  rows: $('#table-rows'),
-  foot: $('#table-foot'),
-}, {
-  onRow: (fid) => change({ view: lastChartView, root: fid, path: [], sel: fid }, { push: true }),
-  onSort: (sort, order) => change({ sort, order }, { push: false }),
-  onError: (e) => notice('The function table could not be loaded: ' + e.message, 'error'),
-  track,
-});
-
-const details = new Details($('#details'), profileId, {
-  onFocusFunction: (fid) => change({ view: state.view === 'table' ? lastChartView : state.view, root: fid, path: [], sel: fid }, { push: true }),
-  onEntry: (fid) => change({ view: state.view === 'table' ? lastChartView : state.view, root: null, path: [fid], sel: fid }, { push: true }),
-  onFunctionRow: rememberFunction,
-  track,
-});
-
-function rememberFunction(row) {
-  if (!row || typeof row.fid !== 'number') return;
-  fnRows.set(row.fid, row);
-  if (fnRows.size > 5000) fnRows.delete(fnRows.keys().next().value);
-  chart.functionArrived(row.fid);
-}
-
-/** The tooltip wants a function's own totals (nc/cc): fetch once, on hover. */
-function wantFunction(fid) {
-  if (fnWanted.has(fid) || fnRows.has(fid)) return;
-  fnWanted.add(fid);
-  fetchFunction(profileId, fid).then((res) => {
-    if (res.ok && res.data.function) rememberFunction(res.data.function);
-    else fnWanted.delete(fid);
-  });
-}
-
-/* ---------- the view state ---------- */
-
-/** Changes the view state; push adds a history entry (zoom steps, views). */
-function change(changes, { push = false } = {}) {
-  const prev = state;
-  const next = withChanges(state, changes);
-  if (next.root !== null && next.root !== undefined) next.path = [];
-  state = next;
-  const url = urlFromState(next, window.location.pathname);
-  if (url !== window.location.pathname + window.location.search) {
-    if (push) history.pushState(null, '', url);
-    else history.replaceState(null, '', url);
-  }
-  apply(prev, next);
-}
-
-window.addEventListener('popstate', () => {
-  const prev = state;
-  const parsed = stateFromUrl(window.location.search);
-  parsed.notices.forEach((n) => notice(n));
-  state = parsed.state;
-  apply(prev, state);
-});
-
-function apply(prev, st) {
-  controls.update(st);
-  const isChart = st.view !== 'table';
-  if (isChart) lastChartView = st.view;
-  $('#chart-pane').hidden = !isChart;
-  $('#table-pane').hidden = isChart;
-  table.setQuery({ sort: st.sort, order: st.order, q: st.q });
-  table.setActive(!isChart);
-  if (isChart) {
-    chart.setView(st.view);
-    chart.schedule();
-  } else {
-    chart.hideTooltip();
-  }
-  const treeChanged = !prev || treeKey(prev) !== treeKey(st);
-  if (treeChanged) loadTree(st);
-  chart.setSelected(st.sel);
-  table.setSelected(st.sel);
-  details.show(st.sel);
-  if (!treeChanged && (!prev || prev.q !== st.q)) {
-    searchStats = chart.setSearch(st.q);
-  }
-  controls.setSearchInfo(st, searchStats, currentTree ? currentTree.total_time : 0);
-}
-
-/* ---------- the tree ---------- */
-
-async function loadTree(st) {
-  const key = treeKey(st);
-  const seq = ++treeSeq;
-  let data = treeCache.get(key);
-  if (data) {
-    treeCache.delete(key); // most recently used goes last
-    treeCache.set(key, data);
-  } else {
-    if (treeAbort) treeAbort.abort();
-    const ac = new AbortController();
-    treeAbort = ac;
-    $('#chart-wrap').classList.add('stale');
-    const early = earlyTree && earlyTree.key === key ? earlyTree.promise : null;
-    earlyTree = null;
-    const res = await (early || track(fetchTree(profileId, treeQuery(st), { signal: ac.signal })));
-    if (seq !== treeSeq) return;
-    $('#chart-wrap').classList.remove('stale');
-    if (!res.ok) {
-      treeError(res.error, st);
-      return;
-    }
-    data = res.data;
-    prepareTree(data);
-    treeCache.set(key, data);
-    if (treeCache.size > TREE_CACHE) treeCache.delete(treeCache.keys().next().value);
-  }
-  currentTree = data;
-  drawnKey = key;
-  chart.setTree(data);
-  controls.setCrumbs(data.breadcrumbs, st.root !== null);
-  searchStats = chart.setSearch(state.q);
-  controls.setSearchInfo(state, searchStats, data.total_time);
-  treeLoads++;
-}
-
-function treeError(err, st) {
-  if (err.code === 'aborted') return;
-  const linked = st.root !== null || st.path.length > 0;
-  if ((err.status === 400 || err.status === 404) && linked) {
-    notice(`This view does not exist in this profile (${truncate(err.message, 200)}); showing the top instead.`, 'warn');
-    change({ root: null, path: [] }, { push: false });
-    return;
-  }
-  if (err.status === 400) {
-    notice('The server refused these settings: ' + truncate(err.message, 300), 'error');
-    return;
-  }
-  notice('The call tree could not be loaded: ' + truncate(err.message, 300), 'error');
-}
-
-/* ---------- zooming ---------- */
-
-/** Click or Enter on a chart shape. */
-function activate(shape) {
-  if (!shape || shape.agg) return;
-  const n = shape.node;
-  if (n.other) {
-    notice(`“other” merges ${n.count} functions below the cutoff: lower the cutoff to see them.`);
-    return;
-  }
-  if (shape.depth === 0) {
-    if (state.view === 'sunburst') up();
-    else if (isFunctionNode(n)) change({ sel: n.fid }, { push: false });
-    return;
-  }
-  if (n.recursive) {
-    // Already expanded on the path above: select it, there is nothing below.
-    change({ sel: n.fid }, { push: false });
-    return;
-  }
-  drillTo(n);
-}
-
-function drillTo(n) {
-  if (!isFunctionNode(n)) return;
-  if (state.root !== null) change({ root: n.fid, sel: n.fid }, { push: true });
-  else change({ path: state.path.concat(pathFromRoot(n)), sel: n.fid }, { push: true });
-}
-
-function up() {
-  if (state.root !== null) change({ root: null, path: [] }, { push: true });
-  else if (state.path.length) change({ path: state.path.slice(0, -1) }, { push: true });
-}
-
-function goCrumb(i) {
-  if (state.root !== null) {
-    const crumbs = currentTree ? currentTree.breadcrumbs || [] : [];
-    const c = crumbs[i];
-    if (i === 0 || !c || c.fid === null) change({ root: null, path: [] }, { push: true });
-    else change({ root: c.fid }, { push: true });
-    return;
-  }
-  change({ path: state.path.slice(0, i) }, { push: true });
-}
-
-/** Enter in the search box: zoom to the first match in view, else the biggest match anywhere. */
-async function focusFirstMatch() {
-  if (!state.q.trim()) return;
-  if (state.view !== 'table' && searchStats.firstBelow) {
-    drillTo(searchStats.firstBelow);
-    return;
-  }
-  let res = await track(fetchFunctions(profileId, { q: state.q, sort: 'cumtime', limit: 1 }));
-  if (!res.ok && res.error.status === 400) res = await track(fetchFunctions(profileId, { q: escapeEre(state.q), sort: 'cumtime', limit: 1 }));
-  if (res.ok && res.data.rows && res.data.rows.length) {
-    const f = res.data.rows[0];
-    rememberFunction(f);
-    change({ view: lastChartView, root: f.fid, path: [], sel: f.fid }, { push: true });
-  } else if (res.ok) {
-    notice(`No function matches “${truncate(displayText(state.q), 80)}”.`);
-  }
-}
-
-/* ---------- keyboard ---------- */
-
 const ARROWS = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' };
 
-document.addEventListener('keydown', (e) => {
-  if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || !profileId) return;
-  const t = e.target;
-  const typing = t instanceof HTMLElement && (t.matches('input, textarea, select') || t.isContentEditable);
-  if (e.key === '/' && !typing) {
-    e.preventDefault();
-    controls.focusSearch();
-    return;
-  }
-  if (typing || state.view === 'table') return;
-  const onButton = t instanceof HTMLElement && t.matches('button, a');
-  if (ARROWS[e.key]) {
-    e.preventDefault();
-    chart.move(ARROWS[e.key]);
-  } else if (e.key === 'Enter' && !onButton) {
-    const f = chart.focused();
-    if (f) { e.preventDefault(); activate(f); }
-  } else if (e.key === 'Backspace' || e.key === 'Escape') {
-    e.preventDefault();
-    up();
-  }
-});
+class Viewer {
+  /** profileId: the 32 hex digits of the page's path, or null for a bad path. */
+  constructor(profileId) {
+    this.id = profileId;
+    // The view state (state.js): what a link carries. Replaced, never edited
+    // in place, and only by change(), popstate and start().
+    this.state = stateFromUrl(window.location.search).state;
+    // The chart a table row or a search zooms into.
+    this.lastChartView = this.state.view === 'table' ? 'icicle' : this.state.view;
+    // The tree: the answer on screen and its treeKey, the request sequence
+    // (a late answer to an older request is dropped), the request to abort
+    // when another is needed, recent answers by treeKey (least recently used
+    // first), and the first tree, requested together with the profile.
+    this.tree = { current: null, drawnKey: null, seq: 0, abort: null, cache: new Map(), early: null };
+    // The chart's search summary for the current tree (model/search.js).
+    this.search = NO_SEARCH;
+    // Requests in flight, for the spinner.
+    this.requests = { pending: 0, hideSpinner: null };
+    // /functions rows by fid, for the tooltip's totals, and the fids asked for.
+    this.functions = { rows: new Map(), wanted: new Set() };
+    // For the page hook (docs/API.md): when the first chart was complete, and
+    // how many trees were shown.
+    this.metrics = { firstDrawAt: null, treeLoads: 0 };
 
-/* ---------- the test and benchmark hook (read-only) ---------- */
+    this.controls = new Controls({
+      change: (c, o) => this.change(c, o),
+      searchEnter: () => this.focusFirstMatch(),
+      crumb: (i) => this.goCrumb(i),
+    });
+    this.chart = new Chart({
+      wrap: $('#chart-wrap'),
+      canvas: $('#chart'),
+      overlay: $('#overlay'),
+      tooltip: $('#tooltip'),
+      empty: $('#chart-empty'),
+    }, {
+      onActivate: (shape) => this.activate(shape),
+      functionRow: (fid) => this.functions.rows.get(fid) || null,
+      wantFunction: (fid) => this.wantFunction(fid),
+    });
+    this.chart.onDrawn = () => {
+      if (this.metrics.firstDrawAt === null && this.tree.current) this.metrics.firstDrawAt = performance.now();
+    };
+    this.table = new Table(profileId, {
+      head: $('#table-head'),
+      scroll: $('#table-scroll'),
+      spacer: $('#table-spacer'),
+      rows: $('#table-rows'),
+      foot: $('#table-foot'),
+    }, {
+      onRow: (fid) => this.change({ view: this.lastChartView, root: fid, path: [], sel: fid }, { push: true }),
+      onSort: (sort, order) => this.change({ sort, order }, { push: false }),
+      onError: (e) => notice('The function table could not be loaded: ' + e.message, 'error'),
+      track: (p) => this.track(p),
+    });
+    this.details = new Details($('#details'), profileId, {
+      onFocusFunction: (fid) => this.change({ view: this.chartView(), root: fid, path: [], sel: fid }, { push: true }),
+      onEntry: (fid) => this.change({ view: this.chartView(), root: null, path: [fid], sel: fid }, { push: true }),
+      onFunctionRow: (row) => this.rememberFunction(row),
+      track: (p) => this.track(p),
+    });
 
-let firstDrawAt = null;
-let treeLoads = 0;
-const hook = Object.freeze({
-  /** performance.now() when the first complete chart was drawn. */
-  get firstDraw() { return firstDrawAt; },
-  get treeLoads() { return treeLoads; },
-  /** Shapes of the chart in view, in viewport coordinates: [{name, fid, x, y, w, h, ...}]. */
-  nodes: () => chart.nodes(),
-  state: () => JSON.parse(JSON.stringify(state)),
-  frames: () => chart.frames.slice(),
-  drawCount: () => chart.drawCount,
+    window.addEventListener('popstate', () => this.onPopState());
+    document.addEventListener('keydown', (e) => this.onKeyDown(e));
+  }
+
+  /* ---------- requests and the spinner ---------- */
+
+  /** Counts a request in flight; the spinner shows when one takes over 150 ms. */
+  track(promise) {
+    const r = this.requests;
+    r.pending++;
+    if (r.pending === 1) r.hideSpinner = delayedShow($('#spinner'), SPINNER_DELAY_MS);
+    return promise.finally(() => {
+      r.pending--;
+      if (r.pending === 0 && r.hideSpinner) { r.hideSpinner(); r.hideSpinner = null; }
+    });
+  }
+
+  /* ---------- function rows for the tooltip ---------- */
+
+  rememberFunction(row) {
+    if (!row || typeof row.fid !== 'number') return;
+    const rows = this.functions.rows;
+    rows.set(row.fid, row);
+    if (rows.size > FUNCTION_ROWS) rows.delete(rows.keys().next().value);
+    this.chart.functionArrived(row.fid);
+  }
+
+  /** The tooltip wants a function's own totals (nc/cc): fetch once, on hover. */
+  wantFunction(fid) {
+    const { rows, wanted } = this.functions;
+    if (wanted.has(fid) || rows.has(fid)) return;
+    wanted.add(fid);
+    fetchFunction(this.id, fid).then((res) => {
+      if (res.ok && res.data.function) this.rememberFunction(res.data.function);
+      else wanted.delete(fid);
+    });
+  }
+
+  /* ---------- the view state ---------- */
+
+  /** The chart in view, or the last one shown when the table is. */
+  chartView() {
+    return this.state.view === 'table' ? this.lastChartView : this.state.view;
+  }
+
+  /** Changes the view state; push adds a history entry (zoom steps, views). */
+  change(changes, { push = false } = {}) {
+    const prev = this.state;
+    const next = withChanges(prev, changes);
+    if (next.root !== null && next.root !== undefined) next.path = [];
+    this.state = next;
+    const url = urlFromState(next, window.location.pathname);
+    if (url !== window.location.pathname + window.location.search) {
+      if (push) history.pushState(null, '', url);
+      else history.replaceState(null, '', url);
+    }
+    this.apply(prev, next);
+  }
+
+  onPopState() {
+    const prev = this.state;
+    const parsed = stateFromUrl(window.location.search);
+    parsed.notices.forEach((n) => notice(n));
+    this.state = parsed.state;
+    this.apply(prev, this.state);
+  }
+
+  apply(prev, st) {
+    const { controls, chart, table, details } = this;
+    controls.update(st);
+    const isChart = st.view !== 'table';
+    if (isChart) this.lastChartView = st.view;
+    $('#chart-pane').hidden = !isChart;
+    $('#table-pane').hidden = isChart;
+    table.setQuery({ sort: st.sort, order: st.order, q: st.q });
+    table.setActive(!isChart);
+    if (isChart) {
+      chart.setView(st.view);
+      chart.schedule();
+    } else {
+      chart.hideTooltip();
+    }
+    const treeChanged = !prev || treeKey(prev) !== treeKey(st);
+    if (treeChanged) this.loadTree(st);
+    chart.setSelected(st.sel);
+    table.setSelected(st.sel);
+    details.show(st.sel);
+    if (!treeChanged && (!prev || prev.q !== st.q)) {
+      this.search = chart.setSearch(st.q);
+    }
+    const cur = this.tree.current;
+    controls.setSearchInfo(st, this.search, cur ? cur.total_time : 0);
+  }
+
+  /* ---------- the tree ---------- */
+
+  async loadTree(st) {
+    const t = this.tree;
+    const key = treeKey(st);
+    const seq = ++t.seq;
+    let data = t.cache.get(key);
+    if (data) {
+      t.cache.delete(key); // most recently used goes last
+      t.cache.set(key, data);
+    } else {
+      if (t.abort) t.abort.abort();
+      const ac = new AbortController();
+      t.abort = ac;
+      $('#chart-wrap').classList.add('stale');
+      const early = t.early && t.early.key === key ? t.early.promise : null;
+      t.early = null;
+      const res = await (early || this.track(fetchTree(this.id, treeQuery(st), { signal: ac.signal })));
+      if (seq !== t.seq) return;
+      $('#chart-wrap').classList.remove('stale');
+      if (!res.ok) {
+        this.treeError(res.error, st);
+        return;
+      }
+      data = res.data;
+      t.cache.set(key, data);
+      if (t.cache.size > TREE_CACHE) t.cache.delete(t.cache.keys().next().value);
+    }
+    t.current = data;
+    t.drawnKey = key;
+    this.chart.setTree(data);
+    this.controls.setCrumbs(data.breadcrumbs, st.root !== null);
+    this.search = this.chart.setSearch(this.state.q);
+    this.controls.setSearchInfo(this.state, this.search, data.total_time);
+    this.metrics.treeLoads++;
+  }
+
+  treeError(err, st) {
+    if (err.code === 'aborted') return;
+    const linked = st.root !== null || st.path.length > 0;
+    if ((err.status === 400 || err.status === 404) && linked) {
+      notice(`This view does not exist in this profile (${truncate(err.message, 200)}); showing the top instead.`, 'warn');
+      this.change({ root: null, path: [] }, { push: false });
+      return;
+    }
+    if (err.status === 400) {
+      notice('The server refused these settings: ' + truncate(err.message, 300), 'error');
+      return;
+    }
+    notice('The call tree could not be loaded: ' + truncate(err.message, 300), 'error');
+  }
+
+  /* ---------- zooming ---------- */
+
+  /** Click or Enter on a chart shape. */
+  activate(shape) {
+    if (!shape || shape.agg) return;
+    const n = shape.node;
+    if (n.other) {
+      notice(`“other” merges ${n.count} functions below the cutoff: lower the cutoff to see them.`);
+      return;
+    }
+    if (shape.depth === 0) {
+      if (this.state.view === 'sunburst') this.up();
+      else if (isFunctionNode(n)) this.change({ sel: n.fid }, { push: false });
+      return;
+    }
+    if (n.recursive) {
+      // Already expanded on the path above: select it, there is nothing below.
+      this.change({ sel: n.fid }, { push: false });
+      return;
+    }
+    this.drillTo(n);
+  }
+
+  /** Zooms to a model node of the current tree. */
+  drillTo(n) {
+    if (!isFunctionNode(n)) return;
+    const st = this.state;
+    if (st.root !== null) this.change({ root: n.fid, sel: n.fid }, { push: true });
+    else this.change({ path: st.path.concat(pathFromRoot(n)), sel: n.fid }, { push: true });
+  }
+
+  up() {
+    const st = this.state;
+    if (st.root !== null) this.change({ root: null, path: [] }, { push: true });
+    else if (st.path.length) this.change({ path: st.path.slice(0, -1) }, { push: true });
+  }
+
+  goCrumb(i) {
+    const st = this.state;
+    if (st.root !== null) {
+      const cur = this.tree.current;
+      const crumbs = cur ? cur.breadcrumbs || [] : [];
+      const c = crumbs[i];
+      if (i === 0 || !c || c.fid === null) this.change({ root: null, path: [] }, { push: true });
+      else this.change({ root: c.fid }, { push: true });
+      return;
+    }
+    this.change({ path: st.path.slice(0, i) }, { push: true });
+  }
+
+  /** Enter in the search box: zoom to the first match in view, else the biggest match anywhere. */
+  async focusFirstMatch() {
+    const q = this.state.q;
+    if (!q.trim()) return;
+    if (this.state.view !== 'table' && this.search.firstBelow) {
+      this.drillTo(this.search.firstBelow);
+      return;
+    }
+    let res = await this.track(fetchFunctions(this.id, { q, sort: 'cumtime', limit: 1 }));
+    if (!res.ok && res.error.status === 400) res = await this.track(fetchFunctions(this.id, { q: escapeEre(q), sort: 'cumtime', limit: 1 }));
+    if (res.ok && res.data.rows && res.data.rows.length) {
+      const f = res.data.rows[0];
+      this.rememberFunction(f);
+      this.change({ view: this.lastChartView, root: f.fid, path: [], sel: f.fid }, { push: true });
+    } else if (res.ok) {
+      notice(`No function matches “${truncate(displayText(q), 80)}”.`);
+    }
+  }
+
+  /* ---------- keyboard ---------- */
+
+  onKeyDown(e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || !this.id) return;
+    const t = e.target;
+    const typing = t instanceof HTMLElement && (t.matches('input, textarea, select') || t.isContentEditable);
+    if (e.key === '/' && !typing) {
+      e.preventDefault();
+      this.controls.focusSearch();
+      return;
+    }
+    if (typing || this.state.view === 'table') return;
+    const onButton = t instanceof HTMLElement && t.matches('button, a');
+    if (ARROWS[e.key]) {
+      e.preventDefault();
+      this.chart.move(ARROWS[e.key]);
+    } else if (e.key === 'Enter' && !onButton) {
+      const f = this.chart.focused();
+      if (f) { e.preventDefault(); this.activate(f); }
+    } else if (e.key === 'Backspace' || e.key === 'Escape') {
+      e.preventDefault();
+      this.up();
+    }
+  }
+
   /** True when the view matches the URL: no request in flight, the chart drawn. */
-  idle: () => pendingRequests === 0 && !chart.pending && drawnKey === treeKey(state) && (state.view === 'table' || chart.layout !== null),
-});
-Object.defineProperty(window, '__pstatsviz', { value: hook, writable: false });
-chart.onDrawn = () => {
-  if (firstDrawAt === null && currentTree) firstDrawAt = performance.now();
-};
-
-/* ---------- start ---------- */
-
-async function main() {
-  if (!profileId) {
-    fatal('Not a profile link', 'A profile link looks like /p/ followed by 32 hexadecimal digits.');
-    return;
+  idle() {
+    const st = this.state;
+    return this.requests.pending === 0 && !this.chart.pending && this.tree.drawnKey === treeKey(st) &&
+      (st.view === 'table' || this.chart.layout !== null);
   }
-  const parsed = stateFromUrl(window.location.search);
-  parsed.notices.forEach((n) => notice(n, 'warn'));
-  state = parsed.state;
-  history.replaceState(null, '', urlFromState(state, window.location.pathname));
-  controls.update(state);
-  // Ask for the first tree together with the profile: one round trip less
-  // before the first chart.
-  earlyTree = { key: treeKey(state), promise: track(fetchTree(profileId, treeQuery(state))) };
-  const meta = await track(fetchProfile(profileId));
-  if (!meta.ok) {
-    if (meta.error.status === 404) fatal('This profile does not exist or was deleted', 'Check the link, or upload the stats file again: the same file gets the same link.');
-    else fatal('The profile could not be loaded', meta.error.message);
-    return;
+
+  /* ---------- start ---------- */
+
+  async start() {
+    if (!this.id) {
+      fatal('Not a profile link', 'A profile link looks like /p/ followed by 32 hexadecimal digits.');
+      return;
+    }
+    const parsed = stateFromUrl(window.location.search);
+    parsed.notices.forEach((n) => notice(n, 'warn'));
+    this.state = parsed.state;
+    history.replaceState(null, '', urlFromState(this.state, window.location.pathname));
+    this.controls.update(this.state);
+    // Ask for the first tree together with the profile: one round trip less
+    // before the first chart.
+    this.tree.early = { key: treeKey(this.state), promise: this.track(fetchTree(this.id, treeQuery(this.state))) };
+    const meta = await this.track(fetchProfile(this.id));
+    if (!meta.ok) {
+      if (meta.error.status === 404) fatal('This profile does not exist or was deleted', 'Check the link, or upload the stats file again: the same file gets the same link.');
+      else fatal('The profile could not be loaded', meta.error.message);
+      return;
+    }
+    this.controls.setProfile(meta.data);
+    this.details.setProfile(meta.data);
+    for (const w of meta.data.warnings || []) notice('This file loaded with a warning: ' + truncate(displayText(w), 300), 'warn');
+    this.apply(null, this.state);
   }
-  controls.setProfile(meta.data);
-  details.setProfile(meta.data);
-  for (const w of meta.data.warnings || []) notice('This file loaded with a warning: ' + truncate(displayText(w), 300), 'warn');
-  apply(null, state);
 }
 
-main();
+/**
+ * The page hook, window.__pstatsviz: read-only, documented in docs/API.md
+ * ("The viewer's page hook"). The browser tests and bench/render read it to
+ * know when a view is complete and where the shapes on the canvas are,
+ * which the DOM cannot tell them.
+ */
+function exposeHook(viewer) {
+  const hook = Object.freeze({
+    /** performance.now() when the first complete chart was drawn. */
+    get firstDraw() { return viewer.metrics.firstDrawAt; },
+    get treeLoads() { return viewer.metrics.treeLoads; },
+    /** Shapes of the chart in view, in viewport coordinates: [{name, fid, x, y, w, h, ...}]. */
+    nodes: () => viewer.chart.nodes(),
+    state: () => JSON.parse(JSON.stringify(viewer.state)),
+    frames: () => viewer.chart.frames.slice(),
+    drawCount: () => viewer.chart.drawCount,
+    idle: () => viewer.idle(),
+  });
+  Object.defineProperty(window, '__pstatsviz', { value: hook, writable: false });
+}
+
+const m = ID_RE.exec(window.location.pathname);
+const viewer = new Viewer(m ? m[1] : null);
+exposeHook(viewer);
+viewer.start();
