@@ -36,7 +36,10 @@ export function splitLabel(text, row) {
 }
 
 export class Table {
-  /** els: {pane, head, scroll, spacer, rows, foot}; cb: {onRow(fid), onError(err), track(promise)} */
+  /**
+   * els: {head, scroll, spacer, rows, foot}
+   * cb: {onRow(fid), onSort(sort, order), onError(err), track(promise)}
+   */
   constructor(profileId, els, cb) {
     this.id = profileId;
     this.els = els;
