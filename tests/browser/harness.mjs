@@ -1,8 +1,10 @@
 // Shared by the browser tests: start the real pstatsviz binary on a free
 // loopback port (embedded web assets, no --web-root), launch Debian's
-// chromium through playwright-core, and a few helpers that read the page
-// through its read-only test hook (window.__pstatsviz).
+// chromium through playwright-core (browserSuite() does both for a test
+// file), and a few helpers that read the page through its read-only hook
+// (window.__pstatsviz, docs/API.md "The viewer's page hook").
 
+import { before, after } from 'node:test';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -77,6 +79,34 @@ export async function startServer(extra = []) {
 export function launch() {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium`);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * The fixture of a test file: registers node:test before/after hooks that
+ * start one server (with serverArgs added to `pstatsviz serve`) and one
+ * chromium before the file's first test, then run setup(suite) if given
+ * (uploads, say), and stop both after its last test. Returns the suite,
+ * filled in by the time the tests run:
+ *   suite.server, suite.browser, suite.base (the server's http://127.0.0.1:port),
+ *   suite.newPage(opts) (newPage() in this browser).
+ */
+export function browserSuite({ serverArgs = [], setup = null } = {}) {
+  const suite = {
+    server: null,
+    browser: null,
+    get base() { return suite.server.base; },
+    newPage: (opts) => newPage(suite.browser, opts),
+  };
+  before(async () => {
+    suite.server = await startServer(serverArgs);
+    suite.browser = await launch();
+    if (setup) await setup(suite);
+  });
+  after(async () => {
+    if (suite.browser) await suite.browser.close();
+    if (suite.server) await suite.server.stop();
+  });
+  return suite;
 }
 
 /**

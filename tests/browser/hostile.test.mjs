@@ -3,33 +3,22 @@
 // name. They must reach the page as text only: no new <script> element, no
 // dialog, and the text itself visible where names are shown.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, newPage, waitIdle, nodes, viewState, assertNoProblems, NASTY,
+  browserSuite, waitIdle, nodes, viewState, assertNoProblems, NASTY,
 } from './harness.mjs';
 
 const SCRIPT = '<script>alert(1)</script>';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const suite = browserSuite();
 
 const scriptCount = (page) => page.evaluate(() => document.querySelectorAll('script').length);
 
 test('hostile names are text in the table, the chart, the tooltip and the details panel', async () => {
-  const page = await newPage(browser);
+  const page = await suite.newPage();
   // Upload through the page, as a user would.
-  await page.goto(server.base + '/');
+  await page.goto(suite.base + '/');
   await page.setInputFiles('#file', NASTY);
   await page.waitForURL(/\/p\/[0-9a-f]{32}/);
   await waitIdle(page);
@@ -86,8 +75,8 @@ test('hostile names are text in the table, the chart, the tooltip and the detail
 });
 
 test('hostile names in the sunburst and with every filter', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.base + '/');
+  const page = await suite.newPage();
+  await page.goto(suite.base + '/');
   await page.setInputFiles('#file', NASTY);
   await page.waitForURL(/\/p\/[0-9a-f]{32}/);
   const url = page.url().replace(/\?.*/, '');

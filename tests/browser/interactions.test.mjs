@@ -1,28 +1,21 @@
 // Search (count and share), table sorting against pstats, hide filters and
 // their chips, back/forward through the zoom history, and the keyboard.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, newPage, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
+  browserSuite, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
   uploadApi, getJson, pstatsTop, assertNoProblems, RASA_SAMPLE, RASA_CORPUS,
 } from './harness.mjs';
 
-let server;
-let browser;
 let rasa; // upload answers
 let corpus;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-  rasa = await uploadApi(server.base, RASA_SAMPLE);
-  corpus = await uploadApi(server.base, RASA_CORPUS);
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
+const suite = browserSuite({
+  async setup({ base }) {
+    rasa = await uploadApi(base, RASA_SAMPLE);
+    corpus = await uploadApi(base, RASA_CORPUS);
+  },
 });
 
 /** Count and share of a search, computed here from the API's tree JSON. */
@@ -39,8 +32,8 @@ function expectedSearch(tree, re) {
 }
 
 test('search: highlights matches, counts them, shares nested time once, Enter zooms to the first', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${rasa.id}?depth=12`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}?depth=12`);
   await waitIdle(page);
   await page.keyboard.press('/');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'search', '/ focuses the search box');
@@ -48,7 +41,7 @@ test('search: highlights matches, counts them, shares nested time once, Enter zo
   await page.keyboard.type('rule_policy');
   await page.waitForFunction(() => /match/.test(document.querySelector('#search-info').textContent));
   await waitIdle(page);
-  const tree = await getJson(server.base, `/api/profiles/${rasa.id}/tree?depth=12&cutoff=0.001`);
+  const tree = await getJson(suite.base, `/api/profiles/${rasa.id}/tree?depth=12&cutoff=0.001`);
   const want = expectedSearch(tree, /rule_policy/i);
   assert.ok(want.count > 5);
   const info = await page.textContent('#search-info');
@@ -78,8 +71,8 @@ test('search: highlights matches, counts them, shares nested time once, Enter zo
 
 for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['corpus', RASA_CORPUS, () => corpus]]) {
   test(`table: top 10 by tottime and by cumtime in pstats' order (${label})`, async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.base}/p/${up().id}?view=table`);
+    const page = await suite.newPage();
+    await page.goto(`${suite.base}/p/${up().id}?view=table`);
     await page.waitForSelector('#table-rows .tr[data-fid]');
     const top10 = () => page.$$eval('#table-rows .tr[data-fid]', (els) => els
       .filter((e) => !e.hidden)
@@ -108,9 +101,9 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
 }
 
 test('table: filter, scroll far, click a row to focus the function in the chart', async () => {
-  const big = await uploadApi(server.base, RASA_CORPUS.replace('rasa/rasa_maxsize1000.prof', 'synthetic/synthetic_10000.prof'));
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${big.id}?view=table`);
+  const big = await uploadApi(suite.base, RASA_CORPUS.replace('rasa/rasa_maxsize1000.prof', 'synthetic/synthetic_10000.prof'));
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${big.id}?view=table`);
   await page.waitForSelector('#table-rows .tr[data-fid]');
   assert.match(await page.textContent('#table-foot'), /^10,000 functions/);
   // Only the rows in view exist.
@@ -142,8 +135,8 @@ test('table: filter, scroll far, click a row to focus the function in the chart'
 });
 
 test('filters: hiding built-ins removes them from the chart, the chip brings them back', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${rasa.id}`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}`);
   await waitIdle(page);
   const builtins = (list) => list.filter((n) => n.kind === 'builtin' || /^<(built-in|method) /.test(n.name || ''));
   assert.ok(builtins(await nodes(page)).length > 0, 'built-ins shown at first');
@@ -173,8 +166,8 @@ test('filters: hiding built-ins removes them from the chart, the chip brings the
 });
 
 test('back and forward walk the zoom history; breadcrumbs go up', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${rasa.id}`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}`);
   await waitIdle(page);
   await clickNode(page, await findNode(page, 'problem_function'));
   await waitIdle(page);
@@ -208,8 +201,8 @@ test('back and forward walk the zoom history; breadcrumbs go up', async () => {
 });
 
 test('keyboard: arrows move, Enter zooms in, Backspace and Escape go up', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${rasa.id}`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}`);
   await waitIdle(page);
   await page.focus('#overlay');
   await page.keyboard.press('ArrowDown'); // focus starts on the root
@@ -238,8 +231,8 @@ test('keyboard: arrows move, Enter zooms in, Backspace and Escape go up', async 
 });
 
 test('a bad link falls back with a notice; an unknown profile says so', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${rasa.id}?v=1&view=treemap&depth=999&path=1,2,3`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}?v=1&view=treemap&depth=999&path=1,2,3`);
   await waitIdle(page);
   const st = await viewState(page);
   assert.equal(st.view, 'icicle');
@@ -250,7 +243,7 @@ test('a bad link falls back with a notice; an unknown profile says so', async ()
   assert.ok(notices.some((t) => /depth=999/.test(t)));
   assert.ok(notices.some((t) => /does not exist in this profile/.test(t)));
 
-  await page.goto(`${server.base}/p/${'0'.repeat(32)}`);
+  await page.goto(`${suite.base}/p/${'0'.repeat(32)}`);
   await page.waitForSelector('#fatal:not([hidden])');
   assert.equal(await page.textContent('#fatal-title'), 'This profile does not exist or was deleted');
   assertNoProblems(page, assert);
@@ -258,8 +251,8 @@ test('a bad link falls back with a notice; an unknown profile says so', async ()
 });
 
 test('HiDPI and resizing: the canvas follows devicePixelRatio and the window', async () => {
-  const page = await newPage(browser, { deviceScaleFactor: 2 });
-  await page.goto(`${server.base}/p/${rasa.id}`);
+  const page = await suite.newPage({ deviceScaleFactor: 2 });
+  await page.goto(`${suite.base}/p/${rasa.id}`);
   await waitIdle(page);
   const size = () => page.$eval('#chart', (c) => ({ w: c.width, h: c.height, cssW: parseFloat(c.style.width), wrap: c.parentElement.clientWidth }));
   let s = await size();
@@ -281,8 +274,8 @@ test('HiDPI and resizing: the canvas follows devicePixelRatio and the window', a
 });
 
 test('a slow answer shows the spinner, a fast one does not', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${rasa.id}`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}`);
   await waitIdle(page);
   assert.equal(await page.isHidden('#spinner'), true);
   const cdp = await page.context().newCDPSession(page);

@@ -2,27 +2,17 @@
 // people to look at (the release note uses them). Each also checks that the
 // view it shows is the one it claims.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startServer, launch, newPage, waitIdle, findNode, clickNode, nodes, screenshot, assertNoProblems,
+  browserSuite, waitIdle, findNode, clickNode, nodes, screenshot, assertNoProblems,
   RASA_SAMPLE, REPO, CORPUS, uploadApi,
 } from './harness.mjs';
 
-let server;
-let browser;
 let id;
 
-before(async () => {
-  server = await startServer(['--source-root', join(REPO, 'data', 'rasa_sample')]);
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const suite = browserSuite({ serverArgs: ['--source-root', join(REPO, 'data', 'rasa_sample')] });
 
 async function hoverNode(page, name, depth) {
   const n = await findNode(page, name, depth);
@@ -33,12 +23,12 @@ async function hoverNode(page, name, depth) {
 }
 
 test('upload page: drop zone, a rejected file, the upload list', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.base + '/');
+  const page = await suite.newPage();
+  await page.goto(suite.base + '/');
   await page.setInputFiles('#file', RASA_SAMPLE);
   await page.waitForURL(/\/p\//);
   id = /\/p\/([0-9a-f]{32})/.exec(page.url())[1];
-  await page.goto(server.base + '/');
+  await page.goto(suite.base + '/');
   await page.setInputFiles('#file', join(CORPUS, 'malformed', 'truncated_at_278.prof'));
   await page.waitForSelector('#upload-error:not([hidden])');
   assert.match(await page.textContent('#upload-error'), /offset \d+: unexpected end of data/);
@@ -49,8 +39,8 @@ test('upload page: drop zone, a rejected file, the upload list', async () => {
 });
 
 test('icicle with a tooltip', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${id}`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${id}`);
   await waitIdle(page);
   await hoverNode(page, 'problem_function');
   await screenshot(page, 'icicle');
@@ -59,8 +49,8 @@ test('icicle with a tooltip', async () => {
 });
 
 test('sunburst, zoomed on problem_function', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${id}?view=sunburst`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${id}?view=sunburst`);
   await waitIdle(page);
   await clickNode(page, await findNode(page, 'problem_function'));
   await waitIdle(page);
@@ -71,8 +61,8 @@ test('sunburst, zoomed on problem_function', async () => {
 });
 
 test('table sorted by tottime', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${id}?view=table&sort=tottime`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${id}?view=table&sort=tottime`);
   await page.waitForSelector('#table-rows .tr[data-fid]');
   await page.hover('#table-rows .tr:nth-child(3)');
   await screenshot(page, 'table');
@@ -81,8 +71,8 @@ test('table sorted by tottime', async () => {
 });
 
 test('details panel with source, zoomed to the lambda', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${id}`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${id}`);
   await waitIdle(page);
   for (const name of ['problem_function', 'predict_action_probabilities', '_predict', '_find_action_from_rules', '_get_possible_keys', '<lambda>']) {
     await clickNode(page, await findNode(page, name, name === 'problem_function' ? undefined : 1));
@@ -96,8 +86,8 @@ test('details panel with source, zoomed to the lambda', async () => {
 });
 
 test('search highlight', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${id}?depth=14`);
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${id}?depth=14`);
   await waitIdle(page);
   await page.keyboard.press('/');
   await page.keyboard.type('json');
@@ -110,12 +100,12 @@ test('search highlight', async () => {
 });
 
 test('hostile names in the table', async () => {
-  const nasty = await uploadApi(server.base, join(CORPUS, 'malformed', 'valid_nasty_strings.prof'));
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/p/${nasty.id}?view=table&sort=name`);
+  const nasty = await uploadApi(suite.base, join(CORPUS, 'malformed', 'valid_nasty_strings.prof'));
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${nasty.id}?view=table&sort=name`);
   await page.waitForSelector('#table-rows .tr[data-fid]');
   await screenshot(page, 'hostile-table');
-  await page.goto(`${server.base}/p/${nasty.id}?depth=3&cutoff=0`);
+  await page.goto(`${suite.base}/p/${nasty.id}?depth=3&cutoff=0`);
   await waitIdle(page);
   await screenshot(page, 'hostile-icicle');
   assertNoProblems(page, assert);

@@ -2,32 +2,21 @@
 // server's message for a rejected file, the list of this browser's uploads
 // and deleting from it; the viewer's page for a deleted profile.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launch, newPage, waitIdle, assertNoProblems, RASA_SAMPLE, CORPUS } from './harness.mjs';
+import { browserSuite, waitIdle, assertNoProblems, RASA_SAMPLE, CORPUS } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const suite = browserSuite();
 
 test('a rejected file shows the server\'s message and stays on the page', async () => {
   const file = join(CORPUS, 'malformed', 'truncated_at_278.prof');
-  const r = await fetch(server.base + '/api/profiles', { method: 'POST', body: readFileSync(file) });
+  const r = await fetch(suite.base + '/api/profiles', { method: 'POST', body: readFileSync(file) });
   assert.equal(r.status, 422);
   const { error } = await r.json();
-  const page = await newPage(browser);
-  await page.goto(server.base + '/');
+  const page = await suite.newPage();
+  await page.goto(suite.base + '/');
   await page.setInputFiles('#file', file);
   await page.waitForSelector('#upload-error:not([hidden])');
   assert.equal(await page.textContent('#upload-error-title'), 'This is not a Python stats file.');
@@ -43,8 +32,8 @@ test('a rejected file shows the server\'s message and stays on the page', async 
 });
 
 test('upload with progress, land on the viewer, list and delete it', async () => {
-  const page = await newPage(browser);
-  await page.goto(server.base + '/');
+  const page = await suite.newPage();
+  await page.goto(suite.base + '/');
   // Slow the upload down so that progress is visible.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
@@ -68,7 +57,7 @@ test('upload with progress, land on the viewer, list and delete it', async () =>
   await waitIdle(page, 30000);
 
   // The second upload, through drag and drop.
-  await page.goto(server.base + '/');
+  await page.goto(suite.base + '/');
   const bytes = [...readFileSync(RASA_SAMPLE)];
   await page.evaluate((b) => {
     const dt = new DataTransfer();
@@ -83,7 +72,7 @@ test('upload with progress, land on the viewer, list and delete it', async () =>
   assert.equal(await page.textContent('#profile-name'), 'dropped.prof');
 
   // Both are listed, newest first, each linking to its viewer.
-  await page.goto(server.base + '/');
+  await page.goto(suite.base + '/');
   await page.waitForSelector('#recent-body tr');
   const rows = await page.$$eval('#recent-body tr', (els) => els.map((e) => [e.dataset.id, e.querySelector('a').getAttribute('href'), e.querySelector('a').textContent]));
   assert.deepEqual(rows, [[id2, '/p/' + id2, 'dropped.prof'], [id, '/p/' + id, 'synthetic_10000.prof']]);
@@ -91,14 +80,14 @@ test('upload with progress, land on the viewer, list and delete it', async () =>
   // Delete the first: 204, gone from the list and from the server.
   await page.click(`#recent-body tr[data-id="${id2}"] button`);
   await page.waitForFunction((x) => !document.querySelector(`#recent-body tr[data-id="${x}"]`), id2);
-  assert.equal((await fetch(`${server.base}/api/profiles/${id2}`)).status, 404);
-  assert.equal((await fetch(`${server.base}/api/profiles/${id}`)).status, 200, 'the other one is still there');
-  await page.goto(`${server.base}/p/${id2}`);
+  assert.equal((await fetch(`${suite.base}/api/profiles/${id2}`)).status, 404);
+  assert.equal((await fetch(`${suite.base}/api/profiles/${id}`)).status, 200, 'the other one is still there');
+  await page.goto(`${suite.base}/p/${id2}`);
   await page.waitForSelector('#fatal:not([hidden])');
   assert.equal(await page.textContent('#fatal-title'), 'This profile does not exist or was deleted');
 
   // An entry whose profile is already gone (404) leaves the list too.
-  await page.goto(server.base + '/');
+  await page.goto(suite.base + '/');
   await page.evaluate(() => {
     const list = JSON.parse(localStorage.getItem('pstatsviz.uploads'));
     list.unshift({ id: 'f'.repeat(32), name: 'gone.prof', delete_token: 'x'.repeat(64), date: new Date().toISOString() });
@@ -116,7 +105,7 @@ test('upload with progress, land on the viewer, list and delete it', async () =>
   await page.reload();
   await page.click(`#recent-body tr[data-id="${id}"] button`);
   await page.waitForFunction(() => /wrong delete key/.test(document.querySelector('#recent-body .row-status').textContent));
-  assert.equal((await fetch(`${server.base}/api/profiles/${id}`)).status, 200);
+  assert.equal((await fetch(`${suite.base}/api/profiles/${id}`)).status, 200);
   assertNoProblems(page, assert);
   await page.context().close();
 });

@@ -3,28 +3,17 @@
 // breadcrumbs and the details panel against pstats, switch to the sunburst
 // and back, then share the link with a fresh browser.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, newPage, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
+  browserSuite, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
   pstats, getJson, assertNoProblems, RASA_CORPUS, RASA_SAMPLE, REPO,
 } from './harness.mjs';
 import { join } from 'node:path';
 
 const CHAIN = ['problem_function', 'predict_action_probabilities', '_predict', '_find_action_from_rules', '_get_possible_keys', '<lambda>'];
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer(['--source-root', join(REPO, 'data', 'rasa_sample')]);
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.stop();
-});
+const suite = browserSuite({ serverArgs: ['--source-root', join(REPO, 'data', 'rasa_sample')] });
 
 /** The lambda's cumtime as pstats has it, to 3 decimals (pstats' print format). */
 function lambdaCumtime(file) {
@@ -35,7 +24,7 @@ for (f, l, n), v in s.stats.items():
 }
 
 async function uploadThroughPage(page, file) {
-  await page.goto(server.base + '/');
+  await page.goto(suite.base + '/');
   await page.setInputFiles('#file', file);
   await page.waitForURL(/\/p\/[0-9a-f]{32}\?/, { timeout: 15000 });
   await waitIdle(page);
@@ -76,7 +65,7 @@ async function checkDetails(page, file, id) {
   assert.match(loc, /rule_policy\.py:895$/);
   const ct = lambdaCumtime(file);
   // The same figure from the API, as a cross-check of what the page shows.
-  const api = await getJson(server.base, `/api/profiles/${id}/functions?q=${encodeURIComponent('rule_policy\\.py:895\\(<lambda>\\)')}`);
+  const api = await getJson(suite.base, `/api/profiles/${id}/functions?q=${encodeURIComponent('rule_policy\\.py:895\\(<lambda>\\)')}`);
   assert.equal(api.rows.length, 1);
   assert.ok(Math.abs(api.rows[0].ct - ct) < 1e-9, `API cumtime ${api.rows[0].ct} = pstats ${ct}`);
   const stats = await page.$$eval('.fn-stats .stat', (els) => Object.fromEntries(els.map((e) => [e.querySelector('dt').textContent, e.querySelector('dd').textContent])));
@@ -105,7 +94,7 @@ async function sunburstAndBack(page) {
 
 for (const [label, file] of [['corpus rasa_maxsize1000.prof', RASA_CORPUS], ['project sample data/rasa_maxsize1000.prof', RASA_SAMPLE]]) {
   test(`rasa walkthrough: ${label}`, async () => {
-    const page = await newPage(browser);
+    const page = await suite.newPage();
     const id = await uploadThroughPage(page, file);
     await walkDown(page);
     await checkCrumbs(page);
@@ -123,7 +112,7 @@ for (const [label, file] of [['corpus rasa_maxsize1000.prof', RASA_CORPUS], ['pr
 }
 
 test('share: a copied link opens the same view in a fresh browser', async () => {
-  const page = await newPage(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await suite.newPage({ permissions: ['clipboard-read', 'clipboard-write'] });
   await uploadThroughPage(page, RASA_SAMPLE);
   await walkDown(page);
   await page.click('#view-switch button[data-view="sunburst"]');
@@ -136,7 +125,7 @@ test('share: a copied link opens the same view in a fresh browser', async () => 
   const st = await viewState(page);
   const c = await crumbs(page);
 
-  const fresh = await newPage(browser); // a new context: no storage, no history
+  const fresh = await suite.newPage(); // a new context: no storage, no history
   await fresh.goto(link);
   await waitIdle(fresh);
   const st2 = await viewState(fresh);
