@@ -2,6 +2,8 @@
 // renderers draw exactly these shapes, and the UI finds the node under the
 // mouse in the same lists, so what is drawn is what is clicked.
 //
+// Both take the server's tree answer and lay out its model (model/tree.js
+// prepareTree): a shape's node is a model node, never the answer's own.
 // Sizes are in CSS pixels. Siblings narrower than minPx (default 1 px) are
 // not laid out one by one: each run of them becomes a single aggregate
 // shape {agg: true, count, value}, and their descendants are skipped.
