@@ -24,7 +24,13 @@ struct pv_api_config {
     size_t nsource_roots;
     bool list;                       /* answer GET /api/profiles */
     size_t cache_bytes;              /* models kept in memory */
+    /* Uploads parsed at once, and writes (uploads, deletes) waiting for
+     * their turn: one more is answered 503 with Retry-After.  0: the
+     * defaults below. */
+    unsigned max_parsing, max_queued_writes;
 };
+
+enum { PV_API_MAX_PARSING_DEFAULT = 4, PV_API_MAX_QUEUED_WRITES_DEFAULT = 16 };
 
 struct pv_request {
     const char *method;
@@ -45,6 +51,7 @@ struct pv_response {
     size_t len;
     char etag[72];     /* quoted, or empty */
     bool immutable;    /* profile data: answer If-None-Match with 304 */
+    unsigned retry_after_s; /* a 503's Retry-After, or 0: none */
 };
 
 struct pv_api;

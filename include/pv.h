@@ -20,6 +20,7 @@ typedef enum {
     PV_E_NOTFOUND,  /* no such profile, function or file */
     PV_E_USAGE,     /* a bad argument from the user */
     PV_E_DENIED,    /* wrong token, or outside a source root */
+    PV_E_BUSY,      /* too much work queued already: try again later */
 } pv_code;
 
 typedef struct {

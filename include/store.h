@@ -15,7 +15,11 @@
  * going while an import writes.
  *
  * A pv_store is one SQLite connection: use it from one thread at a time
- * (open one per thread). */
+ * (open one per thread).  Connections of one process that write share a
+ * pv_store_gate: one of them writes at a time, the others wait their turn
+ * in a bounded queue instead of on SQLite's lock (whose timeout ends in an
+ * error), and the number of imports parsing at once is bounded too.
+ */
 #ifndef PV_STORE_H
 #define PV_STORE_H
 
@@ -36,6 +40,31 @@ struct pv_store;
  * the file is not a database or has a newer schema than this build. */
 pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err);
 void pv_store_close(struct pv_store *s);
+
+/* ---- writers ------------------------------------------------------------ */
+
+struct pv_store_gate_limits {
+    unsigned max_parsing;       /* imports parsing at once (>= 1); one more: PV_E_BUSY */
+    unsigned max_queued_writes; /* writes waiting behind the one writing; one more: PV_E_BUSY */
+};
+
+struct pv_store_gate;
+
+/* A gate for the connections of one process (see the top).  *out is yours
+ * (pv_store_gate_destroy, after every connection that uses it is closed). */
+pv_code pv_store_gate_create(const struct pv_store_gate_limits *lim, struct pv_store_gate **out,
+                             pv_err *err);
+void pv_store_gate_destroy(struct pv_store_gate *g);
+
+/* Route this connection's imports and deletes through g (borrowed: it must
+ * outlive s).  Without a gate (the CLI) a connection parses and writes at
+ * once, and waits for other processes on SQLite's lock.  Cannot fail. */
+void pv_store_set_gate(struct pv_store *s, struct pv_store_gate *g);
+
+/* After this connection returned PV_E_BUSY: about how many seconds until
+ * it would be let through (at least 1), from the queue's length and recent
+ * parse and write times.  Cannot fail. */
+unsigned pv_store_retry_after_s(const struct pv_store *s);
 
 /* The default database path: $XDG_DATA_HOME/pstatsviz/profiles.db, else
  * ~/.local/share/pstatsviz/profiles.db; creates the folder.  Malloc'd. */
@@ -60,7 +89,11 @@ struct pv_import {
  * parser.  parsed (may be NULL) receives the model when the file was
  * parsed and stored (yours: pv_profile_destroy), else NULL.  On failure
  * nothing is written and err holds the reader's message.  Free res->name
- * with free(). */
+ * with free().
+ *
+ * With a gate: PV_E_BUSY when max_parsing imports are parsing already, or
+ * when, parsed, max_queued_writes writes wait already (the parse is then
+ * lost; see pv_store_retry_after_s). */
 pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
                         const struct pv_parse_progress *progress, struct pv_profile **parsed,
                         struct pv_import *res, pv_err *err);
@@ -94,7 +127,11 @@ pv_code pv_store_list(struct pv_store *s, bool (*fn)(const struct pv_meta *, voi
                       pv_err *err);
 
 /* Delete a profile if token matches its delete token: PV_E_NOTFOUND,
- * PV_E_DENIED (wrong token, nothing deleted) or PV_OK. */
+ * PV_E_DENIED (wrong token, nothing deleted) or PV_OK.  With a gate,
+ * PV_E_BUSY when the queue is full or the turn does not come within
+ * PV_STORE_DELETE_WAIT_MS: a delete waits on a thread that serves other
+ * requests too. */
+enum { PV_STORE_DELETE_WAIT_MS = 2000 };
 pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, pv_err *err);
 
 #endif

@@ -36,6 +36,7 @@ struct pv_api {
     struct pv_api_config cfg;
     pthread_key_t store_key; /* this thread's SQLite connection */
     struct pv_models *models;
+    struct pv_store_gate *gate; /* one writer at a time among them */
 };
 
 static void close_store(void *s)
@@ -50,6 +51,7 @@ static pv_code thread_store(struct pv_api *api, struct pv_store **out, pv_err *e
     if (!s) {
         if (pv_store_open(api->cfg.db_path, &s, err))
             return err->code;
+        pv_store_set_gate(s, api->gate);
         pthread_setspecific(api->store_key, s);
     }
     *out = s;
@@ -80,10 +82,15 @@ pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_e
         free(api);
         return pv_err_set(err, PV_E_NOMEM, "cannot create a thread key");
     }
+    struct pv_store_gate_limits lim = {
+        .max_parsing = cfg->max_parsing ? cfg->max_parsing : PV_API_MAX_PARSING_DEFAULT,
+        .max_queued_writes =
+            cfg->max_queued_writes ? cfg->max_queued_writes : PV_API_MAX_QUEUED_WRITES_DEFAULT};
     /* Open the store once here: a bad --db fails at start, not on the
      * first request. */
     struct pv_store *s = NULL;
-    if (pv_models_create(cfg->cache_bytes, &api->models, err) || thread_store(api, &s, err)) {
+    if (pv_store_gate_create(&lim, &api->gate, err) ||
+        pv_models_create(cfg->cache_bytes, &api->models, err) || thread_store(api, &s, err)) {
         pv_api_destroy(api);
         return err->code;
     }
@@ -100,6 +107,7 @@ void pv_api_destroy(struct pv_api *api)
     pv_store_close(s);
     pthread_setspecific(api->store_key, NULL);
     pthread_key_delete(api->store_key);
+    pv_store_gate_destroy(api->gate);
     free(api);
 }
 
@@ -141,6 +149,10 @@ static void respond_failure(struct pv_response *res, const pv_err *err)
     case PV_E_USAGE: respond_error(res, 400, "bad_request", err->msg); return;
     case PV_E_NOTFOUND: respond_error(res, 404, "not_found", err->msg); return;
     case PV_E_DENIED: respond_error(res, 403, "forbidden", err->msg); return;
+    case PV_E_BUSY:
+        respond_error(res, 503, "busy", err->msg);
+        res->retry_after_s = 1; /* the route says more when it knows */
+        return;
     default:
         fprintf(stderr, "pstatsviz: internal error: %s\n", err->msg);
         respond_error(res, 500, "internal", err->msg);
@@ -813,6 +825,8 @@ static void post_profile(struct route_ctx *c)
         pv_models_release(c->api->models, m);
     if (rc) {
         respond_failure(c->res, &err);
+        if (rc == PV_E_BUSY)
+            c->res->retry_after_s = pv_store_retry_after_s(s);
         return;
     }
     cJSON *o = cJSON_CreateObject();
@@ -866,6 +880,8 @@ static void delete_profile(struct route_ctx *c)
     struct pv_store *s = NULL;
     if (thread_store(c->api, &s, &err) || pv_store_delete(s, c->id, token, &err)) {
         respond_failure(c->res, &err);
+        if (err.code == PV_E_BUSY)
+            c->res->retry_after_s = pv_store_retry_after_s(s);
         return;
     }
     pv_models_drop(c->api->models, c->id);

@@ -47,6 +47,9 @@ static const char USAGE[] =
     "                  [--source-root DIR]... [--list] [--threads N] [--web-root DIR]\n"
     "                  [--max-connections 1000] [--max-connections-per-ip 64]\n"
     "                  [--header-timeout 10]\n"
+    "                  [--max-parsing 4] [--write-queue 16]\n"
+    "                           uploads read at once, and uploads or deletes waiting to\n"
+    "                           be written: one more is answered 503 with Retry-After\n"
     "  pstatsviz import FILE... [--db PATH]    store files; prints id, name, functions, edges\n"
     "  pstatsviz top FILE|ID [--sort KEY] [-n N|all] [--callers REGEX] [--callees REGEX]\n"
     "                        [--json] [--db PATH]\n"
@@ -55,6 +58,7 @@ static const char USAGE[] =
     "                           filename, line, nfl, stdname (comma separated for several)\n"
     "  pstatsviz export FILE|ID [--format json] [--db PATH]\n"
     "                           the whole profile as canonical JSON\n"
+
     "\n"
     "  --db PATH   the database (default $XDG_DATA_HOME/pstatsviz/profiles.db,\n"
     "              else ~/.local/share/pstatsviz/profiles.db)\n"
@@ -361,7 +365,7 @@ struct serve_opts {
     const char *host, *db, *web_root;
     long port;
     size_t max_upload, cache;
-    long threads;
+    long threads, max_parsing, write_queue;
     long max_conns, max_conns_per_ip, header_timeout_s;
     bool list, open;
     const char *roots[32];
@@ -398,14 +402,17 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
                              .cache = 512u << 20, .threads = ncpu > 4 ? ncpu : 4,
                              .max_conns = PV_HTTP_MAX_CONNECTIONS,
                              .max_conns_per_ip = PV_HTTP_MAX_CONNECTIONS_PER_IP,
-                             .header_timeout_s = PV_HTTP_HEADER_TIMEOUT_MS / 1000};
+                             .header_timeout_s = PV_HTTP_HEADER_TIMEOUT_MS / 1000,
+                             .max_parsing = PV_API_MAX_PARSING_DEFAULT,
+                             .write_queue = PV_API_MAX_QUEUED_WRITES_DEFAULT};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool takes = !strcmp(a, "--host") || !strcmp(a, "--port") || !strcmp(a, "--db") ||
                      !strcmp(a, "--max-upload") || !strcmp(a, "--source-root") ||
                      !strcmp(a, "--threads") || !strcmp(a, "--web-root") ||
                      !strcmp(a, "--cache") || !strcmp(a, "--max-connections") ||
-                     !strcmp(a, "--max-connections-per-ip") || !strcmp(a, "--header-timeout");
+                     !strcmp(a, "--max-connections-per-ip") || !strcmp(a, "--header-timeout") ||
+                     !strcmp(a, "--max-parsing") || !strcmp(a, "--write-queue");
         const char *v = takes && i + 1 < argc ? argv[++i] : NULL;
         if (takes && !v)
             return usage_error("%s needs a value", a);
@@ -436,6 +443,14 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
             o->header_timeout_s = strtol(v, &end, 10);
             if (*end || end == v || o->header_timeout_s < 1 || o->header_timeout_s > 3600)
                 return usage_error("--header-timeout takes 1 to 3600 seconds, not '%s'", v);
+        } else if (!strcmp(a, "--max-parsing")) {
+            o->max_parsing = strtol(v, &end, 10);
+            if (*end || end == v || o->max_parsing < 1 || o->max_parsing > 1024)
+                return usage_error("--max-parsing takes 1 to 1024, not '%s'", v);
+        } else if (!strcmp(a, "--write-queue")) {
+            o->write_queue = strtol(v, &end, 10);
+            if (*end || end == v || o->write_queue < 1 || o->write_queue > 1024)
+                return usage_error("--write-queue takes 1 to 1024, not '%s'", v);
         } else if (!strcmp(a, "--max-upload")) {
             if (!parse_size(v, &o->max_upload) || !o->max_upload)
                 return usage_error("--max-upload takes a size like 256M, not '%s'", v);
@@ -570,7 +585,8 @@ static int pv_serve_main(int argc, char **argv)
     struct pv_api_config acfg = {.db_path = db, .max_upload_bytes = o.max_upload,
                                  .source_roots = (const char *const *)roots,
                                  .nsource_roots = (size_t)o.nroots, .list = o.list || o.nfiles,
-                                 .cache_bytes = o.cache};
+                                 .cache_bytes = o.cache, .max_parsing = (unsigned)o.max_parsing,
+                                 .max_queued_writes = (unsigned)o.write_queue};
     struct pv_http_config hcfg = {.host = o.host, .port = (uint16_t)o.port,
                                   .threads = (unsigned)o.threads,
                                   .max_upload_bytes = o.max_upload, .web_root = o.web_root,

@@ -190,6 +190,7 @@ struct req {
     char *name_arg;          /* ?name=, copied: the worker may not read the connection */
     struct pv_response res;
     enum { UPLOAD_RECEIVING, UPLOAD_WORKING, UPLOAD_DONE } stage;
+    unsigned retry_after_s;  /* the answer's Retry-After, or 0 */
 };
 
 static double elapsed_ms(const struct timespec *t0)
@@ -521,6 +522,11 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int
         MHD_add_response_header(resp, "Cache-Control", "no-cache");
     } else
         MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->retry_after_s) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", r->retry_after_s);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
     r->status = status;
     r->bytes = len;
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, resp);
@@ -725,6 +731,7 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
         cache_forget(&h->cache, id);
     if (!res.body && res.status != 204)
         res.body = strdup("");
+    r->retry_after_s = res.retry_after_s;
     return send_body(conn, r, res.status, res.content_type, res.body, res.len, etag, head);
 }
 
@@ -853,6 +860,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->upload && r->stage == UPLOAD_DONE) {
         char *body = r->res.body ? r->res.body : strdup("");
         r->res.body = NULL;
+        r->retry_after_s = r->res.retry_after_s;
         return send_body(conn, r, r->res.status, r->res.content_type, body, r->res.len, NULL,
                          false);
     }

@@ -1,9 +1,11 @@
 /* store.c - profiles in SQLite (see store.h). */
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pack.h"
@@ -83,25 +86,241 @@ static const char *const SQL[ST_COUNT] = {
     [ST_DELETE] = "DELETE FROM profiles WHERE id = ?",
 };
 
+/* Another process may hold the write lock (pstatsviz import beside a
+ * server): wait this long for it.  Inside one process the gate orders the
+ * writers, so they never wait here on each other. */
+enum { BUSY_TIMEOUT_MS = 10000 };
+
 struct pv_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
+    struct pv_store_gate *gate; /* borrowed, or NULL */
+    unsigned retry_after_s;     /* after PV_E_BUSY */
 };
+
+/* err for SQLite's last error on s, msg its message; what (may be NULL)
+ * says what was being done. */
+static pv_code db_error_msg(struct pv_store *s, pv_err *err, const char *what, const char *msg)
+{
+    int rc = sqlite3_extended_errcode(s->db) & 0xff;
+    const char *sep = what ? ": " : "";
+    what = what ? what : "";
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        s->retry_after_s = 1;
+        return pv_err_set(err, PV_E_BUSY, "%s%sanother process holds the database's write lock"
+                          " (%s)", what, sep, msg);
+    }
+    return pv_err_set(err, PV_E_DB, "%s%s%s", what, sep, msg);
+}
 
 static pv_code db_error(struct pv_store *s, pv_err *err, const char *what)
 {
-    return pv_err_set(err, PV_E_DB, "%s: %s", what, sqlite3_errmsg(s->db));
+    return db_error_msg(s, err, what, sqlite3_errmsg(s->db));
 }
 
+/* Run sql; on failure err holds SQLite's message, coded as by db_error. */
 static pv_code exec(struct pv_store *s, const char *sql, pv_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        pv_err_set(err, PV_E_DB, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        pv_code code = db_error_msg(s, err, NULL, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
-        return PV_E_DB;
+        return code;
     }
     return PV_OK;
+}
+
+/* ---- the gate ----------------------------------------------------------- */
+
+/* One writer at a time, first come first served: a waiter is a node on the
+ * gate's list, granted the turn by the writer that leaves.  A waiter with
+ * a deadline takes itself off the list when it passes. */
+struct waiter {
+    struct waiter *next;
+    bool granted;
+};
+
+struct pv_store_gate {
+    pthread_mutex_t lock;
+    pthread_cond_t turn;
+    struct pv_store_gate_limits lim;
+    unsigned parsing;
+    bool writing;
+    struct waiter *head, *tail;
+    unsigned queued;
+    double parse_ms, write_ms;  /* moving averages: what Retry-After says */
+};
+
+pv_code pv_store_gate_create(const struct pv_store_gate_limits *lim, struct pv_store_gate **out,
+                             pv_err *err)
+{
+    if (lim->max_parsing < 1)
+        return pv_err_set(err, PV_E_USAGE, "max_parsing must be at least 1, not 0");
+    struct pv_store_gate *g = calloc(1, sizeof *g);
+    if (!g)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    if (pthread_mutex_init(&g->lock, NULL))
+        goto fail_mutex;
+    if (pthread_cond_init(&g->turn, NULL))
+        goto fail_cond;
+    g->lim = *lim;
+    *out = g;
+    return PV_OK;
+
+fail_cond:
+    pthread_mutex_destroy(&g->lock);
+fail_mutex:
+    free(g);
+    return pv_err_set(err, PV_E_NOMEM, "cannot create the write gate's lock");
+}
+
+void pv_store_gate_destroy(struct pv_store_gate *g)
+{
+    if (!g)
+        return;
+    assert(!g->writing && !g->head && !g->parsing);
+    pthread_cond_destroy(&g->turn);
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+}
+
+static double now_mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Seconds, at least 1 and at most 60, from milliseconds. */
+static unsigned whole_seconds(double ms)
+{
+    return ms < 1000 ? 1 : ms > 60000 ? 60 : (unsigned)ceil(ms / 1000);
+}
+
+static void average(double *avg, double ms)
+{
+    *avg = *avg > 0 ? 0.7 * *avg + 0.3 * ms : ms;
+}
+
+/* A parse slot, or PV_E_BUSY. */
+static pv_code parse_enter(struct pv_store *s, pv_err *err)
+{
+    struct pv_store_gate *g = s->gate;
+    if (!g)
+        return PV_OK;
+    pthread_mutex_lock(&g->lock);
+    bool full = g->parsing >= g->lim.max_parsing;
+    if (full)
+        s->retry_after_s = whole_seconds(g->parse_ms);
+    else
+        g->parsing++;
+    pthread_mutex_unlock(&g->lock);
+    if (full)
+        return pv_err_set(err, PV_E_BUSY, "busy: %u uploads are being read already; try again in "
+                          "%u s", g->lim.max_parsing, s->retry_after_s);
+    return PV_OK;
+}
+
+static void parse_leave(struct pv_store *s, double elapsed_ms)
+{
+    struct pv_store_gate *g = s->gate;
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->lock);
+    g->parsing--;
+    average(&g->parse_ms, elapsed_ms);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* The write turn, waiting in line for it; PV_E_BUSY when the line is full,
+ * or when wait_ms (0: no limit) passes first. */
+static pv_code write_enter(struct pv_store *s, unsigned wait_ms, pv_err *err)
+{
+    struct pv_store_gate *g = s->gate;
+    if (!g)
+        return PV_OK;
+    pthread_mutex_lock(&g->lock);
+    if (!g->writing) {
+        g->writing = true;
+        pthread_mutex_unlock(&g->lock);
+        return PV_OK;
+    }
+    if (g->queued >= g->lim.max_queued_writes) {
+        s->retry_after_s = whole_seconds((g->queued + 1) * g->write_ms);
+        pthread_mutex_unlock(&g->lock);
+        return pv_err_set(err, PV_E_BUSY, "busy: %u uploads or deletes are waiting to be written "
+                          "already; try again in %u s", g->lim.max_queued_writes,
+                          s->retry_after_s);
+    }
+    struct waiter w = {0};
+    if (g->tail)
+        g->tail->next = &w;
+    else
+        g->head = &w;
+    g->tail = &w;
+    g->queued++;
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline); /* pthread_cond_timedwait's clock */
+    deadline.tv_sec += wait_ms / 1000;
+    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+    bool timed_out = false;
+    while (!w.granted && !timed_out)
+        timed_out = wait_ms ? pthread_cond_timedwait(&g->turn, &g->lock, &deadline) == ETIMEDOUT
+                            : pthread_cond_wait(&g->turn, &g->lock) != 0;
+    if (!w.granted) {
+        /* off the line: find the node before ours */
+        struct waiter **at = &g->head, *prev = NULL;
+        while (*at != &w) {
+            prev = *at;
+            at = &(*at)->next;
+        }
+        *at = w.next;
+        if (g->tail == &w)
+            g->tail = prev;
+        g->queued--;
+        s->retry_after_s = whole_seconds((g->queued + 1) * g->write_ms);
+        pthread_mutex_unlock(&g->lock);
+        return pv_err_set(err, PV_E_BUSY, "busy: the write queue did not move for %u ms; try "
+                          "again in %u s", wait_ms, s->retry_after_s);
+    }
+    pthread_mutex_unlock(&g->lock);
+    return PV_OK;
+}
+
+/* Hand the turn to the next in line, if any. */
+static void write_leave(struct pv_store *s, double elapsed_ms)
+{
+    struct pv_store_gate *g = s->gate;
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->lock);
+    assert(g->writing);
+    average(&g->write_ms, elapsed_ms);
+    struct waiter *w = g->head;
+    if (w) {
+        g->head = w->next;
+        if (!g->head)
+            g->tail = NULL;
+        g->queued--;
+        w->granted = true; /* g->writing stays true: the turn passes on */
+        pthread_cond_broadcast(&g->turn);
+    } else
+        g->writing = false;
+    pthread_mutex_unlock(&g->lock);
+}
+
+void pv_store_set_gate(struct pv_store *s, struct pv_store_gate *g)
+{
+    s->gate = g;
+}
+
+unsigned pv_store_retry_after_s(const struct pv_store *s)
+{
+    return s->retry_after_s ? s->retry_after_s : 1;
 }
 
 static pv_code migrate(struct pv_store *s, pv_err *err)
@@ -164,8 +383,7 @@ pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
         pv_err_set(err, PV_E_DB, "cannot open the database: the file is read-only");
         goto fail_open;
     }
-    /* Another connection may hold the write lock during an import. */
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     /* 64 KiB pages (only a new, empty file takes them): a 20 MB model blob
      * is 320 pages instead of 5,000, and WAL writes and checkpoints do one
      * syscall per page.  Measured here: importing 100k functions went from
@@ -491,18 +709,21 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
     if (new_token(token, err))
         return err->code;
     token_hash(token, token_sha);
-    if (exec(s, "BEGIN IMMEDIATE", err))
+    if (write_enter(s, 0, err))
         return err->code;
+    double t0 = now_mono_ms();
+    if (exec(s, "BEGIN IMMEDIATE", err))
+        goto fail_begin;
     /* Another writer may have stored the same bytes since we looked. */
     if (find(s, id, res, err) == PV_OK) {
         exec(s, "COMMIT", NULL);
+        write_leave(s, now_mono_ms() - t0);
         res->created = false;
         return PV_OK;
     }
-    if (insert_rows(s, p, id, size_bytes, name, token_sha, err) || exec(s, "COMMIT", err)) {
-        exec(s, "ROLLBACK", NULL);
-        return err->code;
-    }
+    if (insert_rows(s, p, id, size_bytes, name, token_sha, err) || exec(s, "COMMIT", err))
+        goto fail_write;
+    write_leave(s, now_mono_ms() - t0);
     memset(res, 0, sizeof *res);
     memcpy(res->id, id, PV_ID_HEX + 1);
     memcpy(res->delete_token, token, sizeof token);
@@ -515,6 +736,12 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
     if (!res->name)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     return PV_OK;
+
+fail_write:
+    exec(s, "ROLLBACK", NULL);
+fail_begin:
+    write_leave(s, now_mono_ms() - t0);
+    return err->code;
 }
 
 pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
@@ -533,8 +760,13 @@ pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, cons
     if (rc != PV_E_NOTFOUND)
         return rc;
     struct pv_profile *p;
-    if (pv_profile_parse_progress(buf, len, progress, &p, err))
+    if (parse_enter(s, err))
         return err->code;
+    double t0 = now_mono_ms();
+    rc = pv_profile_parse_progress(buf, len, progress, &p, err);
+    parse_leave(s, now_mono_ms() - t0);
+    if (rc)
+        return rc;
     rc = store_parsed(s, p, id, len, name, res, err);
     if (rc == PV_OK && parsed)
         *parsed = p;
@@ -631,8 +863,13 @@ pv_code pv_store_list(struct pv_store *s, bool (*fn)(const struct pv_meta *, voi
 
 pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, pv_err *err)
 {
-    if (exec(s, "BEGIN IMMEDIATE", err))
+    if (write_enter(s, PV_STORE_DELETE_WAIT_MS, err))
         return err->code;
+    double t0 = now_mono_ms();
+    if (exec(s, "BEGIN IMMEDIATE", err)) {
+        write_leave(s, now_mono_ms() - t0);
+        return err->code;
+    }
     sqlite3_stmt *q = s->st[ST_TOKEN];
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
@@ -662,9 +899,8 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
         sqlite3_reset(q);
         sqlite3_clear_bindings(q);
     }
-    if (code) {
+    if (code || (code = exec(s, "COMMIT", err)))
         exec(s, "ROLLBACK", NULL);
-        return code;
-    }
-    return exec(s, "COMMIT", err);
+    write_leave(s, now_mono_ms() - t0);
+    return code;
 }

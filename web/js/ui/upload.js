@@ -37,6 +37,7 @@ function setProgress(name, frac, label) {
 const ERROR_TITLES = {
   not_a_profile: 'This is not a Python stats file.',
   too_large: 'This file is too large for this server.',
+  busy: 'The server is busy with other uploads.',
   network: 'The upload did not reach the server.',
 };
 
