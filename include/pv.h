@@ -21,6 +21,7 @@ typedef enum {
     PV_E_USAGE,     /* a bad argument from the user */
     PV_E_DENIED,    /* wrong token, or outside a source root */
     PV_E_BUSY,      /* too much work queued already: try again later */
+    PV_E_FULL,      /* the disk is full, or the database may not grow */
 } pv_code;
 
 typedef struct {

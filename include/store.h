@@ -19,7 +19,17 @@
  * pv_store_gate: one of them writes at a time, the others wait their turn
  * in a bounded queue instead of on SQLite's lock (whose timeout ends in an
  * error), and the number of imports parsing at once is bounded too.
- */
+ *
+ * Space: a new database uses incremental auto-vacuum, and a delete gives
+ * the pages it freed back to the file system.  The writer checkpoints the
+ * WAL (TRUNCATE) after every delete, and after an import that leaves more
+ * than PV_STORE_WAL_CHECKPOINT_BYTES in it, so the WAL never holds much
+ * more than that plus the largest single import.  A database made before
+ * this (auto_vacuum NONE) reuses freed pages but never shrinks until
+ * pv_store_vacuum() rewrites it once.
+ *
+ * A full disk (or a file size limit) fails a write with PV_E_FULL; SQLite
+ * waiting too long for another process's lock, with PV_E_BUSY. */
 #ifndef PV_STORE_H
 #define PV_STORE_H
 
@@ -31,6 +41,7 @@
 #include "pv.h"
 
 enum { PV_STORE_SCHEMA_VERSION = 1 };
+enum { PV_STORE_WAL_CHECKPOINT_BYTES = 4 << 20 };
 enum { PV_ID_HEX = 32 };    /* 128 bits */
 enum { PV_TOKEN_HEX = 64 }; /* 256 random bits */
 
@@ -66,6 +77,24 @@ void pv_store_set_gate(struct pv_store *s, struct pv_store_gate *g);
  * parse and write times.  Cannot fail. */
 unsigned pv_store_retry_after_s(const struct pv_store *s);
 
+/* ---- space --------------------------------------------------------------- */
+
+struct pv_store_space {
+    int64_t page_bytes, pages, free_pages; /* the file holds pages * page_bytes */
+    bool gives_back;                       /* incremental auto-vacuum is on */
+};
+
+/* The database's pages now (the WAL's included). */
+pv_code pv_store_space_of(struct pv_store *s, struct pv_store_space *out, pv_err *err);
+
+/* Rewrite the whole database with incremental auto-vacuum on (VACUUM), so
+ * that free pages go back to the file system, and truncate the WAL.  For a
+ * database made before deletes gave space back; on one that already does,
+ * it only compacts.  Needs free disk space up to twice the database's size
+ * (a temporary copy, and the WAL) and takes the write lock for as long as
+ * it runs.  On failure the database is as it was. */
+pv_code pv_store_vacuum(struct pv_store *s, pv_err *err);
+
 /* The default database path: $XDG_DATA_HOME/pstatsviz/profiles.db, else
  * ~/.local/share/pstatsviz/profiles.db; creates the folder.  Malloc'd. */
 pv_code pv_store_default_path(char **out, pv_err *err);
@@ -93,7 +122,7 @@ struct pv_import {
  *
  * With a gate: PV_E_BUSY when max_parsing imports are parsing already, or
  * when, parsed, max_queued_writes writes wait already (the parse is then
- * lost; see pv_store_retry_after_s). */
+ * lost; see pv_store_retry_after_s).  PV_E_FULL when the disk is full. */
 pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
                         const struct pv_parse_progress *progress, struct pv_profile **parsed,
                         struct pv_import *res, pv_err *err);
@@ -127,7 +156,10 @@ pv_code pv_store_list(struct pv_store *s, bool (*fn)(const struct pv_meta *, voi
                       pv_err *err);
 
 /* Delete a profile if token matches its delete token: PV_E_NOTFOUND,
- * PV_E_DENIED (wrong token, nothing deleted) or PV_OK.  With a gate,
+ * PV_E_DENIED (wrong token, nothing deleted) or PV_OK; then give its pages
+ * back to the file system (when that fails, on a full disk say, the delete
+ * stands and the pages are reused by later imports).  PV_E_FULL when the
+ * disk is too full to record the delete (nothing deleted).  With a gate,
  * PV_E_BUSY when the queue is full or the turn does not come within
  * PV_STORE_DELETE_WAIT_MS: a delete waits on a thread that serves other
  * requests too. */

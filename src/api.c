@@ -153,6 +153,7 @@ static void respond_failure(struct pv_response *res, const pv_err *err)
         respond_error(res, 503, "busy", err->msg);
         res->retry_after_s = 1; /* the route says more when it knows */
         return;
+    case PV_E_FULL: respond_error(res, 507, "insufficient_storage", err->msg); return;
     default:
         fprintf(stderr, "pstatsviz: internal error: %s\n", err->msg);
         respond_error(res, 500, "internal", err->msg);

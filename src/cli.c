@@ -4,6 +4,7 @@
  *   pstatsviz top FILE|ID [--sort KEY] [-n N|all] [--callers RE] [--callees RE]
  *                         [--json] [--db PATH]
  *   pstatsviz export FILE|ID [--format json] [--db PATH]
+ *   pstatsviz vacuum [--db PATH]
  *
  * Every failure is one line on stderr, "pstatsviz: WHAT: WHY", and a
  * non-zero exit status. */
@@ -58,7 +59,9 @@ static const char USAGE[] =
     "                           filename, line, nfl, stdname (comma separated for several)\n"
     "  pstatsviz export FILE|ID [--format json] [--db PATH]\n"
     "                           the whole profile as canonical JSON\n"
-
+    "  pstatsviz vacuum [--db PATH]\n"
+    "                           rewrite a database made by an older pstatsviz so that\n"
+    "                           deletes give space back (needs twice its size free)\n"
     "\n"
     "  --db PATH   the database (default $XDG_DATA_HOME/pstatsviz/profiles.db,\n"
     "              else ~/.local/share/pstatsviz/profiles.db)\n"
@@ -359,6 +362,30 @@ static int cmd_export(int argc, char **argv)
     return rc ? fail(o.args[0], &err) : 0;
 }
 
+static int cmd_vacuum(int argc, char **argv)
+{
+    struct opts o;
+    int status = parse_opts(argc, argv, &o);
+    if (status)
+        return status;
+    if (o.nargs)
+        return usage_error("%s", "vacuum takes no FILE, only --db");
+    struct pv_store *s;
+    if ((status = open_store(o.db, &s)))
+        return status;
+    pv_err err = {0};
+    struct pv_store_space before, after;
+    if (pv_store_space_of(s, &before, &err) || pv_store_vacuum(s, &err) ||
+        pv_store_space_of(s, &after, &err))
+        status = fail("vacuum", &err);
+    else
+        printf("%.1f MB -> %.1f MB; deletes give space back: %s\n",
+               (double)(before.pages * before.page_bytes) / 1e6,
+               (double)(after.pages * after.page_bytes) / 1e6, after.gives_back ? "yes" : "no");
+    pv_store_close(s);
+    return status;
+}
+
 /* ---- serving ------------------------------------------------------------ */
 
 struct serve_opts {
@@ -509,12 +536,28 @@ static void fit_open_files(struct serve_opts *o)
         o->max_conns_per_ip = fit;
 }
 
+/* A database made before deletes gave space back keeps its largest size
+ * for good: say how to change that (it takes a while, so not by itself). */
+static void check_gives_space_back(struct pv_store *s, const char *db)
+{
+    struct pv_store_space space;
+    pv_err err = {0};
+    if (pv_store_space_of(s, &space, &err) == PV_OK && !space.gives_back)
+        fprintf(stderr,
+                "pstatsviz: %s was made by an older pstatsviz: deleted profiles' space is reused"
+                " but never given back (%.1f MB free inside it now).  Run `pstatsviz vacuum"
+                " --db %s` once, while no server uses it.\n",
+                db, (double)(space.free_pages * space.page_bytes) / 1e6, db);
+}
+
 /* Import the files given on the command line; fills ids. */
 static int import_for_serving(const struct serve_opts *o, const char *db,
                               char ids[][PV_ID_HEX + 1])
 {
     struct pv_store *s = NULL;
     int status = open_store(db, &s);
+    if (!status)
+        check_gives_space_back(s, db);
     for (int i = 0; !status && i < o->nfiles; i++) {
         struct pv_import res;
         if ((status = import_file(s, o->files[i], &res)))
@@ -635,6 +678,9 @@ int pv_cli_main(int argc, char **argv)
         fputs(USAGE, stderr);
         return EXIT_USAGE;
     }
+    /* A file size limit (ulimit -f) then fails a write with EFBIG, which the
+     * store reports like a full disk, instead of killing us mid-write. */
+    signal(SIGXFSZ, SIG_IGN);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(USAGE, stdout);
@@ -650,6 +696,8 @@ int pv_cli_main(int argc, char **argv)
         return cmd_top(argc - 2, argv + 2);
     if (!strcmp(cmd, "export"))
         return cmd_export(argc - 2, argv + 2);
+    if (!strcmp(cmd, "vacuum"))
+        return cmd_vacuum(argc - 2, argv + 2);
     if (!strcmp(cmd, "serve"))
         return pv_serve_main(argc - 2, argv + 2);
     if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */

@@ -30,6 +30,7 @@ const char *pv_code_name(pv_code code)
     case PV_E_USAGE: return "usage";
     case PV_E_DENIED: return "denied";
     case PV_E_BUSY: return "busy";
+    case PV_E_FULL: return "full";
     }
     return "unknown";
 }

@@ -91,10 +91,17 @@ static const char *const SQL[ST_COUNT] = {
  * writers, so they never wait here on each other. */
 enum { BUSY_TIMEOUT_MS = 10000 };
 
+/* A TRUNCATE checkpoint waits for readers of older snapshots to finish.
+ * Reads take milliseconds; past this the WAL is left for the next writer
+ * to try again (its frames are all committed: nothing is lost). */
+enum { CHECKPOINT_WAIT_MS = 1000 };
+
 struct pv_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     struct pv_store_gate *gate; /* borrowed, or NULL */
+    int64_t page_bytes;
+    int wal_pages;              /* after our last commit (sqlite3_wal_hook) */
     unsigned retry_after_s;     /* after PV_E_BUSY */
 };
 
@@ -102,9 +109,19 @@ struct pv_store {
  * says what was being done. */
 static pv_code db_error_msg(struct pv_store *s, pv_err *err, const char *what, const char *msg)
 {
-    int rc = sqlite3_extended_errcode(s->db) & 0xff;
+    int ext = sqlite3_extended_errcode(s->db), rc = ext & 0xff;
     const char *sep = what ? ": " : "";
     what = what ? what : "";
+    /* SQLite says SQLITE_FULL when a write comes up short (ENOSPC), and
+     * SQLITE_IOERR_WRITE when one is refused outright: EFBIG past a file
+     * size limit (ulimit -f), EDQUOT, or the same full disk a write later.
+     * Its errno is not kept for the WAL's writes, so all of these are
+     * "cannot store": a clean, retryable refusal, not an internal error. */
+    if (rc == SQLITE_FULL)
+        return pv_err_set(err, PV_E_FULL, "%s%sthe disk is full", what, sep);
+    if (ext == SQLITE_IOERR_WRITE)
+        return pv_err_set(err, PV_E_FULL, "%s%sthe database's files cannot be written (the disk"
+                          " is full, or a file size or quota limit was reached)", what, sep);
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
         s->retry_after_s = 1;
         return pv_err_set(err, PV_E_BUSY, "%s%sanother process holds the database's write lock"
@@ -323,6 +340,88 @@ unsigned pv_store_retry_after_s(const struct pv_store *s)
     return s->retry_after_s ? s->retry_after_s : 1;
 }
 
+/* ---- space -------------------------------------------------------------- */
+
+/* After each commit of this connection: how much the WAL holds.  Setting
+ * this hook turns off SQLite's own autocheckpoint (1000 pages: 64 MB with
+ * our pages), which after_write() replaces. */
+static int on_wal_commit(void *ctx, sqlite3 *db, const char *schema, int pages)
+{
+    struct pv_store *s = ctx;
+    s->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+/* Copy the WAL into the database and truncate it.  Failing is not an
+ * error of the write before it: that is committed in the WAL, and the
+ * next write tries again. */
+static void checkpoint(struct pv_store *s)
+{
+    sqlite3_busy_timeout(s->db, CHECKPOINT_WAIT_MS);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    if (rc == SQLITE_OK)
+        s->wal_pages = 0;
+    else if (rc != SQLITE_BUSY) /* busy: readers of older snapshots, a normal thing */
+        fprintf(stderr, "pstatsviz: checkpoint: %s\n", sqlite3_errmsg(s->db));
+}
+
+/* The writer's housekeeping after a committed write, still in its turn
+ * (a TRUNCATE checkpoint waits for any other writer): after a delete, move
+ * the pages in use into the freed ones and checkpoint, which cuts the file
+ * to what is in use; after an import, checkpoint once the WAL holds
+ * PV_STORE_WAL_CHECKPOINT_BYTES.  So a write starts with less than that in
+ * the WAL and adds its own pages. */
+static void after_write(struct pv_store *s, bool freed_pages)
+{
+    pv_err err;
+    /* Its own transaction: on a disk too full for it the delete before
+     * still stands, and the pages stay free for the next import. */
+    if (freed_pages && exec(s, "PRAGMA incremental_vacuum", &err))
+        fprintf(stderr, "pstatsviz: giving space back: %s\n", err.msg);
+    /* A file shrinks only when a checkpoint copies the vacuum in. */
+    if (freed_pages || (int64_t)s->wal_pages * s->page_bytes >= PV_STORE_WAL_CHECKPOINT_BYTES)
+        checkpoint(s);
+}
+
+static pv_code pragma_int(struct pv_store *s, const char *sql, int64_t *out, pv_err *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return db_error(s, err, sql);
+    int rc = sqlite3_step(q);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return db_error(s, err, sql);
+    return PV_OK;
+}
+
+pv_code pv_store_space_of(struct pv_store *s, struct pv_store_space *out, pv_err *err)
+{
+    int64_t mode;
+    if (pragma_int(s, "PRAGMA page_size", &out->page_bytes, err) ||
+        pragma_int(s, "PRAGMA page_count", &out->pages, err) ||
+        pragma_int(s, "PRAGMA freelist_count", &out->free_pages, err) ||
+        pragma_int(s, "PRAGMA auto_vacuum", &mode, err))
+        return err->code;
+    out->gives_back = mode == 2; /* INCREMENTAL */
+    return PV_OK;
+}
+
+pv_code pv_store_vacuum(struct pv_store *s, pv_err *err)
+{
+    if (write_enter(s, 0, err))
+        return err->code;
+    double t0 = now_mono_ms();
+    /* The mode takes effect when VACUUM rebuilds the file. */
+    pv_code rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err);
+    if (!rc)
+        checkpoint(s);
+    write_leave(s, now_mono_ms() - t0);
+    return rc;
+}
+
 static pv_code migrate(struct pv_store *s, pv_err *err)
 {
     sqlite3_stmt *q;
@@ -387,18 +486,34 @@ pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
     /* 64 KiB pages (only a new, empty file takes them): a 20 MB model blob
      * is 320 pages instead of 5,000, and WAL writes and checkpoints do one
      * syscall per page.  Measured here: importing 100k functions went from
-     * 0.73 s to 0.59 s.  This is the first statement that reads the file,
-     * so it is where "not a database" shows. */
-    if (exec(s, "PRAGMA page_size=65536; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                " PRAGMA foreign_keys=ON",
-             err)) {
-        open_error(s, err, err->msg);
+     * 0.73 s to 0.59 s.  Incremental auto-vacuum, which lets a delete give
+     * its pages back (after_write), is likewise for a new file only, and
+     * only there: on an existing one the pragma takes the write lock (to
+     * write the mode again), so opening a connection would wait for the
+     * writer.  Both before journal_mode=WAL, which writes the first page.
+     * The journal size limit trims a WAL that a checkpoint could only
+     * rewind, not truncate (readers were in it).  page_count is the first
+     * statement that reads the file, so it is where "not a database"
+     * shows. */
+    int64_t pages = 0;
+    char pragmas[256];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+             " PRAGMA journal_size_limit=%d",
+             PV_STORE_WAL_CHECKPOINT_BYTES);
+    if (exec(s, "PRAGMA page_size=65536", err) ||
+        pragma_int(s, "PRAGMA page_count", &pages, err) ||
+        (pages == 0 && exec(s, "PRAGMA auto_vacuum=INCREMENTAL", err)) || exec(s, pragmas, err)) {
+        open_error(s, err, sqlite3_errmsg(s->db));
         goto fail_open;
     }
     if (migrate(s, err)) {
         open_error(s, err, err->msg);
         goto fail_open;
     }
+    if (pragma_int(s, "PRAGMA page_size", &s->page_bytes, err))
+        goto fail_open;
+    sqlite3_wal_hook(s->db, on_wal_commit, s);
     for (int k = 0; k < ST_COUNT; k++)
         if (sqlite3_prepare_v3(s->db, SQL[k], -1, SQLITE_PREPARE_PERSISTENT, &s->st[k], NULL) !=
             SQLITE_OK) {
@@ -723,6 +838,7 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
     }
     if (insert_rows(s, p, id, size_bytes, name, token_sha, err) || exec(s, "COMMIT", err))
         goto fail_write;
+    after_write(s, false);
     write_leave(s, now_mono_ms() - t0);
     memset(res, 0, sizeof *res);
     memcpy(res->id, id, PV_ID_HEX + 1);
@@ -901,6 +1017,8 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
     }
     if (code || (code = exec(s, "COMMIT", err)))
         exec(s, "ROLLBACK", NULL);
+    else
+        after_write(s, true);
     write_leave(s, now_mono_ms() - t0);
     return code;
 }

@@ -38,6 +38,7 @@ const ERROR_TITLES = {
   not_a_profile: 'This is not a Python stats file.',
   too_large: 'This file is too large for this server.',
   busy: 'The server is busy with other uploads.',
+  insufficient_storage: 'The server has no disk space left.',
   network: 'The upload did not reach the server.',
 };
 
