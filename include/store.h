@@ -72,6 +72,14 @@ void pv_store_gate_destroy(struct pv_store_gate *g);
  * once, and waits for other processes on SQLite's lock.  Cannot fail. */
 void pv_store_set_gate(struct pv_store *s, struct pv_store_gate *g);
 
+/* What the gate holds now (for tests and logs; cannot fail). */
+struct pv_store_gate_load {
+    unsigned parsing; /* imports parsing */
+    bool writing;     /* a connection has the write turn */
+    unsigned queued;  /* writes waiting for it */
+};
+void pv_store_gate_peek(struct pv_store_gate *g, struct pv_store_gate_load *out);
+
 /* After this connection returned PV_E_BUSY: about how many seconds until
  * it would be let through (at least 1), from the queue's length and recent
  * parse and write times.  Cannot fail. */

@@ -330,6 +330,14 @@ static void write_leave(struct pv_store *s, double elapsed_ms)
     pthread_mutex_unlock(&g->lock);
 }
 
+void pv_store_gate_peek(struct pv_store_gate *g, struct pv_store_gate_load *out)
+{
+    pthread_mutex_lock(&g->lock);
+    *out = (struct pv_store_gate_load){.parsing = g->parsing, .writing = g->writing,
+                                       .queued = g->queued};
+    pthread_mutex_unlock(&g->lock);
+}
+
 void pv_store_set_gate(struct pv_store *s, struct pv_store_gate *g)
 {
     s->gate = g;
