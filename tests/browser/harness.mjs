@@ -15,16 +15,21 @@ import { chromium } from 'playwright-core';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, '..', '..');
-export const CORPUS = resolve(REPO, '..', 'shared', 'corpus');
+// The test inputs meson assembles in the build folder (tests/corpus/inputs.py):
+// meson test passes their folder; by hand, build/ is assumed.
+export const CORPUS = process.env.PSTATSVIZ_CORPUS ? resolve(process.env.PSTATSVIZ_CORPUS) : resolve(REPO, 'build', 'tests', 'corpus');
 export const BIN = process.env.PSTATSVIZ ? resolve(process.env.PSTATSVIZ) : resolve(HERE, '..', '..', 'build', 'pstatsviz');
 export const SHOTS = resolve(REPO, 'build', 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export const RASA_CORPUS = join(CORPUS, 'rasa', 'rasa_maxsize1000.prof');
+// The bundled sample (data/): the maxsize=1000 run, and the maxsize=5000 run
+// as a second, separately profiled file with the same story.
 export const RASA_SAMPLE = join(REPO, 'data', 'rasa_maxsize1000.prof');
+export const RASA_5000 = join(REPO, 'data', 'rasa_maxsize5000.prof');
 export const NASTY = join(CORPUS, 'malformed', 'valid_nasty_strings.prof');
+export const SYNTHETIC_10K = join(CORPUS, 'synthetic', 'synthetic_10000.prof');
 
 function freePort() {
   return new Promise((ok, fail) => {

@@ -1,4 +1,4 @@
-// Hostile names (../shared/corpus/malformed/valid_nasty_strings.prof): HTML,
+// Hostile names (tests/corpus/malformed/valid_nasty_strings.prof): HTML,
 // quotes, NUL, RTL overrides, SQL and format-string bait, a 100,000-character
 // name. They must reach the page as text only: no new <script> element, no
 // dialog, and the text itself visible where names are shown.

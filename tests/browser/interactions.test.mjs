@@ -5,16 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   browserSuite, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
-  uploadApi, getJson, pstatsTop, assertNoProblems, RASA_SAMPLE, RASA_CORPUS,
+  uploadApi, getJson, pstatsTop, assertNoProblems, RASA_SAMPLE, RASA_5000, SYNTHETIC_10K,
 } from './harness.mjs';
 
 let rasa; // upload answers
-let corpus;
+let rasa5000;
 
 const suite = browserSuite({
   async setup({ base }) {
     rasa = await uploadApi(base, RASA_SAMPLE);
-    corpus = await uploadApi(base, RASA_CORPUS);
+    rasa5000 = await uploadApi(base, RASA_5000);
   },
 });
 
@@ -69,7 +69,7 @@ test('search: highlights matches, counts them, shares nested time once, Enter zo
   await page.context().close();
 });
 
-for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['corpus', RASA_CORPUS, () => corpus]]) {
+for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['maxsize=5000 sample', RASA_5000, () => rasa5000]]) {
   test(`table: top 10 by tottime and by cumtime in pstats' order (${label})`, async () => {
     const page = await suite.newPage();
     await page.goto(`${suite.base}/p/${up().id}?view=table`);
@@ -101,7 +101,7 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
 }
 
 test('table: filter, scroll far, click a row to focus the function in the chart', async () => {
-  const big = await uploadApi(suite.base, RASA_CORPUS.replace('rasa/rasa_maxsize1000.prof', 'synthetic/synthetic_10000.prof'));
+  const big = await uploadApi(suite.base, SYNTHETIC_10K);
   const page = await suite.newPage();
   await page.goto(`${suite.base}/p/${big.id}?view=table`);
   await page.waitForSelector('#table-rows .tr[data-fid]');
@@ -115,7 +115,7 @@ test('table: filter, scroll far, click a row to focus the function in the chart'
   }, null, { timeout: 10000 });
   assert.match(await page.textContent('#table-foot'), /rows 6,9\d\d–/);
 
-  await page.fill('#search', 'save_graph|get_user');
+  await page.fill('#search', 'store_graph|fetch_user');
   await page.waitForFunction(() => /matching/.test(document.querySelector('#table-foot').textContent));
   await page.waitForSelector('#table-rows .tr[data-fid]');
   const first = await page.$('#table-rows .tr[data-fid]');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserSuite, waitIdle, assertNoProblems, RASA_SAMPLE, CORPUS } from './harness.mjs';
+import { browserSuite, waitIdle, assertNoProblems, RASA_SAMPLE, CORPUS, SYNTHETIC_10K } from './harness.mjs';
 
 const suite = browserSuite();
 
@@ -38,7 +38,7 @@ test('upload with progress, land on the viewer, list and delete it', async () =>
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 400 * 1024 });
-  const big = join(CORPUS, 'synthetic', 'synthetic_10000.prof');
+  const big = SYNTHETIC_10K;
   const seen = page.evaluate(() => new Promise((resolve) => {
     const pct = new Set();
     const obs = new MutationObserver(() => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   browserSuite, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
-  pstats, getJson, assertNoProblems, RASA_CORPUS, RASA_SAMPLE, REPO,
+  pstats, getJson, assertNoProblems, RASA_5000, RASA_SAMPLE, REPO,
 } from './harness.mjs';
 import { join } from 'node:path';
 
@@ -92,7 +92,7 @@ async function sunburstAndBack(page) {
   assert.equal(root.name, '<lambda>');
 }
 
-for (const [label, file] of [['corpus rasa_maxsize1000.prof', RASA_CORPUS], ['project sample data/rasa_maxsize1000.prof', RASA_SAMPLE]]) {
+for (const [label, file] of [['data/rasa_maxsize5000.prof', RASA_5000], ['project sample data/rasa_maxsize1000.prof', RASA_SAMPLE]]) {
   test(`rasa walkthrough: ${label}`, async () => {
     const page = await suite.newPage();
     const id = await uploadThroughPage(page, file);
@@ -100,8 +100,9 @@ for (const [label, file] of [['corpus rasa_maxsize1000.prof', RASA_CORPUS], ['pr
     await checkCrumbs(page);
     await checkDetails(page, file, id);
     // This server has --source-root data/rasa_sample: the lambda's line is
-    // shown, highlighted. (The corpus file names /workspaces/.../rule_policy.py;
-    // the server finds it by its last path components under the root.)
+    // shown, highlighted. (The files name /workspaces/rasa-sample/rule_policy.py,
+    // where they were made; the server finds it by its last path components
+    // under the root.)
     await page.waitForSelector('.src-line.hl', { timeout: 10000 });
     assert.equal((await page.$eval('.src-line.hl .ln', (e) => e.textContent)).trim(), '895');
     assert.match(await page.$eval('.src-line.hl .code', (e) => e.textContent), /lambda/);

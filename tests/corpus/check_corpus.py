@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Check the pstatsviz reader against the corpus oracle.
+"""Check the pstatsviz reader against the oracle, file by file.
 
-For every stats file under CORPUS (../shared/corpus) that
-expected/<path>.check.json accepts:
-  - `pstatsviz export FILE` equals expected/<path>.json (counts and strings
+CORPUS is the folder of test inputs meson assembles in the build folder
+(tests/corpus/inputs.py).  For every stats file in it that
+`tests/oracle.py FILE --check` accepts:
+  - `pstatsviz export FILE` equals `oracle.py FILE` (counts and strings
     exactly, floats within 1e-9 relative; the informational "reader" key
     aside);
   - `pstatsviz top FILE -n 25 --sort cumulative --json` gives the rows of
-    expected/<path>.top25.json;
+    `oracle.py FILE --top 25`;
   - where CPython reads the file itself, `pstatsviz top FILE -n 25` prints
     the same text as pstats' print_stats(25), and the same for
     print_callers / print_callees of the first functions.
@@ -26,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import inputs
 
 # Files the oracle accepts that we reject on purpose.
 DELIBERATE = {
@@ -93,11 +96,9 @@ def pstats_text(path, method, *amount):
 
 def check_accepted(exe, corpus, rel, check):
     path = os.path.join(corpus, rel)
-    exp = os.path.join(corpus, "expected", rel)
-    if not os.path.exists(exp + ".json"):
-        # No canonical JSON is stored when it would be huge (a 1 MiB file
-        # name shared by 20,000 functions): check the counts and that the
-        # report stays quick.
+    if rel in inputs.CHECK_ONLY:
+        # The oracle cannot print these (inputs.CHECK_ONLY says why): check
+        # the counts, and that the import stays quick.
         with tempfile.TemporaryDirectory() as tmp:
             p, secs = run([exe, "import", path, "--db", os.path.join(tmp, "t.db")])
         fields = p.stdout.decode().split()
@@ -111,8 +112,7 @@ def check_accepted(exe, corpus, rel, check):
         fail(rel, "export failed: %s" % p.stderr.decode(errors="replace").strip())
         return
     got = json.loads(p.stdout)
-    with open(exp + ".json") as f:
-        want = json.load(f)
+    want = inputs.oracle(corpus, rel, "canonical")
     got.pop("reader", None)
     want.pop("reader", None)
     same(rel, "export", got, want)
@@ -122,8 +122,7 @@ def check_accepted(exe, corpus, rel, check):
         fail(rel, "top failed: %s" % p.stderr.decode(errors="replace").strip())
         return
     got = json.loads(p.stdout)
-    with open(exp + ".top25.json") as f:
-        want = json.load(f)
+    want = inputs.oracle(corpus, rel, "top25")
     for k in ("total_calls", "prim_calls", "total_tt", "sort_type"):
         same(rel, "top25", got[k], want[k], k)
     same(rel, "top25", got["rows"], want["rows"], "rows")
@@ -164,19 +163,13 @@ def check_rejected(exe, corpus, rel, expect_in=None):
 
 def main():
     exe, corpus = sys.argv[1], sys.argv[2]
-    if not os.path.isfile(os.path.join(corpus, "oracle.py")):
-        print("corpus not found at %s (expected ../shared/corpus beside the clone)" % corpus)
+    if not os.path.isdir(corpus):
+        print("no test inputs at %s: meson assembles them (ninja -C BUILD tests/corpus.stamp)" % corpus)
         return 1
-    files = []
-    for d in ("rasa", "workloads", "marshal", "synthetic", "real", "malformed"):
-        for name in sorted(os.listdir(os.path.join(corpus, d))):
-            rel = "%s/%s" % (d, name)
-            if os.path.exists(os.path.join(corpus, "expected", rel + ".check.json")):
-                files.append(rel)
+    files = inputs.files(corpus)
     accepted = rejected = 0
     for rel in files:
-        with open(os.path.join(corpus, "expected", rel + ".check.json")) as f:
-            check = json.load(f)
+        check = inputs.oracle(corpus, rel, "check")
         n0 = len(failures)
         if rel in DELIBERATE:
             check_rejected(exe, corpus, rel, DELIBERATE[rel])

@@ -2,7 +2,8 @@
 """HTTP tests: the real binary on free loopback ports, every route of
 docs/API.md.
 
-usage: check_http.py PSTATSVIZ CORPUS
+usage: check_http.py PSTATSVIZ CORPUS      (CORPUS: the test inputs meson
+                                           assembles, tests/corpus/inputs.py)
 """
 import gzip
 import http.client
@@ -21,9 +22,9 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
 import check_corpus  # noqa: E402  (the oracle comparison)
+import inputs  # noqa: E402  (the inputs and the oracle's answers)
 
 passed = failed = 0
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def check(cond, name, detail=""):
@@ -83,15 +84,7 @@ class Server:
 
 
 def corpus_files(corpus):
-    out = []
-    for d in ("rasa", "workloads", "marshal", "synthetic", "real", "malformed"):
-        for name in sorted(os.listdir(os.path.join(corpus, d))):
-            rel = "%s/%s" % (d, name)
-            chk = os.path.join(corpus, "expected", rel + ".check.json")
-            if os.path.exists(chk):
-                with open(chk) as f:
-                    out.append((rel, json.load(f)))
-    return out
+    return [(rel, inputs.oracle(corpus, rel, "check")) for rel in inputs.files(corpus)]
 
 
 def walk(node, fn, depth=0):
@@ -166,13 +159,11 @@ def test_corpus(exe, corpus, tmp):
             again = upload(srv, path)
             check(again[0] == 200 and again[2]["id"] == pid and "delete_token" not in again[2],
                   "re-upload %s: same id, no token" % rel, again[:1])
-            exp = os.path.join(corpus, "expected", rel + ".json")
             inconsistent = None
-            if os.path.exists(exp):
+            if rel not in inputs.CHECK_ONLY:
                 status, _, got = srv.json("GET", "/api/profiles/%s/export?format=json" % pid)
                 inconsistent = time_from_nowhere(got)
-                with open(exp) as f:
-                    want = json.load(f)
+                want = inputs.oracle(corpus, rel, "canonical")
                 got.pop("reader", None)
                 want.pop("reader", None)
                 n0 = len(check_corpus.failures)
@@ -215,15 +206,16 @@ def test_corpus(exe, corpus, tmp):
 
 def test_routes(exe, corpus, tmp):
     rasa = os.path.join(corpus, "rasa", "rasa_maxsize1000.prof")
+    want = inputs.oracle(corpus, "rasa/rasa_maxsize1000.prof", "check")
     srv = Server(exe, os.path.join(tmp, "routes.db"), "--max-upload", "1M")
     try:
         status, hdrs, body = upload(srv, rasa, "rasa 1000")
         pid, token = body["id"], body["delete_token"]
-        check(body["name"] == "rasa 1000" and body["functions"] == 419 and body["edges"] == 705,
-              "upload returns counts", body)
+        check(body["name"] == "rasa 1000" and body["functions"] == want["functions"] and
+              body["edges"] == want["edges"], "upload returns counts", (body, want))
 
         status, hdrs, meta = srv.json("GET", "/api/profiles/" + pid)
-        check(status == 200 and meta["functions"] == 419 and meta["entries"] and
+        check(status == 200 and meta["functions"] == want["functions"] and meta["entries"] and
               meta["created"].endswith("Z"), "metadata", meta if status != 200 else "")
 
         # functions: paging, sorting as pstats, regex, bad regex
@@ -231,9 +223,10 @@ def test_routes(exe, corpus, tmp):
         import pstats
         st = pstats.Stats(rasa)
         st.sort_stats("tottime")
-        want = [pstats.func_std_string(f) for f in st.fcn_list[:10]]
-        check(status == 200 and [r["label"] for r in page["rows"]] == want and page["total"] == 419,
-              "functions sorted by tottime as pstats", ([r["label"] for r in page["rows"]], want))
+        want_top = [pstats.func_std_string(f) for f in st.fcn_list[:10]]
+        check(status == 200 and [r["label"] for r in page["rows"]] == want_top and
+              page["total"] == want["functions"],
+              "functions sorted by tottime as pstats", ([r["label"] for r in page["rows"]], want_top))
         status, _, page2 = srv.json("GET", "/api/profiles/%s/functions?sort=tottime&limit=5&offset=5" % pid)
         check([r["fid"] for r in page2["rows"]] == [r["fid"] for r in page["rows"][5:10]], "offset pages")
         status, _, asc = srv.json("GET", "/api/profiles/%s/functions?sort=cumtime&order=asc&limit=1000" % pid)
@@ -345,7 +338,8 @@ def test_routes(exe, corpus, tmp):
               ("\r\n--%s--\r\n" % boundary).encode())
         status, _, body = srv.json("POST", "/api/profiles", mp,
                                    {"Content-Type": "multipart/form-data; boundary=" + boundary})
-        check(status == 201 and body["name"] == "fib.prof" and body["functions"] == 13,
+        fib = inputs.oracle(corpus, "workloads/recursion_fib_mutual.prof", "check")
+        check(status == 201 and body["name"] == "fib.prof" and body["functions"] == fib["functions"],
               "multipart upload keeps the file name", (status, body))
         fib_id, fib_token = (body["id"], body["delete_token"]) if status == 201 else (None, None)
 
@@ -444,6 +438,35 @@ def test_source(exe, tmp):
         srv.stop()
 
 
+def test_sample_source(exe, corpus, tmp):
+    """make run's setup: the bundled sample with --source-root
+    data/rasa_sample.  The profiles name the folder they were made in
+    (data/regenerate.sh), so every function of the sample's three files is
+    found by its trailing path, at its line."""
+    sample = os.path.join(inputs.SRC, "data", "rasa_sample")
+    files = {n for n in os.listdir(sample) if n.endswith(".py")}
+    srv = Server(exe, os.path.join(tmp, "sample.db"), "--source-root", sample)
+    try:
+        for rel in ("rasa/rasa_maxsize1000.prof", "rasa/rasa_maxsize5000.prof"):
+            pid = upload(srv, os.path.join(corpus, rel))[2]["id"]
+            _, _, rows = srv.json("GET", "/api/profiles/%s/functions?limit=1000" % pid)
+            mine = [r for r in rows["rows"] if os.path.basename(r["file"]) in files]
+            found, wrong = set(), []
+            for r in mine:
+                status, _, src = srv.json("GET", "/api/profiles/%s/source?fid=%d" % (pid, r["fid"]))
+                with open(os.path.join(sample, os.path.basename(r["file"]))) as f:
+                    text = f.read().splitlines()
+                if status != 200 or src["lines"][src["line"] - src["first_line"]] != text[r["line"] - 1]:
+                    wrong.append((r["label"], status))
+                else:
+                    found.add(os.path.basename(r["file"]))
+            check(mine and not wrong and found == files,
+                  "%s: the source of all %d sample functions under --source-root data/rasa_sample"
+                  % (rel, len(mine)), (wrong[:5], found))
+    finally:
+        srv.stop()
+
+
 def test_two_servers(exe, corpus, tmp):
     """The same file gets the same id and fids on another server."""
     f = os.path.join(corpus, "workloads", "email_parse.prof")
@@ -465,10 +488,7 @@ def test_two_servers(exe, corpus, tmp):
 
 def test_reads_during_upload(exe, corpus, tmp):
     """Reads are answered while a large upload is being parsed and stored."""
-    big = os.path.join(ROOT, "build", "bench-data", "synthetic_100000.prof")
-    if not os.path.exists(big):
-        subprocess.run([sys.executable, os.path.join(corpus, "gen", "synthetic.py"),
-                        os.path.dirname(big), "100000"], check=True, stdout=subprocess.DEVNULL)
+    big = inputs.synthetic(corpus, 100000)
     srv = Server(exe, os.path.join(tmp, "busy.db"))
     try:
         pid = upload(srv, os.path.join(corpus, "rasa", "rasa_maxsize1000.prof"))[2]["id"]
@@ -500,6 +520,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_routes(exe, corpus, tmp)
         test_source(exe, tmp)
+        test_sample_source(exe, corpus, tmp)
         test_two_servers(exe, corpus, tmp)
         test_reads_during_upload(exe, corpus, tmp)
         test_corpus(exe, corpus, tmp)

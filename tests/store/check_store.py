@@ -4,7 +4,8 @@ duplicate), a failed import leaves the database unchanged, a kill -9 in the
 middle of an import leaves a database that opens and holds no part of it,
 and the same file gets the same id and fids in two databases.
 
-usage: check_store.py PSTATSVIZ CORPUS
+usage: check_store.py PSTATSVIZ CORPUS      (CORPUS: the test inputs meson
+                                            assembles, tests/corpus/inputs.py)
 """
 import json
 import os
@@ -14,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "corpus"))
+import inputs  # noqa: E402  (the oracle's counts)
 
 passed = failed = 0
 
@@ -55,16 +59,24 @@ def main():
     rasa5 = os.path.join(corpus, "rasa", "rasa_maxsize5000.prof")
     synth = os.path.join(corpus, "synthetic", "synthetic_10000.prof")
     bad = os.path.join(corpus, "malformed", "truncated_at_278.prof")
+    # what pstats reads from them, through the oracle
+    want = {rel: inputs.oracle(corpus, rel, "check") for rel in (
+        "rasa/rasa_maxsize1000.prof", "rasa/rasa_maxsize5000.prof", "synthetic/synthetic_10000.prof")}
+    n_rasa = want["rasa/rasa_maxsize1000.prof"]["functions"]
+    e_rasa = want["rasa/rasa_maxsize1000.prof"]["edges"]
+    n_rasa5 = want["rasa/rasa_maxsize5000.prof"]["functions"]
+    synth_counts = [str(want["synthetic/synthetic_10000.prof"][k]).encode() for k in ("functions", "edges")]
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "p.db")
 
         p = run(exe, "import", rasa, "--db", db)
         check(p.returncode == 0, "import_prints_a_line", p.stderr)
         first = p.stdout.decode().split()
-        check(len(first) == 4 and len(first[0]) == 32 and first[1:] == ["rasa_maxsize1000.prof", "419", "705"],
-              "import_line_is_id_name_functions_edges", first)
+        check(len(first) == 4 and len(first[0]) == 32 and
+              first[1:] == ["rasa_maxsize1000.prof", str(n_rasa), str(e_rasa)],
+              "import_line_is_id_name_functions_edges", (first, n_rasa, e_rasa))
         c1 = counts(db)
-        check(c1["profiles"] == 1 and c1["functions"] == 419 and c1["models"] == 1,
+        check(c1["profiles"] == 1 and c1["functions"] == n_rasa and c1["models"] == 1,
               "import_stores_one_profile", c1)
 
         p = run(exe, "import", rasa, "--db", db)
@@ -103,10 +115,10 @@ def main():
         check(p.returncode == 0, "database_opens_after_kill_9", p.stderr)
         c2 = counts(db)
         check(c2["integrity"] == "ok" and c2["profiles"] == 2 and
-              c2["functions"] == 419 * 2 and c2["models"] == 2,
+              c2["functions"] == n_rasa + n_rasa5 and c2["models"] == 2,
               "killed_import_left_nothing_behind", c2)
         p = run(exe, "import", synth, "--db", db)
-        check(p.returncode == 0 and p.stdout.split()[2:] == [b"10000", b"58579"],
+        check(p.returncode == 0 and p.stdout.split()[2:] == synth_counts,
               "killed_file_imports_cleanly_afterwards", p.stdout + p.stderr)
 
         # by id: the same export as from the file, in a second database too

@@ -1,8 +1,9 @@
-/* The tree over every stats file of the shared corpus that the reader
+/* The tree over every stats file of the test inputs that the reader
  * accepts: entry points add up to total_tt (1%), children never add up to
  * more than their parent, "other" nodes keep all the time they replace,
  * paths taken from a tree rebuild the same values, and recursive profiles
- * finish quickly.  Usage: test_tree_corpus CORPUS_DIR */
+ * finish quickly.  Usage: test_tree_corpus CORPUS_DIR, the folder meson
+ * assembles in the build folder (tests/corpus/inputs.py). */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
