@@ -1,6 +1,6 @@
 /* report.h - what pstats prints, from the model: the sorted function list
  * (sort_stats), the print_stats / print_callers / print_callees tables, and
- * the canonical JSON that ../shared/corpus/oracle.py prints.
+ * the canonical JSON that tests/oracle.py prints.
  *
  * Order is pstats' exactly: its sort keys, ties kept in the file's dict
  * order, and for lists under 64 entries CPython's own binary insertion sort,
