@@ -35,7 +35,7 @@ How a file is read ("reader" in the output):
           sorting and labels from that dict, exactly as pstats.Stats(FILE).
   compat  CPython 3's marshal refuses it (Python 2's 'R' string references,
           a code object of another Python version in a key's name slot) or
-          it holds Python 2 byte strings.  Decoder below reads it; byte
+          it holds Python 2 byte strings or a code object.  Decoder below reads it; byte
           strings become str (UTF-8, else Latin-1), a code object becomes
           '<code object NAME, file "F", line N>'; then pstats.Stats as above.
 
@@ -60,6 +60,7 @@ import math
 import pstats
 import struct
 import sys
+import types
 
 PRESCAN_MAX_BYTES = 4 << 20
 MAX_DEPTH = 2000            # CPython's MAX_MARSHAL_STACK_DEPTH
@@ -393,6 +394,11 @@ class Normaliser:
         if isinstance(v, (bytes, CodeObject)):
             self.changed = True
             return as_text(v) if isinstance(v, bytes) else repr(v)
+        if isinstance(v, types.CodeType):
+            # `python -m profile` on this very Python: marshal reads the
+            # code object in ('profile', 0, <code>) itself
+            self.changed = True
+            return repr(CodeObject(v.co_filename, v.co_name, v.co_firstlineno))
         raise Rejected("expected a string, found %s" % type(v).__name__)
 
     def key(self, k):
