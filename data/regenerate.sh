@@ -8,14 +8,17 @@
 #   RUNS=n     profile each size n times and keep the median run (default 3)
 #   PYTHON=... interpreter to use (default python3)
 #
-# File names inside a .prof are recorded as seen by the profiled process:
-# main.py appears as "rasa_sample/main.py", the imported modules and the
-# stdlib with the absolute path of the checkout and of the interpreter that
-# made the file.
+# File names inside a .prof are recorded as the profiled process saw them.
+# So that they name no one's checkout, the program is copied to a neutral
+# folder, /workspaces/rasa-sample (where a dev container would keep it),
+# profiled there and removed; the files then say
+# /workspaces/rasa-sample/rule_policy.py, and the stdlib's files the path of
+# the interpreter that ran it.  The folder must not exist beforehand.
 set -eu
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 RUNS=${RUNS:-3}
+WORKDIR=/workspaces/rasa-sample
 
 # 1. The stand-in must keep rasa 2.8.22's line numbers, or the story
 #    ("rule_policy.py:895(<lambda>)") no longer reads right.
@@ -46,18 +49,32 @@ print("%s: line numbers ok (_get_possible_keys 887, <lambda> 895, "
       "predict_action_probabilities 1070, _predict 1081)" % path)
 EOF
 
-# 2. Profile main.py in fresh processes.  PYTHONHASHSEED=0 fixes the set
-#    iteration order and so the LRU hit/miss pattern.  Timings are noisy,
-#    so each size is run $RUNS times and the run with the median
+# 2. Profile main.py in fresh processes, in $WORKDIR.  PYTHONHASHSEED=0
+#    fixes the set iteration order and so the LRU hit/miss pattern.  Timings
+#    are noisy, so each size is run $RUNS times and the run with the median
 #    predict_action_probabilities cumtime is kept.
-trap 'rm -f rasa_maxsize*.prof.run*' EXIT
+if [ -e "$WORKDIR" ]; then
+    echo "$WORKDIR exists: move it away first (this script creates and removes it)" >&2
+    exit 1
+fi
+made_parent=
+[ -d "$(dirname "$WORKDIR")" ] || made_parent=$(dirname "$WORKDIR")
+cleanup() {
+    rm -f rasa_maxsize*.prof.run*
+    rm -rf "$WORKDIR"
+    [ -z "$made_parent" ] || rmdir "$made_parent" 2>/dev/null || true
+}
+trap cleanup EXIT
+mkdir -p "$WORKDIR"
+cp -R rasa_sample/. "$WORKDIR/"
+data=$(pwd)
 for size in 1000 5000; do
     out=rasa_maxsize$size.prof
     runs=
     i=1
     while [ "$i" -le "$RUNS" ]; do
-        PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 RASA_LRU_MAXSIZE=$size \
-            "$PYTHON" -m cProfile -o "$out.run$i" rasa_sample/main.py
+        (cd "$WORKDIR" && PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 RASA_LRU_MAXSIZE=$size \
+            "$PYTHON" -m cProfile -o "$data/$out.run$i" "$WORKDIR/main.py")
         runs="$runs $out.run$i"
         i=$((i + 1))
     done
@@ -132,6 +149,12 @@ print("  <lambda> at rule_policy.py:895 cum. %.3f s -> %.3f s (%s)"
       % (a["lambda"][2], b["lambda"][2], change(a["lambda"][2], b["lambda"][2])))
 print("  whole run (total_tt)                %.3f s -> %.3f s (%s)"
       % (a["total"], b["total"], change(a["total"], b["total"])))
+# The call counts depend only on PYTHONHASHSEED=0 and main.py's fixed seed:
+# README.md gives them, and they must not move.
+for (path, r), calls in zip(rows.items(), (8338, 4082)):
+    if r["json.loads"][0] != calls:
+        sys.exit("%s: json.loads called %d times, README.md says %d: is PYTHONHASHSEED=0 "
+                 "in effect, or did rasa_sample/ change?" % (path, r["json.loads"][0], calls))
 if b["predict"][2] >= a["predict"][2]:
     print("WARNING: predict_action_probabilities was not faster at maxsize=5000 this time; "
           "the machine was probably busy, run again")

@@ -60,7 +60,7 @@ test('shortLocation', () => {
 });
 
 const links = [
-  ['/work/main/data/rasa_sample/rule_policy.py', 895, 'vscode://file/work/main/data/rasa_sample/rule_policy.py:895'],
+  ['/workspaces/rasa-sample/rule_policy.py', 895, 'vscode://file/workspaces/rasa-sample/rule_policy.py:895'],
   ['/tmp/a b/c#1?.py', 3, 'vscode://file/tmp/a%20b/c%231%3F.py:3'],
   ['C:\\Users\\x\\y.py', 4, 'vscode://file/C:/Users/x/y.py:4'],
   ['/tmp/café.py', 1, 'vscode://file/tmp/caf%C3%A9.py:1'],
