@@ -5,7 +5,8 @@
  * export that differs from the serial one.  Built a second time with
  * ThreadSanitizer (tests/meson.build), which reports the race itself.
  *
- * usage: test_concurrency DIR FILE...   (DIR: a scratch folder for databases) */
+ * usage: test_concurrency PREFIX FILE...   (databases PREFIX-0.db ... PREFIX-3.db:
+ * each build of the test gets its own, as meson may run them at once) */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,7 @@ static void remove_db(const char *path)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s DIR FILE...\n", argv[0]);
+        fprintf(stderr, "usage: %s PREFIX FILE...\n", argv[0]);
         return 2;
     }
     ninputs = (size_t)argc - 2;
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
     struct worker w[THREADS];
     for (int t = 0; t < THREADS; t++) {
         w[t] = (struct worker){.seed = (unsigned)t * 7919u + 1};
-        snprintf(w[t].db, sizeof w[t].db, "%s/concurrency-%d.db", argv[1], t);
+        snprintf(w[t].db, sizeof w[t].db, "%s-%d.db", argv[1], t);
         remove_db(w[t].db);
         if (pthread_create(&tid[t], NULL, work, &w[t])) {
             fprintf(stderr, "pthread_create failed\n");
