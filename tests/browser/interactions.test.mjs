@@ -79,11 +79,23 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
       .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
       .slice(0, 10)
       .map((e) => e.querySelector('.label').textContent));
+    // The rows of a new order arrive after the header shows it: wait (up
+    // to 5 s) for the rows to settle on the expected labels, then assert,
+    // so a wrong order still fails with the difference.
+    const settle = (want) => page.waitForFunction((w) => {
+      const got = [...document.querySelectorAll('#table-rows .tr[data-fid]')]
+        .filter((e) => !e.hidden)
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .slice(0, 10)
+        .map((e) => e.querySelector('.label').textContent);
+      return JSON.stringify(got) === JSON.stringify(w);
+    }, want, { timeout: 5000 }).catch(() => {});
     // cumtime is the default sort
     assert.deepEqual(await top10(), pstatsTop(prof, 'cumulative'), 'cumtime order');
     await page.click('#table-head .th[data-sort="tottime"]');
     await page.waitForFunction(() => document.querySelector('#table-head .th.sorted').dataset.sort === 'tottime');
     await page.waitForFunction(() => document.querySelector('#table-rows .tr[data-fid]') && window.__pstatsviz.idle());
+    await settle(pstatsTop(prof, 'tottime'));
     assert.deepEqual(await top10(), pstatsTop(prof, 'tottime'), 'tottime order');
     assert.match(page.url(), /sort=tottime/);
     // clicking again reverses the order
@@ -93,7 +105,7 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
     await page.click('#table-head .th[data-sort="cumtime"]');
     await page.waitForFunction(() => !/sort=/.test(location.search));
     await page.waitForFunction(() => window.__pstatsviz.idle());
-    await page.waitForTimeout(100);
+    await settle(pstatsTop(prof, 'cumulative'));
     assert.deepEqual(await top10(), pstatsTop(prof, 'cumulative'), 'cumtime order again');
     assertNoProblems(page, assert);
     await page.context().close();
