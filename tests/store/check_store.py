@@ -99,15 +99,19 @@ def main():
         proc = subprocess.Popen([exe, "import", synth, "--db", db],
                                 env=dict(os.environ, PSTATSVIZ_TEST_IMPORT_FAULT="sleep:5000"),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(1.0)  # parsed (10k functions: ~50 ms) and inserting by now
-        probe = sqlite3.connect(db, timeout=0)
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-            locked = False
-            probe.execute("ROLLBACK")
-        except sqlite3.OperationalError:
-            locked = True  # the import holds the write lock: mid-transaction
-        probe.close()
+        # Parsing 10k functions takes ~50 ms, seconds under ASan on a busy
+        # machine: wait until the import holds the write lock (it then
+        # sleeps 5 s inside its transaction), at most 4 s.
+        locked, deadline = False, time.monotonic() + 4
+        while not locked and time.monotonic() < deadline and proc.poll() is None:
+            probe = sqlite3.connect(db, timeout=0)
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                time.sleep(0.05)
+            except sqlite3.OperationalError:
+                locked = True  # the import holds the write lock: mid-transaction
+            probe.close()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         check(locked, "kill_landed_inside_the_transaction")
