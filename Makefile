@@ -3,10 +3,12 @@
 
 BUILD := build
 ASAN  := build-asan
+FUZZ  := build-fuzz
+FUZZ_SECONDS ?= 60
 PORT  ?= 8080
 HOST  ?= 127.0.0.1
 
-.PHONY: all deps deps-test build run test test-asan bench clean container container-test
+.PHONY: all deps deps-test build run test test-asan fuzz bench clean container container-test
 
 all: build
 
@@ -37,6 +39,11 @@ test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN) --print-errorlogs --timeout-multiplier 4
+	FUZZ_BUILD=$(FUZZ) FUZZ_FRESH=1 tests/fuzz/run.sh 5
+
+# The libFuzzer targets (clang, ASan+UBSan, in $(FUZZ)/), FUZZ_SECONDS each.
+fuzz: deps-test
+	FUZZ_BUILD=$(FUZZ) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: build deps-test
 	bench/ingest
@@ -52,4 +59,4 @@ container-test:
 	scripts/container.sh test
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)
