@@ -152,6 +152,26 @@ static bool handle_ok(const struct pv_profile *p, uint32_t h)
     return (size_t)h + 4 + n < p->strings_len && p->strings[h + 4 + n] == '\0';
 }
 
+/* Real functions are numbered 0..nreal-1 in dict order, each once: the
+ * report and profile modules index arrays of nreal by order. */
+static bool orders_ok(const struct pv_profile *p)
+{
+    uint8_t *seen = calloc((size_t)p->nreal / 8 + 1, 1);
+    uint32_t real = 0;
+    bool ok = seen != NULL;
+    for (uint32_t f = 0; f < p->nfuncs && ok; f++) {
+        if (p->funcs[f].flags & PV_FUNC_PHANTOM)
+            continue;
+        uint32_t o = p->funcs[f].order;
+        ok = o < p->nreal && !(seen[o / 8] >> (o % 8) & 1);
+        if (ok)
+            seen[o / 8] |= (uint8_t)(1u << (o % 8));
+        real++;
+    }
+    free(seen);
+    return ok && real == p->nreal;
+}
+
 static bool get_varint(const unsigned char **s, const unsigned char *end, uint64_t *v)
 {
     uint64_t r = 0;
@@ -237,6 +257,7 @@ pv_code pv_profile_unpack(const void *blob, size_t len, struct pv_profile **out,
     bool ok = decode_edges(p, (const unsigned char *)b + sizeof h + strings + nf, h.edges_len);
     for (uint32_t f = 0; f < p->nfuncs && ok; f++)
         ok = handle_ok(p, p->funcs[f].file) && handle_ok(p, p->funcs[f].name);
+    ok = ok && orders_ok(p);
     if (!ok || pv_profile_index(p, err)) {
         pv_profile_destroy(p);
         return ok ? err->code : pv_err_set(err, PV_E_DB, "stored profile is damaged");

@@ -412,6 +412,66 @@ static void shape_errors(void)
     }
 }
 
+/* report.c fills an array of nreal by order, so an order out of range, a
+ * repeated one, or a phantom flag that changes the count of real functions
+ * would write outside it: unpack refuses such a blob (found by
+ * tests/fuzz/fuzz_profile.c, regress/profile/pack_order_out_of_range). */
+static void damaged_orders_in_blob_are_refused(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "a.py", 1, "main");
+    stats(&w, 1, 1, 0.5, 1.0);
+    byte(&w, '0');
+    key(&w, "b.py", 5, "callee");
+    stats(&w, 1, 3, 0.25, 0.5);
+    caller(&w, "a.py", 1, "main", 3, 1, 0.25, 0.5);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    void *blob = NULL;
+    size_t len = 0;
+    CHECK(p && pv_profile_pack(p, &blob, &len, &err) == PV_OK, "orders_profile_packs", "%s",
+          err.msg);
+    if (!blob) {
+        pv_profile_destroy(p);
+        return;
+    }
+    /* the functions are stored as they are in memory */
+    size_t nbytes = p->nfuncs * sizeof *p->funcs;
+    uint8_t *at = memmem(blob, len, p->funcs, nbytes);
+    CHECK(at != NULL, "blob_holds_the_functions", "not found");
+    static const struct {
+        const char *name;
+        uint32_t fid, order, flags;
+    } rows[] = {
+        {"order_past_nreal_is_refused", 0, 2, 0},
+        {"huge_order_is_refused", 1, 0x200000, 0},
+        {"repeated_order_is_refused", 1, 0, 0},
+        {"phantom_flag_changing_nreal_is_refused", 1, 1, PV_FUNC_PHANTOM},
+    };
+    for (size_t i = 0; at && i < sizeof rows / sizeof rows[0]; i++) {
+        struct pv_func *funcs = malloc(nbytes);
+        memcpy(funcs, p->funcs, nbytes);
+        funcs[rows[i].fid].order = rows[i].order;
+        funcs[rows[i].fid].flags = rows[i].flags;
+        memcpy(at, funcs, nbytes);
+        struct pv_profile *q = NULL;
+        pv_code rc = pv_profile_unpack(blob, len, &q, &err);
+        CHECK(rc == PV_E_DB && !q, rows[i].name, "rc %d", rc);
+        pv_profile_destroy(q);
+        memcpy(at, p->funcs, nbytes);
+        free(funcs);
+    }
+    struct pv_profile *q = NULL;
+    CHECK(pv_profile_unpack(blob, len, &q, &err) == PV_OK, "undamaged_blob_still_unpacks", "%s",
+          err.msg);
+    pv_profile_destroy(q);
+    free(blob);
+    pv_profile_destroy(p);
+}
+
 static void wrong_kinds_get_hints(void)
 {
     static const struct {
@@ -445,5 +505,6 @@ int main(void)
     text_of_other_kinds();
     shape_errors();
     wrong_kinds_get_hints();
+    damaged_orders_in_blob_are_refused();
     return check_done();
 }
