@@ -268,9 +268,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     trees(p, PV_HIDE_BUILTINS);
     trees(p, PV_HIDE_BUILTINS | PV_HIDE_STDLIB | PV_HIDE_SITE);
     reports(p);
-    uint64_t seed = 1469598103934665603ull;
-    for (size_t i = 0; i < size; i++)
+    uint64_t seed = 1469598103934665603ull; /* FNV-1a, then a finaliser that */
+    for (size_t i = 0; i < size; i++)       /* spreads it over all 64 bits */
         seed = (seed ^ data[i]) * 1099511628211ull;
+    seed = (seed ^ seed >> 33) * 0xff51afd7ed558ccdull;
+    seed ^= seed >> 33;
     pack_round_trip(p, seed);
     pv_profile_destroy(p);
     return 0;
