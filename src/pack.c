@@ -195,8 +195,13 @@ static bool decode_edges(struct pv_profile *p, const unsigned char *s, size_t le
         uint64_t dcaller, c, nc, cc = 0;
         if (!get_varint(&s, end, &dcaller) || !get_varint(&s, end, &c) || s >= end)
             return false;
+        uint64_t prev_caller = caller, prev_callee = callee;
         callee = e > 0 && dcaller == 0 ? callee + c : c;
         caller += dcaller;
+        /* sorted by (caller, callee), no repeats (profile.h): a zero or
+         * wrapping delta is damage */
+        if (e > 0 && (caller < prev_caller || (caller == prev_caller && callee <= prev_callee)))
+            return false;
         *ed = (struct pv_edge){.caller = (uint32_t)caller, .callee = (uint32_t)callee,
                                .flags = *s++};
         if (caller >= p->nfuncs || callee >= p->nfuncs || !get_varint(&s, end, &nc))

@@ -472,6 +472,44 @@ static void damaged_orders_in_blob_are_refused(void)
     pv_profile_destroy(p);
 }
 
+/* Edges are sorted by (caller, callee) without repeats (profile.h); a blob
+ * whose edges say otherwise is damaged (found by fuzz_profile,
+ * regress/profile/pack_edge_repeated). */
+static void damaged_edge_order_in_blob_is_refused(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "a.py", 1, "main");
+    stats(&w, 1, 1, 0.5, 1.0);
+    byte(&w, '0');
+    key(&w, "b.py", 5, "b");
+    stats(&w, 1, 1, 0.25, 0.25);
+    caller(&w, "a.py", 1, "main", 1, 1, 0.25, 0.25);
+    byte(&w, '0');
+    key(&w, "c.py", 5, "c");
+    stats(&w, 1, 1, 0.25, 0.25);
+    caller(&w, "a.py", 1, "main", 1, 1, 0.25, 0.25);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err), *q = NULL;
+    void *blob = NULL;
+    size_t len = 0;
+    CHECK(p && p->nedges == 2 && pv_profile_pack(p, &blob, &len, &err) == PV_OK,
+          "two_edges_pack", "%s", err.msg);
+    if (blob) {
+        /* the last edge: caller delta 0, callee delta 1, flags, nc, cc, tt, ct */
+        uint8_t *callee_delta = (uint8_t *)blob + len - 16 - 4;
+        CHECK(*callee_delta == 1, "last_edge_callee_delta_is_one", "%u", *callee_delta);
+        *callee_delta = 0;
+        pv_code rc = pv_profile_unpack(blob, len, &q, &err);
+        CHECK(rc == PV_E_DB && !q, "repeated_edge_is_refused", "rc %d", rc);
+        pv_profile_destroy(q);
+    }
+    free(blob);
+    pv_profile_destroy(p);
+}
+
 static void wrong_kinds_get_hints(void)
 {
     static const struct {
@@ -506,5 +544,6 @@ int main(void)
     shape_errors();
     wrong_kinds_get_hints();
     damaged_orders_in_blob_are_refused();
+    damaged_edge_order_in_blob_is_refused();
     return check_done();
 }
