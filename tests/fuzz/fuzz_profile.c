@@ -77,9 +77,14 @@ static void labels_and_kinds(const struct pv_profile *p)
 {
     for (uint32_t i = 0; i < p->nfuncs && i < 2 * EACH_MAX; i++) {
         uint32_t f = i < EACH_MAX ? i : p->nfuncs - 1 - (i - EACH_MAX);
-        size_t n = SIZE_MAX;
-        char *label = pv_profile_label_dup(p, f, &n);
+        size_t n = SIZE_MAX, ncut = SIZE_MAX;
+        char *label = pv_profile_label_dup(p, f, 0, &n);
         FUZZ_CHECK(label && strlen(label) <= n, "fid %u: label of %zu bytes", f, n);
+        free(label);
+        /* cut as views cut them: file and name at most 16 bytes and "…" */
+        label = pv_profile_label_dup(p, f, 16, &ncut);
+        FUZZ_CHECK(label && strlen(label) <= ncut && ncut <= 2 * (16 + 3) + 32,
+                   "fid %u: cut label of %zu bytes, whole %zu", f, ncut, n);
         free(label);
         pv_func_kind k = pv_func_kind_of(p, f);
         FUZZ_CHECK(pv_func_kind_name(k) != NULL, "fid %u: kind %d", f, (int)k);

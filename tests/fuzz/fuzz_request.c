@@ -11,7 +11,7 @@
  *     BODY                       the rest of the input
  *
  * PATH is percent-decoded and QUERY split on '&' and '=' and decoded ('+'
- * is a space), as libmicrohttpd hands them to http.c.  "{id}" in the
+ * is a space), as libmicrohttpd hands them to http.c ("%00" kept).  "{id}" in the
  * decoded path becomes the id of a small profile stored at start-up (its
  * functions are built-ins, stdlib, site-packages and a user file whose
  * source lies under the server's source root), so the fuzzer need not
@@ -67,14 +67,18 @@ static int hex(int c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* A NUL-terminated, percent-decoded copy of s[0..n). */
+/* A NUL-terminated, percent-decoded copy of s[0..n), as http.c's
+ * unescape_keeping_nul() decodes (a copy of it: it is static there): "%00"
+ * stays three characters.  A NUL byte in the input ends the string, as
+ * it would in a request line. */
 static char *decode(const char *s, size_t n, bool plus_is_space)
 {
     char *out = malloc(n + 1);
     FUZZ_CHECK(out != NULL, "out of memory");
     size_t at = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+        if (s[i] == '%' && i + 2 < n && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0 &&
+            (hex(s[i + 1]) | hex(s[i + 2]))) {
             out[at++] = (char)(hex(s[i + 1]) * 16 + hex(s[i + 2]));
             i += 2;
         } else
