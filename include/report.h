@@ -78,7 +78,8 @@ pv_code pv_report_export_json(const struct pv_profile *p, FILE *out, pv_err *err
 void pv_format_double(double v, char buf[32]);
 /* Write s[0..n) as a JSON string with only ASCII: \uXXXX escapes, surrogate
  * pairs above U+FFFF, lone surrogates kept as their code (as Python's
- * json.dumps does). */
+ * json.dumps does).  Bytes that are not UTF-8 (s may be any bytes: upload
+ * names, source lines) become U+FFFD, one per broken sequence. */
 void pv_json_write_string(FILE *out, const char *s, size_t n);
 
 #endif

@@ -560,15 +560,25 @@ void pv_json_write_string(FILE *out, const char *str, size_t n)
             i++;
             continue;
         }
-        /* Decode one (surrogatepass) UTF-8 sequence; the model holds only
-         * validated text, but stay inside the buffer regardless. */
-        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (i + len > n) {
+        /* Decode one (surrogatepass) UTF-8 sequence.  The model holds
+         * validated text, but upload names and source lines are any bytes:
+         * a broken sequence (its lead and the continuation bytes that fit)
+         * is one U+FFFD, and never swallows the bytes after it. */
+        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4 : 1;
+        /* the second byte's range excludes overlong forms and > U+10FFFF */
+        unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        size_t k = 1;
+        while (len > 1 && k < len && i + k < n && s[i + k] >= (k == 1 ? lo : 0x80) &&
+               s[i + k] <= (k == 1 ? hi : 0xBF))
+            k++;
+        if (len == 1 || k < len) {
             fputs("\\ufffd", out);
-            break;
+            i += k;
+            continue;
         }
         uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-        for (size_t k = 1; k < len; k++)
+        for (k = 1; k < len; k++)
             cp = cp << 6 | (s[i + k] & 0x3F);
         i += len;
         if (cp >= 0x10000) {
