@@ -23,7 +23,8 @@
  * post processor, and http.c's glue (413s, the response cache, ETags,
  * gzip, static assets).
  *
- * Checks: every response has a status the API documents, never 500; JSON
+ * Checks: every response has a status the API documents, never 500 (nor
+ * 503 or 507, which one request at a time cannot cause); JSON
  * responses other than exports parse; an upload's name keeps its ASCII
  * characters however its other bytes are escaped; a stored upload can be read back on
  * every route and deleted with its token (which keeps the store at its
@@ -193,6 +194,8 @@ static bool keeps_ascii(const char *given, const char *shown)
     return true;
 }
 
+/* 500 is a bug; so are 503 (busy) and 507 (disk full) here, where one
+ * request runs at a time on a store with room. */
 static bool documented_status(int status)
 {
     static const int ok[] = {200, 201, 204, 400, 403, 404, 405, 422};
