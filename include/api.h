@@ -7,7 +7,12 @@
  *
  * pv_api_handle() may be called from many threads at once: each thread
  * gets its own SQLite connection, and loaded profiles are shared through a
- * reference-counted LRU cache bounded by cache_bytes. */
+ * reference-counted LRU cache bounded by cache_bytes.
+ *
+ * Budgets: an export may take max_export_bytes; over it the answer is 413
+ * over_budget with the numbers, before any work is wasted on output.
+ * Exports come back as a pv_stream, written piece by piece while the
+ * client reads. */
 #ifndef PV_API_H
 #define PV_API_H
 
@@ -16,6 +21,7 @@
 #include <stdint.h>
 
 #include "pv.h"
+#include "stream.h"
 
 struct pv_api_config {
     const char *db_path;
@@ -28,6 +34,9 @@ struct pv_api_config {
      * their turn: one more is answered 503 with Retry-After.  0: the
      * defaults below. */
     unsigned max_parsing, max_queued_writes;
+    uint64_t max_export_bytes;       /* 0: PV_EXPORT_DEFAULT_MAX_BYTES */
+    unsigned max_streams;            /* answers being streamed at once (each
+                                        holds its model); 0: 32 */
 };
 
 enum { PV_API_MAX_PARSING_DEFAULT = 4, PV_API_MAX_QUEUED_WRITES_DEFAULT = 16 };
@@ -49,6 +58,8 @@ struct pv_response {
     const char *content_type;
     char *body;        /* malloc'd; the http module frees it */
     size_t len;
+    struct pv_stream *stream; /* instead of body: written while sent; the
+                                 http module destroys it */
     char etag[72];     /* quoted, or empty */
     bool immutable;    /* profile data: answer If-None-Match with 304 */
     unsigned retry_after_s; /* a 503's Retry-After, or 0: none */
@@ -64,6 +75,9 @@ bool pv_api_owns(const char *path);
 
 /* Answer one request; never fails (errors are JSON responses). */
 void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);
+
+/* Answer 503 with Retry-After, for a request the server is too busy for. */
+void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s);
 
 /* A profile's id is in the store: for /p/<id> pages. */
 bool pv_api_profile_exists(struct pv_api *api, const char *id);

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "report.h"
 #include "source.h"
 #include "store.h"
+#include "stream.h"
 #include "tree.h"
 
 /* ---- state ---------------------------------------------------------------- */
@@ -37,7 +39,10 @@ struct pv_api {
     pthread_key_t store_key; /* this thread's SQLite connection */
     struct pv_models *models;
     struct pv_store_gate *gate; /* one writer at a time among them */
+    atomic_uint streams;     /* answers being streamed: each holds a model */
 };
+
+enum { DEFAULT_MAX_STREAMS = 32 };
 
 static void close_store(void *s)
 {
@@ -78,6 +83,11 @@ pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_e
     if (!api)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     api->cfg = *cfg;
+    if (!api->cfg.max_export_bytes)
+        api->cfg.max_export_bytes = PV_EXPORT_DEFAULT_MAX_BYTES;
+    if (!api->cfg.max_streams)
+        api->cfg.max_streams = DEFAULT_MAX_STREAMS;
+    atomic_init(&api->streams, 0);
     if (pthread_key_create(&api->store_key, close_store)) {
         free(api);
         return pv_err_set(err, PV_E_NOMEM, "cannot create a thread key");
@@ -137,10 +147,37 @@ static void respond_error(struct pv_response *res, int status, const char *code,
     respond_json(res, status, root);
 }
 
+/* 413 for a request over one of its budgets, with the numbers (needed 0:
+ * not known, only that it is over). */
+static void respond_over_budget(struct pv_response *res, const char *message, const char *unit,
+                                uint64_t needed, uint64_t budget)
+{
+    cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(e, "code", "over_budget");
+    cJSON_AddStringToObject(e, "message", message);
+    cJSON_AddStringToObject(e, "unit", unit);
+    if (needed)
+        cJSON_AddNumberToObject(e, "needed", (double)needed);
+    cJSON_AddNumberToObject(e, "budget", (double)budget);
+    res->etag[0] = '\0';
+    res->immutable = false;
+    respond_json(res, 413, root);
+}
+
+void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s)
+{
+    *res = (struct pv_response){.status = 503, .content_type = "application/json"};
+    respond_error(res, 503, "busy", why);
+    res->retry_after_s = retry_after_s;
+}
+
 /* The one place where codes become statuses. */
 static void respond_failure(struct pv_response *res, const pv_err *err)
 {
     switch (err->code) {
+    case PV_E_CANCELLED: /* nobody reads it: the client has gone */
+        respond_error(res, 503, "cancelled", err->msg);
+        return;
     case PV_E_FORMAT:
     case PV_E_SHAPE:
     case PV_E_LIMIT:
@@ -684,6 +721,73 @@ static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
     return true;
 }
 
+/* ---- streamed answers --------------------------------------------------- */
+
+/* An export, written while it is sent; holds the model until the last
+ * byte. */
+struct held {
+    struct pv_api *api;
+    struct pv_model *m;
+    struct pv_export *export;
+};
+
+static pv_code held_next(void *ctx, FILE *out, bool *done, pv_err *err)
+{
+    struct held *h = ctx;
+    return pv_export_write_next(h->export, out, done, err);
+}
+
+static void held_destroy(void *ctx)
+{
+    struct held *h = ctx;
+    pv_export_destroy(h->export);
+    pv_models_release(h->api->models, h->m);
+    atomic_fetch_sub(&h->api->streams, 1);
+    free(h);
+}
+
+/* Whether one more stream may hold a model; answers 503 when not.  A yes
+ * must be followed by respond_stream (which gives the place back). */
+static bool stream_place(struct route_ctx *c)
+{
+    if (atomic_fetch_add(&c->api->streams, 1) < c->api->cfg.max_streams)
+        return true;
+    atomic_fetch_sub(&c->api->streams, 1);
+    pv_api_busy(c->res, "too many large answers are being sent: try again in a moment", 2);
+    return false;
+}
+
+/* Answer 200 with export (taken) written as it is sent, bound bytes at
+ * most. */
+static void respond_stream(struct route_ctx *c, struct pv_export *export, uint64_t bound,
+                           const char *content_type)
+{
+    struct held *h = calloc(1, sizeof *h);
+    pv_err err = {0};
+    if (!h) {
+        pv_export_destroy(export);
+        atomic_fetch_sub(&c->api->streams, 1);
+        respond_error(c->res, 500, "internal", "out of memory");
+        return;
+    }
+    /* the route's hold ends when it returns: the stream takes its own */
+    *h = (struct held){.api = c->api, .m = pv_models_get(c->api->models, c->id),
+                       .export = export};
+    if (!h->m) {
+        held_destroy(h); /* cannot happen while the route holds it */
+        respond_error(c->res, 500, "internal", "the profile left the cache");
+        return;
+    }
+    /* The bound is a backstop too: a writer that passes it has a bug, and
+     * its answer ends early rather than growing without end. */
+    if (pv_stream_create(held_next, held_destroy, h, bound, &c->res->stream, &err)) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    c->res->status = 200;
+    c->res->content_type = content_type;
+}
+
 static void get_tree(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
@@ -762,41 +866,33 @@ static void get_source(struct route_ctx *c, struct pv_model *m)
 
 static void get_export(struct route_ctx *c, struct pv_model *m)
 {
-    const char *format = arg(c, "format");
-    if (!format)
-        format = "json";
+    const char *word = arg(c, "format");
+    pv_export_format format;
     pv_err err = {0};
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        respond_error(c->res, 500, "internal", "out of memory");
-        return;
-    }
-    pv_code rc;
-    if (!strcmp(format, "json")) {
-        rc = pv_report_export_json(m->p, f, &err);
-        c->res->content_type = "application/json";
-    } else if (!strcmp(format, "speedscope") || !strcmp(format, "collapsed")) {
-        bool speedscope = format[0] == 's';
-        rc = pv_export_stacks(m->p, c->id, speedscope ? PV_EXPORT_SPEEDSCOPE : PV_EXPORT_COLLAPSED,
-                              f, &err);
-        c->res->content_type = speedscope ? "application/json" : "text/plain; charset=utf-8";
-    } else {
-        fclose(f);
-        free(buf);
+    if (pv_export_format_parse(word ? word : "json", &format, &err)) {
         respond_error(c->res, 400, "bad_request", "format must be json, speedscope or collapsed");
         return;
     }
-    fclose(f);
-    if (rc) {
-        free(buf);
-        respond_failure(c->res, &err);
+    struct pv_export *x;
+    if (pv_export_create(m->p, c->id, format, NULL, NULL, &x, &err)) {
+        if (err.code == PV_E_LIMIT)
+            respond_over_budget(c->res, err.msg, "steps", 0, PV_TREE_DEFAULT_MAX_STEPS);
+        else
+            respond_failure(c->res, &err);
         return;
     }
-    c->res->status = 200;
-    c->res->body = buf;
-    c->res->len = len;
+    uint64_t bound = pv_export_bound(x), budget = c->api->cfg.max_export_bytes;
+    if (bound > budget) {
+        pv_export_over_budget(bound, budget, &err);
+        pv_export_destroy(x);
+        respond_over_budget(c->res, err.msg, "bytes", bound, budget);
+        return;
+    }
+    if (!stream_place(c)) {
+        pv_export_destroy(x);
+        return;
+    }
+    respond_stream(c, x, bound, pv_export_content_type(format));
 }
 
 /* ---- upload, list, delete ----------------------------------------------- */

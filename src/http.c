@@ -14,7 +14,10 @@
  * address --max-connections-per-ip: libmicrohttpd refuses the rest at
  * accept) and in time: a request's headers are due within
  * --header-timeout of the accept, or of the request before on a kept-alive
- * connection, however slowly they trickle in (the deadline module). */
+ * connection, however slowly they trickle in (the deadline module).
+ *
+ * Large answers are streamed (stream.h): chunks are written as the socket
+ * takes them, so memory holds one chunk, not the answer. */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -35,6 +38,7 @@
 
 #include "assets.h"
 #include "deadline.h"
+#include "stream.h"
 
 /* Answers about a profile never change (the id is its content's hash), so
  * rendered 200 responses are kept, keyed by their ETag, in a bounded LRU:
@@ -294,6 +298,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (r->pp)
         MHD_destroy_post_processor(r->pp);
     free(r->name_arg);
+    pv_stream_destroy(r->res.stream);
     free(r->res.body);
     free(r->path);
     free(r->body);
@@ -486,6 +491,20 @@ static bool etag_matches(struct MHD_Connection *conn, const char *etag)
     return inm && etag[0] && (strstr(inm, etag) || !strcmp(inm, "*"));
 }
 
+static void cache_headers(struct MHD_Response *resp, const struct req *r, const char *etag)
+{
+    if (etag && etag[0]) {
+        MHD_add_response_header(resp, "ETag", etag);
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    } else
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->retry_after_s) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", r->retry_after_s);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
+}
+
 /* Queue body (taken: freed here) with status. */
 static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int status,
                                  const char *content_type, char *body, size_t len,
@@ -517,16 +536,7 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int
     MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     if (gzipped)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    if (etag && etag[0]) {
-        MHD_add_response_header(resp, "ETag", etag);
-        MHD_add_response_header(resp, "Cache-Control", "no-cache");
-    } else
-        MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (r->retry_after_s) {
-        char secs[16];
-        snprintf(secs, sizeof secs, "%u", r->retry_after_s);
-        MHD_add_response_header(resp, "Retry-After", secs);
-    }
+    cache_headers(resp, r, etag);
     r->status = status;
     r->bytes = len;
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, resp);
@@ -556,6 +566,154 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, struct req *r, in
     if (asprintf(&body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message) < 0)
         return MHD_NO;
     return send_body(conn, r, status, "application/json", body, strlen(body), NULL, false);
+}
+
+/* ---- streamed answers --------------------------------------------------- */
+
+/* Answers up to this size are written whole before they are sent, so they
+ * can be kept in the response cache and gzipped in one go (a default tree
+ * of the 100k-function profile is 210 KB); larger ones are streamed, and
+ * each holds no more than this while it waits for the client. */
+enum { INLINE_MAX_BYTES = 1 << 20 };
+
+/* Bytes MHD asks for at a time, and our gzip output buffer. */
+enum { STREAM_CHUNK = 64 * 1024 };
+
+struct streamed {
+    struct pv_stream *s;
+    struct req *r;       /* for the log: valid while MHD reads (see on_completed) */
+    bool gzip, zdone;
+    z_stream z;
+    char *zbuf;
+    size_t zlen, zoff;   /* compressed bytes waiting: zbuf[zoff..zlen) */
+};
+
+static void free_streamed(void *cls)
+{
+    struct streamed *st = cls;
+    pv_stream_destroy(st->s);
+    if (st->gzip)
+        deflateEnd(&st->z);
+    free(st->zbuf);
+    free(st);
+}
+
+/* MHD's content reader: the next bytes of the answer, written now. */
+static ssize_t read_streamed(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct streamed *st = cls;
+    pv_err err = {0};
+    size_t n;
+    for (;;) {
+        if (st->gzip && st->zoff < st->zlen) {
+            n = st->zlen - st->zoff < max ? st->zlen - st->zoff : max;
+            memcpy(buf, st->zbuf + st->zoff, n);
+            st->zoff += n;
+            break;
+        }
+        if (st->gzip && st->zdone)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        const char *data = pv_stream_peek(st->s, &n);
+        if (!n && !pv_stream_done(st->s)) {
+            /* The client took what we had: write the next piece. */
+            if (pv_stream_fill(st->s, STREAM_CHUNK, &err)) {
+                fprintf(stderr, "pstatsviz: %s: answer cut short: %s\n", st->r->path, err.msg);
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            }
+            data = pv_stream_peek(st->s, &n);
+        }
+        if (!st->gzip) {
+            if (!n)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+            n = n < max ? n : max;
+            memcpy(buf, data, n);
+            pv_stream_consume(st->s, n);
+            break;
+        }
+        bool last = pv_stream_done(st->s); /* then all that is left is in data */
+        st->z.next_in = (Bytef *)data;
+        st->z.avail_in = (uInt)n;
+        st->z.next_out = (Bytef *)st->zbuf;
+        st->z.avail_out = STREAM_CHUNK;
+        int rc = deflate(&st->z, last ? Z_FINISH : Z_NO_FLUSH);
+        pv_stream_consume(st->s, n - st->z.avail_in);
+        st->zoff = 0;
+        st->zlen = STREAM_CHUNK - st->z.avail_out;
+        st->zdone = rc == Z_STREAM_END;
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    st->r->bytes += n;
+    return (ssize_t)n;
+}
+
+/* Queue a 200 whose body s (taken) writes while it is sent. */
+static enum MHD_Result send_stream(struct MHD_Connection *conn, struct req *r,
+                                   const char *content_type, struct pv_stream *s,
+                                   const char *etag)
+{
+    struct streamed *st = calloc(1, sizeof *st);
+    if (!st) {
+        pv_stream_destroy(s);
+        return MHD_NO;
+    }
+    st->s = s;
+    st->r = r;
+    if (accepts_gzip(conn)) {
+        /* Level 1: a pool thread compresses while others wait on it, and
+         * JSON of repeated keys shrinks well even so (a 28 MB tree: 5 MB). */
+        st->zbuf = malloc(STREAM_CHUNK);
+        st->gzip = st->zbuf && deflateInit2(&st->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+                                            Z_DEFAULT_STRATEGY) == Z_OK;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, read_streamed, st,
+                                          free_streamed);
+    if (!resp) {
+        free_streamed(st);
+        return MHD_NO;
+    }
+    common_headers(resp, content_type);
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (st->gzip)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    cache_headers(resp, r, etag);
+    r->status = 200;
+    r->bytes = 0;
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* Write res's stream up to INLINE_MAX_BYTES; when that is all of it, it
+ * becomes res's body.  A stream that fails before a byte is sent becomes
+ * a 500. */
+static void fill_inline(struct pv_response *res)
+{
+    pv_err err = {0};
+    if (!res->stream)
+        return;
+    if (pv_stream_fill(res->stream, INLINE_MAX_BYTES, &err)) {
+        fprintf(stderr, "pstatsviz: internal error: %s\n", err.msg);
+        pv_stream_destroy(res->stream);
+        *res = (struct pv_response){.status = 500, .content_type = "application/json"};
+        res->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"writing the "
+                           "answer failed\"}}");
+        res->len = res->body ? strlen(res->body) : 0;
+        return;
+    }
+    if (!pv_stream_done(res->stream))
+        return;
+    size_t len;
+    const char *data = pv_stream_peek(res->stream, &len);
+    char *body = malloc(len + 1);
+    if (!body)
+        return; /* stream it after all */
+    memcpy(body, data, len);
+    pv_stream_destroy(res->stream);
+    res->stream = NULL;
+    res->body = body;
+    res->len = len;
 }
 
 /* ---- static assets ------------------------------------------------------ */
@@ -692,6 +850,35 @@ static bool profile_of(const char *url, char id[33])
     return true;
 }
 
+/* Send what the api answered (res's body and stream are taken). */
+static enum MHD_Result send_answer(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
+                                   struct pv_response *res, char *etag, const char *url,
+                                   const char *method, bool head)
+{
+    char id[33];
+    fill_inline(res);
+    if (!res->immutable)
+        etag[0] = '\0';
+    else if (etag[0] && res->body)
+        cache_put(&h->cache, etag, res->body, res->len, res->content_type);
+    if (!strcmp(method, "DELETE") && res->status == 204 && profile_of(url, id))
+        cache_forget(&h->cache, id);
+    r->retry_after_s = res->retry_after_s;
+    struct pv_stream *stream = res->stream;
+    char *body = res->body;
+    res->stream = NULL;
+    res->body = NULL;
+    if (stream && !head)
+        return send_stream(conn, r, res->content_type, stream, etag);
+    pv_stream_destroy(stream);
+    if (stream || (!body && res->status != 204)) {
+        free(body);
+        body = strdup("");
+        res->len = 0;
+    }
+    return send_body(conn, r, res->status, res->content_type, body, res->len, etag, head);
+}
+
 static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                   const char *url, const char *method)
 {
@@ -720,19 +907,11 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     }
     struct pv_request req = {
         .method = method, .path = url, .arg = get_arg, .header = get_header, .ctx = conn,
-        .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name};
+        .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name,
+    };
     struct pv_response res;
     pv_api_handle(h->api, &req, &res);
-    if (!res.immutable)
-        etag[0] = '\0';
-    else if (etag[0] && res.body)
-        cache_put(&h->cache, etag, res.body, res.len, res.content_type);
-    if (!strcmp(method, "DELETE") && res.status == 204 && profile_of(url, id))
-        cache_forget(&h->cache, id);
-    if (!res.body && res.status != 204)
-        res.body = strdup("");
-    r->retry_after_s = res.retry_after_s;
-    return send_body(conn, r, res.status, res.content_type, res.body, res.len, etag, head);
+    return send_answer(h, conn, r, &res, etag, url, method, head);
 }
 
 /* ---- uploads, off the pool ---------------------------------------------- */
