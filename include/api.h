@@ -9,10 +9,11 @@
  * gets its own SQLite connection, and loaded profiles are shared through a
  * reference-counted LRU cache bounded by cache_bytes.
  *
- * Budgets: an export may take max_export_bytes; over it the answer is 413
- * over_budget with the numbers, before any work is wasted on output.
- * Exports come back as a pv_stream, written piece by piece while the
- * client reads. */
+ * Budgets: a tree's build may take PV_TREE_DEFAULT_MAX_STEPS steps and its
+ * JSON max_tree_bytes, an export max_export_bytes; over them the answer is
+ * 413 over_budget with the numbers, before any work is wasted on output.
+ * Large answers (trees, exports) come back as a pv_stream, written piece
+ * by piece while the client reads. */
 #ifndef PV_API_H
 #define PV_API_H
 
@@ -35,6 +36,7 @@ struct pv_api_config {
      * defaults below. */
     unsigned max_parsing, max_queued_writes;
     uint64_t max_export_bytes;       /* 0: PV_EXPORT_DEFAULT_MAX_BYTES */
+    uint64_t max_tree_bytes;         /* 0: PV_TREEJSON_DEFAULT_MAX_BYTES */
     unsigned max_streams;            /* answers being streamed at once (each
                                         holds its model); 0: 32 */
 };

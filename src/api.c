@@ -31,6 +31,7 @@
 #include "store.h"
 #include "stream.h"
 #include "tree.h"
+#include "treejson.h"
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -85,6 +86,8 @@ pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_e
     api->cfg = *cfg;
     if (!api->cfg.max_export_bytes)
         api->cfg.max_export_bytes = PV_EXPORT_DEFAULT_MAX_BYTES;
+    if (!api->cfg.max_tree_bytes)
+        api->cfg.max_tree_bytes = PV_TREEJSON_DEFAULT_MAX_BYTES;
     if (!api->cfg.max_streams)
         api->cfg.max_streams = DEFAULT_MAX_STREAMS;
     atomic_init(&api->streams, 0);
@@ -592,33 +595,6 @@ static void get_function(struct route_ctx *c, struct pv_model *m, const char *fi
 
 /* ---- trees -------------------------------------------------------------- */
 
-static cJSON *node_json(const struct pv_profile *p, const struct pv_tree *t, size_t i)
-{
-    const struct pv_tree_node *n = &t->nodes[i];
-    cJSON *o = cJSON_CreateObject();
-    if (n->other) {
-        cJSON_AddBoolToObject(o, "other", true);
-        cJSON_AddNumberToObject(o, "count", n->count);
-        add_num(o, "value", n->value);
-        return o;
-    }
-    if (n->fid == PV_TREE_TOP) {
-        cJSON_AddNullToObject(o, "fid");
-        cJSON_AddStringToObject(o, "name", "all");
-        cJSON_AddStringToObject(o, "label", "all");
-    } else
-        add_func_ident(o, p, n->fid);
-    add_num(o, "value", n->value);
-    add_num(o, "self", n->self);
-    add_int(o, "calls", n->calls);
-    cJSON_AddBoolToObject(o, "exact", n->exact);
-    cJSON_AddBoolToObject(o, "recursive", n->recursive);
-    cJSON *kids = cJSON_AddArrayToObject(o, "children");
-    for (uint32_t k = 0; k < n->nchildren; k++) /* depth <= 64: bounded recursion */
-        cJSON_AddItemToArray(kids, node_json(p, t, n->first_child + k));
-    return o;
-}
-
 /* "1,2,3" into fids; false on anything else (an empty item included).
  * Empty or absent: the empty path. */
 static bool parse_path(const struct pv_profile *p, const char *s, uint32_t *out, size_t cap,
@@ -723,23 +699,26 @@ static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
 
 /* ---- streamed answers --------------------------------------------------- */
 
-/* An export, written while it is sent; holds the model until the last
- * byte. */
+/* A tree's JSON or an export, written while it is sent; holds the model
+ * until the last byte. */
 struct held {
     struct pv_api *api;
     struct pv_model *m;
+    struct pv_treejson *tree;
     struct pv_export *export;
 };
 
 static pv_code held_next(void *ctx, FILE *out, bool *done, pv_err *err)
 {
     struct held *h = ctx;
-    return pv_export_write_next(h->export, out, done, err);
+    return h->tree ? pv_treejson_write_next(h->tree, out, done, err)
+                   : pv_export_write_next(h->export, out, done, err);
 }
 
 static void held_destroy(void *ctx)
 {
     struct held *h = ctx;
+    pv_treejson_destroy(h->tree);
     pv_export_destroy(h->export);
     pv_models_release(h->api->models, h->m);
     atomic_fetch_sub(&h->api->streams, 1);
@@ -757,21 +736,22 @@ static bool stream_place(struct route_ctx *c)
     return false;
 }
 
-/* Answer 200 with export (taken) written as it is sent, bound bytes at
- * most. */
-static void respond_stream(struct route_ctx *c, struct pv_export *export, uint64_t bound,
-                           const char *content_type)
+/* Answer 200 with tree or export (taken) written as it is sent, bound
+ * bytes at most. */
+static void respond_stream(struct route_ctx *c, struct pv_treejson *tree,
+                           struct pv_export *export, uint64_t bound, const char *content_type)
 {
     struct held *h = calloc(1, sizeof *h);
     pv_err err = {0};
     if (!h) {
+        pv_treejson_destroy(tree);
         pv_export_destroy(export);
         atomic_fetch_sub(&c->api->streams, 1);
         respond_error(c->res, 500, "internal", "out of memory");
         return;
     }
     /* the route's hold ends when it returns: the stream takes its own */
-    *h = (struct held){.api = c->api, .m = pv_models_get(c->api->models, c->id),
+    *h = (struct held){.api = c->api, .m = pv_models_get(c->api->models, c->id), .tree = tree,
                        .export = export};
     if (!h->m) {
         held_destroy(h); /* cannot happen while the route holds it */
@@ -805,28 +785,34 @@ static void get_tree(struct route_ctx *c, struct pv_model *m)
     pv_err err = {0};
     pv_code rc = pv_tree_build(p, &q, &t, &err);
     free(path);
-    if (rc) {
+    if (rc == PV_E_LIMIT) {
+        respond_over_budget(c->res, err.msg, "steps", 0, PV_TREE_DEFAULT_MAX_STEPS);
+        return;
+    }
+    struct pv_treejson *j;
+    if (rc || pv_treejson_create(p, t, &j, &err)) {
         respond_failure(c->res, &err);
         return;
     }
-    cJSON *o = cJSON_CreateObject();
-    add_num(o, "total_time", p->total_tt);
-    cJSON *crumbs = cJSON_AddArrayToObject(o, "breadcrumbs");
-    for (size_t i = 0; i < t->ncrumbs; i++) {
-        cJSON *b = cJSON_CreateObject();
-        if (t->crumbs[i].fid == PV_TREE_TOP) {
-            cJSON_AddNullToObject(b, "fid");
-            cJSON_AddStringToObject(b, "name", "all");
-        } else {
-            cJSON_AddNumberToObject(b, "fid", t->crumbs[i].fid);
-            add_str(b, "name", p, p->funcs[t->crumbs[i].fid].name);
-        }
-        add_num(b, "value", t->crumbs[i].value);
-        cJSON_AddItemToArray(crumbs, b);
+    uint64_t bound = pv_treejson_bound(j), budget = c->api->cfg.max_tree_bytes;
+    if (bound > budget) {
+        char need[32], have[32], nodes[32], msg[256];
+        pv_format_count(bound, need);
+        pv_format_count(budget, have);
+        pv_format_count(pv_treejson_nodes(j), nodes);
+        snprintf(msg, sizeof msg,
+                 "tree too large: up to %s bytes of JSON for %s nodes, over the budget of %s "
+                 "bytes - lower max_nodes or depth, or raise cutoff",
+                 need, nodes, have);
+        pv_treejson_destroy(j);
+        respond_over_budget(c->res, msg, "bytes", bound, budget);
+        return;
     }
-    cJSON_AddItemToObject(o, "root", node_json(p, t, 0));
-    pv_tree_destroy(t);
-    respond_json(c->res, 200, o);
+    if (!stream_place(c)) {
+        pv_treejson_destroy(j);
+        return;
+    }
+    respond_stream(c, j, NULL, bound, "application/json");
 }
 
 /* ---- source ------------------------------------------------------------- */
@@ -892,7 +878,7 @@ static void get_export(struct route_ctx *c, struct pv_model *m)
         pv_export_destroy(x);
         return;
     }
-    respond_stream(c, x, bound, pv_export_content_type(format));
+    respond_stream(c, NULL, x, bound, pv_export_content_type(format));
 }
 
 /* ---- upload, list, delete ----------------------------------------------- */

@@ -1,5 +1,5 @@
 /* Unit tests of answers written piece by piece: JSON string lengths, the
- * three export formats (sized before writing: the size
+ * three export formats and the tree's JSON (sized before writing: the size
  * is an upper bound, and tight), streams (pieces add up to the whole; the
  * backstop budget holds) and export budgets. */
 #include <cjson/cJSON.h>
@@ -14,6 +14,7 @@
 #include "report.h"
 #include "stream.h"
 #include "tree.h"
+#include "treejson.h"
 
 /* ---- JSON string lengths ---------------------------------------------- */
 
@@ -282,6 +283,90 @@ static void exports_are_bounded_and_piecewise(void)
           "unknown_format_is_a_usage_error", "%s", err.msg);
 }
 
+/* ---- the tree's JSON ---------------------------------------------------- */
+
+static pv_code tree_next(void *ctx, FILE *out, bool *done, pv_err *err)
+{
+    return pv_treejson_write_next(ctx, out, done, err);
+}
+
+static void destroy_tree(void *ctx)
+{
+    pv_treejson_destroy(ctx);
+}
+
+static const cJSON *child_named(const cJSON *node, const char *name)
+{
+    const cJSON *kids = cJSON_GetObjectItem(node, "children"), *k;
+    cJSON_ArrayForEach(k, kids)
+    {
+        const cJSON *n = cJSON_GetObjectItem(k, "name");
+        if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
+            return k;
+    }
+    return NULL;
+}
+
+static void tree_json_is_bounded_and_cut(void)
+{
+    struct pv_profile *p = build(LONG, 3, LONG_CALLS);
+    struct pv_profile *q = build(PLAIN, 5, PLAIN_CALLS);
+    if (!p || !q) {
+        CHECK(false, "tree_json_profiles", "no profile");
+        pv_profile_destroy(p);
+        pv_profile_destroy(q);
+        return;
+    }
+    const struct pv_profile *profiles[] = {p, q};
+    for (int i = 0; i < 2; i++) {
+        struct pv_tree_query query = {.depth = 10, .cutoff = i ? 0.3 : 0, .max_nodes = 100};
+        struct pv_tree *t;
+        struct pv_treejson *j;
+        pv_err err = {0};
+        if (pv_tree_build(profiles[i], &query, &t, &err) ||
+            pv_treejson_create(profiles[i], t, &j, &err)) {
+            CHECK(false, "tree_json_is_made", "%s", err.msg);
+            continue;
+        }
+        uint64_t bound = pv_treejson_bound(j);
+        size_t nodes = pv_treejson_nodes(j), len;
+        struct pv_stream *s;
+        pv_code rc;
+        pv_stream_create(tree_next, destroy_tree, j, 0, &s, &err);
+        char *out = drain(s, 7, &len, &rc);
+        pv_stream_destroy(s);
+        CHECK(rc == PV_OK && len <= bound && bound <= len + 25 * (3 * nodes + 8),
+              "tree_json_size_is_bounded_tightly", "wrote %zu, bound %llu", len,
+              (unsigned long long)bound);
+        cJSON *doc = cJSON_ParseWithLength(out, len);
+        const cJSON *root = cJSON_GetObjectItem(doc, "root");
+        CHECK(doc && cJSON_IsNull(cJSON_GetObjectItem(root, "fid")) &&
+                  cJSON_GetArraySize(cJSON_GetObjectItem(doc, "breadcrumbs")) == 1,
+              "tree_json_parses_with_the_top_first", "%.300s", out);
+        if (i == 0) {
+            const cJSON *main = child_named(root, "main");
+            const cJSON *f = child_named(main, long_name);
+            const cJSON *file = cJSON_GetObjectItem(f, "file");
+            const cJSON *label = cJSON_GetObjectItem(f, "label");
+            size_t nf = cJSON_IsString(file) ? strlen(file->valuestring) : 0;
+            CHECK(nf == PV_VIEW_TEXT_MAX + 3 &&
+                      !strcmp(file->valuestring + PV_VIEW_TEXT_MAX, "\xe2\x80\xa6") &&
+                      cJSON_IsString(label) && strlen(label->valuestring) == nf &&
+                      !strncmp(label->valuestring, long_file, PV_VIEW_TEXT_MAX),
+                  "long_file_and_label_are_cut_with_an_ellipsis", "file %zu bytes", nf);
+            const cJSON *name = cJSON_GetObjectItem(f, "name");
+            CHECK(cJSON_IsString(name) && !strcmp(name->valuestring, long_name),
+                  "names_under_the_limit_are_whole", "%s", name ? name->valuestring : "-");
+        } else
+            CHECK(strstr(out, "{\"other\":true,\"count\":1,\"value\":2.4"),
+                  "other_nodes_are_written", "%.300s", out);
+        cJSON_Delete(doc);
+        free(out);
+    }
+    pv_profile_destroy(p);
+    pv_profile_destroy(q);
+}
+
 /* ---- streams ------------------------------------------------------------ */
 
 struct counter {
@@ -340,6 +425,7 @@ int main(void)
     memset(long_name, 'n', sizeof long_name - 1);
     string_lengths_match_the_writer();
     exports_are_bounded_and_piecewise();
+    tree_json_is_bounded_and_cut();
     streams_fill_on_demand_and_keep_budgets();
     return check_done();
 }
