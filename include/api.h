@@ -53,6 +53,15 @@ struct pv_request {
     const uint8_t *body;
     size_t body_len;
     const char *upload_name; /* a multipart upload's file name, or NULL */
+    /* Whether the client has gone (may be NULL): long work asks now and
+     * then, and stops with an error nobody will read. */
+    bool (*gone)(void *gone_ctx);
+    void *gone_ctx;
+    /* Answered on a thread that other requests wait on: a tree that needs
+     * more than a light budget of work is not finished here but handed
+     * back (pv_response.heavy) to be asked again as a job.  An estimate
+     * (pv_api_is_heavy) cannot see every costly tree coming. */
+    bool light;
 };
 
 struct pv_response {
@@ -65,6 +74,7 @@ struct pv_response {
     char etag[72];     /* quoted, or empty */
     bool immutable;    /* profile data: answer If-None-Match with 304 */
     unsigned retry_after_s; /* a 503's Retry-After, or 0: none */
+    bool heavy;        /* with req->light: not answered, ask again as a job */
 };
 
 struct pv_api;
@@ -77,6 +87,15 @@ bool pv_api_owns(const char *path);
 
 /* Answer one request; never fails (errors are JSON responses). */
 void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);
+
+/* How much work a request asks for, judged cheaply before doing any:
+ * heavy ones should not run on the threads that answer everyone else.
+ * Heavy: a tree of more than 20,000 nodes (max_nodes, or fewer when
+ * cutoff and depth allow fewer), a tree that hides functions of a profile
+ * with more than 50,000 edges, a speedscope or collapsed export (a full
+ * tree), and anything about a profile over 4 MiB whose model is not in
+ * memory yet.  Cannot fail: when in doubt, light. */
+bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req);
 
 /* Answer 503 with Retry-After, for a request the server is too busy for. */
 void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s);

@@ -51,7 +51,7 @@ static const char USAGE[] =
     "  pstatsviz serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--max-upload 256M]\n"
     "                  [--source-root DIR]... [--list] [--threads N] [--web-root DIR]\n"
     "                  [--max-connections 1000] [--max-connections-per-ip 64]\n"
-    "                  [--header-timeout 10] [--max-export 1G]\n"
+    "                  [--header-timeout 10] [--max-export 1G] [--heavy N]\n"
     "                  [--max-parsing 4] [--write-queue 16]\n"
     "                           uploads read at once, and uploads or deletes waiting to\n"
     "                           be written: one more is answered 503 with Retry-After\n"
@@ -413,7 +413,7 @@ struct serve_opts {
     const char *host, *db, *web_root;
     long port;
     size_t max_upload, cache, max_export;
-    long threads, max_parsing, write_queue;
+    long threads, heavy, max_parsing, write_queue;
     long max_conns, max_conns_per_ip, header_timeout_s;
     bool list, open;
     const char *roots[32];
@@ -462,7 +462,7 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
                      !strcmp(a, "--cache") || !strcmp(a, "--max-connections") ||
                      !strcmp(a, "--max-connections-per-ip") || !strcmp(a, "--header-timeout") ||
                      !strcmp(a, "--max-parsing") || !strcmp(a, "--write-queue") ||
-                     !strcmp(a, "--max-export");
+                     !strcmp(a, "--max-export") || !strcmp(a, "--heavy");
         const char *v = takes && i + 1 < argc ? argv[++i] : NULL;
         if (takes && !v)
             return usage_error("%s needs a value", a);
@@ -504,6 +504,10 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         } else if (!strcmp(a, "--max-upload")) {
             if (!parse_size(v, &o->max_upload) || !o->max_upload)
                 return usage_error("--max-upload takes a size like 256M, not '%s'", v);
+        } else if (!strcmp(a, "--heavy")) {
+            o->heavy = strtol(v, &end, 10);
+            if (*end || end == v || o->heavy < 1 || o->heavy > 256)
+                return usage_error("--heavy takes 1 to 256, not '%s'", v);
         } else if (!strcmp(a, "--max-export")) {
             if (!parse_size(v, &o->max_export))
                 return usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
@@ -665,7 +669,8 @@ static int pv_serve_main(int argc, char **argv)
                                   .max_upload_bytes = o.max_upload, .web_root = o.web_root,
                                   .max_connections = (unsigned)o.max_conns,
                                   .max_connections_per_ip = (unsigned)o.max_conns_per_ip,
-                                  .header_timeout_ms = (unsigned)o.header_timeout_s * 1000u};
+                                  .header_timeout_ms = (unsigned)o.header_timeout_s * 1000u,
+                                  .heavy_slots = (unsigned)o.heavy};
     struct pv_api *api = NULL;
     struct pv_http *http = NULL;
     if (pv_api_create(&acfg, &api, &err) || pv_http_start(&hcfg, api, &http, &err)) {

@@ -16,6 +16,10 @@
  * --header-timeout of the accept, or of the request before on a kept-alive
  * connection, however slowly they trickle in (the deadline module).
  *
+ * Requests the api module judges heavy (big trees, stack exports, loading a
+ * big profile) run as jobs (jobs.h) off the pool threads, so /healthz and
+ * small answers keep flowing; past the jobs' slots and waiting places they
+ * get 503 with Retry-After.  Their work stops when the client hangs up.
  * Large answers are streamed (stream.h): chunks are written as the socket
  * takes them, so memory holds one chunk, not the answer. */
 #include "http.h"
@@ -26,6 +30,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +43,7 @@
 
 #include "assets.h"
 #include "deadline.h"
+#include "jobs.h"
 #include "stream.h"
 
 /* Answers about a profile never change (the id is its content's hash), so
@@ -72,6 +78,7 @@ struct pv_http {
         time_t second;
         unsigned lines, dropped;
     } library_log;
+    struct pv_jobs *jobs;    /* heavy requests */
 };
 
 /* A copy of the cached body for etag, or NULL. */
@@ -164,6 +171,11 @@ static const char CSP[] =
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 
+/* A query argument, copied: a job may not read the connection. */
+struct arg_copy {
+    char *key, *value;
+};
+
 /* What one connection's request accumulates between calls. */
 struct req {
     struct timespec start;
@@ -194,6 +206,13 @@ struct req {
     char *name_arg;          /* ?name=, copied: the worker may not read the connection */
     struct pv_response res;
     enum { UPLOAD_RECEIVING, UPLOAD_WORKING, UPLOAD_DONE } stage;
+    /* a heavy request runs as a job (see answer_api): */
+    int fd;                  /* the client's socket: has it hung up? */
+    enum { JOB_NONE, JOB_WORKING, JOB_DONE } job;
+    struct arg_copy *args;
+    size_t nargs;
+    char etag[96];
+    bool head;
     unsigned retry_after_s;  /* the answer's Retry-After, or 0 */
 };
 
@@ -298,6 +317,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (r->pp)
         MHD_destroy_post_processor(r->pp);
     free(r->name_arg);
+    for (size_t i = 0; i < r->nargs; i++) {
+        free(r->args[i].key);
+        free(r->args[i].value);
+    }
+    free(r->args);
     pv_stream_destroy(r->res.stream);
     free(r->res.body);
     free(r->path);
@@ -879,6 +903,89 @@ static enum MHD_Result send_answer(struct pv_http *h, struct MHD_Connection *con
     return send_body(conn, r, res->status, res->content_type, body, res->len, etag, head);
 }
 
+/* ---- heavy requests, as jobs -------------------------------------------- */
+
+enum { BUSY_RETRY_AFTER_S = 5 };
+
+/* Whether the client hung up: a job asks now and then while it works.  A
+ * hang-up shows as POLLRDHUP (the peer's FIN) or POLLHUP/POLLERR (a reset);
+ * unread bytes alone (a pipelined request) are not one. */
+static bool client_gone(void *ctx)
+{
+    const struct req *r = ctx;
+    struct pollfd pfd = {.fd = r->fd, .events = POLLIN | POLLRDHUP};
+    return r->fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+           (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static const char *copied_arg(void *ctx, const char *name)
+{
+    const struct req *r = ctx;
+    for (size_t i = 0; i < r->nargs; i++)
+        if (!strcmp(r->args[i].key, name))
+            return r->args[i].value;
+    return NULL;
+}
+
+static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    struct req *r = cls;
+    struct arg_copy *a = realloc(r->args, (r->nargs + 1) * sizeof *a);
+    if (!a)
+        return MHD_NO;
+    r->args = a;
+    a[r->nargs] = (struct arg_copy){strdup(key), value ? strdup(value) : NULL};
+    if (!a[r->nargs].key || (value && !a[r->nargs].value)) {
+        free(a[r->nargs].key);
+        free(a[r->nargs].value);
+        return MHD_NO;
+    }
+    r->nargs++;
+    return MHD_YES;
+}
+
+static void run_job(void *ctx, bool started)
+{
+    struct req *r = ctx;
+    if (!started)
+        pv_api_busy(&r->res, "the server is busy with other large requests: try again shortly",
+                    BUSY_RETRY_AFTER_S);
+    else if (client_gone(r))
+        pv_api_busy(&r->res, "the client has gone", 0); /* nobody will read it */
+    else {
+        struct pv_request req = {.method = r->method, .path = r->path, .arg = copied_arg,
+                                 .ctx = r, .gone = client_gone, .gone_ctx = r};
+        pv_api_handle(r->http->api, &req, &r->res);
+        /* write small answers here rather than on a pool thread */
+        fill_inline(&r->res);
+    }
+    r->job = JOB_DONE;
+    MHD_resume_connection(r->conn);
+}
+
+/* Suspend the connection and run the request as a job; answer 503 at once
+ * when the jobs are all taken. */
+static enum MHD_Result start_job(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
+                                 char *etag, const char *url, const char *method, bool head)
+{
+    if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r) < 0)
+        return MHD_NO;
+    snprintf(r->etag, sizeof r->etag, "%s", etag);
+    r->head = head;
+    r->conn = conn;
+    r->job = JOB_WORKING;
+    MHD_suspend_connection(conn);
+    if (pv_jobs_submit(h->jobs, run_job, r))
+        return MHD_YES;
+    r->job = JOB_NONE;
+    MHD_resume_connection(conn);
+    struct pv_response res;
+    pv_api_busy(&res, "the server is busy with other large requests: try again shortly",
+                BUSY_RETRY_AFTER_S);
+    return send_answer(h, conn, r, &res, etag, url, method, head);
+}
+
 static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                   const char *url, const char *method)
 {
@@ -908,9 +1015,13 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     struct pv_request req = {
         .method = method, .path = url, .arg = get_arg, .header = get_header, .ctx = conn,
         .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name,
-    };
+        .gone = client_gone, .gone_ctx = r, .light = true};
+    if (pv_api_is_heavy(h->api, &req))
+        return start_job(h, conn, r, etag, url, method, head);
     struct pv_response res;
     pv_api_handle(h->api, &req, &res);
+    if (res.heavy) /* more work than it looked: finish it as a job */
+        return start_job(h, conn, r, etag, url, method, head);
     return send_answer(h, conn, r, &res, etag, url, method, head);
 }
 
@@ -984,6 +1095,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->path = strdup(url);
         r->limit = h->cfg.max_upload_bytes;
         r->http = h;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        r->fd = ci ? ci->connect_fd : -1;
         *req_cls = r;
         r->upload = !strcmp(method, "POST") && (!strcmp(url, "/api/profiles") ||
                                                !strcmp(url, "/api/profiles/"));
@@ -1045,6 +1159,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->upload && start_upload(r, conn))
         return MHD_YES;
+    if (r->job == JOB_WORKING)
+        return MHD_YES; /* resumed early: the job is not done */
+    if (r->job == JOB_DONE) {
+        r->job = JOB_NONE;
+        return send_answer(h, conn, r, &r->res, r->etag, url, method, r->head);
+    }
 
     if (pv_api_owns(url))
         return answer_api(h, conn, r, url, method);
@@ -1092,6 +1212,17 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
         free(h);
         return rc;
     }
+    unsigned threads = cfg->threads ? cfg->threads : 1;
+    struct pv_jobs_config jc = {
+        .slots = cfg->heavy_slots ? cfg->heavy_slots : threads / 2 ? threads / 2 : 1,
+        .max_wait_ms = cfg->heavy_wait_ms ? cfg->heavy_wait_ms : 15000};
+    jc.waiting = cfg->heavy_waiting ? cfg->heavy_waiting : 8 * jc.slots;
+    if (pv_jobs_create(&jc, &h->jobs, err)) {
+        pv_deadline_destroy(h->deadlines);
+        freeaddrinfo(ai);
+        free(h);
+        return err->code;
+    }
     pthread_mutex_init(&h->cache.lock, NULL);
     pthread_mutex_init(&h->library_log.lock, NULL);
     h->cache.max_bytes = 64u << 20;
@@ -1118,6 +1249,7 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
     if (!h->daemon) {
         pv_deadline_destroy(h->deadlines);
         pthread_mutex_destroy(&h->library_log.lock);
+        pv_jobs_destroy(h->jobs);
         pthread_mutex_destroy(&h->cache.lock);
         free(h);
         return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u (in use?)", cfg->host,
@@ -1142,6 +1274,7 @@ void pv_http_stop(struct pv_http *h)
     MHD_quiesce_daemon(h->daemon);
     while (h->uploads > 0)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    pv_jobs_destroy(h->jobs); /* jobs resume their connections as they end */
     MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
     pv_deadline_destroy(h->deadlines);
     while (h->cache.n)
