@@ -969,8 +969,11 @@ static void run_job(void *ctx, bool started)
 static enum MHD_Result start_job(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                  char *etag, const char *url, const char *method, bool head)
 {
-    if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r) < 0)
-        return MHD_NO;
+    /* copy_arg stops at the first allocation that fails: then fewer */
+    int nargs = MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r);
+    if (nargs < 0 || r->nargs != (size_t)nargs)
+        return send_error(conn, r, 500, "internal", "out of memory");
     snprintf(r->etag, sizeof r->etag, "%s", etag);
     r->head = head;
     r->conn = conn;
