@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Request budgets (docs/API.md, "Budgets"): the real binary on free loopback
-ports, with profiles written here (nothing is read from outside the
-repository).
+ports.  The 100k-function profile is tests/gen/synthetic.py's (seed 1,
+written once into the build folder's corpus); the small odd shapes are
+written here.
 
   - an export whose size passes its budget is refused at once with the
     numbers, in bounded memory (a 2 MB file whose 20,000 functions share a
@@ -13,7 +14,7 @@ repository).
     Retry-After;
   - a client that hangs up stops its build, and the slot serves the next.
 
-usage: check_budgets.py PSTATSVIZ [--sanitized]
+usage: check_budgets.py PSTATSVIZ CORPUS [--sanitized]
 """
 import http.client
 import json
@@ -26,6 +27,9 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
+import inputs  # noqa: E402  (the generated inputs)
 
 passed = failed = 0
 # Under ASan+UBSan everything is 2-5x slower: latency bounds are the
@@ -150,36 +154,6 @@ def huge_name_profile(n=20000):
     return marshal.dumps(d, 4)
 
 
-def wide_profile(n=100000):
-    """n functions, each called by up to three lower ones: a DAG whose tree branches
-    at every level, so deep trees reach 100,000 nodes.  Times are
-    consistent: a function's ct is its tt plus its share of its callees'."""
-    keys = [("/srv/a-project-with-a-longer-name/src/package_%02d/subpackage_%02d/"
-             "module_with_a_descriptive_name_%03d.py" % (i % 37, i % 13, i % 211), 10 + i,
-             "function_with_a_descriptive_name_%d" % i) for i in range(n)]
-    callers = [[] for _ in range(n)]
-    for i in range(1, n):
-        a = (i - 1) // 2
-        b = i - 1 - (i * 7919) % min(i, 5000)
-        c = i - 1 - (i * 104729) % min(i, 50000)
-        callers[i] = sorted({a, b, c})
-    callees = [[] for _ in range(n)]
-    for i in range(1, n):
-        for c in callers[i]:
-            callees[c].append(i)
-    tt = [1e-4 * (1 + i % 13) for i in range(n)]
-    ct = [0.0] * n
-    for i in reversed(range(n)):  # callees have higher indices
-        ct[i] = tt[i] + sum(ct[c] / len(callers[c]) for c in callees[i])
-    d = {}
-    for i in range(n):
-        k = len(callers[i])
-        edges = {keys[c]: (1, 1, tt[i] / k, ct[i] / k) for c in callers[i]}
-        nc = max(k, 1)
-        d[keys[i]] = (nc, nc, tt[i], ct[i], edges)
-    return marshal.dumps(d, 4)
-
-
 def hub_profile(k, n):
     """root -> k functions -> one hub -> n leaves.  Every path reaches the
     hub, and each hub node weighs all n callees again: k * n steps of work
@@ -249,10 +223,10 @@ def test_huge_name(exe, tmp):
     check(code == 0, "server stops cleanly", (code, log[-2000:]))
 
 
-def test_stream(exe, tmp, wide):
+def test_stream(exe, tmp, synthetic):
     srv = Server(exe, os.path.join(tmp, "stream.db"))
     try:
-        pid = srv.upload(wide)
+        pid = srv.upload(synthetic)
         srv.json("GET", "/api/profiles/" + pid)
         base = srv.rss_mb()
         with PeakRss(srv) as rss:
@@ -299,10 +273,10 @@ def test_work_budget(exe, tmp):
     check(code == 0, "server stops cleanly", (code, log[-2000:]))
 
 
-def test_heavy_crowd(exe, tmp, wide):
+def test_heavy_crowd(exe, tmp, synthetic):
     srv = Server(exe, os.path.join(tmp, "crowd.db"), "--threads", "4")
     try:
-        pid = srv.upload(wide)
+        pid = srv.upload(synthetic)
         srv.json("GET", "/api/profiles/" + pid)
         base = srv.rss_mb()
         results = [None] * 20
@@ -415,14 +389,15 @@ def test_hang_up(exe, tmp):
 
 
 def main():
-    exe = os.path.abspath(sys.argv[1])
+    exe, corpus = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as tmp:
-        wide = wide_profile()
+        with open(inputs.synthetic(corpus, 100000), "rb") as f:
+            synthetic = f.read()
         test_huge_name(exe, tmp)
         test_work_budget(exe, tmp)
         test_hang_up(exe, tmp)
-        test_stream(exe, tmp, wide)
-        test_heavy_crowd(exe, tmp, wide)
+        test_stream(exe, tmp, synthetic)
+        test_heavy_crowd(exe, tmp, synthetic)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
