@@ -7,7 +7,13 @@
  *
  * pv_api_handle() may be called from many threads at once: each thread
  * gets its own SQLite connection, and loaded profiles are shared through a
- * reference-counted LRU cache bounded by cache_bytes. */
+ * reference-counted LRU cache bounded by cache_bytes.
+ *
+ * Budgets: a tree's build may take PV_TREE_DEFAULT_MAX_STEPS steps and its
+ * JSON max_tree_bytes, an export max_export_bytes; over them the answer is
+ * 413 over_budget with the numbers, before any work is wasted on output.
+ * Large answers (trees, exports) come back as a pv_stream, written piece
+ * by piece while the client reads. */
 #ifndef PV_API_H
 #define PV_API_H
 
@@ -16,6 +22,7 @@
 #include <stdint.h>
 
 #include "pv.h"
+#include "stream.h"
 
 struct pv_api_config {
     const char *db_path;
@@ -28,6 +35,10 @@ struct pv_api_config {
      * their turn: one more is answered 503 with Retry-After.  0: the
      * defaults below. */
     unsigned max_parsing, max_queued_writes;
+    uint64_t max_export_bytes;       /* 0: PV_EXPORT_DEFAULT_MAX_BYTES */
+    uint64_t max_tree_bytes;         /* 0: PV_TREEJSON_DEFAULT_MAX_BYTES */
+    unsigned max_streams;            /* answers being streamed at once (each
+                                        holds its model); 0: 32 */
 };
 
 enum { PV_API_MAX_PARSING_DEFAULT = 4, PV_API_MAX_QUEUED_WRITES_DEFAULT = 16 };
@@ -42,6 +53,15 @@ struct pv_request {
     const uint8_t *body;
     size_t body_len;
     const char *upload_name; /* a multipart upload's file name, or NULL */
+    /* Whether the client has gone (may be NULL): long work asks now and
+     * then, and stops with an error nobody will read. */
+    bool (*gone)(void *gone_ctx);
+    void *gone_ctx;
+    /* Answered on a thread that other requests wait on: a tree that needs
+     * more than a light budget of work is not finished here but handed
+     * back (pv_response.heavy) to be asked again as a job.  An estimate
+     * (pv_api_is_heavy) cannot see every costly tree coming. */
+    bool light;
 };
 
 struct pv_response {
@@ -49,9 +69,12 @@ struct pv_response {
     const char *content_type;
     char *body;        /* malloc'd; the http module frees it */
     size_t len;
+    struct pv_stream *stream; /* instead of body: written while sent; the
+                                 http module destroys it */
     char etag[72];     /* quoted, or empty */
     bool immutable;    /* profile data: answer If-None-Match with 304 */
     unsigned retry_after_s; /* a 503's Retry-After, or 0: none */
+    bool heavy;        /* with req->light: not answered, ask again as a job */
 };
 
 struct pv_api;
@@ -64,6 +87,18 @@ bool pv_api_owns(const char *path);
 
 /* Answer one request; never fails (errors are JSON responses). */
 void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);
+
+/* How much work a request asks for, judged cheaply before doing any:
+ * heavy ones should not run on the threads that answer everyone else.
+ * Heavy: a tree of more than 20,000 nodes (max_nodes, or fewer when
+ * cutoff and depth allow fewer), a tree that hides functions of a profile
+ * with more than 50,000 edges, a speedscope or collapsed export (a full
+ * tree), and anything about a profile over 4 MiB whose model is not in
+ * memory yet.  Cannot fail: when in doubt, light. */
+bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req);
+
+/* Answer 503 with Retry-After, for a request the server is too busy for. */
+void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s);
 
 /* A profile's id is in the store: for /p/<id> pages. */
 bool pv_api_profile_exists(struct pv_api *api, const char *id);

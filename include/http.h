@@ -27,6 +27,11 @@ struct pv_http_config {
     unsigned max_connections_per_ip; /* open at once, from one address */
     unsigned header_timeout_ms;      /* a request's headers are due within this
                                         of the accept, or of the request before */
+    /* Heavy requests (pv_api_is_heavy) run off the worker threads: at most
+     * heavy_slots at once (0: half the threads, at least 1), with
+     * heavy_waiting more (0: 8 per slot) waiting up to heavy_wait_ms
+     * (0: 15 s) for a slot; the rest are answered 503 with Retry-After. */
+    unsigned heavy_slots, heavy_waiting, heavy_wait_ms;
 };
 
 struct pv_http;

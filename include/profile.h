@@ -113,6 +113,21 @@ bool pv_profile_is_builtin(const struct pv_profile *p, uint32_t fid);
 char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t max_part_bytes,
                            size_t *len);
 
+/* The same label as the pieces it joins, without copying the file or the
+ * name (which may be megabytes): part[0..nparts) in order, text[i] for the
+ * file and the name (what max_part_bytes cuts).  Every piece starts and
+ * ends at a character boundary.  The parts point into p, into static text,
+ * and into l->line: valid until pv_profile_destroy() while *l stays where
+ * it is.  Cannot fail. */
+struct pv_label {
+    const char *part[4];
+    size_t len[4];
+    bool text[4];
+    int nparts;
+    char line[32]; /* ":<line>(" */
+};
+void pv_profile_label(const struct pv_profile *p, uint32_t fid, struct pv_label *l);
+
 /* Names, paths and labels longer than this are cut in every view (never
  * in exports): a 1 MiB file name shared by 20,000 functions would
  * otherwise make one tree 40 GB, and its labels 20 GB. */

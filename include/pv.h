@@ -8,6 +8,7 @@
 #define PV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     PV_OK = 0,
@@ -22,6 +23,7 @@ typedef enum {
     PV_E_DENIED,    /* wrong token, or outside a source root */
     PV_E_BUSY,      /* too much work queued already: try again later */
     PV_E_FULL,      /* the disk is full, or the database may not grow */
+    PV_E_CANCELLED, /* stopped on request: the client went away */
 } pv_code;
 
 typedef struct {
@@ -36,5 +38,8 @@ pv_code pv_err_set(pv_err *err, pv_code code, const char *fmt, ...)
 
 /* A short lowercase name of the code ("format", "shape", ...): cannot fail. */
 const char *pv_code_name(pv_code code);
+
+/* v with thousands separators, "211,502,803", for messages: cannot fail. */
+void pv_format_count(uint64_t v, char buf[32]);
 
 #endif

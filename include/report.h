@@ -69,8 +69,29 @@ pv_code pv_report_print_calls(const struct pv_profile *p, const struct pv_sort *
 /* The rows of print_stats as JSON, in the shape of `oracle.py --top N`. */
 pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
                            const struct pv_select *sel, FILE *out, pv_err *err);
-/* The canonical JSON of `oracle.py FILE` (reader: "pstatsviz"). */
+/* The canonical JSON of `oracle.py FILE` (reader: "pstatsviz"), all at
+ * once.  PV_E_IO when out fails. */
 pv_code pv_report_export_json(const struct pv_profile *p, FILE *out, pv_err *err);
+
+/* The same piece by piece, for answers streamed with bounded memory.  A
+ * cursor lives in caller memory and reads p, which must outlive it. */
+struct pv_json_export {
+    const struct pv_profile *p;
+    int part;      /* head, functions, edges, done */
+    uint32_t next; /* the next function or edge */
+    bool first;
+};
+void pv_report_json_export_init(struct pv_json_export *x, const struct pv_profile *p);
+/* Write the next `records` records (the head, a function, an edge, the
+ * tail) to out; true once the whole export is written.  One record is
+ * about the size of its file and function names, escaped.  Cannot fail
+ * (check ferror(out)). */
+bool pv_report_json_export_next(struct pv_json_export *x, FILE *out, size_t records);
+/* An upper bound of the export's size in bytes, found without writing it:
+ * exact but for times, counted at the longest a double prints (24 bytes).
+ * Each long string is measured once, so a 1 MiB name shared by 20,000
+ * functions costs one scan.  Fails only with PV_E_NOMEM. */
+pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes, pv_err *err);
 
 /* Helpers shared with the API's JSON writer. */
 /* Python's repr() of a float (shortest round trip), or NaN / Infinity /
@@ -81,5 +102,19 @@ void pv_format_double(double v, char buf[32]);
  * json.dumps does).  Bytes that are not UTF-8 (s may be any bytes: upload
  * names, source lines) become U+FFFD, one per broken sequence. */
 void pv_json_write_string(FILE *out, const char *s, size_t n);
+/* How many bytes pv_json_write_string writes for s[0..n), quotes included.
+ * Cannot fail. */
+size_t pv_json_string_len(const char *s, size_t n);
+/* The bytes of an int64 in decimal ("-" included).  Cannot fail. */
+size_t pv_int_len(int64_t v);
+
+/* pv_json_string_len of a profile's strings by handle, each string over 64
+ * bytes measured once: sizing an answer must not cost what writing it
+ * does.  Valid while the profile is. */
+struct pv_json_lengths;
+pv_code pv_json_lengths_create(const struct pv_profile *p, struct pv_json_lengths **out,
+                               pv_err *err);
+uint64_t pv_json_lengths_get(struct pv_json_lengths *l, uint32_t handle);
+void pv_json_lengths_destroy(struct pv_json_lengths *l);
 
 #endif

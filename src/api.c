@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,9 @@
 #include "report.h"
 #include "source.h"
 #include "store.h"
+#include "stream.h"
 #include "tree.h"
+#include "treejson.h"
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -37,7 +40,10 @@ struct pv_api {
     pthread_key_t store_key; /* this thread's SQLite connection */
     struct pv_models *models;
     struct pv_store_gate *gate; /* one writer at a time among them */
+    atomic_uint streams;     /* answers being streamed: each holds a model */
 };
+
+enum { DEFAULT_MAX_STREAMS = 32 };
 
 static void close_store(void *s)
 {
@@ -78,6 +84,13 @@ pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_e
     if (!api)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     api->cfg = *cfg;
+    if (!api->cfg.max_export_bytes)
+        api->cfg.max_export_bytes = PV_EXPORT_DEFAULT_MAX_BYTES;
+    if (!api->cfg.max_tree_bytes)
+        api->cfg.max_tree_bytes = PV_TREEJSON_DEFAULT_MAX_BYTES;
+    if (!api->cfg.max_streams)
+        api->cfg.max_streams = DEFAULT_MAX_STREAMS;
+    atomic_init(&api->streams, 0);
     if (pthread_key_create(&api->store_key, close_store)) {
         free(api);
         return pv_err_set(err, PV_E_NOMEM, "cannot create a thread key");
@@ -137,10 +150,37 @@ static void respond_error(struct pv_response *res, int status, const char *code,
     respond_json(res, status, root);
 }
 
+/* 413 for a request over one of its budgets, with the numbers (needed 0:
+ * not known, only that it is over). */
+static void respond_over_budget(struct pv_response *res, const char *message, const char *unit,
+                                uint64_t needed, uint64_t budget)
+{
+    cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(e, "code", "over_budget");
+    cJSON_AddStringToObject(e, "message", message);
+    cJSON_AddStringToObject(e, "unit", unit);
+    if (needed)
+        cJSON_AddNumberToObject(e, "needed", (double)needed);
+    cJSON_AddNumberToObject(e, "budget", (double)budget);
+    res->etag[0] = '\0';
+    res->immutable = false;
+    respond_json(res, 413, root);
+}
+
+void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s)
+{
+    *res = (struct pv_response){.status = 503, .content_type = "application/json"};
+    respond_error(res, 503, "busy", why);
+    res->retry_after_s = retry_after_s;
+}
+
 /* The one place where codes become statuses. */
 static void respond_failure(struct pv_response *res, const pv_err *err)
 {
     switch (err->code) {
+    case PV_E_CANCELLED: /* nobody reads it: the client has gone */
+        respond_error(res, 503, "cancelled", err->msg);
+        return;
     case PV_E_FORMAT:
     case PV_E_SHAPE:
     case PV_E_LIMIT:
@@ -555,33 +595,6 @@ static void get_function(struct route_ctx *c, struct pv_model *m, const char *fi
 
 /* ---- trees -------------------------------------------------------------- */
 
-static cJSON *node_json(const struct pv_profile *p, const struct pv_tree *t, size_t i)
-{
-    const struct pv_tree_node *n = &t->nodes[i];
-    cJSON *o = cJSON_CreateObject();
-    if (n->other) {
-        cJSON_AddBoolToObject(o, "other", true);
-        cJSON_AddNumberToObject(o, "count", n->count);
-        add_num(o, "value", n->value);
-        return o;
-    }
-    if (n->fid == PV_TREE_TOP) {
-        cJSON_AddNullToObject(o, "fid");
-        cJSON_AddStringToObject(o, "name", "all");
-        cJSON_AddStringToObject(o, "label", "all");
-    } else
-        add_func_ident(o, p, n->fid);
-    add_num(o, "value", n->value);
-    add_num(o, "self", n->self);
-    add_int(o, "calls", n->calls);
-    cJSON_AddBoolToObject(o, "exact", n->exact);
-    cJSON_AddBoolToObject(o, "recursive", n->recursive);
-    cJSON *kids = cJSON_AddArrayToObject(o, "children");
-    for (uint32_t k = 0; k < n->nchildren; k++) /* depth <= 64: bounded recursion */
-        cJSON_AddItemToArray(kids, node_json(p, t, n->first_child + k));
-    return o;
-}
-
 /* "1,2,3" into fids; false on anything else (an empty item included).
  * Empty or absent: the empty path. */
 static bool parse_path(const struct pv_profile *p, const char *s, uint32_t *out, size_t cap,
@@ -684,6 +697,82 @@ static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
     return true;
 }
 
+/* ---- streamed answers --------------------------------------------------- */
+
+/* A tree's JSON or an export, written while it is sent; holds the model
+ * until the last byte. */
+struct held {
+    struct pv_api *api;
+    struct pv_model *m;
+    struct pv_treejson *tree;
+    struct pv_export *export;
+};
+
+static pv_code held_next(void *ctx, FILE *out, bool *done, pv_err *err)
+{
+    struct held *h = ctx;
+    return h->tree ? pv_treejson_write_next(h->tree, out, done, err)
+                   : pv_export_write_next(h->export, out, done, err);
+}
+
+static void held_destroy(void *ctx)
+{
+    struct held *h = ctx;
+    pv_treejson_destroy(h->tree);
+    pv_export_destroy(h->export);
+    pv_models_release(h->api->models, h->m);
+    atomic_fetch_sub(&h->api->streams, 1);
+    free(h);
+}
+
+/* Whether one more stream may hold a model; answers 503 when not.  A yes
+ * must be followed by respond_stream (which gives the place back). */
+static bool stream_place(struct route_ctx *c)
+{
+    if (atomic_fetch_add(&c->api->streams, 1) < c->api->cfg.max_streams)
+        return true;
+    atomic_fetch_sub(&c->api->streams, 1);
+    pv_api_busy(c->res, "too many large answers are being sent: try again in a moment", 2);
+    return false;
+}
+
+/* Answer 200 with tree or export (taken) written as it is sent, bound
+ * bytes at most. */
+static void respond_stream(struct route_ctx *c, struct pv_treejson *tree,
+                           struct pv_export *export, uint64_t bound, const char *content_type)
+{
+    struct held *h = calloc(1, sizeof *h);
+    pv_err err = {0};
+    if (!h) {
+        pv_treejson_destroy(tree);
+        pv_export_destroy(export);
+        atomic_fetch_sub(&c->api->streams, 1);
+        respond_error(c->res, 500, "internal", "out of memory");
+        return;
+    }
+    /* the route's hold ends when it returns: the stream takes its own */
+    *h = (struct held){.api = c->api, .m = pv_models_get(c->api->models, c->id), .tree = tree,
+                       .export = export};
+    if (!h->m) {
+        held_destroy(h); /* cannot happen while the route holds it */
+        respond_error(c->res, 500, "internal", "the profile left the cache");
+        return;
+    }
+    /* The bound is a backstop too: a writer that passes it has a bug, and
+     * its answer ends early rather than growing without end. */
+    if (pv_stream_create(held_next, held_destroy, h, bound, &c->res->stream, &err)) {
+        respond_failure(c->res, &err);
+        return;
+    }
+    c->res->status = 200;
+    c->res->content_type = content_type;
+}
+
+/* Steps a tree may take on a thread that others wait on: about 0.1 s.
+ * Every default tree (20,000 nodes at most) of the 100k-function synthetic
+ * profile takes under 20,000. */
+enum { LIGHT_TREE_STEPS = 300000 };
+
 static void get_tree(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
@@ -697,32 +786,45 @@ static void get_tree(struct route_ctx *c, struct pv_model *m)
         free(path);
         return;
     }
+    q.stop = c->req->gone;
+    q.stop_ctx = c->req->gone_ctx;
+    q.max_steps = c->req->light ? LIGHT_TREE_STEPS : PV_TREE_DEFAULT_MAX_STEPS;
     struct pv_tree *t;
     pv_err err = {0};
     pv_code rc = pv_tree_build(p, &q, &t, &err);
     free(path);
-    if (rc) {
+    if (rc == PV_E_LIMIT && c->req->light) {
+        c->res->heavy = true;
+        return;
+    }
+    if (rc == PV_E_LIMIT) {
+        respond_over_budget(c->res, err.msg, "steps", 0, PV_TREE_DEFAULT_MAX_STEPS);
+        return;
+    }
+    struct pv_treejson *j;
+    if (rc || pv_treejson_create(p, t, &j, &err)) {
         respond_failure(c->res, &err);
         return;
     }
-    cJSON *o = cJSON_CreateObject();
-    add_num(o, "total_time", p->total_tt);
-    cJSON *crumbs = cJSON_AddArrayToObject(o, "breadcrumbs");
-    for (size_t i = 0; i < t->ncrumbs; i++) {
-        cJSON *b = cJSON_CreateObject();
-        if (t->crumbs[i].fid == PV_TREE_TOP) {
-            cJSON_AddNullToObject(b, "fid");
-            cJSON_AddStringToObject(b, "name", "all");
-        } else {
-            cJSON_AddNumberToObject(b, "fid", t->crumbs[i].fid);
-            add_str(b, "name", p, p->funcs[t->crumbs[i].fid].name);
-        }
-        add_num(b, "value", t->crumbs[i].value);
-        cJSON_AddItemToArray(crumbs, b);
+    uint64_t bound = pv_treejson_bound(j), budget = c->api->cfg.max_tree_bytes;
+    if (bound > budget) {
+        char need[32], have[32], nodes[32], msg[256];
+        pv_format_count(bound, need);
+        pv_format_count(budget, have);
+        pv_format_count(pv_treejson_nodes(j), nodes);
+        snprintf(msg, sizeof msg,
+                 "tree too large: up to %s bytes of JSON for %s nodes, over the budget of %s "
+                 "bytes - lower max_nodes or depth, or raise cutoff",
+                 need, nodes, have);
+        pv_treejson_destroy(j);
+        respond_over_budget(c->res, msg, "bytes", bound, budget);
+        return;
     }
-    cJSON_AddItemToObject(o, "root", node_json(p, t, 0));
-    pv_tree_destroy(t);
-    respond_json(c->res, 200, o);
+    if (!stream_place(c)) {
+        pv_treejson_destroy(j);
+        return;
+    }
+    respond_stream(c, j, NULL, bound, "application/json");
 }
 
 /* ---- source ------------------------------------------------------------- */
@@ -762,41 +864,33 @@ static void get_source(struct route_ctx *c, struct pv_model *m)
 
 static void get_export(struct route_ctx *c, struct pv_model *m)
 {
-    const char *format = arg(c, "format");
-    if (!format)
-        format = "json";
+    const char *word = arg(c, "format");
+    pv_export_format format;
     pv_err err = {0};
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        respond_error(c->res, 500, "internal", "out of memory");
-        return;
-    }
-    pv_code rc;
-    if (!strcmp(format, "json")) {
-        rc = pv_report_export_json(m->p, f, &err);
-        c->res->content_type = "application/json";
-    } else if (!strcmp(format, "speedscope") || !strcmp(format, "collapsed")) {
-        bool speedscope = format[0] == 's';
-        rc = pv_export_stacks(m->p, c->id, speedscope ? PV_EXPORT_SPEEDSCOPE : PV_EXPORT_COLLAPSED,
-                              f, &err);
-        c->res->content_type = speedscope ? "application/json" : "text/plain; charset=utf-8";
-    } else {
-        fclose(f);
-        free(buf);
+    if (pv_export_format_parse(word ? word : "json", &format, &err)) {
         respond_error(c->res, 400, "bad_request", "format must be json, speedscope or collapsed");
         return;
     }
-    fclose(f);
-    if (rc) {
-        free(buf);
-        respond_failure(c->res, &err);
+    struct pv_export *x;
+    if (pv_export_create(m->p, c->id, format, c->req->gone, c->req->gone_ctx, &x, &err)) {
+        if (err.code == PV_E_LIMIT)
+            respond_over_budget(c->res, err.msg, "steps", 0, PV_TREE_DEFAULT_MAX_STEPS);
+        else
+            respond_failure(c->res, &err);
         return;
     }
-    c->res->status = 200;
-    c->res->body = buf;
-    c->res->len = len;
+    uint64_t bound = pv_export_bound(x), budget = c->api->cfg.max_export_bytes;
+    if (bound > budget) {
+        pv_export_over_budget(bound, budget, &err);
+        pv_export_destroy(x);
+        respond_over_budget(c->res, err.msg, "bytes", bound, budget);
+        return;
+    }
+    if (!stream_place(c)) {
+        pv_export_destroy(x);
+        return;
+    }
+    respond_stream(c, NULL, x, bound, pv_export_content_type(format));
 }
 
 /* ---- upload, list, delete ----------------------------------------------- */
@@ -890,6 +984,78 @@ static void delete_profile(struct route_ctx *c)
     c->res->content_type = "application/json";
     c->res->body = NULL;
     c->res->len = 0;
+}
+
+/* ---- weighing ------------------------------------------------------------ */
+
+/* Measured on the 100k-function synthetic profile (875k edges, 36 MB): its
+ * model loads in 0.2 s; a 100,000-node tree took 0.8 s, a default one
+ * (20,000 nodes at most) 20 ms; hiding site-packages took 0.7 s even for
+ * a default tree. */
+enum {
+    HEAVY_TREE_NODES = 20000,
+    HEAVY_HIDE_EDGES = 50000,
+    HEAVY_LOAD_BYTES = 4 << 20,
+};
+
+/* The nodes a tree query can have at most: max_nodes, or fewer when the
+ * cutoff allows fewer.  Per level, children kept are worth at least
+ * cutoff x the root each and add up to at most the root, so at most
+ * 1/cutoff of them; "other" nodes are at most one per parent expanded. */
+static double tree_nodes_bound(struct route_ctx *c)
+{
+    long depth = PV_TREE_DEFAULT_DEPTH, max_nodes = PV_TREE_DEFAULT_MAX_NODES;
+    double cutoff = PV_TREE_DEFAULT_CUTOFF;
+    const char *s;
+    char *end;
+    if ((s = arg(c, "depth")))
+        parse_long(s, 1, PV_TREE_MAX_DEPTH, &depth);
+    if ((s = arg(c, "max_nodes")))
+        parse_long(s, 1, PV_TREE_MAX_NODES, &max_nodes);
+    if ((s = arg(c, "cutoff"))) {
+        double d = strtod(s, &end);
+        if (!*end && d >= 0 && d <= 1)
+            cutoff = d;
+    }
+    double by_cutoff = cutoff > 0 ? 1 + (double)depth * 2 / cutoff : (double)INFINITY;
+    return fmin((double)max_nodes, by_cutoff);
+}
+
+bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req)
+{
+    const char *path = req->path;
+    if ((strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) ||
+        strncmp(path, "/api/profiles/", 14))
+        return false;
+    const char *id = path + 14;
+    size_t n = strcspn(id, "/");
+    if (!valid_id(id, n))
+        return false;
+    struct route_ctx c = {.api = api, .req = req, .rest = id + n};
+    memcpy(c.id, id, n);
+    c.id[n] = '\0';
+    struct pv_model *m = pv_models_get(api->models, c.id);
+    if (!m) {
+        struct pv_store *s = NULL;
+        struct pv_meta meta;
+        pv_err err = {0};
+        if (thread_store(api, &s, &err) || pv_store_meta(s, c.id, &meta, &err))
+            return false; /* an unknown id is a quick 404 */
+        bool big = meta.size_bytes > HEAVY_LOAD_BYTES;
+        pv_meta_fini(&meta);
+        return big;
+    }
+    bool heavy = false;
+    if (!strcmp(c.rest, "/tree")) {
+        const char *hide = arg(&c, "hide");
+        heavy = tree_nodes_bound(&c) > HEAVY_TREE_NODES ||
+                (hide && *hide && m->p->nedges > HEAVY_HIDE_EDGES);
+    } else if (!strcmp(c.rest, "/export")) {
+        const char *format = arg(&c, "format");
+        heavy = format && (!strcmp(format, "speedscope") || !strcmp(format, "collapsed"));
+    }
+    pv_models_release(api->models, m);
+    return heavy;
 }
 
 /* ---- dispatch ----------------------------------------------------------- */

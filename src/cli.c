@@ -3,7 +3,8 @@
  *   pstatsviz import FILE... [--db PATH]
  *   pstatsviz top FILE|ID [--sort KEY] [-n N|all] [--callers RE] [--callees RE]
  *                         [--json] [--db PATH]
- *   pstatsviz export FILE|ID [--format json] [--db PATH]
+ *   pstatsviz export FILE|ID [--format json|speedscope|collapsed] [--max-export SIZE]
+ *                            [--db PATH]
  *   pstatsviz vacuum [--db PATH]
  *
  * Every failure is one line on stderr, "pstatsviz: WHAT: WHY", and a
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "export.h"
 #include "http.h"
 #include "profile.h"
 #include "report.h"
@@ -38,6 +40,8 @@
 
 enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+static bool parse_size(const char *s, size_t *out);
+
 static const char USAGE[] =
     "usage: pstatsviz COMMAND [OPTIONS]\n"
     "\n"
@@ -47,7 +51,7 @@ static const char USAGE[] =
     "  pstatsviz serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--max-upload 256M]\n"
     "                  [--source-root DIR]... [--list] [--threads N] [--web-root DIR]\n"
     "                  [--max-connections 1000] [--max-connections-per-ip 64]\n"
-    "                  [--header-timeout 10]\n"
+    "                  [--header-timeout 10] [--max-export 1G] [--heavy N]\n"
     "                  [--max-parsing 4] [--write-queue 16]\n"
     "                           uploads read at once, and uploads or deletes waiting to\n"
     "                           be written: one more is answered 503 with Retry-After\n"
@@ -57,8 +61,11 @@ static const char USAGE[] =
     "                           pstats' print_stats / print_callers / print_callees\n"
     "                           KEY: cumulative (default), tottime, ncalls, pcalls, name,\n"
     "                           filename, line, nfl, stdname (comma separated for several)\n"
-    "  pstatsviz export FILE|ID [--format json] [--db PATH]\n"
-    "                           the whole profile as canonical JSON\n"
+    "  pstatsviz export FILE|ID [--format json|speedscope|collapsed] [--max-export 1G]\n"
+    "                        [--db PATH]\n"
+    "                           the whole profile as canonical JSON (or for speedscope,\n"
+    "                           flamegraph.pl); refused when larger than --max-export\n"
+    "                           (0: no limit)\n"
     "  pstatsviz vacuum [--db PATH]\n"
     "                           rewrite a database made by an older pstatsviz so that\n"
     "                           deletes give space back (needs twice its size free)\n"
@@ -178,7 +185,7 @@ struct opts {
     const char *db;
     const char *sort;
     const char *callers, *callees;
-    const char *format;
+    const char *format, *max_export;
     long limit;
     bool json;
     const char *args[64];
@@ -197,6 +204,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                             : !strcmp(a, "--callers") ? &o->callers
                             : !strcmp(a, "--callees") ? &o->callees
                             : !strcmp(a, "--format")  ? &o->format
+                            : !strcmp(a, "--max-export") ? &o->max_export
                                                       : NULL;
         if (slot || !strcmp(a, "-n")) {
             if (i + 1 >= argc)
@@ -351,15 +359,28 @@ static int cmd_export(int argc, char **argv)
         return status;
     if (o.nargs != 1)
         return usage_error("%s", "export needs one FILE or ID");
-    if (strcmp(o.format, "json"))
-        return usage_error("unknown export format '%s' (the CLI writes json)", o.format);
+    pv_err err = {0};
+    pv_export_format format;
+    if (pv_export_format_parse(o.format, &format, &err))
+        return fail("--format", &err);
+    size_t max_bytes = PV_EXPORT_DEFAULT_MAX_BYTES;
+    if (o.max_export && !parse_size(o.max_export, &max_bytes))
+        return usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
+                           o.max_export);
     struct pv_profile *p;
     if ((status = load_profile(o.args[0], o.db, &p)))
         return status;
-    pv_err err = {0};
-    pv_code rc = pv_report_export_json(p, stdout, &err);
+    /* The export is sized first: one over the budget writes nothing. */
+    const char *slash = strrchr(o.args[0], '/');
+    pv_code rc = pv_export_write(p, slash ? slash + 1 : o.args[0], format, max_bytes, stdout,
+                                 &err);
+    if (!rc && fflush(stdout))
+        rc = pv_err_set(&err, PV_E_IO, "writing the export failed");
     pv_profile_destroy(p);
-    return rc ? fail(o.args[0], &err) : 0;
+    if (rc == PV_E_LIMIT)
+        fprintf(stderr, "pstatsviz: %s: %s (raise --max-export, or 0 for no limit)\n",
+                o.args[0], err.msg);
+    return rc == PV_E_LIMIT ? EXIT_FAIL : rc ? fail(o.args[0], &err) : 0;
 }
 
 static int cmd_vacuum(int argc, char **argv)
@@ -391,8 +412,8 @@ static int cmd_vacuum(int argc, char **argv)
 struct serve_opts {
     const char *host, *db, *web_root;
     long port;
-    size_t max_upload, cache;
-    long threads, max_parsing, write_queue;
+    size_t max_upload, cache, max_export;
+    long threads, heavy, max_parsing, write_queue;
     long max_conns, max_conns_per_ip, header_timeout_s;
     bool list, open;
     const char *roots[32];
@@ -431,7 +452,8 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
                              .max_conns_per_ip = PV_HTTP_MAX_CONNECTIONS_PER_IP,
                              .header_timeout_s = PV_HTTP_HEADER_TIMEOUT_MS / 1000,
                              .max_parsing = PV_API_MAX_PARSING_DEFAULT,
-                             .write_queue = PV_API_MAX_QUEUED_WRITES_DEFAULT};
+                             .write_queue = PV_API_MAX_QUEUED_WRITES_DEFAULT,
+                             .max_export = PV_EXPORT_DEFAULT_MAX_BYTES};
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool takes = !strcmp(a, "--host") || !strcmp(a, "--port") || !strcmp(a, "--db") ||
@@ -439,7 +461,8 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
                      !strcmp(a, "--threads") || !strcmp(a, "--web-root") ||
                      !strcmp(a, "--cache") || !strcmp(a, "--max-connections") ||
                      !strcmp(a, "--max-connections-per-ip") || !strcmp(a, "--header-timeout") ||
-                     !strcmp(a, "--max-parsing") || !strcmp(a, "--write-queue");
+                     !strcmp(a, "--max-parsing") || !strcmp(a, "--write-queue") ||
+                     !strcmp(a, "--max-export") || !strcmp(a, "--heavy");
         const char *v = takes && i + 1 < argc ? argv[++i] : NULL;
         if (takes && !v)
             return usage_error("%s needs a value", a);
@@ -481,6 +504,16 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         } else if (!strcmp(a, "--max-upload")) {
             if (!parse_size(v, &o->max_upload) || !o->max_upload)
                 return usage_error("--max-upload takes a size like 256M, not '%s'", v);
+        } else if (!strcmp(a, "--heavy")) {
+            o->heavy = strtol(v, &end, 10);
+            if (*end || end == v || o->heavy < 1 || o->heavy > 256)
+                return usage_error("--heavy takes 1 to 256, not '%s'", v);
+        } else if (!strcmp(a, "--max-export")) {
+            if (!parse_size(v, &o->max_export))
+                return usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
+                                   v);
+            if (!o->max_export)
+                o->max_export = SIZE_MAX;
         } else if (!strcmp(a, "--cache")) {
             if (!parse_size(v, &o->cache))
                 return usage_error("--cache takes a size like 512M, not '%s'", v);
@@ -629,13 +662,15 @@ static int pv_serve_main(int argc, char **argv)
                                  .source_roots = (const char *const *)roots,
                                  .nsource_roots = (size_t)o.nroots, .list = o.list || o.nfiles,
                                  .cache_bytes = o.cache, .max_parsing = (unsigned)o.max_parsing,
-                                 .max_queued_writes = (unsigned)o.write_queue};
+                                 .max_queued_writes = (unsigned)o.write_queue,
+                                 .max_export_bytes = o.max_export};
     struct pv_http_config hcfg = {.host = o.host, .port = (uint16_t)o.port,
                                   .threads = (unsigned)o.threads,
                                   .max_upload_bytes = o.max_upload, .web_root = o.web_root,
                                   .max_connections = (unsigned)o.max_conns,
                                   .max_connections_per_ip = (unsigned)o.max_conns_per_ip,
-                                  .header_timeout_ms = (unsigned)o.header_timeout_s * 1000u};
+                                  .header_timeout_ms = (unsigned)o.header_timeout_s * 1000u,
+                                  .heavy_slots = (unsigned)o.heavy};
     struct pv_api *api = NULL;
     struct pv_http *http = NULL;
     if (pv_api_create(&acfg, &api, &err) || pv_http_start(&hcfg, api, &http, &err)) {

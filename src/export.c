@@ -1,8 +1,11 @@
-/* export.c - speedscope and collapsed-stack exports (see export.h).
+/* export.c - the three export formats, sized first and then written piece
+ * by piece (see export.h).
  *
- * Each tree node with own time becomes one sample: its stack (labels from
- * the top entry point down to it) weighted by its self seconds.  Merged
- * "other" nodes become a frame of their own, so no time is lost. */
+ * Stack formats: each tree node with own time becomes one sample, its stack
+ * (labels from the top entry point down to it) weighted by its self
+ * seconds.  Merged "other" nodes become a frame of their own, so no time is
+ * lost.  The tree is walked depth first with an explicit stack (it is at
+ * most 65 deep), which is also the cursor between pieces. */
 #include "export.h"
 
 #include <inttypes.h>
@@ -12,8 +15,108 @@
 
 #include "report.h"
 #include "tree.h"
+#include "vec.h"
 
-enum { MAX_DEPTH = 64 };
+enum { MAX_DEPTH = PV_TREE_MAX_DEPTH };
+
+/* Records per piece: small enough that one piece of ordinary names is tens
+ * of kilobytes, large enough that the per-piece cost does not show. */
+enum { PIECE_RECORDS = 256 };
+
+/* ---- formats ------------------------------------------------------------ */
+
+pv_code pv_export_format_parse(const char *word, pv_export_format *out, pv_err *err)
+{
+    if (!strcmp(word, "json"))
+        *out = PV_EXPORT_JSON;
+    else if (!strcmp(word, "speedscope"))
+        *out = PV_EXPORT_SPEEDSCOPE;
+    else if (!strcmp(word, "collapsed"))
+        *out = PV_EXPORT_COLLAPSED;
+    else
+        return pv_err_set(err, PV_E_USAGE,
+                          "unknown export format '%.40s' (json, speedscope or collapsed)", word);
+    return PV_OK;
+}
+
+const char *pv_export_content_type(pv_export_format format)
+{
+    return format == PV_EXPORT_COLLAPSED ? "text/plain; charset=utf-8" : "application/json";
+}
+
+pv_code pv_export_over_budget(uint64_t bound, uint64_t max_bytes, pv_err *err)
+{
+    char need[32], have[32];
+    pv_format_count(bound, need);
+    pv_format_count(max_bytes, have);
+    return pv_err_set(err, PV_E_LIMIT,
+                      "export too large: up to %s bytes, over the budget of %s bytes", need,
+                      have);
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+struct walk {
+    uint32_t stack[MAX_DEPTH + 2]; /* node indices from the top */
+    uint32_t next[MAX_DEPTH + 2];  /* the next child to enter at each level */
+    uint64_t path[MAX_DEPTH + 2];  /* bytes of the stack text down to here */
+    int depth;
+};
+
+static void walk_init(struct walk *w)
+{
+    w->depth = 1;
+    w->stack[0] = 0;
+    w->next[0] = 0;
+    w->path[0] = 0;
+}
+
+/* Enter the next node in depth-first preorder, the top excluded: then
+ * stack[0..depth) is its path.  false at the end. */
+static bool walk_next(const struct pv_tree *t, struct walk *w)
+{
+    while (w->depth > 0) {
+        const struct pv_tree_node *n = &t->nodes[w->stack[w->depth - 1]];
+        uint32_t k = w->next[w->depth - 1];
+        if (!n->other && k < n->nchildren && w->depth < MAX_DEPTH + 1) {
+            w->next[w->depth - 1] = k + 1;
+            w->stack[w->depth] = n->first_child + k;
+            w->next[w->depth] = 0;
+            w->depth++;
+            return true;
+        }
+        w->depth--;
+    }
+    return false;
+}
+
+/* A node's own seconds: what its sample weighs (none when 0). */
+static double own_time(const struct pv_tree_node *n)
+{
+    return n->other ? n->value : n->self;
+}
+
+/* ---- the export --------------------------------------------------------- */
+
+enum { PART_FRAMES, PART_SAMPLES, PART_WEIGHTS, PART_TAIL, PART_DONE };
+
+struct pv_export {
+    const struct pv_profile *p;
+    pv_export_format format;
+    char *name;
+    uint64_t bound;
+    struct pv_json_export json;
+    /* the stack formats */
+    struct pv_tree *t;
+    struct walk walk;
+    int part;
+    uint32_t *frame_of;   /* speedscope: fid -> frame, UINT32_MAX unseen */
+    uint32_t *frame_fids; /* frame -> fid, in order */
+    uint32_t nframes, other_frame, next_frame;
+    bool first_sample;
+    double *weights;      /* speedscope: written after the samples */
+    size_t nweights, cap_weights, next_weight;
+};
 
 /* Collapsed stacks separate frames with ';' and end with " count": keep
  * those characters out of labels. */
@@ -25,160 +128,328 @@ static void write_collapsed_label(FILE *out, const char *s, size_t n)
     }
 }
 
-struct walker {
-    const struct pv_profile *p;
-    const struct pv_tree *t;
-    FILE *out;
-    pv_export_format format;
-    uint32_t stack[MAX_DEPTH + 2]; /* node indices from the top */
-    int depth;
-    uint32_t *frame_of;            /* fid -> speedscope frame, UINT32_MAX unseen */
-    uint32_t other_frame;
-    bool first_sample;
-    double *weights;               /* speedscope: written after the samples */
-    size_t nweights, cap_weights;
-};
-
-static uint32_t frame_index(const struct walker *w, uint32_t node)
+static int64_t collapsed_count(double weight)
 {
-    const struct pv_tree_node *n = &w->t->nodes[node];
-    return n->other ? w->other_frame : w->frame_of[n->fid];
+    return (int64_t)llround(weight * 1e6);
 }
 
-static bool emit(struct walker *w, double weight)
+static const char OTHER_FMT[] = "[other %u functions]";
+
+static uint32_t frame_index(const struct pv_export *x, uint32_t node)
 {
-    if (w->format == PV_EXPORT_COLLAPSED) {
+    const struct pv_tree_node *n = &x->t->nodes[node];
+    return n->other ? x->other_frame : x->frame_of[n->fid];
+}
+
+/* Speedscope numbers frames in the order the tree first shows them. */
+static pv_code number_frames(struct pv_export *x, pv_err *err)
+{
+    const struct pv_tree *t = x->t;
+    size_t nf = (size_t)x->p->nfuncs + 1;
+    x->frame_of = malloc(nf * sizeof *x->frame_of);
+    x->frame_fids = malloc(nf * sizeof *x->frame_fids);
+    if (!x->frame_of || !x->frame_fids)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory numbering frames");
+    memset(x->frame_of, 0xff, nf * sizeof *x->frame_of);
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const struct pv_tree_node *n = &t->nodes[i];
+        if (n->other || n->fid == PV_TREE_TOP || x->frame_of[n->fid] != UINT32_MAX)
+            continue;
+        x->frame_fids[x->nframes] = n->fid;
+        x->frame_of[n->fid] = x->nframes++;
+    }
+    x->other_frame = x->nframes;
+    return PV_OK;
+}
+
+/* The label's length in bytes, and as a JSON string. */
+static uint64_t label_len(const struct pv_profile *p, uint32_t fid, struct pv_json_lengths *l,
+                          uint64_t *json)
+{
+    struct pv_label lab;
+    pv_profile_label(p, fid, &lab);
+    const struct pv_func *f = &p->funcs[fid];
+    uint64_t raw = 0;
+    *json = 2;
+    for (int i = 0; i < lab.nparts; i++) {
+        raw += lab.len[i];
+        /* Parts break at character boundaries: their escapes add up.  The
+         * file and the name are measured once each (l); the rest is short. */
+        uint64_t esc = lab.part[i] == pv_profile_str(p, f->file, NULL)
+                           ? pv_json_lengths_get(l, f->file)
+                       : lab.part[i] == pv_profile_str(p, f->name, NULL)
+                           ? pv_json_lengths_get(l, f->name)
+                           : pv_json_string_len(lab.part[i], lab.len[i]);
+        *json += esc - 2;
+    }
+    return raw;
+}
+
+static const char SS_HEAD[] = "{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
+                              "\"shared\":{\"frames\":[",
+                  SS_FRAME_NAME[] = "{\"name\":", SS_FRAME_FILE[] = ",\"file\":",
+                  SS_FRAME_LINE[] = ",\"line\":", SS_OTHER[] = "{\"name\":\"[other functions]\"}",
+                  SS_PROFILES[] = "]},\"profiles\":[{\"type\":\"sampled\",\"name\":",
+                  SS_UNIT[] = ",\"unit\":\"seconds\",\"startValue\":0,\"endValue\":",
+                  SS_SAMPLES[] = ",\"samples\":[", SS_WEIGHTS[] = "],\"weights\":[",
+                  SS_NAME[] = "]}],\"name\":",
+                  SS_TAIL[] = ",\"activeProfileIndex\":0,\"exporter\":\"pstatsviz " PV_VERSION
+                              "\"}\n";
+#define LIT(s) (sizeof(s) - 1)
+
+enum { DOUBLE_MAX_LEN = 24 }; /* "-1.2345678901234567e-308" */
+
+/* The stack formats' size: a walk that writes nothing. */
+static pv_code stacks_bound(struct pv_export *x, pv_err *err)
+{
+    const struct pv_profile *p = x->p;
+    const struct pv_tree *t = x->t;
+    struct pv_json_lengths *l = NULL;
+    if (pv_json_lengths_create(p, &l, err))
+        return err->code;
+    /* per fid: the label's bytes (collapsed) or its frame index's digits */
+    uint64_t *cost = malloc(((size_t)p->nfuncs + 1) * sizeof *cost);
+    if (!cost) {
+        pv_json_lengths_destroy(l);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory sizing the export");
+    }
+    bool speedscope = x->format == PV_EXPORT_SPEEDSCOPE;
+    uint64_t n = 0, json;
+    if (speedscope) {
+        uint64_t name = pv_json_string_len(x->name, strlen(x->name));
+        n += LIT(SS_HEAD) + LIT(SS_PROFILES) + name + LIT(SS_UNIT) + DOUBLE_MAX_LEN +
+             LIT(SS_SAMPLES) + LIT(SS_WEIGHTS) + LIT(SS_NAME) + name + LIT(SS_TAIL);
+        for (uint32_t i = 0; i < x->nframes; i++) {
+            uint32_t fid = x->frame_fids[i];
+            const struct pv_func *f = &p->funcs[fid];
+            label_len(p, fid, l, &json);
+            n += (i ? 1 : 0) + LIT(SS_FRAME_NAME) + json + LIT(SS_FRAME_FILE) +
+                 pv_json_lengths_get(l, f->file) + LIT(SS_FRAME_LINE) + pv_int_len(f->line) + 1;
+            cost[fid] = pv_int_len(i);
+        }
+        n += (x->nframes ? 1 : 0) + LIT(SS_OTHER);
+    } else
+        for (uint32_t fid = 0; fid < p->nfuncs; fid++)
+            cost[fid] = UINT64_MAX; /* measured on first use */
+    struct walk w;
+    walk_init(&w);
+    bool first = true;
+    while (walk_next(t, &w)) {
+        int d = w.depth - 1;
+        const struct pv_tree_node *node = &t->nodes[w.stack[d]];
+        uint64_t here;
+        if (node->other)
+            here = speedscope ? pv_int_len(x->other_frame) : LIT(OTHER_FMT) - 2 + pv_int_len(node->count);
+        else {
+            if (cost[node->fid] == UINT64_MAX)
+                cost[node->fid] = label_len(p, node->fid, l, &json);
+            here = cost[node->fid];
+        }
+        /* frames are separated by ',' (speedscope) or ';' (collapsed) */
+        w.path[d] = (d > 1 ? w.path[d - 1] + 1 : 0) + here;
+        double own = own_time(node);
+        if (!(own > 0))
+            continue;
+        if (speedscope)
+            n += (first ? 1 : 2) + w.path[d] + 1 + (first ? 0 : 1) + DOUBLE_MAX_LEN;
+        else
+            n += w.path[d] + 1 + pv_int_len(collapsed_count(own)) + 1;
+        first = false;
+    }
+    free(cost);
+    pv_json_lengths_destroy(l);
+    x->bound = n;
+    return PV_OK;
+}
+
+pv_code pv_export_create(const struct pv_profile *p, const char *name, pv_export_format format,
+                         bool (*stop)(void *ctx), void *stop_ctx, struct pv_export **out,
+                         pv_err *err)
+{
+    struct pv_export *x = calloc(1, sizeof *x);
+    if (!x || !(x->name = strdup(name))) {
+        free(x);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    }
+    x->p = p;
+    x->format = format;
+    x->first_sample = true;
+    if (format == PV_EXPORT_JSON) {
+        pv_report_json_export_init(&x->json, p);
+        if (pv_report_json_export_bound(p, &x->bound, err))
+            goto fail;
+        *out = x;
+        return PV_OK;
+    }
+    struct pv_tree_query q = {.depth = MAX_DEPTH, .cutoff = 0, .max_nodes = PV_TREE_MAX_NODES,
+                              .stop = stop, .stop_ctx = stop_ctx};
+    if (pv_tree_build(p, &q, &x->t, err))
+        goto fail;
+    if ((format == PV_EXPORT_SPEEDSCOPE && number_frames(x, err)) || stacks_bound(x, err))
+        goto fail;
+    walk_init(&x->walk);
+    x->part = format == PV_EXPORT_SPEEDSCOPE ? PART_FRAMES : PART_SAMPLES;
+    *out = x;
+    return PV_OK;
+
+fail:
+    pv_export_destroy(x);
+    return err->code;
+}
+
+uint64_t pv_export_bound(const struct pv_export *x)
+{
+    return x->bound;
+}
+
+void pv_export_destroy(struct pv_export *x)
+{
+    if (!x)
+        return;
+    pv_tree_destroy(x->t);
+    free(x->frame_of);
+    free(x->frame_fids);
+    free(x->weights);
+    free(x->name);
+    free(x);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static pv_code write_frame(struct pv_export *x, FILE *out, uint32_t i, pv_err *err)
+{
+    const struct pv_profile *p = x->p;
+    uint32_t fid = x->frame_fids[i];
+    size_t len;
+    char *label = pv_profile_label_dup(p, fid, 0, &len);
+    if (!label)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    fputs(i ? "," : "", out);
+    fputs(SS_FRAME_NAME, out);
+    pv_json_write_string(out, label, len);
+    free(label);
+    const char *file = pv_profile_str(p, p->funcs[fid].file, &len);
+    fputs(SS_FRAME_FILE, out);
+    pv_json_write_string(out, file, len);
+    fprintf(out, "%s%" PRId64 "}", SS_FRAME_LINE, p->funcs[fid].line);
+    return PV_OK;
+}
+
+/* The sample of the node the walk stands on. */
+static pv_code write_sample(struct pv_export *x, FILE *out, double weight, pv_err *err)
+{
+    const struct walk *w = &x->walk;
+    if (x->format == PV_EXPORT_COLLAPSED) {
         for (int d = 1; d < w->depth; d++) { /* d = 0 is the virtual top */
-            const struct pv_tree_node *n = &w->t->nodes[w->stack[d]];
+            const struct pv_tree_node *n = &x->t->nodes[w->stack[d]];
             if (d > 1)
-                fputc(';', w->out);
+                fputc(';', out);
             if (n->other) {
-                fprintf(w->out, "[other %u functions]", n->count);
+                fprintf(out, OTHER_FMT, n->count);
                 continue;
             }
             size_t len;
-            char *label = pv_profile_label_dup(w->p, n->fid, 0, &len);
+            char *label = pv_profile_label_dup(x->p, n->fid, 0, &len);
             if (!label)
-                return false;
-            write_collapsed_label(w->out, label, len);
+                return pv_err_set(err, PV_E_NOMEM, "out of memory");
+            write_collapsed_label(out, label, len);
             free(label);
         }
-        fprintf(w->out, " %" PRId64 "\n", (int64_t)llround(weight * 1e6));
-        return true;
+        fprintf(out, " %" PRId64 "\n", collapsed_count(weight));
+        return PV_OK;
     }
-    fputs(w->first_sample ? "[" : ",[", w->out);
-    w->first_sample = false;
+    fputs(x->first_sample ? "[" : ",[", out);
+    x->first_sample = false;
     for (int d = 1; d < w->depth; d++)
-        fprintf(w->out, "%s%u", d > 1 ? "," : "", frame_index(w, w->stack[d]));
-    fputc(']', w->out);
-    if (w->nweights == w->cap_weights) {
-        size_t ncap = w->cap_weights ? 2 * w->cap_weights : 1024;
-        double *t = realloc(w->weights, ncap * sizeof *t);
-        if (!t)
-            return false;
-        w->weights = t;
-        w->cap_weights = ncap;
-    }
-    w->weights[w->nweights++] = weight;
-    return true;
-}
-
-/* Depth-first over the tree, iteratively: the tree is at most 65 deep. */
-static bool walk(struct walker *w)
-{
-    uint32_t next[MAX_DEPTH + 2];
-    w->depth = 1;
-    w->stack[0] = 0;
-    next[0] = 0;
-    while (w->depth > 0) {
-        const struct pv_tree_node *n = &w->t->nodes[w->stack[w->depth - 1]];
-        uint32_t k = next[w->depth - 1];
-        if (k == 0 && w->depth > 1) {
-            double own = n->other ? n->value : n->self;
-            if (own > 0 && !emit(w, own))
-                return false;
-        }
-        if (!n->other && k < n->nchildren && w->depth < MAX_DEPTH + 1) {
-            next[w->depth - 1] = k + 1;
-            w->stack[w->depth] = n->first_child + k;
-            next[w->depth] = 0;
-            w->depth++;
-        } else
-            w->depth--;
-    }
-    return true;
-}
-
-static void write_frames(struct walker *w, uint32_t *nframes)
-{
-    uint32_t count = 0;
-    fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\","
-          "\"shared\":{\"frames\":[", w->out);
-    for (size_t i = 0; i < w->t->nnodes; i++) {
-        const struct pv_tree_node *n = &w->t->nodes[i];
-        if (n->other || n->fid == PV_TREE_TOP || w->frame_of[n->fid] != UINT32_MAX)
-            continue;
-        const struct pv_func *f = &w->p->funcs[n->fid];
-        size_t len;
-        char *label = pv_profile_label_dup(w->p, n->fid, 0, &len);
-        fputs(count ? ",{\"name\":" : "{\"name\":", w->out);
-        pv_json_write_string(w->out, label ? label : "?", label ? len : 1);
-        free(label);
-        const char *file = pv_profile_str(w->p, f->file, &len);
-        fputs(",\"file\":", w->out);
-        pv_json_write_string(w->out, file, len);
-        fprintf(w->out, ",\"line\":%" PRId64 "}", f->line);
-        w->frame_of[n->fid] = count++;
-    }
-    w->other_frame = count++;
-    fputs(count > 1 ? ",{\"name\":\"[other functions]\"}" : "{\"name\":\"[other functions]\"}",
-          w->out);
-    fputs("]},", w->out);
-    *nframes = count;
-}
-
-pv_code pv_export_stacks(const struct pv_profile *p, const char *name, pv_export_format format,
-                         FILE *out, pv_err *err)
-{
-    struct pv_tree_query q = {.depth = MAX_DEPTH, .cutoff = 0, .max_nodes = 100000};
-    struct pv_tree *t;
-    if (pv_tree_build(p, &q, &t, err))
-        return err->code;
-    struct walker w = {.p = p, .t = t, .out = out, .format = format, .first_sample = true};
-    bool ok = true;
-    if (format == PV_EXPORT_SPEEDSCOPE) {
-        w.frame_of = malloc(((size_t)p->nfuncs + 1) * sizeof *w.frame_of);
-        if (!w.frame_of) {
-            pv_tree_destroy(t);
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        }
-        memset(w.frame_of, 0xff, ((size_t)p->nfuncs + 1) * sizeof *w.frame_of);
-        uint32_t nframes;
-        write_frames(&w, &nframes);
-        char total[32];
-        pv_format_double(t->nodes[0].value, total);
-        fputs("\"profiles\":[{\"type\":\"sampled\",\"name\":", out);
-        pv_json_write_string(out, name, strlen(name));
-        fprintf(out, ",\"unit\":\"seconds\",\"startValue\":0,\"endValue\":%s,\"samples\":[",
-                isfinite(t->nodes[0].value) ? total : "0");
-        ok = walk(&w);
-        fputs("],\"weights\":[", out);
-        for (size_t i = 0; i < w.nweights; i++) {
-            char v[32];
-            pv_format_double(w.weights[i], v);
-            fprintf(out, "%s%s", i ? "," : "", isfinite(w.weights[i]) ? v : "0");
-        }
-        fputs("]}],\"name\":", out);
-        pv_json_write_string(out, name, strlen(name));
-        fputs(",\"activeProfileIndex\":0,\"exporter\":\"pstatsviz " PV_VERSION "\"}\n", out);
-    } else
-        ok = walk(&w);
-    free(w.frame_of);
-    free(w.weights);
-    pv_tree_destroy(t);
-    if (!ok)
+        fprintf(out, "%s%u", d > 1 ? "," : "", frame_index(x, w->stack[d]));
+    fputc(']', out);
+    if (!pv_vec_reserve((void **)&x->weights, &x->cap_weights, x->nweights + 1,
+                        sizeof *x->weights))
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    x->weights[x->nweights++] = weight;
+    return PV_OK;
+}
+
+static pv_code stacks_next(struct pv_export *x, FILE *out, pv_err *err)
+{
+    const struct pv_tree *t = x->t;
+    char num[32];
+    for (int r = 0; r < PIECE_RECORDS && x->part != PART_DONE; r++) {
+        switch (x->part) {
+        case PART_FRAMES:
+            if (x->next_frame == 0)
+                fputs(SS_HEAD, out);
+            if (x->next_frame < x->nframes) {
+                if (write_frame(x, out, x->next_frame++, err))
+                    return err->code;
+                break;
+            }
+            fputs(x->nframes ? "," : "", out);
+            fputs(SS_OTHER, out);
+            fputs(SS_PROFILES, out);
+            pv_json_write_string(out, x->name, strlen(x->name));
+            pv_format_double(t->nodes[0].value, num);
+            fprintf(out, "%s%s%s", SS_UNIT, isfinite(t->nodes[0].value) ? num : "0",
+                    SS_SAMPLES);
+            x->part = PART_SAMPLES;
+            break;
+        case PART_SAMPLES:
+            if (!walk_next(t, &x->walk)) {
+                x->part = x->format == PV_EXPORT_SPEEDSCOPE ? PART_WEIGHTS : PART_DONE;
+                if (x->part == PART_WEIGHTS)
+                    fputs(SS_WEIGHTS, out);
+                break;
+            }
+            double own = own_time(&t->nodes[x->walk.stack[x->walk.depth - 1]]);
+            if (own > 0 && write_sample(x, out, own, err))
+                return err->code;
+            break;
+        case PART_WEIGHTS:
+            if (x->next_weight == x->nweights) {
+                x->part = PART_TAIL;
+                break;
+            }
+            pv_format_double(x->weights[x->next_weight], num);
+            fprintf(out, "%s%s", x->next_weight ? "," : "",
+                    isfinite(x->weights[x->next_weight]) ? num : "0");
+            x->next_weight++;
+            break;
+        case PART_TAIL:
+            fputs(SS_NAME, out);
+            pv_json_write_string(out, x->name, strlen(x->name));
+            fputs(SS_TAIL, out);
+            x->part = PART_DONE;
+            break;
+        }
+    }
+    return PV_OK;
+}
+
+pv_code pv_export_write_next(struct pv_export *x, FILE *out, bool *done, pv_err *err)
+{
+    if (x->format == PV_EXPORT_JSON)
+        *done = pv_report_json_export_next(&x->json, out, PIECE_RECORDS);
+    else {
+        if (stacks_next(x, out, err))
+            return err->code;
+        *done = x->part == PART_DONE;
+    }
     if (ferror(out))
         return pv_err_set(err, PV_E_IO, "writing the export failed");
     return PV_OK;
+}
+
+pv_code pv_export_write(const struct pv_profile *p, const char *name, pv_export_format format,
+                        uint64_t max_bytes, FILE *out, pv_err *err)
+{
+    struct pv_export *x;
+    if (pv_export_create(p, name, format, NULL, NULL, &x, err))
+        return err->code;
+    pv_code rc = PV_OK;
+    if (max_bytes && x->bound > max_bytes)
+        rc = pv_export_over_budget(x->bound, max_bytes, err);
+    for (bool done = false; !rc && !done;)
+        rc = pv_export_write_next(x, out, &done, err);
+    pv_export_destroy(x);
+    return rc;
 }

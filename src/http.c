@@ -14,7 +14,14 @@
  * address --max-connections-per-ip: libmicrohttpd refuses the rest at
  * accept) and in time: a request's headers are due within
  * --header-timeout of the accept, or of the request before on a kept-alive
- * connection, however slowly they trickle in (the deadline module). */
+ * connection, however slowly they trickle in (the deadline module).
+ *
+ * Requests the api module judges heavy (big trees, stack exports, loading a
+ * big profile) run as jobs (jobs.h) off the pool threads, so /healthz and
+ * small answers keep flowing; past the jobs' slots and waiting places they
+ * get 503 with Retry-After.  Their work stops when the client hangs up.
+ * Large answers are streamed (stream.h): chunks are written as the socket
+ * takes them, so memory holds one chunk, not the answer. */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -23,6 +30,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +43,8 @@
 
 #include "assets.h"
 #include "deadline.h"
+#include "jobs.h"
+#include "stream.h"
 
 /* Answers about a profile never change (the id is its content's hash), so
  * rendered 200 responses are kept, keyed by their ETag, in a bounded LRU:
@@ -68,6 +78,7 @@ struct pv_http {
         time_t second;
         unsigned lines, dropped;
     } library_log;
+    struct pv_jobs *jobs;    /* heavy requests */
 };
 
 /* A copy of the cached body for etag, or NULL. */
@@ -160,6 +171,11 @@ static const char CSP[] =
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
 
+/* A query argument, copied: a job may not read the connection. */
+struct arg_copy {
+    char *key, *value;
+};
+
 /* What one connection's request accumulates between calls. */
 struct req {
     struct timespec start;
@@ -190,6 +206,13 @@ struct req {
     char *name_arg;          /* ?name=, copied: the worker may not read the connection */
     struct pv_response res;
     enum { UPLOAD_RECEIVING, UPLOAD_WORKING, UPLOAD_DONE } stage;
+    /* a heavy request runs as a job (see answer_api): */
+    int fd;                  /* the client's socket: has it hung up? */
+    enum { JOB_NONE, JOB_WORKING, JOB_DONE } job;
+    struct arg_copy *args;
+    size_t nargs;
+    char etag[96];
+    bool head;
     unsigned retry_after_s;  /* the answer's Retry-After, or 0 */
 };
 
@@ -294,6 +317,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (r->pp)
         MHD_destroy_post_processor(r->pp);
     free(r->name_arg);
+    for (size_t i = 0; i < r->nargs; i++) {
+        free(r->args[i].key);
+        free(r->args[i].value);
+    }
+    free(r->args);
+    pv_stream_destroy(r->res.stream);
     free(r->res.body);
     free(r->path);
     free(r->body);
@@ -486,6 +515,20 @@ static bool etag_matches(struct MHD_Connection *conn, const char *etag)
     return inm && etag[0] && (strstr(inm, etag) || !strcmp(inm, "*"));
 }
 
+static void cache_headers(struct MHD_Response *resp, const struct req *r, const char *etag)
+{
+    if (etag && etag[0]) {
+        MHD_add_response_header(resp, "ETag", etag);
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    } else
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->retry_after_s) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", r->retry_after_s);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
+}
+
 /* Queue body (taken: freed here) with status. */
 static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int status,
                                  const char *content_type, char *body, size_t len,
@@ -517,16 +560,7 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int
     MHD_add_response_header(resp, "Vary", "Accept-Encoding");
     if (gzipped)
         MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    if (etag && etag[0]) {
-        MHD_add_response_header(resp, "ETag", etag);
-        MHD_add_response_header(resp, "Cache-Control", "no-cache");
-    } else
-        MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (r->retry_after_s) {
-        char secs[16];
-        snprintf(secs, sizeof secs, "%u", r->retry_after_s);
-        MHD_add_response_header(resp, "Retry-After", secs);
-    }
+    cache_headers(resp, r, etag);
     r->status = status;
     r->bytes = len;
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, resp);
@@ -556,6 +590,154 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, struct req *r, in
     if (asprintf(&body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message) < 0)
         return MHD_NO;
     return send_body(conn, r, status, "application/json", body, strlen(body), NULL, false);
+}
+
+/* ---- streamed answers --------------------------------------------------- */
+
+/* Answers up to this size are written whole before they are sent, so they
+ * can be kept in the response cache and gzipped in one go (a default tree
+ * of the 100k-function profile is 210 KB); larger ones are streamed, and
+ * each holds no more than this while it waits for the client. */
+enum { INLINE_MAX_BYTES = 1 << 20 };
+
+/* Bytes MHD asks for at a time, and our gzip output buffer. */
+enum { STREAM_CHUNK = 64 * 1024 };
+
+struct streamed {
+    struct pv_stream *s;
+    struct req *r;       /* for the log: valid while MHD reads (see on_completed) */
+    bool gzip, zdone;
+    z_stream z;
+    char *zbuf;
+    size_t zlen, zoff;   /* compressed bytes waiting: zbuf[zoff..zlen) */
+};
+
+static void free_streamed(void *cls)
+{
+    struct streamed *st = cls;
+    pv_stream_destroy(st->s);
+    if (st->gzip)
+        deflateEnd(&st->z);
+    free(st->zbuf);
+    free(st);
+}
+
+/* MHD's content reader: the next bytes of the answer, written now. */
+static ssize_t read_streamed(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct streamed *st = cls;
+    pv_err err = {0};
+    size_t n;
+    for (;;) {
+        if (st->gzip && st->zoff < st->zlen) {
+            n = st->zlen - st->zoff < max ? st->zlen - st->zoff : max;
+            memcpy(buf, st->zbuf + st->zoff, n);
+            st->zoff += n;
+            break;
+        }
+        if (st->gzip && st->zdone)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        const char *data = pv_stream_peek(st->s, &n);
+        if (!n && !pv_stream_done(st->s)) {
+            /* The client took what we had: write the next piece. */
+            if (pv_stream_fill(st->s, STREAM_CHUNK, &err)) {
+                fprintf(stderr, "pstatsviz: %s: answer cut short: %s\n", st->r->path, err.msg);
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            }
+            data = pv_stream_peek(st->s, &n);
+        }
+        if (!st->gzip) {
+            if (!n)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+            n = n < max ? n : max;
+            memcpy(buf, data, n);
+            pv_stream_consume(st->s, n);
+            break;
+        }
+        bool last = pv_stream_done(st->s); /* then all that is left is in data */
+        st->z.next_in = (Bytef *)data;
+        st->z.avail_in = (uInt)n;
+        st->z.next_out = (Bytef *)st->zbuf;
+        st->z.avail_out = STREAM_CHUNK;
+        int rc = deflate(&st->z, last ? Z_FINISH : Z_NO_FLUSH);
+        pv_stream_consume(st->s, n - st->z.avail_in);
+        st->zoff = 0;
+        st->zlen = STREAM_CHUNK - st->z.avail_out;
+        st->zdone = rc == Z_STREAM_END;
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    st->r->bytes += n;
+    return (ssize_t)n;
+}
+
+/* Queue a 200 whose body s (taken) writes while it is sent. */
+static enum MHD_Result send_stream(struct MHD_Connection *conn, struct req *r,
+                                   const char *content_type, struct pv_stream *s,
+                                   const char *etag)
+{
+    struct streamed *st = calloc(1, sizeof *st);
+    if (!st) {
+        pv_stream_destroy(s);
+        return MHD_NO;
+    }
+    st->s = s;
+    st->r = r;
+    if (accepts_gzip(conn)) {
+        /* Level 1: a pool thread compresses while others wait on it, and
+         * JSON of repeated keys shrinks well even so (a 28 MB tree: 5 MB). */
+        st->zbuf = malloc(STREAM_CHUNK);
+        st->gzip = st->zbuf && deflateInit2(&st->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
+                                            Z_DEFAULT_STRATEGY) == Z_OK;
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, read_streamed, st,
+                                          free_streamed);
+    if (!resp) {
+        free_streamed(st);
+        return MHD_NO;
+    }
+    common_headers(resp, content_type);
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (st->gzip)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    cache_headers(resp, r, etag);
+    r->status = 200;
+    r->bytes = 0;
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* Write res's stream up to INLINE_MAX_BYTES; when that is all of it, it
+ * becomes res's body.  A stream that fails before a byte is sent becomes
+ * a 500. */
+static void fill_inline(struct pv_response *res)
+{
+    pv_err err = {0};
+    if (!res->stream)
+        return;
+    if (pv_stream_fill(res->stream, INLINE_MAX_BYTES, &err)) {
+        fprintf(stderr, "pstatsviz: internal error: %s\n", err.msg);
+        pv_stream_destroy(res->stream);
+        *res = (struct pv_response){.status = 500, .content_type = "application/json"};
+        res->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"writing the "
+                           "answer failed\"}}");
+        res->len = res->body ? strlen(res->body) : 0;
+        return;
+    }
+    if (!pv_stream_done(res->stream))
+        return;
+    size_t len;
+    const char *data = pv_stream_peek(res->stream, &len);
+    char *body = malloc(len + 1);
+    if (!body)
+        return; /* stream it after all */
+    memcpy(body, data, len);
+    pv_stream_destroy(res->stream);
+    res->stream = NULL;
+    res->body = body;
+    res->len = len;
 }
 
 /* ---- static assets ------------------------------------------------------ */
@@ -692,6 +874,121 @@ static bool profile_of(const char *url, char id[33])
     return true;
 }
 
+/* Send what the api answered (res's body and stream are taken). */
+static enum MHD_Result send_answer(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
+                                   struct pv_response *res, char *etag, const char *url,
+                                   const char *method, bool head)
+{
+    char id[33];
+    fill_inline(res);
+    if (!res->immutable)
+        etag[0] = '\0';
+    else if (etag[0] && res->body)
+        cache_put(&h->cache, etag, res->body, res->len, res->content_type);
+    if (!strcmp(method, "DELETE") && res->status == 204 && profile_of(url, id))
+        cache_forget(&h->cache, id);
+    r->retry_after_s = res->retry_after_s;
+    struct pv_stream *stream = res->stream;
+    char *body = res->body;
+    res->stream = NULL;
+    res->body = NULL;
+    if (stream && !head)
+        return send_stream(conn, r, res->content_type, stream, etag);
+    pv_stream_destroy(stream);
+    if (stream || (!body && res->status != 204)) {
+        free(body);
+        body = strdup("");
+        res->len = 0;
+    }
+    return send_body(conn, r, res->status, res->content_type, body, res->len, etag, head);
+}
+
+/* ---- heavy requests, as jobs -------------------------------------------- */
+
+enum { BUSY_RETRY_AFTER_S = 5 };
+
+/* Whether the client hung up: a job asks now and then while it works.  A
+ * hang-up shows as POLLRDHUP (the peer's FIN) or POLLHUP/POLLERR (a reset);
+ * unread bytes alone (a pipelined request) are not one. */
+static bool client_gone(void *ctx)
+{
+    const struct req *r = ctx;
+    struct pollfd pfd = {.fd = r->fd, .events = POLLIN | POLLRDHUP};
+    return r->fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+           (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static const char *copied_arg(void *ctx, const char *name)
+{
+    const struct req *r = ctx;
+    for (size_t i = 0; i < r->nargs; i++)
+        if (!strcmp(r->args[i].key, name))
+            return r->args[i].value;
+    return NULL;
+}
+
+static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    struct req *r = cls;
+    struct arg_copy *a = realloc(r->args, (r->nargs + 1) * sizeof *a);
+    if (!a)
+        return MHD_NO;
+    r->args = a;
+    a[r->nargs] = (struct arg_copy){strdup(key), value ? strdup(value) : NULL};
+    if (!a[r->nargs].key || (value && !a[r->nargs].value)) {
+        free(a[r->nargs].key);
+        free(a[r->nargs].value);
+        return MHD_NO;
+    }
+    r->nargs++;
+    return MHD_YES;
+}
+
+static void run_job(void *ctx, bool started)
+{
+    struct req *r = ctx;
+    if (!started)
+        pv_api_busy(&r->res, "the server is busy with other large requests: try again shortly",
+                    BUSY_RETRY_AFTER_S);
+    else if (client_gone(r))
+        pv_api_busy(&r->res, "the client has gone", 0); /* nobody will read it */
+    else {
+        struct pv_request req = {.method = r->method, .path = r->path, .arg = copied_arg,
+                                 .ctx = r, .gone = client_gone, .gone_ctx = r};
+        pv_api_handle(r->http->api, &req, &r->res);
+        /* write small answers here rather than on a pool thread */
+        fill_inline(&r->res);
+    }
+    r->job = JOB_DONE;
+    MHD_resume_connection(r->conn);
+}
+
+/* Suspend the connection and run the request as a job; answer 503 at once
+ * when the jobs are all taken. */
+static enum MHD_Result start_job(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
+                                 char *etag, const char *url, const char *method, bool head)
+{
+    /* copy_arg stops at the first allocation that fails: then fewer */
+    int nargs = MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r);
+    if (nargs < 0 || r->nargs != (size_t)nargs)
+        return send_error(conn, r, 500, "internal", "out of memory");
+    snprintf(r->etag, sizeof r->etag, "%s", etag);
+    r->head = head;
+    r->conn = conn;
+    r->job = JOB_WORKING;
+    MHD_suspend_connection(conn);
+    if (pv_jobs_submit(h->jobs, run_job, r))
+        return MHD_YES;
+    r->job = JOB_NONE;
+    MHD_resume_connection(conn);
+    struct pv_response res;
+    pv_api_busy(&res, "the server is busy with other large requests: try again shortly",
+                BUSY_RETRY_AFTER_S);
+    return send_answer(h, conn, r, &res, etag, url, method, head);
+}
+
 static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                   const char *url, const char *method)
 {
@@ -720,19 +1017,15 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     }
     struct pv_request req = {
         .method = method, .path = url, .arg = get_arg, .header = get_header, .ctx = conn,
-        .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name};
+        .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name,
+        .gone = client_gone, .gone_ctx = r, .light = true};
+    if (pv_api_is_heavy(h->api, &req))
+        return start_job(h, conn, r, etag, url, method, head);
     struct pv_response res;
     pv_api_handle(h->api, &req, &res);
-    if (!res.immutable)
-        etag[0] = '\0';
-    else if (etag[0] && res.body)
-        cache_put(&h->cache, etag, res.body, res.len, res.content_type);
-    if (!strcmp(method, "DELETE") && res.status == 204 && profile_of(url, id))
-        cache_forget(&h->cache, id);
-    if (!res.body && res.status != 204)
-        res.body = strdup("");
-    r->retry_after_s = res.retry_after_s;
-    return send_body(conn, r, res.status, res.content_type, res.body, res.len, etag, head);
+    if (res.heavy) /* more work than it looked: finish it as a job */
+        return start_job(h, conn, r, etag, url, method, head);
+    return send_answer(h, conn, r, &res, etag, url, method, head);
 }
 
 /* ---- uploads, off the pool ---------------------------------------------- */
@@ -805,6 +1098,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->path = strdup(url);
         r->limit = h->cfg.max_upload_bytes;
         r->http = h;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        r->fd = ci ? ci->connect_fd : -1;
         *req_cls = r;
         r->upload = !strcmp(method, "POST") && (!strcmp(url, "/api/profiles") ||
                                                !strcmp(url, "/api/profiles/"));
@@ -866,6 +1162,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->upload && start_upload(r, conn))
         return MHD_YES;
+    if (r->job == JOB_WORKING)
+        return MHD_YES; /* resumed early: the job is not done */
+    if (r->job == JOB_DONE) {
+        r->job = JOB_NONE;
+        return send_answer(h, conn, r, &r->res, r->etag, url, method, r->head);
+    }
 
     if (pv_api_owns(url))
         return answer_api(h, conn, r, url, method);
@@ -913,6 +1215,17 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
         free(h);
         return rc;
     }
+    unsigned threads = cfg->threads ? cfg->threads : 1;
+    struct pv_jobs_config jc = {
+        .slots = cfg->heavy_slots ? cfg->heavy_slots : threads / 2 ? threads / 2 : 1,
+        .max_wait_ms = cfg->heavy_wait_ms ? cfg->heavy_wait_ms : 15000};
+    jc.waiting = cfg->heavy_waiting ? cfg->heavy_waiting : 8 * jc.slots;
+    if (pv_jobs_create(&jc, &h->jobs, err)) {
+        pv_deadline_destroy(h->deadlines);
+        freeaddrinfo(ai);
+        free(h);
+        return err->code;
+    }
     pthread_mutex_init(&h->cache.lock, NULL);
     pthread_mutex_init(&h->library_log.lock, NULL);
     h->cache.max_bytes = 64u << 20;
@@ -939,6 +1252,7 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
     if (!h->daemon) {
         pv_deadline_destroy(h->deadlines);
         pthread_mutex_destroy(&h->library_log.lock);
+        pv_jobs_destroy(h->jobs);
         pthread_mutex_destroy(&h->cache.lock);
         free(h);
         return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u (in use?)", cfg->host,
@@ -963,6 +1277,7 @@ void pv_http_stop(struct pv_http *h)
     MHD_quiesce_daemon(h->daemon);
     while (h->uploads > 0)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    pv_jobs_destroy(h->jobs); /* jobs resume their connections as they end */
     MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
     pv_deadline_destroy(h->deadlines);
     while (h->cache.n)

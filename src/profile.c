@@ -921,36 +921,49 @@ static void append_cut(char *out, size_t *at, const char *s, size_t n, size_t ma
     }
 }
 
-char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t max_part_bytes,
-                           size_t *len)
+void pv_profile_label(const struct pv_profile *p, uint32_t fid, struct pv_label *out)
 {
     const struct pv_func *f = &p->funcs[fid];
     size_t nfile, nname;
     const char *file = pv_profile_str(p, f->file, &nfile);
     const char *name = pv_profile_str(p, f->name, &nname);
-    size_t room_file = nfile, room_name = nname;
-    if (max_part_bytes) {
-        room_file = nfile < max_part_bytes ? nfile : max_part_bytes;
-        room_name = nname < max_part_bytes ? nname : max_part_bytes;
-    }
-    char *out = malloc(room_file + room_name + 40);
-    if (!out)
-        return NULL;
-    size_t at = 0;
+    out->nparts = 0;
+#define PART(s, n, is_text)                                                     \
+    (out->part[out->nparts] = (s), out->len[out->nparts] = (n),                 \
+     out->text[out->nparts++] = (is_text))
     if (pv_profile_is_builtin(p, fid)) {
         /* pstats: '<built-in method x>' prints as '{built-in method x}' */
         if (nname >= 2 && name[0] == '<' && name[nname - 1] == '>') {
-            out[at++] = '{';
-            append_cut(out, &at, name + 1, nname - 2, max_part_bytes);
-            out[at++] = '}';
+            PART("{", 1, false);
+            PART(name + 1, nname - 2, true);
+            PART("}", 1, false);
         } else
-            append_cut(out, &at, name, nname, max_part_bytes);
+            PART(name, nname, true);
     } else {
-        append_cut(out, &at, file, nfile, max_part_bytes);
-        at += (size_t)sprintf(out + at, ":%" PRId64 "(", f->line);
-        append_cut(out, &at, name, nname, max_part_bytes);
-        out[at++] = ')';
+        PART(file, nfile, true);
+        PART(out->line, (size_t)snprintf(out->line, sizeof out->line, ":%" PRId64 "(", f->line),
+             false);
+        PART(name, nname, true);
+        PART(")", 1, false);
     }
+#undef PART
+}
+
+char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t max_part_bytes,
+                           size_t *len)
+{
+    struct pv_label l;
+    pv_profile_label(p, fid, &l);
+    size_t room = 0;
+    for (int i = 0; i < l.nparts; i++)
+        room += l.text[i] && max_part_bytes && l.len[i] > max_part_bytes ? max_part_bytes + 3
+                                                                         : l.len[i];
+    char *out = malloc(room + 1);
+    if (!out)
+        return NULL;
+    size_t at = 0;
+    for (int i = 0; i < l.nparts; i++)
+        append_cut(out, &at, l.part[i], l.len[i], l.text[i] ? max_part_bytes : 0);
     out[at] = '\0';
     if (len)
         *len = at;

@@ -31,6 +31,19 @@ const char *pv_code_name(pv_code code)
     case PV_E_DENIED: return "denied";
     case PV_E_BUSY: return "busy";
     case PV_E_FULL: return "full";
+    case PV_E_CANCELLED: return "cancelled";
     }
     return "unknown";
+}
+
+void pv_format_count(uint64_t v, char buf[32])
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v), at = 0;
+    for (int i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            buf[at++] = ',';
+        buf[at++] = digits[i];
+    }
+    buf[at] = '\0';
 }

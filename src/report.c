@@ -510,8 +510,20 @@ void pv_format_double(double v, char buf[32])
         return;
     }
     /* Shortest digits that read back the same: more digits never stop
-     * round-tripping, so a binary search over 1..17 finds it. */
+     * round-tripping, so a binary search over 1..17 finds it.  Times
+     * computed by division mostly need 16 or 17 digits: trying 15 and 16
+     * first settles those in two tries instead of five (a 100,000-node
+     * tree's JSON spent most of its time here). */
     int lo = 1, hi = 17;
+    for (int p = 16; p >= 15 && lo < hi; p--) {
+        int n = snprintf(buf, 32, "%.*g", p, v);
+        if (n > 0 && n < 32 && strtod(buf, NULL) == v)
+            hi = p;
+        else {
+            lo = p + 1;
+            break;
+        }
+    }
     while (lo < hi) {
         int mid = (lo + hi) / 2;
         /* %.17g of a double is at most 24 characters: the checks only
@@ -535,15 +547,24 @@ static void write_double(FILE *out, double v)
     fputs(buf, out);
 }
 
+static bool plain(unsigned c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void pv_json_write_string(FILE *out, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     fputc('"', out);
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            fputc((int)c, out);
-            i++;
+        if (plain(c)) {
+            /* names are mostly plain ASCII: one write per run */
+            size_t run = i + 1;
+            while (run < n && plain(s[run]))
+                run++;
+            fwrite(s + i, 1, run - i, out);
+            i = run;
             continue;
         }
         if (c < 0x80) {
@@ -590,12 +611,160 @@ void pv_json_write_string(FILE *out, const char *str, size_t n)
     fputc('"', out);
 }
 
+size_t pv_json_string_len(const char *str, size_t n)
+{
+    /* Mirrors pv_json_write_string, byte for byte. */
+    const unsigned char *s = (const unsigned char *)str;
+    size_t out = 2;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            out++;
+            i++;
+            continue;
+        }
+        if (c < 0x80) {
+            bool short_escape = c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' ||
+                                c == '\b' || c == '\f';
+            out += short_escape ? 2 : 6;
+            i++;
+            continue;
+        }
+        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + len > n) {
+            out += 6;
+            break;
+        }
+        uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+        for (size_t k = 1; k < len; k++)
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        i += len;
+        out += cp >= 0x10000 ? 12 : 6;
+    }
+    return out;
+}
+
+/* Strings up to this long are measured every time: a table of them would
+ * cost more than the scan. */
+enum { LENGTHS_MEMO_MIN = 64 };
+
+struct pv_json_lengths {
+    const struct pv_profile *p;
+    uint64_t *keys; /* handle + 1; 0: empty */
+    uint64_t *lens;
+    size_t n, cap;  /* cap: 0 or a power of two */
+};
+
+pv_code pv_json_lengths_create(const struct pv_profile *p, struct pv_json_lengths **out,
+                               pv_err *err)
+{
+    struct pv_json_lengths *l = calloc(1, sizeof *l);
+    if (!l)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory measuring strings");
+    l->p = p;
+    *out = l;
+    return PV_OK;
+}
+
+void pv_json_lengths_destroy(struct pv_json_lengths *l)
+{
+    if (!l)
+        return;
+    free(l->keys);
+    free(l->lens);
+    free(l);
+}
+
+static size_t slot_of(const struct pv_json_lengths *l, uint64_t key)
+{
+    size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull) & (l->cap - 1);
+    while (l->keys[i] && l->keys[i] != key)
+        i = (i + 1) & (l->cap - 1);
+    return i;
+}
+
+/* Double the table; false when out of memory (then lengths are measured
+ * every time, which is slower, not wrong). */
+static bool lengths_grow(struct pv_json_lengths *l)
+{
+    size_t ncap = l->cap ? 2 * l->cap : 256;
+    uint64_t *keys = calloc(ncap, sizeof *keys), *lens = malloc(ncap * sizeof *lens);
+    if (!keys || !lens) {
+        free(keys);
+        free(lens);
+        return false;
+    }
+    struct pv_json_lengths old = *l;
+    l->keys = keys;
+    l->lens = lens;
+    l->cap = ncap;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i]) {
+            size_t at = slot_of(l, old.keys[i]);
+            l->keys[at] = old.keys[i];
+            l->lens[at] = old.lens[i];
+        }
+    free(old.keys);
+    free(old.lens);
+    return true;
+}
+
+uint64_t pv_json_lengths_get(struct pv_json_lengths *l, uint32_t handle)
+{
+    size_t n;
+    const char *s = pv_profile_str(l->p, handle, &n);
+    if (n <= LENGTHS_MEMO_MIN)
+        return pv_json_string_len(s, n);
+    uint64_t key = (uint64_t)handle + 1;
+    if (l->cap) {
+        size_t at = slot_of(l, key);
+        if (l->keys[at])
+            return l->lens[at];
+    }
+    uint64_t len = pv_json_string_len(s, n);
+    if (2 * (l->n + 1) > l->cap && !lengths_grow(l))
+        return len;
+    size_t at = slot_of(l, key);
+    l->keys[at] = key;
+    l->lens[at] = len;
+    l->n++;
+    return len;
+}
+
+size_t pv_int_len(int64_t v)
+{
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = v < 0 ? 2 : 1;
+    while (u >= 10) {
+        u /= 10;
+        n++;
+    }
+    return n;
+}
+
 static void write_str(FILE *out, const struct pv_profile *p, uint32_t h)
 {
     size_t n;
     const char *s = pv_profile_str(p, h, &n);
     pv_json_write_string(out, s, n);
 }
+
+/* The canonical JSON's fixed text, shared by the writer and the sizer so
+ * the two cannot drift apart. */
+static const char J_HEAD[] = "{\"reader\": \"pstatsviz\", \"total_calls\": ",
+                  J_PRIM[] = ", \"prim_calls\": ", J_TOTAL_TT[] = ", \"total_tt\": ",
+                  J_FUNCS[] = ", \"functions\": [", J_EDGES[] = "], \"edges\": [",
+                  J_TAIL[] = "]}\n", J_SEP[] = ", ", J_FILE[] = "{\"file\": ",
+                  J_LINE[] = ", \"line\": ", J_NAME[] = ", \"name\": ", J_CC[] = ", \"cc\": ",
+                  J_NC[] = ", \"nc\": ", J_TT[] = ", \"tt\": ", J_CT[] = ", \"ct\": ",
+                  J_CALLER[] = "{\"caller\": ", J_CALLEE[] = ", \"callee\": ",
+                  J_COUNT_ONLY_CC[] = ", \"cc\": null, \"nc\": ",
+                  J_COUNT_ONLY_TAIL[] = ", \"tt\": null, \"ct\": null}";
+#define LIT(s) (sizeof(s) - 1)
+
+/* A double as pv_format_double writes it takes at most this many bytes:
+ * "-1.2345678901234567e-308". */
+enum { DOUBLE_MAX_LEN = 24 };
 
 static void write_key(FILE *out, const struct pv_profile *p, uint32_t fid)
 {
@@ -607,48 +776,137 @@ static void write_key(FILE *out, const struct pv_profile *p, uint32_t fid)
     fputc(']', out);
 }
 
-pv_code pv_report_export_json(const struct pv_profile *p, FILE *out, pv_err *err)
+static uint64_t key_len(struct pv_json_lengths *l, const struct pv_func *f)
 {
-    fprintf(out, "{\"reader\": \"pstatsviz\", \"total_calls\": %" PRId64 ", \"prim_calls\": %" PRId64
-                 ", \"total_tt\": ",
-            p->total_calls, p->prim_calls);
-    write_double(out, p->total_tt);
-    fputs(", \"functions\": [", out);
+    return 1 + pv_json_lengths_get(l, f->file) + 2 + pv_int_len(f->line) + 2 +
+           pv_json_lengths_get(l, f->name) + 1;
+}
+
+static void write_func(FILE *out, const struct pv_profile *p, const struct pv_func *f)
+{
+    fputs(J_FILE, out);
+    write_str(out, p, f->file);
+    fprintf(out, "%s%" PRId64 "%s", J_LINE, f->line, J_NAME);
+    write_str(out, p, f->name);
+    fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, f->cc, J_NC, f->nc, J_TT);
+    write_double(out, f->tt);
+    fputs(J_CT, out);
+    write_double(out, f->ct);
+    fputc('}', out);
+}
+
+static void write_edge(FILE *out, const struct pv_profile *p, const struct pv_edge *ed)
+{
+    fputs(J_CALLER, out);
+    write_key(out, p, ed->caller);
+    fputs(J_CALLEE, out);
+    write_key(out, p, ed->callee);
+    if (ed->flags & PV_EDGE_COUNT_ONLY) {
+        fprintf(out, "%s%" PRId64 "%s", J_COUNT_ONLY_CC, ed->nc, J_COUNT_ONLY_TAIL);
+        return;
+    }
+    fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, ed->cc, J_NC, ed->nc, J_TT);
+    write_double(out, ed->tt);
+    fputs(J_CT, out);
+    write_double(out, ed->ct);
+    fputc('}', out);
+}
+
+enum { PART_HEAD, PART_FUNCS, PART_EDGES, PART_DONE };
+
+void pv_report_json_export_init(struct pv_json_export *x, const struct pv_profile *p)
+{
+    *x = (struct pv_json_export){.p = p, .part = PART_HEAD, .next = 0, .first = true};
+}
+
+bool pv_report_json_export_next(struct pv_json_export *x, FILE *out, size_t records)
+{
+    const struct pv_profile *p = x->p;
+    for (size_t r = 0; r < records && x->part != PART_DONE; r++) {
+        switch (x->part) {
+        case PART_HEAD:
+            fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_HEAD, p->total_calls, J_PRIM,
+                    p->prim_calls, J_TOTAL_TT);
+            write_double(out, p->total_tt);
+            fputs(J_FUNCS, out);
+            x->part = PART_FUNCS;
+            break;
+        case PART_FUNCS:
+            while (x->next < p->nfuncs && (p->funcs[x->next].flags & PV_FUNC_PHANTOM))
+                x->next++;
+            if (x->next == p->nfuncs) {
+                fputs(J_EDGES, out);
+                x->part = PART_EDGES;
+                x->next = 0;
+                x->first = true;
+                break;
+            }
+            if (!x->first)
+                fputs(J_SEP, out);
+            x->first = false;
+            write_func(out, p, &p->funcs[x->next++]);
+            break;
+        case PART_EDGES:
+            if (x->next == p->nedges) {
+                fputs(J_TAIL, out);
+                x->part = PART_DONE;
+                break;
+            }
+            if (!x->first)
+                fputs(J_SEP, out);
+            x->first = false;
+            write_edge(out, p, &p->edges[x->next++]);
+            break;
+        }
+    }
+    return x->part == PART_DONE;
+}
+
+pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes, pv_err *err)
+{
+    struct pv_json_lengths *l = NULL;
+    uint64_t *keys = malloc(((size_t)p->nfuncs + 1) * sizeof *keys);
+    if (!keys || pv_json_lengths_create(p, &l, err)) {
+        free(keys);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory measuring the export");
+    }
+    uint64_t n = LIT(J_HEAD) + pv_int_len(p->total_calls) + LIT(J_PRIM) +
+                 pv_int_len(p->prim_calls) + LIT(J_TOTAL_TT) + DOUBLE_MAX_LEN + LIT(J_FUNCS) +
+                 LIT(J_EDGES) + LIT(J_TAIL);
     bool first = true;
     for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
         const struct pv_func *f = &p->funcs[fid];
+        keys[fid] = key_len(l, f);
         if (f->flags & PV_FUNC_PHANTOM)
             continue;
-        fputs(first ? "{\"file\": " : ", {\"file\": ", out);
+        n += (first ? 0 : LIT(J_SEP)) + LIT(J_FILE) + pv_json_lengths_get(l, f->file) +
+             LIT(J_LINE) + pv_int_len(f->line) + LIT(J_NAME) + pv_json_lengths_get(l, f->name) +
+             LIT(J_CC) + pv_int_len(f->cc) + LIT(J_NC) + pv_int_len(f->nc) + LIT(J_TT) +
+             DOUBLE_MAX_LEN + LIT(J_CT) + DOUBLE_MAX_LEN + 1;
         first = false;
-        write_str(out, p, f->file);
-        fprintf(out, ", \"line\": %" PRId64 ", \"name\": ", f->line);
-        write_str(out, p, f->name);
-        fprintf(out, ", \"cc\": %" PRId64 ", \"nc\": %" PRId64 ", \"tt\": ", f->cc, f->nc);
-        write_double(out, f->tt);
-        fputs(", \"ct\": ", out);
-        write_double(out, f->ct);
-        fputc('}', out);
     }
-    fputs("], \"edges\": [", out);
     for (uint32_t e = 0; e < p->nedges; e++) {
         const struct pv_edge *ed = &p->edges[e];
-        fputs(e ? ", {\"caller\": " : "{\"caller\": ", out);
-        write_key(out, p, ed->caller);
-        fputs(", \"callee\": ", out);
-        write_key(out, p, ed->callee);
+        n += (e ? LIT(J_SEP) : 0) + LIT(J_CALLER) + keys[ed->caller] + LIT(J_CALLEE) +
+             keys[ed->callee];
         if (ed->flags & PV_EDGE_COUNT_ONLY)
-            fprintf(out, ", \"cc\": null, \"nc\": %" PRId64 ", \"tt\": null, \"ct\": null}",
-                    ed->nc);
-        else {
-            fprintf(out, ", \"cc\": %" PRId64 ", \"nc\": %" PRId64 ", \"tt\": ", ed->cc, ed->nc);
-            write_double(out, ed->tt);
-            fputs(", \"ct\": ", out);
-            write_double(out, ed->ct);
-            fputc('}', out);
-        }
+            n += LIT(J_COUNT_ONLY_CC) + pv_int_len(ed->nc) + LIT(J_COUNT_ONLY_TAIL);
+        else
+            n += LIT(J_CC) + pv_int_len(ed->cc) + LIT(J_NC) + pv_int_len(ed->nc) + LIT(J_TT) +
+                 DOUBLE_MAX_LEN + LIT(J_CT) + DOUBLE_MAX_LEN + 1;
     }
-    fputs("]}\n", out);
+    pv_json_lengths_destroy(l);
+    free(keys);
+    *bytes = n;
+    return PV_OK;
+}
+
+pv_code pv_report_export_json(const struct pv_profile *p, FILE *out, pv_err *err)
+{
+    struct pv_json_export x;
+    pv_report_json_export_init(&x, p);
+    while (!pv_report_json_export_next(&x, out, 1024) && !ferror(out))
+        ;
     if (ferror(out))
         return pv_err_set(err, PV_E_IO, "writing the export failed");
     return PV_OK;

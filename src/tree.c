@@ -26,10 +26,9 @@
 #define NONE UINT32_MAX
 #define ON_PATH UINT32_MAX /* anc[] mark of the query's own path fids */
 
-/* Edges walked while folding hidden functions, per build.  Each function
- * is folded once per build (see struct memo), so this binds only when the
- * memo is full: a guard against quadratic work, not a tuning knob. */
-enum { FOLD_WORK_MAX = 20000000 };
+/* How often a build asks q->stop: a poll() of the client's socket costs
+ * about a microsecond, these steps some milliseconds. */
+enum { STOP_CHECK_STEPS = 1 << 16 };
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -248,6 +247,7 @@ struct work {
     size_t nkids, kcap;
     double hidden_self;     /* the folded functions' share of tt */
     size_t fold_work;
+    size_t steps, max_steps, next_stop_check; /* the work budget */
     struct memo *memo;      /* nfuncs, with hide */
     struct kid *memo_kids;
     size_t nmemo_kids, memo_cap;
@@ -325,6 +325,20 @@ static pv_code contribute(struct work *w, uint32_t fid, double value, double cal
     return PV_OK;
 }
 
+/* Every step counts against q->max_steps: the children considered at each
+ * expansion and the edges walked while folding.  Each function is folded
+ * once per build (see struct memo), so folding binds only when the memo is
+ * full: the budget guards against quadratic work. */
+static pv_code over_steps(const struct work *w, pv_err *err)
+{
+    char budget[32];
+    pv_format_count(w->max_steps, budget);
+    return pv_err_set(err, PV_E_LIMIT,
+                      "tree too large: building it takes over %s steps, the budget - lower "
+                      "max_nodes or depth, raise cutoff, or hide fewer kinds",
+                      budget);
+}
+
 /* stack and post hold hidden cands, one per fid: nfuncs is enough. */
 static void push(struct work *w, uint32_t i)
 {
@@ -333,13 +347,6 @@ static void push(struct work *w, uint32_t i)
     w->stack[w->nstack++] = i;
 }
 
-static pv_code too_much_folding(pv_err *err)
-{
-    return pv_err_set(err, PV_E_LIMIT,
-                      "hiding functions here takes over %d steps: hide fewer kinds, or ask "
-                      "for fewer nodes",
-                      FOLD_WORK_MAX);
-}
 
 /* Find the hidden functions reachable from the seeds through hidden
  * functions, in postorder. */
@@ -360,8 +367,8 @@ static pv_code fold_order(struct work *w, size_t nseeds, pv_err *err)
                 continue;
             }
             uint32_t g = p->edges[w->c[top].next++].callee;
-            if (++w->fold_work > FOLD_WORK_MAX)
-                return too_much_folding(err);
+            if (++w->fold_work > w->max_steps)
+                return over_steps(w, err);
             if (!folds(w, g))
                 continue;
             uint32_t j;
@@ -415,8 +422,8 @@ static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
             bool h_exact = h.exact && near(h.value, ct);
             w->hidden_self += fin(f->tt) * hratio;
             w->fold_work += p->callees_at[h.fid + 1] - p->callees_at[h.fid];
-            if (w->fold_work > FOLD_WORK_MAX)
-                return too_much_folding(err);
+            if (w->fold_work > w->max_steps)
+                return over_steps(w, err); /* steps >= fold_work: stop now */
             for (uint32_t e = p->callees_at[h.fid]; e < p->callees_at[h.fid + 1]; e++) {
                 const struct pv_edge *ed = &p->edges[e];
                 if (contribute(w, ed->callee, edge_ct(p, ed) * hratio,
@@ -437,11 +444,28 @@ static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
     return PV_OK;
 }
 
+/* Count an expansion's steps against the budget, and now and then ask
+ * whether to go on. */
+static pv_code account(struct work *w, size_t steps, pv_err *err)
+{
+    w->steps += steps;
+    if (w->steps > w->max_steps)
+        return over_steps(w, err);
+    if (w->q->stop && w->steps >= w->next_stop_check) {
+        w->next_stop_check = w->steps + STOP_CHECK_STEPS;
+        if (w->q->stop(w->q->stop_ctx))
+            return pv_err_set(err, PV_E_CANCELLED, "the tree was no longer wanted after %zu steps",
+                              w->steps);
+    }
+    return PV_OK;
+}
+
 /* The children of fid at value into w->kids, recursive where they are on
  * the path: gathered at the whole ct (or taken from the memo), then scaled
  * to value. */
 static pv_code expand(struct work *w, uint32_t fid, double value, bool exact, pv_err *err)
 {
+    size_t folded = w->fold_work;
     double ratio = 1;
     bool src_exact = exact;
     if (fid != NONE) {
@@ -475,7 +499,7 @@ static pv_code expand(struct work *w, uint32_t fid, double value, bool exact, pv
         k->recursive = k->recursive || on_path(w, k->fid);
     }
     w->hidden_self *= ratio;
-    return PV_OK;
+    return account(w, 1 + w->nkids + (w->fold_work - folded), err);
 }
 
 static int cmp_kids(const void *x, const void *y)
@@ -713,6 +737,7 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
     if (check_query(p, q, err))
         return err->code;
     struct work work = {.p = p, .hide = q->hide, .keep = NONE, .q = q}, *w = &work;
+    w->max_steps = q->max_steps ? q->max_steps : PV_TREE_DEFAULT_MAX_STEPS;
     struct pv_entry *entries = NULL;
     pv_code rc = PV_OK;
     w->t = calloc(1, sizeof *w->t);

@@ -667,8 +667,46 @@ static void bad_queries_are_errors(void)
     pv_profile_destroy(p);
 }
 
+/* ---- budgets ------------------------------------------------------------ */
+
+static int stop_calls;
+
+static bool stop_now(void *ctx)
+{
+    stop_calls++;
+    return *(bool *)ctx;
+}
+
+static void budget_and_stop_end_a_build(void)
+{
+    struct pv_profile *p = build(DIAMOND, 5, DIAMOND_CALLS);
+    if (!p)
+        return;
+    struct pv_tree *t = NULL;
+    pv_err err = {0};
+    struct pv_tree_query q = {.depth = 10, .max_nodes = 100, .max_steps = 3};
+    CHECK(pv_tree_build(p, &q, &t, &err) == PV_E_LIMIT && !t && strstr(err.msg, "3 steps"),
+          "a_build_over_its_steps_is_a_limit_error", "%s", err.msg);
+    q.max_steps = 100;
+    CHECK(pv_tree_build(p, &q, &t, &err) == PV_OK, "the_same_build_within_budget_is_fine", "%s",
+          err.msg);
+    pv_tree_destroy(t);
+    t = NULL;
+    bool yes = true, no = false;
+    q = (struct pv_tree_query){.depth = 10, .max_nodes = 100, .stop = stop_now, .stop_ctx = &yes};
+    CHECK(pv_tree_build(p, &q, &t, &err) == PV_E_CANCELLED && !t,
+          "a_build_asked_to_stop_is_cancelled", "%s", err.msg);
+    stop_calls = 0;
+    q.stop_ctx = &no;
+    CHECK(pv_tree_build(p, &q, &t, &err) == PV_OK && stop_calls >= 1,
+          "a_build_asks_whether_to_go_on", "%d calls", stop_calls);
+    pv_tree_destroy(t);
+    pv_profile_destroy(p);
+}
+
 int main(void)
 {
+    budget_and_stop_end_a_build();
     diamond_values_are_exact_then_estimated();
     recursion_is_a_leaf();
     cutoff_merges_into_other();

@@ -1,0 +1,328 @@
+/* treejson.c - a tree as the API's JSON, piece by piece (see treejson.h).
+ *
+ * The nodes are written depth first from an explicit stack (a tree is at
+ * most 65 levels deep), which is also the cursor between pieces.  Each
+ * function's texts (file, name and label, cut for views) and kind are
+ * worked out once and kept by fid: many nodes share a function, and a
+ * function's file name may be a megabyte long. */
+#include "treejson.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+enum { MAX_LEVELS = PV_TREE_MAX_DEPTH + 2 };
+
+/* Nodes per piece: a piece of ordinary names is some tens of kilobytes. */
+enum { PIECE_NODES = 256 };
+
+enum { VIEW_BUF = PV_VIEW_TEXT_MAX + 4 };
+
+/* The text a view shows for s[0..n) (PV_VIEW_TEXT_MAX, as the api's
+ * json_view_text): s itself when short enough, else its cut copy in buf. */
+static const char *view_text(const char *s, size_t n, char buf[VIEW_BUF], size_t *shown)
+{
+    if (n <= PV_VIEW_TEXT_MAX) {
+        *shown = n;
+        return s;
+    }
+    size_t cut = pv_profile_text_cut(s, n, PV_VIEW_TEXT_MAX);
+    memcpy(buf, s, cut);
+    memcpy(buf + cut, "\xe2\x80\xa6", 3); /* U+2026 */
+    *shown = cut + 3;
+    return buf;
+}
+
+/* A label as views show it: file and name cut first (so its making is
+ * bounded), then the whole, as the api's add_label does.  NULL when out of
+ * memory; else *shown bytes in buf or in *owned (free it). */
+static const char *view_label(const struct pv_profile *p, uint32_t fid, char buf[VIEW_BUF],
+                              char **owned, size_t *shown)
+{
+    size_t n;
+    *owned = pv_profile_label_dup(p, fid, PV_VIEW_TEXT_MAX, &n);
+    return *owned ? view_text(*owned, n, buf, shown) : NULL;
+}
+
+/* The fixed text, shared by the writer and the sizer. */
+static const char T_HEAD[] = "{\"total_time\":", T_CRUMBS[] = ",\"breadcrumbs\":[",
+                  T_ROOT[] = "],\"root\":", T_TAIL[] = "}", T_CRUMB_TOP[] = "{\"fid\":null,\"name\":\"all\",\"value\":",
+                  T_CRUMB_FID[] = "{\"fid\":", T_CRUMB_NAME[] = ",\"name\":", T_VALUE[] = ",\"value\":",
+                  T_OTHER[] = "{\"other\":true,\"count\":", T_TOP[] = "{\"fid\":null,\"name\":\"all\",\"label\":\"all\"",
+                  T_FID[] = "{\"fid\":", T_FILE[] = ",\"file\":", T_LINE[] = ",\"line\":",
+                  T_NAME[] = ",\"name\":", T_LABEL[] = ",\"label\":", T_KIND[] = ",\"kind\":\"",
+                  T_SELF[] = ",\"self\":", T_CALLS[] = ",\"calls\":", T_EXACT[] = ",\"exact\":",
+                  T_RECURSIVE[] = ",\"recursive\":", T_CHILDREN[] = ",\"children\":[",
+                  T_CLOSE[] = "]}";
+#define LIT(s) (sizeof(s) - 1)
+
+enum { DOUBLE_MAX_LEN = 24 }; /* "-1.2345678901234567e-308", "null" */
+
+struct level {
+    uint32_t node, next; /* next: the child to write next */
+};
+
+struct pv_treejson {
+    const struct pv_profile *p;
+    struct pv_tree *t;
+    uint64_t bound;
+    uint8_t *kind;      /* fid -> pv_func_kind, 0xff: not known yet */
+    struct level stack[MAX_LEVELS];
+    int depth;
+    bool started, finished;
+};
+
+static pv_func_kind kind_of(struct pv_treejson *j, uint32_t fid)
+{
+    if (j->kind[fid] == 0xff)
+        j->kind[fid] = (uint8_t)pv_func_kind_of(j->p, fid);
+    return (pv_func_kind)j->kind[fid];
+}
+
+/* A time, or null when it is not finite: 15 significant digits when they
+ * read back the same, else 17 (which always do), as cJSON writes numbers.
+ * Not the shortest form (pv_format_double, which exports need for the
+ * oracle's sake): that search costs twice as much, and numbers are most of
+ * a tree's writing time. */
+static void write_num(FILE *out, double v)
+{
+    char buf[32];
+    if (!isfinite(v)) {
+        fputs("null", out);
+        return;
+    }
+    int n = snprintf(buf, sizeof buf, "%.15g", v);
+    if (n <= 0 || n >= (int)sizeof buf || strtod(buf, NULL) != v)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    fputs(buf, out);
+}
+
+static void write_view_str(FILE *out, const struct pv_profile *p, uint32_t handle)
+{
+    size_t n, shown;
+    char buf[VIEW_BUF];
+    const char *s = pv_profile_str(p, handle, &n);
+    s = view_text(s, n, buf, &shown);
+    pv_json_write_string(out, s, shown);
+}
+
+/* The bytes of a function's file, name, label and kind fields' values:
+ * what differs between two function nodes but for numbers. */
+static uint64_t texts_len(struct pv_treejson *j, uint32_t fid)
+{
+    const struct pv_profile *p = j->p;
+    char buf[VIEW_BUF];
+    size_t n, shown;
+    uint64_t len = 0;
+    const char *s = pv_profile_str(p, p->funcs[fid].file, &n);
+    s = view_text(s, n, buf, &shown);
+    len += pv_json_string_len(s, shown);
+    s = pv_profile_str(p, p->funcs[fid].name, &n);
+    s = view_text(s, n, buf, &shown);
+    len += pv_json_string_len(s, shown);
+    char *owned;
+    s = view_label(p, fid, buf, &owned, &shown);
+    len += s ? pv_json_string_len(s, shown) : 4; /* null */
+    free(owned);
+    return len + strlen(pv_func_kind_name(kind_of(j, fid)));
+}
+
+static uint64_t bool_len(bool b)
+{
+    return b ? 4 : 5;
+}
+
+static pv_code measure(struct pv_treejson *j, pv_err *err)
+{
+    const struct pv_profile *p = j->p;
+    const struct pv_tree *t = j->t;
+    /* texts_len by fid, plus one; 0: not measured yet */
+    uint64_t *texts = calloc((size_t)p->nfuncs + 1, sizeof *texts);
+    if (!texts)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory sizing the tree");
+    uint64_t n = LIT(T_HEAD) + DOUBLE_MAX_LEN + LIT(T_CRUMBS) + LIT(T_ROOT) + LIT(T_TAIL);
+    char buf[VIEW_BUF];
+    for (size_t i = 0; i < t->ncrumbs; i++) {
+        n += (i ? 1 : 0) + DOUBLE_MAX_LEN + 1;
+        if (t->crumbs[i].fid == PV_TREE_TOP) {
+            n += LIT(T_CRUMB_TOP);
+            continue;
+        }
+        size_t len, shown;
+        const char *s = pv_profile_str(p, p->funcs[t->crumbs[i].fid].name, &len);
+        s = view_text(s, len, buf, &shown);
+        n += LIT(T_CRUMB_FID) + pv_int_len(t->crumbs[i].fid) + LIT(T_CRUMB_NAME) +
+             pv_json_string_len(s, shown) + LIT(T_VALUE);
+    }
+    for (size_t i = 0; i < t->nnodes; i++) {
+        const struct pv_tree_node *node = &t->nodes[i];
+        if (i)
+            n += 1; /* at most a comma before it */
+        if (node->other) {
+            n += LIT(T_OTHER) + pv_int_len(node->count) + LIT(T_VALUE) + DOUBLE_MAX_LEN + 1;
+            continue;
+        }
+        if (node->fid == PV_TREE_TOP)
+            n += LIT(T_TOP);
+        else {
+            const struct pv_func *f = &p->funcs[node->fid];
+            if (!texts[node->fid])
+                texts[node->fid] = texts_len(j, node->fid) + 1;
+            n += LIT(T_FID) + pv_int_len(node->fid) + LIT(T_FILE) + LIT(T_LINE) +
+                 pv_int_len(f->line) + LIT(T_NAME) + LIT(T_LABEL) + LIT(T_KIND) + 1 +
+                 texts[node->fid] - 1;
+        }
+        n += LIT(T_VALUE) + DOUBLE_MAX_LEN + LIT(T_SELF) + DOUBLE_MAX_LEN + LIT(T_CALLS) +
+             pv_int_len(node->calls) + LIT(T_EXACT) + bool_len(node->exact) +
+             LIT(T_RECURSIVE) + bool_len(node->recursive) + LIT(T_CHILDREN) + LIT(T_CLOSE);
+    }
+    free(texts);
+    j->bound = n;
+    return PV_OK;
+}
+
+pv_code pv_treejson_create(const struct pv_profile *p, struct pv_tree *t,
+                           struct pv_treejson **out, pv_err *err)
+{
+    struct pv_treejson *j = calloc(1, sizeof *j);
+    if (!j || !(j->kind = malloc((size_t)p->nfuncs + 1))) {
+        free(j);
+        pv_tree_destroy(t);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory writing the tree");
+    }
+    j->p = p;
+    j->t = t;
+    memset(j->kind, 0xff, (size_t)p->nfuncs + 1);
+    if (measure(j, err)) {
+        pv_treejson_destroy(j);
+        return err->code;
+    }
+    *out = j;
+    return PV_OK;
+}
+
+uint64_t pv_treejson_bound(const struct pv_treejson *j)
+{
+    return j->bound;
+}
+
+size_t pv_treejson_nodes(const struct pv_treejson *j)
+{
+    return j->t->nnodes;
+}
+
+void pv_treejson_destroy(struct pv_treejson *j)
+{
+    if (!j)
+        return;
+    pv_tree_destroy(j->t);
+    free(j->kind);
+    free(j);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void write_head(struct pv_treejson *j, FILE *out)
+{
+    const struct pv_profile *p = j->p;
+    const struct pv_tree *t = j->t;
+    fputs(T_HEAD, out);
+    write_num(out, p->total_tt);
+    fputs(T_CRUMBS, out);
+    for (size_t i = 0; i < t->ncrumbs; i++) {
+        if (i)
+            fputc(',', out);
+        if (t->crumbs[i].fid == PV_TREE_TOP)
+            fputs(T_CRUMB_TOP, out);
+        else {
+            fprintf(out, "%s%" PRIu32 "%s", T_CRUMB_FID, t->crumbs[i].fid, T_CRUMB_NAME);
+            write_view_str(out, p, p->funcs[t->crumbs[i].fid].name);
+            fputs(T_VALUE, out);
+        }
+        write_num(out, t->crumbs[i].value);
+        fputc('}', out);
+    }
+    fputs(T_ROOT, out);
+}
+
+/* A node up to its children's '[' (an "other" node whole); true when
+ * children follow. */
+static bool write_node(struct pv_treejson *j, FILE *out, uint32_t i)
+{
+    const struct pv_profile *p = j->p;
+    const struct pv_tree_node *n = &j->t->nodes[i];
+    if (n->other) {
+        fprintf(out, "%s%" PRIu32 "%s", T_OTHER, n->count, T_VALUE);
+        write_num(out, n->value);
+        fputc('}', out);
+        return false;
+    }
+    if (n->fid == PV_TREE_TOP)
+        fputs(T_TOP, out);
+    else {
+        const struct pv_func *f = &p->funcs[n->fid];
+        char buf[VIEW_BUF];
+        size_t shown;
+        fprintf(out, "%s%" PRIu32 "%s", T_FID, n->fid, T_FILE);
+        write_view_str(out, p, f->file);
+        fprintf(out, "%s%" PRId64 "%s", T_LINE, f->line, T_NAME);
+        write_view_str(out, p, f->name);
+        fputs(T_LABEL, out);
+        char *owned;
+        const char *label = view_label(p, n->fid, buf, &owned, &shown);
+        if (label)
+            pv_json_write_string(out, label, shown);
+        else
+            fputs("null", out);
+        free(owned);
+        fprintf(out, "%s%s\"", T_KIND, pv_func_kind_name(kind_of(j, n->fid)));
+    }
+    fputs(T_VALUE, out);
+    write_num(out, n->value);
+    fputs(T_SELF, out);
+    write_num(out, n->self);
+    fprintf(out, "%s%" PRId64 "%s%s%s%s%s", T_CALLS, n->calls, T_EXACT,
+            n->exact ? "true" : "false", T_RECURSIVE, n->recursive ? "true" : "false",
+            T_CHILDREN);
+    return true;
+}
+
+pv_code pv_treejson_write_next(struct pv_treejson *j, FILE *out, bool *done, pv_err *err)
+{
+    const struct pv_tree *t = j->t;
+    if (j->finished) {
+        *done = true;
+        return PV_OK;
+    }
+    if (!j->started) {
+        j->started = true;
+        write_head(j, out);
+        write_node(j, out, 0); /* the root is never an "other" node */
+        j->stack[0] = (struct level){0, 0};
+        j->depth = 1;
+    }
+    for (int written = 0; written < PIECE_NODES && j->depth > 0;) {
+        struct level *top = &j->stack[j->depth - 1];
+        const struct pv_tree_node *n = &t->nodes[top->node];
+        if (top->next < n->nchildren && j->depth < MAX_LEVELS) {
+            if (top->next)
+                fputc(',', out);
+            uint32_t child = n->first_child + top->next++;
+            if (write_node(j, out, child))
+                j->stack[j->depth++] = (struct level){child, 0};
+            written++;
+        } else {
+            fputs(T_CLOSE, out);
+            j->depth--;
+        }
+    }
+    *done = j->finished = j->depth == 0;
+    if (*done)
+        fputs(T_TAIL, out);
+    if (ferror(out))
+        return pv_err_set(err, PV_E_IO, "writing the tree failed");
+    return PV_OK;
+}
