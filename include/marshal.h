@@ -124,6 +124,13 @@ int pv_marshal_version_guess(const struct pv_marshal *m, bool *python2);
 pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena,
                         pv_value *out, size_t *used_bytes, pv_err *err);
 
+/* What buf holds when it is plainly no marshal stream: a hint for files
+ * users upload by mistake (gzip, zip, pickle, Git LFS pointer, HTML, a
+ * printed report, other text), worded for stats files, which is what they
+ * meant to send; or NULL.  Named before decoding gives a less helpful
+ * "unknown type code".  Reads at most 512 bytes; cannot fail. */
+const char *pv_marshal_sniff(const uint8_t *buf, size_t len);
+
 /* Python's name of a value's type ("tuple", "str"...): cannot fail. */
 const char *pv_value_type_name(const pv_value *v);
 

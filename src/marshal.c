@@ -1108,3 +1108,38 @@ pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena, 
     pv_marshal_destroy(m);
     return rc;
 }
+
+/* ---- other kinds of file ------------------------------------------------ */
+
+static bool starts(const uint8_t *buf, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && !memcmp(buf, prefix, n);
+}
+
+const char *pv_marshal_sniff(const uint8_t *buf, size_t len)
+{
+    if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+        return "this is a gzip file: gunzip it first";
+    if (len >= 2 && buf[0] == 0x80 && buf[1] >= 2 && buf[1] <= 5)
+        return "this looks like a pickle, not a marshal stats file (use pstats.Stats.dump_stats)";
+    if (starts(buf, len, "version https://git-lfs"))
+        return "this is a Git LFS pointer, not the profile: run `git lfs pull`";
+    if (starts(buf, len, "PK\x03\x04"))
+        return "this is a zip archive: extract the stats file first";
+    size_t probe = len < 512 ? len : 512, text = 0;
+    for (size_t i = 0; i < probe; i++)
+        if ((buf[i] >= 0x20 && buf[i] < 0x7f) || buf[i] == '\n' || buf[i] == '\r' ||
+            buf[i] == '\t')
+            text++;
+    if (probe && text == probe) {
+        if (memmem(buf, probe, "<html", 5) || memmem(buf, probe, "<HTML", 5) ||
+            memmem(buf, probe, "<!DOCTYPE", 9) || memmem(buf, probe, "<!doctype", 9))
+            return "this is an HTML page, not a stats file";
+        if (memmem(buf, probe, "function calls", 14) || memmem(buf, probe, "ncalls", 6))
+            return "this is a text report (print_stats output), not a stats file: save it with "
+                   "cProfile -o or dump_stats";
+        return "this is a text file, not a marshal stats file";
+    }
+    return NULL;
+}
