@@ -134,6 +134,10 @@ const char *pv_marshal_sniff(const uint8_t *buf, size_t len);
 /* Python's name of a value's type ("tuple", "str"...): cannot fail. */
 const char *pv_value_type_name(const pv_value *v);
 
+/* Latin-1 bytes s[0..n) as UTF-8, into out, which has room for 2n bytes
+ * (a byte takes one or two): returns the bytes written.  Cannot fail. */
+size_t pv_marshal_latin1_to_utf8(const uint8_t *s, size_t n, char *out);
+
 /* Check that s[0..n) is UTF-8; surrogates (ED A0..BF xx) are accepted only
  * when allow_surrogates.  Cannot fail. */
 bool pv_utf8_valid(const char *s, size_t n, bool allow_surrogates);

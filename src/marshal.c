@@ -477,25 +477,31 @@ static pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err)
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* Latin-1 to UTF-8: at most two bytes for each. */
-static pv_code latin1_to_utf8(struct pv_marshal *m, const uint8_t *s, size_t n, pv_value *out,
-                              pv_err *err)
+size_t pv_marshal_latin1_to_utf8(const uint8_t *s, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x80)
+            out[k++] = (char)s[i];
+        else {
+            out[k++] = (char)(0xC0 | s[i] >> 6);
+            out[k++] = (char)(0x80 | (s[i] & 0x3F));
+        }
+    }
+    return k;
+}
+
+/* CPython decodes 'a' 'A' 'z' 'Z' strings as Latin-1: their text is
+ * re-encoded into the kept arena, since a reference may reach it later. */
+static pv_code latin1_string(struct pv_marshal *m, const uint8_t *s, size_t n, pv_value *out,
+                             pv_err *err)
 {
     char *d = alloc(m, m->keep, n, 2, err);
     if (!d)
         return err->code;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < 0x80)
-            d[k++] = (char)s[i];
-        else {
-            d[k++] = (char)(0xC0 | s[i] >> 6);
-            d[k++] = (char)(0x80 | (s[i] & 0x3F));
-        }
-    }
     out->type = PV_V_STR;
     out->u.s = d;
-    out->len = (uint32_t)k;
+    out->len = (uint32_t)pv_marshal_latin1_to_utf8(s, n, d);
     return PV_OK;
 }
 
@@ -540,7 +546,7 @@ static pv_code r_string(struct pv_marshal *m, unsigned type, pv_value *out, pv_e
         return PV_OK;
     default: /* 'a' 'A' 'z' 'Z': CPython decodes these as Latin-1 */
         out->type = PV_V_STR;
-        return all_ascii(s, n) ? PV_OK : latin1_to_utf8(m, s, n, out, err);
+        return all_ascii(s, n) ? PV_OK : latin1_string(m, s, n, out, err);
     }
 }
 

@@ -168,14 +168,7 @@ static bool bytes_as_text(struct builder *b, const pv_value *v, size_t *at)
     }
     if (!tmp_reserve(b, *at + 2 * (size_t)v->len))
         return false;
-    for (uint32_t i = 0; i < v->len; i++) {
-        if (s[i] < 0x80)
-            b->tmp[(*at)++] = (char)s[i];
-        else {
-            b->tmp[(*at)++] = (char)(0xC0 | s[i] >> 6);
-            b->tmp[(*at)++] = (char)(0x80 | (s[i] & 0x3F));
-        }
-    }
+    *at += pv_marshal_latin1_to_utf8(s, v->len, b->tmp + *at);
     return true;
 }
 
