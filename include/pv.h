@@ -34,7 +34,4 @@ typedef struct {
 pv_code pv_err_set(pv_err *err, pv_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A short lowercase name of the code ("format", "shape", ...): cannot fail. */
-const char *pv_code_name(pv_code code);
-
 #endif

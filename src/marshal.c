@@ -68,7 +68,7 @@ struct pv_marshal {
     struct pv_arena *keep;  /* referenced objects, Python 2 interned strings */
     struct pv_arena own_keep;
     int depth;
-    bool in_dict;           /* between dict_open and the dict's end */
+    bool in_dict;           /* between dict_enter and the dict's end */
     uint64_t steps, max_steps;
     uint32_t seen[8];       /* bitset of type codes seen */
     bool flagged;           /* any FLAG_REF seen */
@@ -82,7 +82,7 @@ static const pv_value NULL_MARK = {.type = V_NULL_MARK}; /* TYPE_NULL */
 static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch,
                            pv_value *out, bool *is_null, pv_err *err);
 
-const char *pv_value_type_name(const pv_value *v)
+const char *pv_marshal_type_name(const pv_value *v)
 {
     switch (v->type) {
     case PV_V_NONE: return "NoneType";
@@ -105,7 +105,7 @@ const char *pv_value_type_name(const pv_value *v)
     return "?";
 }
 
-bool pv_utf8_valid(const char *str, size_t n, bool allow_surrogates)
+bool pv_marshal_utf8_valid(const char *str, size_t n, bool allow_surrogates)
 {
     const unsigned char *s = (const unsigned char *)str, *end = s + n;
     while (s < end) {
@@ -537,10 +537,10 @@ static pv_code r_string(struct pv_marshal *m, unsigned type, pv_value *out, pv_e
     case 't':
         /* Python 3: interned UTF-8.  Python 2: bytes that 'R' can name again;
          * such bytes need not be UTF-8, and stay bytes then. */
-        out->type = pv_utf8_valid((const char *)s, n, true) ? PV_V_STR : PV_V_BYTES;
+        out->type = pv_marshal_utf8_valid((const char *)s, n, true) ? PV_V_STR : PV_V_BYTES;
         return PV_OK;
     case 'u':
-        if (!pv_utf8_valid((const char *)s, n, true))
+        if (!pv_marshal_utf8_valid((const char *)s, n, true))
             return pv_err_set(err, PV_E_FORMAT, "offset %zu: string is not UTF-8", at);
         out->type = PV_V_STR;
         return PV_OK;
@@ -582,7 +582,7 @@ static pv_code check_hashable(const pv_value *v, size_t at, const char *what, pv
 {
     if (v->flags & PV_VF_UNHASHABLE)
         return pv_err_set(err, PV_E_FORMAT, "offset %zu: %s is an unhashable %s", at, what,
-                          pv_value_type_name(v));
+                          pv_marshal_type_name(v));
     return PV_OK;
 }
 
@@ -719,7 +719,7 @@ static pv_code r_code_as(struct pv_marshal *m, struct pv_arena *scratch,
             return err->code;
         if (is_null || !kind_ok(kind, &v))
             return pv_err_set(err, PV_E_FORMAT, "offset %zu: unexpected %s in code object", at,
-                              is_null ? "NULL" : pv_value_type_name(&v));
+                              is_null ? "NULL" : pv_marshal_type_name(&v));
         if (k == L->filename_at)
             code->filename = v;
         else if (k == L->name_at)
@@ -852,7 +852,7 @@ static pv_code r_body(struct pv_marshal *m, struct pv_arena *scratch, unsigned t
             return err->code;
         out->type = type == '(' ? PV_V_TUPLE : type == '[' ? PV_V_LIST
                     : type == '<' ? PV_V_SET : PV_V_FROZENSET;
-        if (r_items(m, scratch, n, pv_value_type_name(out), out, err))
+        if (r_items(m, scratch, n, pv_marshal_type_name(out), out, err))
             return err->code;
         if (out->type == PV_V_SET || out->type == PV_V_FROZENSET)
             for (uint32_t k = 0; k < out->len; k++)
@@ -965,7 +965,7 @@ static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_va
 
 /* ---- public ------------------------------------------------------------- */
 
-pv_code pv_marshal_open(const uint8_t *buf, size_t len, struct pv_marshal **out, pv_err *err)
+pv_code pv_marshal_create(const uint8_t *buf, size_t len, struct pv_marshal **out, pv_err *err)
 {
     struct pv_marshal *m = calloc(1, sizeof *m);
     if (!m)
@@ -1034,7 +1034,7 @@ static const char *type_byte_name(unsigned type)
     return NULL;
 }
 
-pv_code pv_marshal_dict_open(struct pv_marshal *m, pv_err *err)
+pv_code pv_marshal_dict_enter(struct pv_marshal *m, pv_err *err)
 {
     if (m->pos >= m->len)
         return pv_err_set(err, PV_E_FORMAT, "offset %zu: unexpected end of data", m->pos);
@@ -1100,7 +1100,7 @@ pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena, 
                         size_t *used_bytes, pv_err *err)
 {
     struct pv_marshal *m;
-    if (pv_marshal_open(buf, len, &m, err))
+    if (pv_marshal_create(buf, len, &m, err))
         return err->code;
     /* Everything goes to the caller's arena, kept values included. */
     m->keep = arena;

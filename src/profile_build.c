@@ -157,7 +157,7 @@ static bool tmp_reserve(struct builder *b, size_t n)
 static bool bytes_as_text(struct builder *b, const pv_value *v, size_t *at)
 {
     const unsigned char *s = (const unsigned char *)v->u.s;
-    if (v->type == PV_V_STR || pv_utf8_valid(v->u.s, v->len, false)) {
+    if (v->type == PV_V_STR || pv_marshal_utf8_valid(v->u.s, v->len, false)) {
         if (!v->len)
             return true; /* b->tmp may still be NULL, and so may s */
         if (!tmp_reserve(b, *at + v->len))
@@ -257,7 +257,7 @@ static pv_code name_handle(struct builder *b, const pv_value *v, const char *wha
         return intern(b, b->tmp, n, handle, err);
     }
     return pv_err_set(err, PV_E_SHAPE, "offset %zu: %s is %s, expected str", b->entry_at, what,
-                      pv_value_type_name(v));
+                      pv_marshal_type_name(v));
 }
 
 /* ---- keys and numbers --------------------------------------------------- */
@@ -269,7 +269,7 @@ static void key_text(char *out, size_t cap, const pv_value *k)
     size_t at = 0;
     out[0] = '\0';
     if (k->type != PV_V_TUPLE || k->len > 5) {
-        snprintf(out, cap, "a %s", pv_value_type_name(k));
+        snprintf(out, cap, "a %s", pv_marshal_type_name(k));
         return;
     }
     at += (size_t)snprintf(out + at, cap - at, "(");
@@ -286,7 +286,7 @@ static void key_text(char *out, size_t cap, const pv_value *k)
         } else if (v->type == PV_V_INT)
             at += (size_t)snprintf(out + at, cap - at, "%" PRId64, v->u.i);
         else
-            at += (size_t)snprintf(out + at, cap - at, "<%s>", pv_value_type_name(v));
+            at += (size_t)snprintf(out + at, cap - at, "<%s>", pv_marshal_type_name(v));
         if (at < cap)
             at += (size_t)snprintf(out + at, cap - at, i + 1 < k->len ? ", " : ")");
     }
@@ -336,7 +336,7 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
     if (line->type != PV_V_INT) {
         key_text(text, sizeof text, k);
         return pv_err_set(err, PV_E_SHAPE, "offset %zu: line number in %s %s is %s, expected int",
-                          b->entry_at, what, text, pv_value_type_name(line));
+                          b->entry_at, what, text, pv_marshal_type_name(line));
     }
     uint32_t file, name;
     if (name_handle(b, &k->u.items[0], "a file name", &file, err) ||
@@ -450,7 +450,7 @@ static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee
         return pv_err_set(err, PV_E_SHAPE,
                           "offset %zu: callers value for %s is %s%s, expected (nc, cc, tt, ct) or int",
                           b->entry_at, text, cval->type == PV_V_TUPLE ? "a tuple of " : "a ",
-                          cval->type == PV_V_TUPLE ? "other values" : pv_value_type_name(cval));
+                          cval->type == PV_V_TUPLE ? "other values" : pv_marshal_type_name(cval));
     }
     check_numbers(b, fkey, e.nc, e.cc, e.tt, e.ct, warned);
     if (b->nedges >= UINT32_MAX - 1 ||
@@ -476,7 +476,7 @@ static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value 
                               b->entry_at, text, val->len);
         return pv_err_set(err, PV_E_SHAPE,
                           "offset %zu: stats value for %s is %s, expected (cc, nc, tt, ct, callers)",
-                          b->entry_at, text, pv_value_type_name(val));
+                          b->entry_at, text, pv_marshal_type_name(val));
     }
     const pv_value *it = val->u.items;
     if (!is_count(&it[0]) || !is_count(&it[1]) || !is_time(&it[2]) || !is_time(&it[3])) {
@@ -484,13 +484,13 @@ static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value 
         int bad = !is_count(&it[0]) ? 0 : !is_count(&it[1]) ? 1 : !is_time(&it[2]) ? 2 : 3;
         static const char *const field[] = {"cc", "nc", "tt", "ct"};
         return pv_err_set(err, PV_E_SHAPE, "offset %zu: %s of %s is %s, expected %s",
-                          b->entry_at, field[bad], text, pv_value_type_name(&it[bad]),
+                          b->entry_at, field[bad], text, pv_marshal_type_name(&it[bad]),
                           bad < 2 ? "int" : "a number");
     }
     if (it[4].type != PV_V_DICT) {
         key_text(text, sizeof text, key);
         return pv_err_set(err, PV_E_SHAPE, "offset %zu: callers of %s is %s, expected dict",
-                          b->entry_at, text, pv_value_type_name(&it[4]));
+                          b->entry_at, text, pv_marshal_type_name(&it[4]));
     }
     struct bfunc *f = &b->funcs[fi];
     if (f->has_stats) {
@@ -732,7 +732,7 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
     b.edges = malloc(b.ecap * sizeof *b.edges);
     if (!b.edges)
         b.ecap = 0;
-    if (pv_marshal_open(buf, len, &m, err) || pv_marshal_dict_open(m, err))
+    if (pv_marshal_create(buf, len, &m, err) || pv_marshal_dict_enter(m, err))
         goto fail;
     for (;;) {
         pv_value key, val;

@@ -333,7 +333,7 @@ static void version_guess(void)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct pv_marshal *m;
         pv_err err = {0};
-        pv_marshal_open((const uint8_t *)rows[i].bytes, rows[i].len, &m, &err);
+        pv_marshal_create((const uint8_t *)rows[i].bytes, rows[i].len, &m, &err);
         struct pv_arena scratch;
         pv_arena_init(&scratch, 0);
         pv_value v;
