@@ -7,31 +7,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void drop_indexes(struct pv_profile *p)
+{
+    free(p->callees_at);
+    free(p->callers_at);
+    free(p->by_callee);
+    p->callees_at = p->callers_at = p->by_callee = NULL;
+}
+
 /* Counting sort of edge indices by callee; edges are in caller order, so
- * each callee's callers come out ordered too. */
+ * each callee's callers come out ordered too.  Built aside, then swapped
+ * in: the old indexes go either way. */
 pv_code pv_profile_index(struct pv_profile *p, pv_err *err)
 {
     uint32_t n = p->nfuncs;
-    p->callees_at = calloc((size_t)n + 1, sizeof *p->callees_at);
-    p->callers_at = calloc((size_t)n + 1, sizeof *p->callers_at);
-    p->by_callee = malloc(((size_t)p->nedges + 1) * sizeof *p->by_callee);
-    if (!p->callees_at || !p->callers_at || !p->by_callee)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory for indexes");
+    drop_indexes(p);
+    uint32_t *callees_at = calloc((size_t)n + 1, sizeof *callees_at);
+    uint32_t *callers_at = calloc((size_t)n + 2, sizeof *callers_at);
+    uint32_t *by_callee = malloc(((size_t)p->nedges + 1) * sizeof *by_callee);
+    if (!callees_at || !callers_at || !by_callee) {
+        free(callees_at);
+        free(callers_at);
+        free(by_callee);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for indexes of %u functions",
+                          p->nfuncs);
+    }
+    /* callers_at counts one place further on, so that placing the edges
+     * moves each start to where the next function's begins: no copy of
+     * the starts is needed. */
     for (uint32_t e = 0; e < p->nedges; e++) {
-        p->callees_at[p->edges[e].caller + 1]++;
-        p->callers_at[p->edges[e].callee + 1]++;
+        callees_at[p->edges[e].caller + 1]++;
+        callers_at[p->edges[e].callee + 2]++;
     }
     for (uint32_t f = 0; f < n; f++) {
-        p->callees_at[f + 1] += p->callees_at[f];
-        p->callers_at[f + 1] += p->callers_at[f];
+        callees_at[f + 1] += callees_at[f];
+        callers_at[f + 2] += callers_at[f + 1];
     }
-    uint32_t *next = malloc(((size_t)n + 1) * sizeof *next);
-    if (!next)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory for indexes");
-    memcpy(next, p->callers_at, ((size_t)n + 1) * sizeof *next);
     for (uint32_t e = 0; e < p->nedges; e++)
-        p->by_callee[next[p->edges[e].callee]++] = e;
-    free(next);
+        by_callee[callers_at[p->edges[e].callee + 1]++] = e;
+    p->callees_at = callees_at;
+    p->callers_at = callers_at;
+    p->by_callee = by_callee;
     return PV_OK;
 }
 
@@ -42,9 +58,7 @@ void pv_profile_destroy(struct pv_profile *p)
     free(p->strings);
     free(p->funcs);
     free(p->edges);
-    free(p->callees_at);
-    free(p->callers_at);
-    free(p->by_callee);
+    drop_indexes(p);
     free(p);
 }
 
