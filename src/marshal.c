@@ -33,6 +33,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vec.h"
+
 enum { FLAG_REF = 0x80, V_NULL_MARK = 0xFE };
 
 /* References are resolved lazily.  Reading the stream, a flagged object
@@ -46,18 +48,14 @@ enum { FLAG_REF = 0x80, V_NULL_MARK = 0xFE };
  * finds a nested object's slot by binary search.  A reference to an
  * object still being read is a cycle: those objects are the flagged
  * ancestors of the current position (pending, also sorted). */
-struct ref_cache_slot {
-    uint32_t slot_plus1; /* 0: empty */
-    pv_value *value;
-};
-
 struct pv_marshal {
     const uint8_t *buf;
     size_t len, pos;
-    uint32_t *ref_at;       /* offset of each slot's type byte */
-    size_t nrefs, cap_refs;
-    struct ref_cache_slot *cache; /* slot -> decoded value (kept arena) */
-    size_t cache_cap, ncached;
+    uint32_t *ref_at;       /* by slot: offset of the object's type byte */
+    uint32_t *ref_value;    /* by slot: 1 + its index in values[]; 0: not decoded */
+    size_t nrefs, cap_refs, cap_ref_values;
+    pv_value *values;       /* decoded referenced objects (see cache_put) */
+    size_t nvalues, cap_values;
     uint32_t pending[PV_MARSHAL_MAX_DEPTH + 1]; /* flagged ancestors' slots */
     int npending;
     int replay;             /* > 0 while decoding a referenced object again */
@@ -236,15 +234,12 @@ static pv_code push_ptr(pv_value ***tab, size_t *n, size_t *cap, pv_value *v, pv
 
 static pv_code note_slot(struct pv_marshal *m, size_t at, pv_err *err)
 {
-    if (m->nrefs == m->cap_refs) {
-        size_t ncap = m->cap_refs ? m->cap_refs * 2 : 256;
-        uint32_t *t = realloc(m->ref_at, ncap * sizeof *t);
-        if (!t)
-            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
-        m->ref_at = t;
-        m->cap_refs = ncap;
-    }
-    m->ref_at[m->nrefs++] = (uint32_t)at;
+    if (!pv_vec_reserve((void **)&m->ref_at, &m->cap_refs, m->nrefs + 1, sizeof *m->ref_at) ||
+        !pv_vec_reserve((void **)&m->ref_value, &m->cap_ref_values, m->nrefs + 1,
+                        sizeof *m->ref_value))
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+    m->ref_at[m->nrefs] = (uint32_t)at;
+    m->ref_value[m->nrefs++] = 0;
     return PV_OK;
 }
 
@@ -262,7 +257,8 @@ static size_t lower_bound(const uint32_t *a, size_t n, uint32_t v)
     return lo;
 }
 
-/* The slot of the flagged object at offset at (replays only). */
+/* The slot of the flagged object at offset at (replays only): slots are
+ * numbered in stream order, so their offsets are sorted. */
 static bool slot_at(const struct pv_marshal *m, size_t at, uint32_t *slot)
 {
     size_t k = lower_bound(m->ref_at, m->nrefs, (uint32_t)at);
@@ -278,88 +274,48 @@ static bool is_pending(const struct pv_marshal *m, uint32_t slot)
     return k < (size_t)m->npending && m->pending[k] == slot;
 }
 
-/* The cache is an open-addressing table grown at 70% load. */
-static pv_value *cached(const struct pv_marshal *m, uint32_t slot)
+/* The cache is the slot table itself: a reference costs one array read,
+ * and nearby slots sit in nearby memory.  (A hash table keyed by slot was
+ * measured: 13% of the import in its first probe alone, mostly cache
+ * misses, as the hash scatters the slots that a stretch of the file
+ * refers to.) */
+static const pv_value *cached(const struct pv_marshal *m, uint32_t slot)
 {
-    if (!m->cache_cap)
-        return NULL;
-    size_t j = (slot * 0x9E3779B1u) & (m->cache_cap - 1);
-    for (; m->cache[j].slot_plus1; j = (j + 1) & (m->cache_cap - 1))
-        if (m->cache[j].slot_plus1 == slot + 1)
-            return m->cache[j].value;
-    return NULL;
+    uint32_t v = m->ref_value[slot];
+    return v ? &m->values[v - 1] : NULL;
 }
 
 static pv_code cache_put(struct pv_marshal *m, uint32_t slot, const pv_value *v, pv_err *err)
 {
-    if (cached(m, slot))
+    if (m->ref_value[slot])
         return PV_OK;
-    if ((m->ncached + 1) * 10 > m->cache_cap * 7) {
-        size_t ncap = m->cache_cap ? m->cache_cap * 2 : 256;
-        struct ref_cache_slot *t = calloc(ncap, sizeof *t);
-        if (!t)
-            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
-        for (size_t i = 0; i < m->cache_cap; i++)
-            if (m->cache[i].slot_plus1) {
-                size_t j = ((m->cache[i].slot_plus1 - 1) * 0x9E3779B1u) & (ncap - 1);
-                while (t[j].slot_plus1)
-                    j = (j + 1) & (ncap - 1);
-                t[j] = m->cache[i];
-            }
-        free(m->cache);
-        m->cache = t;
-        m->cache_cap = ncap;
-    }
-    pv_value *node = pv_arena_alloc(m->keep, sizeof *node);
-    if (!node)
-        return pv_err_set(err, PV_E_LIMIT, "offset %zu: decoding needs too much memory", m->pos);
-    *node = *v;
-    size_t j = (slot * 0x9E3779B1u) & (m->cache_cap - 1);
-    while (m->cache[j].slot_plus1)
-        j = (j + 1) & (m->cache_cap - 1);
-    m->cache[j] = (struct ref_cache_slot){slot + 1, node};
-    m->ncached++;
+    /* Each slot takes two bytes or more of input, so a file has fewer
+     * slots than len / 2, and a value each at most.  More values can only
+     * come from the failed layout trials of a crafted code object
+     * (forget_slots_from), whose values are left behind: this bounds them. */
+    if (m->nvalues >= m->len / 2 + 64)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: too many references for %zu bytes",
+                          m->pos, m->len);
+    if (!pv_vec_reserve((void **)&m->values, &m->cap_values, m->nvalues + 1,
+                        sizeof *m->values))
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+    m->values[m->nvalues++] = *v;
+    m->ref_value[slot] = (uint32_t)m->nvalues;
     return PV_OK;
 }
 
-/* A failed code-object layout trial gives its slots back; cached values
- * of those slots would name other objects on the next trial. */
+/* A failed code-object layout trial gives its slots back, and with them
+ * any values cached for them: those slot numbers name other objects on
+ * the next trial. */
 static void forget_slots_from(struct pv_marshal *m, size_t nrefs)
 {
     m->nrefs = nrefs;
-    size_t kept = 0;
-    for (size_t i = 0; i < m->cache_cap; i++)
-        if (m->cache[i].slot_plus1 && m->cache[i].slot_plus1 - 1 >= nrefs)
-            m->cache[i].slot_plus1 = 0;
-        else if (m->cache[i].slot_plus1)
-            kept++;
-    if (kept == m->ncached)
-        return;
-    /* rehash what is left: open addressing cannot leave holes */
-    struct ref_cache_slot *old = m->cache;
-    size_t cap = m->cache_cap;
-    m->cache = calloc(cap, sizeof *m->cache);
-    m->ncached = 0;
-    if (!m->cache) {
-        m->cache_cap = 0; /* lose the cache: values are decoded again */
-        free(old);
-        return;
-    }
-    for (size_t i = 0; i < cap; i++)
-        if (old[i].slot_plus1) {
-            size_t j = ((old[i].slot_plus1 - 1) * 0x9E3779B1u) & (cap - 1);
-            while (m->cache[j].slot_plus1)
-                j = (j + 1) & (cap - 1);
-            m->cache[j] = old[i];
-            m->ncached++;
-        }
-    free(old);
 }
 
 /* The value of slot s, decoding its object again the first time. */
 static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_err *err)
 {
-    pv_value *v = cached(m, slot);
+    const pv_value *v = cached(m, slot);
     if (!v) {
         size_t back = m->pos;
         m->pos = m->ref_at[slot];
@@ -990,7 +946,8 @@ void pv_marshal_destroy(struct pv_marshal *m)
         return;
     pv_arena_fini(&m->own_keep);
     free(m->ref_at);
-    free(m->cache);
+    free(m->ref_value);
+    free(m->values);
     free(m->pairs);
     free(m->strrefs);
     free(m);
