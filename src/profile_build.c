@@ -13,29 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "marshal.h"
 #include "vec.h"
-
-/* ---- growable arrays ---------------------------------------------------- */
-
-/* The hash tables below (open addressing, linear probing) grow at 70%
- * load: fuller would probe long, emptier costs tens of MB on 300k-function
- * files. */
-static uint64_t hash_bytes(const void *data, size_t n, uint64_t h)
-{
-    const unsigned char *s = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ull; /* FNV-1a */
-    return h;
-}
-
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
 
 /* ---- the builder -------------------------------------------------------- */
 
@@ -49,29 +29,34 @@ struct bfunc {
     uint32_t edge_lo, edge_hi; /* this entry's callers in edges[] */
 };
 
-struct ptr_slot {          /* where a string in the input was interned */
-    const char *ptr;
-    uint32_t len;
-    uint32_t handle_plus1; /* 0: empty slot */
+/* Strings and key tuples of the input that were met before, by address:
+ * the reader hands out the same pointer each time a referenced object is
+ * reached again (see marshal.h), so an address names its content. */
+struct seen {
+    struct pv_hashmap map; /* address -> index in at[] */
+    struct seen_at {
+        const void *ptr;
+        uint32_t len;      /* a string's length; tuples: 0 */
+        uint32_t id;       /* a string handle, or a function index */
+    } *at;
+    size_t n, cap;
 };
 
 struct builder {
     struct pv_profile *p;
-    size_t strings_cap;      /* of p->strings, built here */
-    uint32_t *smap;          /* content hash -> handle+1 */
-    size_t smap_cap, nstrings;
-    struct ptr_slot *pmap;   /* input pointer -> handle */
-    size_t pmap_cap, npmap;
+    size_t strings_cap;          /* of p->strings, built here */
+    struct pv_hashmap strings;   /* text -> string handle */
+    struct seen names;           /* text in the input -> string handle */
+    struct seen tuples;          /* shared key tuple -> function index */
     struct bfunc *funcs;
     size_t nfuncs, fcap;
-    uint32_t nkeys;          /* distinct stats keys so far: the next dict order */
-    uint32_t *kmap;          /* (file, line, name) -> func index+1 */
-    size_t kmap_cap;
-    struct pv_edge *edges;   /* reserved = insertion index; flags bit 31 = dead */
+    uint32_t nkeys;              /* distinct stats keys so far: the next dict order */
+    struct pv_hashmap funcs_by_key; /* (file, line, name) -> function index */
+    struct pv_edge *edges;       /* reserved = insertion index; flags bit 31 = dead */
     size_t nedges, ecap;
-    char *tmp;               /* for re-encoded strings */
+    char *tmp;                   /* for re-encoded strings */
     size_t tmp_cap;
-    size_t entry_at;         /* offset of the entry being read, for messages */
+    size_t entry_at;             /* offset of the entry being read, for messages */
 };
 
 #define EDGE_DEAD (1u << 31) /* flags bit: replaced by a duplicate key */
@@ -91,47 +76,25 @@ static void warn(struct pv_profile *p, const char *fmt, ...)
 
 /* ---- strings ------------------------------------------------------------ */
 
-static bool smap_rehash(struct builder *b)
-{
-    size_t ncap = b->smap_cap ? b->smap_cap * 2 : 1024;
-    uint32_t *t = calloc(ncap, sizeof *t);
-    if (!t)
-        return false;
-    for (size_t i = 0; i < b->smap_cap; i++) {
-        uint32_t h1 = b->smap[i];
-        if (!h1)
-            continue;
-        size_t len;
-        const char *bytes = pv_profile_str(b->p, h1 - 1, &len);
-        size_t j = mix(hash_bytes(bytes, len, 0xcbf29ce484222325ull)) & (ncap - 1);
-        while (t[j])
-            j = (j + 1) & (ncap - 1);
-        t[j] = h1;
-    }
-    free(b->smap);
-    b->smap = t;
-    b->smap_cap = ncap;
-    return true;
-}
-
 /* Intern bytes[0..n): equal strings get one handle. */
 static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *handle,
                       pv_err *err)
 {
-    if ((b->nstrings + 1) * 10 > b->smap_cap * 7 && !smap_rehash(b))
+    struct pv_profile *p = b->p;
+    if (!pv_hashmap_reserve(&b->strings, 1))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for strings");
-    size_t j = mix(hash_bytes(bytes, n, 0xcbf29ce484222325ull)) & (b->smap_cap - 1);
-    for (; b->smap[j]; j = (j + 1) & (b->smap_cap - 1)) {
+    struct pv_hashmap_probe pr = pv_hashmap_probe(&b->strings, pv_hashmap_hash_bytes(bytes, n));
+    uint32_t h;
+    while (pv_hashmap_next(&b->strings, &pr, &h)) {
         size_t len;
-        const char *have = pv_profile_str(b->p, b->smap[j] - 1, &len);
+        const char *have = pv_profile_str(p, h, &len);
         if (len == n && !memcmp(have, bytes, n)) {
-            *handle = b->smap[j] - 1;
+            *handle = h;
             return PV_OK;
         }
     }
-    struct pv_profile *p = b->p;
     size_t rec = 4 + n + 1;
-    if (p->strings_len + rec > UINT32_MAX)
+    if (p->strings_len + rec >= UINT32_MAX)
         return pv_err_set(err, PV_E_LIMIT, "the profile's strings exceed 4 GiB");
     if (!pv_vec_reserve((void **)&p->strings, &b->strings_cap, p->strings_len + rec, 1))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for strings");
@@ -141,9 +104,8 @@ static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *
         memcpy(p->strings + p->strings_len + 4, bytes, n);
     p->strings[p->strings_len + 4 + n] = '\0';
     *handle = (uint32_t)p->strings_len;
-    b->smap[j] = (uint32_t)p->strings_len + 1;
+    pv_hashmap_insert(&b->strings, &pr, *handle);
     p->strings_len += rec;
-    b->nstrings++;
     return PV_OK;
 }
 
@@ -200,31 +162,44 @@ static bool code_as_text(struct builder *b, const struct pv_code_obj *c, size_t 
     return true;
 }
 
-static pv_code pmap_put(struct builder *b, const pv_value *v, uint32_t handle, pv_err *err)
+static uint32_t address_hash(const void *ptr, uint32_t len)
 {
-    if ((b->npmap + 1) * 10 > b->pmap_cap * 7) {
-        size_t ncap = b->pmap_cap ? b->pmap_cap * 2 : 1024;
-        struct ptr_slot *t = calloc(ncap, sizeof *t);
-        if (!t)
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        for (size_t i = 0; i < b->pmap_cap; i++) {
-            if (!b->pmap[i].handle_plus1)
-                continue;
-            size_t j = mix((uintptr_t)b->pmap[i].ptr ^ b->pmap[i].len) & (ncap - 1);
-            while (t[j].handle_plus1)
-                j = (j + 1) & (ncap - 1);
-            t[j] = b->pmap[i];
+    return pv_hashmap_mix((uintptr_t)ptr ^ (uint64_t)len << 48);
+}
+
+/* The id noted for (ptr, len), if any. */
+static bool seen_find(const struct seen *t, const void *ptr, uint32_t len, uint32_t *id)
+{
+    struct pv_hashmap_probe pr = pv_hashmap_probe(&t->map, address_hash(ptr, len));
+    uint32_t i;
+    while (pv_hashmap_next(&t->map, &pr, &i))
+        if (t->at[i].ptr == ptr && t->at[i].len == len) {
+            *id = t->at[i].id;
+            return true;
         }
-        free(b->pmap);
-        b->pmap = t;
-        b->pmap_cap = ncap;
-    }
-    size_t j = mix((uintptr_t)v->u.s ^ v->len) & (b->pmap_cap - 1);
-    while (b->pmap[j].handle_plus1)
-        j = (j + 1) & (b->pmap_cap - 1);
-    b->pmap[j] = (struct ptr_slot){v->u.s, v->len, handle + 1};
-    b->npmap++;
+    return false;
+}
+
+/* Note that (ptr, len), not yet in t, has id. */
+static pv_code seen_add(struct seen *t, const void *ptr, uint32_t len, uint32_t id, pv_err *err)
+{
+    if (t->n >= UINT32_MAX - 1 || !pv_hashmap_reserve(&t->map, 1) ||
+        !pv_vec_reserve((void **)&t->at, &t->cap, t->n + 1, sizeof *t->at))
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    struct pv_hashmap_probe pr = pv_hashmap_probe(&t->map, address_hash(ptr, len));
+    uint32_t i;
+    while (pv_hashmap_next(&t->map, &pr, &i))
+        ;
+    t->at[t->n] = (struct seen_at){ptr, len, id};
+    pv_hashmap_insert(&t->map, &pr, (uint32_t)t->n++);
     return PV_OK;
+}
+
+static void seen_fini(struct seen *t)
+{
+    pv_hashmap_fini(&t->map);
+    free(t->at);
+    *t = (struct seen){.at = NULL};
 }
 
 /* The handle of a file or function name.  Strings point into the input (or
@@ -234,22 +209,17 @@ static pv_code pmap_put(struct builder *b, const pv_value *v, uint32_t handle, p
 static pv_code name_handle(struct builder *b, const pv_value *v, const char *what,
                            uint32_t *handle, pv_err *err)
 {
-    if (is_text(v) && b->pmap_cap) {
-        size_t j = mix((uintptr_t)v->u.s ^ v->len) & (b->pmap_cap - 1);
-        for (; b->pmap[j].handle_plus1; j = (j + 1) & (b->pmap_cap - 1))
-            if (b->pmap[j].ptr == v->u.s && b->pmap[j].len == v->len) {
-                *handle = b->pmap[j].handle_plus1 - 1;
-                return PV_OK;
-            }
-    }
+    if (is_text(v) && seen_find(&b->names, v->u.s, v->len, handle))
+        return PV_OK;
     size_t n = 0;
     if (v->type == PV_V_STR)
         return intern(b, v->u.s, v->len, handle, err) ||
-               pmap_put(b, v, *handle, err);
+               seen_add(&b->names, v->u.s, v->len, *handle, err);
     if (v->type == PV_V_BYTES) {
         if (!bytes_as_text(b, v, &n))
             return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        return intern(b, b->tmp, n, handle, err) || pmap_put(b, v, *handle, err);
+        return intern(b, b->tmp, n, handle, err) ||
+               seen_add(&b->names, v->u.s, v->len, *handle, err);
     }
     if (v->type == PV_V_CODE && is_text(&v->u.code->name) && is_text(&v->u.code->filename)) {
         if (!code_as_text(b, v->u.code, &n))
@@ -292,33 +262,9 @@ static void key_text(char *out, size_t cap, const pv_value *k)
     }
 }
 
-static size_t kmap_slot(const struct builder *b, uint32_t file, int64_t line, uint32_t name)
+static uint32_t key_hash(uint32_t file, int64_t line, uint32_t name)
 {
-    uint64_t h = mix(((uint64_t)file << 32 | name) ^ mix((uint64_t)line + 0x9e3779b97f4a7c15ull));
-    return h & (b->kmap_cap - 1);
-}
-
-static bool kmap_grow(struct builder *b)
-{
-    size_t ncap = b->kmap_cap ? b->kmap_cap * 2 : 1024;
-    uint32_t *t = calloc(ncap, sizeof *t);
-    if (!t)
-        return false;
-    uint32_t *old = b->kmap;
-    size_t oldcap = b->kmap_cap;
-    b->kmap = t;
-    b->kmap_cap = ncap;
-    for (size_t i = 0; i < oldcap; i++) {
-        if (!old[i])
-            continue;
-        const struct bfunc *f = &b->funcs[old[i] - 1];
-        size_t j = kmap_slot(b, f->file, f->line, f->name);
-        while (t[j])
-            j = (j + 1) & (ncap - 1);
-        t[j] = old[i];
-    }
-    free(old);
-    return true;
+    return pv_hashmap_mix(((uint64_t)file << 32 | name) ^ (uint64_t)line * 0x9e3779b97f4a7c15ull);
 }
 
 /* The function index of a key, adding a function (without stats) when the
@@ -342,13 +288,15 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
     if (name_handle(b, &k->u.items[0], "a file name", &file, err) ||
         name_handle(b, &k->u.items[2], "a function name", &name, err))
         return err->code;
-    if ((b->nfuncs + 1) * 10 > b->kmap_cap * 7 && !kmap_grow(b))
+    if (!pv_hashmap_reserve(&b->funcs_by_key, 1))
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    size_t j = kmap_slot(b, file, line->u.i, name);
-    for (; b->kmap[j]; j = (j + 1) & (b->kmap_cap - 1)) {
-        const struct bfunc *f = &b->funcs[b->kmap[j] - 1];
+    struct pv_hashmap_probe pr = pv_hashmap_probe(&b->funcs_by_key,
+                                                  key_hash(file, line->u.i, name));
+    uint32_t fi;
+    while (pv_hashmap_next(&b->funcs_by_key, &pr, &fi)) {
+        const struct bfunc *f = &b->funcs[fi];
         if (f->file == file && f->name == name && f->line == line->u.i) {
-            *out = b->kmap[j] - 1;
+            *out = fi;
             return PV_OK;
         }
     }
@@ -356,43 +304,27 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
                                               sizeof *b->funcs))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for functions");
     b->funcs[b->nfuncs] = (struct bfunc){.file = file, .name = name, .line = line->u.i};
-    b->kmap[j] = (uint32_t)b->nfuncs + 1;
+    pv_hashmap_insert(&b->funcs_by_key, &pr, (uint32_t)b->nfuncs);
     *out = (uint32_t)b->nfuncs++;
     return PV_OK;
 }
 
 /* Key tuples reached again through references keep their items pointer:
- * a cache from it to the function skips hashing three fields for most of a
- * file's 875k caller keys.  Only shared (reader-lifetime) tuples qualify; a
- * scratch tuple's memory is reused by the next entry. */
-enum { TUPLE_TAG = UINT32_MAX };
-
-static bool tuple_cached(const struct builder *b, const pv_value *k, uint32_t *out)
-{
-    if (!(k->flags & PV_VF_SHARED) || !b->pmap_cap)
-        return false;
-    const char *ptr = (const char *)k->u.items;
-    size_t j = mix((uintptr_t)ptr ^ TUPLE_TAG) & (b->pmap_cap - 1);
-    for (; b->pmap[j].handle_plus1; j = (j + 1) & (b->pmap_cap - 1))
-        if (b->pmap[j].ptr == ptr && b->pmap[j].len == TUPLE_TAG) {
-            *out = b->pmap[j].handle_plus1 - 1;
-            return true;
-        }
-    return false;
-}
-
+ * remembering it skips the three fields for most of a file's 875k caller
+ * keys.  Only shared (reader-lifetime) tuples qualify; a scratch tuple's
+ * memory is reused by the next entry. */
 static pv_code key_index(struct builder *b, const pv_value *k, const char *what, uint32_t *out,
                          pv_err *err)
 {
-    if (k->type == PV_V_TUPLE && tuple_cached(b, k, out))
+    bool shared = k->type == PV_V_TUPLE && (k->flags & PV_VF_SHARED);
+    if (shared && seen_find(&b->tuples, k->u.items, 0, out))
         return PV_OK;
     pv_code rc = key_lookup(b, k, what, out, err);
-    if (rc == PV_OK && (k->flags & PV_VF_SHARED)) {
-        pv_value tag = {.type = PV_V_TUPLE, .len = TUPLE_TAG, .u.s = (const char *)k->u.items};
-        rc = pmap_put(b, &tag, *out, err);
-    }
+    if (rc == PV_OK && shared)
+        rc = seen_add(&b->tuples, k->u.items, 0, *out, err);
     return rc;
 }
+
 static bool is_count(const pv_value *v)
 {
     return v->type == PV_V_INT; /* bools are rejected: see profile.h */
@@ -560,7 +492,7 @@ static pv_code sort_edges(struct pv_edge *e, size_t n, uint32_t nfuncs, pv_err *
     pv_code rc = PV_OK;
     if (!count || !by_callee || !perm || !placed) {
         rc = pv_err_set(err, PV_E_NOMEM, "out of memory sorting edges");
-        goto done;
+        goto free_orders;
     }
     for (size_t i = 0; i < n; i++)
         count[e[i].callee + 1]++;
@@ -594,7 +526,7 @@ static pv_code sort_edges(struct pv_edge *e, size_t n, uint32_t nfuncs, pv_err *
             j = from;
         }
     }
-done:
+free_orders:
     free(count);
     free(by_callee);
     free(perm);
@@ -690,14 +622,62 @@ static pv_code finish(struct builder *b, pv_err *err)
 
 /* ---- public ------------------------------------------------------------- */
 
-static void builder_free(struct builder *b)
+static pv_code builder_init(struct builder *b, size_t len, pv_err *err)
 {
-    free(b->smap);
-    free(b->pmap);
-    free(b->funcs);
-    free(b->kmap);
-    free(b->edges);
+    *b = (struct builder){.p = calloc(1, sizeof *b->p)};
+    pv_hashmap_init(&b->strings);
+    pv_hashmap_init(&b->funcs_by_key);
+    if (!b->p)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    /* Every edge takes at least 10 bytes of input (a key reference and an
+     * int).  Reserving for that many means the array never moves; pages
+     * that stay untouched cost address space, not memory. */
+    b->ecap = len / 10 + 64;
+    b->edges = malloc(b->ecap * sizeof *b->edges);
+    if (!b->edges)
+        b->ecap = 0;
+    return PV_OK;
+}
+
+/* The lookup tables, done with once the dict is read. */
+static void drop_lookups(struct builder *b)
+{
+    pv_hashmap_fini(&b->strings);
+    seen_fini(&b->names);
+    seen_fini(&b->tuples);
+    pv_hashmap_fini(&b->funcs_by_key);
     free(b->tmp);
+    b->tmp = NULL;
+    b->tmp_cap = 0;
+}
+
+/* Everything but the profile, which the caller keeps or destroys. */
+static void builder_fini(struct builder *b)
+{
+    drop_lookups(b);
+    free(b->funcs);
+    free(b->edges);
+}
+
+static pv_code read_entries(struct builder *b, struct pv_marshal *m, struct pv_arena *scratch,
+                            const struct pv_parse_progress *progress, pv_err *err)
+{
+    if (pv_marshal_dict_enter(m, err))
+        return err->code;
+    for (;;) {
+        pv_value key, val;
+        bool done;
+        b->entry_at = pv_marshal_offset(m);
+        if (pv_marshal_dict_next(m, scratch, &key, &val, &done, err))
+            return err->code;
+        if (done)
+            return PV_OK;
+        if (add_entry(b, &key, &val, err))
+            return err->code;
+        pv_arena_reset(scratch);
+        if (progress)
+            progress->consumed(progress->ctx, pv_marshal_offset(m));
+    }
 }
 
 pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out, pv_err *err)
@@ -716,41 +696,19 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
         if (kind)
             return pv_err_set(err, PV_E_FORMAT, "not a stats file: %s", kind);
     }
-    struct builder b = {0};
-    struct pv_marshal *m = NULL;
+    struct builder b;
+    if (builder_init(&b, len, err))
+        goto free_builder;
+    struct pv_marshal *m;
+    if (pv_marshal_create(buf, len, &m, err))
+        goto free_builder;
     struct pv_arena scratch;
     pv_arena_init(&scratch, 8 * len + (64u << 20));
-    b.p = calloc(1, sizeof *b.p);
-    if (!b.p) {
-        pv_err_set(err, PV_E_NOMEM, "out of memory");
-        goto fail;
-    }
-    /* Every edge takes at least 10 bytes of input (a key reference and an
-     * int).  Reserving for that many means the array never moves; pages
-     * that stay untouched cost address space, not memory. */
-    b.ecap = len / 10 + 64;
-    b.edges = malloc(b.ecap * sizeof *b.edges);
-    if (!b.edges)
-        b.ecap = 0;
-    if (pv_marshal_create(buf, len, &m, err) || pv_marshal_dict_enter(m, err))
-        goto fail;
-    for (;;) {
-        pv_value key, val;
-        bool done;
-        b.entry_at = pv_marshal_offset(m);
-        if (pv_marshal_dict_next(m, &scratch, &key, &val, &done, err))
-            goto fail;
-        if (done)
-            break;
-        if (add_entry(&b, &key, &val, err))
-            goto fail;
-        pv_arena_reset(&scratch);
-        if (progress)
-            progress->consumed(progress->ctx, pv_marshal_offset(m));
-    }
+    if (read_entries(&b, m, &scratch, progress, err))
+        goto free_reader;
     if (!b.nfuncs) {
         pv_err_set(err, PV_E_SHAPE, "the stats dict is empty (pstats refuses it too)");
-        goto fail;
+        goto free_reader;
     }
     if (progress)
         progress->consumed(progress->ctx, len);
@@ -764,26 +722,20 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
     b.p->marshal_version = pv_marshal_version_guess(m, &b.p->python2);
     /* The reader and the lookup tables are done with: free them before
      * finish() sorts, so their memory and the sort's never add up. */
-    pv_marshal_destroy(m);
-    m = NULL;
     pv_arena_fini(&scratch);
-    free(b.smap);
-    free(b.pmap);
-    free(b.kmap);
-    free(b.tmp);
-    b.smap = b.kmap = NULL;
-    b.pmap = NULL;
-    b.tmp = NULL;
+    pv_marshal_destroy(m);
+    drop_lookups(&b);
     if (finish(&b, err))
-        goto fail;
-    builder_free(&b);
+        goto free_builder;
+    builder_fini(&b);
     *out = b.p;
     return PV_OK;
 
-fail:
-    pv_marshal_destroy(m);
+free_reader:
     pv_arena_fini(&scratch);
-    builder_free(&b);
+    pv_marshal_destroy(m);
+free_builder:
+    builder_fini(&b);
     pv_profile_destroy(b.p);
     return err->code;
 }
