@@ -38,6 +38,7 @@ struct pv_hashmap {
     struct pv_hashmap_entry *entries; /* cap of them; NULL while cap is 0 */
     size_t cap;                       /* 0 or a power of two */
     size_t count;
+    size_t max_count;                 /* 70% of cap: more and it grows */
 };
 
 /* Where a lookup is: from pv_hashmap_probe(), advanced by pv_hashmap_next(). */
@@ -52,10 +53,17 @@ void pv_hashmap_init(struct pv_hashmap *m);
 /* Free the table; the map is empty again and may be reused. */
 void pv_hashmap_fini(struct pv_hashmap *m);
 
+/* The slow half of pv_hashmap_reserve(), which callers call instead. */
+bool pv_hashmap_grow(struct pv_hashmap *m, size_t more);
+
 /* Make room for `more` entries beyond count without passing the load limit.
  * false on out-of-memory or overflow, with the map as it was.  A probe that
  * is under way is void after a reserve that grew the table: reserve first. */
-bool pv_hashmap_reserve(struct pv_hashmap *m, size_t more);
+static inline bool pv_hashmap_reserve(struct pv_hashmap *m, size_t more)
+{
+    return (more <= m->max_count && m->count <= m->max_count - more) ||
+           pv_hashmap_grow(m, more);
+}
 
 /* Bytes the map holds (its table): for memory estimates.  Cannot fail. */
 size_t pv_hashmap_bytes(const struct pv_hashmap *m);

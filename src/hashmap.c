@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Grown past 7/10 of cap. */
+/* Grown past 7/10 of cap (max_count). */
 static bool over_load(size_t count, size_t cap)
 {
     return count > cap / 10 * 7 + cap % 10 * 7 / 10;
@@ -22,7 +22,8 @@ void pv_hashmap_fini(struct pv_hashmap *m)
     pv_hashmap_init(m);
 }
 
-bool pv_hashmap_reserve(struct pv_hashmap *m, size_t more)
+/* The slow half of pv_hashmap_reserve(). */
+bool pv_hashmap_grow(struct pv_hashmap *m, size_t more)
 {
     size_t want;
     if (__builtin_add_overflow(m->count, more, &want))
@@ -50,6 +51,7 @@ bool pv_hashmap_reserve(struct pv_hashmap *m, size_t more)
     free(m->entries);
     m->entries = t;
     m->cap = ncap;
+    m->max_count = ncap / 10 * 7 + ncap % 10 * 7 / 10;
     return true;
 }
 

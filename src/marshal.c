@@ -36,6 +36,7 @@
 #include "vec.h"
 
 enum { FLAG_REF = 0x80, V_NULL_MARK = 0xFE };
+enum { PENDING = UINT32_MAX };
 
 /* References are resolved lazily.  Reading the stream, a flagged object
  * only has its offset noted (ref_at); it is decoded a second time, into the
@@ -46,18 +47,17 @@ enum { FLAG_REF = 0x80, V_NULL_MARK = 0xFE };
  *
  * Slots are numbered in stream order, so ref_at is sorted and a replay
  * finds a nested object's slot by binary search.  A reference to an
- * object still being read is a cycle: those objects are the flagged
- * ancestors of the current position (pending, also sorted). */
+ * object still being read is a cycle: while an object is read, its slot's
+ * ref_value says PENDING. */
 struct pv_marshal {
     const uint8_t *buf;
     size_t len, pos;
     uint32_t *ref_at;       /* by slot: offset of the object's type byte */
-    uint32_t *ref_value;    /* by slot: 1 + its index in values[]; 0: not decoded */
-    size_t nrefs, cap_refs, cap_ref_values;
+    uint32_t *ref_value;    /* by slot: 1 + its index in values[]; 0: not decoded;
+                               PENDING: being read */
+    size_t nrefs, cap_refs;
     pv_value *values;       /* decoded referenced objects (see cache_put) */
     size_t nvalues, cap_values;
-    uint32_t pending[PV_MARSHAL_MAX_DEPTH + 1]; /* flagged ancestors' slots */
-    int npending;
     int replay;             /* > 0 while decoding a referenced object again */
     pv_value *pairs;        /* the stack r_dict collects pairs on */
     size_t npairs, cap_pairs;
@@ -144,13 +144,16 @@ bool pv_marshal_utf8_valid(const char *str, size_t n, bool allow_surrogates)
 
 /* ---- primitives ------------------------------------------------------- */
 
-static pv_code need(struct pv_marshal *m, size_t n, const char *what, pv_err *err)
+static pv_code short_of(const struct pv_marshal *m, size_t n, const char *what, pv_err *err)
 {
-    if (n > m->len - m->pos)
-        return pv_err_set(err, PV_E_FORMAT,
-                          "offset %zu: unexpected end of data in %s (%zu bytes needed, %zu left)",
-                          m->pos, what, n, m->len - m->pos);
-    return PV_OK;
+    return pv_err_set(err, PV_E_FORMAT,
+                      "offset %zu: unexpected end of data in %s (%zu bytes needed, %zu left)",
+                      m->pos, what, n, m->len - m->pos);
+}
+
+static inline pv_code need(struct pv_marshal *m, size_t n, const char *what, pv_err *err)
+{
+    return n > m->len - m->pos ? short_of(m, n, what, err) : PV_OK;
 }
 
 static inline pv_code r_byte(struct pv_marshal *m, const char *what, unsigned *out, pv_err *err)
@@ -166,7 +169,8 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static pv_code r_int32(struct pv_marshal *m, const char *what, int32_t *out, pv_err *err)
+static inline pv_code r_int32(struct pv_marshal *m, const char *what, int32_t *out,
+                              pv_err *err)
 {
     if (need(m, 4, what, err))
         return err->code;
@@ -232,14 +236,24 @@ static pv_code push_ptr(pv_value ***tab, size_t *n, size_t *cap, pv_value *v, pv
 
 /* ---- the reference table ------------------------------------------------ */
 
-static pv_code note_slot(struct pv_marshal *m, size_t at, pv_err *err)
+static pv_code grow_slots(struct pv_marshal *m, pv_err *err)
 {
-    if (!pv_vec_reserve((void **)&m->ref_at, &m->cap_refs, m->nrefs + 1, sizeof *m->ref_at) ||
-        !pv_vec_reserve((void **)&m->ref_value, &m->cap_ref_values, m->nrefs + 1,
-                        sizeof *m->ref_value))
+    size_t cap = m->cap_refs, cap2 = m->cap_refs;
+    if (!pv_vec_reserve((void **)&m->ref_at, &cap, m->nrefs + 1, sizeof *m->ref_at) ||
+        !pv_vec_reserve((void **)&m->ref_value, &cap2, m->nrefs + 1, sizeof *m->ref_value))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+    m->cap_refs = cap < cap2 ? cap : cap2;
+    return PV_OK;
+}
+
+/* Number the object whose type byte is at offset at: its slot, pending. */
+static inline pv_code note_slot(struct pv_marshal *m, size_t at, uint32_t *slot, pv_err *err)
+{
+    if (m->nrefs == m->cap_refs && grow_slots(m, err))
+        return err->code;
+    *slot = (uint32_t)m->nrefs;
     m->ref_at[m->nrefs] = (uint32_t)at;
-    m->ref_value[m->nrefs++] = 0;
+    m->ref_value[m->nrefs++] = PENDING;
     return PV_OK;
 }
 
@@ -268,12 +282,6 @@ static bool slot_at(const struct pv_marshal *m, size_t at, uint32_t *slot)
     return true;
 }
 
-static bool is_pending(const struct pv_marshal *m, uint32_t slot)
-{
-    size_t k = lower_bound(m->pending, (size_t)m->npending, slot);
-    return k < (size_t)m->npending && m->pending[k] == slot;
-}
-
 /* The cache is the slot table itself: a reference costs one array read,
  * and nearby slots sit in nearby memory.  (A hash table keyed by slot was
  * measured: 13% of the import in its first probe alone, mostly cache
@@ -282,12 +290,12 @@ static bool is_pending(const struct pv_marshal *m, uint32_t slot)
 static const pv_value *cached(const struct pv_marshal *m, uint32_t slot)
 {
     uint32_t v = m->ref_value[slot];
-    return v ? &m->values[v - 1] : NULL;
+    return v && v != PENDING ? &m->values[v - 1] : NULL;
 }
 
 static pv_code cache_put(struct pv_marshal *m, uint32_t slot, const pv_value *v, pv_err *err)
 {
-    if (m->ref_value[slot])
+    if (m->ref_value[slot] && m->ref_value[slot] != PENDING)
         return PV_OK;
     /* Each slot takes two bytes or more of input, so a file has fewer
      * slots than len / 2, and a value each at most.  More values can only
@@ -312,26 +320,47 @@ static void forget_slots_from(struct pv_marshal *m, size_t nrefs)
     m->nrefs = nrefs;
 }
 
-/* The value of slot s, decoding its object again the first time. */
+/* The value of slot s on its first reference: its object decoded again,
+ * into the kept arena, and cached. */
 static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_err *err)
 {
+    size_t back = m->pos;
+    m->pos = m->ref_at[slot];
+    m->replay++;
+    pv_value tmp;
+    bool is_null;
+    pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
+    m->replay--;
+    m->pos = back;
+    if (rc)
+        return rc;
     const pv_value *v = cached(m, slot);
-    if (!v) {
-        size_t back = m->pos;
-        m->pos = m->ref_at[slot];
-        m->replay++;
-        pv_value tmp;
-        bool is_null;
-        pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
-        m->replay--;
-        m->pos = back;
-        if (rc)
-            return rc;
-        if (!(v = cached(m, slot)))
-            return pv_err_set(err, PV_E_FORMAT, "offset %zu: reference %u cannot be resolved",
-                              m->pos, slot);
-    }
+    if (!v)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: reference %u cannot be resolved",
+                          m->pos, slot);
     *out = *v;
+    return PV_OK;
+}
+
+/* An 'r' whose type byte is at offset at: the value of an earlier object.
+ * A cached value keeps the flags it was cached with. */
+static inline pv_code r_ref(struct pv_marshal *m, size_t at, pv_value *out, pv_err *err)
+{
+    int32_t i32 = 0;
+    if (r_int32(m, "reference", &i32, err))
+        return err->code;
+    if (i32 < 0 || (size_t)i32 >= m->nrefs)
+        return pv_err_set(err, PV_E_FORMAT,
+                          "offset %zu: invalid reference %d (%zu objects registered)", at, i32,
+                          m->nrefs);
+    uint32_t v = m->ref_value[i32];
+    if (v == PENDING)
+        return pv_err_set(err, PV_E_FORMAT,
+                          "offset %zu: reference %d to an object still being built (a cycle)",
+                          at, i32);
+    if (!v)
+        return resolve(m, (uint32_t)i32, out, err);
+    *out = m->values[v - 1];
     return PV_OK;
 }
 
@@ -421,7 +450,7 @@ static pv_code r_float_text(struct pv_marshal *m, double *out, pv_err *err)
     return PV_OK;
 }
 
-static pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err)
+static inline pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err)
 {
     if (need(m, 8, "float", err))
         return err->code;
@@ -788,18 +817,6 @@ static pv_code r_body(struct pv_marshal *m, struct pv_arena *scratch, unsigned t
                               at, i32, m->nstrrefs);
         *out = *m->strrefs[i32];
         return PV_OK;
-    case 'r':
-        if (r_int32(m, "reference", &i32, err))
-            return err->code;
-        if (i32 < 0 || (size_t)i32 >= m->nrefs)
-            return pv_err_set(err, PV_E_FORMAT,
-                              "offset %zu: invalid reference %d (%zu objects registered)", at,
-                              i32, m->nrefs);
-        if (!m->replay && is_pending(m, (uint32_t)i32))
-            return pv_err_set(err, PV_E_FORMAT,
-                              "offset %zu: reference %d to an object still being built (a cycle)",
-                              at, i32);
-        return resolve(m, (uint32_t)i32, out, err);
     case '(':
     case '[':
     case '<':
@@ -841,64 +858,41 @@ static bool takes_slot(unsigned type)
              type == 'S' || type == 'r' || type == 'R');
 }
 
-/* Read one object into *out.  *is_null reports the TYPE_NULL marker, which
- * only dicts accept (as their end). */
-static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
-                           bool *is_null, pv_err *err)
+/* The slot of a flagged object whose type byte is at offset at: a new one
+ * reading forward, pending until the object is read; the one it had when
+ * replaying. */
+static pv_code take_slot(struct pv_marshal *m, size_t at, uint32_t *slot, pv_err *err)
 {
-    size_t at = m->pos;
-    unsigned code = 0;
-    if (r_byte(m, "object", &code, err))
-        return err->code;
-    unsigned type = code & ~FLAG_REF;
-    bool flag = (code & FLAG_REF) && takes_slot(type);
-    note_type(m, type);
-    *is_null = false;
-    memset(out, 0, sizeof *out);
-    if (++m->steps > m->max_steps)
-        return pv_err_set(err, PV_E_LIMIT, "offset %zu: too much decoding work for %zu bytes",
-                          at, m->len);
-    if (m->depth >= PV_MARSHAL_MAX_DEPTH) /* CPython counts every object */
-        return pv_err_set(err, PV_E_LIMIT, "offset %zu: nesting deeper than %d", at,
-                          PV_MARSHAL_MAX_DEPTH);
-    switch (type) {
-    case '0': *is_null = true; *out = NULL_MARK; return PV_OK;
-    case 'N': *out = NONE_VALUE; return PV_OK;
-    case '.': *out = ELLIPSIS_VALUE; return PV_OK;
-    case 'S': *out = STOPITER_VALUE; return PV_OK;
-    case 'F':
-    case 'T':
-        out->type = PV_V_BOOL;
-        out->u.i = type == 'T';
+    m->flagged = true;
+    if (m->replay) {
+        if (!slot_at(m, at, slot))
+            return pv_err_set(err, PV_E_FORMAT,
+                              "offset %zu: references do not match the stream", at);
         return PV_OK;
     }
-    m->depth++;
+    if (at > UINT32_MAX)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: references beyond 4 GiB", at);
+    return note_slot(m, at, slot, err);
+}
+
+/* Every object but the unflagged scalars of read_object(), whose type byte
+ * (code, at offset at) was read.  Kept out of line: read_object() stays
+ * small enough to inline into the loops over items. */
+static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
+                                                    struct pv_arena *scratch, unsigned code,
+                                                    size_t at, pv_value *out, pv_err *err)
+{
+    unsigned type = code & ~FLAG_REF;
     uint32_t slot = 0;
-    if (flag) {
-        m->flagged = true;
-        if (m->replay) {
-            if (!slot_at(m, at, &slot)) {
-                m->depth--;
-                return pv_err_set(err, PV_E_FORMAT,
-                                  "offset %zu: references do not match the stream", at);
-            }
-        } else {
-            if (at > UINT32_MAX) {
-                m->depth--;
-                return pv_err_set(err, PV_E_LIMIT, "offset %zu: references beyond 4 GiB", at);
-            }
-            slot = (uint32_t)m->nrefs;
-            if (note_slot(m, at, err)) {
-                m->depth--;
-                return err->code;
-            }
-            m->pending[m->npending++] = slot;
-        }
-    }
+    bool flag = (code & FLAG_REF) && takes_slot(type);
+    if (flag && take_slot(m, at, &slot, err))
+        return err->code;
+    memset(out, 0, sizeof *out);
+    m->depth++;
     pv_code rc = r_body(m, scratch, type, at, out, err);
-    if (flag && !m->replay)
-        m->npending--;
     m->depth--;
+    if (flag && !m->replay)
+        m->ref_value[slot] = 0; /* read: no longer pending, not yet decoded again */
     if (rc)
         return rc;
     if (m->replay)
@@ -910,13 +904,65 @@ static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_va
     /* Python 2 names interned strings again by 'R'.  Python 2 has no
      * FLAG_REF, so this table is only filled while reading forward. */
     if (type == 't' && !m->replay) {
-        pv_value *s = alloc(m, m->keep, 1, sizeof *s, err);
-        if (!s || push_ptr(&m->strrefs, &m->nstrrefs, &m->cap_strrefs, s, err))
+        pv_value *str = alloc(m, m->keep, 1, sizeof *str, err);
+        if (!str || push_ptr(&m->strrefs, &m->nstrrefs, &m->cap_strrefs, str, err))
             return err->code;
-        *s = *out;
-        s->flags |= PV_VF_SHARED;
+        *str = *out;
+        str->flags |= PV_VF_SHARED;
     }
     return PV_OK;
+}
+
+/* Read one object into *out.  *is_null reports the TYPE_NULL marker, which
+ * only dicts accept (as their end).
+ *
+ * This runs for every object of a file (seven million in a 100k-function
+ * profile), so the commonest ones, unflagged references, floats and ints,
+ * take a short path; the rest go to read_other(). */
+static inline __attribute__((always_inline)) pv_code
+read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out, bool *is_null,
+            pv_err *err)
+{
+    size_t at = m->pos;
+    if (at >= m->len)
+        return need(m, 1, "object", err);
+    unsigned code = m->buf[at];
+    m->pos = at + 1;
+    unsigned type = code & ~FLAG_REF;
+    note_type(m, type);
+    *is_null = false;
+    if (++m->steps > m->max_steps)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: too much decoding work for %zu bytes",
+                          at, m->len);
+    if (m->depth >= PV_MARSHAL_MAX_DEPTH) /* CPython counts every object */
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: nesting deeper than %d", at,
+                          PV_MARSHAL_MAX_DEPTH);
+    uint8_t shared = m->replay ? PV_VF_SHARED : 0;
+    if (!(code & FLAG_REF) || !takes_slot(type)) {
+        switch (type) {
+        case 'r':
+            return r_ref(m, at, out, err);
+        case 'g':
+            *out = (pv_value){.type = PV_V_FLOAT, .flags = shared};
+            return r_float_bin(m, &out->u.f, err);
+        case 'i': {
+            int32_t i32 = 0;
+            if (r_int32(m, "int", &i32, err))
+                return err->code;
+            *out = (pv_value){.type = PV_V_INT, .flags = shared, .u.i = i32};
+            return PV_OK;
+        }
+        case '0': *is_null = true; *out = NULL_MARK; return PV_OK;
+        case 'N': *out = NONE_VALUE; return PV_OK;
+        case '.': *out = ELLIPSIS_VALUE; return PV_OK;
+        case 'S': *out = STOPITER_VALUE; return PV_OK;
+        case 'F':
+        case 'T':
+            *out = (pv_value){.type = PV_V_BOOL, .u.i = type == 'T'};
+            return PV_OK;
+        }
+    }
+    return read_other(m, scratch, code, at, out, err);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -1008,10 +1054,10 @@ pv_code pv_marshal_dict_enter(struct pv_marshal *m, pv_err *err)
     if (code & FLAG_REF) {
         /* Nothing inside may refer to the dict being built; after it ends
          * nothing is read.  The slot stays pending. */
+        uint32_t slot;
         m->flagged = true;
-        if (note_slot(m, m->pos - 1, err))
+        if (note_slot(m, m->pos - 1, &slot, err))
             return err->code;
-        m->pending[m->npending++] = 0;
     }
     m->depth = 1;
     m->in_dict = true;
