@@ -80,6 +80,18 @@ static const pv_value NULL_MARK = {.type = V_NULL_MARK}; /* TYPE_NULL */
 static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch,
                            pv_value *out, bool *is_null, pv_err *err);
 
+int64_t *pv_marshal_shared_word(const pv_value *v)
+{
+    if (!(v->flags & PV_VF_SHARED))
+        return NULL;
+    switch (v->type) {
+    case PV_V_TUPLE: case PV_V_LIST: case PV_V_SET: case PV_V_FROZENSET: case PV_V_DICT:
+    case PV_V_SLICE:
+        return &v->u.items[-1].u.i;
+    }
+    return NULL;
+}
+
 const char *pv_marshal_type_name(const pv_value *v)
 {
     switch (v->type) {
@@ -537,10 +549,25 @@ static pv_code r_string(struct pv_marshal *m, unsigned type, pv_value *out, pv_e
 
 /* ---- containers --------------------------------------------------------- */
 
+/* Room for a container's n items.  A replayed (shared) container's items
+ * come after one more value, zeroed: the consumer's word (see
+ * pv_marshal_shared_word()). */
+static pv_value *alloc_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
+                             pv_err *err)
+{
+    if (!m->replay)
+        return alloc(m, scratch, n, sizeof(pv_value), err);
+    pv_value *items = alloc(m, m->keep, n + 1, sizeof *items, err);
+    if (!items)
+        return NULL;
+    items[0] = (pv_value){.u.i = 0};
+    return items + 1;
+}
+
 static pv_code r_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
                        const char *what, pv_value *out, pv_err *err)
 {
-    pv_value *items = alloc(m, target(m, scratch), n, sizeof *items, err);
+    pv_value *items = alloc_items(m, scratch, n, err);
     if (!items)
         return err->code;
     for (size_t k = 0; k < n; k++) {
@@ -627,7 +654,7 @@ static pv_code r_dict(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
         return rc;
     if (n / 2 > UINT32_MAX)
         return pv_err_set(err, PV_E_LIMIT, "offset %zu: dict too large", m->pos);
-    pv_value *items = alloc(m, target(m, scratch), n, sizeof *items, err);
+    pv_value *items = alloc_items(m, scratch, n, err);
     if (!items)
         return err->code;
     if (n)
