@@ -59,6 +59,7 @@ struct pv_marshal {
     pv_value *values;       /* decoded referenced objects (see cache_put) */
     size_t nvalues, cap_values;
     int replay;             /* > 0 while decoding a referenced object again */
+    size_t replay_next;     /* the slot a replay most likely meets next */
     pv_value *pairs;        /* the stack r_dict collects pairs on */
     size_t npairs, cap_pairs;
     pv_value **strrefs;     /* Python 2 interned strings, for 'R' */
@@ -283,14 +284,20 @@ static size_t lower_bound(const uint32_t *a, size_t n, uint32_t v)
     return lo;
 }
 
-/* The slot of the flagged object at offset at (replays only): slots are
- * numbered in stream order, so their offsets are sorted. */
-static bool slot_at(const struct pv_marshal *m, size_t at, uint32_t *slot)
+/* The slot of the flagged object at offset at (replays only).  A replay
+ * decodes the stream in order from its object on, so the flagged objects
+ * it meets are its own slot and the ones after it, in turn: replay_next
+ * is tried first.  Else a search: slots are numbered in stream order, so
+ * their offsets are sorted.  (The search alone was 5% of an import.) */
+static bool slot_at(struct pv_marshal *m, size_t at, uint32_t *slot)
 {
-    size_t k = lower_bound(m->ref_at, m->nrefs, (uint32_t)at);
+    size_t k = m->replay_next;
+    if (k >= m->nrefs || m->ref_at[k] != at)
+        k = lower_bound(m->ref_at, m->nrefs, (uint32_t)at);
     if (k == m->nrefs || m->ref_at[k] != at)
         return false;
     *slot = (uint32_t)k;
+    m->replay_next = k + 1;
     return true;
 }
 
@@ -336,14 +343,16 @@ static void forget_slots_from(struct pv_marshal *m, size_t nrefs)
  * into the kept arena, and cached. */
 static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_err *err)
 {
-    size_t back = m->pos;
+    size_t back = m->pos, next = m->replay_next;
     m->pos = m->ref_at[slot];
+    m->replay_next = slot;
     m->replay++;
     pv_value tmp;
     bool is_null;
     pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
     m->replay--;
     m->pos = back;
+    m->replay_next = next;
     if (rc)
         return rc;
     const pv_value *v = cached(m, slot);
