@@ -105,7 +105,10 @@ pv_code pv_marshal_read(struct pv_marshal *m, struct pv_arena *scratch,
 pv_code pv_marshal_dict_enter(struct pv_marshal *m, pv_err *err);
 
 /* Read one key/value pair of the dict entered with pv_marshal_dict_enter(),
- * or set *done at its end.  Keys are checked to be hashable. */
+ * or set *done at its end.  Keys are checked to be hashable.  A key that
+ * later references may name again (flagged) is read as a shared value:
+ * it lives as long as the reader, with its word (pv_marshal_shared_word()),
+ * which those references then reach. */
 pv_code pv_marshal_dict_next(struct pv_marshal *m, struct pv_arena *scratch,
                              pv_value *key, pv_value *value, bool *done,
                              pv_err *err);

@@ -59,6 +59,8 @@ struct pv_marshal {
     pv_value *values;       /* decoded referenced objects (see cache_put) */
     size_t nvalues, cap_values;
     int replay;             /* > 0 while decoding a referenced object again */
+    int kept;               /* > 0 while reading into the kept arena: in a
+                               replay, or a flagged key of the top dict */
     size_t replay_next;     /* the slot a replay most likely meets next */
     pv_value *pairs;        /* the stack r_dict collects pairs on */
     size_t npairs, cap_pairs;
@@ -216,7 +218,7 @@ static pv_code r_size(struct pv_marshal *m, const char *what, size_t *out, pv_er
 
 static struct pv_arena *target(struct pv_marshal *m, struct pv_arena *scratch)
 {
-    return m->replay ? m->keep : scratch;
+    return m->kept ? m->keep : scratch;
 }
 
 static void *alloc(struct pv_marshal *m, struct pv_arena *a, size_t count, size_t size,
@@ -347,10 +349,12 @@ static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_er
     m->pos = m->ref_at[slot];
     m->replay_next = slot;
     m->replay++;
+    m->kept++;
     pv_value tmp;
     bool is_null;
     pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
     m->replay--;
+    m->kept--;
     m->pos = back;
     m->replay_next = next;
     if (rc)
@@ -564,7 +568,7 @@ static pv_code r_string(struct pv_marshal *m, unsigned type, pv_value *out, pv_e
 static pv_value *alloc_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
                              pv_err *err)
 {
-    if (!m->replay)
+    if (!m->kept)
         return alloc(m, scratch, n, sizeof(pv_value), err);
     pv_value *items = alloc(m, m->keep, n + 1, sizeof *items, err);
     if (!items)
@@ -612,9 +616,16 @@ static pv_code r_pair(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
                       pv_value *value, bool *done, pv_err *err)
 {
     size_t at = m->pos;
-    bool is_null;
-    if (read_object(m, scratch, key, &is_null, err))
-        return err->code;
+    bool is_null = false;
+    /* A flagged key of the top dict is kept and cached as it is read: a
+     * stats file names each key again as a caller, through a reference,
+     * which then finds it decoded, word and all (pv_marshal_shared_word). */
+    bool keep_key = m->depth == 1 && m->in_dict && at < m->len && (m->buf[at] & FLAG_REF);
+    m->kept += keep_key;
+    pv_code rc = read_object(m, scratch, key, &is_null, err);
+    m->kept -= keep_key;
+    if (rc)
+        return rc;
     if (is_null) {
         *done = true;
         return PV_OK;
@@ -931,11 +942,11 @@ static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
         m->ref_value[slot] = 0; /* read: no longer pending, not yet decoded again */
     if (rc)
         return rc;
-    if (m->replay)
+    if (m->kept)
         out->flags |= PV_VF_SHARED;
     if (out->type == PV_V_LIST || out->type == PV_V_DICT || out->type == PV_V_SET)
         out->flags |= PV_VF_UNHASHABLE;
-    if (flag && m->replay && cache_put(m, slot, out, err))
+    if (flag && m->kept && cache_put(m, slot, out, err))
         return err->code;
     /* Python 2 names interned strings again by 'R'.  Python 2 has no
      * FLAG_REF, so this table is only filled while reading forward. */
@@ -973,7 +984,7 @@ read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out, bool 
     if (m->depth >= PV_MARSHAL_MAX_DEPTH) /* CPython counts every object */
         return pv_err_set(err, PV_E_LIMIT, "offset %zu: nesting deeper than %d", at,
                           PV_MARSHAL_MAX_DEPTH);
-    uint8_t shared = m->replay ? PV_VF_SHARED : 0;
+    uint8_t shared = m->kept ? PV_VF_SHARED : 0;
     if (!(code & FLAG_REF) || !takes_slot(type)) {
         switch (type) {
         case 'r':
