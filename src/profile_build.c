@@ -485,16 +485,24 @@ static int cmp_func_keys(const void *x, const void *y, void *profile)
 /* Sort edges by (caller, callee), ties in insertion order.  Two stable
  * counting sorts of an index array (by callee, then by caller) and one
  * in-place permutation: linear time, and no second 48-byte-per-edge array
- * (qsort's merge buffer was 42 MB for 875k edges). */
+ * (qsort's merge buffer was 42 MB for 875k edges).
+ *
+ * The edges are read in order, except in the permutation, which reads
+ * each once at random: it looks AHEAD edges ahead along its cycle and
+ * prefetches them, so that their cache misses overlap.  (The sort was 11%
+ * of an import, nearly all of it in those misses.) */
+enum { AHEAD = 8 };
+
 static pv_code sort_edges(struct pv_edge *e, size_t n, uint32_t nfuncs, pv_err *err)
 {
     uint32_t *count = calloc((size_t)nfuncs + 1, sizeof *count);
     uint32_t *by_callee = malloc((n + 1) * sizeof *by_callee);
+    uint32_t *caller = malloc((n + 1) * sizeof *caller);
     uint32_t *perm = malloc((n + 1) * sizeof *perm);
     uint8_t *placed = calloc(n / 8 + 1, 1);
     pv_code rc = PV_OK;
-    if (!count || !by_callee || !perm || !placed) {
-        rc = pv_err_set(err, PV_E_NOMEM, "out of memory sorting edges");
+    if (!count || !by_callee || !caller || !perm || !placed) {
+        rc = pv_err_set(err, PV_E_NOMEM, "out of memory sorting %zu edges", n);
         goto free_orders;
     }
     for (size_t i = 0; i < n; i++)
@@ -504,20 +512,27 @@ static pv_code sort_edges(struct pv_edge *e, size_t n, uint32_t nfuncs, pv_err *
     for (size_t i = 0; i < n; i++)
         by_callee[count[e[i].callee]++] = (uint32_t)i;
     memset(count, 0, ((size_t)nfuncs + 1) * sizeof *count);
-    for (size_t i = 0; i < n; i++)
-        count[e[i].caller + 1]++;
+    for (size_t i = 0; i < n; i++) {
+        caller[i] = e[i].caller; /* by_callee order reads them at random */
+        count[caller[i] + 1]++;
+    }
     for (uint32_t f = 0; f < nfuncs; f++)
         count[f + 1] += count[f];
     for (size_t k = 0; k < n; k++) {
         uint32_t i = by_callee[k];
-        perm[count[e[i].caller]++] = i;
+        perm[count[caller[i]]++] = i;
     }
     /* Position j takes the edge now at perm[j]: follow each cycle once. */
     for (size_t i = 0; i < n; i++) {
         if (placed[i / 8] >> (i % 8) & 1)
             continue;
         struct pv_edge first = e[i];
-        size_t j = i;
+        size_t j = i, ahead = i;
+        for (int k = 0; k < AHEAD; k++) {
+            ahead = perm[ahead];
+            __builtin_prefetch(&e[ahead]);
+            __builtin_prefetch((const char *)&e[ahead] + sizeof *e - 1);
+        }
         for (;;) {
             placed[j / 8] |= (uint8_t)(1u << (j % 8));
             size_t from = perm[j];
@@ -527,11 +542,15 @@ static pv_code sort_edges(struct pv_edge *e, size_t n, uint32_t nfuncs, pv_err *
             }
             e[j] = e[from];
             j = from;
+            ahead = perm[ahead]; /* past the cycle's end it goes round again: harmless */
+            __builtin_prefetch(&e[ahead]);
+            __builtin_prefetch((const char *)&e[ahead] + sizeof *e - 1);
         }
     }
 free_orders:
     free(count);
     free(by_callee);
+    free(caller);
     free(perm);
     free(placed);
     return rc;
