@@ -799,6 +799,7 @@ static pv_code r_code(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
 
 /* ---- objects ------------------------------------------------------------ */
 
+/* Which type codes were read, for pv_marshal_version_guess(). */
 static void note_type(struct pv_marshal *m, unsigned type)
 {
     m->seen[type >> 5 & 7] |= 1u << (type & 31);
@@ -930,6 +931,7 @@ static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
                                                     size_t at, pv_value *out, pv_err *err)
 {
     unsigned type = code & ~FLAG_REF;
+    note_type(m, type);
     uint32_t slot = 0;
     bool flag = (code & FLAG_REF) && takes_slot(type);
     if (flag && take_slot(m, at, &slot, err))
@@ -976,7 +978,6 @@ read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out, bool 
     unsigned code = m->buf[at];
     m->pos = at + 1;
     unsigned type = code & ~FLAG_REF;
-    note_type(m, type);
     *is_null = false;
     if (++m->steps > m->max_steps)
         return pv_err_set(err, PV_E_LIMIT, "offset %zu: too much decoding work for %zu bytes",
@@ -990,6 +991,7 @@ read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out, bool 
         case 'r':
             return r_ref(m, at, out, err);
         case 'g':
+            note_type(m, type); /* the only one of this path that tells versions apart */
             *out = (pv_value){.type = PV_V_FLOAT, .flags = shared};
             return r_float_bin(m, &out->u.f, err);
         case 'i': {
