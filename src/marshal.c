@@ -41,14 +41,17 @@ enum { PENDING = UINT32_MAX };
 /* References are resolved lazily.  Reading the stream, a flagged object
  * only has its offset noted (ref_at); it is decoded a second time, into the
  * kept arena, when an 'r' first reaches it ("replay"), and that value is
- * cached.  Most flagged objects are never referenced (a generator's shared
- * edge tuples: 975k of them in a 100k-function file), and keeping them all
- * cost more memory than the rest of the import together.
+ * cached (values[], found through ref_value).  Most flagged objects are
+ * never referenced (a generator's shared edge tuples: 975k of them in a
+ * 100k-function file), and keeping them all cost more memory than the
+ * rest of the import together.  The exception: flagged keys of the top
+ * dict, which a stats file names again as callers, are kept and cached as
+ * they are read (see r_pair).
  *
  * Slots are numbered in stream order, so ref_at is sorted and a replay
- * finds a nested object's slot by binary search.  A reference to an
- * object still being read is a cycle: while an object is read, its slot's
- * ref_value says PENDING. */
+ * finds a nested object's slot by binary search, if not next in turn.  A
+ * reference to an object still being read is a cycle: while an object is
+ * read, its slot's ref_value says PENDING. */
 struct pv_marshal {
     const uint8_t *buf;
     size_t len, pos;
