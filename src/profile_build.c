@@ -3,7 +3,13 @@
  * The top-level dict is streamed one entry at a time (pv_marshal_dict_next)
  * into growing arrays, so a 100 MB file never exists as a value tree; the
  * scratch arena holding one entry's values is reset after each entry.
- * finish() then sorts functions into fid order and builds the indexes. */
+ * finish() then sorts functions into fid order and builds the indexes.
+ *
+ * Keys are found through the shared hashmap: strings by their text, and
+ * by their address in the input (a string met again through a reference
+ * is not hashed again), functions by (file, line, name).  A key tuple met
+ * again through references keeps its function in its word
+ * (pv_marshal_shared_word), which most of a file's caller keys hit. */
 #include "profile.h"
 
 #include <inttypes.h>
