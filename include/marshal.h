@@ -6,7 +6,7 @@
  *
  * Two ways in:
  *  - pv_marshal_load() decodes one whole object into an arena;
- *  - pv_marshal_open() + pv_marshal_dict_open() + pv_marshal_dict_next()
+ *  - pv_marshal_create() + pv_marshal_dict_enter() + pv_marshal_dict_next()
  *    stream the entries of a top-level dict one at a time, so a 100 MB stats
  *    file never exists as one value tree (see profile.c).
  *
@@ -87,10 +87,11 @@ struct pv_code_obj {
 
 struct pv_marshal;
 
-/* Start reading buf[0..len).  The reader borrows buf: it and every value
- * read must not outlive it.  Fails only on out-of-memory. */
-pv_code pv_marshal_open(const uint8_t *buf, size_t len, struct pv_marshal **out,
-                        pv_err *err);
+/* A reader of buf[0..len).  The reader borrows buf: it and every value
+ * read must not outlive it.  On success *out is yours (pv_marshal_destroy;
+ * NULL does nothing).  Fails only on out-of-memory. */
+pv_code pv_marshal_create(const uint8_t *buf, size_t len, struct pv_marshal **out,
+                          pv_err *err);
 void pv_marshal_destroy(struct pv_marshal *m);
 
 /* Read the next whole object into *out.  Values that no later reference can
@@ -101,13 +102,24 @@ pv_code pv_marshal_read(struct pv_marshal *m, struct pv_arena *scratch,
 /* Expect a dict next and enter it.  If the next object is something else,
  * fail with PV_E_SHAPE naming its type ("top-level object is list,
  * expected dict"). */
-pv_code pv_marshal_dict_open(struct pv_marshal *m, pv_err *err);
+pv_code pv_marshal_dict_enter(struct pv_marshal *m, pv_err *err);
 
-/* Read one key/value pair of the dict entered with pv_marshal_dict_open(),
- * or set *done at its end.  Keys are checked to be hashable. */
+/* Read one key/value pair of the dict entered with pv_marshal_dict_enter(),
+ * or set *done at its end.  Keys are checked to be hashable.  A key that
+ * later references may name again (flagged) is read as a shared value:
+ * it lives as long as the reader, with its word (pv_marshal_shared_word()),
+ * which those references then reach. */
 pv_code pv_marshal_dict_next(struct pv_marshal *m, struct pv_arena *scratch,
                              pv_value *key, pv_value *value, bool *done,
                              pv_err *err);
+
+/* A word kept with a shared container (PV_VF_SHARED, and a tuple, list,
+ * set, frozenset, dict or slice) for the consumer's own use: 0 until it
+ * stores something, and the same word whichever reference reaches the
+ * container.  It lives as long as the reader.  NULL for other values.
+ * (The profile builder keeps a key tuple's function there, so that the
+ * 875k caller keys of a 100k-function file cost no lookup.)  Cannot fail. */
+int64_t *pv_marshal_shared_word(const pv_value *v);
 
 /* Byte offset of the next unread byte. */
 size_t pv_marshal_offset(const struct pv_marshal *m);
@@ -124,11 +136,22 @@ int pv_marshal_version_guess(const struct pv_marshal *m, bool *python2);
 pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena,
                         pv_value *out, size_t *used_bytes, pv_err *err);
 
+/* What buf holds when it is plainly no marshal stream: a hint for files
+ * users upload by mistake (gzip, zip, pickle, Git LFS pointer, HTML, a
+ * printed report, other text), worded for stats files, which is what they
+ * meant to send; or NULL.  Named before decoding gives a less helpful
+ * "unknown type code".  Reads at most 512 bytes; cannot fail. */
+const char *pv_marshal_sniff(const uint8_t *buf, size_t len);
+
 /* Python's name of a value's type ("tuple", "str"...): cannot fail. */
-const char *pv_value_type_name(const pv_value *v);
+const char *pv_marshal_type_name(const pv_value *v);
+
+/* Latin-1 bytes s[0..n) as UTF-8, into out, which has room for 2n bytes
+ * (a byte takes one or two): returns the bytes written.  Cannot fail. */
+size_t pv_marshal_latin1_to_utf8(const uint8_t *s, size_t n, char *out);
 
 /* Check that s[0..n) is UTF-8; surrogates (ED A0..BF xx) are accepted only
  * when allow_surrogates.  Cannot fail. */
-bool pv_utf8_valid(const char *s, size_t n, bool allow_surrogates);
+bool pv_marshal_utf8_valid(const char *s, size_t n, bool allow_surrogates);
 
 #endif

@@ -4,7 +4,8 @@
  *     {(file, line, name): (cc, nc, tt, ct, callers)}
  *     callers = {(file, line, name): (nc, cc, tt, ct)}   or a bare int nc
  * (note the swapped counts).  This module checks that shape, and turns it
- * into arrays that later queries can walk quickly:
+ * into arrays that later queries can walk quickly (profile_build.c), and
+ * answers about the finished model (profile.c):
  *
  *  - funcs, sorted by (file, line, name) as Python compares them; a
  *    function's index is its fid, so the same file gives the same fids on

@@ -36,9 +36,6 @@ typedef struct {
 pv_code pv_err_set(pv_err *err, pv_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A short lowercase name of the code ("format", "shape", ...): cannot fail. */
-const char *pv_code_name(pv_code code);
-
 /* v with thousands separators, "211,502,803", for messages: cannot fail. */
 void pv_format_count(uint64_t v, char buf[32]);
 

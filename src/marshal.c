@@ -33,34 +33,38 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vec.h"
+
 enum { FLAG_REF = 0x80, V_NULL_MARK = 0xFE };
+enum { PENDING = UINT32_MAX };
 
 /* References are resolved lazily.  Reading the stream, a flagged object
  * only has its offset noted (ref_at); it is decoded a second time, into the
  * kept arena, when an 'r' first reaches it ("replay"), and that value is
- * cached.  Most flagged objects are never referenced (a generator's shared
- * edge tuples: 975k of them in a 100k-function file), and keeping them all
- * cost more memory than the rest of the import together.
+ * cached (values[], found through ref_value).  Most flagged objects are
+ * never referenced (a generator's shared edge tuples: 975k of them in a
+ * 100k-function file), and keeping them all cost more memory than the
+ * rest of the import together.  The exception: flagged keys of the top
+ * dict, which a stats file names again as callers, are kept and cached as
+ * they are read (see r_pair).
  *
  * Slots are numbered in stream order, so ref_at is sorted and a replay
- * finds a nested object's slot by binary search.  A reference to an
- * object still being read is a cycle: those objects are the flagged
- * ancestors of the current position (pending, also sorted). */
-struct ref_cache_slot {
-    uint32_t slot_plus1; /* 0: empty */
-    pv_value *value;
-};
-
+ * finds a nested object's slot by binary search, if not next in turn.  A
+ * reference to an object still being read is a cycle: while an object is
+ * read, its slot's ref_value says PENDING. */
 struct pv_marshal {
     const uint8_t *buf;
     size_t len, pos;
-    uint32_t *ref_at;       /* offset of each slot's type byte */
+    uint32_t *ref_at;       /* by slot: offset of the object's type byte */
+    uint32_t *ref_value;    /* by slot: 1 + its index in values[]; 0: not decoded;
+                               PENDING: being read */
     size_t nrefs, cap_refs;
-    struct ref_cache_slot *cache; /* slot -> decoded value (kept arena) */
-    size_t cache_cap, ncached;
-    uint32_t pending[PV_MARSHAL_MAX_DEPTH + 1]; /* flagged ancestors' slots */
-    int npending;
+    pv_value *values;       /* decoded referenced objects (see cache_put) */
+    size_t nvalues, cap_values;
     int replay;             /* > 0 while decoding a referenced object again */
+    int kept;               /* > 0 while reading into the kept arena: in a
+                               replay, or a flagged key of the top dict */
+    size_t replay_next;     /* the slot a replay most likely meets next */
     pv_value *pairs;        /* the stack r_dict collects pairs on */
     size_t npairs, cap_pairs;
     pv_value **strrefs;     /* Python 2 interned strings, for 'R' */
@@ -68,7 +72,7 @@ struct pv_marshal {
     struct pv_arena *keep;  /* referenced objects, Python 2 interned strings */
     struct pv_arena own_keep;
     int depth;
-    bool in_dict;           /* between dict_open and the dict's end */
+    bool in_dict;           /* between dict_enter and the dict's end */
     uint64_t steps, max_steps;
     uint32_t seen[8];       /* bitset of type codes seen */
     bool flagged;           /* any FLAG_REF seen */
@@ -82,7 +86,19 @@ static const pv_value NULL_MARK = {.type = V_NULL_MARK}; /* TYPE_NULL */
 static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch,
                            pv_value *out, bool *is_null, pv_err *err);
 
-const char *pv_value_type_name(const pv_value *v)
+int64_t *pv_marshal_shared_word(const pv_value *v)
+{
+    if (!(v->flags & PV_VF_SHARED))
+        return NULL;
+    switch (v->type) {
+    case PV_V_TUPLE: case PV_V_LIST: case PV_V_SET: case PV_V_FROZENSET: case PV_V_DICT:
+    case PV_V_SLICE:
+        return &v->u.items[-1].u.i;
+    }
+    return NULL;
+}
+
+const char *pv_marshal_type_name(const pv_value *v)
 {
     switch (v->type) {
     case PV_V_NONE: return "NoneType";
@@ -105,7 +121,7 @@ const char *pv_value_type_name(const pv_value *v)
     return "?";
 }
 
-bool pv_utf8_valid(const char *str, size_t n, bool allow_surrogates)
+bool pv_marshal_utf8_valid(const char *str, size_t n, bool allow_surrogates)
 {
     const unsigned char *s = (const unsigned char *)str, *end = s + n;
     while (s < end) {
@@ -146,13 +162,16 @@ bool pv_utf8_valid(const char *str, size_t n, bool allow_surrogates)
 
 /* ---- primitives ------------------------------------------------------- */
 
-static pv_code need(struct pv_marshal *m, size_t n, const char *what, pv_err *err)
+static pv_code short_of(const struct pv_marshal *m, size_t n, const char *what, pv_err *err)
 {
-    if (n > m->len - m->pos)
-        return pv_err_set(err, PV_E_FORMAT,
-                          "offset %zu: unexpected end of data in %s (%zu bytes needed, %zu left)",
-                          m->pos, what, n, m->len - m->pos);
-    return PV_OK;
+    return pv_err_set(err, PV_E_FORMAT,
+                      "offset %zu: unexpected end of data in %s (%zu bytes needed, %zu left)",
+                      m->pos, what, n, m->len - m->pos);
+}
+
+static inline pv_code need(struct pv_marshal *m, size_t n, const char *what, pv_err *err)
+{
+    return n > m->len - m->pos ? short_of(m, n, what, err) : PV_OK;
 }
 
 static inline pv_code r_byte(struct pv_marshal *m, const char *what, unsigned *out, pv_err *err)
@@ -168,7 +187,8 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static pv_code r_int32(struct pv_marshal *m, const char *what, int32_t *out, pv_err *err)
+static inline pv_code r_int32(struct pv_marshal *m, const char *what, int32_t *out,
+                              pv_err *err)
 {
     if (need(m, 4, what, err))
         return err->code;
@@ -201,7 +221,7 @@ static pv_code r_size(struct pv_marshal *m, const char *what, size_t *out, pv_er
 
 static struct pv_arena *target(struct pv_marshal *m, struct pv_arena *scratch)
 {
-    return m->replay ? m->keep : scratch;
+    return m->kept ? m->keep : scratch;
 }
 
 static void *alloc(struct pv_marshal *m, struct pv_arena *a, size_t count, size_t size,
@@ -234,17 +254,24 @@ static pv_code push_ptr(pv_value ***tab, size_t *n, size_t *cap, pv_value *v, pv
 
 /* ---- the reference table ------------------------------------------------ */
 
-static pv_code note_slot(struct pv_marshal *m, size_t at, pv_err *err)
+static pv_code grow_slots(struct pv_marshal *m, pv_err *err)
 {
-    if (m->nrefs == m->cap_refs) {
-        size_t ncap = m->cap_refs ? m->cap_refs * 2 : 256;
-        uint32_t *t = realloc(m->ref_at, ncap * sizeof *t);
-        if (!t)
-            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
-        m->ref_at = t;
-        m->cap_refs = ncap;
-    }
-    m->ref_at[m->nrefs++] = (uint32_t)at;
+    size_t cap = m->cap_refs, cap2 = m->cap_refs;
+    if (!pv_vec_reserve((void **)&m->ref_at, &cap, m->nrefs + 1, sizeof *m->ref_at) ||
+        !pv_vec_reserve((void **)&m->ref_value, &cap2, m->nrefs + 1, sizeof *m->ref_value))
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+    m->cap_refs = cap < cap2 ? cap : cap2;
+    return PV_OK;
+}
+
+/* Number the object whose type byte is at offset at: its slot, pending. */
+static inline pv_code note_slot(struct pv_marshal *m, size_t at, uint32_t *slot, pv_err *err)
+{
+    if (m->nrefs == m->cap_refs && grow_slots(m, err))
+        return err->code;
+    *slot = (uint32_t)m->nrefs;
+    m->ref_at[m->nrefs] = (uint32_t)at;
+    m->ref_value[m->nrefs++] = PENDING;
     return PV_OK;
 }
 
@@ -262,120 +289,106 @@ static size_t lower_bound(const uint32_t *a, size_t n, uint32_t v)
     return lo;
 }
 
-/* The slot of the flagged object at offset at (replays only). */
-static bool slot_at(const struct pv_marshal *m, size_t at, uint32_t *slot)
+/* The slot of the flagged object at offset at (replays only).  A replay
+ * decodes the stream in order from its object on, so the flagged objects
+ * it meets are its own slot and the ones after it, in turn: replay_next
+ * is tried first.  Else a search: slots are numbered in stream order, so
+ * their offsets are sorted.  (The search alone was 5% of an import.) */
+static bool slot_at(struct pv_marshal *m, size_t at, uint32_t *slot)
 {
-    size_t k = lower_bound(m->ref_at, m->nrefs, (uint32_t)at);
+    size_t k = m->replay_next;
+    if (k >= m->nrefs || m->ref_at[k] != at)
+        k = lower_bound(m->ref_at, m->nrefs, (uint32_t)at);
     if (k == m->nrefs || m->ref_at[k] != at)
         return false;
     *slot = (uint32_t)k;
+    m->replay_next = k + 1;
     return true;
 }
 
-static bool is_pending(const struct pv_marshal *m, uint32_t slot)
+/* The cache is the slot table itself: a reference costs one array read,
+ * and nearby slots sit in nearby memory.  (A hash table keyed by slot was
+ * measured: 13% of the import in its first probe alone, mostly cache
+ * misses, as the hash scatters the slots that a stretch of the file
+ * refers to.) */
+static const pv_value *cached(const struct pv_marshal *m, uint32_t slot)
 {
-    size_t k = lower_bound(m->pending, (size_t)m->npending, slot);
-    return k < (size_t)m->npending && m->pending[k] == slot;
-}
-
-/* The cache is an open-addressing table grown at 70% load. */
-static pv_value *cached(const struct pv_marshal *m, uint32_t slot)
-{
-    if (!m->cache_cap)
-        return NULL;
-    size_t j = (slot * 0x9E3779B1u) & (m->cache_cap - 1);
-    for (; m->cache[j].slot_plus1; j = (j + 1) & (m->cache_cap - 1))
-        if (m->cache[j].slot_plus1 == slot + 1)
-            return m->cache[j].value;
-    return NULL;
+    uint32_t v = m->ref_value[slot];
+    return v && v != PENDING ? &m->values[v - 1] : NULL;
 }
 
 static pv_code cache_put(struct pv_marshal *m, uint32_t slot, const pv_value *v, pv_err *err)
 {
-    if (cached(m, slot))
+    if (m->ref_value[slot] && m->ref_value[slot] != PENDING)
         return PV_OK;
-    if ((m->ncached + 1) * 10 > m->cache_cap * 7) {
-        size_t ncap = m->cache_cap ? m->cache_cap * 2 : 256;
-        struct ref_cache_slot *t = calloc(ncap, sizeof *t);
-        if (!t)
-            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
-        for (size_t i = 0; i < m->cache_cap; i++)
-            if (m->cache[i].slot_plus1) {
-                size_t j = ((m->cache[i].slot_plus1 - 1) * 0x9E3779B1u) & (ncap - 1);
-                while (t[j].slot_plus1)
-                    j = (j + 1) & (ncap - 1);
-                t[j] = m->cache[i];
-            }
-        free(m->cache);
-        m->cache = t;
-        m->cache_cap = ncap;
-    }
-    pv_value *node = pv_arena_alloc(m->keep, sizeof *node);
-    if (!node)
-        return pv_err_set(err, PV_E_LIMIT, "offset %zu: decoding needs too much memory", m->pos);
-    *node = *v;
-    size_t j = (slot * 0x9E3779B1u) & (m->cache_cap - 1);
-    while (m->cache[j].slot_plus1)
-        j = (j + 1) & (m->cache_cap - 1);
-    m->cache[j] = (struct ref_cache_slot){slot + 1, node};
-    m->ncached++;
+    /* Each slot takes two bytes or more of input, so a file has fewer
+     * slots than len / 2, and a value each at most.  More values can only
+     * come from the failed layout trials of a crafted code object
+     * (forget_slots_from), whose values are left behind: this bounds them. */
+    if (m->nvalues >= m->len / 2 + 64)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: too many references for %zu bytes",
+                          m->pos, m->len);
+    if (!pv_vec_reserve((void **)&m->values, &m->cap_values, m->nvalues + 1,
+                        sizeof *m->values))
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+    m->values[m->nvalues++] = *v;
+    m->ref_value[slot] = (uint32_t)m->nvalues;
     return PV_OK;
 }
 
-/* A failed code-object layout trial gives its slots back; cached values
- * of those slots would name other objects on the next trial. */
+/* A failed code-object layout trial gives its slots back, and with them
+ * any values cached for them: those slot numbers name other objects on
+ * the next trial. */
 static void forget_slots_from(struct pv_marshal *m, size_t nrefs)
 {
     m->nrefs = nrefs;
-    size_t kept = 0;
-    for (size_t i = 0; i < m->cache_cap; i++)
-        if (m->cache[i].slot_plus1 && m->cache[i].slot_plus1 - 1 >= nrefs)
-            m->cache[i].slot_plus1 = 0;
-        else if (m->cache[i].slot_plus1)
-            kept++;
-    if (kept == m->ncached)
-        return;
-    /* rehash what is left: open addressing cannot leave holes */
-    struct ref_cache_slot *old = m->cache;
-    size_t cap = m->cache_cap;
-    m->cache = calloc(cap, sizeof *m->cache);
-    m->ncached = 0;
-    if (!m->cache) {
-        m->cache_cap = 0; /* lose the cache: values are decoded again */
-        free(old);
-        return;
-    }
-    for (size_t i = 0; i < cap; i++)
-        if (old[i].slot_plus1) {
-            size_t j = ((old[i].slot_plus1 - 1) * 0x9E3779B1u) & (cap - 1);
-            while (m->cache[j].slot_plus1)
-                j = (j + 1) & (cap - 1);
-            m->cache[j] = old[i];
-            m->ncached++;
-        }
-    free(old);
 }
 
-/* The value of slot s, decoding its object again the first time. */
+/* The value of slot s on its first reference: its object decoded again,
+ * into the kept arena, and cached. */
 static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_err *err)
 {
-    pv_value *v = cached(m, slot);
-    if (!v) {
-        size_t back = m->pos;
-        m->pos = m->ref_at[slot];
-        m->replay++;
-        pv_value tmp;
-        bool is_null;
-        pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
-        m->replay--;
-        m->pos = back;
-        if (rc)
-            return rc;
-        if (!(v = cached(m, slot)))
-            return pv_err_set(err, PV_E_FORMAT, "offset %zu: reference %u cannot be resolved",
-                              m->pos, slot);
-    }
+    size_t back = m->pos, next = m->replay_next;
+    m->pos = m->ref_at[slot];
+    m->replay_next = slot;
+    m->replay++;
+    m->kept++;
+    pv_value tmp;
+    bool is_null;
+    pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
+    m->replay--;
+    m->kept--;
+    m->pos = back;
+    m->replay_next = next;
+    if (rc)
+        return rc;
+    const pv_value *v = cached(m, slot);
+    if (!v)
+        return pv_err_set(err, PV_E_FORMAT, "offset %zu: reference %u cannot be resolved",
+                          m->pos, slot);
     *out = *v;
+    return PV_OK;
+}
+
+/* An 'r' whose type byte is at offset at: the value of an earlier object.
+ * A cached value keeps the flags it was cached with. */
+static inline pv_code r_ref(struct pv_marshal *m, size_t at, pv_value *out, pv_err *err)
+{
+    int32_t i32 = 0;
+    if (r_int32(m, "reference", &i32, err))
+        return err->code;
+    if (i32 < 0 || (size_t)i32 >= m->nrefs)
+        return pv_err_set(err, PV_E_FORMAT,
+                          "offset %zu: invalid reference %d (%zu objects registered)", at, i32,
+                          m->nrefs);
+    uint32_t v = m->ref_value[i32];
+    if (v == PENDING)
+        return pv_err_set(err, PV_E_FORMAT,
+                          "offset %zu: reference %d to an object still being built (a cycle)",
+                          at, i32);
+    if (!v)
+        return resolve(m, (uint32_t)i32, out, err);
+    *out = m->values[v - 1];
     return PV_OK;
 }
 
@@ -465,7 +478,7 @@ static pv_code r_float_text(struct pv_marshal *m, double *out, pv_err *err)
     return PV_OK;
 }
 
-static pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err)
+static inline pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err)
 {
     if (need(m, 8, "float", err))
         return err->code;
@@ -477,25 +490,31 @@ static pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err)
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* Latin-1 to UTF-8: at most two bytes for each. */
-static pv_code latin1_to_utf8(struct pv_marshal *m, const uint8_t *s, size_t n, pv_value *out,
-                              pv_err *err)
+size_t pv_marshal_latin1_to_utf8(const uint8_t *s, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x80)
+            out[k++] = (char)s[i];
+        else {
+            out[k++] = (char)(0xC0 | s[i] >> 6);
+            out[k++] = (char)(0x80 | (s[i] & 0x3F));
+        }
+    }
+    return k;
+}
+
+/* CPython decodes 'a' 'A' 'z' 'Z' strings as Latin-1: their text is
+ * re-encoded into the kept arena, since a reference may reach it later. */
+static pv_code latin1_string(struct pv_marshal *m, const uint8_t *s, size_t n, pv_value *out,
+                             pv_err *err)
 {
     char *d = alloc(m, m->keep, n, 2, err);
     if (!d)
         return err->code;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < 0x80)
-            d[k++] = (char)s[i];
-        else {
-            d[k++] = (char)(0xC0 | s[i] >> 6);
-            d[k++] = (char)(0x80 | (s[i] & 0x3F));
-        }
-    }
     out->type = PV_V_STR;
     out->u.s = d;
-    out->len = (uint32_t)k;
+    out->len = (uint32_t)pv_marshal_latin1_to_utf8(s, n, d);
     return PV_OK;
 }
 
@@ -531,25 +550,40 @@ static pv_code r_string(struct pv_marshal *m, unsigned type, pv_value *out, pv_e
     case 't':
         /* Python 3: interned UTF-8.  Python 2: bytes that 'R' can name again;
          * such bytes need not be UTF-8, and stay bytes then. */
-        out->type = pv_utf8_valid((const char *)s, n, true) ? PV_V_STR : PV_V_BYTES;
+        out->type = pv_marshal_utf8_valid((const char *)s, n, true) ? PV_V_STR : PV_V_BYTES;
         return PV_OK;
     case 'u':
-        if (!pv_utf8_valid((const char *)s, n, true))
+        if (!pv_marshal_utf8_valid((const char *)s, n, true))
             return pv_err_set(err, PV_E_FORMAT, "offset %zu: string is not UTF-8", at);
         out->type = PV_V_STR;
         return PV_OK;
     default: /* 'a' 'A' 'z' 'Z': CPython decodes these as Latin-1 */
         out->type = PV_V_STR;
-        return all_ascii(s, n) ? PV_OK : latin1_to_utf8(m, s, n, out, err);
+        return all_ascii(s, n) ? PV_OK : latin1_string(m, s, n, out, err);
     }
 }
 
 /* ---- containers --------------------------------------------------------- */
 
+/* Room for a container's n items.  A replayed (shared) container's items
+ * come after one more value, zeroed: the consumer's word (see
+ * pv_marshal_shared_word()). */
+static pv_value *alloc_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
+                             pv_err *err)
+{
+    if (!m->kept)
+        return alloc(m, scratch, n, sizeof(pv_value), err);
+    pv_value *items = alloc(m, m->keep, n + 1, sizeof *items, err);
+    if (!items)
+        return NULL;
+    items[0] = (pv_value){.u.i = 0};
+    return items + 1;
+}
+
 static pv_code r_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
                        const char *what, pv_value *out, pv_err *err)
 {
-    pv_value *items = alloc(m, target(m, scratch), n, sizeof *items, err);
+    pv_value *items = alloc_items(m, scratch, n, err);
     if (!items)
         return err->code;
     for (size_t k = 0; k < n; k++) {
@@ -576,7 +610,7 @@ static pv_code check_hashable(const pv_value *v, size_t at, const char *what, pv
 {
     if (v->flags & PV_VF_UNHASHABLE)
         return pv_err_set(err, PV_E_FORMAT, "offset %zu: %s is an unhashable %s", at, what,
-                          pv_value_type_name(v));
+                          pv_marshal_type_name(v));
     return PV_OK;
 }
 
@@ -585,9 +619,16 @@ static pv_code r_pair(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
                       pv_value *value, bool *done, pv_err *err)
 {
     size_t at = m->pos;
-    bool is_null;
-    if (read_object(m, scratch, key, &is_null, err))
-        return err->code;
+    bool is_null = false;
+    /* A flagged key of the top dict is kept and cached as it is read: a
+     * stats file names each key again as a caller, through a reference,
+     * which then finds it decoded, word and all (pv_marshal_shared_word). */
+    bool keep_key = m->depth == 1 && m->in_dict && at < m->len && (m->buf[at] & FLAG_REF);
+    m->kept += keep_key;
+    pv_code rc = read_object(m, scratch, key, &is_null, err);
+    m->kept -= keep_key;
+    if (rc)
+        return rc;
     if (is_null) {
         *done = true;
         return PV_OK;
@@ -636,7 +677,7 @@ static pv_code r_dict(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
         return rc;
     if (n / 2 > UINT32_MAX)
         return pv_err_set(err, PV_E_LIMIT, "offset %zu: dict too large", m->pos);
-    pv_value *items = alloc(m, target(m, scratch), n, sizeof *items, err);
+    pv_value *items = alloc_items(m, scratch, n, err);
     if (!items)
         return err->code;
     if (n)
@@ -713,7 +754,7 @@ static pv_code r_code_as(struct pv_marshal *m, struct pv_arena *scratch,
             return err->code;
         if (is_null || !kind_ok(kind, &v))
             return pv_err_set(err, PV_E_FORMAT, "offset %zu: unexpected %s in code object", at,
-                              is_null ? "NULL" : pv_value_type_name(&v));
+                              is_null ? "NULL" : pv_marshal_type_name(&v));
         if (k == L->filename_at)
             code->filename = v;
         else if (k == L->name_at)
@@ -761,6 +802,7 @@ static pv_code r_code(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
 
 /* ---- objects ------------------------------------------------------------ */
 
+/* Which type codes were read, for pv_marshal_version_guess(). */
 static void note_type(struct pv_marshal *m, unsigned type)
 {
     m->seen[type >> 5 & 7] |= 1u << (type & 31);
@@ -826,18 +868,6 @@ static pv_code r_body(struct pv_marshal *m, struct pv_arena *scratch, unsigned t
                               at, i32, m->nstrrefs);
         *out = *m->strrefs[i32];
         return PV_OK;
-    case 'r':
-        if (r_int32(m, "reference", &i32, err))
-            return err->code;
-        if (i32 < 0 || (size_t)i32 >= m->nrefs)
-            return pv_err_set(err, PV_E_FORMAT,
-                              "offset %zu: invalid reference %d (%zu objects registered)", at,
-                              i32, m->nrefs);
-        if (!m->replay && is_pending(m, (uint32_t)i32))
-            return pv_err_set(err, PV_E_FORMAT,
-                              "offset %zu: reference %d to an object still being built (a cycle)",
-                              at, i32);
-        return resolve(m, (uint32_t)i32, out, err);
     case '(':
     case '[':
     case '<':
@@ -846,7 +876,7 @@ static pv_code r_body(struct pv_marshal *m, struct pv_arena *scratch, unsigned t
             return err->code;
         out->type = type == '(' ? PV_V_TUPLE : type == '[' ? PV_V_LIST
                     : type == '<' ? PV_V_SET : PV_V_FROZENSET;
-        if (r_items(m, scratch, n, pv_value_type_name(out), out, err))
+        if (r_items(m, scratch, n, pv_marshal_type_name(out), out, err))
             return err->code;
         if (out->type == PV_V_SET || out->type == PV_V_FROZENSET)
             for (uint32_t k = 0; k < out->len; k++)
@@ -879,87 +909,117 @@ static bool takes_slot(unsigned type)
              type == 'S' || type == 'r' || type == 'R');
 }
 
+/* The slot of a flagged object whose type byte is at offset at: a new one
+ * reading forward, pending until the object is read; the one it had when
+ * replaying. */
+static pv_code take_slot(struct pv_marshal *m, size_t at, uint32_t *slot, pv_err *err)
+{
+    m->flagged = true;
+    if (m->replay) {
+        if (!slot_at(m, at, slot))
+            return pv_err_set(err, PV_E_FORMAT,
+                              "offset %zu: references do not match the stream", at);
+        return PV_OK;
+    }
+    if (at > UINT32_MAX)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: references beyond 4 GiB", at);
+    return note_slot(m, at, slot, err);
+}
+
+/* Every object but the unflagged scalars of read_object(), whose type byte
+ * (code, at offset at) was read.  Kept out of line: read_object() stays
+ * small enough to inline into the loops over items. */
+static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
+                                                    struct pv_arena *scratch, unsigned code,
+                                                    size_t at, pv_value *out, pv_err *err)
+{
+    unsigned type = code & ~FLAG_REF;
+    note_type(m, type);
+    uint32_t slot = 0;
+    bool flag = (code & FLAG_REF) && takes_slot(type);
+    if (flag && take_slot(m, at, &slot, err))
+        return err->code;
+    memset(out, 0, sizeof *out);
+    m->depth++;
+    pv_code rc = r_body(m, scratch, type, at, out, err);
+    m->depth--;
+    if (flag && !m->replay)
+        m->ref_value[slot] = 0; /* read: no longer pending, not yet decoded again */
+    if (rc)
+        return rc;
+    if (m->kept)
+        out->flags |= PV_VF_SHARED;
+    if (out->type == PV_V_LIST || out->type == PV_V_DICT || out->type == PV_V_SET)
+        out->flags |= PV_VF_UNHASHABLE;
+    if (flag && m->kept && cache_put(m, slot, out, err))
+        return err->code;
+    /* Python 2 names interned strings again by 'R'.  Python 2 has no
+     * FLAG_REF, so this table is only filled while reading forward. */
+    if (type == 't' && !m->replay) {
+        pv_value *str = alloc(m, m->keep, 1, sizeof *str, err);
+        if (!str || push_ptr(&m->strrefs, &m->nstrrefs, &m->cap_strrefs, str, err))
+            return err->code;
+        *str = *out;
+        str->flags |= PV_VF_SHARED;
+    }
+    return PV_OK;
+}
+
 /* Read one object into *out.  *is_null reports the TYPE_NULL marker, which
- * only dicts accept (as their end). */
-static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
-                           bool *is_null, pv_err *err)
+ * only dicts accept (as their end).
+ *
+ * This runs for every object of a file (seven million in a 100k-function
+ * profile), so the commonest ones, unflagged references, floats and ints,
+ * take a short path; the rest go to read_other(). */
+static inline __attribute__((always_inline)) pv_code
+read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out, bool *is_null,
+            pv_err *err)
 {
     size_t at = m->pos;
-    unsigned code = 0;
-    if (r_byte(m, "object", &code, err))
-        return err->code;
+    if (at >= m->len)
+        return need(m, 1, "object", err);
+    unsigned code = m->buf[at];
+    m->pos = at + 1;
     unsigned type = code & ~FLAG_REF;
-    bool flag = (code & FLAG_REF) && takes_slot(type);
-    note_type(m, type);
     *is_null = false;
-    memset(out, 0, sizeof *out);
     if (++m->steps > m->max_steps)
         return pv_err_set(err, PV_E_LIMIT, "offset %zu: too much decoding work for %zu bytes",
                           at, m->len);
     if (m->depth >= PV_MARSHAL_MAX_DEPTH) /* CPython counts every object */
         return pv_err_set(err, PV_E_LIMIT, "offset %zu: nesting deeper than %d", at,
                           PV_MARSHAL_MAX_DEPTH);
-    switch (type) {
-    case '0': *is_null = true; *out = NULL_MARK; return PV_OK;
-    case 'N': *out = NONE_VALUE; return PV_OK;
-    case '.': *out = ELLIPSIS_VALUE; return PV_OK;
-    case 'S': *out = STOPITER_VALUE; return PV_OK;
-    case 'F':
-    case 'T':
-        out->type = PV_V_BOOL;
-        out->u.i = type == 'T';
-        return PV_OK;
-    }
-    m->depth++;
-    uint32_t slot = 0;
-    if (flag) {
-        m->flagged = true;
-        if (m->replay) {
-            if (!slot_at(m, at, &slot)) {
-                m->depth--;
-                return pv_err_set(err, PV_E_FORMAT,
-                                  "offset %zu: references do not match the stream", at);
-            }
-        } else {
-            if (at > UINT32_MAX) {
-                m->depth--;
-                return pv_err_set(err, PV_E_LIMIT, "offset %zu: references beyond 4 GiB", at);
-            }
-            slot = (uint32_t)m->nrefs;
-            if (note_slot(m, at, err)) {
-                m->depth--;
+    uint8_t shared = m->kept ? PV_VF_SHARED : 0;
+    if (!(code & FLAG_REF) || !takes_slot(type)) {
+        switch (type) {
+        case 'r':
+            return r_ref(m, at, out, err);
+        case 'g':
+            note_type(m, type); /* the only one of this path that tells versions apart */
+            *out = (pv_value){.type = PV_V_FLOAT, .flags = shared};
+            return r_float_bin(m, &out->u.f, err);
+        case 'i': {
+            int32_t i32 = 0;
+            if (r_int32(m, "int", &i32, err))
                 return err->code;
-            }
-            m->pending[m->npending++] = slot;
+            *out = (pv_value){.type = PV_V_INT, .flags = shared, .u.i = i32};
+            return PV_OK;
+        }
+        case '0': *is_null = true; *out = NULL_MARK; return PV_OK;
+        case 'N': *out = NONE_VALUE; return PV_OK;
+        case '.': *out = ELLIPSIS_VALUE; return PV_OK;
+        case 'S': *out = STOPITER_VALUE; return PV_OK;
+        case 'F':
+        case 'T':
+            *out = (pv_value){.type = PV_V_BOOL, .u.i = type == 'T'};
+            return PV_OK;
         }
     }
-    pv_code rc = r_body(m, scratch, type, at, out, err);
-    if (flag && !m->replay)
-        m->npending--;
-    m->depth--;
-    if (rc)
-        return rc;
-    if (m->replay)
-        out->flags |= PV_VF_SHARED;
-    if (out->type == PV_V_LIST || out->type == PV_V_DICT || out->type == PV_V_SET)
-        out->flags |= PV_VF_UNHASHABLE;
-    if (flag && m->replay && cache_put(m, slot, out, err))
-        return err->code;
-    /* Python 2 names interned strings again by 'R'.  Python 2 has no
-     * FLAG_REF, so this table is only filled while reading forward. */
-    if (type == 't' && !m->replay) {
-        pv_value *s = alloc(m, m->keep, 1, sizeof *s, err);
-        if (!s || push_ptr(&m->strrefs, &m->nstrrefs, &m->cap_strrefs, s, err))
-            return err->code;
-        *s = *out;
-        s->flags |= PV_VF_SHARED;
-    }
-    return PV_OK;
+    return read_other(m, scratch, code, at, out, err);
 }
 
 /* ---- public ------------------------------------------------------------- */
 
-pv_code pv_marshal_open(const uint8_t *buf, size_t len, struct pv_marshal **out, pv_err *err)
+pv_code pv_marshal_create(const uint8_t *buf, size_t len, struct pv_marshal **out, pv_err *err)
 {
     struct pv_marshal *m = calloc(1, sizeof *m);
     if (!m)
@@ -984,7 +1044,8 @@ void pv_marshal_destroy(struct pv_marshal *m)
         return;
     pv_arena_fini(&m->own_keep);
     free(m->ref_at);
-    free(m->cache);
+    free(m->ref_value);
+    free(m->values);
     free(m->pairs);
     free(m->strrefs);
     free(m);
@@ -1028,7 +1089,7 @@ static const char *type_byte_name(unsigned type)
     return NULL;
 }
 
-pv_code pv_marshal_dict_open(struct pv_marshal *m, pv_err *err)
+pv_code pv_marshal_dict_enter(struct pv_marshal *m, pv_err *err)
 {
     if (m->pos >= m->len)
         return pv_err_set(err, PV_E_FORMAT, "offset %zu: unexpected end of data", m->pos);
@@ -1045,10 +1106,10 @@ pv_code pv_marshal_dict_open(struct pv_marshal *m, pv_err *err)
     if (code & FLAG_REF) {
         /* Nothing inside may refer to the dict being built; after it ends
          * nothing is read.  The slot stays pending. */
+        uint32_t slot;
         m->flagged = true;
-        if (note_slot(m, m->pos - 1, err))
+        if (note_slot(m, m->pos - 1, &slot, err))
             return err->code;
-        m->pending[m->npending++] = 0;
     }
     m->depth = 1;
     m->in_dict = true;
@@ -1094,7 +1155,7 @@ pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena, 
                         size_t *used_bytes, pv_err *err)
 {
     struct pv_marshal *m;
-    if (pv_marshal_open(buf, len, &m, err))
+    if (pv_marshal_create(buf, len, &m, err))
         return err->code;
     /* Everything goes to the caller's arena, kept values included. */
     m->keep = arena;
@@ -1107,4 +1168,39 @@ pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena, 
     }
     pv_marshal_destroy(m);
     return rc;
+}
+
+/* ---- other kinds of file ------------------------------------------------ */
+
+static bool starts(const uint8_t *buf, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && !memcmp(buf, prefix, n);
+}
+
+const char *pv_marshal_sniff(const uint8_t *buf, size_t len)
+{
+    if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+        return "this is a gzip file: gunzip it first";
+    if (len >= 2 && buf[0] == 0x80 && buf[1] >= 2 && buf[1] <= 5)
+        return "this looks like a pickle, not a marshal stats file (use pstats.Stats.dump_stats)";
+    if (starts(buf, len, "version https://git-lfs"))
+        return "this is a Git LFS pointer, not the profile: run `git lfs pull`";
+    if (starts(buf, len, "PK\x03\x04"))
+        return "this is a zip archive: extract the stats file first";
+    size_t probe = len < 512 ? len : 512, text = 0;
+    for (size_t i = 0; i < probe; i++)
+        if ((buf[i] >= 0x20 && buf[i] < 0x7f) || buf[i] == '\n' || buf[i] == '\r' ||
+            buf[i] == '\t')
+            text++;
+    if (probe && text == probe) {
+        if (memmem(buf, probe, "<html", 5) || memmem(buf, probe, "<HTML", 5) ||
+            memmem(buf, probe, "<!DOCTYPE", 9) || memmem(buf, probe, "<!doctype", 9))
+            return "this is an HTML page, not a stats file";
+        if (memmem(buf, probe, "function calls", 14) || memmem(buf, probe, "ncalls", 6))
+            return "this is a text report (print_stats output), not a stats file: save it with "
+                   "cProfile -o or dump_stats";
+        return "this is a text file, not a marshal stats file";
+    }
+    return NULL;
 }

@@ -333,7 +333,7 @@ static void version_guess(void)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         struct pv_marshal *m;
         pv_err err = {0};
-        pv_marshal_open((const uint8_t *)rows[i].bytes, rows[i].len, &m, &err);
+        pv_marshal_create((const uint8_t *)rows[i].bytes, rows[i].len, &m, &err);
         struct pv_arena scratch;
         pv_arena_init(&scratch, 0);
         pv_value v;
@@ -347,6 +347,38 @@ static void version_guess(void)
     }
 }
 
+/* A tuple met twice through references, and one read once: the shared
+ * one has one word, whichever reference reached it; the other has none. */
+static void shared_containers_have_one_word(void)
+{
+    /* (T, T, T, (2,)) where T = (1,) is flagged, slot 0, and met again
+     * through two references */
+    static const char bytes[] = ")\x04" "\xa9\x01i\x01\x00\x00\x00" "r\x00\x00\x00\x00"
+                                "r\x00\x00\x00\x00" ")\x01i\x02\x00\x00\x00";
+    struct pv_marshal *m = NULL;
+    pv_err err = {0};
+    struct pv_arena scratch;
+    pv_arena_init(&scratch, 0);
+    pv_value v = {0};
+    pv_code rc = pv_marshal_create((const uint8_t *)bytes, sizeof bytes - 1, &m, &err);
+    if (rc == PV_OK)
+        rc = pv_marshal_read(m, &scratch, &v, &err);
+    bool shape = rc == PV_OK && v.type == PV_V_TUPLE && v.len == 4;
+    int64_t *w1 = shape ? pv_marshal_shared_word(&v.u.items[1]) : NULL;
+    int64_t *w2 = shape ? pv_marshal_shared_word(&v.u.items[2]) : NULL;
+    bool start_zero = w1 && *w1 == 0;
+    if (w1)
+        *w1 = 42;
+    CHECK(shape && w1 && w1 == w2 && start_zero && *w2 == 42 &&
+              !pv_marshal_shared_word(&v.u.items[0]) && !pv_marshal_shared_word(&v.u.items[3]) &&
+              !pv_marshal_shared_word(&v) && v.u.items[1].u.items[0].u.i == 1,
+          "shared_containers_have_one_word", "%s: words %p %p, first read %s",
+          rc ? err.msg : "ok", (void *)w1, (void *)w2,
+          shape && pv_marshal_shared_word(&v.u.items[0]) ? "has one" : "has none");
+    pv_arena_fini(&scratch);
+    pv_marshal_destroy(m);
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++)
@@ -356,5 +388,6 @@ int main(void)
     reference_bomb_key();
     trailing_bytes_are_not_read();
     version_guess();
+    shared_containers_have_one_word();
     return check_done();
 }

@@ -1,0 +1,81 @@
+/* hashmap.c - growing, freeing and hashing for the one hash table (see
+ * hashmap.h); probing is inline in the header. */
+#include "hashmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Grown past 7/10 of cap (max_count). */
+static bool over_load(size_t count, size_t cap)
+{
+    return count > cap / 10 * 7 + cap % 10 * 7 / 10;
+}
+
+void pv_hashmap_init(struct pv_hashmap *m)
+{
+    *m = (struct pv_hashmap){.entries = NULL};
+}
+
+void pv_hashmap_fini(struct pv_hashmap *m)
+{
+    free(m->entries);
+    pv_hashmap_init(m);
+}
+
+/* The slow half of pv_hashmap_reserve(). */
+bool pv_hashmap_grow(struct pv_hashmap *m, size_t more)
+{
+    size_t want;
+    if (__builtin_add_overflow(m->count, more, &want))
+        return false;
+    if (m->cap && !over_load(want, m->cap))
+        return true;
+    size_t ncap = m->cap ? m->cap : 64;
+    while (over_load(want, ncap)) {
+        if (ncap > SIZE_MAX / 2 / sizeof *m->entries)
+            return false;
+        ncap *= 2;
+    }
+    struct pv_hashmap_entry *t = calloc(ncap, sizeof *t);
+    if (!t)
+        return false;
+    /* The stored hashes place every entry again: no key is needed. */
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->entries[i].value_plus1)
+            continue;
+        size_t j = m->entries[i].hash & (ncap - 1);
+        while (t[j].value_plus1)
+            j = (j + 1) & (ncap - 1);
+        t[j] = m->entries[i];
+    }
+    free(m->entries);
+    m->entries = t;
+    m->cap = ncap;
+    m->max_count = ncap / 10 * 7 + ncap % 10 * 7 / 10;
+    return true;
+}
+
+size_t pv_hashmap_bytes(const struct pv_hashmap *m)
+{
+    return m->cap * sizeof *m->entries;
+}
+
+/* Eight bytes a step, each step a multiply; the tail is read as a short
+ * word, and the length is mixed in so "a" and "a\0" differ. */
+uint32_t pv_hashmap_hash_bytes(const void *s, size_t n)
+{
+    const unsigned char *p = s;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    }
+    return pv_hashmap_mix(h);
+}

@@ -1,0 +1,192 @@
+/* Unit tests of pv_profile_index()'s promise: a new index replaces the old
+ * one (freed), and a failed one leaves the profile with none and nothing
+ * allocated.  Allocations are counted and made to fail through the linker
+ * (--wrap=malloc etc., see tests/meson.build), so the checks hold in the
+ * plain build too, not only under a leak checker. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "marshal_writer.h"
+#include "profile.h"
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t count, size_t n);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t count, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+
+static long live_blocks;   /* allocated by the library and not freed */
+static long fail_at;       /* make the fail_at-th allocation from now fail; 0: none */
+static long allocations;   /* since fail_at was set */
+
+static bool fail_this_one(void)
+{
+    return fail_at && ++allocations == fail_at;
+}
+
+void *__wrap_malloc(size_t n)
+{
+    if (fail_this_one())
+        return NULL;
+    void *p = __real_malloc(n);
+    live_blocks += p != NULL;
+    return p;
+}
+
+void *__wrap_calloc(size_t count, size_t n)
+{
+    if (fail_this_one())
+        return NULL;
+    void *p = __real_calloc(count, n);
+    live_blocks += p != NULL;
+    return p;
+}
+
+void *__wrap_realloc(void *old, size_t n)
+{
+    if (fail_this_one())
+        return NULL;
+    void *p = __real_realloc(old, n);
+    live_blocks += p && !old;
+    return p;
+}
+
+void __wrap_free(void *p)
+{
+    live_blocks -= p != NULL;
+    __real_free(p);
+}
+
+/* main calls a and b, a calls b: three functions, three edges */
+static struct pv_profile *small_profile(void)
+{
+    struct w w = {.n = 0};
+    static const char *const names[] = {"main", "a", "b"};
+    byte(&w, '{');
+    for (int f = 0; f < 3; f++) {
+        byte(&w, ')');
+        byte(&w, 3);
+        str(&w, "m.py");
+        num(&w, f + 1);
+        str(&w, names[f]);
+        byte(&w, ')');
+        byte(&w, 5);
+        num(&w, 1);
+        num(&w, 1);
+        flt(&w, 0.5);
+        flt(&w, 1.0);
+        byte(&w, '{');
+        for (int c = 0; c < f; c++) { /* f is called by every function before it */
+            byte(&w, ')');
+            byte(&w, 3);
+            str(&w, "m.py");
+            num(&w, c + 1);
+            str(&w, names[c]);
+            byte(&w, ')');
+            byte(&w, 4);
+            num(&w, 1);
+            num(&w, 1);
+            flt(&w, 0.25);
+            flt(&w, 0.5);
+        }
+        byte(&w, '0');
+    }
+    byte(&w, '0');
+    struct pv_profile *p = NULL;
+    pv_err err = {0};
+    if (pv_profile_parse(w.b, w.n, &p, &err))
+        printf("cannot parse the test profile: %s\n", err.msg);
+    return p;
+}
+
+/* The indexes agree with the edges. */
+static bool indexes_right(const struct pv_profile *p)
+{
+    if (!p->callees_at || !p->callers_at || !p->by_callee)
+        return false;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        for (uint32_t e = p->callees_at[f]; e < p->callees_at[f + 1]; e++)
+            if (p->edges[e].caller != f)
+                return false;
+        for (uint32_t k = p->callers_at[f]; k < p->callers_at[f + 1]; k++)
+            if (p->edges[p->by_callee[k]].callee != f ||
+                (k > p->callers_at[f] &&
+                 p->edges[p->by_callee[k - 1]].caller >= p->edges[p->by_callee[k]].caller))
+                return false;
+    }
+    return p->callees_at[p->nfuncs] == p->nedges && p->callers_at[p->nfuncs] == p->nedges;
+}
+
+static void indexing_again_frees_the_old_indexes(struct pv_profile *p)
+{
+    pv_err err = {0};
+    long before = live_blocks;
+    bool ok = true;
+    for (int k = 0; k < 20; k++)
+        ok &= pv_profile_index(p, &err) == PV_OK;
+    CHECK(ok && live_blocks == before && indexes_right(p), "indexing_again_frees_the_old_indexes",
+          "20 indexings: %s, %ld blocks more than before", ok ? "ok" : err.msg,
+          live_blocks - before);
+}
+
+/* Fail each allocation pv_profile_index makes in turn, until one run makes
+ * none fail (it needs fewer allocations than that). */
+static void failed_indexing_leaves_no_index_and_no_memory(struct pv_profile *p)
+{
+    for (long k = 1; k < 100; k++) {
+        pv_err err = {0};
+        long before = live_blocks;
+        allocations = 0;
+        fail_at = k;
+        pv_code rc = pv_profile_index(p, &err);
+        bool failed = allocations >= k;
+        fail_at = 0;
+        if (!failed) {
+            CHECK(rc == PV_OK && indexes_right(p), "index_after_failures_is_right",
+                  "allocation %ld: %s", k, rc ? err.msg : "wrong indexes");
+            break;
+        }
+        /* The old indexes are gone (freed), and no new one was kept. */
+        CHECK(rc == PV_E_NOMEM && !p->callees_at && !p->callers_at && !p->by_callee,
+              "failed_indexing_leaves_no_index", "allocation %ld failing: rc %d, indexes %p %p %p",
+              k, rc, (void *)p->callees_at, (void *)p->callers_at, (void *)p->by_callee);
+        CHECK(live_blocks <= before, "failed_indexing_frees_what_it_allocated",
+              "allocation %ld failing: %ld blocks more than before", k, live_blocks - before);
+        if (!p->callees_at && pv_profile_index(p, &err)) /* index again for the next round */
+            break;
+    }
+}
+
+/* Destroying a profile whose indexing failed frees what is left. */
+static void destroy_after_a_failed_indexing_frees_everything(void)
+{
+    long before = live_blocks;
+    struct pv_profile *p = small_profile();
+    fail_at = 1;
+    allocations = 0;
+    pv_err err = {0};
+    pv_code rc = p ? pv_profile_index(p, &err) : PV_OK;
+    fail_at = 0;
+    pv_profile_destroy(p);
+    CHECK(p && rc == PV_E_NOMEM && live_blocks == before,
+          "destroy_after_a_failed_indexing_frees_everything", "rc %d, %ld blocks left", rc,
+          live_blocks - before);
+}
+
+int main(void)
+{
+    struct pv_profile *p = small_profile();
+    CHECK(p && p->nfuncs == 3 && p->nedges == 3 && indexes_right(p), "parsed_profile_is_indexed",
+          "%u functions, %u edges", p ? p->nfuncs : 0, p ? p->nedges : 0);
+    if (p) {
+        indexing_again_frees_the_old_indexes(p);
+        failed_indexing_leaves_no_index_and_no_memory(p);
+    }
+    pv_profile_destroy(p);
+    destroy_after_a_failed_indexing_frees_everything();
+    return check_done();
+}
