@@ -28,13 +28,13 @@ static void walk(struct walk *w, const pv_value *v, int depth)
     if (!w->left)
         return;
     w->left--;
-    FUZZ_CHECK(pv_value_type_name(v) != NULL, "type %u has no name", v->type);
+    FUZZ_CHECK(pv_marshal_type_name(v) != NULL, "type %u has no name", v->type);
     switch (v->type) {
     case PV_V_STR:
     case PV_V_BYTES:
         for (uint32_t i = 0; i < v->len; i++)
             w->sum += (unsigned char)v->u.s[i];
-        w->sum += pv_utf8_valid(v->u.s, v->len, true);
+        w->sum += pv_marshal_utf8_valid(v->u.s, v->len, true);
         return;
     case PV_V_TUPLE:
     case PV_V_LIST:
@@ -86,11 +86,11 @@ static void stream_dict(const uint8_t *data, size_t size)
 {
     struct pv_marshal *m;
     pv_err err = {0};
-    if (pv_marshal_open(data, size, &m, &err))
+    if (pv_marshal_create(data, size, &m, &err))
         return;
     struct pv_arena scratch;
     pv_arena_init(&scratch, 8 * size + (1u << 20));
-    pv_code rc = pv_marshal_dict_open(m, &err);
+    pv_code rc = pv_marshal_dict_enter(m, &err);
     struct walk w = {.left = WALK_MAX_NODES};
     /* Each entry takes at least two bytes: size bounds the loop. */
     for (size_t i = 0; rc == PV_OK && i <= size; i++) {

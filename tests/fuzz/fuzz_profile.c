@@ -211,9 +211,9 @@ static void reports(const struct pv_profile *p)
     FUZZ_CHECK(pv_report_print_calls(p, &s, &all, false, sink, &err) == PV_OK, "%s", err.msg);
     FUZZ_CHECK(pv_report_top_json(p, &s, &all, sink, &err) == PV_OK, "%s", err.msg);
     FUZZ_CHECK(pv_report_export_json(p, sink, &err) == PV_OK, "%s", err.msg);
-    pv_code rc = pv_export_stacks(p, "fuzz", PV_EXPORT_SPEEDSCOPE, sink, &err);
+    pv_code rc = pv_export_write(p, "fuzz", PV_EXPORT_SPEEDSCOPE, 64u << 20, sink, &err);
     FUZZ_CHECK(rc == PV_OK || rc == PV_E_LIMIT, "speedscope: %s", err.msg);
-    rc = pv_export_stacks(p, "fuzz", PV_EXPORT_COLLAPSED, sink, &err);
+    rc = pv_export_write(p, "fuzz", PV_EXPORT_COLLAPSED, 64u << 20, sink, &err);
     FUZZ_CHECK(rc == PV_OK || rc == PV_E_LIMIT, "collapsed: %s", err.msg);
 }
 
