@@ -40,6 +40,7 @@
 
 #include "../unit/marshal_writer.h"
 #include "api.h"
+#include "stream.h"
 #include "fuzz.h"
 
 enum { MAX_ARGS = 64, MAX_HEADERS = 32 };
@@ -205,6 +206,34 @@ static bool documented_status(int status)
     return false;
 }
 
+/* Read a streamed answer whole into res->body, as the http module would
+ * send it piece by piece. */
+static void drain_stream(struct pv_response *res)
+{
+    char *all = NULL;
+    size_t len = 0;
+    pv_err err = {0};
+    for (;;) {
+        pv_code rc = pv_stream_fill(res->stream, 64 * 1024, &err);
+        FUZZ_CHECK(rc == PV_OK, "stream failed: %s", err.msg);
+        size_t n;
+        const char *piece = pv_stream_peek(res->stream, &n);
+        char *grown = realloc(all, len + n + 1);
+        FUZZ_CHECK(grown != NULL, "out of memory reading a stream");
+        all = grown;
+        memcpy(all + len, piece, n);
+        len += n;
+        all[len] = '\0';
+        pv_stream_consume(res->stream, n);
+        if (pv_stream_done(res->stream) && !n)
+            break;
+    }
+    pv_stream_destroy(res->stream);
+    res->stream = NULL;
+    res->body = all;
+    res->len = len;
+}
+
 /* Answer one request and check the answer; the body is returned (caller
  * frees) for the caller's own checks. */
 static char *handle(const char *method, const char *path, struct fuzz_req *r, const uint8_t *body,
@@ -215,6 +244,8 @@ static char *handle(const char *method, const char *path, struct fuzz_req *r, co
                              .body_len = body_len, .upload_name = get_header(r, "Upload-Name")};
     struct pv_response res;
     pv_api_handle(api, &req, &res);
+    if (res.stream) /* a streamed answer is read here as http would send it */
+        drain_stream(&res);
     FUZZ_CHECK(documented_status(res.status), "%s %s: status %d: %.200s", method, path,
                res.status, res.body ? res.body : "");
     FUZZ_CHECK(res.content_type != NULL, "%s %s: no content type", method, path);
