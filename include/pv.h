@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef enum {
     PV_OK = 0,
@@ -38,5 +39,9 @@ pv_code pv_err_set(pv_err *err, pv_code code, const char *fmt, ...)
 
 /* v with thousands separators, "211,502,803", for messages: cannot fail. */
 void pv_format_count(uint64_t v, char buf[32]);
+
+/* Milliseconds on CLOCK_MONOTONIC since t0 (taken on that clock): cannot
+ * fail. */
+double pv_elapsed_ms(const struct timespec *t0);
 
 #endif

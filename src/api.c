@@ -451,13 +451,6 @@ static const struct {
  * about 30 ms. */
 enum { SEARCH_BUDGET_MS = 2000 };
 
-static double elapsed_ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 static void get_functions(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
@@ -526,7 +519,7 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
                 kept[n++] = sorted[i];
             /* The pattern's size is bounded, not every way to make glibc's
              * matcher slow: the search gets a time budget. */
-            if (i % 256 == 255 && elapsed_ms_since(&t0) > SEARCH_BUDGET_MS)
+            if (i % 256 == 255 && pv_elapsed_ms(&t0) > SEARCH_BUDGET_MS)
                 rc = pv_err_set(&err, PV_E_USAGE,
                                 "the search took over %d ms after %zu of %u functions: "
                                 "simplify the expression",

@@ -216,13 +216,6 @@ struct req {
     unsigned retry_after_s;  /* the answer's Retry-After, or 0 */
 };
 
-static double elapsed_ms(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* ---- connections ------------------------------------------------------- */
 
 /* The socket's deadline, kept in libmicrohttpd's per-socket slot. */
@@ -312,7 +305,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!r)
         return;
     fprintf(stderr, "%s %s %d %zu %.1fms%s\n", r->method, r->path ? r->path : "?", r->status,
-            r->bytes, elapsed_ms(&r->start),
+            r->bytes, pv_elapsed_ms(&r->start),
             why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     if (r->pp)
         MHD_destroy_post_processor(r->pp);

@@ -27,3 +27,10 @@ void pv_format_count(uint64_t v, char buf[32])
     }
     buf[at] = '\0';
 }
+
+double pv_elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}

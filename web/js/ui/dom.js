@@ -1,8 +1,9 @@
 // Small DOM helpers. Text only ever goes in through textContent (h() and
 // setText()), so profile text cannot become markup. h() sets only the
-// properties, attributes, events and tags listed below: innerHTML,
-// outerHTML, srcdoc, an event handler given as a string, a javascript: link
-// or a <script> cannot be made through it, whatever a caller passes. It
+// properties, attributes, events and tags listed below: no markup
+// property (inner or outer HTML), srcdoc, an event handler given as a
+// string, a javascript: link or a <script> can be made through it,
+// whatever a caller passes. It
 // throws on anything else, so that a mistake shows up at once, in tests.
 
 // The lists hold what the pages use; add to them when a page needs more.
