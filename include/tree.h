@@ -95,6 +95,15 @@ struct pv_tree_query {
      * with PV_E_CANCELLED, e.g. when the client that asked has gone. */
     bool (*stop)(void *ctx);
     void *stop_ctx;
+    /* Children to keep whatever the cutoff (may be NULL): asked about each
+     * child worth less than the cutoff, with the node being expanded (its
+     * index in the tree being built), the fids from the root's first child
+     * down to that node (nfids of them; 0 at the root) and the child's fid.
+     * The kept ones stay in value order, after those over the cutoff; the
+     * node budget still applies.  The diff tree keeps this way, in one run,
+     * the nodes that the other run kept. */
+    bool (*keep)(void *ctx, size_t node, const uint32_t *fids, size_t nfids, uint32_t child);
+    void *keep_ctx;
 };
 
 struct pv_tree_node {

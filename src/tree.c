@@ -245,6 +245,8 @@ struct work {
     size_t nstack, npost;
     struct kid *kids;       /* the children of the last expansion */
     size_t nkids, kcap;
+    struct kid *spare;      /* q->keep: the children it did not keep */
+    size_t spare_cap;
     double hidden_self;     /* the folded functions' share of tt */
     size_t fold_work;
     size_t steps, max_steps, next_stop_check; /* the work budget */
@@ -582,6 +584,35 @@ static pv_code add_crumb(struct work *w, uint32_t fid, double value, pv_err *err
     return PV_OK;
 }
 
+/* Move the children below the cutoff (kids[kept..]) that q->keep asks for
+ * up to kids[kept..], in order; returns how many children are kept now. */
+static pv_code keep_asked(struct work *w, size_t i, size_t *kept, pv_err *err)
+{
+    const struct pv_tree *t = w->t;
+    uint32_t fids[PV_TREE_MAX_DEPTH + 1];
+    size_t nfids = 0;
+    for (size_t a = i; a != 0 && nfids < PV_TREE_MAX_DEPTH + 1; a = w->parent[a])
+        fids[nfids++] = t->nodes[a].fid;
+    for (size_t k = 0; k < nfids / 2; k++) {
+        uint32_t f = fids[k];
+        fids[k] = fids[nfids - 1 - k];
+        fids[nfids - 1 - k] = f;
+    }
+    if (!pv_vec_reserve((void **)&w->spare, &w->spare_cap, w->nkids + 1, sizeof *w->spare))
+        return no_memory(err);
+    size_t nspare = 0, to = *kept;
+    for (size_t k = *kept; k < w->nkids; k++) {
+        if (w->q->keep(w->q->keep_ctx, i, fids, nfids, w->kids[k].fid))
+            w->kids[to++] = w->kids[k];
+        else
+            w->spare[nspare++] = w->kids[k];
+    }
+    if (nspare)
+        memcpy(w->kids + to, w->spare, nspare * sizeof *w->spare);
+    *kept = to;
+    return PV_OK;
+}
+
 /* Expand node i: its children go at the end of the node array. */
 static pv_code expand_node(struct work *w, size_t i, double limit, pv_err *err)
 {
@@ -599,6 +630,8 @@ static pv_code expand_node(struct work *w, size_t i, double limit, pv_err *err)
     size_t kept = 0;
     while (kept < w->nkids && w->kids[kept].value >= limit)
         kept++;
+    if (w->q->keep && kept < w->nkids && keep_asked(w, i, &kept, err))
+        return err->code;
     if (kept + (kept < w->nkids) > budget) {
         if (budget < 2)
             return PV_OK; /* an "other" alone says nothing: stay a leaf */
@@ -801,6 +834,7 @@ done:
     free(w->stack);
     free(w->post);
     free(w->kids);
+    free(w->spare);
     free(w->parent);
     pv_tree_destroy(w->t);
     return rc;
