@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "api_diff.h"
+#include "api_route.h"
 #include "export.h"
 #include "models.h"
 #include "pattern.h"
@@ -447,9 +449,7 @@ static const struct {
     {"ct_percall", PV_SORT_CT_PERCALL, true},
 };
 
-/* What one search (q=) may take; a plain word over 300k labels takes
- * about 30 ms. */
-enum { SEARCH_BUDGET_MS = 2000 };
+enum { SEARCH_BUDGET_MS = PV_API_SEARCH_BUDGET_MS };
 
 static void get_functions(struct route_ctx *c, struct pv_model *m)
 {
@@ -635,7 +635,7 @@ static bool parse_hide(const char *s, unsigned *out)
     return true;
 }
 
-enum { MAX_PATH_FIDS = 4096 };
+enum { MAX_PATH_FIDS = PV_API_MAX_PATH_FIDS };
 
 /* Fill a query from the request; false after responding 400. */
 static bool tree_query(struct route_ctx *c, const struct pv_profile *p,
@@ -761,10 +761,7 @@ static void respond_stream(struct route_ctx *c, struct pv_treejson *tree,
     c->res->content_type = content_type;
 }
 
-/* Steps a tree may take on a thread that others wait on: about 0.1 s.
- * Every default tree (20,000 nodes at most) of the 100k-function synthetic
- * profile takes under 20,000. */
-enum { LIGHT_TREE_STEPS = 300000 };
+enum { LIGHT_TREE_STEPS = PV_API_LIGHT_TREE_STEPS };
 
 static void get_tree(struct route_ctx *c, struct pv_model *m)
 {
@@ -1017,6 +1014,8 @@ static double tree_nodes_bound(struct route_ctx *c)
 bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req)
 {
     const char *path = req->path;
+    if (pv_api_diff_owns(path))
+        return pv_api_diff_is_heavy(api, req);
     if ((strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) ||
         strncmp(path, "/api/profiles/", 14))
         return false;
@@ -1028,16 +1027,8 @@ bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req)
     memcpy(c.id, id, n);
     c.id[n] = '\0';
     struct pv_model *m = pv_models_get(api->models, c.id);
-    if (!m) {
-        struct pv_store *s = NULL;
-        struct pv_meta meta;
-        pv_err err = {0};
-        if (thread_store(api, &s, &err) || pv_store_meta(s, c.id, &meta, &err))
-            return false; /* an unknown id is a quick 404 */
-        bool big = meta.size_bytes > HEAVY_LOAD_BYTES;
-        pv_meta_fini(&meta);
-        return big;
-    }
+    if (!m)
+        return pv_api_model_is_heavy(api, c.id);
     bool heavy = false;
     if (!strcmp(c.rest, "/tree")) {
         const char *hide = arg(&c, "hide");
@@ -1140,6 +1131,13 @@ void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_r
             method_not_allowed(res);
         return;
     }
+    if (pv_api_diff_owns(path)) {
+        if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+            method_not_allowed(res);
+        else
+            pv_api_diff_handle(api, req, res);
+        return;
+    }
     if (!strncmp(path, "/api/profiles/", 14)) {
         const char *id = path + 14;
         size_t n = strcspn(id, "/");
@@ -1154,4 +1152,97 @@ void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_r
         return;
     }
     respond_error(res, 404, "not_found", "no such route");
+}
+
+/* ---- for the other route files (api_route.h) ----------------------------- */
+
+const char *pv_api_arg(const struct pv_request *req, const char *name)
+{
+    return req->arg ? req->arg(req->ctx, name) : NULL;
+}
+
+bool pv_api_parse_long(const char *s, long lo, long hi, long *out)
+{
+    return parse_long(s, lo, hi, out);
+}
+
+bool pv_api_valid_id(const char *s, size_t n)
+{
+    return valid_id(s, n);
+}
+
+pv_code pv_api_model_get(struct pv_api *api, const char *id, struct pv_model **out, pv_err *err)
+{
+    return model_get(api, id, out, err);
+}
+
+void pv_api_model_release(struct pv_api *api, struct pv_model *m)
+{
+    pv_models_release(api->models, m);
+}
+
+bool pv_api_model_is_heavy(struct pv_api *api, const char *id)
+{
+    struct pv_model *m = pv_models_get(api->models, id);
+    if (m) {
+        pv_models_release(api->models, m);
+        return false;
+    }
+    struct pv_store *s = NULL;
+    struct pv_meta meta;
+    pv_err err = {0};
+    if (thread_store(api, &s, &err) || pv_store_meta(s, id, &meta, &err))
+        return false; /* an unknown id is a quick 404 */
+    bool big = meta.size_bytes > HEAVY_LOAD_BYTES;
+    pv_meta_fini(&meta);
+    return big;
+}
+
+bool pv_api_tree_query(struct pv_api *api, const struct pv_request *req, struct pv_response *res,
+                       const struct pv_profile *p, struct pv_tree_query *q, uint32_t *path)
+{
+    struct route_ctx c = {.api = api, .req = req, .res = res};
+    return tree_query(&c, p, q, path);
+}
+
+double pv_api_tree_nodes_bound(struct pv_api *api, const struct pv_request *req)
+{
+    struct route_ctx c = {.api = api, .req = req};
+    return tree_nodes_bound(&c);
+}
+
+uint64_t pv_api_max_tree_bytes(const struct pv_api *api)
+{
+    return api->cfg.max_tree_bytes;
+}
+
+void pv_api_respond_json(struct pv_response *res, int status, cJSON *json)
+{
+    respond_json(res, status, json);
+}
+
+void pv_api_respond_failure(struct pv_response *res, const pv_err *err)
+{
+    respond_failure(res, err);
+}
+
+void pv_api_respond_over_budget(struct pv_response *res, const char *message, const char *unit,
+                                uint64_t needed, uint64_t budget)
+{
+    respond_over_budget(res, message, unit, needed, budget);
+}
+
+void pv_api_json_func(cJSON *o, const struct pv_profile *p, uint32_t fid)
+{
+    add_func_ident(o, p, fid);
+}
+
+void pv_api_json_int(cJSON *o, const char *key, int64_t v)
+{
+    add_int(o, key, v);
+}
+
+void pv_api_json_num(cJSON *o, const char *key, double v)
+{
+    add_num(o, key, v);
 }

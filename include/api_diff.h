@@ -1,0 +1,22 @@
+/* api_diff.h - the api's routes that compare two profiles:
+ * GET /api/diff and GET /api/diff/tree (docs/API.md, "Comparing two
+ * runs").  api.c dispatches to them; these use its model cache and its
+ * status mapping (api_route.h). */
+#ifndef PV_API_DIFF_H
+#define PV_API_DIFF_H
+
+#include <stdbool.h>
+
+#include "api.h"
+
+/* Whether path is one of the diff routes. */
+bool pv_api_diff_owns(const char *path);
+
+/* Answer a GET or HEAD of a diff route; never fails (errors are JSON). */
+void pv_api_diff_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);
+
+/* Heavy: either profile large and not in memory yet, or a tree of more
+ * nodes than pv_api_is_heavy allows on a light thread. */
+bool pv_api_diff_is_heavy(struct pv_api *api, const struct pv_request *req);
+
+#endif
