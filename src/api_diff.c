@@ -73,14 +73,17 @@ static void pair_close(struct pair *pr)
 
 /* ---- GET /api/diff ------------------------------------------------------ */
 
-static cJSON *run_json(const struct pv_model *m)
+static cJSON *run_json(const struct pv_profile *p, const char *id)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", m->id);
-    pv_api_json_num(o, "total_time", m->p->total_tt);
-    pv_api_json_int(o, "total_calls", m->p->total_calls);
-    pv_api_json_int(o, "prim_calls", m->p->prim_calls);
-    cJSON_AddNumberToObject(o, "functions", m->p->nreal);
+    if (id)
+        cJSON_AddStringToObject(o, "id", id);
+    else
+        cJSON_AddNullToObject(o, "id");
+    pv_api_json_num(o, "total_time", p->total_tt);
+    pv_api_json_int(o, "total_calls", p->total_calls);
+    pv_api_json_int(o, "prim_calls", p->prim_calls);
+    cJSON_AddNumberToObject(o, "functions", p->nreal);
     return o;
 }
 
@@ -169,6 +172,26 @@ static cJSON *row_json(const struct pv_diff *d, const struct pv_diff_row *r)
     return o;
 }
 
+cJSON *pv_api_diff_document(const struct pv_diff *d, const char *id_a, const char *id_b,
+                            const struct pv_diff_select *sel, const uint32_t *rows, size_t n,
+                            size_t offset, size_t limit)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "a", run_json(d->a, id_a));
+    cJSON_AddItemToObject(o, "b", run_json(d->b, id_b));
+    cJSON_AddItemToObject(o, "change", change_json(d->a, d->b));
+    cJSON_AddItemToObject(o, "match", match_json(d));
+    cJSON_AddNumberToObject(o, "total", (double)n);
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    cJSON_AddNumberToObject(o, "limit", (double)limit);
+    cJSON_AddStringToObject(o, "sort", pv_diff_sort_name(sel->key));
+    cJSON_AddStringToObject(o, "order", sel->descending ? "desc" : "asc");
+    cJSON *arr = cJSON_AddArrayToObject(o, "rows");
+    for (size_t i = offset; i < n && i - offset < limit; i++)
+        cJSON_AddItemToArray(arr, row_json(d, &d->rows[rows[i]]));
+    return o;
+}
+
 /* q=: a row is kept when its label in either run matches. */
 struct search {
     regex_t re;
@@ -242,19 +265,8 @@ static void get_diff(struct pv_api *api, const struct pv_request *req, struct pv
     }
     if (pv_diff_select(pr.d, &sel, &rows, &n, &err))
         goto fail;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "a", run_json(pr.a));
-    cJSON_AddItemToObject(o, "b", run_json(pr.b));
-    cJSON_AddItemToObject(o, "change", change_json(pr.a->p, pr.b->p));
-    cJSON_AddItemToObject(o, "match", match_json(pr.d));
-    cJSON_AddNumberToObject(o, "total", (double)n);
-    cJSON_AddNumberToObject(o, "offset", (double)offset);
-    cJSON_AddNumberToObject(o, "limit", (double)limit);
-    cJSON_AddStringToObject(o, "sort", pv_diff_sort_name(sel.key));
-    cJSON_AddStringToObject(o, "order", sel.descending ? "desc" : "asc");
-    cJSON *arr = cJSON_AddArrayToObject(o, "rows");
-    for (size_t i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit; i++)
-        cJSON_AddItemToArray(arr, row_json(pr.d, &pr.d->rows[rows[i]]));
+    cJSON *o = pv_api_diff_document(pr.d, pr.a->id, pr.b->id, &sel, rows, n, (size_t)offset,
+                                    (size_t)limit);
     free(rows);
     if (compiled)
         regfree(&s.re);

@@ -6,6 +6,7 @@
  *   pstatsviz export FILE|ID [--format json|speedscope|collapsed] [--max-export SIZE]
  *                            [--db PATH]
  *   pstatsviz vacuum [--db PATH]
+ *   pstatsviz diff A B [--sort KEY] [-n N|all] [--json] [--db PATH]   (cli_diff.c)
  *
  * Every failure is one line on stderr, "pstatsviz: WHAT: WHY", and a
  * non-zero exit status. */
@@ -66,6 +67,10 @@ static const char USAGE[] =
     "                           the whole profile as canonical JSON (or for speedscope,\n"
     "                           flamegraph.pl); refused when larger than --max-export\n"
     "                           (0: no limit)\n"
+    "  pstatsviz diff A B [--sort KEY] [-n N|all] [--json] [--db PATH]\n"
+    "                           compare two runs (files or ids), function by function;\n"
+    "                           KEY: delta (default), ratio, calls, tdelta, cumtime,\n"
+    "                           tottime, name, file\n"
     "  pstatsviz vacuum [--db PATH]\n"
     "                           rewrite a database made by an older pstatsviz so that\n"
     "                           deletes give space back (needs twice its size free)\n"
@@ -256,8 +261,7 @@ static bool looks_like_id(const char *s)
     return n == PV_ID_HEX && strspn(s, "0123456789abcdef") == n;
 }
 
-/* A profile from a file path, or from the database by id. */
-static int load_profile(const char *arg, const char *db, struct pv_profile **p)
+int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p)
 {
     pv_err err = {0};
     const uint8_t *data;
@@ -335,7 +339,7 @@ static int cmd_top(int argc, char **argv)
     if (pv_sort_parse(o.sort, &sort, &err))
         return fail("--sort", &err);
     struct pv_profile *p;
-    if ((status = load_profile(o.args[0], o.db, &p)))
+    if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
     struct pv_select sel = {.regex = o.callers ? o.callers : o.callees, .limit = o.limit};
     pv_code rc;
@@ -368,7 +372,7 @@ static int cmd_export(int argc, char **argv)
         return usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
                            o.max_export);
     struct pv_profile *p;
-    if ((status = load_profile(o.args[0], o.db, &p)))
+    if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
     /* The export is sized first: one over the budget writes nothing. */
     const char *slash = strrchr(o.args[0], '/');
@@ -733,6 +737,8 @@ int pv_cli_main(int argc, char **argv)
         return cmd_export(argc - 2, argv + 2);
     if (!strcmp(cmd, "vacuum"))
         return cmd_vacuum(argc - 2, argv + 2);
+    if (!strcmp(cmd, "diff"))
+        return pv_cli_diff_main(argc - 2, argv + 2);
     if (!strcmp(cmd, "serve"))
         return pv_serve_main(argc - 2, argv + 2);
     if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */
