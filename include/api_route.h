@@ -66,8 +66,7 @@ void pv_api_respond_over_budget(struct pv_response *res, const char *message, co
 /* A function's fid, file, line, name, label and kind into o, as every
  * route writes them (names cut as views show them). */
 void pv_api_json_func(cJSON *o, const struct pv_profile *p, uint32_t fid);
-/* An integer written exactly; a number, or null when it is not finite. */
+/* An integer written exactly. */
 void pv_api_json_int(cJSON *o, const char *key, int64_t v);
-void pv_api_json_num(cJSON *o, const char *key, double v);
 
 #endif

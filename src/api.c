@@ -1241,8 +1241,3 @@ void pv_api_json_int(cJSON *o, const char *key, int64_t v)
 {
     add_int(o, key, v);
 }
-
-void pv_api_json_num(cJSON *o, const char *key, double v)
-{
-    add_num(o, key, v);
-}

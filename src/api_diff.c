@@ -73,6 +73,17 @@ static void pair_close(struct pair *pr)
 
 /* ---- GET /api/diff ------------------------------------------------------ */
 
+/* A time exactly as the file holds it: the shortest text that reads back
+ * as the same double (cJSON's numbers keep 15 digits where those compare
+ * equal within an epsilon, so 5.4946000000000006e-05 came back as
+ * 5.4946e-05, another double than pstats reads); null when not finite. */
+static void add_time(cJSON *o, const char *key, double v)
+{
+    char buf[32];
+    pv_format_double(v, buf);
+    cJSON_AddItemToObject(o, key, isfinite(v) ? cJSON_CreateRaw(buf) : cJSON_CreateNull());
+}
+
 static cJSON *run_json(const struct pv_profile *p, const char *id)
 {
     cJSON *o = cJSON_CreateObject();
@@ -80,7 +91,7 @@ static cJSON *run_json(const struct pv_profile *p, const char *id)
         cJSON_AddStringToObject(o, "id", id);
     else
         cJSON_AddNullToObject(o, "id");
-    pv_api_json_num(o, "total_time", p->total_tt);
+    add_time(o, "total_time", p->total_tt);
     pv_api_json_int(o, "total_calls", p->total_calls);
     pv_api_json_int(o, "prim_calls", p->prim_calls);
     cJSON_AddNumberToObject(o, "functions", p->nreal);
@@ -90,13 +101,13 @@ static cJSON *run_json(const struct pv_profile *p, const char *id)
 static cJSON *change_json(const struct pv_profile *a, const struct pv_profile *b)
 {
     cJSON *o = cJSON_CreateObject();
-    pv_api_json_num(o, "total_time", b->total_tt - a->total_tt);
-    pv_api_json_num(o, "total_time_ratio", pv_diff_ratio(a->total_tt, b->total_tt));
+    add_time(o, "total_time", b->total_tt - a->total_tt);
+    add_time(o, "total_time_ratio", pv_diff_ratio(a->total_tt, b->total_tt));
     pv_api_json_int(o, "total_calls", b->total_calls - a->total_calls);
-    pv_api_json_num(o, "total_calls_ratio",
+    add_time(o, "total_calls_ratio",
                     pv_diff_ratio((double)a->total_calls, (double)b->total_calls));
     pv_api_json_int(o, "prim_calls", b->prim_calls - a->prim_calls);
-    pv_api_json_num(o, "prim_calls_ratio",
+    add_time(o, "prim_calls_ratio",
                     pv_diff_ratio((double)a->prim_calls, (double)b->prim_calls));
     return o;
 }
@@ -125,8 +136,8 @@ static cJSON *side_json(const struct pv_diff_side *s)
     cJSON *o = cJSON_CreateObject();
     pv_api_json_int(o, "cc", s->cc);
     pv_api_json_int(o, "nc", s->nc);
-    pv_api_json_num(o, "tt", s->tt);
-    pv_api_json_num(o, "ct", s->ct);
+    add_time(o, "tt", s->tt);
+    add_time(o, "ct", s->ct);
     return o;
 }
 
@@ -162,13 +173,13 @@ static cJSON *row_json(const struct pv_diff *d, const struct pv_diff_row *r)
     cJSON *delta = cJSON_AddObjectToObject(o, "delta");
     pv_api_json_int(delta, "cc", b.cc - a.cc);
     pv_api_json_int(delta, "nc", b.nc - a.nc);
-    pv_api_json_num(delta, "tt", b.tt - a.tt);
-    pv_api_json_num(delta, "ct", b.ct - a.ct);
+    add_time(delta, "tt", b.tt - a.tt);
+    add_time(delta, "ct", b.ct - a.ct);
     cJSON *ratio = cJSON_AddObjectToObject(o, "ratio");
-    pv_api_json_num(ratio, "cc", pv_diff_ratio((double)a.cc, (double)b.cc));
-    pv_api_json_num(ratio, "nc", pv_diff_ratio((double)a.nc, (double)b.nc));
-    pv_api_json_num(ratio, "tt", pv_diff_ratio(a.tt, b.tt));
-    pv_api_json_num(ratio, "ct", pv_diff_ratio(a.ct, b.ct));
+    add_time(ratio, "cc", pv_diff_ratio((double)a.cc, (double)b.cc));
+    add_time(ratio, "nc", pv_diff_ratio((double)a.nc, (double)b.nc));
+    add_time(ratio, "tt", pv_diff_ratio(a.tt, b.tt));
+    add_time(ratio, "ct", pv_diff_ratio(a.ct, b.ct));
     return o;
 }
 
