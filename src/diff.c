@@ -262,46 +262,59 @@ done:
     return rc;
 }
 
+/* Files whose roots are candidates for the most frequent: counting a
+ * candidate's votes passes over every paired file once. */
+enum { ROOT_CANDIDATES = 32 };
+
+/* Where the shared suffix of A's file i and its partner starts in each. */
+static void roots_of(const struct pv_diff *d, const struct files *fa, const struct files *fb,
+                     uint32_t i, const char **s, size_t *s_at, const char **t, size_t *t_at)
+{
+    size_t ns, nt;
+    *s = pv_profile_str(d->a, fa->f[i].handle, &ns);
+    *t = pv_profile_str(d->b, fb->f[fa->f[i].pair].handle, &nt);
+    common_suffix(*s, ns, *t, nt, s_at, t_at);
+}
+
 /* The roots the suffix rule saw most often: the path prefixes before the
- * shared part, counted over the paired files. */
+ * shared part, among the first ROOT_CANDIDATES paired files (a root that
+ * most files share is among them), counted over all paired files. */
 static pv_code find_roots(struct pv_diff *d, const struct files *fa, const struct files *fb,
                           pv_err *err)
 {
-    size_t best = 0;
-    for (uint32_t i = 0; i < fa->n; i++) {
+    size_t best = 0, candidates = 0, paired = 0;
+    uint32_t best_i = NONE;
+    for (uint32_t i = 0; i < fa->n; i++)
+        paired += fa->f[i].by_suffix;
+    for (uint32_t i = 0; i < fa->n && candidates < ROOT_CANDIDATES; i++) {
         if (!fa->f[i].by_suffix)
             continue;
-        size_t ns, nt, s_at, t_at, votes = 0;
-        const char *s = pv_profile_str(d->a, fa->f[i].handle, &ns);
-        const char *t = pv_profile_str(d->b, fb->f[fa->f[i].pair].handle, &nt);
-        common_suffix(s, ns, t, nt, &s_at, &t_at);
-        /* Quadratic in the paired files only; those are few unless the
-         * whole run moved, and then one root wins early. */
-        for (uint32_t k = 0; k < fa->n && votes <= best; k++) {
+        candidates++;
+        const char *s, *t, *u, *v;
+        size_t s_at, t_at, u_at, v_at, votes = 0;
+        roots_of(d, fa, fb, i, &s, &s_at, &t, &t_at);
+        for (uint32_t k = 0; k < fa->n; k++) {
             if (!fa->f[k].by_suffix)
                 continue;
-            size_t nu, nv, u_at, v_at;
-            const char *u = pv_profile_str(d->a, fa->f[k].handle, &nu);
-            const char *v = pv_profile_str(d->b, fb->f[fa->f[k].pair].handle, &nv);
-            common_suffix(u, nu, v, nv, &u_at, &v_at);
+            roots_of(d, fa, fb, k, &u, &u_at, &v, &v_at);
             votes += u_at == s_at && v_at == t_at && !memcmp(u, s, s_at) && !memcmp(v, t, t_at);
         }
-        if (votes <= best)
-            continue;
-        best = votes;
-        char *ra = strndup(s, s_at), *rb = strndup(t, t_at);
-        if (!ra || !rb) {
-            free(ra);
-            free(rb);
-            return no_memory(err);
+        if (votes > best) {
+            best = votes;
+            best_i = i;
         }
-        free(d->root_a);
-        free(d->root_b);
-        d->root_a = ra;
-        d->root_b = rb;
-        if (best * 2 > fa->n)
+        if (best * 2 > paired)
             break; /* a majority: no other root can win */
     }
+    if (best_i == NONE)
+        return PV_OK;
+    const char *s, *t;
+    size_t s_at, t_at;
+    roots_of(d, fa, fb, best_i, &s, &s_at, &t, &t_at);
+    d->root_a = strndup(s, s_at);
+    d->root_b = strndup(t, t_at);
+    if (!d->root_a || !d->root_b)
+        return no_memory(err);
     return PV_OK;
 }
 

@@ -265,6 +265,30 @@ static void equal_suffixes_do_not_pair(void)
     pv_profile_destroy(b);
 }
 
+static void roots_are_the_most_frequent(void)
+{
+    /* The first paired file has a root of its own; most share another. */
+    static const struct fn a_fns[] = {{"/app/a/c.py", 1, "f", 1, 0.1, 0.1},
+                                      {"/app/pkg/a.py", 1, "g", 1, 0.1, 0.1},
+                                      {"/app/pkg/b.py", 1, "h", 1, 0.1, 0.1},
+                                      {NULL, 0, NULL, 0, 0, 0}};
+    static const struct fn b_fns[] = {{"/home/u/src/pkg/a.py", 1, "g", 1, 0.1, 0.1},
+                                      {"/home/u/src/pkg/b.py", 1, "h", 1, 0.1, 0.1},
+                                      {"/other/a/c.py", 1, "f", 1, 0.1, 0.1},
+                                      {NULL, 0, NULL, 0, 0, 0}};
+    struct pv_profile *a = build(a_fns, NULL), *b = build(b_fns, NULL);
+    struct pv_diff *d = diff(a, b);
+    if (!d)
+        return;
+    CHECK(d->count[PV_DIFF_SUFFIX] == 3 && d->root_a && !strcmp(d->root_a, "/app/") &&
+              d->root_b && !strcmp(d->root_b, "/home/u/src/"),
+          "roots_are_the_most_frequent_pair", "%zu by suffix, %s %s", d->count[PV_DIFF_SUFFIX],
+          d->root_a ? d->root_a : "(null)", d->root_b ? d->root_b : "(null)");
+    pv_diff_destroy(d);
+    pv_profile_destroy(a);
+    pv_profile_destroy(b);
+}
+
 /* ---- rows --------------------------------------------------------------- */
 
 static bool keep_not_main(void *ctx, const struct pv_diff_row *r, bool *stop, pv_err *err)
@@ -449,6 +473,7 @@ int main(void)
     a_name_twice_is_not_moved();
     other_root_pairs_by_suffix();
     equal_suffixes_do_not_pair();
+    roots_are_the_most_frequent();
     rows_sort_and_filter();
     tree_over_both_runs();
     return check_done();
