@@ -196,6 +196,11 @@ static cJSON *row_json(const struct pv_diff *d, const struct pv_diff_row *r)
         }
         if (r->line_moved)
             pv_api_json_int(o, "line_b", d->b->funcs[r->b].line);
+        size_t na, nb; /* names that differ only in an object's address */
+        const char *sa = pv_profile_str(d->a, d->a->funcs[r->a].name, &na);
+        const char *sb = pv_profile_str(d->b, d->b->funcs[r->b].name, &nb);
+        if (na != nb || memcmp(sa, sb, na))
+            cJSON_AddItemToObject(o, "name_b", cJSON_CreateString(sb));
     } else
         cJSON_AddNullToObject(o, "match");
     cJSON_AddBoolToObject(o, "added", r->a == NONE);

@@ -10,6 +10,7 @@
  * (B's file, line, name), one by (B's file, name). */
 #include "diff.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,10 +60,26 @@ static pv_code list_files(const struct pv_profile *p, struct files *out, pv_err 
     return PV_OK;
 }
 
+/* A name as runs share it: builtins that cProfile names after an object
+ * carry its address ("<function Random.seed at 0x7fcfa9fff9c0>"), which
+ * differs from run to run.  Such a name is compared up to " at 0x". */
+static const char *name_without_address(const struct pv_profile *p, uint32_t handle, size_t *n)
+{
+    const char *s = pv_profile_str(p, handle, n);
+    if (*n < 8 || s[*n - 1] != '>')
+        return s;
+    size_t i = *n - 1;
+    while (i > 0 && isxdigit((unsigned char)s[i - 1]))
+        i--;
+    if (i >= 6 && i < *n - 1 && !memcmp(s + i - 6, " at 0x", 6))
+        *n = i - 6;
+    return s;
+}
+
 static uint32_t hash_str(const struct pv_profile *p, uint32_t handle)
 {
     size_t n;
-    const char *s = pv_profile_str(p, handle, &n);
+    const char *s = name_without_address(p, handle, &n);
     return pv_hashmap_hash_bytes(s, n);
 }
 
@@ -70,7 +87,7 @@ static bool same_str(const struct pv_profile *p, uint32_t hp, const struct pv_pr
                      uint32_t hq)
 {
     size_t np, nq;
-    const char *sp = pv_profile_str(p, hp, &np), *sq = pv_profile_str(q, hq, &nq);
+    const char *sp = name_without_address(p, hp, &np), *sq = name_without_address(q, hq, &nq);
     return np == nq && !memcmp(sp, sq, np);
 }
 
@@ -656,13 +673,11 @@ static int cmp_text(const struct pv_diff *d, const struct pv_diff_row *x,
     return c;
 }
 
-/* qsort has no context argument in C11: the comparison reads it from a
- * thread-local, set for the one sort a thread runs at a time. */
-static _Thread_local const struct sort_ctx *sorting;
-
-static int cmp_rows(const void *x, const void *y)
+/* qsort_r (glibc, POSIX 2024), as profile_build.c sorts: the context
+ * travels with the call, so concurrent diffs share nothing. */
+static int cmp_rows(const void *x, const void *y, void *arg)
 {
-    const struct sort_ctx *s = sorting;
+    const struct sort_ctx *s = arg;
     uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
     int c;
     if (s->value)
@@ -707,9 +722,7 @@ pv_code pv_diff_select(const struct pv_diff *d, const struct pv_diff_select *s, 
             value[idx[k]] = sort_value(d, &d->rows[idx[k]], s->key);
     }
     struct sort_ctx ctx = {d, value, s->key, s->descending};
-    sorting = &ctx;
-    qsort(idx, kept, sizeof *idx, cmp_rows);
-    sorting = NULL;
+    qsort_r(idx, kept, sizeof *idx, cmp_rows, &ctx);
     free(value);
     if (!kept) {
         free(idx);
