@@ -20,8 +20,8 @@ usage: check_diff.py PSTATSVIZ DATA_DIR
 import http.client
 import json
 import os
-import re
 import pstats
+import re
 import signal
 import socket
 import subprocess
