@@ -6,7 +6,7 @@
  * recursion, merges small children into "other" nodes and folds hidden
  * kinds of function (builtins, stdlib, site-packages) into their callers.
  * docs/API.md, "How the tree is built", is the contract; rendering the
- * result as JSON is left to the api module.
+ * result as JSON is left to treejson.h.
  *
  * Everything here only reads the profile: any number of threads may build
  * trees of one profile at once. */
@@ -17,32 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "funckind.h"
 #include "profile.h"
 #include "pv.h"
 
-/* ---- kinds of function -------------------------------------------------- */
+/* ---- what to hide ------------------------------------------------------ */
 
+/* Kinds of function (funckind.h) a tree folds into their callers. */
 enum { PV_HIDE_BUILTINS = 1, PV_HIDE_STDLIB = 2, PV_HIDE_SITE = 4 };
-
-typedef enum { PV_KIND_USER, PV_KIND_BUILTIN, PV_KIND_STDLIB, PV_KIND_SITE } pv_func_kind;
-
-/* What a function is, from its key alone:
- *   builtin   file "~" (cProfile), or file "" with line 0 (the pure-Python
- *             `profile` module's ('', 0, 'len'))
- *   site      a path with a site-packages or dist-packages directory
- *             (after '/' or '\')
- *   stdlib    a "<frozen ...>" pseudo file, or a path with /lib/pythonX.Y/
- *             or /lib64/pythonX.Y/ (X = 2 or 3; also /lib/python3/), or a
- *             Windows path with a \lib\ directory (any case: "\Lib\",
- *             Anaconda's "\lib\")
- *   user      anything else.
- * site is checked before stdlib, since site-packages lives under lib/.
- * Only the first 4096 bytes of a file name are looked at (PATH_MAX).
- * fid must be < p->nfuncs.  Cannot fail. */
-pv_func_kind pv_func_kind_of(const struct pv_profile *p, uint32_t fid);
-
-/* "user", "builtin", "stdlib" or "site-packages": a static string. */
-const char *pv_func_kind_name(pv_func_kind k);
 
 /* ---- entry points ------------------------------------------------------- */
 

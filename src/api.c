@@ -286,7 +286,7 @@ static void add_func_ident(cJSON *o, const struct pv_profile *p, uint32_t fid)
     add_int(o, "line", f->line);
     add_str(o, "name", p, f->name);
     add_label(o, p, fid);
-    cJSON_AddStringToObject(o, "kind", pv_func_kind_name(pv_func_kind_of(p, fid)));
+    cJSON_AddStringToObject(o, "kind", pv_funckind_name(pv_funckind_of(p, fid)));
 }
 
 static cJSON *func_row(const struct pv_profile *p, uint32_t fid)

@@ -371,7 +371,7 @@ static void write_ident(struct tree_out *w, const struct pv_profile *p, char *co
     write_view(w->out, s, n);
     fprintf(w->out, ",\"line\":%lld,\"label\":", (long long)f->line);
     write_view(w->out, labels[fid], strlen(labels[fid]));
-    fprintf(w->out, ",\"kind\":\"%s\"", pv_func_kind_name(pv_func_kind_of(p, fid)));
+    fprintf(w->out, ",\"kind\":\"%s\"", pv_funckind_name(pv_funckind_of(p, fid)));
 }
 
 /* One node and its children, depth first: at most 66 levels deep. */

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "vec.h"
 
@@ -63,66 +62,6 @@ static double edge_ct(const struct pv_profile *p, const struct pv_edge *e)
     bool outer = e->caller != e->callee && c->cc > 0 && c->cc < c->nc;
     double share = (double)e->nc / (double)(outer ? c->cc : c->nc);
     return fin(c->ct) * fmin(share, 1);
-}
-
-/* ---- kinds -------------------------------------------------------------- */
-
-/* No path is longer (PATH_MAX); the corpus has a 1 MiB "file name" shared
- * by 20,000 functions. */
-enum { KIND_SCAN_BYTES = 4096 };
-
-static bool starts(const char *d, const char *end, const char *prefix)
-{
-    size_t m = strlen(prefix);
-    return (size_t)(end - d) >= m && !memcmp(d, prefix, m);
-}
-
-/* d starts "lib/python3.11/", "lib64/python2.7/" or "lib/python3/" */
-static bool python_lib(const char *d, const char *end)
-{
-    const char *c = starts(d, end, "lib/python")     ? d + 10
-                    : starts(d, end, "lib64/python") ? d + 12
-                                                     : end;
-    if (c == end || (*c != '2' && *c != '3'))
-        return false;
-    if (++c < end && *c == '.') {
-        const char *digits = ++c;
-        while (c < end && *c >= '0' && *c <= '9')
-            c++;
-        if (c == digits)
-            return false;
-    }
-    return c < end && *c == '/';
-}
-
-pv_func_kind pv_func_kind_of(const struct pv_profile *p, uint32_t fid)
-{
-    const struct pv_func *f = &p->funcs[fid];
-    size_t len;
-    const char *file = pv_profile_str(p, f->file, &len);
-    if ((len == 1 && file[0] == '~') || (len == 0 && f->line == 0))
-        return PV_KIND_BUILTIN;
-    if (len >= 9 && !memcmp(file, "<frozen ", 8) && file[len - 1] == '>')
-        return PV_KIND_STDLIB;
-    const char *end = file + (len > KIND_SCAN_BYTES ? KIND_SCAN_BYTES : len);
-    pv_func_kind kind = PV_KIND_USER;
-    for (const char *s = file; s < end; s++) {
-        if (*s != '/' && *s != '\\')
-            continue;
-        if (starts(s + 1, end, "site-packages") || starts(s + 1, end, "dist-packages"))
-            return PV_KIND_SITE; /* it lives under lib/pythonX.Y */
-        /* Windows: "C:\Python37\Lib\json\", Anaconda's "...\lib\ntpath.py" */
-        if (*s == '\\' ? end - s >= 5 && !strncasecmp(s + 1, "lib\\", 4)
-                       : python_lib(s + 1, end))
-            kind = PV_KIND_STDLIB;
-    }
-    return kind;
-}
-
-const char *pv_func_kind_name(pv_func_kind k)
-{
-    static const char *const names[] = {"user", "builtin", "stdlib", "site-packages"};
-    return (unsigned)k < 4 ? names[k] : "user";
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -235,7 +174,7 @@ struct work {
     const struct pv_profile *p;
     unsigned hide;
     uint32_t keep;          /* never hidden in this expansion: the next path step */
-    uint8_t *kind;          /* nfuncs: pv_func_kind, with hide */
+    uint8_t *kind;          /* nfuncs: pv_funckind, with hide */
     uint32_t *slot;         /* nfuncs: fid -> cand, valid when stamp[fid] == cur */
     uint32_t *stamp, cur;
     uint32_t *anc, anc_cur; /* fid on the path: ON_PATH, or == anc_cur */
@@ -272,7 +211,11 @@ static bool on_path(const struct work *w, uint32_t f)
  * query's own path fids (those are never hidden). */
 static bool folds(struct work *w, uint32_t f)
 {
-    static const unsigned mask[] = {0, PV_HIDE_BUILTINS, PV_HIDE_STDLIB, PV_HIDE_SITE};
+    static const unsigned mask[PV_FUNCKIND_COUNT] = {
+        [PV_FUNCKIND_BUILTIN] = PV_HIDE_BUILTINS,
+        [PV_FUNCKIND_STDLIB] = PV_HIDE_STDLIB,
+        [PV_FUNCKIND_SITE] = PV_HIDE_SITE,
+    };
     if (!w->hide || f == w->keep || w->anc[f] == ON_PATH)
         return false;
     return w->hide & mask[w->kind[f]];
@@ -785,14 +728,8 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
         w->memo = malloc(nf * sizeof *w->memo);
         for (size_t f = 0; w->memo && f < nf; f++)
             w->memo[f].n = NONE;
-        /* A file's functions are neighbours in fid order: look at each file
-         * name once (malformed/shared_huge_string_refs.prof has 20,000
-         * functions in one 1 MiB "file"). */
-        const struct pv_func *fn = p->funcs;
-        for (uint32_t f = 0; w->kind && f < p->nfuncs; f++)
-            w->kind[f] = f && fn[f - 1].file == fn[f].file && !fn[f - 1].line == !fn[f].line
-                             ? w->kind[f - 1]
-                             : (uint8_t)pv_func_kind_of(p, f);
+        if (w->kind)
+            pv_funckind_fill(p, w->kind);
     }
     if (!w->t || !w->slot || !w->stamp || !w->anc ||
         (q->hide && (!w->kind || !w->stack || !w->post || !w->memo))) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "funckind.h"
 #include "report.h"
 
 enum { MAX_LEVELS = PV_TREE_MAX_DEPTH + 2 };
@@ -69,17 +70,17 @@ struct pv_treejson {
     const struct pv_profile *p;
     struct pv_tree *t;
     uint64_t bound;
-    uint8_t *kind;      /* fid -> pv_func_kind, 0xff: not known yet */
+    uint8_t *kind;      /* fid -> pv_funckind, 0xff: not known yet */
     struct level stack[MAX_LEVELS];
     int depth;
     bool started, finished;
 };
 
-static pv_func_kind kind_of(struct pv_treejson *j, uint32_t fid)
+static pv_funckind kind_of(struct pv_treejson *j, uint32_t fid)
 {
     if (j->kind[fid] == 0xff)
-        j->kind[fid] = (uint8_t)pv_func_kind_of(j->p, fid);
-    return (pv_func_kind)j->kind[fid];
+        j->kind[fid] = (uint8_t)pv_funckind_of(j->p, fid);
+    return (pv_funckind)j->kind[fid];
 }
 
 /* A time, or null when it is not finite: 15 significant digits when they
@@ -127,7 +128,7 @@ static uint64_t texts_len(struct pv_treejson *j, uint32_t fid)
     s = view_label(p, fid, buf, &owned, &shown);
     len += s ? pv_json_string_len(s, shown) : 4; /* null */
     free(owned);
-    return len + strlen(pv_func_kind_name(kind_of(j, fid)));
+    return len + strlen(pv_funckind_name(kind_of(j, fid)));
 }
 
 static uint64_t bool_len(bool b)
@@ -278,7 +279,7 @@ static bool write_node(struct pv_treejson *j, FILE *out, uint32_t i)
         else
             fputs("null", out);
         free(owned);
-        fprintf(out, "%s%s\"", T_KIND, pv_func_kind_name(kind_of(j, n->fid)));
+        fprintf(out, "%s%s\"", T_KIND, pv_funckind_name(kind_of(j, n->fid)));
     }
     fputs(T_VALUE, out);
     write_num(out, n->value);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "funckind.h"
 #include "fuzz.h"
 #include "pack.h"
 #include "profile.h"
@@ -86,8 +87,8 @@ static void labels_and_kinds(const struct pv_profile *p)
         FUZZ_CHECK(label && strlen(label) <= ncut && ncut <= 2 * (16 + 3) + 32,
                    "fid %u: cut label of %zu bytes, whole %zu", f, ncut, n);
         free(label);
-        pv_func_kind k = pv_func_kind_of(p, f);
-        FUZZ_CHECK(pv_func_kind_name(k) != NULL, "fid %u: kind %d", f, (int)k);
+        pv_funckind k = pv_funckind_of(p, f);
+        FUZZ_CHECK(pv_funckind_name(k) != NULL, "fid %u: kind %d", f, (int)k);
         (void)pv_profile_is_builtin(p, f);
     }
 }

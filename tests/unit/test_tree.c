@@ -536,45 +536,6 @@ static void hide_folds_time_into_callers(void)
         pv_tree_destroy(t);
     }
     pv_profile_destroy(p);
-
-    static const struct {
-        const char *name, *file;
-        int line;
-        pv_func_kind kind;
-    } kinds[] = {
-        {"tilde_is_builtin", "~", 0, PV_KIND_BUILTIN},
-        {"profile_module_builtin", "", 0, PV_KIND_BUILTIN},
-        {"frozen_is_stdlib", "<frozen importlib._bootstrap>", 233, PV_KIND_STDLIB},
-        {"lib_python3_is_stdlib", "/usr/lib/python3.11/json/decoder.py", 1, PV_KIND_STDLIB},
-        {"lib_python2_is_stdlib", "/usr/lib/python2.7/re.py", 1, PV_KIND_STDLIB},
-        {"lib64_is_stdlib", "/usr/lib64/python3.12/os.py", 1, PV_KIND_STDLIB},
-        {"windows_lib_is_stdlib", "C:\\Python37\\Lib\\json\\decoder.py", 1, PV_KIND_STDLIB},
-        {"anaconda_lib_is_stdlib", "C:\\Users\\x\\Anaconda3\\lib\\ntpath.py", 1,
-         PV_KIND_STDLIB},
-        {"site_packages_is_site", "/usr/lib/python3.11/site-packages/np/core.py", 1,
-         PV_KIND_SITE},
-        {"dist_packages_is_site", "/usr/lib/python3/dist-packages/yaml/x.py", 1, PV_KIND_SITE},
-        {"windows_site_packages_is_site", "E:\\env\\lib\\site-packages\\pandas\\x.py", 1,
-         PV_KIND_SITE},
-        {"project_file_is_user", "/home/me/app/main.py", 1, PV_KIND_USER},
-        {"pythonic_dir_is_user", "/home/me/lib/pythonic/x.py", 1, PV_KIND_USER},
-        {"string_is_user", "<string>", 1, PV_KIND_USER},
-    };
-    enum { NKINDS = sizeof kinds / sizeof kinds[0] };
-    struct fn kfns[NKINDS];
-    for (int i = 0; i < NKINDS; i++)
-        kfns[i] = (struct fn){kinds[i].file, kinds[i].line, kinds[i].name, 1, 1, 0, 0, false};
-    static const struct call none[] = {{-1, 0, 0, 0, 0, 0, false}};
-    p = build(kfns, NKINDS, none);
-    for (int i = 0; p && i < NKINDS; i++) {
-        pv_func_kind k = pv_func_kind_of(p, fid(p, kinds[i].name));
-        CHECK(k == kinds[i].kind, kinds[i].name, "%s is %s", kinds[i].file,
-              pv_func_kind_name(k));
-    }
-    CHECK(!strcmp(pv_func_kind_name(PV_KIND_SITE), "site-packages") &&
-              !strcmp(pv_func_kind_name(PV_KIND_USER), "user"),
-          "kind_names_are_the_api_words", "%s", pv_func_kind_name(PV_KIND_SITE));
-    pv_profile_destroy(p);
 }
 
 /* ---- errors ------------------------------------------------------------- */
