@@ -1,7 +1,7 @@
 /* tree.c - the call tree rebuilt from edge totals (see tree.h).
  *
- * One build is: the entry points (one pass over the edges), then the path
- * or root, then a breadth-first expansion.  Expanding a node ("expand")
+ * One build is: the entry points (given, or found by one pass over the
+ * edges), then the path or root, then a breadth-first expansion.  Expanding a node ("expand")
  * turns its callee edges into candidate children; with hide, hidden callees
  * are folded away by a walk of the hidden functions reachable from the node
  * (an iterative DFS, then one pass in topological order so every hidden
@@ -130,11 +130,10 @@ pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_
     }
     free(sum);
     qsort(e, count, sizeof *e, cmp_entries);
-    struct pv_entry *shrunk = NULL;
-    if (!count) {
-        free(e);
-        e = NULL;
-    } else if ((shrunk = realloc(e, count * sizeof *e)))
+    /* Kept by servers for the model's life: give back the unused tail, but
+     * keep one entry's room so that none is still an array, not NULL. */
+    struct pv_entry *shrunk = realloc(e, (count ? count : 1) * sizeof *e);
+    if (shrunk)
         e = shrunk;
     *out = e;
     *n = count;
@@ -652,6 +651,11 @@ static pv_code check_query(const struct pv_profile *p, const struct pv_tree_quer
         return pv_err_set(err, PV_E_USAGE, "hide %#x: unknown kinds", q->hide);
     if (q->by_root && q->npath)
         return pv_err_set(err, PV_E_USAGE, "a root and a path: give one or the other");
+    for (size_t i = 0; q->entries && i < q->nentries; i++)
+        if (q->entries[i].fid >= p->nfuncs)
+            return pv_err_set(err, PV_E_USAGE,
+                              "entry point %zu: fid %u, but the profile has %u functions", i + 1,
+                              q->entries[i].fid, p->nfuncs);
     for (size_t i = 0; i < (q->by_root ? 1 : q->npath); i++) {
         uint32_t f = q->by_root ? q->root : q->path[i];
         char where[40] = "root";
@@ -714,7 +718,7 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
         return err->code;
     struct work work = {.p = p, .hide = q->hide, .keep = NONE, .q = q}, *w = &work;
     w->max_steps = q->max_steps ? q->max_steps : PV_TREE_DEFAULT_MAX_STEPS;
-    struct pv_entry *entries = NULL;
+    struct pv_entry *found = NULL; /* the entry points, when q has none */
     pv_code rc = PV_OK;
     w->t = calloc(1, sizeof *w->t);
     size_t nf = (size_t)p->nfuncs + 1;
@@ -736,12 +740,17 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
         rc = no_memory(err);
         goto done;
     }
-    if ((rc = pv_tree_entries(p, &entries, &w->nentries, err)))
-        goto done;
-    w->entries = entries;
+    if (q->entries) {
+        w->entries = q->entries;
+        w->nentries = q->nentries;
+    } else {
+        if ((rc = pv_tree_entries(p, &found, &w->nentries, err)))
+            goto done;
+        w->entries = found;
+    }
     double total = 0;
     for (size_t i = 0; i < w->nentries; i++)
-        total += entries[i].value;
+        total += w->entries[i].value;
     if ((rc = add_crumb(w, PV_TREE_TOP, total, err)))
         goto done;
 
@@ -760,7 +769,7 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
     w->t = NULL;
 
 done:
-    free(entries);
+    free(found);
     free(w->slot);
     free(w->stamp);
     free(w->anc);

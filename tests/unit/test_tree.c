@@ -447,6 +447,94 @@ static void entries_of_python_m_cprofile(void)
     pv_profile_destroy(p);
 }
 
+/* ---- entry points given to the build ------------------------------------ */
+
+/* Field by field: the structs have padding. */
+static bool same_trees(const struct pv_tree *a, const struct pv_tree *b)
+{
+    if (a->nnodes != b->nnodes || a->ncrumbs != b->ncrumbs)
+        return false;
+    for (size_t i = 0; i < a->nnodes; i++) {
+        const struct pv_tree_node *x = &a->nodes[i], *y = &b->nodes[i];
+        if (x->fid != y->fid || x->other != y->other || x->exact != y->exact ||
+            x->recursive != y->recursive || x->truncated != y->truncated ||
+            x->count != y->count || x->value != y->value || x->self != y->self ||
+            x->calls != y->calls || x->first_child != y->first_child ||
+            x->nchildren != y->nchildren)
+            return false;
+    }
+    for (size_t i = 0; i < a->ncrumbs; i++)
+        if (a->crumbs[i].fid != b->crumbs[i].fid || a->crumbs[i].value != b->crumbs[i].value)
+            return false;
+    return true;
+}
+
+static void given_entries_are_used_as_given(void)
+{
+    struct pv_profile *p = build(DIAMOND, 5, DIAMOND_CALLS);
+    if (!p)
+        return;
+    struct pv_entry *e = NULL;
+    size_t n = 0;
+    pv_err err = {0};
+    if (pv_tree_entries(p, &e, &n, &err)) {
+        CHECK(false, "diamond_has_entries", "%s", err.msg);
+        pv_profile_destroy(p);
+        return;
+    }
+    struct pv_tree *found = tree(p, (struct pv_tree_query){.depth = 10});
+    struct pv_tree *given = tree(p, (struct pv_tree_query){.entries = e, .nentries = n});
+    CHECK(found && given && same_trees(found, given),
+          "a_tree_from_given_entries_is_the_tree_the_build_finds", "%zu and %zu nodes",
+          found ? found->nnodes : 0, given ? given->nnodes : 0);
+    pv_tree_destroy(found);
+    pv_tree_destroy(given);
+    uint32_t path[] = {fid(p, "main"), fid(p, "a")};
+    found = tree(p, (struct pv_tree_query){.path = path, .npath = 2});
+    given = tree(p, (struct pv_tree_query){.path = path, .npath = 2, .entries = e, .nentries = n});
+    CHECK(found && given && same_trees(found, given), "a_path_from_given_entries_is_the_same",
+          "%zu and %zu nodes", found ? found->nnodes : 0, given ? given->nnodes : 0);
+    pv_tree_destroy(found);
+    pv_tree_destroy(given);
+    free(e);
+
+    /* Entries the profile does not have: the build must not look again. */
+    struct pv_entry b_only[] = {{fid(p, "b"), 5}};
+    struct pv_tree *t = tree(p, (struct pv_tree_query){.entries = b_only, .nentries = 1});
+    CHECK(t && eq(t->nodes[0].value, 5) && t->nodes[0].nchildren == 1 &&
+              t->nodes[1].fid == fid(p, "b"),
+          "the_top_holds_the_given_entries_only", "root %g, %u children",
+          t ? t->nodes[0].value : -1.0, t ? t->nodes[0].nchildren : 0);
+    pv_tree_destroy(t);
+    struct pv_entry none[1] = {{0, 0}};
+    t = tree(p, (struct pv_tree_query){.entries = none, .nentries = 0});
+    CHECK(t && t->nnodes == 1 && t->nodes[0].value == 0,
+          "no_given_entries_is_an_empty_top_not_a_search", "%zu nodes",
+          t ? t->nnodes : (size_t)0);
+    pv_tree_destroy(t);
+    struct pv_entry wild[] = {{fid(p, "main"), 10}, {p->nfuncs, 1}};
+    struct pv_tree_query q = {.depth = 10, .max_nodes = 100, .entries = wild, .nentries = 2};
+    t = NULL;
+    CHECK(pv_tree_build(p, &q, &t, &err) == PV_E_USAGE && !t && strstr(err.msg, "entry point 2"),
+          "a_given_entry_out_of_range_is_refused", "%s", err.msg);
+    pv_profile_destroy(p);
+
+    /* a and b call each other, and nothing else calls them */
+    static const struct fn ring[] = {
+        {"r.py", 1, "a", 1, 1, 1, 2, false},
+        {"r.py", 2, "b", 1, 1, 1, 2, false},
+    };
+    static const struct call rcalls[] = {
+        {0, 1, 1, 1, 1, 2, false}, {1, 0, 1, 1, 1, 2, false}, {-1, 0, 0, 0, 0, 0, false}};
+    p = build(ring, 2, rcalls);
+    e = NULL;
+    n = 99;
+    CHECK(p && pv_tree_entries(p, &e, &n, &err) == PV_OK && n == 0 && e != NULL,
+          "no_entry_points_is_an_empty_array_not_null", "n %zu, %p", n, (void *)e);
+    free(e);
+    pv_profile_destroy(p);
+}
+
 /* ---- the `profile` module: count-only edges ----------------------------- */
 
 static void count_only_edges_split_by_calls(void)
@@ -672,6 +760,7 @@ int main(void)
     recursion_is_a_leaf();
     cutoff_merges_into_other();
     entries_of_python_m_cprofile();
+    given_entries_are_used_as_given();
     count_only_edges_split_by_calls();
     hide_folds_time_into_callers();
     bad_queries_are_errors();
