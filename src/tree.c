@@ -101,10 +101,11 @@ pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_
 {
     uint32_t fake = fake_root(p);
     struct called *sum = calloc((size_t)p->nfuncs + 1, sizeof *sum);
-    struct pv_entry *e = malloc(((size_t)p->nfuncs + 1) * sizeof *e);
-    if (!sum || !e) {
+    struct pv_entry *e = NULL;
+    size_t cap = 0, count = 0;
+    /* Room for one at least: none is an array, not NULL. */
+    if (!sum || !pv_vec_reserve((void **)&e, &cap, 1, sizeof *e)) {
         free(sum);
-        free(e);
         return pv_err_set(err, PV_E_NOMEM, "out of memory for entry points");
     }
     /* One pass over the edges in caller order: reading them through
@@ -117,12 +118,16 @@ pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_
         sum[ed->callee].nc += ed->nc > 0 ? (double)ed->nc : 0;
         sum[ed->callee].ct += edge_ct(p, ed);
     }
-    size_t count = 0;
     for (uint32_t f = 0; f < p->nfuncs; f++) {
         const struct pv_func *fn = &p->funcs[f];
         if ((fn->flags & PV_FUNC_PHANTOM) || f == fake ||
             (sum[f].any && sum[f].nc >= (double)fn->nc))
             continue;
+        if (!pv_vec_reserve((void **)&e, &cap, count + 1, sizeof *e)) {
+            free(sum);
+            free(e);
+            return pv_err_set(err, PV_E_NOMEM, "out of memory for entry points");
+        }
         /* A recursive function's ct counts outermost calls only, and the
          * outside call is one of them: its whole ct is the entry's. */
         double v = fn->nc > fn->cc ? fin(fn->ct) : fin(fin(fn->ct) - sum[f].ct);
@@ -130,11 +135,6 @@ pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_
     }
     free(sum);
     qsort(e, count, sizeof *e, cmp_entries);
-    /* Kept by servers for the model's life: give back the unused tail, but
-     * keep one entry's room so that none is still an array, not NULL. */
-    struct pv_entry *shrunk = realloc(e, (count ? count : 1) * sizeof *e);
-    if (shrunk)
-        e = shrunk;
     *out = e;
     *n = count;
     return PV_OK;
@@ -191,8 +191,9 @@ struct work {
     struct memo *memo;      /* nfuncs, with hide */
     struct kid *memo_kids;
     size_t nmemo_kids, memo_cap;
-    const struct pv_entry *entries;
+    const struct pv_entry *entries; /* the query's, or found */
     size_t nentries;
+    struct pv_entry *found;         /* found here when the query has none */
     /* the tree being built */
     const struct pv_tree_query *q;
     struct pv_tree *t;
@@ -708,68 +709,9 @@ static pv_code walk_path(struct work *w, struct pv_tree_node *root, pv_err *err)
     return PV_OK;
 }
 
-pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
-                      struct pv_tree **out, pv_err *err)
+static void work_fini(struct work *w)
 {
-    pv_err local;
-    if (!err)
-        err = &local;
-    if (check_query(p, q, err))
-        return err->code;
-    struct work work = {.p = p, .hide = q->hide, .keep = NONE, .q = q}, *w = &work;
-    w->max_steps = q->max_steps ? q->max_steps : PV_TREE_DEFAULT_MAX_STEPS;
-    struct pv_entry *found = NULL; /* the entry points, when q has none */
-    pv_code rc = PV_OK;
-    w->t = calloc(1, sizeof *w->t);
-    size_t nf = (size_t)p->nfuncs + 1;
-    w->slot = malloc(nf * sizeof *w->slot);
-    w->stamp = calloc(nf, sizeof *w->stamp);
-    w->anc = calloc(nf, sizeof *w->anc);
-    if (q->hide) {
-        w->kind = malloc(nf);
-        w->stack = malloc(nf * sizeof *w->stack);
-        w->post = malloc(nf * sizeof *w->post);
-        w->memo = malloc(nf * sizeof *w->memo);
-        for (size_t f = 0; w->memo && f < nf; f++)
-            w->memo[f].n = NONE;
-        if (w->kind)
-            pv_funckind_fill(p, w->kind);
-    }
-    if (!w->t || !w->slot || !w->stamp || !w->anc ||
-        (q->hide && (!w->kind || !w->stack || !w->post || !w->memo))) {
-        rc = no_memory(err);
-        goto done;
-    }
-    if (q->entries) {
-        w->entries = q->entries;
-        w->nentries = q->nentries;
-    } else {
-        if ((rc = pv_tree_entries(p, &found, &w->nentries, err)))
-            goto done;
-        w->entries = found;
-    }
-    double total = 0;
-    for (size_t i = 0; i < w->nentries; i++)
-        total += w->entries[i].value;
-    if ((rc = add_crumb(w, PV_TREE_TOP, total, err)))
-        goto done;
-
-    struct pv_tree_node root = {
-        .fid = PV_TREE_TOP, .exact = true, .value = total, .truncated = w->nentries > 0};
-    if (q->by_root) {
-        const struct pv_func *f = &p->funcs[q->root];
-        root = kid_node(p, &(struct kid){q->root, true, false, fin(f->ct), (double)f->nc});
-        w->anc[q->root] = ON_PATH;
-        rc = add_crumb(w, q->root, root.value, err);
-    } else
-        rc = walk_path(w, &root, err);
-    if (rc || (rc = add_node(w, &root, 0, err)) || (rc = grow_tree(w, err)))
-        goto done;
-    *out = w->t;
-    w->t = NULL;
-
-done:
-    free(found);
+    free(w->found);
     free(w->slot);
     free(w->stamp);
     free(w->anc);
@@ -783,6 +725,90 @@ done:
     free(w->spare);
     free(w->parent);
     pv_tree_destroy(w->t);
+}
+
+/* The arrays a build indexes by fid, an empty tree, and the entry points.
+ * On failure nothing is left allocated. */
+static pv_code work_init(struct work *w, const struct pv_profile *p,
+                         const struct pv_tree_query *q, pv_err *err)
+{
+    *w = (struct work){.p = p, .hide = q->hide, .keep = NONE, .q = q};
+    w->max_steps = q->max_steps ? q->max_steps : PV_TREE_DEFAULT_MAX_STEPS;
+    size_t nf = (size_t)p->nfuncs + 1;
+    w->t = calloc(1, sizeof *w->t);
+    w->slot = malloc(nf * sizeof *w->slot);
+    w->stamp = calloc(nf, sizeof *w->stamp);
+    w->anc = calloc(nf, sizeof *w->anc);
+    if (q->hide) {
+        w->kind = malloc(nf);
+        w->stack = malloc(nf * sizeof *w->stack);
+        w->post = malloc(nf * sizeof *w->post);
+        w->memo = malloc(nf * sizeof *w->memo);
+    }
+    if (!w->t || !w->slot || !w->stamp || !w->anc ||
+        (q->hide && (!w->kind || !w->stack || !w->post || !w->memo))) {
+        work_fini(w);
+        return no_memory(err);
+    }
+    if (q->hide) {
+        for (size_t f = 0; f < nf; f++)
+            w->memo[f].n = NONE;
+        pv_funckind_fill(p, w->kind);
+    }
+    if (q->entries) {
+        w->entries = q->entries;
+        w->nentries = q->nentries;
+    } else if (pv_tree_entries(p, &w->found, &w->nentries, err)) {
+        work_fini(w);
+        return err->code;
+    } else
+        w->entries = w->found;
+    return PV_OK;
+}
+
+/* The tree's root: the virtual root "all", the end of the query's path, or
+ * the query's root function; with the breadcrumbs down to it. */
+static pv_code plant_root(struct work *w, pv_err *err)
+{
+    const struct pv_profile *p = w->p;
+    const struct pv_tree_query *q = w->q;
+    double total = 0;
+    for (size_t i = 0; i < w->nentries; i++)
+        total += w->entries[i].value;
+    if (add_crumb(w, PV_TREE_TOP, total, err))
+        return err->code;
+    struct pv_tree_node root = {
+        .fid = PV_TREE_TOP, .exact = true, .value = total, .truncated = w->nentries > 0};
+    if (q->by_root) {
+        const struct pv_func *f = &p->funcs[q->root];
+        root = kid_node(p, &(struct kid){q->root, true, false, fin(f->ct), (double)f->nc});
+        w->anc[q->root] = ON_PATH;
+        if (add_crumb(w, q->root, root.value, err))
+            return err->code;
+    } else if (walk_path(w, &root, err))
+        return err->code;
+    return add_node(w, &root, 0, err);
+}
+
+pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
+                      struct pv_tree **out, pv_err *err)
+{
+    pv_err local;
+    if (!err)
+        err = &local;
+    if (check_query(p, q, err))
+        return err->code;
+    struct work w;
+    if (work_init(&w, p, q, err))
+        return err->code;
+    pv_code rc = plant_root(&w, err);
+    if (rc == PV_OK)
+        rc = grow_tree(&w, err);
+    if (rc == PV_OK) {
+        *out = w.t;
+        w.t = NULL;
+    }
+    work_fini(&w);
     return rc;
 }
 
