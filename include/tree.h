@@ -47,12 +47,22 @@ pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_
 
 /* ---- the tree ----------------------------------------------------------- */
 
+/* The settings a query may give, their ranges and their defaults: the one
+ * place they are written.  The API refuses a value out of range, and tells
+ * clients all of these with every tree (docs/API.md, "The tree"), so that
+ * the viewer keeps no copy. */
 enum {
+    PV_TREE_MIN_DEPTH = 1, /* levels below the root */
     PV_TREE_MAX_DEPTH = 64,
-    PV_TREE_MAX_NODES = 100000,
     PV_TREE_DEFAULT_DEPTH = 10,
+    PV_TREE_MIN_NODES = 1, /* the root included */
+    PV_TREE_MAX_NODES = 100000,
     PV_TREE_DEFAULT_MAX_NODES = 20000,
 };
+/* A fraction of the root's value. */
+#define PV_TREE_MIN_CUTOFF 0.0
+#define PV_TREE_MAX_CUTOFF 1.0
+#define PV_TREE_DEFAULT_CUTOFF 0.001
 
 /* Work a build may do when the query sets no max_steps: a step is one
  * child considered at one expansion, or one edge walked while folding
@@ -64,17 +74,16 @@ enum {
  * 50,000 callees: 50 million steps, 25 s).  This budget stops such a
  * build after a second or two. */
 #define PV_TREE_DEFAULT_MAX_STEPS ((size_t)4000000)
-#define PV_TREE_DEFAULT_CUTOFF 0.001
 
 struct pv_tree_query {
     const uint32_t *path; /* fids from the top; npath == 0: the virtual root */
     size_t npath;
     bool by_root;         /* root mode (then npath must be 0) */
     uint32_t root;
-    int depth;            /* levels below the root, 1..64 */
-    double cutoff;        /* 0..1, a fraction of the root's value */
+    int depth;            /* PV_TREE_MIN_DEPTH .. PV_TREE_MAX_DEPTH */
+    double cutoff;        /* PV_TREE_MIN_CUTOFF .. PV_TREE_MAX_CUTOFF */
     unsigned hide;        /* PV_HIDE_* */
-    size_t max_nodes;     /* 1..100000, the root included */
+    size_t max_nodes;     /* PV_TREE_MIN_NODES .. PV_TREE_MAX_NODES */
     size_t max_steps;     /* work budget; 0: PV_TREE_DEFAULT_MAX_STEPS */
     /* The profile's entry points as pv_tree_entries() gave them, borrowed
      * for the build; NULL: the build finds them itself (the CLI and
@@ -95,6 +104,11 @@ struct pv_tree_query {
     bool (*keep)(void *ctx, size_t node, const uint32_t *fids, size_t nfids, uint32_t child);
     void *keep_ctx;
 };
+
+/* The top of the profile with the default depth, cutoff and max_nodes,
+ * nothing hidden, the default step budget, no entry points given and no
+ * stop: a caller sets what its request asks for on top.  Cannot fail. */
+void pv_tree_query_init(struct pv_tree_query *q);
 
 struct pv_tree_node {
     uint32_t fid;         /* PV_TREE_TOP for the virtual root and "other" nodes */
@@ -119,6 +133,11 @@ struct pv_tree {
     size_t nnodes;
     struct pv_crumb *crumbs;    /* from the top to the root, both included */
     size_t ncrumbs;
+    /* the query's settings that made it, for an answer to repeat */
+    int depth;
+    double cutoff;
+    size_t max_nodes;
+    unsigned hide;
 };
 
 /* Build the tree that q asks for.  Children are sorted by value, largest
@@ -132,10 +151,10 @@ struct pv_tree {
  * whole ct.
  *
  * On success *out is yours (pv_tree_destroy).  On failure *out is untouched:
- * PV_E_USAGE for a bad depth, cutoff, hide or max_nodes, an entry point
- * whose fid is out of range, a path step that
- * is not a callee of the one before, a first step that is not an entry
- * point, a repeated step; PV_E_NOTFOUND for a fid out of range or a phantom;
+ * PV_E_USAGE for a depth, cutoff or max_nodes out of range, unknown hide
+ * bits, an entry point whose fid is out of range, a path step that is not
+ * a callee of the one before, a first step that is not an entry point, a
+ * repeated step; PV_E_NOTFOUND for a fid out of range or a phantom;
  * PV_E_LIMIT when the build takes more than max_steps, or folding hidden
  * functions too much work; PV_E_CANCELLED when q->stop said so;
  * PV_E_NOMEM. */

@@ -1,5 +1,8 @@
 /* treejson.h - a call tree as the API's JSON (docs/API.md, "The tree"),
- * sized before it is written and then written a few nodes at a time.
+ * sized before it is written and then written a few nodes at a time.  The
+ * answer carries the settings that made the tree ("params") and the
+ * ranges and defaults of include/tree.h ("limits"), so that clients keep
+ * no copy of them.
  *
  * The whole answer of a 100,000-node tree is about 28 MB of JSON; built as
  * a cJSON document it took 0.8 s and some hundreds of megabytes per

@@ -639,15 +639,15 @@ static pv_code grow_tree(struct work *w, pv_err *err)
 static pv_code check_query(const struct pv_profile *p, const struct pv_tree_query *q,
                            pv_err *err)
 {
-    if (q->depth < 1 || q->depth > PV_TREE_MAX_DEPTH)
-        return pv_err_set(err, PV_E_USAGE, "depth %d: expected 1 to %d", q->depth,
-                          PV_TREE_MAX_DEPTH);
-    if (!(q->cutoff >= 0 && q->cutoff <= 1))
-        return pv_err_set(err, PV_E_USAGE, "cutoff %g: expected a fraction from 0 to 1",
-                          q->cutoff);
-    if (q->max_nodes < 1 || q->max_nodes > PV_TREE_MAX_NODES)
-        return pv_err_set(err, PV_E_USAGE, "max_nodes %zu: expected 1 to %d", q->max_nodes,
-                          PV_TREE_MAX_NODES);
+    if (q->depth < PV_TREE_MIN_DEPTH || q->depth > PV_TREE_MAX_DEPTH)
+        return pv_err_set(err, PV_E_USAGE, "depth %d: expected %d to %d", q->depth,
+                          PV_TREE_MIN_DEPTH, PV_TREE_MAX_DEPTH);
+    if (!(q->cutoff >= PV_TREE_MIN_CUTOFF && q->cutoff <= PV_TREE_MAX_CUTOFF))
+        return pv_err_set(err, PV_E_USAGE, "cutoff %g: expected a fraction from %g to %g",
+                          q->cutoff, PV_TREE_MIN_CUTOFF, PV_TREE_MAX_CUTOFF);
+    if (q->max_nodes < PV_TREE_MIN_NODES || q->max_nodes > PV_TREE_MAX_NODES)
+        return pv_err_set(err, PV_E_USAGE, "max_nodes %zu: expected %d to %d", q->max_nodes,
+                          PV_TREE_MIN_NODES, PV_TREE_MAX_NODES);
     if (q->hide & ~(unsigned)(PV_HIDE_BUILTINS | PV_HIDE_STDLIB | PV_HIDE_SITE))
         return pv_err_set(err, PV_E_USAGE, "hide %#x: unknown kinds", q->hide);
     if (q->by_root && q->npath)
@@ -709,6 +709,13 @@ static pv_code walk_path(struct work *w, struct pv_tree_node *root, pv_err *err)
     return PV_OK;
 }
 
+void pv_tree_query_init(struct pv_tree_query *q)
+{
+    *q = (struct pv_tree_query){.depth = PV_TREE_DEFAULT_DEPTH,
+                                .cutoff = PV_TREE_DEFAULT_CUTOFF,
+                                .max_nodes = PV_TREE_DEFAULT_MAX_NODES};
+}
+
 static void work_fini(struct work *w)
 {
     free(w->found);
@@ -735,7 +742,12 @@ static pv_code work_init(struct work *w, const struct pv_profile *p,
     *w = (struct work){.p = p, .hide = q->hide, .keep = NONE, .q = q};
     w->max_steps = q->max_steps ? q->max_steps : PV_TREE_DEFAULT_MAX_STEPS;
     size_t nf = (size_t)p->nfuncs + 1;
-    w->t = calloc(1, sizeof *w->t);
+    if ((w->t = calloc(1, sizeof *w->t))) {
+        w->t->depth = q->depth;
+        w->t->cutoff = q->cutoff;
+        w->t->max_nodes = q->max_nodes;
+        w->t->hide = q->hide;
+    }
     w->slot = malloc(nf * sizeof *w->slot);
     w->stamp = calloc(nf, sizeof *w->stamp);
     w->anc = calloc(nf, sizeof *w->anc);

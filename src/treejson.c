@@ -7,6 +7,7 @@
  * function's file name may be a megabyte long. */
 #include "treejson.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -66,10 +67,15 @@ struct level {
     uint32_t node, next; /* next: the child to write next */
 };
 
+/* Room for the settings: about 250 bytes with the longest numbers. */
+enum { SETTINGS_BUF = 512 };
+
 struct pv_treejson {
     const struct pv_profile *p;
     struct pv_tree *t;
     uint64_t bound;
+    char settings[SETTINGS_BUF]; /* format_settings() */
+    size_t settings_len;
     uint8_t *kind;      /* fid -> pv_funckind, 0xff: not known yet */
     struct level stack[MAX_LEVELS];
     int depth;
@@ -83,22 +89,45 @@ static pv_funckind kind_of(struct pv_treejson *j, uint32_t fid)
     return (pv_funckind)j->kind[fid];
 }
 
-/* A time, or null when it is not finite: 15 significant digits when they
- * read back the same, else 17 (which always do), as cJSON writes numbers.
- * Not the shortest form (pv_format_double, which exports need for the
- * oracle's sake): that search costs twice as much, and numbers are most of
- * a tree's writing time. */
+/* A number as JSON into buf, or null when it is not finite: 15
+ * significant digits when they read back the same, else 17 (which always
+ * do), as cJSON writes numbers.  Not the shortest form (pv_format_double,
+ * which exports need for the oracle's sake): that search costs twice as
+ * much, and numbers are most of a tree's writing time. */
+static const char *format_num(char buf[32], double v)
+{
+    if (!isfinite(v))
+        return "null";
+    int n = snprintf(buf, 32, "%.15g", v);
+    if (n <= 0 || n >= 32 || strtod(buf, NULL) != v)
+        snprintf(buf, 32, "%.17g", v);
+    return buf;
+}
+
 static void write_num(FILE *out, double v)
 {
     char buf[32];
-    if (!isfinite(v)) {
-        fputs("null", out);
-        return;
-    }
-    int n = snprintf(buf, sizeof buf, "%.15g", v);
-    if (n <= 0 || n >= (int)sizeof buf || strtod(buf, NULL) != v)
-        snprintf(buf, sizeof buf, "%.17g", v);
-    fputs(buf, out);
+    fputs(format_num(buf, v), out);
+}
+
+/* The settings that made the tree and the ones a query may give
+ * (include/tree.h), as the head of the answer carries them: so clients
+ * need no copy of the ranges and defaults. */
+static size_t format_settings(char *buf, size_t cap, const struct pv_tree *t)
+{
+    char cutoff[32], min_cutoff[32], max_cutoff[32], default_cutoff[32];
+    int n = snprintf(
+        buf, cap,
+        ",\"params\":{\"depth\":%d,\"cutoff\":%s,\"max_nodes\":%zu}"
+        ",\"limits\":{\"depth\":{\"min\":%d,\"max\":%d,\"default\":%d}"
+        ",\"cutoff\":{\"min\":%s,\"max\":%s,\"default\":%s}"
+        ",\"max_nodes\":{\"min\":%d,\"max\":%d,\"default\":%d}}",
+        t->depth, format_num(cutoff, t->cutoff), t->max_nodes, PV_TREE_MIN_DEPTH,
+        PV_TREE_MAX_DEPTH, PV_TREE_DEFAULT_DEPTH, format_num(min_cutoff, PV_TREE_MIN_CUTOFF),
+        format_num(max_cutoff, PV_TREE_MAX_CUTOFF),
+        format_num(default_cutoff, PV_TREE_DEFAULT_CUTOFF), PV_TREE_MIN_NODES,
+        PV_TREE_MAX_NODES, PV_TREE_DEFAULT_MAX_NODES);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
 static void write_view_str(FILE *out, const struct pv_profile *p, uint32_t handle)
@@ -144,7 +173,8 @@ static pv_code measure(struct pv_treejson *j, pv_err *err)
     uint64_t *texts = calloc((size_t)p->nfuncs + 1, sizeof *texts);
     if (!texts)
         return pv_err_set(err, PV_E_NOMEM, "out of memory sizing the tree");
-    uint64_t n = LIT(T_HEAD) + DOUBLE_MAX_LEN + LIT(T_CRUMBS) + LIT(T_ROOT) + LIT(T_TAIL);
+    uint64_t n = LIT(T_HEAD) + DOUBLE_MAX_LEN + j->settings_len + LIT(T_CRUMBS) + LIT(T_ROOT) +
+                 LIT(T_TAIL);
     char buf[VIEW_BUF];
     for (size_t i = 0; i < t->ncrumbs; i++) {
         n += (i ? 1 : 0) + DOUBLE_MAX_LEN + 1;
@@ -197,6 +227,8 @@ pv_code pv_treejson_create(const struct pv_profile *p, struct pv_tree *t,
     j->p = p;
     j->t = t;
     memset(j->kind, 0xff, (size_t)p->nfuncs + 1);
+    j->settings_len = format_settings(j->settings, sizeof j->settings, t);
+    assert(j->settings_len > 0); /* the buffer is twice the longest */
     if (measure(j, err)) {
         pv_treejson_destroy(j);
         return err->code;
@@ -232,6 +264,7 @@ static void write_head(struct pv_treejson *j, FILE *out)
     const struct pv_tree *t = j->t;
     fputs(T_HEAD, out);
     write_num(out, p->total_tt);
+    fwrite(j->settings, 1, j->settings_len, out);
     fputs(T_CRUMBS, out);
     for (size_t i = 0; i < t->ncrumbs; i++) {
         if (i)

@@ -1,0 +1,175 @@
+/* Unit tests of the tree's JSON: the answer parses, is no longer than its
+ * bound, and carries the settings that made it and the ranges and
+ * defaults of include/tree.h, which the viewer reads instead of keeping a
+ * copy. */
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "marshal_writer.h"
+#include "profile.h"
+#include "tree.h"
+#include "treejson.h"
+
+/* main calls a and b, a calls b */
+static struct pv_profile *small_profile(void)
+{
+    static const char *const names[] = {"main", "a", "b"};
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    for (int f = 0; f < 3; f++) {
+        byte(&w, ')');
+        byte(&w, 3);
+        str(&w, "m.py");
+        num(&w, f + 1);
+        str(&w, names[f]);
+        byte(&w, ')');
+        byte(&w, 5);
+        num(&w, f == 2 ? 2 : 1); /* b: once from main, once from a */
+        num(&w, f == 2 ? 2 : 1);
+        flt(&w, 0.5);
+        flt(&w, f == 0 ? 2.0 : 1.0);
+        byte(&w, '{');
+        for (int c = 0; c < f; c++) {
+            byte(&w, ')');
+            byte(&w, 3);
+            str(&w, "m.py");
+            num(&w, c + 1);
+            str(&w, names[c]);
+            byte(&w, ')');
+            byte(&w, 4);
+            num(&w, 1);
+            num(&w, 1);
+            flt(&w, 0.25);
+            flt(&w, 0.5);
+        }
+        byte(&w, '0');
+    }
+    byte(&w, '0');
+    struct pv_profile *p = NULL;
+    pv_err err = {0};
+    if (pv_profile_parse(w.b, w.n, &p, &err))
+        printf("cannot parse the test profile: %s\n", err.msg);
+    return p;
+}
+
+/* The answer to q, parsed (NULL on any failure, said as a check). */
+static cJSON *answer(const struct pv_profile *p, const struct pv_tree_query *q, const char *what)
+{
+    struct pv_tree *t = NULL;
+    struct pv_treejson *j = NULL;
+    pv_err err = {0};
+    if (pv_tree_build(p, q, &t, &err) || pv_treejson_create(p, t, &j, &err)) {
+        CHECK(false, what, "%s", err.msg);
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    bool done = false;
+    pv_code rc = PV_OK;
+    while (out && !done && rc == PV_OK)
+        rc = pv_treejson_write_next(j, out, &done, &err);
+    if (out)
+        fclose(out);
+    uint64_t bound = pv_treejson_bound(j);
+    pv_treejson_destroy(j);
+    CHECK(out && rc == PV_OK && done && len <= bound, what, "wrote %zu bytes, bound %llu: %s",
+          len, (unsigned long long)bound, err.msg);
+    cJSON *doc = text ? cJSON_ParseWithLength(text, len) : NULL;
+    CHECK(doc != NULL, what, "not JSON: %.300s", text ? text : "");
+    free(text);
+    return doc;
+}
+
+static double number(const cJSON *o, const char *path)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *k = strtok(buf, "."); k && o; k = strtok(NULL, "."))
+        o = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(o) ? o->valuedouble : (double)NAN;
+}
+
+struct want {
+    const char *path;
+    double value;
+};
+
+static void check_numbers(const cJSON *doc, const struct want *rows, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        CHECK(number(doc, rows[i].path) == rows[i].value, what, "%s is %g, expected %g",
+              rows[i].path, number(doc, rows[i].path), rows[i].value);
+}
+
+int main(void)
+{
+    struct pv_profile *p = small_profile();
+    CHECK(p != NULL, "the_test_profile_parses", "no profile");
+    if (!p)
+        return check_done();
+
+    struct pv_tree_query q;
+    memset(&q, 0xab, sizeof q); /* init must set every field */
+    pv_tree_query_init(&q);
+    CHECK(q.depth == PV_TREE_DEFAULT_DEPTH && q.cutoff == PV_TREE_DEFAULT_CUTOFF &&
+              q.max_nodes == PV_TREE_DEFAULT_MAX_NODES && !q.path && !q.npath && !q.by_root &&
+              !q.hide && !q.max_steps && !q.entries && !q.stop,
+          "query_init_gives_the_defaults", "depth %d cutoff %g max_nodes %zu", q.depth,
+          q.cutoff, q.max_nodes);
+
+    cJSON *doc = answer(p, &q, "a_default_tree_is_answered");
+    static const struct want defaults[] = {
+        {"params.depth", PV_TREE_DEFAULT_DEPTH},
+        {"params.cutoff", PV_TREE_DEFAULT_CUTOFF},
+        {"params.max_nodes", PV_TREE_DEFAULT_MAX_NODES},
+    };
+    check_numbers(doc, defaults, sizeof defaults / sizeof defaults[0],
+                  "a_default_tree_says_it_used_the_defaults");
+    static const struct want limits[] = {
+        {"limits.depth.min", PV_TREE_MIN_DEPTH},
+        {"limits.depth.max", PV_TREE_MAX_DEPTH},
+        {"limits.depth.default", PV_TREE_DEFAULT_DEPTH},
+        {"limits.cutoff.min", PV_TREE_MIN_CUTOFF},
+        {"limits.cutoff.max", PV_TREE_MAX_CUTOFF},
+        {"limits.cutoff.default", PV_TREE_DEFAULT_CUTOFF},
+        {"limits.max_nodes.min", PV_TREE_MIN_NODES},
+        {"limits.max_nodes.max", PV_TREE_MAX_NODES},
+        {"limits.max_nodes.default", PV_TREE_DEFAULT_MAX_NODES},
+    };
+    check_numbers(doc, limits, sizeof limits / sizeof limits[0],
+                  "the_answer_carries_the_limits_of_tree_h");
+    CHECK(number(doc, "total_time") == p->total_tt && number(doc, "root.value") == 2 &&
+              cJSON_GetArraySize(cJSON_GetObjectItem(doc, "breadcrumbs")) == 1,
+          "the_settings_leave_the_rest_as_it_was", "total_time %g, root %g",
+          number(doc, "total_time"), number(doc, "root.value"));
+    cJSON_Delete(doc);
+
+    q.depth = 1;
+    q.cutoff = 0.3;
+    q.max_nodes = 2;
+    doc = answer(p, &q, "a_set_tree_is_answered");
+    static const struct want set[] = {
+        {"params.depth", 1},
+        {"params.cutoff", 0.3},
+        {"params.max_nodes", 2},
+        {"limits.depth.default", PV_TREE_DEFAULT_DEPTH},
+    };
+    check_numbers(doc, set, sizeof set / sizeof set[0], "a_tree_says_the_settings_it_was_given");
+    cJSON_Delete(doc);
+
+    q.max_nodes = PV_TREE_MAX_NODES;
+    q.depth = PV_TREE_MAX_DEPTH;
+    q.cutoff = 1.0 / 3; /* 17 digits */
+    doc = answer(p, &q, "the_longest_settings_are_answered");
+    CHECK(number(doc, "params.cutoff") == 1.0 / 3 &&
+              number(doc, "params.max_nodes") == PV_TREE_MAX_NODES,
+          "settings_read_back_exactly", "cutoff %.17g", number(doc, "params.cutoff"));
+    cJSON_Delete(doc);
+    pv_profile_destroy(p);
+    return check_done();
+}
