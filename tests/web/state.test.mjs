@@ -1,7 +1,7 @@
 // state.js: links round-trip, and bad values fall back with a notice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stateFromUrl, urlFromState, defaultState, treeKey, withChanges } from '../../web/js/state.js';
+import { stateFromUrl, urlFromState, defaultState, treeKey, treeQuery, withChanges } from '../../web/js/state.js';
 
 test('empty query gives the defaults without notices', () => {
   const { state, notices } = stateFromUrl('');
@@ -28,9 +28,20 @@ for (const row of rows) {
   });
 }
 
-test('url always holds version, view, depth and cutoff', () => {
-  const url = urlFromState(defaultState());
-  assert.equal(url, '?v=1&view=icicle&depth=10&cutoff=0.001');
+test('url holds version and view, and depth and cutoff only once chosen', () => {
+  assert.equal(urlFromState(defaultState()), '?v=1&view=icicle');
+  assert.equal(urlFromState(withChanges(defaultState(), { depth: 12 })), '?v=1&view=icicle&depth=12');
+  assert.equal(urlFromState(withChanges(defaultState(), { cutoff: 0 })), '?v=1&view=icicle&cutoff=0');
+});
+
+test('a tree request leaves out the depth and cutoff the user did not choose', () => {
+  const q = treeQuery(defaultState());
+  assert.equal(q.depth, null);
+  assert.equal(q.cutoff, null);
+  const set = treeQuery(withChanges(defaultState(), { depth: 3, cutoff: 0.05 }));
+  assert.equal(set.depth, 3);
+  assert.equal(set.cutoff, 0.05);
+  assert.notEqual(treeKey(defaultState()), treeKey(withChanges(defaultState(), { depth: 3 })));
 });
 
 test('path is written with readable commas', () => {
@@ -40,10 +51,12 @@ test('path is written with readable commas', () => {
 
 const badRows = [
   { name: 'unknown view falls back to icicle', q: 'view=treemap', key: 'view', want: 'icicle' },
-  { name: 'depth 0 falls back to 10', q: 'depth=0', key: 'depth', want: 10 },
-  { name: 'depth 65 falls back to 10', q: 'depth=65', key: 'depth', want: 10 },
-  { name: 'cutoff 2 falls back', q: 'cutoff=2', key: 'cutoff', want: 0.001 },
-  { name: 'cutoff text falls back', q: 'cutoff=abc', key: 'cutoff', want: 0.001 },
+  { name: 'depth text falls back to the server\'s default', q: 'depth=abc', key: 'depth', want: null },
+  { name: 'a signed depth falls back', q: 'depth=-1', key: 'depth', want: null },
+  { name: 'a fractional depth falls back', q: 'depth=1.5', key: 'depth', want: null },
+  { name: 'cutoff text falls back', q: 'cutoff=abc', key: 'cutoff', want: null },
+  { name: 'a negative cutoff falls back', q: 'cutoff=-0.1', key: 'cutoff', want: null },
+  { name: 'an infinite cutoff falls back', q: 'cutoff=1e999', key: 'cutoff', want: null },
   { name: 'path with text falls back to the top', q: 'path=1,x,3', key: 'path', want: [] },
   { name: 'negative root is ignored', q: 'root=-1', key: 'root', want: null },
   { name: 'huge fid is ignored', q: 'sel=99999999999', key: 'sel', want: null },
@@ -57,6 +70,13 @@ for (const row of badRows) {
     assert.equal(notices.length, 1, notices.join(' | '));
   });
 }
+
+test('depth and cutoff of any size are kept: the server judges their range', () => {
+  const { state, notices } = stateFromUrl('?depth=999&cutoff=2');
+  assert.equal(state.depth, 999);
+  assert.equal(state.cutoff, 2);
+  assert.deepEqual(notices, []);
+});
 
 test('unknown hide values are dropped, known ones kept in canonical order', () => {
   const { state, notices } = stateFromUrl('?hide=site-packages,evil,builtins,builtins');

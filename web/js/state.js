@@ -7,8 +7,8 @@
 //   view    icicle | sunburst | table      icicle
 //   path    fid,fid,...  (drill path)       empty: the top
 //   root    fid  (one function, all paths) none; wins over path
-//   depth   1..TREE_LIMITS.maxDepth        TREE_LIMITS.defaultDepth
-//   cutoff  0..1                           TREE_LIMITS.defaultCutoff
+//   depth   a whole number                 none: the server's default
+//   cutoff  a number                       none: the server's default
 //   hide    builtins,stdlib,site-packages  none
 //   sel     fid  (details panel)           none
 //   q       search text                    empty
@@ -17,25 +17,19 @@
 //
 // A value that does not parse falls back to its default, and a notice says
 // so; nothing in a link can make the page fail.
+//
+// The tree's ranges and defaults (depth, cutoff) are the server's: every
+// tree answer carries them ("params" and "limits", docs/API.md), and the
+// viewer keeps no copy. depth and cutoff are null until the user chooses
+// one; then they are sent, and written in links. A link's value is only
+// checked for its form here; the server judges its range, and the viewer
+// explains a refusal with the limits of an answer (outOfLimits()).
 
 export const VERSION = 1;
-
-/**
- * The tree's defaults and limits. This object mirrors include/tree.h
- * (PV_TREE_*): the API does not report them yet, so the viewer keeps a copy,
- * here and nowhere else in web/; tests/web/limits.test.mjs fails when the
- * two differ. The viewer sends no max_nodes, so the server's default
- * applies; the node counts are here so that the copy is whole.
- */
-export const TREE_LIMITS = Object.freeze({
-  defaultDepth: 10,       // PV_TREE_DEFAULT_DEPTH: levels below the root
-  maxDepth: 64,           // PV_TREE_MAX_DEPTH (the least is 1)
-  defaultCutoff: 0.001,   // PV_TREE_DEFAULT_CUTOFF: a fraction of the root's value
-  defaultMaxNodes: 20000, // PV_TREE_DEFAULT_MAX_NODES, the root included
-  maxNodes: 100000,       // PV_TREE_MAX_NODES
-});
-// depth in a link: at most as many digits as the largest depth has.
-const DEPTH_RE = new RegExp(`^\\d{1,${String(TREE_LIMITS.maxDepth).length}}$`);
+// depth and cutoff in a link: a whole number, or a decimal number with an
+// optional exponent, as the API's parameters accept them (docs/API.md).
+const DEPTH_RE = /^\d{1,9}$/;
+const CUTOFF_RE = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 export const VIEWS = ['icicle', 'sunburst', 'table'];
 export const HIDE_KINDS = ['builtins', 'stdlib', 'site-packages'];
 export const SORT_KEYS = ['cumtime', 'tottime', 'ncalls', 'pcalls', 'name', 'file', 'line', 'tt_percall', 'ct_percall'];
@@ -44,18 +38,13 @@ const MAX_FID = 2 ** 31 - 1;
 const MAX_PATH = 256;
 const MAX_Q = 1000;
 
-/** Whether d is a depth the server accepts: an integer from 1 to TREE_LIMITS.maxDepth. */
-export function validDepth(d) {
-  return Number.isInteger(d) && d >= 1 && d <= TREE_LIMITS.maxDepth;
-}
-
 export function defaultOrder(sort) {
   return ASC_DEFAULT.has(sort) ? 'asc' : 'desc';
 }
 
 export function defaultState() {
   return {
-    view: 'icicle', path: [], root: null, depth: TREE_LIMITS.defaultDepth, cutoff: TREE_LIMITS.defaultCutoff,
+    view: 'icicle', path: [], root: null, depth: null, cutoff: null,
     hide: [], sel: null, q: '', sort: 'cumtime', order: 'desc',
   };
 }
@@ -109,16 +98,15 @@ export function stateFromUrl(search) {
 
   const depth = p.get('depth');
   if (depth !== null) {
-    const d = DEPTH_RE.test(depth) ? Number(depth) : NaN;
-    if (validDepth(d)) st.depth = d;
-    else bad('depth', depth, `depth is 1 to ${TREE_LIMITS.maxDepth}`);
+    if (DEPTH_RE.test(depth)) st.depth = Number(depth);
+    else bad('depth', depth, 'depth is a whole number of levels');
   }
 
   const cutoff = p.get('cutoff');
   if (cutoff !== null) {
-    const c = /^[0-9.eE+-]{1,24}$/.test(cutoff) ? Number(cutoff) : NaN;
-    if (c >= 0 && c <= 1) st.cutoff = c;
-    else bad('cutoff', cutoff, 'cutoff is a fraction from 0 to 1');
+    const c = cutoff.length <= 24 && CUTOFF_RE.test(cutoff) ? Number(cutoff) : NaN;
+    if (Number.isFinite(c)) st.cutoff = c;
+    else bad('cutoff', cutoff, 'cutoff is a number, a share of the root');
   }
 
   const hide = p.get('hide');
@@ -159,17 +147,22 @@ function enc(s) {
   return encodeURIComponent(s).replace(/%2C/gi, ',');
 }
 
+function isSet(v) {
+  return v !== null && v !== undefined;
+}
+
 /**
- * The query string ("?v=1&view=...") for a state: always v, view, depth and
- * cutoff, so a link shows the same view even if defaults change; the rest
- * only when set. pathname, when given, is put in front.
+ * The query string ("?v=1&view=...") for a state: always v and view; the
+ * rest only when set, so depth and cutoff only when the user chose them
+ * (else the server's defaults apply). pathname, when given, is put in
+ * front.
  */
 export function urlFromState(st, pathname = '') {
   const parts = ['v=' + VERSION, 'view=' + enc(st.view)];
-  if (st.root !== null && st.root !== undefined) parts.push('root=' + st.root);
+  if (isSet(st.root)) parts.push('root=' + st.root);
   else if (st.path && st.path.length) parts.push('path=' + st.path.join(','));
-  parts.push('depth=' + st.depth);
-  parts.push('cutoff=' + st.cutoff);
+  if (isSet(st.depth)) parts.push('depth=' + st.depth);
+  if (isSet(st.cutoff)) parts.push('cutoff=' + st.cutoff);
   if (st.hide && st.hide.length) parts.push('hide=' + enc(st.hide.join(',')));
   if (st.sel !== null && st.sel !== undefined) parts.push('sel=' + st.sel);
   if (st.q) parts.push('q=' + enc(st.q));
@@ -178,13 +171,16 @@ export function urlFromState(st, pathname = '') {
   return pathname + '?' + parts.join('&');
 }
 
-/** The parameters of the tree request that this state needs (for fetchTree). */
+/**
+ * The parameters of the tree request that this state needs (for fetchTree):
+ * depth and cutoff are null (left out) unless the user chose them.
+ */
 export function treeQuery(st) {
   return {
     path: st.root === null ? st.path : null,
     root: st.root,
-    depth: st.depth,
-    cutoff: st.cutoff,
+    depth: isSet(st.depth) ? st.depth : null,
+    cutoff: isSet(st.cutoff) ? st.cutoff : null,
     hide: st.hide,
   };
 }
@@ -192,7 +188,66 @@ export function treeQuery(st) {
 /** A string that is equal for two states exactly when they need the same tree. */
 export function treeKey(st) {
   const q = treeQuery(st);
-  return [q.root === null ? 'p' + (q.path || []).join(',') : 'r' + q.root, q.depth, q.cutoff, q.hide.join(',')].join('|');
+  const opt = (v) => (v === null ? '' : String(v));
+  return [q.root === null ? 'p' + (q.path || []).join(',') : 'r' + q.root, opt(q.depth), opt(q.cutoff), q.hide.join(',')].join('|');
+}
+
+/* ---------- the server's settings and limits, from a tree answer ---------- */
+
+/** The tree settings a user may choose, as the API names them. */
+export const SETTINGS = ['depth', 'cutoff'];
+
+function range(r) {
+  const ok = r && typeof r === 'object' && Number.isFinite(r.min) && Number.isFinite(r.max) &&
+    Number.isFinite(r.default) && r.min <= r.max;
+  return ok ? Object.freeze({ min: r.min, max: r.max, default: r.default }) : null;
+}
+
+/**
+ * The server's ranges and defaults from a tree answer's "limits":
+ * {depth: {min, max, default}, cutoff: {...}}, frozen; null when the answer
+ * has none that make sense.
+ */
+export function limitsFrom(answer) {
+  const l = answer && answer.limits;
+  if (!l || typeof l !== 'object') return null;
+  const out = {};
+  for (const k of SETTINGS) {
+    out[k] = range(l[k]);
+    if (!out[k]) return null;
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * The depth and cutoff to show for a state: the user's choice, else what
+ * the answer on screen was built with (its "params"), else null (nothing
+ * known yet).
+ */
+export function shownSettings(st, answer) {
+  const params = (answer && answer.params) || {};
+  const out = {};
+  for (const k of SETTINGS) {
+    if (isSet(st[k])) out[k] = st[k];
+    else out[k] = Number.isFinite(params[k]) ? params[k] : null;
+  }
+  return out;
+}
+
+/**
+ * The settings a state sets outside the server's limits, [{key, value,
+ * min, max}]: empty when every one set is within them, or when limits is
+ * null (nothing is known against them).
+ */
+export function outOfLimits(st, limits) {
+  const out = [];
+  for (const k of SETTINGS) {
+    const v = st[k];
+    if (!isSet(v) || !limits || !limits[k]) continue;
+    const { min, max } = limits[k];
+    if (!(v >= min && v <= max) || (k === 'depth' && !Number.isInteger(v))) out.push({ key: k, value: v, min, max });
+  }
+  return out;
 }
 
 /** A copy with some fields changed; arrays are copied, never shared. */

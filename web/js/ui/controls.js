@@ -1,11 +1,13 @@
 // The sticky header: view switch, search box, breadcrumbs, depth, cutoff,
 // hide filters (as removable chips) and the "Copy link" button. Reflects
 // the view state and reports user changes to the viewer; it keeps no state
-// of its own beyond what is on screen.
+// of its own beyond what is on screen. Depth and cutoff show the user's
+// choice, else what the tree on screen was built with; the depth field
+// takes the server's range, both from the last tree answer (setTree()).
 
 import { h, $, replaceChildren, setText } from './dom.js';
 import { displayText, fmtSeconds, fmtPct, fmtCount, truncate } from '../model/format.js';
-import { HIDE_KINDS, TREE_LIMITS, validDepth } from '../state.js';
+import { HIDE_KINDS, shownSettings, outOfLimits } from '../state.js';
 
 const HIDE_LABEL = { builtins: 'built-ins', stdlib: 'stdlib', 'site-packages': 'site-packages' };
 const SEARCH_DEBOUNCE_MS = 150;
@@ -17,12 +19,11 @@ export class Controls {
   constructor(cb) {
     this.cb = cb;
     this.state = null;
+    this.answer = null; // the tree answer on screen, for its params
+    this.limits = null; // the server's ranges and defaults (state.js limitsFrom)
     this.search = $('#search');
     this.searchTimer = 0;
     this.copyTimer = 0;
-    const depth = $('#depth');
-    depth.max = String(TREE_LIMITS.maxDepth);
-    depth.title = `Levels shown below the root (1 to ${TREE_LIMITS.maxDepth})`;
     this.wire();
   }
 
@@ -48,9 +49,13 @@ export class Controls {
     });
     const depth = $('#depth');
     depth.addEventListener('change', () => {
-      const d = Math.round(Number(depth.value));
-      if (validDepth(d)) this.cb.change({ depth: d }, { push: true });
-      else depth.value = String(this.state.depth);
+      const d = depth.value.trim() === '' ? NaN : Math.round(Number(depth.value));
+      // Before the first answer the range is not known: the server judges.
+      if (Number.isInteger(d) && d >= 1 && !outOfLimits({ depth: d }, this.limits).length) {
+        this.cb.change({ depth: d }, { push: true });
+      } else {
+        this.showSettings();
+      }
     });
     $('#cutoff').addEventListener('change', (e) => this.cb.change({ cutoff: Number(e.target.value) }, { push: true }));
     const add = $('#hide-add');
@@ -71,14 +76,7 @@ export class Controls {
       b.setAttribute('aria-pressed', String(b.dataset.view === st.view));
     }
     if (document.activeElement !== this.search && this.search.value !== st.q) this.search.value = st.q;
-    const depth = $('#depth');
-    if (document.activeElement !== depth) depth.value = String(st.depth);
-    const cutoff = $('#cutoff');
-    const val = String(st.cutoff);
-    if (![...cutoff.options].some((o) => o.value === val)) {
-      cutoff.append(h('option', { value: val, text: fmtPct(st.cutoff * 100) }));
-    }
-    cutoff.value = val;
+    this.showSettings();
     for (const o of $('#hide-add').options) if (o.value) o.disabled = st.hide.includes(o.value);
     const chips = st.hide.map((k) => h('button', {
       type: 'button',
@@ -89,6 +87,38 @@ export class Controls {
     }, 'hiding ' + HIDE_LABEL[k], h('span', { className: 'chip-x', attrs: { 'aria-hidden': 'true' }, text: '×' })));
     replaceChildren($('#chips'), chips);
     document.body.classList.toggle('is-table', st.view === 'table');
+  }
+
+  /** The tree answer now on screen, and the server's limits (null: not known). */
+  setTree(answer, limits) {
+    this.answer = answer;
+    this.limits = limits;
+    const depth = $('#depth');
+    if (this.limits) {
+      const { min, max, default: d } = this.limits.depth;
+      depth.min = String(min);
+      depth.max = String(max);
+      depth.title = `Levels shown below the root (${min} to ${max}; the server's default is ${d})`;
+    }
+    this.showSettings();
+  }
+
+  /** Depth and cutoff: the user's choice, else the answer's; empty before both. */
+  showSettings() {
+    if (!this.state) return;
+    const shown = shownSettings(this.state, this.answer);
+    const depth = $('#depth');
+    if (document.activeElement !== depth) depth.value = shown.depth === null ? '' : String(shown.depth);
+    const cutoff = $('#cutoff');
+    if (shown.cutoff === null) {
+      cutoff.selectedIndex = -1;
+      return;
+    }
+    const val = String(shown.cutoff);
+    if (![...cutoff.options].some((o) => o.value === val)) {
+      cutoff.append(h('option', { value: val, text: fmtPct(shown.cutoff * 100) }));
+    }
+    cutoff.value = val;
   }
 
   setProfile(meta) {

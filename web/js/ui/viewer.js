@@ -7,7 +7,7 @@
 // Viewer's methods change its fields.
 
 import { fetchProfile, fetchTree, fetchFunction, fetchFunctions } from '../api.js';
-import { stateFromUrl, urlFromState, treeKey, treeQuery, withChanges } from '../state.js';
+import { stateFromUrl, urlFromState, treeKey, treeQuery, withChanges, limitsFrom, outOfLimits } from '../state.js';
 import { pathFromRoot, isFunctionNode } from '../model/tree.js';
 import { escapeEre, NO_SEARCH } from '../model/search.js';
 import { displayText, truncate } from '../model/format.js';
@@ -59,8 +59,10 @@ class Viewer {
     // The tree: the answer on screen and its treeKey, the request sequence
     // (a late answer to an older request is dropped), the request to abort
     // when another is needed, recent answers by treeKey (least recently used
-    // first), and the first tree, requested together with the profile.
-    this.tree = { current: null, drawnKey: null, seq: 0, abort: null, cache: new Map(), early: null };
+    // first), the first tree, requested together with the profile, and the
+    // server's ranges and defaults of depth and cutoff, from the answers
+    // (null until one came).
+    this.tree = { current: null, drawnKey: null, seq: 0, abort: null, cache: new Map(), early: null, limits: null };
     // The chart's search summary for the current tree (model/search.js).
     this.search = NO_SEARCH;
     // Requests in flight, for the spinner.
@@ -224,24 +226,48 @@ class Viewer {
       if (seq !== t.seq) return;
       $('#chart-wrap').classList.remove('stale');
       if (!res.ok) {
-        this.treeError(res.error, st);
+        this.treeError(res.error, st, seq);
         return;
       }
       data = res.data;
+      t.limits = limitsFrom(data) || t.limits;
       t.cache.set(key, data);
       if (t.cache.size > TREE_CACHE) t.cache.delete(t.cache.keys().next().value);
     }
     t.current = data;
     t.drawnKey = key;
     this.chart.setTree(data);
+    this.controls.setTree(data, t.limits);
     this.controls.setCrumbs(data.breadcrumbs, st.root !== null);
     this.search = this.chart.setSearch(this.state.q);
     this.controls.setSearchInfo(this.state, this.search, data.total_time);
     this.metrics.treeLoads++;
   }
 
-  treeError(err, st) {
+  /**
+   * A tree request failed. A 400 may be about a depth or cutoff (from a
+   * link, or typed before the server's range was known) or about the path:
+   * the server's limits tell which. When no answer has brought them yet,
+   * the smallest tree (the top, one node) is asked for them first.
+   */
+  async treeError(err, st, seq) {
     if (err.code === 'aborted') return;
+    const t = this.tree;
+    const chosen = st.depth !== null || st.cutoff !== null;
+    if (err.status === 400 && chosen && !t.limits) {
+      const probe = await this.track(fetchTree(this.id, { maxNodes: 1 }));
+      if (seq !== t.seq) return;
+      if (probe.ok) t.limits = limitsFrom(probe.data);
+    }
+    const bad = err.status === 400 ? outOfLimits(st, t.limits) : [];
+    if (bad.length) {
+      const what = bad.map((b) => `${b.key}=${b.value} (the server takes ${b.min} to ${b.max})`).join(' and ');
+      notice(`Ignored ${what}: using the server's default instead.`, 'warn');
+      const changes = {};
+      for (const b of bad) changes[b.key] = null;
+      this.change(changes, { push: false });
+      return;
+    }
     const linked = st.root !== null || st.path.length > 0;
     if ((err.status === 400 || err.status === 404) && linked) {
       notice(`This view does not exist in this profile (${truncate(err.message, 200)}); showing the top instead.`, 'warn');
