@@ -50,6 +50,7 @@ bench: build deps-test
 	bench/api
 	bench/abuse
 	bench/render
+	bench/tree
 
 # Not part of `make test`: needs root, podman and minutes (see README).
 container:

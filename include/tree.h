@@ -36,10 +36,10 @@ struct pv_entry {
 };
 
 /* The profile's entry points (docs/API.md, "Entry points"), largest value
- * first, ties by fid.  One pass over the edges: 4 to 6 ms for the 875k
+ * first, ties by fid.  One pass over the edges: 3 to 6 ms for the 825k
  * edges of the 100k-function synthetic profile, where a default tree given
- * them takes about 1 ms, so a server finds them once per model and hands
- * them to every build (pv_tree_query.entries).  On
+ * them takes 1 to 1.5 ms (bench/tree), so a server finds them once per
+ * model and hands them to every build (pv_tree_query.entries).  On
  * success *out is a malloc'd array of *n entries, never NULL, even when *n
  * is 0 (caller frees).  On failure (PV_E_NOMEM) *out and *n are untouched. */
 pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_t *n,

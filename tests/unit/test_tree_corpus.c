@@ -1,16 +1,16 @@
 /* The tree over every stats file of the test inputs that the reader
  * accepts: entry points add up to total_tt (1%), children never add up to
  * more than their parent, "other" nodes keep all the time they replace,
- * paths taken from a tree rebuild the same values, and recursive profiles
- * finish quickly.  Usage: test_tree_corpus CORPUS_DIR, the folder meson
- * assembles in the build folder (tests/corpus/inputs.py). */
+ * and paths taken from a tree rebuild the same values.  How long builds
+ * take is bench/tree's to print, not a test's.  Usage: test_tree_corpus
+ * CORPUS_DIR, the folder meson assembles in the build folder
+ * (tests/corpus/inputs.py). */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "check.h"
 #include "profile.h"
@@ -21,13 +21,6 @@ static const char *const DIRS[] = {"rasa",      "workloads", "marshal",
 
 static double worst_ratio = 1, worst_skew;
 static char worst_file[600];
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -370,45 +363,6 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A profile's default tree must come back fast even when it recurses. */
-static void time_build(const char *dir, const char *file)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    size_t len;
-    uint8_t *buf = slurp(path, &len);
-    struct pv_profile *p = NULL;
-    pv_err err;
-    if (!buf || pv_profile_parse(buf, len, &p, &err)) {
-        CHECK(false, file, "cannot read it");
-        free(buf);
-        return;
-    }
-    free(buf);
-    struct pv_tree_query q = {.depth = PV_TREE_DEFAULT_DEPTH,
-                              .cutoff = PV_TREE_DEFAULT_CUTOFF,
-                              .max_nodes = PV_TREE_DEFAULT_MAX_NODES};
-    double best = 1e9;
-    for (int k = 0; k < 5; k++) {
-        struct pv_tree *t;
-        double t0 = now_ms();
-        pv_code rc = pv_tree_build(p, &q, &t, &err);
-        double ms = now_ms() - t0;
-        best = ms < best ? ms : best;
-        CHECK(rc == PV_OK, file, "%s", err.msg);
-        if (rc)
-            break;
-        if (!k)
-            printf("time: %s default tree (depth 10, cutoff 0.001): %zu nodes", file,
-                   t->nnodes);
-        pv_tree_destroy(t);
-    }
-    /* Printed, not asserted: a noisy or sanitized machine is no verdict on
-     * speed.  bench/api measures the trees of big profiles. */
-    printf(", best of 5: %.2f ms\n", best);
-    pv_profile_destroy(p);
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -443,11 +397,6 @@ int main(int argc, char **argv)
         }
         free(names);
     }
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/workloads", argv[1]);
-    time_build(dir, "recursion_fib_mutual.prof");
-    snprintf(dir, sizeof dir, "%s/synthetic", argv[1]);
-    time_build(dir, "synthetic_10000.prof");
     printf("worst entry ratio: %.6f (%s)\n", worst_ratio, worst_file);
     return check_done();
 }
