@@ -51,7 +51,7 @@ export class Controls {
     depth.addEventListener('change', () => {
       const d = depth.value.trim() === '' ? NaN : Math.round(Number(depth.value));
       // Before the first answer the range is not known: the server judges.
-      if (Number.isInteger(d) && d >= 1 && !outOfLimits({ depth: d }, this.limits).length) {
+      if (Number.isInteger(d) && !outOfLimits({ depth: d }, this.limits).length) {
         this.cb.change({ depth: d }, { push: true });
       } else {
         this.showSettings();
