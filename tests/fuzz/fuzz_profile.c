@@ -175,7 +175,7 @@ static void entries(const struct pv_profile *p)
     struct pv_entry *e = NULL;
     size_t n = 0;
     pv_err err = {0};
-    FUZZ_CHECK(pv_tree_entries(p, &e, &n, &err) == PV_OK, "entries: %s", err.msg);
+    FUZZ_CHECK(pv_tree_entries(p, &e, &n, &err) == PV_OK && e != NULL, "entries: %s", err.msg);
     for (size_t i = 0; i < n; i++)
         FUZZ_CHECK(e[i].fid < p->nfuncs && !(p->funcs[e[i].fid].flags & PV_FUNC_PHANTOM),
                    "entry %zu: fid %u", i, e[i].fid);
