@@ -211,6 +211,8 @@ static bool translate(const struct pv_tree_query *q, const uint32_t *to_other, u
 {
     *out = *q;
     out->path = path;
+    out->entries = NULL; /* given ones are q's run's: the other finds its own */
+    out->nentries = 0;
     for (size_t i = 0; i < q->npath; i++)
         if ((path[i] = to_other[q->path[i]]) == NONE)
             return false;

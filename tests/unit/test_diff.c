@@ -425,6 +425,23 @@ static void tree_over_both_runs(void)
     pv_difftree_destroy(t);
     t = NULL;
 
+    /* Entry points given are the asking run's: the other run finds its
+     * own (here A's are made up, worth 0.75; B's top is worth 1.0). */
+    struct pv_entry a_entries[] = {{fid_of(a, NULL, "main"), 0.75}};
+    q.entries = a_entries;
+    q.nentries = 1;
+    if (pv_difftree_build(d, &q, false, &t, &err) == PV_OK) {
+        CHECK(fabs(t->ta->nodes[0].value - 0.75) < 1e-12 &&
+                  fabs(t->tb->nodes[0].value - 1.0) < 1e-12,
+              "given_entries_serve_their_own_run_only", "a top %g, b top %g",
+              t->ta->nodes[0].value, t->tb->nodes[0].value);
+        pv_difftree_destroy(t);
+        t = NULL;
+    } else
+        CHECK(false, "difftree_with_given_entries_builds", "%s", err.msg);
+    q.entries = NULL;
+    q.nentries = 0;
+
     /* The same tree asked in B's fids, rooted at B's small. */
     q.by_root = true;
     q.root = fid_of(b, NULL, "small");
