@@ -40,7 +40,7 @@
 #include "profile.h"
 #include "pv.h"
 
-enum { PV_STORE_SCHEMA_VERSION = 1 };
+enum { PV_STORE_SCHEMA_VERSION = 2 };
 enum { PV_STORE_WAL_CHECKPOINT_BYTES = 4 << 20 };
 enum { PV_ID_HEX = 32 };    /* 128 bits */
 enum { PV_TOKEN_HEX = 64 }; /* 256 random bits */
@@ -158,9 +158,20 @@ struct pv_meta {
 pv_code pv_store_meta(struct pv_store *s, const char *id, struct pv_meta *out, pv_err *err);
 void pv_meta_fini(struct pv_meta *m);
 
-/* Call fn for each stored profile, newest first; stop early when fn returns
- * false. */
-pv_code pv_store_list(struct pv_store *s, bool (*fn)(const struct pv_meta *, void *), void *ctx,
+/* One page of the stored profiles, newest first.  name_contains (NULL or
+ * empty: every profile) keeps the names that contain it, ASCII letters in
+ * any case. */
+struct pv_store_list_query {
+    const char *name_contains;
+    int64_t limit, offset;
+};
+
+/* Set *total to the number of profiles the query keeps, then call fn for
+ * each profile of its page; stop early when fn returns false.  The index on
+ * the upload time makes a page cost its offset plus limit rows, not a sort
+ * of every profile. */
+pv_code pv_store_list(struct pv_store *s, const struct pv_store_list_query *query,
+                      bool (*fn)(const struct pv_meta *, void *), void *ctx, int64_t *total,
                       pv_err *err);
 
 /* Delete a profile if token matches its delete token: PV_E_NOTFOUND,

@@ -943,14 +943,33 @@ static void list_profiles(struct route_ctx *c)
                       "this server does not list profiles (start it with --list)");
         return;
     }
+    long limit = 50, offset = 0;
+    if ((arg(c, "limit") && !parse_long(arg(c, "limit"), 1, 1000, &limit)) ||
+        (arg(c, "offset") && !parse_long(arg(c, "offset"), 0, LONG_MAX, &offset))) {
+        respond_error(c->res, 400, "bad_request", "limit is 1 to 1000, offset 0 or more");
+        return;
+    }
+    const char *q = arg(c, "q");
+    if (q && strlen(q) > 255) { /* names are kept to 255 bytes */
+        respond_error(c->res, 400, "bad_request", "q is at most 255 bytes");
+        return;
+    }
+    struct pv_store_list_query query = {.name_contains = q, .limit = limit, .offset = offset};
     pv_err err = {0};
     struct pv_store *s = NULL;
-    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "profiles");
-    if (thread_store(c->api, &s, &err) || pv_store_list(s, add_listed, arr, &err)) {
+    int64_t total = 0;
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    if (thread_store(c->api, &s, &err) ||
+        pv_store_list(s, &query, add_listed, arr, &total, &err)) {
+        cJSON_Delete(arr);
         cJSON_Delete(o);
         respond_failure(c->res, &err);
         return;
     }
+    add_int(o, "total", total);
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    cJSON_AddNumberToObject(o, "limit", (double)limit);
+    cJSON_AddItemToObject(o, "profiles", arr);
     respond_json(c->res, 200, o);
 }
 

@@ -35,6 +35,9 @@ static const char SCHEMA[] =
     "  warnings TEXT NOT NULL,"        /* JSON array of strings */
     "  delete_token_sha256 BLOB NOT NULL"
     ");"
+    /* The list pages newest first: without it, each page sorted every
+     * profile (200k profiles: 1.1-1.6 s a call). */
+    "CREATE INDEX IF NOT EXISTS profiles_by_created ON profiles(created_ms DESC, id);"
     /* Each distinct file or function name once per profile: a 1 MiB path
      * shared by 20,000 functions is stored once, not 20,000 times. */
     "CREATE TABLE IF NOT EXISTS strings("
@@ -65,7 +68,7 @@ static const char SCHEMA[] =
     "  JOIN strings ns ON ns.profile = f.profile AND ns.sid = f.name;";
 
 enum { ST_FIND, ST_INSERT_PROFILE, ST_INSERT_STRING, ST_INSERT_FUNC, ST_INSERT_MODEL, ST_LOAD, ST_META,
-       ST_LIST, ST_TOKEN, ST_DELETE, ST_COUNT };
+       ST_LIST, ST_LIST_COUNT, ST_TOKEN, ST_DELETE, ST_COUNT };
 
 static const char *const SQL[ST_COUNT] = {
     [ST_FIND] = "SELECT name, functions, edges, total_calls, total_tt FROM profiles WHERE id = ?",
@@ -81,7 +84,10 @@ static const char *const SQL[ST_COUNT] = {
                 " prim_calls, total_tt, functions, edges, warnings FROM profiles WHERE id = ?",
     [ST_LIST] = "SELECT id, name, size_bytes, marshal_version, python2, created_ms, total_calls,"
                 " prim_calls, total_tt, functions, edges, warnings FROM profiles"
-                " ORDER BY created_ms DESC, id",
+                " WHERE ?1 IS NULL OR instr(lower(name), lower(?1)) > 0"
+                " ORDER BY created_ms DESC, id LIMIT ?2 OFFSET ?3",
+    [ST_LIST_COUNT] = "SELECT count(*) FROM profiles"
+                      " WHERE ?1 IS NULL OR instr(lower(name), lower(?1)) > 0",
     [ST_TOKEN] = "SELECT delete_token_sha256 FROM profiles WHERE id = ?",
     [ST_DELETE] = "DELETE FROM profiles WHERE id = ?",
 };
@@ -443,8 +449,10 @@ static pv_code migrate(struct pv_store *s, pv_err *err)
                           version, PV_STORE_SCHEMA_VERSION);
     if (version == PV_STORE_SCHEMA_VERSION)
         return PV_OK;
-    /* Version 0 is a new file.  Later versions add their steps here, each
-     * in the same transaction as the version bump. */
+    /* Version 0 is a new file.  Every statement of the schema is IF NOT
+     * EXISTS, so running it again is each later version's step: version 2
+     * added the index on the upload time.  It runs in the same transaction
+     * as the version bump. */
     if (exec(s, "BEGIN IMMEDIATE", err))
         return err->code;
     char bump[64];
@@ -964,12 +972,33 @@ pv_code pv_store_meta(struct pv_store *s, const char *id, struct pv_meta *out, p
     return code;
 }
 
-pv_code pv_store_list(struct pv_store *s, bool (*fn)(const struct pv_meta *, void *), void *ctx,
+static void bind_name_filter(sqlite3_stmt *q, const char *name_contains)
+{
+    if (name_contains && *name_contains)
+        sqlite3_bind_text(q, 1, name_contains, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 1);
+}
+
+pv_code pv_store_list(struct pv_store *s, const struct pv_store_list_query *query,
+                      bool (*fn)(const struct pv_meta *, void *), void *ctx, int64_t *total,
                       pv_err *err)
 {
+    sqlite3_stmt *count = s->st[ST_LIST_COUNT];
+    bind_name_filter(count, query->name_contains);
+    int rc = sqlite3_step(count);
+    if (rc == SQLITE_ROW)
+        *total = sqlite3_column_int64(count, 0);
+    sqlite3_reset(count);
+    sqlite3_clear_bindings(count);
+    if (rc != SQLITE_ROW)
+        return db_error(s, err, "counting profiles");
+
     sqlite3_stmt *q = s->st[ST_LIST];
+    bind_name_filter(q, query->name_contains);
+    sqlite3_bind_int64(q, 2, query->limit);
+    sqlite3_bind_int64(q, 3, query->offset);
     pv_code code = PV_OK;
-    int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct pv_meta m;
         if ((code = meta_from_row(q, &m, err)))
@@ -982,6 +1011,7 @@ pv_code pv_store_list(struct pv_store *s, bool (*fn)(const struct pv_meta *, voi
     if (!code && rc != SQLITE_ROW && rc != SQLITE_DONE)
         code = db_error(s, err, "listing profiles");
     sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
     return code;
 }
 

@@ -486,6 +486,65 @@ def test_two_servers(exe, corpus, tmp):
         b.stop()
 
 
+def test_profile_list(exe, corpus, tmp):
+    """GET /api/profiles pages newest first, searches names, counts them all;
+    a version 1 database gains the index on the upload time."""
+    import sqlite3
+    db = os.path.join(tmp, "list.db")
+    srv = Server(exe, db, "--list")
+    try:
+        real = upload(srv, os.path.join(corpus, "workloads", "email_parse.prof"), "Email_Parse.prof")[2]["id"]
+    finally:
+        srv.stop()
+    # Many rows, written straight into the table (the list reads only it):
+    # 3,000 made-up profiles, one a second, older than the real upload.
+    con = sqlite3.connect(db)
+    (created,) = con.execute("SELECT created_ms FROM profiles WHERE id = ?", (real,)).fetchone()
+    con.executemany(
+        "INSERT INTO profiles(id, name, size_bytes, marshal_version, python2, created_ms, total_calls,"
+        " prim_calls, total_tt, functions, edges, warnings, delete_token_sha256)"
+        " VALUES(?, ?, 1, 4, 0, ?, 1, 1, 0.5, 1, 0, '[]', x'00')",
+        [("%032x" % i, "run_%04d%s.prof" % (i, "_cache" if i % 100 == 0 else ""), created - 1000 * (3000 - i))
+         for i in range(3000)])
+    # As a version 1 file was: no index, user_version 1.
+    con.execute("DROP INDEX profiles_by_created")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    srv = Server(exe, db, "--list")
+    try:
+        status, _, page = srv.json("GET", "/api/profiles?limit=10")
+        check(status == 200 and page["total"] == 3001 and page["limit"] == 10 and page["offset"] == 0 and
+              [p["id"] for p in page["profiles"]] == [real] + ["%032x" % i for i in range(2999, 2990, -1)],
+              "list: the first page, newest first, with the total", page and page.get("total"))
+        status, _, page = srv.json("GET", "/api/profiles?limit=5&offset=2998")
+        check(status == 200 and [p["name"] for p in page["profiles"]] == ["run_0002.prof", "run_0001.prof",
+                                                                         "run_0000_cache.prof"],
+              "list: the last page is short", page)
+        status, _, page = srv.json("GET", "/api/profiles?q=CACHE&limit=100")
+        check(status == 200 and page["total"] == 30 and len(page["profiles"]) == 30 and
+              page["profiles"][0]["name"] == "run_2900_cache.prof",
+              "list: q= keeps the names that contain it, in any case", page and page.get("total"))
+        status, _, page = srv.json("GET", "/api/profiles?q=email_PARSE")
+        check(status == 200 and page["total"] == 1 and page["profiles"][0]["id"] == real,
+              "list: q= finds the real upload", page)
+        status, _, page = srv.json("GET", "/api/profiles?q=%25")
+        check(status == 200 and page["total"] == 0, "list: q= is text, not a LIKE pattern", page)
+        status, _, page = srv.json("GET", "/api/profiles")
+        check(status == 200 and len(page["profiles"]) == 50, "list: 50 by default, never all", page["limit"])
+        for bad in ("limit=0", "limit=1001", "offset=-1", "limit=x", "q=" + "a" * 256):
+            check(srv.json("GET", "/api/profiles?" + bad)[0] == 400, "list: 400 for " + bad[:20])
+    finally:
+        srv.stop()
+    con = sqlite3.connect(db)
+    plan = " ".join(r[3] for r in con.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM profiles ORDER BY created_ms DESC, id LIMIT 10"))
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    con.close()
+    check(version == 2 and "profiles_by_created" in plan and "TEMP B-TREE" not in plan,
+          "list: the migration added the index, and pages use it", (version, plan))
+
+
 def test_reads_during_upload(exe, corpus, tmp):
     """Reads are answered while a large upload is being parsed and stored."""
     big = inputs.synthetic(corpus, 100000)
@@ -522,6 +581,7 @@ def main():
         test_source(exe, tmp)
         test_sample_source(exe, corpus, tmp)
         test_two_servers(exe, corpus, tmp)
+        test_profile_list(exe, corpus, tmp)
         test_reads_during_upload(exe, corpus, tmp)
         test_corpus(exe, corpus, tmp)
     print("%d passed, %d failed" % (passed, failed))
