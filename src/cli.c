@@ -692,6 +692,9 @@ static int pv_serve_main(int argc, char **argv)
     printf("pstatsviz: serving %s/ (database %s)\n", base, db);
     for (int i = 0; i < o.nfiles; i++)
         printf("%s/p/%s  %s\n", base, ids[i], o.files[i]);
+    if (o.nfiles == 2) /* the usual pair: a run before a change and after it */
+        printf("%s/diff/%s/%s  compare %s with %s\n", base, ids[0], ids[1], o.files[0],
+               o.files[1]);
     fflush(stdout);
     if (o.open) {
         char url[256];
