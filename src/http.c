@@ -1171,6 +1171,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_asset(h, conn, r, "/index.html", head);
     if (!strncmp(url, "/p/", 3)) /* the viewer says itself when the id is unknown */
         return send_asset(h, conn, r, "/viewer.html", head);
+    if (!strncmp(url, "/diff/", 6)) /* /diff/<a>/<b>: the page checks the ids */
+        return send_asset(h, conn, r, "/diff.html", head);
     return send_asset(h, conn, r, url, head);
 }
 

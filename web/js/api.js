@@ -136,3 +136,28 @@ export function uploadProfile(file, { name, onProgress } = {}) {
   p.abort = () => xhr.abort();
   return p;
 }
+
+/**
+ * GET /api/profiles: one page of the server's list, newest first,
+ * {total, offset, limit, profiles: [meta...]}. 404 (not_found) when the
+ * server does not list profiles.
+ */
+export function listProfiles(q = {}, opts = {}) {
+  return request('GET', BASE + query({ limit: q.limit, offset: q.offset, q: q.q }), opts);
+}
+
+/** GET /api/diff: both runs' totals, their change and one page of rows. */
+export function fetchDiff(a, b, q = {}, opts = {}) {
+  return request('GET', '/api/diff' + query({
+    a, b, sort: q.sort, order: q.order, limit: q.limit, offset: q.offset, q: q.q,
+  }), opts);
+}
+
+/** GET /api/diff/tree: the call tree of both runs; path holds fids of run `side`. */
+export function fetchDiffTree(a, b, q = {}, opts = {}) {
+  const hasPath = q.path && q.path.length;
+  return request('GET', '/api/diff/tree' + query({
+    a, b, side: hasPath ? q.side : null, path: hasPath ? q.path : null,
+    depth: q.depth, cutoff: q.cutoff, hide: q.hide,
+  }), opts);
+}
