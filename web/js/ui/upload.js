@@ -6,6 +6,7 @@ import { uploadProfile, deleteProfile } from '../api.js';
 import { listRecent, addRecent, removeRecent } from '../model/recent.js';
 import { fmtCount, fmtSeconds, displayText } from '../model/format.js';
 import { h, $, replaceChildren } from './dom.js';
+import './profiles.js'; // the server's list, when it lists
 
 const storage = (() => { try { return window.localStorage; } catch { return null; } })();
 const memory = new Map();

@@ -16,6 +16,7 @@ import { Table } from './table.js';
 import { Details } from './details.js';
 import { Controls } from './controls.js';
 import { h, $, delayedShow } from './dom.js';
+import './compare.js'; // the Compare with… menu: it reads only the path and its button
 
 const SPINNER_DELAY_MS = 150;
 const TREE_CACHE = 24;
