@@ -51,6 +51,9 @@ bench: build deps-test
 	bench/abuse
 	bench/render
 	bench/tree
+	bench/diff
+	bench/diffpage
+	bench/list
 
 # Not part of `make test`: needs root, podman and minutes (see README).
 container:
