@@ -545,6 +545,43 @@ def test_profile_list(exe, corpus, tmp):
           "list: the migration added the index, and pages use it", (version, plan))
 
 
+def test_compare_link(exe, corpus, tmp):
+    """pstatsviz A B prints both view links and a compare link, which serves
+    the compare page; the two profiles are listed."""
+    import hashlib
+    files = [os.path.join(corpus, "rasa", n) for n in ("rasa_maxsize1000.prof", "rasa_maxsize5000.prof")]
+    ids = []
+    for f in files:
+        with open(f, "rb") as fh:
+            ids.append(hashlib.sha256(fh.read()).hexdigest()[:32])
+    port = free_port()
+    proc = subprocess.Popen([exe] + files + ["--host", "127.0.0.1", "--port", str(port),
+                                             "--db", os.path.join(tmp, "pair.db")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(4)]
+        base = "http://127.0.0.1:%d" % port
+        check(lines[1].split()[0] == "%s/p/%s" % (base, ids[0]) and lines[2].split()[0] == "%s/p/%s" % (base, ids[1]),
+              "pstatsviz A B: the two view links", lines)
+        link = lines[3].split()[0]
+        check(link == "%s/diff/%s/%s" % (base, ids[0], ids[1]) and "compare" in lines[3],
+              "pstatsviz A B: the compare link", lines[3])
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", link[len(base):])
+        r = c.getresponse()
+        page = r.read().decode()
+        c.close()
+        check(r.status == 200 and "/js/ui/diff.js" in page, "the compare link serves the compare page", r.status)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/api/profiles")
+        lst = json.loads(c.getresponse().read())
+        c.close()
+        check(sorted(p["id"] for p in lst["profiles"]) == sorted(ids), "pstatsviz A B lists both", lst)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
 def test_reads_during_upload(exe, corpus, tmp):
     """Reads are answered while a large upload is being parsed and stored."""
     big = inputs.synthetic(corpus, 100000)
@@ -582,6 +619,7 @@ def main():
         test_sample_source(exe, corpus, tmp)
         test_two_servers(exe, corpus, tmp)
         test_profile_list(exe, corpus, tmp)
+        test_compare_link(exe, corpus, tmp)
         test_reads_during_upload(exe, corpus, tmp)
         test_corpus(exe, corpus, tmp)
     print("%d passed, %d failed" % (passed, failed))
