@@ -119,4 +119,10 @@ static inline void pv_hashmap_insert(struct pv_hashmap *m, const struct pv_hashm
     m->count++;
 }
 
+/* Remove the entry that pv_hashmap_next() last returned on pr (true):
+ * the entries after it in its cluster move back, so probes need no
+ * tombstones and a map that keeps changing (a cache) never clogs.  pr is
+ * void afterwards.  Cannot fail. */
+void pv_hashmap_remove(struct pv_hashmap *m, const struct pv_hashmap_probe *pr);
+
 #endif

@@ -79,3 +79,22 @@ uint32_t pv_hashmap_hash_bytes(const void *s, size_t n)
     }
     return pv_hashmap_mix(h);
 }
+
+/* Backward-shift deletion (Knuth, TAOCP 6.4, algorithm R): walk the
+ * cluster after the hole; an entry whose home is not cyclically in
+ * (hole, here] would be cut off from it by the hole, so it moves into the
+ * hole, and the hole moves to where it was. */
+void pv_hashmap_remove(struct pv_hashmap *m, const struct pv_hashmap_probe *pr)
+{
+    size_t mask = m->cap - 1, hole = (pr->at - 1) & mask;
+    for (size_t at = (hole + 1) & mask; m->entries[at].value_plus1; at = (at + 1) & mask) {
+        size_t home = m->entries[at].hash & mask;
+        bool reachable = hole <= at ? hole < home && home <= at : hole < home || home <= at;
+        if (!reachable) {
+            m->entries[hole] = m->entries[at];
+            hole = at;
+        }
+    }
+    m->entries[hole] = (struct pv_hashmap_entry){0, 0};
+    m->count--;
+}

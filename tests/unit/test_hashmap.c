@@ -156,6 +156,65 @@ static void reserve_ahead_means_no_growth_while_adding(void)
     free(t.keys);
 }
 
+/* Remove key if present (the table's keys[] keeps it: only the map forgets). */
+static bool removed(struct table *t, uint64_t key)
+{
+    struct pv_hashmap_probe pr = pv_hashmap_probe(&t->map, hash_of(t->how, key));
+    uint32_t v;
+    while (pv_hashmap_next(&t->map, &pr, &v))
+        if (t->keys[v] == key) {
+            pv_hashmap_remove(&t->map, &pr);
+            return true;
+        }
+    return false;
+}
+
+struct remove_row {
+    const char *name;
+    enum hashing how;
+    size_t nkeys;
+    size_t every;      /* remove keys i with i % every == 0 */
+};
+
+static const struct remove_row REMOVE_ROWS[] = {
+    {"removing_the_only_key_empties_the_map", SPREAD, 1, 1},
+    {"removed_keys_are_gone_and_the_rest_stay", SPREAD, 5000, 3},
+    {"removing_every_key_empties_the_map", SPREAD, 700, 1},
+    {"removing_from_one_long_cluster_keeps_the_rest_reachable", ALL_ONE_HASH, 300, 2},
+    {"removing_where_low_bits_collide_keeps_the_rest_reachable", ONE_LOW_BITS, 1000, 5},
+    {"removing_across_the_table_end_keeps_the_rest_reachable", NEAR_WRAP, 60, 2},
+};
+
+static void run_remove_row(const struct remove_row *r)
+{
+    struct table t = {.how = r->how, .cap_keys = r->nkeys};
+    pv_hashmap_init(&t.map);
+    t.keys = malloc(r->nkeys * sizeof *t.keys);
+    bool ok = t.keys != NULL;
+    for (size_t i = 0; i < r->nkeys && ok; i++)
+        ok = add(&t, 1000 + i);
+    size_t gone = 0, lost = 0, kept = 0, twice = 0;
+    for (size_t i = 0; i < r->nkeys && ok; i += r->every)
+        gone += removed(&t, 1000 + i);
+    for (size_t i = 0; i < r->nkeys && ok; i += r->every)
+        twice += removed(&t, 1000 + i);
+    for (size_t i = 0; i < r->nkeys && ok; i++) {
+        uint32_t v;
+        bool found = find(&t, 1000 + i, &v);
+        if (i % r->every == 0)
+            lost += found; /* removed, yet found */
+        else if (found && t.keys[v] == 1000 + i)
+            kept++;
+    }
+    size_t want_kept = r->nkeys - (r->nkeys + r->every - 1) / r->every;
+    CHECK(ok && gone == r->nkeys - want_kept && !twice && !lost && kept == want_kept &&
+              t.map.count == want_kept,
+          r->name, "removed %zu, again %zu, still found %zu, kept %zu of %zu, count %zu", gone,
+          twice, lost, kept, want_kept, t.map.count);
+    pv_hashmap_fini(&t.map);
+    free(t.keys);
+}
+
 struct bytes_row {
     const char *name;
     const char *a;
@@ -205,6 +264,8 @@ int main(void)
 {
     for (size_t i = 0; i < sizeof ROWS / sizeof ROWS[0]; i++)
         run_row(&ROWS[i]);
+    for (size_t i = 0; i < sizeof REMOVE_ROWS / sizeof REMOVE_ROWS[0]; i++)
+        run_remove_row(&REMOVE_ROWS[i]);
     reserve_that_cannot_fit_leaves_the_map_alone();
     reserve_ahead_means_no_growth_while_adding();
     hash_bytes();
