@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "pv.h"
 #include "stream.h"
 
@@ -30,7 +31,8 @@ struct pv_api_config {
     const char *const *source_roots; /* realpath'd directories */
     size_t nsource_roots;
     bool list;                       /* answer GET /api/profiles */
-    size_t cache_bytes;              /* models kept in memory */
+    size_t cache_bytes;              /* the shared cache (cache.h): models, and
+                                        the http module's answers */
     /* Uploads parsed at once, and writes (uploads, deletes) waiting for
      * their turn: one more is answered 503 with Retry-After.  0: the
      * defaults below. */
@@ -99,6 +101,11 @@ bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req);
 
 /* Answer 503 with Retry-After, for a request the server is too busy for. */
 void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s);
+
+/* The cache the api keeps models in, for the http module's answers: one
+ * budget for both, and a delete drops a profile's model and answers
+ * together.  Valid until pv_api_destroy(). */
+struct pv_cache *pv_api_cache(struct pv_api *api);
 
 /* A profile's id is in the store: for /p/<id> pages. */
 bool pv_api_profile_exists(struct pv_api *api, const char *id);

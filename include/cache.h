@@ -66,6 +66,10 @@ struct pv_cache_entry *pv_cache_get(struct pv_cache *c, const char *key);
 struct pv_cache_entry *pv_cache_add_take(struct pv_cache *c, const char *key, const char *group,
                                          struct pv_cache_entry *e);
 
+/* One more hold on e, which the caller holds already (a stream that
+ * outlives the request that made it).  Cannot fail. */
+void pv_cache_hold(struct pv_cache *c, struct pv_cache_entry *e);
+
 /* Let go of e (held); the last release of an entry no longer cached
  * destroys it.  NULL does nothing. */
 void pv_cache_release(struct pv_cache *c, struct pv_cache_entry *e);

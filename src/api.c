@@ -24,6 +24,7 @@
 
 #include "api_diff.h"
 #include "api_route.h"
+#include "cache.h"
 #include "export.h"
 #include "models.h"
 #include "pattern.h"
@@ -40,7 +41,7 @@
 struct pv_api {
     struct pv_api_config cfg;
     pthread_key_t store_key; /* this thread's SQLite connection */
-    struct pv_models *models;
+    struct pv_cache *cache;  /* models, and http's answers: see pv_api_cache() */
     struct pv_store_gate *gate; /* one writer at a time among them */
     atomic_uint streams;     /* answers being streamed: each holds a model */
 };
@@ -70,14 +71,14 @@ static pv_code thread_store(struct pv_api *api, struct pv_store **out, pv_err *e
  * held until pv_models_release(). */
 static pv_code model_get(struct pv_api *api, const char *id, struct pv_model **out, pv_err *err)
 {
-    if ((*out = pv_models_get(api->models, id)))
+    if ((*out = pv_models_get(api->cache, id)))
         return PV_OK;
     /* Load outside any lock: other requests go on meanwhile. */
     struct pv_store *s = NULL;
     struct pv_profile *p;
     if (thread_store(api, &s, err) || pv_store_load(s, id, &p, err))
         return err->code;
-    return pv_models_add(api->models, id, p, out, err);
+    return pv_models_add_take(api->cache, id, p, out, err);
 }
 
 pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_err *err)
@@ -105,7 +106,7 @@ pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_e
      * first request. */
     struct pv_store *s = NULL;
     if (pv_store_gate_create(&lim, &api->gate, err) ||
-        pv_models_create(cfg->cache_bytes, &api->models, err) || thread_store(api, &s, err)) {
+        pv_cache_create(cfg->cache_bytes, &api->cache, err) || thread_store(api, &s, err)) {
         pv_api_destroy(api);
         return err->code;
     }
@@ -117,7 +118,7 @@ void pv_api_destroy(struct pv_api *api)
 {
     if (!api)
         return;
-    pv_models_destroy(api->models);
+    pv_cache_destroy(api->cache);
     struct pv_store *s = pthread_getspecific(api->store_key);
     pv_store_close(s);
     pthread_setspecific(api->store_key, NULL);
@@ -492,14 +493,14 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
             respond_failure(c->res, &err);
             return;
         }
-        if (pv_model_labels(m, &labels, &err)) {
+        if (pv_models_labels(m, &labels, &err)) {
             regfree(&re);
             respond_failure(c->res, &err);
             return;
         }
     }
     const uint32_t *sorted;
-    if (pv_model_order(m, SORTS[col].key, desc != natural_desc, &sorted, &err)) {
+    if (pv_models_order(m, SORTS[col].key, desc != natural_desc, &sorted, &err)) {
         if (filter)
             regfree(&re);
         respond_failure(c->res, &err);
@@ -713,7 +714,7 @@ static void held_destroy(void *ctx)
     struct held *h = ctx;
     pv_treejson_destroy(h->tree);
     pv_export_destroy(h->export);
-    pv_models_release(h->api->models, h->m);
+    pv_models_release(h->api->cache, h->m);
     atomic_fetch_sub(&h->api->streams, 1);
     free(h);
 }
@@ -731,7 +732,7 @@ static bool stream_place(struct route_ctx *c)
 
 /* Answer 200 with tree or export (taken) written as it is sent, bound
  * bytes at most. */
-static void respond_stream(struct route_ctx *c, struct pv_treejson *tree,
+static void respond_stream(struct route_ctx *c, struct pv_model *m, struct pv_treejson *tree,
                            struct pv_export *export, uint64_t bound, const char *content_type)
 {
     struct held *h = calloc(1, sizeof *h);
@@ -744,13 +745,8 @@ static void respond_stream(struct route_ctx *c, struct pv_treejson *tree,
         return;
     }
     /* the route's hold ends when it returns: the stream takes its own */
-    *h = (struct held){.api = c->api, .m = pv_models_get(c->api->models, c->id), .tree = tree,
-                       .export = export};
-    if (!h->m) {
-        held_destroy(h); /* cannot happen while the route holds it */
-        respond_error(c->res, 500, "internal", "the profile left the cache");
-        return;
-    }
+    pv_models_hold(c->api->cache, m);
+    *h = (struct held){.api = c->api, .m = m, .tree = tree, .export = export};
     /* The bound is a backstop too: a writer that passes it has a bug, and
      * its answer ends early rather than growing without end. */
     if (pv_stream_create(held_next, held_destroy, h, bound, &c->res->stream, &err)) {
@@ -814,7 +810,7 @@ static void get_tree(struct route_ctx *c, struct pv_model *m)
         pv_treejson_destroy(j);
         return;
     }
-    respond_stream(c, j, NULL, bound, "application/json");
+    respond_stream(c, m, j, NULL, bound, "application/json");
 }
 
 /* ---- source ------------------------------------------------------------- */
@@ -880,7 +876,7 @@ static void get_export(struct route_ctx *c, struct pv_model *m)
         pv_export_destroy(x);
         return;
     }
-    respond_stream(c, NULL, x, bound, pv_export_content_type(format));
+    respond_stream(c, m, NULL, x, bound, pv_export_content_type(format));
 }
 
 /* ---- upload, list, delete ----------------------------------------------- */
@@ -906,8 +902,8 @@ static void post_profile(struct route_ctx *c)
      * effort: failing that, the first view loads it). */
     struct pv_model *m;
     pv_err ignored;
-    if (p && pv_models_add(c->api->models, res.id, p, &m, &ignored) == PV_OK)
-        pv_models_release(c->api->models, m);
+    if (p && pv_models_add_take(c->api->cache, res.id, p, &m, &ignored) == PV_OK)
+        pv_models_release(c->api->cache, m);
     if (rc) {
         respond_failure(c->res, &err);
         if (rc == PV_E_BUSY)
@@ -988,7 +984,8 @@ static void delete_profile(struct route_ctx *c)
             c->res->retry_after_s = pv_store_retry_after_s(s);
         return;
     }
-    pv_models_drop(c->api->models, c->id);
+    /* Its model and every answer about it, from the one cache: */
+    pv_cache_drop_group(c->api->cache, c->id);
     c->res->status = 204;
     c->res->content_type = "application/json";
     c->res->body = NULL;
@@ -1045,7 +1042,7 @@ bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req)
     struct route_ctx c = {.api = api, .req = req, .rest = id + n};
     memcpy(c.id, id, n);
     c.id[n] = '\0';
-    struct pv_model *m = pv_models_get(api->models, c.id);
+    struct pv_model *m = pv_models_get(api->cache, c.id);
     if (!m)
         return pv_api_model_is_heavy(api, c.id);
     bool heavy = false;
@@ -1057,7 +1054,7 @@ bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req)
         const char *format = arg(&c, "format");
         heavy = format && (!strcmp(format, "speedscope") || !strcmp(format, "collapsed"));
     }
-    pv_models_release(api->models, m);
+    pv_models_release(api->cache, m);
     return heavy;
 }
 
@@ -1066,6 +1063,11 @@ bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req)
 bool pv_api_owns(const char *path)
 {
     return !strncmp(path, "/api/", 5) || !strcmp(path, "/api") || !strcmp(path, "/healthz");
+}
+
+struct pv_cache *pv_api_cache(struct pv_api *api)
+{
+    return api->cache;
 }
 
 bool pv_api_profile_exists(struct pv_api *api, const char *id)
@@ -1121,7 +1123,7 @@ static void profile_route(struct route_ctx *c)
         get_export(c, m);
     else
         respond_error(c->res, 404, "not_found", "no such route");
-    pv_models_release(c->api->models, m);
+    pv_models_release(c->api->cache, m);
     /* Everything under a profile is fixed by its bytes: cacheable forever
      * (the ETag names the profile; http adds the query). */
     if (c->res->status == 200 && strcmp(rest, "/source")) {
@@ -1197,14 +1199,14 @@ pv_code pv_api_model_get(struct pv_api *api, const char *id, struct pv_model **o
 
 void pv_api_model_release(struct pv_api *api, struct pv_model *m)
 {
-    pv_models_release(api->models, m);
+    pv_models_release(api->cache, m);
 }
 
 bool pv_api_model_is_heavy(struct pv_api *api, const char *id)
 {
-    struct pv_model *m = pv_models_get(api->models, id);
+    struct pv_model *m = pv_models_get(api->cache, id);
     if (m) {
-        pv_models_release(api->models, m);
+        pv_models_release(api->cache, m);
         return false;
     }
     struct pv_store *s = NULL;

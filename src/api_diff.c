@@ -304,7 +304,7 @@ static void get_diff(struct pv_api *api, const struct pv_request *req, struct pv
         if (pv_pattern_compile(q, true, &s.re, &err))
             goto fail;
         compiled = true;
-        if (pv_model_labels(pr.a, &s.labels_a, &err) || pv_model_labels(pr.b, &s.labels_b, &err))
+        if (pv_models_labels(pr.a, &s.labels_a, &err) || pv_models_labels(pr.b, &s.labels_b, &err))
             goto fail;
         s.total = pr.d->nrows;
         clock_gettime(CLOCK_MONOTONIC, &s.t0);
@@ -461,7 +461,7 @@ static pv_code tree_text(const struct pair *pr, const struct pv_difftree *t, boo
                          char **body, size_t *len, pv_err *err)
 {
     struct tree_out w = {.d = pr->d, .t = t};
-    if (pv_model_labels(pr->a, &w.labels_a, err) || pv_model_labels(pr->b, &w.labels_b, err))
+    if (pv_models_labels(pr->a, &w.labels_a, err) || pv_models_labels(pr->b, &w.labels_b, err))
         return err->code;
     *body = NULL;
     *len = 0;

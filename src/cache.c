@@ -206,6 +206,14 @@ struct pv_cache_entry *pv_cache_add_take(struct pv_cache *c, const char *key, co
     return e;
 }
 
+void pv_cache_hold(struct pv_cache *c, struct pv_cache_entry *e)
+{
+    pthread_mutex_lock(&c->lock);
+    assert(e->refs > 0);
+    e->refs++;
+    pthread_mutex_unlock(&c->lock);
+}
+
 void pv_cache_release(struct pv_cache *c, struct pv_cache_entry *e)
 {
     if (!e)

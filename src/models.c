@@ -1,29 +1,41 @@
-/* models.c - the shared model cache (see models.h). */
+/* models.c - profiles' models in the shared cache (see models.h). */
 #include "models.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vec.h"
-
-struct pv_models {
-    pthread_mutex_t lock;
-    struct pv_model **items;
-    size_t n, cap;
-    size_t bytes, max_bytes;
-    uint64_t clock;
-};
-
-static void model_free(struct pv_model *m)
+/* A malloc'd block's real cost: what the allocator gave (a parsed
+ * profile's string arena may be larger than its strings), and its
+ * header.  NULL costs nothing. */
+static size_t block_bytes(const void *p)
 {
-    if (!m)
-        return;
-    if (m->labels) {
-        for (uint32_t f = 0; f < m->p->nfuncs; f++)
-            free(m->labels[f]);
-        free(m->labels);
-    }
+    return p ? malloc_usable_size((void *)p) + sizeof(size_t) : 0;
+}
+
+/* Everything m holds, its lazy parts as they are now (under lazy_lock, or
+ * before anyone else sees m); told to the cache under lazy_lock, so the
+ * last size told is the latest.  Counting blocks rather than elements
+ * leaves out nothing a model keeps: before, labels, orders and arena
+ * slack were left out, and a server with --cache 512M grew to 700-850 MB. */
+static size_t model_bytes(const struct pv_model *m)
+{
+    const struct pv_profile *p = m->p;
+    size_t bytes = block_bytes(m) + block_bytes(p) + block_bytes(p->strings) +
+                   block_bytes(p->funcs) + block_bytes(p->edges) + block_bytes(p->callees_at) +
+                   block_bytes(p->callers_at) + block_bytes(p->by_callee) +
+                   block_bytes(m->entries) + block_bytes(m->labels) + block_bytes(m->label_text);
+    for (size_t k = 0; k < sizeof m->orders / sizeof m->orders[0]; k++)
+        bytes += block_bytes(m->orders[k]);
+    return bytes;
+}
+
+static void model_destroy(struct pv_cache_entry *e)
+{
+    struct pv_model *m = (struct pv_model *)e;
+    free(m->labels);
+    free(m->label_text);
     for (size_t k = 0; k < sizeof m->orders / sizeof m->orders[0]; k++)
         free(m->orders[k]);
     pthread_mutex_destroy(&m->lazy_lock);
@@ -32,74 +44,20 @@ static void model_free(struct pv_model *m)
     free(m);
 }
 
-/* What a model costs, roughly: its arrays and indexes. */
-static size_t model_bytes(const struct pv_profile *p)
+static void key_of(const char *id, char key[PV_CACHE_KEY_MAX])
 {
-    return p->strings_len + (size_t)p->nfuncs * (sizeof *p->funcs + 8) +
-           (size_t)p->nedges * (sizeof *p->edges + 4);
+    snprintf(key, PV_CACHE_KEY_MAX, "model:%s", id);
 }
 
-/* Under the lock: free unused models, oldest first, until within budget. */
-static void evict(struct pv_models *ms)
+struct pv_model *pv_models_get(struct pv_cache *c, const char *id)
 {
-    while (ms->bytes > ms->max_bytes) {
-        size_t victim = SIZE_MAX;
-        for (size_t i = 0; i < ms->n; i++)
-            if (!ms->items[i]->refs &&
-                (victim == SIZE_MAX || ms->items[i]->used < ms->items[victim]->used))
-                victim = i;
-        if (victim == SIZE_MAX)
-            return; /* all in use: over budget until they are released */
-        ms->bytes -= ms->items[victim]->bytes;
-        model_free(ms->items[victim]);
-        ms->items[victim] = ms->items[--ms->n];
-    }
+    char key[PV_CACHE_KEY_MAX];
+    key_of(id, key);
+    return (struct pv_model *)pv_cache_get(c, key);
 }
 
-/* Under the lock. */
-static struct pv_model *find_and_hold(struct pv_models *ms, const char *id)
-{
-    for (size_t i = 0; i < ms->n; i++)
-        if (!strcmp(ms->items[i]->id, id)) {
-            ms->items[i]->refs++;
-            ms->items[i]->used = ++ms->clock;
-            return ms->items[i];
-        }
-    return NULL;
-}
-
-pv_code pv_models_create(size_t max_bytes, struct pv_models **out, pv_err *err)
-{
-    struct pv_models *ms = calloc(1, sizeof *ms);
-    if (!ms)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    pthread_mutex_init(&ms->lock, NULL);
-    ms->max_bytes = max_bytes;
-    *out = ms;
-    return PV_OK;
-}
-
-void pv_models_destroy(struct pv_models *ms)
-{
-    if (!ms)
-        return;
-    for (size_t i = 0; i < ms->n; i++)
-        model_free(ms->items[i]);
-    free(ms->items);
-    pthread_mutex_destroy(&ms->lock);
-    free(ms);
-}
-
-struct pv_model *pv_models_get(struct pv_models *ms, const char *id)
-{
-    pthread_mutex_lock(&ms->lock);
-    struct pv_model *m = find_and_hold(ms, id);
-    pthread_mutex_unlock(&ms->lock);
-    return m;
-}
-
-pv_code pv_models_add(struct pv_models *ms, const char *id, struct pv_profile *p,
-                      struct pv_model **held, pv_err *err)
+pv_code pv_models_add_take(struct pv_cache *c, const char *id, struct pv_profile *p,
+                           struct pv_model **held, pv_err *err)
 {
     struct pv_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -109,85 +67,103 @@ pv_code pv_models_add(struct pv_models *ms, const char *id, struct pv_profile *p
     pthread_mutex_init(&m->lazy_lock, NULL);
     snprintf(m->id, sizeof m->id, "%s", id);
     m->p = p;
-    /* entry points are the tree's starting point: computed once, here */
+    m->cache = c;
+    m->entry.destroy = model_destroy;
+    /* Every tree starts from the entry points: computed once, here, and
+     * shown by the metadata. */
     if (pv_tree_entries(p, &m->entries, &m->nentries, err)) {
-        model_free(m);
+        model_destroy(&m->entry);
         return err->code;
     }
-    m->bytes = model_bytes(p);
-    m->refs = 1;
-    pthread_mutex_lock(&ms->lock);
-    struct pv_model *raced = find_and_hold(ms, id);
-    if (raced || !pv_vec_reserve((void **)&ms->items, &ms->cap, ms->n + 1, sizeof *ms->items)) {
-        pthread_mutex_unlock(&ms->lock);
-        model_free(m);
-        if (!raced)
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        *held = raced;
-        return PV_OK;
-    }
-    m->used = ++ms->clock;
-    ms->items[ms->n++] = m;
-    ms->bytes += m->bytes;
-    evict(ms);
-    pthread_mutex_unlock(&ms->lock);
-    *held = m;
+    m->entry.bytes = model_bytes(m);
+    char key[PV_CACHE_KEY_MAX];
+    key_of(id, key);
+    *held = (struct pv_model *)pv_cache_add_take(c, key, id, &m->entry);
     return PV_OK;
 }
 
-void pv_models_release(struct pv_models *ms, struct pv_model *m)
+void pv_models_hold(struct pv_cache *c, struct pv_model *m)
 {
-    pthread_mutex_lock(&ms->lock);
-    m->refs--;
-    evict(ms);
-    pthread_mutex_unlock(&ms->lock);
+    pv_cache_hold(c, &m->entry);
 }
 
-void pv_models_drop(struct pv_models *ms, const char *id)
+void pv_models_release(struct pv_cache *c, struct pv_model *m)
 {
-    pthread_mutex_lock(&ms->lock);
-    for (size_t i = 0; i < ms->n; i++)
-        if (!strcmp(ms->items[i]->id, id) && !ms->items[i]->refs) {
-            ms->bytes -= ms->items[i]->bytes;
-            model_free(ms->items[i]);
-            ms->items[i] = ms->items[--ms->n];
+    if (m)
+        pv_cache_release(c, &m->entry);
+}
+
+/* All labels in one block: one allocation instead of one per function
+ * (which cost 16-32 bytes each on top), and a size the budget can count.
+ * labels[nfuncs] marks the end of the text. */
+static pv_code build_labels(struct pv_model *m, pv_err *err)
+{
+    const struct pv_profile *p = m->p;
+    size_t total = 0, cap = 0;
+    char *text = NULL;
+    size_t *at = malloc(((size_t)p->nfuncs + 1) * sizeof *at);
+    for (uint32_t f = 0; at && f < p->nfuncs; f++) {
+        size_t n;
+        char *label = pv_profile_label_dup(p, f, PV_VIEW_TEXT_MAX, &n);
+        if (label && total + n + 1 > cap) {
+            size_t ncap = cap ? cap : 4096;
+            while (ncap < total + n + 1)
+                ncap *= 2;
+            char *t = realloc(text, ncap);
+            if (t) {
+                text = t;
+                cap = ncap;
+            }
+        }
+        if (!label || total + n + 1 > cap) {
+            free(label);
+            free(at);
+            at = NULL;
             break;
         }
-    pthread_mutex_unlock(&ms->lock);
+        memcpy(text + total, label, n + 1);
+        free(label);
+        at[f] = total;
+        total += n + 1;
+    }
+    char **labels = at ? malloc(((size_t)p->nfuncs + 1) * sizeof *labels) : NULL;
+    char *fitted = labels ? realloc(text, total ? total : 1) : NULL; /* give back the slack */
+    if (!fitted) {
+        free(at);
+        free(labels);
+        free(text);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for %u labels", p->nfuncs);
+    }
+    for (uint32_t f = 0; f < p->nfuncs; f++)
+        labels[f] = fitted + at[f];
+    labels[p->nfuncs] = fitted + total;
+    free(at);
+    m->label_text = fitted;
+    m->labels = labels;
+    return PV_OK;
 }
 
-pv_code pv_model_labels(struct pv_model *m, char *const **labels, pv_err *err)
+pv_code pv_models_labels(struct pv_model *m, char *const **labels, pv_err *err)
 {
     pthread_mutex_lock(&m->lazy_lock);
     pv_code rc = PV_OK;
-    if (!m->labels) {
-        char **all = calloc((size_t)m->p->nfuncs + 1, sizeof *all);
-        for (uint32_t f = 0; all && f < m->p->nfuncs; f++)
-            if (!(all[f] = pv_profile_label_dup(m->p, f, PV_VIEW_TEXT_MAX, NULL))) {
-                for (uint32_t g = 0; g < f; g++)
-                    free(all[g]);
-                free(all);
-                all = NULL;
-            }
-        if (all)
-            m->labels = all;
-        else
-            rc = pv_err_set(err, PV_E_NOMEM, "out of memory");
-    }
+    if (!m->labels && !(rc = build_labels(m, err)))
+        pv_cache_resize(m->cache, &m->entry, model_bytes(m));
     *labels = m->labels;
     pthread_mutex_unlock(&m->lazy_lock);
     return rc;
 }
 
-pv_code pv_model_order(struct pv_model *m, pv_sort_key key, bool reverse, const uint32_t **fids,
-                       pv_err *err)
+pv_code pv_models_order(struct pv_model *m, pv_sort_key key, bool reverse, const uint32_t **fids,
+                        pv_err *err)
 {
     size_t slot = 2 * (size_t)key + reverse;
     pthread_mutex_lock(&m->lazy_lock);
     pv_code rc = PV_OK;
     if (!m->orders[slot]) {
         struct pv_sort s = {.keys = {key}, .nkeys = 1, .reverse = reverse};
-        rc = pv_report_sorted(m->p, &s, &m->orders[slot], err);
+        if (!(rc = pv_report_sorted(m->p, &s, &m->orders[slot], err)))
+            pv_cache_resize(m->cache, &m->entry, model_bytes(m));
     }
     *fids = m->orders[slot];
     pthread_mutex_unlock(&m->lazy_lock);
