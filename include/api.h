@@ -6,8 +6,9 @@
  * HTTP statuses, so every route fails alike.
  *
  * pv_api_handle() may be called from many threads at once: each thread
- * gets its own SQLite connection, and loaded profiles are shared through a
- * reference-counted LRU cache bounded by cache_bytes.
+ * gets its own SQLite connection, and loaded profiles are shared through
+ * the reference-counted cache (cache.h, models.h) bounded by cache_bytes,
+ * which the http module's answers share.
  *
  * Budgets: a tree's build may take PV_TREE_DEFAULT_MAX_STEPS steps and its
  * JSON max_tree_bytes, an export max_export_bytes; over them the answer is
@@ -23,6 +24,7 @@
 
 #include "cache.h"
 #include "pv.h"
+#include "store.h"
 #include "stream.h"
 
 struct pv_api_config {
@@ -48,7 +50,9 @@ enum { PV_API_MAX_PARSING_DEFAULT = 4, PV_API_MAX_QUEUED_WRITES_DEFAULT = 16 };
 struct pv_request {
     const char *method;
     const char *path;  /* decoded, without the query */
-    /* a query argument or a header (case-insensitive name), or NULL */
+    /* A query argument (the first of that name; names match exactly), or
+     * a header (names match in any case); NULL when absent.  Either
+     * function may be NULL: no arguments, no headers. */
     const char *(*arg)(void *ctx, const char *name);
     const char *(*header)(void *ctx, const char *name);
     void *ctx;
@@ -73,8 +77,6 @@ struct pv_response {
     size_t len;
     struct pv_stream *stream; /* instead of body: written while sent; the
                                  http module destroys it */
-    char etag[72];     /* quoted, or empty */
-    bool immutable;    /* profile data: answer If-None-Match with 304 */
     unsigned retry_after_s; /* a 503's Retry-After, or 0: none */
     bool heavy;        /* with req->light: not answered, ask again as a job */
 };
@@ -84,8 +86,20 @@ struct pv_api;
 pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_err *err);
 void pv_api_destroy(struct pv_api *api);
 
-/* Whether the path is one of ours (/api/..., /healthz). */
-bool pv_api_owns(const char *path);
+/* What a request is, as far as HTTP must know before any work: the API's
+ * URL grammar stays here. */
+struct pv_api_route {
+    bool ours;          /* the API answers it; else it is a page of the web UI */
+    bool upload;        /* it sends a profile: a body to receive, within
+                           max_upload_bytes */
+    bool immutable;     /* its 200 is fixed by the profile's bytes and the
+                           query: it may be cached forever, and ETagged */
+    char profile[PV_ID_HEX + 1]; /* the profile it is about, or "": what a
+                                    delete of that profile drops */
+};
+
+/* Classify method and path (decoded, without the query).  Cannot fail. */
+void pv_api_classify(const char *method, const char *path, struct pv_api_route *out);
 
 /* Answer one request; never fails (errors are JSON responses). */
 void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);
@@ -99,6 +113,22 @@ void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_r
  * memory yet.  Cannot fail: when in doubt, light. */
 bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req);
 
+/* The numbers of an over_budget error: unit ("bytes" or "steps"), the
+ * budget, and what was needed (0: not known, only that it is over). */
+struct pv_api_budget {
+    const char *unit;
+    uint64_t needed, budget;
+};
+
+/* The one place where codes become statuses: res (overwritten) becomes
+ * the error answer {"error": {"code", "message"}} of err, with the status
+ * docs/API.md gives its code (400 bad_request for PV_E_USAGE, 413
+ * over_budget for PV_E_BUDGET, ...); over adds the numbers of a
+ * PV_E_BUDGET (may be NULL).  A PV_E_BUSY answer says Retry-After: 1 (the
+ * caller may set more).  Internal errors are logged.  Never fails: out of
+ * memory, the answer is a fixed 500. */
+void pv_api_error(struct pv_response *res, const pv_err *err, const struct pv_api_budget *over);
+
 /* Answer 503 with Retry-After, for a request the server is too busy for. */
 void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s);
 
@@ -107,7 +137,7 @@ void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_
  * together.  Valid until pv_api_destroy(). */
 struct pv_cache *pv_api_cache(struct pv_api *api);
 
-/* A profile's id is in the store: for /p/<id> pages. */
+/* A profile's id is in the store (a row is read, not the model). */
 bool pv_api_profile_exists(struct pv_api *api, const char *id);
 
 #endif

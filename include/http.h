@@ -1,5 +1,6 @@
-/* http.h - the HTTP server: libmicrohttpd, limits, static assets, the
- * request log.  Routes and JSON are the api module's. */
+/* http.h - the HTTP server: libmicrohttpd, limits, bodies, compression,
+ * caching headers, the request log.  Routes, JSON and error answers are
+ * the api module's; the web UI's files the pages module's. */
 #ifndef PV_HTTP_H
 #define PV_HTTP_H
 
@@ -36,11 +37,14 @@ struct pv_http_config {
 
 struct pv_http;
 
-/* Start serving in background threads; api is borrowed until stop. */
-pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
-                      pv_err *err);
+/* Listen and serve in background threads; api is borrowed until
+ * pv_http_close().  On failure (the address is in use, a bad --host)
+ * nothing is left open. */
+pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
+                     pv_err *err);
 uint16_t pv_http_port(const struct pv_http *h);
-/* Stop accepting, finish the requests in progress, free everything. */
-void pv_http_stop(struct pv_http *h);
+/* Stop accepting, finish the requests in progress, free everything.
+ * NULL does nothing. */
+void pv_http_close(struct pv_http *h);
 
 #endif

@@ -25,6 +25,10 @@ typedef enum {
     PV_E_BUSY,      /* too much work queued already: try again later */
     PV_E_FULL,      /* the disk is full, or the database may not grow */
     PV_E_CANCELLED, /* stopped on request: the client went away */
+    PV_E_BUDGET,    /* an answer would pass its size or work budget */
+    PV_E_TOO_LARGE, /* a request's body is over its limit (--max-upload) */
+    PV_E_MEDIA,     /* a request's body is of a type we do not take */
+    PV_E_METHOD,    /* a known path, but not with this method */
 } pv_code;
 
 typedef struct {

@@ -25,13 +25,16 @@ struct pv_source_lines {
  * make one answer hundreds of megabytes). */
 enum { PV_SOURCE_LINE_MAX_BYTES = 10000 };
 
-/* Lines first..last (1-based, inclusive, fewer at the end of the file) of
- * file.  roots must be realpath'd folders.  PV_E_NOTFOUND when no root
- * holds it, or it is not a regular file of at most 64 MiB (a FIFO or a
- * device is never opened for reading, so it cannot block).  On success
- * free *out with pv_source_fini(). */
-pv_code pv_source_read(const char *const *roots, size_t nroots, const char *file, int64_t first,
-                       int64_t last, struct pv_source_lines *out, pv_err *err);
-void pv_source_fini(struct pv_source_lines *s);
+/* Fill *out (caller memory) with lines first..last (1-based, inclusive,
+ * fewer at the end of the file) of file.  roots must be realpath'd
+ * folders.  PV_E_NOTFOUND when no root holds it, or it is not a regular
+ * file of at most 64 MiB (a FIFO or a device is never opened for reading,
+ * so it cannot block).  On success *out is yours to pv_source_lines_fini();
+ * on failure it is untouched. */
+pv_code pv_source_lines_init(struct pv_source_lines *out, const char *const *roots, size_t nroots,
+                             const char *file, int64_t first, int64_t last, pv_err *err);
+
+/* Free what pv_source_lines_init() filled in; s is empty again. */
+void pv_source_lines_fini(struct pv_source_lines *s);
 
 #endif

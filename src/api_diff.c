@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_json.h"
+#include "api_params.h"
 #include "api_route.h"
 #include "diff.h"
 #include "difftree.h"
@@ -42,8 +44,8 @@ struct pair {
 static pv_code id_arg(const struct pv_request *req, const char *name, const char **out,
                       pv_err *err)
 {
-    const char *id = pv_api_arg(req, name);
-    if (!id || !pv_api_valid_id(id, strlen(id)))
+    const char *id = pv_api_params_arg(req, name);
+    if (!id || !pv_api_params_id(id, strlen(id)))
         return pv_err_set(err, PV_E_USAGE, "%s must be a profile id (32 lowercase hex digits)",
                           name);
     *out = id;
@@ -268,7 +270,7 @@ static bool search_keep(void *ctx, const struct pv_diff_row *r, bool *stop, pv_e
 static pv_code table_args(const struct pv_request *req, struct pv_diff_select *sel, long *limit,
                           long *offset, pv_err *err)
 {
-    const char *sort = pv_api_arg(req, "sort"), *order = pv_api_arg(req, "order");
+    const char *sort = pv_api_params_arg(req, "sort"), *order = pv_api_params_arg(req, "order");
     *sel = (struct pv_diff_select){.key = PV_DIFF_SORT_DELTA};
     if (sort && pv_diff_sort_parse(sort, &sel->key, err))
         return err->code;
@@ -280,9 +282,9 @@ static pv_code table_args(const struct pv_request *req, struct pv_diff_select *s
     }
     *limit = 100;
     *offset = 0;
-    const char *l = pv_api_arg(req, "limit"), *o = pv_api_arg(req, "offset");
-    if ((l && !pv_api_parse_long(l, 1, 1000, limit)) ||
-        (o && !pv_api_parse_long(o, 0, LONG_MAX, offset)))
+    const char *l = pv_api_params_arg(req, "limit"), *o = pv_api_params_arg(req, "offset");
+    if ((l && !pv_api_params_integer(l, 1, 1000, limit)) ||
+        (o && !pv_api_params_integer(o, 0, LONG_MAX, offset)))
         return pv_err_set(err, PV_E_USAGE, "limit is 1 to 1000, offset 0 or more");
     return PV_OK;
 }
@@ -294,7 +296,7 @@ static void get_diff(struct pv_api *api, const struct pv_request *req, struct pv
     struct search s = {.seen = 0};
     long limit, offset;
     pv_err err = {0};
-    const char *q = pv_api_arg(req, "q");
+    const char *q = pv_api_params_arg(req, "q");
     bool filter = q && *q, compiled = false;
     uint32_t *rows = NULL;
     size_t n = 0;
@@ -319,13 +321,13 @@ static void get_diff(struct pv_api *api, const struct pv_request *req, struct pv
     if (compiled)
         regfree(&s.re);
     pair_close(&pr);
-    pv_api_respond_json(res, 200, o);
+    pv_api_json_respond(res, 200, o);
     return;
 fail:
     if (compiled)
         regfree(&s.re);
     pair_close(&pr);
-    pv_api_respond_failure(res, &err);
+    pv_api_error(res, &err, NULL);
 }
 
 /* ---- GET /api/diff/tree ------------------------------------------------- */
@@ -487,11 +489,11 @@ static void get_tree(struct pv_api *api, const struct pv_request *req, struct pv
 {
     struct pair pr = {.api = api};
     pv_err err = {0};
-    const char *side = pv_api_arg(req, "side");
+    const char *side = pv_api_params_arg(req, "side");
     bool from_b = side && !strcmp(side, "b");
     if (side && !from_b && strcmp(side, "a")) {
         pv_err_set(&err, PV_E_USAGE, "side must be a or b");
-        pv_api_respond_failure(res, &err);
+        pv_api_error(res, &err, NULL);
         return;
     }
     uint32_t *path = malloc(PV_API_MAX_PATH_FIDS * sizeof *path);
@@ -501,13 +503,14 @@ static void get_tree(struct pv_api *api, const struct pv_request *req, struct pv
         else
             pair_close(&pr);
         free(path);
-        pv_api_respond_failure(res, &err);
+        pv_api_error(res, &err, NULL);
         return;
     }
     struct pv_tree_query q;
-    if (!pv_api_tree_query(api, req, res, from_b ? pr.b->p : pr.a->p, &q, path)) {
+    if (pv_api_params_tree(req, from_b ? pr.b->p : pr.a->p, &q, path, &err)) {
         free(path);
         pair_close(&pr);
+        pv_api_error(res, &err, NULL);
         return;
     }
     q.stop = req->gone;
@@ -520,19 +523,21 @@ static void get_tree(struct pv_api *api, const struct pv_request *req, struct pv
     size_t len = 0;
     if (rc == PV_E_LIMIT && req->light)
         res->heavy = true;
-    else if (rc == PV_E_LIMIT)
-        pv_api_respond_over_budget(res, err.msg, "steps", 0, PV_TREE_DEFAULT_MAX_STEPS);
+    else if (rc == PV_E_LIMIT) { /* the build's work is this answer's budget */
+        err.code = PV_E_BUDGET;
+        pv_api_error(res, &err, &(struct pv_api_budget){"steps", 0, PV_TREE_DEFAULT_MAX_STEPS});
+    }
     else if (rc || tree_text(&pr, t, from_b, &body, &len, &err))
-        pv_api_respond_failure(res, &err);
+        pv_api_error(res, &err, NULL);
     else if (len > pv_api_max_tree_bytes(api)) {
-        char need[32], have[32], msg[256];
+        char need[32], have[32];
         pv_format_count(len, need);
         pv_format_count(pv_api_max_tree_bytes(api), have);
-        snprintf(msg, sizeof msg,
-                 "diff tree too large: %s bytes of JSON, over the budget of %s bytes - lower "
-                 "max_nodes or depth, or raise cutoff",
-                 need, have);
-        pv_api_respond_over_budget(res, msg, "bytes", len, pv_api_max_tree_bytes(api));
+        pv_err_set(&err, PV_E_BUDGET,
+                   "diff tree too large: %s bytes of JSON, over the budget of %s bytes - lower "
+                   "max_nodes or depth, or raise cutoff",
+                   need, have);
+        pv_api_error(res, &err, &(struct pv_api_budget){"bytes", len, pv_api_max_tree_bytes(api)});
         free(body);
     } else {
         res->status = 200;
@@ -556,11 +561,11 @@ void pv_api_diff_handle(struct pv_api *api, const struct pv_request *req, struct
 
 bool pv_api_diff_is_heavy(struct pv_api *api, const struct pv_request *req)
 {
-    const char *a = pv_api_arg(req, "a"), *b = pv_api_arg(req, "b");
-    if (!a || !b || !pv_api_valid_id(a, strlen(a)) || !pv_api_valid_id(b, strlen(b)))
+    const char *a = pv_api_params_arg(req, "a"), *b = pv_api_params_arg(req, "b");
+    if (!a || !b || !pv_api_params_id(a, strlen(a)) || !pv_api_params_id(b, strlen(b)))
         return false; /* a quick 400 */
     if (pv_api_model_is_heavy(api, a) || pv_api_model_is_heavy(api, b))
         return true;
     return !strcmp(req->path, "/api/diff/tree") &&
-           pv_api_tree_nodes_bound(api, req) > PV_TREE_DEFAULT_MAX_NODES;
+           pv_api_params_tree_nodes_bound(req) > PV_TREE_DEFAULT_MAX_NODES;
 }

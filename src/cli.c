@@ -677,7 +677,7 @@ static int pv_serve_main(int argc, char **argv)
                                   .heavy_slots = (unsigned)o.heavy};
     struct pv_api *api = NULL;
     struct pv_http *http = NULL;
-    if (pv_api_create(&acfg, &api, &err) || pv_http_start(&hcfg, api, &http, &err)) {
+    if (pv_api_create(&acfg, &api, &err) || pv_http_open(&hcfg, api, &http, &err)) {
         status = fail("serve", &err);
         goto done;
     }
@@ -706,7 +706,7 @@ static int pv_serve_main(int argc, char **argv)
     fprintf(stderr, "pstatsviz: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
 done:
-    pv_http_stop(http);
+    pv_http_close(http);
     pv_api_destroy(api);
     for (int i = 0; i < o.nroots; i++)
         free(roots[i]);

@@ -1,4 +1,4 @@
-/* http.c - libmicrohttpd adapter (see http.h).
+/* http.c - the libmicrohttpd adapter (see http.h).
  *
  * One request: headers arrive (first call of on_request), the body arrives
  * in pieces (later calls), then the api module answers.  An upload over
@@ -6,9 +6,13 @@
  * Content-Length before any byte is read, or once the bytes received pass
  * the limit (the rest is discarded, never kept).
  *
- * Every response carries a Content-Security-Policy that forbids inline
- * scripts and styles and every other origin; profile data is answered with
- * an ETag (304 on If-None-Match) and gzip when the client accepts it.
+ * What a request is (an upload, an answer fixed by a profile's bytes) the
+ * api module says (pv_api_classify), and so are its answers and errors:
+ * this module knows only HTTP.  Every response carries a
+ * Content-Security-Policy that forbids inline scripts and styles and every
+ * other origin; profile data is answered with an ETag (304 on
+ * If-None-Match), and from the answers kept gzipped in the shared cache
+ * (answers.h) once it has been rendered.
  *
  * Connections are limited in number (--max-connections, and per client
  * address --max-connections-per-ip: libmicrohttpd refuses the rest at
@@ -37,40 +41,22 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <zlib.h>
 
-#include "assets.h"
+#include "answers.h"
 #include "deadline.h"
 #include "jobs.h"
+#include "pages.h"
 #include "stream.h"
-
-/* Answers about a profile never change (the id is its content's hash), so
- * rendered 200 responses are kept, keyed by their ETag, in a bounded LRU:
- * the viewer asks for the same trees again (back, forward, shared links).
- * A delete drops the profile's entries. */
-struct cached {
-    char etag[96];
-    char *body;
-    size_t len;
-    const char *content_type;
-    uint64_t used;
-};
-
-struct response_cache {
-    pthread_mutex_t lock;
-    struct cached *items;
-    size_t n, cap, bytes, max_bytes;
-    uint64_t clock;
-};
+#include "vec.h"
 
 struct pv_http {
     struct MHD_Daemon *daemon;
     struct pv_api *api;
     struct pv_http_config cfg;
     uint16_t port;
-    struct response_cache cache;
+    struct pv_cache *cache;  /* the api's: rendered answers beside its models */
     _Atomic int uploads;     /* workers running: stop waits for them */
     struct pv_deadline *deadlines;
     struct library_log {     /* see log_library */
@@ -80,85 +66,6 @@ struct pv_http {
     } library_log;
     struct pv_jobs *jobs;    /* heavy requests */
 };
-
-/* A copy of the cached body for etag, or NULL. */
-static char *cache_get(struct response_cache *c, const char *etag, size_t *len,
-                       const char **content_type)
-{
-    char *copy = NULL;
-    pthread_mutex_lock(&c->lock);
-    for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->items[i].etag, etag)) {
-            if ((copy = malloc(c->items[i].len + 1))) {
-                memcpy(copy, c->items[i].body, c->items[i].len);
-                *len = c->items[i].len;
-                *content_type = c->items[i].content_type;
-                c->items[i].used = ++c->clock;
-            }
-            break;
-        }
-    pthread_mutex_unlock(&c->lock);
-    return copy;
-}
-
-static void cache_drop_at(struct response_cache *c, size_t i)
-{
-    c->bytes -= c->items[i].len;
-    free(c->items[i].body);
-    c->items[i] = c->items[--c->n];
-}
-
-static void cache_put(struct response_cache *c, const char *etag, const char *body, size_t len,
-                      const char *content_type)
-{
-    if (len > c->max_bytes / 8)
-        return; /* one huge export should not flush everything else */
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, body, len);
-    pthread_mutex_lock(&c->lock);
-    while (c->n && c->bytes + len > c->max_bytes) {
-        size_t lru = 0;
-        for (size_t i = 1; i < c->n; i++)
-            if (c->items[i].used < c->items[lru].used)
-                lru = i;
-        cache_drop_at(c, lru);
-    }
-    if (c->n == c->cap) {
-        size_t ncap = c->cap ? 2 * c->cap : 64;
-        struct cached *t = realloc(c->items, ncap * sizeof *t);
-        if (!t) {
-            pthread_mutex_unlock(&c->lock);
-            free(copy);
-            return;
-        }
-        c->items = t;
-        c->cap = ncap;
-    }
-    struct cached *e = &c->items[c->n++];
-    snprintf(e->etag, sizeof e->etag, "%s", etag);
-    e->body = copy;
-    e->len = len;
-    e->content_type = content_type;
-    e->used = ++c->clock;
-    c->bytes += len;
-    pthread_mutex_unlock(&c->lock);
-}
-
-/* Forget every answer about profile id (after a delete). */
-static void cache_forget(struct response_cache *c, const char *id)
-{
-    pthread_mutex_lock(&c->lock);
-    for (size_t i = 0; i < c->n;)
-        if (!strncmp(c->items[i].etag + 1, id, strlen(id)))
-            cache_drop_at(c, i);
-        else
-            i++;
-    pthread_mutex_unlock(&c->lock);
-}
-
-enum { GZIP_MIN_BYTES = 1024 };
 
 /* The marshal reader recurses up to 2000 levels (as CPython does); thread
  * stacks otherwise follow RLIMIT_STACK, or glibc's default when that is
@@ -183,7 +90,7 @@ struct req {
     char *path;              /* for the log */
     int status;
     size_t bytes;
-    bool upload;             /* POST /api/profiles */
+    struct pv_api_route route; /* what the api says it is */
     bool too_large;
     char *body;
     size_t len, cap;
@@ -196,10 +103,8 @@ struct req {
     /* An upload refused while its body streams in is answered once the
      * body is all in: an answer sent sooner makes libmicrohttpd close the
      * connection with bytes unread, and the client may get a reset
-     * instead of the answer.  Status 0: not refused. */
-    int refused_status;
-    const char *refused_code;
-    char refused_msg[200];
+     * instead of the answer.  Code PV_OK: not refused. */
+    pv_err refused;
     /* an upload is parsed and stored on a thread of its own: */
     struct pv_http *http;
     struct MHD_Connection *conn;
@@ -210,8 +115,8 @@ struct req {
     int fd;                  /* the client's socket: has it hung up? */
     enum { JOB_NONE, JOB_WORKING, JOB_DONE } job;
     struct arg_copy *args;
-    size_t nargs;
-    char etag[96];
+    size_t nargs, args_cap;
+    char etag[PV_CACHE_KEY_MAX];
     bool head;
     unsigned retry_after_s;  /* the answer's Retry-After, or 0 */
 };
@@ -325,19 +230,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 /* Refuse the upload (the first reason stays). */
-static void refuse(struct req *r, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void refuse(struct req *r, pv_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void refuse(struct req *r, int status, const char *code, const char *fmt, ...)
+static void refuse(struct req *r, pv_code code, const char *fmt, ...)
 {
-    if (r->refused_status)
+    if (r->refused.code)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->refused_msg, sizeof r->refused_msg, fmt, ap);
+    vsnprintf(r->refused.msg, sizeof r->refused.msg, fmt, ap);
     va_end(ap);
-    r->refused_status = status;
-    r->refused_code = code;
+    r->refused.code = code;
     free(r->body); /* it will not be used */
     r->body = NULL;
     r->len = r->cap = 0;
@@ -354,25 +258,12 @@ static bool append(struct req *r, const char *data, size_t n, size_t limit)
         r->len = r->cap = 0;
         return true;
     }
-    if (r->len + n > r->cap) {
-        size_t ncap = r->cap ? r->cap : 64 * 1024;
-        while (ncap < r->len + n)
-            ncap *= 2;
-        char *b = realloc(r->body, ncap);
-        if (!b)
-            return false;
-        r->body = b;
-        r->cap = ncap;
-    }
+    if (!pv_vec_reserve((void **)&r->body, &r->cap, r->len + n, 1))
+        return false;
     memcpy(r->body + r->len, data, n);
     r->len += n;
     return true;
 }
-
-struct pp_ctx {
-    struct req *r;
-    size_t limit;
-};
 
 static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *filename, const char *content_type,
@@ -380,13 +271,13 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
                                      uint64_t off, size_t size)
 {
     struct req *r = cls;
-    if (r->refused_status)
+    if (r->refused.code)
         return MHD_YES; /* read on to the end, keep nothing */
     if (!key) {
         /* RFC 7578 4.2: every part has a Content-Disposition with a name.
          * A part without one is most often a stray boundary line inside
          * the file's bytes. */
-        refuse(r, 400, "bad_request",
+        refuse(r, PV_E_USAGE,
                "malformed multipart body: a part without a Content-Disposition name "
                "(does the file contain the boundary?)");
         return MHD_YES;
@@ -397,8 +288,8 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
      * twice (an empty piece, then data); a 0 after data is a new part. */
     if (off == 0 && (!r->file_parts || r->file_end > 0)) {
         if (++r->file_parts > 1) {
-            refuse(r, 400, "bad_request",
-                   "multipart body has %u parts named file, expected one", r->file_parts);
+            refuse(r, PV_E_USAGE, "multipart body has %u parts named file, expected one",
+                   r->file_parts);
             return MHD_YES;
         }
     }
@@ -406,7 +297,7 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
     if (filename && !r->upload_name)
         r->upload_name = strdup(filename);
     if (!append(r, data, size, r->limit))
-        refuse(r, 500, "internal", "out of memory for a %zu-byte upload", r->len + size);
+        refuse(r, PV_E_NOMEM, "out of memory for a %zu-byte upload", r->len + size);
     return MHD_YES;
 }
 
@@ -421,11 +312,11 @@ static void finish_multipart(struct req *r)
     if (r->too_large)
         return;
     if (!complete)
-        refuse(r, 400, "bad_request",
+        refuse(r, PV_E_USAGE,
                "malformed multipart body: it ends inside a part, before the closing boundary "
                "(%zu bytes received)", r->received);
     else if (!r->file_parts)
-        refuse(r, 400, "bad_request",
+        refuse(r, PV_E_USAGE,
                "multipart body has no part named file (does the boundary in Content-Type "
                "match the one in the body?)");
 }
@@ -447,16 +338,16 @@ static void take_body(struct req *r, const char *data, size_t n)
         r->len = r->cap = 0;
         return;
     }
-    if (r->refused_status)
+    if (r->refused.code)
         return;
     if (r->pp) {
         if (MHD_post_process(r->pp, data, n) != MHD_YES)
-            refuse(r, 400, "bad_request",
+            refuse(r, PV_E_USAGE,
                    "malformed multipart body in bytes %zu to %zu: a part header line over "
                    "64 KiB, a boundary not followed by a line end, or data after the "
                    "closing boundary", r->received - n, r->received);
     } else if (!append(r, data, n, r->limit))
-        refuse(r, 500, "internal", "out of memory for a %zu-byte upload", r->len + n);
+        refuse(r, PV_E_NOMEM, "out of memory for a %zu-byte upload", r->len + n);
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -474,32 +365,6 @@ static bool accepts_gzip(struct MHD_Connection *conn)
 {
     const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
     return ae && strstr(ae, "gzip");
-}
-
-/* gzip body; NULL when it would not help or fails. */
-static char *gzip_body(const char *body, size_t len, size_t *out_len)
-{
-    z_stream z = {0};
-    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return NULL;
-    size_t cap = deflateBound(&z, len);
-    char *out = malloc(cap);
-    if (!out) {
-        deflateEnd(&z);
-        return NULL;
-    }
-    z.next_in = (Bytef *)body;
-    z.avail_in = (uInt)len;
-    z.next_out = (Bytef *)out;
-    z.avail_out = (uInt)cap;
-    int rc = deflate(&z, Z_FINISH);
-    *out_len = z.total_out;
-    deflateEnd(&z);
-    if (rc != Z_STREAM_END || *out_len >= len) {
-        free(out);
-        return NULL;
-    }
-    return out;
 }
 
 static bool etag_matches(struct MHD_Connection *conn, const char *etag)
@@ -522,15 +387,33 @@ static void cache_headers(struct MHD_Response *resp, const struct req *r, const 
     }
 }
 
-/* Queue body (taken: freed here) with status. */
+/* Queue resp (taken) with status and the headers of every answer. */
+static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r, int status,
+                             struct MHD_Response *resp, const char *content_type, bool gzipped,
+                             const char *etag, size_t len)
+{
+    common_headers(resp, content_type);
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (gzipped)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    cache_headers(resp, r, etag);
+    r->status = status;
+    r->bytes = len;
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* Queue body (taken: freed here) with status, gzipped when the client
+ * takes it and it pays. */
 static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int status,
                                  const char *content_type, char *body, size_t len,
                                  const char *etag, bool head)
 {
     bool gzipped = false;
-    if (len >= GZIP_MIN_BYTES && accepts_gzip(conn)) {
+    if (len >= PV_ANSWERS_GZIP_MIN_BYTES && accepts_gzip(conn)) {
         size_t zlen;
-        char *z = gzip_body(body, len, &zlen);
+        char *z = pv_answers_gzip_dup(body, len, &zlen);
         if (z) {
             free(body);
             body = z;
@@ -549,16 +432,37 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int
         free(body);
         return MHD_NO;
     }
-    common_headers(resp, content_type);
-    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-    if (gzipped)
-        MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    cache_headers(resp, r, etag);
-    r->status = status;
-    r->bytes = len;
-    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ok;
+    return queue(conn, r, status, resp, content_type, gzipped, etag, len);
+}
+
+static void release_answer(void *cls)
+{
+    struct pv_answer *a = cls;
+    pv_answers_release(a->cache, a);
+}
+
+/* Queue a kept answer (held: released here) as a 200: its bytes as they
+ * are kept, which MHD reads until it is done with them, or inflated for a
+ * client that does not take gzip. */
+static enum MHD_Result send_kept(struct MHD_Connection *conn, struct req *r, struct pv_answer *a,
+                                 const char *etag, bool head)
+{
+    const char *type = a->content_type;
+    if (head || (a->gzipped && !accepts_gzip(conn))) {
+        size_t len = 0;
+        char *plain = head ? NULL : pv_answers_plain_dup(a, &len);
+        pv_answers_release(a->cache, a);
+        if (!head && !plain)
+            return MHD_NO;
+        return send_body(conn, r, 200, type, plain, len, etag, head);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        a->len, a->bytes, release_answer, a);
+    if (!resp) {
+        pv_answers_release(a->cache, a);
+        return MHD_NO;
+    }
+    return queue(conn, r, 200, resp, type, a->gzipped, etag, a->len);
 }
 
 static enum MHD_Result send_not_modified(struct MHD_Connection *conn, struct req *r,
@@ -576,13 +480,27 @@ static enum MHD_Result send_not_modified(struct MHD_Connection *conn, struct req
     return ok;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, struct req *r, int status,
-                                  const char *code, const char *message)
+/* Queue the api's error answer for err: its JSON and status are the api's. */
+static enum MHD_Result send_error(struct MHD_Connection *conn, struct req *r, const pv_err *err)
 {
-    char *body;
-    if (asprintf(&body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message) < 0)
-        return MHD_NO;
-    return send_body(conn, r, status, "application/json", body, strlen(body), NULL, false);
+    struct pv_response res;
+    pv_api_error(&res, err, NULL);
+    r->retry_after_s = res.retry_after_s;
+    return send_body(conn, r, res.status, res.content_type, res.body, res.len, NULL, false);
+}
+
+static enum MHD_Result send_failure(struct MHD_Connection *conn, struct req *r, pv_code code,
+                                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static enum MHD_Result send_failure(struct MHD_Connection *conn, struct req *r, pv_code code,
+                                    const char *fmt, ...)
+{
+    pv_err err = {.code = code};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err.msg, sizeof err.msg, fmt, ap);
+    va_end(ap);
+    return send_error(conn, r, &err);
 }
 
 /* ---- streamed answers --------------------------------------------------- */
@@ -690,16 +608,7 @@ static enum MHD_Result send_stream(struct MHD_Connection *conn, struct req *r,
         free_streamed(st);
         return MHD_NO;
     }
-    common_headers(resp, content_type);
-    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-    if (st->gzip)
-        MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    cache_headers(resp, r, etag);
-    r->status = 200;
-    r->bytes = 0;
-    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ok;
+    return queue(conn, r, 200, resp, content_type, st->gzip, etag, 0);
 }
 
 /* Write res's stream up to INLINE_MAX_BYTES; when that is all of it, it
@@ -711,12 +620,8 @@ static void fill_inline(struct pv_response *res)
     if (!res->stream)
         return;
     if (pv_stream_fill(res->stream, INLINE_MAX_BYTES, &err)) {
-        fprintf(stderr, "pstatsviz: internal error: %s\n", err.msg);
         pv_stream_destroy(res->stream);
-        *res = (struct pv_response){.status = 500, .content_type = "application/json"};
-        res->body = strdup("{\"error\":{\"code\":\"internal\",\"message\":\"writing the "
-                           "answer failed\"}}");
-        res->len = res->body ? strlen(res->body) : 0;
+        pv_api_error(res, &err, NULL); /* nothing is sent yet: an error can be */
         return;
     }
     if (!pv_stream_done(res->stream))
@@ -733,71 +638,38 @@ static void fill_inline(struct pv_response *res)
     res->len = len;
 }
 
-/* ---- static assets ------------------------------------------------------ */
+/* ---- pages of the web UI ---------------------------------------------- */
 
-static const struct pv_asset *find_asset(const char *path)
+static enum MHD_Result send_page(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
+                                 const char *path, bool head)
 {
-    for (const struct pv_asset *a = PV_ASSETS; a->path; a++)
-        if (!strcmp(a->path, path))
-            return a;
-    return NULL;
-}
-
-static const char *type_of(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    static const char *const types[][2] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".svg", "image/svg+xml"}, {".png", "image/png"}, {".ico", "image/x-icon"},
-        {".json", "application/json"}};
-    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
-        if (!strcmp(dot, types[i][0]))
-            return types[i][1];
-    return "application/octet-stream";
-}
-
-/* --web-root: read the file from disk (development only; no "..") */
-static char *read_web_file(const char *root, const char *path, size_t *len)
-{
-    if (strstr(path, "..") || strchr(path, '\\'))
-        return NULL;
-    char full[4096];
-    if (snprintf(full, sizeof full, "%s%s", root, path) >= (int)sizeof full)
-        return NULL;
-    FILE *f = fopen(full, "rb");
-    struct stat st;
-    if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-        if (f)
-            fclose(f);
-        return NULL;
+    struct pv_page pg;
+    pv_err err = {0};
+    if (pv_pages_init(&pg, h->cfg.web_root, path, &err))
+        return send_error(conn, r, &err);
+    if (!pg.etag) { /* read from --web-root: for development, kept nowhere */
+        char *body = malloc(pg.len + 1);
+        if (body)
+            memcpy(body, pg.data, pg.len);
+        enum MHD_Result ok = body ? send_body(conn, r, 200, pg.content_type, body, pg.len, NULL,
+                                              head)
+                                  : MHD_NO;
+        pv_pages_fini(&pg);
+        return ok;
     }
-    char *buf = malloc((size_t)st.st_size + 1);
-    *len = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    return buf;
-}
-
-static enum MHD_Result send_asset(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
-                                  const char *path, bool head)
-{
-    if (h->cfg.web_root) {
-        size_t len;
-        char *body = read_web_file(h->cfg.web_root, path, &len);
-        if (!body)
-            return send_error(conn, r, 404, "not_found", "no such page");
-        return send_body(conn, r, 200, type_of(path), body, len, NULL, head);
-    }
-    const struct pv_asset *a = find_asset(path);
+    if (etag_matches(conn, pg.etag))
+        return send_not_modified(conn, r, pg.etag);
+    /* Embedded files are answers like any other: gzipped once, kept. */
+    struct pv_answer *a = pv_answers_get(h->cache, pg.etag);
     if (!a)
-        return send_error(conn, r, 404, "not_found", "no such page");
-    if (etag_matches(conn, a->etag))
-        return send_not_modified(conn, r, a->etag);
-    char *body = malloc(a->len + 1);
+        a = pv_answers_add(h->cache, pg.etag, "", pg.content_type, pg.data, pg.len);
+    if (a)
+        return send_kept(conn, r, a, pg.etag, head);
+    char *body = malloc(pg.len + 1);
     if (!body)
         return MHD_NO;
-    memcpy(body, a->data, a->len);
-    return send_body(conn, r, 200, a->content_type, body, a->len, a->etag, head);
+    memcpy(body, pg.data, pg.len);
+    return send_body(conn, r, 200, pg.content_type, body, pg.len, pg.etag, head);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -812,22 +684,38 @@ static const char *get_header(void *ctx, const char *name)
     return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
 }
 
-/* A stable ETag for profile data: the profile id and the query, which fix
- * the answer completely. */
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
+/* FNV-1a, 64 bits, over the path and the query: the ETag's second half. */
+#define FNV_OFFSET 1469598103934665603ul
+#define FNV_PRIME 1099511628211ul
+
+static void fnv(unsigned long *h, const char *s)
+{
+    for (; *s; s++)
+        *h = (*h ^ (unsigned char)*s) * FNV_PRIME;
+}
+
+static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
 {
     unsigned long *h = cls;
-    for (const char *s = key; *s; s++)
-        *h = (*h ^ (unsigned char)*s) * 1099511628211ul;
-    *h = (*h ^ '=') * 1099511628211ul;
-    for (const char *s = value ? value : ""; *s; s++)
-        *h = (*h ^ (unsigned char)*s) * 1099511628211ul;
-    *h = (*h ^ '&') * 1099511628211ul;
+    fnv(h, key);
+    fnv(h, "=");
+    fnv(h, value ? value : "");
+    fnv(h, "&");
     return MHD_YES;
 }
 
-/* The profile id a path is about (/api/profiles/<id>[/...]), or false. */
+/* The ETag of an answer fixed by a profile: its id, and a hash of the path
+ * and the query, which fix the rest. */
+static void etag_of(struct MHD_Connection *conn, const char *url, const char *profile,
+                    char etag[PV_CACHE_KEY_MAX])
+{
+    unsigned long q = FNV_OFFSET;
+    fnv(&q, url);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, hash_arg, &q);
+    snprintf(etag, PV_CACHE_KEY_MAX, "\"%s-%016lx\"", profile, q);
+}
+
 static int hex_digit(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
@@ -835,8 +723,8 @@ static int hex_digit(char c)
 }
 
 /* Percent-decoding of the path and the query, in place, except "%00":
- * decoded, it would end the C string early, so that "/api/profiles/ID%00"
- * read as the profile ID.  Kept as the three characters, it names
+ * decoded, it would end the C string early, so that a profile's path
+ * with "%00" after its id read as the profile.  Kept as the three characters, it names
  * nothing and matches no parameter's syntax. */
 static size_t unescape_keeping_nul(void *cls, struct MHD_Connection *conn, char *s)
 {
@@ -854,46 +742,37 @@ static size_t unescape_keeping_nul(void *cls, struct MHD_Connection *conn, char 
     return (size_t)(w - s);
 }
 
-static bool profile_of(const char *url, char id[33])
-{
-    if (strncmp(url, "/api/profiles/", 14))
-        return false;
-    const char *p = url + 14;
-    size_t n = strcspn(p, "/");
-    if (n != 32 || strspn(p, "0123456789abcdef") < 32)
-        return false;
-    memcpy(id, p, 32);
-    id[32] = '\0';
-    return true;
-}
-
-/* Send what the api answered (res's body and stream are taken). */
+/* Send what the api answered (res's body and stream are taken).  An
+ * immutable 200 is kept, gzipped, under its ETag, in its profile's group,
+ * and sent from there. */
 static enum MHD_Result send_answer(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
-                                   struct pv_response *res, char *etag, const char *url,
-                                   const char *method, bool head)
+                                   struct pv_response *res, const char *etag, bool head)
 {
-    char id[33];
     fill_inline(res);
-    if (!res->immutable)
-        etag[0] = '\0';
-    else if (etag[0] && res->body)
-        cache_put(&h->cache, etag, res->body, res->len, res->content_type);
-    if (!strcmp(method, "DELETE") && res->status == 204 && profile_of(url, id))
-        cache_forget(&h->cache, id);
+    bool kept = r->route.immutable && res->status == 200;
     r->retry_after_s = res->retry_after_s;
     struct pv_stream *stream = res->stream;
     char *body = res->body;
     res->stream = NULL;
     res->body = NULL;
     if (stream && !head)
-        return send_stream(conn, r, res->content_type, stream, etag);
+        return send_stream(conn, r, res->content_type, stream, kept ? etag : NULL);
     pv_stream_destroy(stream);
+    if (kept && body) {
+        struct pv_answer *a = pv_answers_add(h->cache, etag, r->route.profile, res->content_type,
+                                             body, res->len);
+        if (a) {
+            free(body);
+            return send_kept(conn, r, a, etag, head);
+        }
+    }
     if (stream || (!body && res->status != 204)) {
         free(body);
         body = strdup("");
         res->len = 0;
     }
-    return send_body(conn, r, res->status, res->content_type, body, res->len, etag, head);
+    return send_body(conn, r, res->status, res->content_type, body, res->len, kept ? etag : NULL,
+                     head);
 }
 
 /* ---- heavy requests, as jobs -------------------------------------------- */
@@ -924,10 +803,9 @@ static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *
                                 const char *value)
 {
     struct req *r = cls;
-    struct arg_copy *a = realloc(r->args, (r->nargs + 1) * sizeof *a);
-    if (!a)
+    if (!pv_vec_reserve((void **)&r->args, &r->args_cap, r->nargs + 1, sizeof *r->args))
         return MHD_NO;
-    r->args = a;
+    struct arg_copy *a = r->args;
     a[r->nargs] = (struct arg_copy){strdup(key), value ? strdup(value) : NULL};
     if (!a[r->nargs].key || (value && !a[r->nargs].value)) {
         free(a[r->nargs].key);
@@ -960,13 +838,13 @@ static void run_job(void *ctx, bool started)
 /* Suspend the connection and run the request as a job; answer 503 at once
  * when the jobs are all taken. */
 static enum MHD_Result start_job(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
-                                 char *etag, const char *url, const char *method, bool head)
+                                 const char *etag, bool head)
 {
     /* copy_arg stops at the first allocation that fails: then fewer */
     int nargs = MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r);
     if (nargs < 0 || r->nargs != (size_t)nargs)
-        return send_error(conn, r, 500, "internal", "out of memory");
+        return send_failure(conn, r, PV_E_NOMEM, "out of memory copying the query");
     snprintf(r->etag, sizeof r->etag, "%s", etag);
     r->head = head;
     r->conn = conn;
@@ -979,33 +857,26 @@ static enum MHD_Result start_job(struct pv_http *h, struct MHD_Connection *conn,
     struct pv_response res;
     pv_api_busy(&res, "the server is busy with other large requests: try again shortly",
                 BUSY_RETRY_AFTER_S);
-    return send_answer(h, conn, r, &res, etag, url, method, head);
+    return send_answer(h, conn, r, &res, etag, head);
 }
 
 static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                   const char *url, const char *method)
 {
-    bool head = !strcmp(method, "HEAD"), get = head || !strcmp(method, "GET");
-    char id[33], etag[96] = "";
-    /* Answers about a profile depend on nothing but the id, the path and
-     * the query: the ETag is known before any work, and so is a cached
-     * body.  Source files are outside that promise. */
-    if (get && profile_of(url, id) && !strstr(url, "/source")) {
-        unsigned long q = 1469598103934665603ul;
-        for (const char *s = url; *s; s++)
-            q = (q ^ (unsigned char)*s) * 1099511628211ul;
-        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
-        snprintf(etag, sizeof etag, "\"%s-%016lx\"", id, q);
-        size_t len;
-        const char *type;
-        char *body = cache_get(&h->cache, etag, &len, &type);
-        if (body && etag_matches(conn, etag)) {
-            free(body);
+    bool head = !strcmp(method, "HEAD");
+    char etag[PV_CACHE_KEY_MAX] = "";
+    /* An immutable answer's ETag is known before any work, and so is a
+     * kept answer. */
+    if (r->route.immutable) {
+        etag_of(conn, url, r->route.profile, etag);
+        struct pv_answer *a = pv_answers_get(h->cache, etag);
+        if (a && etag_matches(conn, etag)) {
+            pv_answers_release(h->cache, a);
             return send_not_modified(conn, r, etag);
         }
-        if (body)
-            return send_body(conn, r, 200, type, body, len, etag, head);
-        if (etag_matches(conn, etag) && pv_api_profile_exists(h->api, id))
+        if (a)
+            return send_kept(conn, r, a, etag, head);
+        if (etag_matches(conn, etag) && pv_api_profile_exists(h->api, r->route.profile))
             return send_not_modified(conn, r, etag);
     }
     struct pv_request req = {
@@ -1013,12 +884,12 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
         .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name,
         .gone = client_gone, .gone_ctx = r, .light = true};
     if (pv_api_is_heavy(h->api, &req))
-        return start_job(h, conn, r, etag, url, method, head);
+        return start_job(h, conn, r, etag, head);
     struct pv_response res;
     pv_api_handle(h->api, &req, &res);
     if (res.heavy) /* more work than it looked: finish it as a job */
-        return start_job(h, conn, r, etag, url, method, head);
-    return send_answer(h, conn, r, &res, etag, url, method, head);
+        return start_job(h, conn, r, etag, head);
+    return send_answer(h, conn, r, &res, etag, head);
 }
 
 /* ---- uploads, off the pool ---------------------------------------------- */
@@ -1036,7 +907,7 @@ static const char *upload_arg(void *ctx, const char *name)
 static void *upload_worker(void *arg)
 {
     struct req *r = arg;
-    struct pv_request req = {.method = "POST", .path = "/api/profiles", .arg = upload_arg,
+    struct pv_request req = {.method = r->method, .path = r->path, .arg = upload_arg,
                              .ctx = r, .body = (const uint8_t *)r->body, .body_len = r->len,
                              .upload_name = r->upload_name};
     pv_api_handle(r->http->api, &req, &r->res);
@@ -1095,31 +966,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         r->fd = ci ? ci->connect_fd : -1;
         *req_cls = r;
-        r->upload = !strcmp(method, "POST") && (!strcmp(url, "/api/profiles") ||
-                                               !strcmp(url, "/api/profiles/"));
-        if (r->upload) {
+        pv_api_classify(method, url, &r->route);
+        if (r->route.upload) {
             const char *cl =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-            if (cl && strtoull(cl, NULL, 10) > h->cfg.max_upload_bytes) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "the upload is larger than the server's limit of %zu bytes",
-                         h->cfg.max_upload_bytes);
-                return send_error(conn, r, 413, "too_large", msg);
-            }
+            if (cl && strtoull(cl, NULL, 10) > h->cfg.max_upload_bytes)
+                return send_failure(conn, r, PV_E_TOO_LARGE,
+                                    "the upload is larger than the server's limit of %zu bytes",
+                                    h->cfg.max_upload_bytes);
             const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
             if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
                 /* A part header line must fit in the 64 KiB buffer: a
                  * longer one fails the parse (400), it is not kept. */
                 r->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_field, r);
                 if (!r->pp)
-                    refuse(r, 400, "bad_request",
+                    refuse(r, PV_E_USAGE,
                            "multipart/form-data without a usable boundary= in Content-Type "
                            "(missing, empty or over 32 KiB)");
             } else if (ct && (!strncasecmp(ct, "multipart/", 10) ||
                               !strncasecmp(ct, "application/x-www-form-urlencoded", 33)))
                 /* a form posted without enctype, or another multipart
                  * kind: its bytes are not the file */
-                refuse(r, 415, "unsupported_media_type",
+                refuse(r, PV_E_MEDIA,
                        "send the file raw (application/octet-stream) or as the file field of "
                        "multipart/form-data");
             return MHD_YES;
@@ -1129,56 +997,48 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (r->upload)
+        if (r->route.upload)
             take_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0; /* bodies of other requests are ignored */
         return MHD_YES;
     }
-    if (r->upload && r->stage == UPLOAD_RECEIVING)
+    bool upload = r->route.upload;
+    if (upload && r->stage == UPLOAD_RECEIVING)
         finish_multipart(r);
-    if (r->upload && r->too_large) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "the upload is larger than the server's limit of %zu bytes",
-                 h->cfg.max_upload_bytes);
-        return send_error(conn, r, 413, "too_large", msg);
-    }
-    if (r->upload && r->refused_status)
-        return send_error(conn, r, r->refused_status, r->refused_code, r->refused_msg);
-    if (r->upload && r->stage == UPLOAD_WORKING)
+    if (upload && r->too_large)
+        return send_failure(conn, r, PV_E_TOO_LARGE,
+                            "the upload is larger than the server's limit of %zu bytes",
+                            h->cfg.max_upload_bytes);
+    if (upload && r->refused.code)
+        return send_error(conn, r, &r->refused);
+    if (upload && r->stage == UPLOAD_WORKING)
         return MHD_YES; /* resumed early: the worker is not done */
-    if (r->upload && r->stage == UPLOAD_DONE) {
+    if (upload && r->stage == UPLOAD_DONE) {
         char *body = r->res.body ? r->res.body : strdup("");
         r->res.body = NULL;
         r->retry_after_s = r->res.retry_after_s;
         return send_body(conn, r, r->res.status, r->res.content_type, body, r->res.len, NULL,
                          false);
     }
-    if (r->upload && start_upload(r, conn))
+    if (upload && start_upload(r, conn))
         return MHD_YES;
     if (r->job == JOB_WORKING)
         return MHD_YES; /* resumed early: the job is not done */
     if (r->job == JOB_DONE) {
         r->job = JOB_NONE;
-        return send_answer(h, conn, r, &r->res, r->etag, url, method, r->head);
+        return send_answer(h, conn, r, &r->res, r->etag, r->head);
     }
 
-    if (pv_api_owns(url))
+    if (r->route.ours)
         return answer_api(h, conn, r, url, method);
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-        return send_error(conn, r, 405, "method_not_allowed", "pages are read with GET");
-    bool head = !strcmp(method, "HEAD");
-    if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
-        return send_asset(h, conn, r, "/index.html", head);
-    if (!strncmp(url, "/p/", 3)) /* the viewer says itself when the id is unknown */
-        return send_asset(h, conn, r, "/viewer.html", head);
-    if (!strncmp(url, "/diff/", 6)) /* /diff/<a>/<b>: the page checks the ids */
-        return send_asset(h, conn, r, "/diff.html", head);
-    return send_asset(h, conn, r, url, head);
+        return send_failure(conn, r, PV_E_METHOD, "pages are read with GET");
+    return send_page(h, conn, r, url, !strcmp(method, "HEAD"));
 }
 
-/* ---- start and stop ----------------------------------------------------- */
+/* ---- open and close ----------------------------------------------------- */
 
-pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
+pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
                       pv_err *err)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -1196,6 +1056,7 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     }
     h->api = api;
+    h->cache = pv_api_cache(api);
     h->cfg = *cfg;
     if (!h->cfg.max_connections)
         h->cfg.max_connections = PV_HTTP_MAX_CONNECTIONS;
@@ -1221,9 +1082,7 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
         free(h);
         return err->code;
     }
-    pthread_mutex_init(&h->cache.lock, NULL);
     pthread_mutex_init(&h->library_log.lock, NULL);
-    h->cache.max_bytes = 64u << 20;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
@@ -1248,7 +1107,6 @@ pv_code pv_http_start(const struct pv_http_config *cfg, struct pv_api *api, stru
         pv_deadline_destroy(h->deadlines);
         pthread_mutex_destroy(&h->library_log.lock);
         pv_jobs_destroy(h->jobs);
-        pthread_mutex_destroy(&h->cache.lock);
         free(h);
         return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u (in use?)", cfg->host,
                           cfg->port);
@@ -1264,7 +1122,7 @@ uint16_t pv_http_port(const struct pv_http *h)
     return h->port;
 }
 
-void pv_http_stop(struct pv_http *h)
+void pv_http_close(struct pv_http *h)
 {
     if (!h)
         return;
@@ -1275,10 +1133,6 @@ void pv_http_stop(struct pv_http *h)
     pv_jobs_destroy(h->jobs); /* jobs resume their connections as they end */
     MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
     pv_deadline_destroy(h->deadlines);
-    while (h->cache.n)
-        cache_drop_at(&h->cache, 0);
-    free(h->cache.items);
-    pthread_mutex_destroy(&h->cache.lock);
     pthread_mutex_destroy(&h->library_log.lock);
     free(h);
 }

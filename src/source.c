@@ -41,7 +41,7 @@ static bool find(const char *const *roots, size_t nroots, const char *file, char
     return false;
 }
 
-void pv_source_fini(struct pv_source_lines *s)
+void pv_source_lines_fini(struct pv_source_lines *s)
 {
     for (size_t i = 0; i < s->n; i++)
         free(s->lines[i]);
@@ -72,8 +72,8 @@ static FILE *open_regular(const char *real)
     return f;
 }
 
-pv_code pv_source_read(const char *const *roots, size_t nroots, const char *file, int64_t first,
-                       int64_t last, struct pv_source_lines *out, pv_err *err)
+pv_code pv_source_lines_init(struct pv_source_lines *out, const char *const *roots, size_t nroots,
+                             const char *file, int64_t first, int64_t last, pv_err *err)
 {
     char real[PATH_MAX];
     FILE *f = nroots && find(roots, nroots, file, real) ? open_regular(real) : NULL;
@@ -107,7 +107,7 @@ pv_code pv_source_read(const char *const *roots, size_t nroots, const char *file
     free(buf);
     fclose(f);
     if (rc) {
-        pv_source_fini(&s);
+        pv_source_lines_fini(&s);
         return rc;
     }
     *out = s;

@@ -307,6 +307,21 @@ def test_routes(exe, corpus, tmp):
         check(etag and status == 304 and not data, "If-None-Match gives 304", (etag, status))
         status, hdrs3, _ = srv.request("GET", "/api/profiles/%s/tree?depth=3" % pid, headers={"If-None-Match": etag})
         check(status == 200, "another query has another ETag")
+        # kept answers: gzipped once, sent as kept, inflated for a client without gzip
+        status, hk, kept = srv.request("GET", "/api/profiles/%s/tree" % pid, headers={"Accept-Encoding": "gzip"})
+        status2, hp, plain = srv.request("GET", "/api/profiles/%s/tree" % pid)
+        check(status == status2 == 200 and hk.get("content-encoding") == "gzip" and
+              "content-encoding" not in hp and gzip.decompress(kept) == plain and
+              hk.get("etag") == hp.get("etag") == etag and json.loads(plain),
+              "a kept answer is gzip for gzip clients and the same JSON for others",
+              (hk.get("content-encoding"), hp.get("content-encoding"), len(kept), len(plain)))
+        status, hh, head_body = srv.request("HEAD", "/api/profiles/%s/tree" % pid)
+        check(status == 200 and not head_body and hh.get("etag") == etag, "HEAD of a kept answer", (status, hh))
+        status, ha, js = srv.request("GET", "/js/api.js", headers={"Accept-Encoding": "gzip"})
+        status2, _, js_plain = srv.request("GET", "/js/api.js")
+        check(status == status2 == 200 and ha.get("content-encoding") == "gzip" and
+              gzip.decompress(js) == js_plain and b"export" in js_plain,
+              "embedded files are kept gzipped too", (status, ha.get("content-encoding")))
 
         # pages and assets
         for path in ("/", "/p/" + pid):

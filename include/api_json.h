@@ -1,0 +1,64 @@
+/* api_json.h - the JSON documents the API answers, built with cJSON.
+ *
+ * Names and paths are untrusted bytes (NUL, lone surrogates, invalid
+ * UTF-8): they are escaped by pv_json_write_string, never handed to cJSON
+ * as C strings.  Views show names, they do not archive them: text over
+ * PV_VIEW_TEXT_MAX is cut and ends in U+2026.  Counts and line numbers are
+ * written as exact integers, not through a double.  Every function that
+ * returns a cJSON document returns NULL on out-of-memory (the caller's
+ * pv_api_json_respond() then answers 500). */
+#ifndef PV_API_JSON_H
+#define PV_API_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "profile.h"
+#include "source.h"
+#include "store.h"
+#include "tree.h"
+
+/* Answer status with doc (taken) as its body; 500 when doc is NULL or
+ * cannot be printed. */
+void pv_api_json_respond(struct pv_response *res, int status, cJSON *doc);
+
+/* A function's "fid", "file", "line", "name", "label" and "kind" into o,
+ * as every route writes them (names cut as views show them). */
+void pv_api_json_func(cJSON *o, const struct pv_profile *p, uint32_t fid);
+
+/* v into o under key, written exactly (not through a double). */
+void pv_api_json_int(cJSON *o, const char *key, int64_t v);
+
+/* {"fid", "file", "line", "name", "label", "kind", "cc", "nc", "tt", "ct",
+ *  "tt_percall", "ct_percall", "tt_pct", "ct_pct"}: a row of the table. */
+cJSON *pv_api_json_function(const struct pv_profile *p, uint32_t fid);
+
+/* {"function": row, "callers": [edge...], "callees": [edge...]}. */
+cJSON *pv_api_json_function_detail(const struct pv_profile *p, uint32_t fid);
+
+/* {"total", "offset", "limit", "total_time", "rows": [row...]}: the rows
+ * fids[offset .. offset+limit) of n. */
+cJSON *pv_api_json_functions_page(const struct pv_profile *p, const uint32_t *fids, size_t n,
+                                  long offset, long limit);
+
+/* A stored profile's metadata, with its entry points when entries is not
+ * NULL ("entries": [{"fid", "file", "line", "name", "label", "kind",
+ * "value"}]). */
+cJSON *pv_api_json_meta(const struct pv_meta *m, const struct pv_profile *p,
+                        const struct pv_entry *entries, size_t nentries);
+
+/* {"total", "offset", "limit", "profiles": list (taken)}: a page of the
+ * stored profiles. */
+cJSON *pv_api_json_list_page(cJSON *list, int64_t total, const struct pv_store_list_query *q);
+
+/* An upload's answer: {"id", "name", "url", "delete_token" (when created),
+ * "functions", "edges", "total_time", "total_calls"}. */
+cJSON *pv_api_json_import(const struct pv_import *res);
+
+/* {"file", "line", "first_line", "lines": [...]}. */
+cJSON *pv_api_json_source(const char *file, size_t file_len, int64_t line, int64_t first,
+                          const struct pv_source_lines *lines);
+
+#endif
