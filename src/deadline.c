@@ -131,22 +131,22 @@ pv_code pv_deadline_create(unsigned timeout_ms, pv_deadline_expired_fn *expired,
     d->cls = cls;
     pthread_condattr_t ca;
     if (pthread_condattr_init(&ca))
-        goto fail_condattr;
+        goto free_deadline;
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     int rc = pthread_cond_init(&d->wake, &ca);
     pthread_condattr_destroy(&ca);
     if (rc)
-        goto fail_condattr;
+        goto free_deadline;
     pthread_mutex_init(&d->lock, NULL);
     if (pthread_create(&d->thread, NULL, sweeper, d))
-        goto fail_thread;
+        goto destroy_lock_and_wake;
     *out = d;
     return PV_OK;
 
-fail_thread:
+destroy_lock_and_wake:
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->wake);
-fail_condattr:
+free_deadline:
     free(d);
     return pv_err_set(err, PV_E_NOMEM, "cannot start the header-deadline thread");
 }

@@ -70,20 +70,20 @@ pv_code pv_stream_create(pv_stream_next_fn next, void (*destroy)(void *ctx), voi
 {
     struct pv_stream *s = calloc(1, sizeof *s);
     if (!s)
-        goto fail_alloc;
+        goto destroy_ctx;
     *s = (struct pv_stream){.next = next, .destroy = destroy, .ctx = ctx, .max_bytes = max_bytes};
     s->f = fopencookie(s, "w", (cookie_io_functions_t){.write = sink_write});
     if (!s->f)
-        goto fail_open;
+        goto free_stream;
     /* One thread at a time (stream.h): stdio's per-call locking would be
      * a fifth of a tree's writing time. */
     __fsetlocking(s->f, FSETLOCKING_BYCALLER);
     *out = s;
     return PV_OK;
 
-fail_open:
+free_stream:
     free(s);
-fail_alloc:
+destroy_ctx:
     if (destroy)
         destroy(ctx);
     return pv_err_set(err, PV_E_NOMEM, "out of memory for a stream");
