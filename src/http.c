@@ -761,10 +761,13 @@ static enum MHD_Result send_answer(struct pv_http *h, struct MHD_Connection *con
     if (kept && body) {
         struct pv_answer *a = pv_answers_add(h->cache, etag, r->route.profile, res->content_type,
                                              body, res->len);
-        if (a) {
+        /* Sent as kept, unless the kept bytes are gzip this client does
+         * not take: it gets the plain body in hand, not one inflated. */
+        if (a && (!a->gzipped || (accepts_gzip(conn) && !head))) {
             free(body);
             return send_kept(conn, r, a, etag, head);
         }
+        pv_answers_release(h->cache, a);
     }
     if (stream || (!body && res->status != 204)) {
         free(body);
