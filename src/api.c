@@ -45,9 +45,11 @@ enum { DEFAULT_MAX_STREAMS = 32 };
  * system when freed.  glibc's default threshold rises to the largest block
  * freed so far: after the first evicted model, models' arrays came from
  * the heap, whose freed holes the system never got back.  With 24 models
- * of 20k functions under --cache 64M (bench/cache), RSS peaked at 195 MB
- * and stayed there; with a fixed threshold, 94 MB, and 70 MB after. */
-enum { MMAP_THRESHOLD_BYTES = 256 << 10 };
+ * of 20k functions under --cache 64M (bench/cache), RSS peaked at 222 MB
+ * and stayed there; with a fixed 4 MiB, 106 MB, and 85 MB after.  A lower
+ * threshold (256 KiB: 94 MB) maps and unmaps every large buffer of a
+ * tree's build, and /healthz waited 0.7 s behind 20 heavy trees. */
+enum { MMAP_THRESHOLD_BYTES = 4 << 20 };
 
 static void close_store(void *s)
 {

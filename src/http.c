@@ -49,6 +49,7 @@
 #include "jobs.h"
 #include "pages.h"
 #include "stream.h"
+#include "upload.h"
 #include "vec.h"
 
 struct pv_http {
@@ -91,20 +92,7 @@ struct req {
     int status;
     size_t bytes;
     struct pv_api_route route; /* what the api says it is */
-    bool too_large;
-    char *body;
-    size_t len, cap;
-    struct MHD_PostProcessor *pp;
-    char *upload_name;
-    size_t limit;            /* --max-upload */
-    size_t received;         /* body bytes, multipart framing included */
-    unsigned file_parts;     /* parts named "file" seen */
-    uint64_t file_end;       /* offset after the last piece of the current "file" part */
-    /* An upload refused while its body streams in is answered once the
-     * body is all in: an answer sent sooner makes libmicrohttpd close the
-     * connection with bytes unread, and the client may get a reset
-     * instead of the answer.  Code PV_OK: not refused. */
-    pv_err refused;
+    struct pv_upload up;     /* an upload's body, as it arrives */
     /* an upload is parsed and stored on a thread of its own: */
     struct pv_http *http;
     struct MHD_Connection *conn;
@@ -212,8 +200,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     fprintf(stderr, "%s %s %d %zu %.1fms%s\n", r->method, r->path ? r->path : "?", r->status,
             r->bytes, pv_elapsed_ms(&r->start),
             why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-    if (r->pp)
-        MHD_destroy_post_processor(r->pp);
+    pv_upload_fini(&r->up);
     free(r->name_arg);
     for (size_t i = 0; i < r->nargs; i++) {
         free(r->args[i].key);
@@ -223,131 +210,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     pv_stream_destroy(r->res.stream);
     free(r->res.body);
     free(r->path);
-    free(r->body);
-    free(r->upload_name);
     free(r);
     *req_cls = NULL;
-}
-
-/* Refuse the upload (the first reason stays). */
-static void refuse(struct req *r, pv_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void refuse(struct req *r, pv_code code, const char *fmt, ...)
-{
-    if (r->refused.code)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->refused.msg, sizeof r->refused.msg, fmt, ap);
-    va_end(ap);
-    r->refused.code = code;
-    free(r->body); /* it will not be used */
-    r->body = NULL;
-    r->len = r->cap = 0;
-}
-
-static bool append(struct req *r, const char *data, size_t n, size_t limit)
-{
-    if (r->too_large || !n)
-        return true; /* an empty file part comes as n == 0 with no buffer yet */
-    if (n > limit - r->len) {
-        r->too_large = true; /* drop what we have: it will not be used */
-        free(r->body);
-        r->body = NULL;
-        r->len = r->cap = 0;
-        return true;
-    }
-    if (!pv_vec_reserve((void **)&r->body, &r->cap, r->len + n, 1))
-        return false;
-    memcpy(r->body + r->len, data, n);
-    r->len += n;
-    return true;
-}
-
-static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *filename, const char *content_type,
-                                     const char *transfer_encoding, const char *data,
-                                     uint64_t off, size_t size)
-{
-    struct req *r = cls;
-    if (r->refused.code)
-        return MHD_YES; /* read on to the end, keep nothing */
-    if (!key) {
-        /* RFC 7578 4.2: every part has a Content-Disposition with a name.
-         * A part without one is most often a stray boundary line inside
-         * the file's bytes. */
-        refuse(r, PV_E_USAGE,
-               "malformed multipart body: a part without a Content-Disposition name "
-               "(does the file contain the boundary?)");
-        return MHD_YES;
-    }
-    if (strcmp(key, "file"))
-        return MHD_YES; /* other fields are ignored */
-    /* A part's first piece comes at offset 0, possibly empty, possibly
-     * twice (an empty piece, then data); a 0 after data is a new part. */
-    if (off == 0 && (!r->file_parts || r->file_end > 0)) {
-        if (++r->file_parts > 1) {
-            refuse(r, PV_E_USAGE, "multipart body has %u parts named file, expected one",
-                   r->file_parts);
-            return MHD_YES;
-        }
-    }
-    r->file_end = off + size;
-    if (filename && !r->upload_name)
-        r->upload_name = strdup(filename);
-    if (!append(r, data, size, r->limit))
-        refuse(r, PV_E_NOMEM, "out of memory for a %zu-byte upload", r->len + size);
-    return MHD_YES;
-}
-
-/* The body is all in: a multipart body must have ended at its closing
- * boundary and held one part named file. */
-static void finish_multipart(struct req *r)
-{
-    if (!r->pp)
-        return;
-    bool complete = MHD_destroy_post_processor(r->pp) == MHD_YES;
-    r->pp = NULL;
-    if (r->too_large)
-        return;
-    if (!complete)
-        refuse(r, PV_E_USAGE,
-               "malformed multipart body: it ends inside a part, before the closing boundary "
-               "(%zu bytes received)", r->received);
-    else if (!r->file_parts)
-        refuse(r, PV_E_USAGE,
-               "multipart body has no part named file (does the boundary in Content-Type "
-               "match the one in the body?)");
-}
-
-/* One piece of an upload's body.  Every failure is noted for the answer
- * and the rest of the body read and dropped: the connection is never just
- * closed. */
-static void take_body(struct req *r, const char *data, size_t n)
-{
-    r->received += n;
-    if (r->too_large)
-        return;
-    if (r->received > r->limit || r->received < n) {
-        /* the framing counts: a multipart body over the limit is refused
-         * even when its file part alone would fit */
-        r->too_large = true;
-        free(r->body);
-        r->body = NULL;
-        r->len = r->cap = 0;
-        return;
-    }
-    if (r->refused.code)
-        return;
-    if (r->pp) {
-        if (MHD_post_process(r->pp, data, n) != MHD_YES)
-            refuse(r, PV_E_USAGE,
-                   "malformed multipart body in bytes %zu to %zu: a part header line over "
-                   "64 KiB, a boundary not followed by a line end, or data after the "
-                   "closing boundary", r->received - n, r->received);
-    } else if (!append(r, data, n, r->limit))
-        refuse(r, PV_E_NOMEM, "out of memory for a %zu-byte upload", r->len + n);
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -884,7 +748,8 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     }
     struct pv_request req = {
         .method = method, .path = url, .arg = get_arg, .header = get_header, .ctx = conn,
-        .body = (const uint8_t *)r->body, .body_len = r->len, .upload_name = r->upload_name,
+        /* an upload whose thread could not start is answered here */
+        .body = (const uint8_t *)r->up.body, .body_len = r->up.len, .upload_name = r->up.name,
         .gone = client_gone, .gone_ctx = r, .light = true};
     if (pv_api_is_heavy(h->api, &req))
         return start_job(h, conn, r, etag, head);
@@ -911,11 +776,10 @@ static void *upload_worker(void *arg)
 {
     struct req *r = arg;
     struct pv_request req = {.method = r->method, .path = r->path, .arg = upload_arg,
-                             .ctx = r, .body = (const uint8_t *)r->body, .body_len = r->len,
-                             .upload_name = r->upload_name};
+                             .ctx = r, .body = (const uint8_t *)r->up.body,
+                             .body_len = r->up.len, .upload_name = r->up.name};
     pv_api_handle(r->http->api, &req, &r->res);
-    free(r->body); /* the bytes are stored or refused: let them go now */
-    r->body = NULL;
+    pv_upload_drop_body(&r->up); /* the bytes are stored or refused: let them go now */
     r->stage = UPLOAD_DONE;
     struct pv_http *h = r->http;
     MHD_resume_connection(r->conn);
@@ -963,7 +827,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &r->start);
         snprintf(r->method, sizeof r->method, "%s", method);
         r->path = strdup(url);
-        r->limit = h->cfg.max_upload_bytes;
         r->http = h;
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -977,22 +840,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return send_failure(conn, r, PV_E_TOO_LARGE,
                                     "the upload is larger than the server's limit of %zu bytes",
                                     h->cfg.max_upload_bytes);
-            const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-            if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
-                /* A part header line must fit in the 64 KiB buffer: a
-                 * longer one fails the parse (400), it is not kept. */
-                r->pp = MHD_create_post_processor(conn, 64 * 1024, on_post_field, r);
-                if (!r->pp)
-                    refuse(r, PV_E_USAGE,
-                           "multipart/form-data without a usable boundary= in Content-Type "
-                           "(missing, empty or over 32 KiB)");
-            } else if (ct && (!strncasecmp(ct, "multipart/", 10) ||
-                              !strncasecmp(ct, "application/x-www-form-urlencoded", 33)))
-                /* a form posted without enctype, or another multipart
-                 * kind: its bytes are not the file */
-                refuse(r, PV_E_MEDIA,
-                       "send the file raw (application/octet-stream) or as the file field of "
-                       "multipart/form-data");
+            pv_upload_init(&r->up, conn, h->cfg.max_upload_bytes);
             return MHD_YES;
         }
         /* Answer on the next call: a response queued before MHD has read
@@ -1001,19 +849,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size) {
         if (r->route.upload)
-            take_body(r, upload_data, *upload_data_size);
+            pv_upload_take(&r->up, upload_data, *upload_data_size);
         *upload_data_size = 0; /* bodies of other requests are ignored */
         return MHD_YES;
     }
     bool upload = r->route.upload;
     if (upload && r->stage == UPLOAD_RECEIVING)
-        finish_multipart(r);
-    if (upload && r->too_large)
+        pv_upload_finish(&r->up);
+    if (upload && r->up.too_large)
         return send_failure(conn, r, PV_E_TOO_LARGE,
                             "the upload is larger than the server's limit of %zu bytes",
                             h->cfg.max_upload_bytes);
-    if (upload && r->refused.code)
-        return send_error(conn, r, &r->refused);
+    if (upload && r->up.refused.code)
+        return send_error(conn, r, &r->up.refused);
     if (upload && r->stage == UPLOAD_WORKING)
         return MHD_YES; /* resumed early: the worker is not done */
     if (upload && r->stage == UPLOAD_DONE) {
