@@ -46,10 +46,13 @@ enum { DEFAULT_MAX_STREAMS = 32 };
  * freed so far: after the first evicted model, models' arrays came from
  * the heap, whose freed holes the system never got back.  With 24 models
  * of 20k functions under --cache 64M (bench/cache), RSS peaked at 222 MB
- * and stayed there; with a fixed 4 MiB, 106 MB, and 85 MB after.  A lower
- * threshold (256 KiB: 94 MB) maps and unmaps every large buffer of a
- * tree's build, and /healthz waited 0.7 s behind 20 heavy trees. */
-enum { MMAP_THRESHOLD_BYTES = 4 << 20 };
+ * and stayed there; with these thresholds, 120 MB, and 99 MB after.  A
+ * lower mmap threshold (256 KiB: 94 MB) mapped and unmapped every large
+ * buffer of a tree's build (/healthz waited 0.7 s behind 20 heavy trees);
+ * fixing it also fixes the trim threshold at 128 KiB, unless set, and
+ * then every large calloc of a build faulted its pages in again (a tree
+ * of the 100k-function profile took 79 ms instead of 25). */
+enum { MMAP_THRESHOLD_BYTES = 4 << 20, TRIM_THRESHOLD_BYTES = 64 << 20 };
 
 static void close_store(void *s)
 {
@@ -98,6 +101,7 @@ pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_e
         api->cfg.max_streams = DEFAULT_MAX_STREAMS;
     atomic_init(&api->streams, 0);
     mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
+    mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES);
     if (pthread_key_create(&api->store_key, close_store)) {
         free(api);
         return pv_err_set(err, PV_E_NOMEM, "cannot create a thread key");

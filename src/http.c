@@ -29,7 +29,6 @@
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <pthread.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -39,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <zlib.h>
@@ -370,7 +368,7 @@ static enum MHD_Result send_failure(struct MHD_Connection *conn, struct req *r, 
 /* ---- streamed answers --------------------------------------------------- */
 
 /* Answers up to this size are written whole before they are sent, so they
- * can be kept in the response cache and gzipped in one go (a default tree
+ * can be kept (answers.h) and gzipped in one go (a default tree
  * of the 100k-function profile is 210 KB); larger ones are streamed, and
  * each holds no more than this while it waits for the client. */
 enum { INLINE_MAX_BYTES = 1 << 20 };
