@@ -400,6 +400,8 @@ static void get_tree(struct route_ctx *c, struct pv_model *m)
     q.stop = c->req->gone;
     q.stop_ctx = c->req->gone_ctx;
     q.max_steps = c->req->light ? LIGHT_TREE_STEPS : PV_TREE_DEFAULT_MAX_STEPS;
+    q.entries = m->entries; /* the model's, found once */
+    q.nentries = m->nentries;
     struct pv_tree *t;
     pv_code rc = pv_tree_build(p, &q, &t, &err);
     free(path);

@@ -69,8 +69,8 @@ pv_code pv_models_add_take(struct pv_cache *c, const char *id, struct pv_profile
     m->p = p;
     m->cache = c;
     m->entry.destroy = model_destroy;
-    /* Computed once per model, here, for the metadata.  Tree builds still
-     * compute their own (tree.c): pv_tree_build cannot be given these yet. */
+    /* Computed once per model, here: the metadata shows them, and every
+     * tree build of the model is given them (pv_tree_query.entries). */
     if (pv_tree_entries(p, &m->entries, &m->nentries, err)) {
         model_destroy(&m->entry);
         return err->code;
