@@ -67,7 +67,7 @@ struct pv_marshal {
     size_t replay_next;     /* the slot a replay most likely meets next */
     pv_value *pairs;        /* the stack r_dict collects pairs on */
     size_t npairs, cap_pairs;
-    pv_value **strrefs;     /* Python 2 interned strings, for 'R' */
+    pv_value *strrefs;      /* Python 2 interned strings, for 'R' */
     size_t nstrrefs, cap_strrefs;
     struct pv_arena *keep;  /* referenced objects, Python 2 interned strings */
     struct pv_arena own_keep;
@@ -236,20 +236,6 @@ static void *alloc(struct pv_marshal *m, struct pv_arena *a, size_t count, size_
                    "offset %zu: decoding needs more than %zu MiB of memory", m->pos,
                    a->limit_bytes >> 20);
     return p;
-}
-
-static pv_code push_ptr(pv_value ***tab, size_t *n, size_t *cap, pv_value *v, pv_err *err)
-{
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 256;
-        pv_value **t = realloc(*tab, ncap * sizeof *t);
-        if (!t)
-            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
-        *tab = t;
-        *cap = ncap;
-    }
-    (*tab)[(*n)++] = v;
-    return PV_OK;
 }
 
 /* ---- the reference table ------------------------------------------------ */
@@ -653,15 +639,10 @@ static pv_code r_dict(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
     size_t base = m->npairs;
     pv_code rc = PV_OK;
     for (;;) {
-        if (m->npairs + 2 > m->cap_pairs) {
-            size_t ncap = m->cap_pairs ? m->cap_pairs * 2 : 64;
-            pv_value *p = realloc(m->pairs, ncap * sizeof *p);
-            if (!p) {
-                rc = pv_err_set(err, PV_E_NOMEM, "out of memory reading a dict");
-                break;
-            }
-            m->pairs = p;
-            m->cap_pairs = ncap;
+        if (m->npairs + 2 > m->cap_pairs &&
+            !pv_vec_reserve((void **)&m->pairs, &m->cap_pairs, m->npairs + 2, sizeof *m->pairs)) {
+            rc = pv_err_set(err, PV_E_NOMEM, "out of memory reading a dict");
+            break;
         }
         /* read into locals: a nested dict may move the stack */
         pv_value key, value;
@@ -866,7 +847,7 @@ static pv_code r_body(struct pv_marshal *m, struct pv_arena *scratch, unsigned t
             return pv_err_set(err, PV_E_FORMAT,
                               "offset %zu: string reference %d out of range (%zu interned)",
                               at, i32, m->nstrrefs);
-        *out = *m->strrefs[i32];
+        *out = m->strrefs[i32];
         return PV_OK;
     case '(':
     case '[':
@@ -956,11 +937,11 @@ static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
     /* Python 2 names interned strings again by 'R'.  Python 2 has no
      * FLAG_REF, so this table is only filled while reading forward. */
     if (type == 't' && !m->replay) {
-        pv_value *str = alloc(m, m->keep, 1, sizeof *str, err);
-        if (!str || push_ptr(&m->strrefs, &m->nstrrefs, &m->cap_strrefs, str, err))
-            return err->code;
-        *str = *out;
-        str->flags |= PV_VF_SHARED;
+        if (!pv_vec_reserve((void **)&m->strrefs, &m->cap_strrefs, m->nstrrefs + 1,
+                            sizeof *m->strrefs))
+            return pv_err_set(err, PV_E_NOMEM, "out of memory for the reference table");
+        m->strrefs[m->nstrrefs] = *out;
+        m->strrefs[m->nstrrefs++].flags |= PV_VF_SHARED;
     }
     return PV_OK;
 }

@@ -16,8 +16,9 @@ static void drop_indexes(struct pv_profile *p)
 }
 
 /* Counting sort of edge indices by callee; edges are in caller order, so
- * each callee's callers come out ordered too.  Built aside, then swapped
- * in: the old indexes go either way. */
+ * each callee's callers come out ordered too.  The old indexes are freed
+ * first, so that old and new never take memory at once, and a failure
+ * frees what it allocated: either way p ends with the new indexes or none. */
 pv_code pv_profile_index(struct pv_profile *p, pv_err *err)
 {
     uint32_t n = p->nfuncs;
