@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* ---- pack / unpack ------------------------------------------------------ */
 
 /* Blob layout (little-endian, as this machine): header, strings (padded to
@@ -83,7 +85,7 @@ pv_code pv_profile_pack_parts(const struct pv_profile *p, struct pv_pack_parts *
                               pv_err *err)
 {
     size_t edges_len = encode_edges(p, NULL);
-    unsigned char *edges = malloc(edges_len + 1);
+    unsigned char *edges = pv_vec_alloc(edges_len + 1, 1);
     if (!edges)
         return pv_err_set(err, PV_E_NOMEM, "out of memory packing a profile");
     encode_edges(p, edges);
