@@ -73,7 +73,8 @@ struct pv_marshal {
     struct pv_arena own_keep;
     int depth;
     bool in_dict;           /* between dict_enter and the dict's end */
-    uint64_t steps, max_steps;
+    uint64_t reread_bytes;  /* decoded more than once: replays, failed layouts */
+    uint64_t max_reread_bytes;
     uint32_t seen[8];       /* bitset of type codes seen */
     bool flagged;           /* any FLAG_REF seen */
 };
@@ -84,19 +85,7 @@ static const pv_value STOPITER_VALUE = {.type = PV_V_STOPITER};
 static const pv_value NULL_MARK = {.type = V_NULL_MARK}; /* TYPE_NULL */
 
 static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch,
-                           pv_value *out, bool *is_null, pv_err *err);
-
-int64_t *pv_marshal_shared_word(const pv_value *v)
-{
-    if (!(v->flags & PV_VF_SHARED))
-        return NULL;
-    switch (v->type) {
-    case PV_V_TUPLE: case PV_V_LIST: case PV_V_SET: case PV_V_FROZENSET: case PV_V_DICT:
-    case PV_V_SLICE:
-        return &v->u.items[-1].u.i;
-    }
-    return NULL;
-}
+                           pv_value *out, pv_err *err);
 
 const char *pv_marshal_type_name(const pv_value *v)
 {
@@ -217,6 +206,30 @@ static pv_code r_size(struct pv_marshal *m, const char *what, size_t *out, pv_er
     return PV_OK;
 }
 
+/* Count bytes decoded once more (a replay, a failed code-object layout).
+ * Reading forward decodes each byte once; these are what a crafted file
+ * can multiply (nested references, nested code objects), so they are
+ * bounded: past 16x the input it is a crafted stream, not a profile. */
+static pv_code count_reread(struct pv_marshal *m, size_t bytes, size_t at, pv_err *err)
+{
+    m->reread_bytes += bytes;
+    if (m->reread_bytes > m->max_reread_bytes)
+        return pv_err_set(err, PV_E_LIMIT, "offset %zu: too much decoding work for %zu bytes",
+                          at, m->len);
+    return PV_OK;
+}
+
+/* Which type codes were read, for pv_marshal_version_guess(). */
+static void note_type(struct pv_marshal *m, unsigned type)
+{
+    m->seen[type >> 5 & 7] |= 1u << (type & 31);
+}
+
+static bool seen(const struct pv_marshal *m, unsigned type)
+{
+    return m->seen[type >> 5 & 7] >> (type & 31) & 1;
+}
+
 /* ---- allocation --------------------------------------------------------- */
 
 static struct pv_arena *target(struct pv_marshal *m, struct pv_arena *scratch)
@@ -224,17 +237,25 @@ static struct pv_arena *target(struct pv_marshal *m, struct pv_arena *scratch)
     return m->kept ? m->keep : scratch;
 }
 
-static void *alloc(struct pv_marshal *m, struct pv_arena *a, size_t count, size_t size,
-                   pv_err *err)
+static __attribute__((cold)) void no_room(const struct pv_marshal *m, const struct pv_arena *a,
+                                          pv_err *err)
+{
+    pv_err_set(err, a->limit_bytes ? PV_E_LIMIT : PV_E_NOMEM,
+               "offset %zu: decoding needs more than %zu MiB of memory", m->pos,
+               a->limit_bytes >> 20);
+}
+
+/* count items of size bytes from arena a, or NULL with err set.  Inline:
+ * it runs for every tuple. */
+static inline void *alloc(struct pv_marshal *m, struct pv_arena *a, size_t count, size_t size,
+                          pv_err *err)
 {
     size_t bytes;
     if (__builtin_mul_overflow(count, size, &bytes))
         bytes = SIZE_MAX;
     void *p = pv_arena_alloc(a, bytes ? bytes : 1);
     if (!p)
-        pv_err_set(err, a->limit_bytes ? PV_E_LIMIT : PV_E_NOMEM,
-                   "offset %zu: decoding needs more than %zu MiB of memory", m->pos,
-                   a->limit_bytes >> 20);
+        no_room(m, a, err);
     return p;
 }
 
@@ -340,8 +361,9 @@ static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_er
     m->replay++;
     m->kept++;
     pv_value tmp;
-    bool is_null;
-    pv_code rc = read_object(m, NULL, &tmp, &is_null, err);
+    pv_code rc = read_object(m, NULL, &tmp, err);
+    if (rc == PV_OK)
+        rc = count_reread(m, m->pos - m->ref_at[slot], m->ref_at[slot], err);
     m->replay--;
     m->kept--;
     m->pos = back;
@@ -376,6 +398,54 @@ static inline pv_code r_ref(struct pv_marshal *m, size_t at, pv_value *out, pv_e
         return resolve(m, (uint32_t)i32, out, err);
     *out = m->values[v - 1];
     return PV_OK;
+}
+
+/* ---- the short path ----------------------------------------------------- */
+
+/* The objects that make up most of a stats file (six of the seven in each
+ * callers entry): an unflagged reference to an object already decoded, a
+ * binary float, an int.  true with *out filled; false with nothing read,
+ * for anything else, a reference still to replay, or the last 8 bytes of
+ * the input: read_long() then reads the object with every check.  One
+ * check of the bytes left covers all the fields, and the caller checks
+ * the depth: this path is a third of the instructions of the long one. */
+static inline __attribute__((always_inline)) bool read_simple(struct pv_marshal *m,
+                                                              pv_value *out)
+{
+    if (m->len - m->pos < 9)
+        return false;
+    const uint8_t *p = m->buf + m->pos;
+    uint8_t shared = m->kept ? PV_VF_SHARED : 0;
+    switch (p[0]) {
+    case 'r': {
+        uint32_t slot = le32(p + 1); /* a negative int32 is past nrefs too */
+        if (slot >= m->nrefs)
+            return false;
+        uint32_t v = m->ref_value[slot];
+        if (v == 0 || v == PENDING)
+            return false;
+        *out = m->values[v - 1];
+        m->pos += 5;
+        return true;
+    }
+    case 'g': {
+        uint64_t u = (uint64_t)le32(p + 1) | (uint64_t)le32(p + 5) << 32;
+        *out = (pv_value){.type = PV_V_FLOAT, .flags = shared};
+        memcpy(&out->u.f, &u, sizeof out->u.f);
+        note_type(m, 'g');
+        m->pos += 9;
+        return true;
+    }
+    case 'i': {
+        int32_t i32;
+        uint32_t u = le32(p + 1);
+        memcpy(&i32, &u, sizeof i32);
+        *out = (pv_value){.type = PV_V_INT, .flags = shared, .u.i = i32};
+        m->pos += 5;
+        return true;
+    }
+    }
+    return false;
 }
 
 /* ---- scalars ------------------------------------------------------------ */
@@ -554,8 +624,8 @@ static pv_code r_string(struct pv_marshal *m, unsigned type, pv_value *out, pv_e
 /* Room for a container's n items.  A replayed (shared) container's items
  * come after one more value, zeroed: the consumer's word (see
  * pv_marshal_shared_word()). */
-static pv_value *alloc_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
-                             pv_err *err)
+static inline pv_value *alloc_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
+                                    pv_err *err)
 {
     if (!m->kept)
         return alloc(m, scratch, n, sizeof(pv_value), err);
@@ -572,19 +642,19 @@ static pv_code r_items(struct pv_marshal *m, struct pv_arena *scratch, size_t n,
     pv_value *items = alloc_items(m, scratch, n, err);
     if (!items)
         return err->code;
+    uint8_t flags = 0;
     for (size_t k = 0; k < n; k++) {
-        bool is_null;
         size_t at = m->pos;
-        if (read_object(m, scratch, &items[k], &is_null, err))
+        if (read_object(m, scratch, &items[k], err))
             return err->code;
-        if (is_null)
+        if (items[k].type == V_NULL_MARK)
             return pv_err_set(err, PV_E_FORMAT, "offset %zu: NULL object in %s", at, what);
+        flags |= items[k].flags;
     }
     out->u.items = items;
     out->len = (uint32_t)n;
     /* a tuple holding something unhashable is unhashable */
-    for (size_t k = 0; k < n; k++)
-        out->flags |= items[k].flags & PV_VF_UNHASHABLE;
+    out->flags |= flags & PV_VF_UNHASHABLE;
     return PV_OK;
 }
 
@@ -600,31 +670,69 @@ static pv_code check_hashable(const pv_value *v, size_t at, const char *what, pv
     return PV_OK;
 }
 
+/* The commonest pair of a nested dict, without a call: a key that
+ * read_simple() reads (a reference to a decoded tuple, in a stats file's
+ * callers dicts), and a value that is a short tuple of such objects (the
+ * counts).  true with both read; false with nothing read, for r_pair()
+ * to read the pair with every check.  This path is a quarter of the
+ * instructions of the long one, for 90% of the objects of a stats file. */
+static inline bool read_simple_pair(struct pv_marshal *m, struct pv_arena *scratch,
+                                    pv_value *key, pv_value *value)
+{
+    size_t at = m->pos;
+    /* the value's items are read two levels deeper */
+    if (m->depth + 1 >= PV_MARSHAL_MAX_DEPTH || !read_simple(m, key) ||
+        key->flags & PV_VF_UNHASHABLE)
+        goto read_nothing;
+    if (m->len - m->pos < 2 || m->buf[m->pos] != ')')
+        goto read_nothing;
+    size_t n = m->buf[m->pos + 1];
+    pv_value *items = alloc_items(m, scratch, n, NULL);
+    if (!items)
+        goto read_nothing;
+    m->pos += 2;
+    uint8_t flags = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!read_simple(m, &items[k]))
+            goto read_nothing; /* the items stay in the arena, unused */
+        flags |= items[k].flags;
+    }
+    note_type(m, ')');
+    *value = (pv_value){.type = PV_V_TUPLE,
+                        .flags = (m->kept ? PV_VF_SHARED : 0) | (flags & PV_VF_UNHASHABLE),
+                        .len = (uint32_t)n,
+                        .u.items = items};
+    return true;
+
+read_nothing:
+    m->pos = at;
+    return false;
+}
+
 /* One key/value pair, or *done at the NULL key that ends a dict. */
 static pv_code r_pair(struct pv_marshal *m, struct pv_arena *scratch, pv_value *key,
                       pv_value *value, bool *done, pv_err *err)
 {
     size_t at = m->pos;
-    bool is_null = false;
     /* A flagged key of the top dict is kept and cached as it is read: a
      * stats file names each key again as a caller, through a reference,
      * which then finds it decoded, word and all (pv_marshal_shared_word). */
     bool keep_key = m->depth == 1 && m->in_dict && at < m->len && (m->buf[at] & FLAG_REF);
     m->kept += keep_key;
-    pv_code rc = read_object(m, scratch, key, &is_null, err);
+    pv_code rc = read_object(m, scratch, key, err);
     m->kept -= keep_key;
     if (rc)
         return rc;
-    if (is_null) {
+    if (key->type == V_NULL_MARK) {
         *done = true;
         return PV_OK;
     }
     if (check_hashable(key, at, "dict key", err))
         return err->code;
     at = m->pos;
-    if (read_object(m, scratch, value, &is_null, err))
+    if (read_object(m, scratch, value, err))
         return err->code;
-    if (is_null)
+    if (value->type == V_NULL_MARK)
         return pv_err_set(err, PV_E_FORMAT, "offset %zu: NULL object as a dict value", at);
     *done = false;
     return PV_OK;
@@ -647,7 +755,8 @@ static pv_code r_dict(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
         /* read into locals: a nested dict may move the stack */
         pv_value key, value;
         bool done = false;
-        if ((rc = r_pair(m, scratch, &key, &value, &done, err)) || done)
+        if (!read_simple_pair(m, scratch, &key, &value) &&
+            ((rc = r_pair(m, scratch, &key, &value, &done, err)) || done))
             break;
         m->pairs[m->npairs++] = key;
         m->pairs[m->npairs++] = value;
@@ -729,13 +838,12 @@ static pv_code r_code_as(struct pv_marshal *m, struct pv_arena *scratch,
         }
         int kind = k < L->nobjs ? L->kinds[k] : L->trailing[k - L->nobjs - 1];
         pv_value v;
-        bool is_null;
         size_t at = m->pos;
-        if (read_object(m, scratch, &v, &is_null, err))
+        if (read_object(m, scratch, &v, err))
             return err->code;
-        if (is_null || !kind_ok(kind, &v))
+        if (v.type == V_NULL_MARK || !kind_ok(kind, &v))
             return pv_err_set(err, PV_E_FORMAT, "offset %zu: unexpected %s in code object", at,
-                              is_null ? "NULL" : pv_marshal_type_name(&v));
+                              v.type == V_NULL_MARK ? "NULL" : pv_marshal_type_name(&v));
         if (k == L->filename_at)
             code->filename = v;
         else if (k == L->name_at)
@@ -776,23 +884,14 @@ static pv_code r_code(struct pv_marshal *m, struct pv_arena *scratch, pv_value *
             *err = trial;
             return err->code;
         }
+        if (count_reread(m, m->pos - body, at, err))
+            return err->code;
     }
     return pv_err_set(err, PV_E_FORMAT,
                       "offset %zu: code object matches no known Python layout", at);
 }
 
 /* ---- objects ------------------------------------------------------------ */
-
-/* Which type codes were read, for pv_marshal_version_guess(). */
-static void note_type(struct pv_marshal *m, unsigned type)
-{
-    m->seen[type >> 5 & 7] |= 1u << (type & 31);
-}
-
-static bool seen(const struct pv_marshal *m, unsigned type)
-{
-    return m->seen[type >> 5 & 7] >> (type & 31) & 1;
-}
 
 /* Decode the body of an object whose type byte was read. */
 static pv_code r_body(struct pv_marshal *m, struct pv_arena *scratch, unsigned type,
@@ -946,56 +1045,76 @@ static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
     return PV_OK;
 }
 
-/* Read one object into *out.  *is_null reports the TYPE_NULL marker, which
- * only dicts accept (as their end).
- *
- * This runs for every object of a file (seven million in a 100k-function
- * profile), so the commonest ones, unflagged references, floats and ints,
- * take a short path; the rest go to read_other(). */
-static inline __attribute__((always_inline)) pv_code
-read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out, bool *is_null,
-            pv_err *err)
+/* An unflagged ')' tuple: the commonest container (the counts of every
+ * callers entry), read without read_other()'s bookkeeping of slots. */
+static pv_code r_short_tuple(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
+                             pv_err *err)
+{
+    note_type(m, ')');
+    unsigned n = 0;
+    if (r_byte(m, "tuple", &n, err))
+        return err->code;
+    *out = (pv_value){.type = PV_V_TUPLE, .flags = m->kept ? PV_VF_SHARED : 0};
+    m->depth++;
+    pv_code rc = r_items(m, scratch, n, "tuple", out, err);
+    m->depth--;
+    return rc;
+}
+
+/* The long path of read_object(): every object, with each field checked
+ * against the bytes left. */
+static __attribute__((noinline)) pv_code read_long(struct pv_marshal *m,
+                                                   struct pv_arena *scratch, pv_value *out,
+                                                   pv_err *err)
 {
     size_t at = m->pos;
     if (at >= m->len)
         return need(m, 1, "object", err);
-    unsigned code = m->buf[at];
-    m->pos = at + 1;
-    unsigned type = code & ~FLAG_REF;
-    *is_null = false;
-    if (++m->steps > m->max_steps)
-        return pv_err_set(err, PV_E_LIMIT, "offset %zu: too much decoding work for %zu bytes",
-                          at, m->len);
     if (m->depth >= PV_MARSHAL_MAX_DEPTH) /* CPython counts every object */
         return pv_err_set(err, PV_E_LIMIT, "offset %zu: nesting deeper than %d", at,
                           PV_MARSHAL_MAX_DEPTH);
-    uint8_t shared = m->kept ? PV_VF_SHARED : 0;
-    if (!(code & FLAG_REF) || !takes_slot(type)) {
-        switch (type) {
-        case 'r':
-            return r_ref(m, at, out, err);
-        case 'g':
-            note_type(m, type); /* the only one of this path that tells versions apart */
-            *out = (pv_value){.type = PV_V_FLOAT, .flags = shared};
-            return r_float_bin(m, &out->u.f, err);
-        case 'i': {
-            int32_t i32 = 0;
-            if (r_int32(m, "int", &i32, err))
-                return err->code;
-            *out = (pv_value){.type = PV_V_INT, .flags = shared, .u.i = i32};
-            return PV_OK;
-        }
-        case '0': *is_null = true; *out = NULL_MARK; return PV_OK;
-        case 'N': *out = NONE_VALUE; return PV_OK;
-        case '.': *out = ELLIPSIS_VALUE; return PV_OK;
-        case 'S': *out = STOPITER_VALUE; return PV_OK;
-        case 'F':
-        case 'T':
-            *out = (pv_value){.type = PV_V_BOOL, .u.i = type == 'T'};
-            return PV_OK;
-        }
+    unsigned code = m->buf[at];
+    m->pos = at + 1;
+    switch (code) {
+    case 'g':
+        note_type(m, 'g');
+        *out = (pv_value){.type = PV_V_FLOAT, .flags = m->kept ? PV_VF_SHARED : 0};
+        return r_float_bin(m, &out->u.f, err);
+    case 'i': {
+        int32_t i32 = 0;
+        if (r_int32(m, "int", &i32, err))
+            return err->code;
+        *out = (pv_value){.type = PV_V_INT, .flags = m->kept ? PV_VF_SHARED : 0, .u.i = i32};
+        return PV_OK;
+    }
+    case ')':
+        return r_short_tuple(m, scratch, out, err);
+    }
+    unsigned type = code & ~FLAG_REF;
+    switch (type) { /* references and singletons take no slot even when flagged */
+    case 'r':
+        return r_ref(m, at, out, err);
+    case '0': *out = NULL_MARK; return PV_OK;
+    case 'N': *out = NONE_VALUE; return PV_OK;
+    case '.': *out = ELLIPSIS_VALUE; return PV_OK;
+    case 'S': *out = STOPITER_VALUE; return PV_OK;
+    case 'F':
+    case 'T':
+        *out = (pv_value){.type = PV_V_BOOL, .u.i = type == 'T'};
+        return PV_OK;
     }
     return read_other(m, scratch, code, at, out, err);
+}
+
+/* Read one object into *out.  The TYPE_NULL marker, which only dicts
+ * accept (as their end), reads as a value of type V_NULL_MARK. */
+static inline __attribute__((always_inline)) pv_code
+read_object(struct pv_marshal *m, struct pv_arena *scratch,
+                                  pv_value *out, pv_err *err)
+{
+    if (m->depth < PV_MARSHAL_MAX_DEPTH && read_simple(m, out))
+        return PV_OK;
+    return read_long(m, scratch, out, err);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -1007,10 +1126,7 @@ pv_code pv_marshal_create(const uint8_t *buf, size_t len, struct pv_marshal **ou
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     m->buf = buf;
     m->len = len;
-    /* Each object takes at least one byte, so a valid stream needs at most
-     * len steps; code-object layout trials may re-read some.  Past 16x the
-     * input is a crafted stream, not a profile. */
-    m->max_steps = 16 * (uint64_t)len + 65536;
+    m->max_reread_bytes = 16 * (uint64_t)len + 65536;
     /* References, not copies, keep this near the input size for real files;
      * the bound stops crafted ones. */
     pv_arena_init(&m->own_keep, 8 * len + (64u << 20));
@@ -1036,11 +1152,10 @@ pv_code pv_marshal_read(struct pv_marshal *m, struct pv_arena *scratch, pv_value
                         pv_err *err)
 {
     size_t at = m->pos;
-    bool is_null;
-    pv_value v;
-    if (read_object(m, scratch, &v, &is_null, err))
+    pv_value v = NONE_VALUE;
+    if (read_object(m, scratch, &v, err))
         return err->code;
-    if (is_null)
+    if (v.type == V_NULL_MARK)
         return pv_err_set(err, PV_E_FORMAT, "offset %zu: NULL object where a value belongs", at);
     *out = v;
     return PV_OK;
