@@ -402,6 +402,30 @@ static inline pv_code r_ref(struct pv_marshal *m, size_t at, pv_value *out, pv_e
 
 /* ---- the short path ----------------------------------------------------- */
 
+/* Where the short path reads: the reader's position, copied where the
+ * compiler can keep it in registers and written back once per object or
+ * pair (cursor_done()). */
+struct cursor {
+    const uint8_t *at;
+    const uint8_t *end; /* at 9 bytes or more before the input's end, at < end */
+    uint8_t shared;     /* PV_VF_SHARED when reading into the kept arena */
+    bool floats;        /* a 'g' was read: noted for the version guess */
+};
+
+static inline struct cursor cursor_of(const struct pv_marshal *m)
+{
+    return (struct cursor){.at = m->buf + m->pos,
+                           .end = m->len >= 9 ? m->buf + m->len - 8 : m->buf,
+                           .shared = m->kept ? PV_VF_SHARED : 0};
+}
+
+static inline void cursor_done(struct pv_marshal *m, const struct cursor *c)
+{
+    m->pos = (size_t)(c->at - m->buf);
+    if (c->floats)
+        note_type(m, 'g');
+}
+
 /* The objects that make up most of a stats file (six of the seven in each
  * callers entry): an unflagged reference to an object already decoded, a
  * binary float, an int.  true with *out filled; false with nothing read,
@@ -409,13 +433,12 @@ static inline pv_code r_ref(struct pv_marshal *m, size_t at, pv_value *out, pv_e
  * the input: read_long() then reads the object with every check.  One
  * check of the bytes left covers all the fields, and the caller checks
  * the depth: this path is a third of the instructions of the long one. */
-static inline __attribute__((always_inline)) bool read_simple(struct pv_marshal *m,
-                                                              pv_value *out)
+static inline __attribute__((always_inline)) bool read_simple(const struct pv_marshal *m,
+                                                              struct cursor *c, pv_value *out)
 {
-    if (m->len - m->pos < 9)
+    if (c->at >= c->end)
         return false;
-    const uint8_t *p = m->buf + m->pos;
-    uint8_t shared = m->kept ? PV_VF_SHARED : 0;
+    const uint8_t *p = c->at;
     switch (p[0]) {
     case 'r': {
         uint32_t slot = le32(p + 1); /* a negative int32 is past nrefs too */
@@ -425,23 +448,23 @@ static inline __attribute__((always_inline)) bool read_simple(struct pv_marshal 
         if (v == 0 || v == PENDING)
             return false;
         *out = m->values[v - 1];
-        m->pos += 5;
+        c->at += 5;
         return true;
     }
     case 'g': {
         uint64_t u = (uint64_t)le32(p + 1) | (uint64_t)le32(p + 5) << 32;
-        *out = (pv_value){.type = PV_V_FLOAT, .flags = shared};
+        *out = (pv_value){.type = PV_V_FLOAT, .flags = c->shared};
         memcpy(&out->u.f, &u, sizeof out->u.f);
-        note_type(m, 'g');
-        m->pos += 9;
+        c->floats = true;
+        c->at += 9;
         return true;
     }
     case 'i': {
         int32_t i32;
         uint32_t u = le32(p + 1);
         memcpy(&i32, &u, sizeof i32);
-        *out = (pv_value){.type = PV_V_INT, .flags = shared, .u.i = i32};
-        m->pos += 5;
+        *out = (pv_value){.type = PV_V_INT, .flags = c->shared, .u.i = i32};
+        c->at += 5;
         return true;
     }
     }
@@ -679,34 +702,30 @@ static pv_code check_hashable(const pv_value *v, size_t at, const char *what, pv
 static inline bool read_simple_pair(struct pv_marshal *m, struct pv_arena *scratch,
                                     pv_value *key, pv_value *value)
 {
-    size_t at = m->pos;
-    /* the value's items are read two levels deeper */
-    if (m->depth + 1 >= PV_MARSHAL_MAX_DEPTH || !read_simple(m, key) ||
-        key->flags & PV_VF_UNHASHABLE)
-        goto read_nothing;
-    if (m->len - m->pos < 2 || m->buf[m->pos] != ')')
-        goto read_nothing;
-    size_t n = m->buf[m->pos + 1];
+    struct cursor c = cursor_of(m);
+    /* the value's items are read two levels deeper; its ')' and count are
+     * within the 9 bytes the key's check left */
+    if (m->depth + 1 >= PV_MARSHAL_MAX_DEPTH || !read_simple(m, &c, key) ||
+        key->flags & PV_VF_UNHASHABLE || c.at >= c.end || c.at[0] != ')')
+        return false;
+    size_t n = c.at[1];
     pv_value *items = alloc_items(m, scratch, n, NULL);
     if (!items)
-        goto read_nothing;
-    m->pos += 2;
+        return false;
+    c.at += 2;
     uint8_t flags = 0;
     for (size_t k = 0; k < n; k++) {
-        if (!read_simple(m, &items[k]))
-            goto read_nothing; /* the items stay in the arena, unused */
+        if (!read_simple(m, &c, &items[k]))
+            return false; /* the items stay in the arena, unused */
         flags |= items[k].flags;
     }
+    cursor_done(m, &c);
     note_type(m, ')');
     *value = (pv_value){.type = PV_V_TUPLE,
-                        .flags = (m->kept ? PV_VF_SHARED : 0) | (flags & PV_VF_UNHASHABLE),
+                        .flags = c.shared | (flags & PV_VF_UNHASHABLE),
                         .len = (uint32_t)n,
                         .u.items = items};
     return true;
-
-read_nothing:
-    m->pos = at;
-    return false;
 }
 
 /* One key/value pair, or *done at the NULL key that ends a dict. */
@@ -1112,8 +1131,11 @@ static inline __attribute__((always_inline)) pv_code
 read_object(struct pv_marshal *m, struct pv_arena *scratch,
                                   pv_value *out, pv_err *err)
 {
-    if (m->depth < PV_MARSHAL_MAX_DEPTH && read_simple(m, out))
+    struct cursor c = cursor_of(m);
+    if (m->depth < PV_MARSHAL_MAX_DEPTH && read_simple(m, &c, out)) {
+        cursor_done(m, &c);
         return PV_OK;
+    }
     return read_long(m, scratch, out, err);
 }
 

@@ -387,8 +387,8 @@ static void warn_numbers(struct builder *b, const pv_value *k, double t1, double
     *warned = true;
 }
 
-static void check_numbers(struct builder *b, const pv_value *k, int64_t c1, int64_t c2,
-                          double t1, double t2, bool *warned)
+static inline void check_numbers(struct builder *b, const pv_value *k, int64_t c1, int64_t c2,
+                                 double t1, double t2, bool *warned)
 {
     if (numbers_odd(c1, c2, t1, t2))
         warn_numbers(b, k, t1, t2, warned);
