@@ -147,6 +147,8 @@ int pv_marshal_version_guess(const struct pv_marshal *m, bool *python2);
 pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena,
                         pv_value *out, size_t *used_bytes, pv_err *err);
 
+/* ---- text rules and other kinds of file (marshal_text.c) ---------------- */
+
 /* What buf holds when it is plainly no marshal stream: a hint for files
  * users upload by mistake (gzip, zip, pickle, Git LFS pointer, HTML, a
  * printed report, other text), worded for stats files, which is what they

@@ -87,68 +87,6 @@ static const pv_value NULL_MARK = {.type = V_NULL_MARK}; /* TYPE_NULL */
 static pv_code read_object(struct pv_marshal *m, struct pv_arena *scratch,
                            pv_value *out, pv_err *err);
 
-const char *pv_marshal_type_name(const pv_value *v)
-{
-    switch (v->type) {
-    case PV_V_NONE: return "NoneType";
-    case PV_V_BOOL: return "bool";
-    case PV_V_INT: return "int";
-    case PV_V_FLOAT: return "float";
-    case PV_V_COMPLEX: return "complex";
-    case PV_V_STR: return "str";
-    case PV_V_BYTES: return "bytes";
-    case PV_V_TUPLE: return "tuple";
-    case PV_V_LIST: return "list";
-    case PV_V_SET: return "set";
-    case PV_V_FROZENSET: return "frozenset";
-    case PV_V_DICT: return "dict";
-    case PV_V_CODE: return "code";
-    case PV_V_ELLIPSIS: return "ellipsis";
-    case PV_V_STOPITER: return "StopIteration";
-    case PV_V_SLICE: return "slice";
-    }
-    return "?";
-}
-
-bool pv_marshal_utf8_valid(const char *str, size_t n, bool allow_surrogates)
-{
-    const unsigned char *s = (const unsigned char *)str, *end = s + n;
-    while (s < end) {
-        unsigned c = *s;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        size_t need;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1;
-        else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED && !allow_surrogates)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else
-            return false;
-        if ((size_t)(end - s) <= need)
-            return false;
-        if (s[1] < lo || s[1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++)
-            if (s[k] < 0x80 || s[k] > 0xBF)
-                return false;
-        s += need + 1;
-    }
-    return true;
-}
-
 /* ---- primitives ------------------------------------------------------- */
 
 static pv_code short_of(const struct pv_marshal *m, size_t n, const char *what, pv_err *err)
@@ -362,8 +300,10 @@ static pv_code resolve(struct pv_marshal *m, uint32_t slot, pv_value *out, pv_er
     m->kept++;
     pv_value tmp;
     pv_code rc = read_object(m, NULL, &tmp, err);
-    if (rc == PV_OK)
-        rc = count_reread(m, m->pos - m->ref_at[slot], m->ref_at[slot], err);
+    /* Counted whether it failed or not: a failed replay may be tried again
+     * (by the next layout of a code object), until the budget stops it. */
+    if (count_reread(m, m->pos - m->ref_at[slot], m->ref_at[slot], err))
+        rc = err->code;
     m->replay--;
     m->kept--;
     m->pos = back;
@@ -407,7 +347,7 @@ static inline pv_code r_ref(struct pv_marshal *m, size_t at, pv_value *out, pv_e
  * pair (cursor_done()). */
 struct cursor {
     const uint8_t *at;
-    const uint8_t *end; /* at 9 bytes or more before the input's end, at < end */
+    const uint8_t *end; /* the short path reads only at < end: 9 bytes or more left */
     uint8_t shared;     /* PV_VF_SHARED when reading into the kept arena */
     bool floats;        /* a 'g' was read: noted for the version guess */
 };
@@ -568,20 +508,6 @@ static inline pv_code r_float_bin(struct pv_marshal *m, double *out, pv_err *err
 }
 
 /* ---- strings ------------------------------------------------------------ */
-
-size_t pv_marshal_latin1_to_utf8(const uint8_t *s, size_t n, char *out)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < 0x80)
-            out[k++] = (char)s[i];
-        else {
-            out[k++] = (char)(0xC0 | s[i] >> 6);
-            out[k++] = (char)(0x80 | (s[i] & 0x3F));
-        }
-    }
-    return k;
-}
 
 /* CPython decodes 'a' 'A' 'z' 'Z' strings as Latin-1: their text is
  * re-encoded into the kept arena, since a reference may reach it later. */
@@ -1025,9 +951,9 @@ static pv_code take_slot(struct pv_marshal *m, size_t at, uint32_t *slot, pv_err
     return note_slot(m, at, slot, err);
 }
 
-/* Every object but the unflagged scalars of read_object(), whose type byte
- * (code, at offset at) was read.  Kept out of line: read_object() stays
- * small enough to inline into the loops over items. */
+/* Every object but the references and singletons of read_long(), whose
+ * type byte (code, at offset at) was read: its slot, its body, its flags,
+ * its place in the caches. */
 static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
                                                     struct pv_arena *scratch, unsigned code,
                                                     size_t at, pv_value *out, pv_err *err)
@@ -1064,22 +990,6 @@ static __attribute__((noinline)) pv_code read_other(struct pv_marshal *m,
     return PV_OK;
 }
 
-/* An unflagged ')' tuple: the commonest container (the counts of every
- * callers entry), read without read_other()'s bookkeeping of slots. */
-static pv_code r_short_tuple(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out,
-                             pv_err *err)
-{
-    note_type(m, ')');
-    unsigned n = 0;
-    if (r_byte(m, "tuple", &n, err))
-        return err->code;
-    *out = (pv_value){.type = PV_V_TUPLE, .flags = m->kept ? PV_VF_SHARED : 0};
-    m->depth++;
-    pv_code rc = r_items(m, scratch, n, "tuple", out, err);
-    m->depth--;
-    return rc;
-}
-
 /* The long path of read_object(): every object, with each field checked
  * against the bytes left. */
 static __attribute__((noinline)) pv_code read_long(struct pv_marshal *m,
@@ -1094,21 +1004,6 @@ static __attribute__((noinline)) pv_code read_long(struct pv_marshal *m,
                           PV_MARSHAL_MAX_DEPTH);
     unsigned code = m->buf[at];
     m->pos = at + 1;
-    switch (code) {
-    case 'g':
-        note_type(m, 'g');
-        *out = (pv_value){.type = PV_V_FLOAT, .flags = m->kept ? PV_VF_SHARED : 0};
-        return r_float_bin(m, &out->u.f, err);
-    case 'i': {
-        int32_t i32 = 0;
-        if (r_int32(m, "int", &i32, err))
-            return err->code;
-        *out = (pv_value){.type = PV_V_INT, .flags = m->kept ? PV_VF_SHARED : 0, .u.i = i32};
-        return PV_OK;
-    }
-    case ')':
-        return r_short_tuple(m, scratch, out, err);
-    }
     unsigned type = code & ~FLAG_REF;
     switch (type) { /* references and singletons take no slot even when flagged */
     case 'r':
@@ -1128,8 +1023,7 @@ static __attribute__((noinline)) pv_code read_long(struct pv_marshal *m,
 /* Read one object into *out.  The TYPE_NULL marker, which only dicts
  * accept (as their end), reads as a value of type V_NULL_MARK. */
 static inline __attribute__((always_inline)) pv_code
-read_object(struct pv_marshal *m, struct pv_arena *scratch,
-                                  pv_value *out, pv_err *err)
+read_object(struct pv_marshal *m, struct pv_arena *scratch, pv_value *out, pv_err *err)
 {
     struct cursor c = cursor_of(m);
     if (m->depth < PV_MARSHAL_MAX_DEPTH && read_simple(m, &c, out)) {
@@ -1286,39 +1180,4 @@ pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena, 
     }
     pv_marshal_destroy(m);
     return rc;
-}
-
-/* ---- other kinds of file ------------------------------------------------ */
-
-static bool starts(const uint8_t *buf, size_t len, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    return len >= n && !memcmp(buf, prefix, n);
-}
-
-const char *pv_marshal_sniff(const uint8_t *buf, size_t len)
-{
-    if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-        return "this is a gzip file: gunzip it first";
-    if (len >= 2 && buf[0] == 0x80 && buf[1] >= 2 && buf[1] <= 5)
-        return "this looks like a pickle, not a marshal stats file (use pstats.Stats.dump_stats)";
-    if (starts(buf, len, "version https://git-lfs"))
-        return "this is a Git LFS pointer, not the profile: run `git lfs pull`";
-    if (starts(buf, len, "PK\x03\x04"))
-        return "this is a zip archive: extract the stats file first";
-    size_t probe = len < 512 ? len : 512, text = 0;
-    for (size_t i = 0; i < probe; i++)
-        if ((buf[i] >= 0x20 && buf[i] < 0x7f) || buf[i] == '\n' || buf[i] == '\r' ||
-            buf[i] == '\t')
-            text++;
-    if (probe && text == probe) {
-        if (memmem(buf, probe, "<html", 5) || memmem(buf, probe, "<HTML", 5) ||
-            memmem(buf, probe, "<!DOCTYPE", 9) || memmem(buf, probe, "<!doctype", 9))
-            return "this is an HTML page, not a stats file";
-        if (memmem(buf, probe, "function calls", 14) || memmem(buf, probe, "ncalls", 6))
-            return "this is a text report (print_stats output), not a stats file: save it with "
-                   "cProfile -o or dump_stats";
-        return "this is a text file, not a marshal stats file";
-    }
-    return NULL;
 }
