@@ -349,6 +349,14 @@ static inline pv_code key_index(struct builder *b, const pv_value *k, const char
     return rc;
 }
 
+enum { WORDS_AHEAD = 4 };
+
+static inline void prefetch_word(const pv_value *k)
+{
+    if (k->type == PV_V_TUPLE && k->flags & PV_VF_SHARED)
+        __builtin_prefetch(pv_marshal_shared_word(k));
+}
+
 static bool is_count(const pv_value *v)
 {
     return v->type == PV_V_INT; /* bools are rejected: see profile.h */
@@ -486,10 +494,15 @@ static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value 
     check_numbers(b, key, f->cc, f->nc, f->tt, f->ct, &warned);
     uint32_t lo = (uint32_t)b->nedges;
     const pv_value *callers = &it[4];
-    for (uint32_t c = 0; c < callers->len; c++)
+    for (uint32_t c = 0; c < callers->len; c++) {
+        /* The words of the caller keys ahead are fetched while this one
+         * is added: each is a cache miss, in the reader's kept arena. */
+        if (c + WORDS_AHEAD < callers->len)
+            prefetch_word(&callers->u.items[2 * (c + WORDS_AHEAD)]);
         if (add_edge(b, key, fi, &callers->u.items[2 * c], &callers->u.items[2 * c + 1],
                      &warned, err))
             return err->code;
+    }
     f = &b->funcs[fi]; /* add_edge may have moved funcs */
     f->edge_lo = lo;
     f->edge_hi = (uint32_t)b->nedges;
