@@ -38,7 +38,8 @@ void *pv_arena_alloc_chunk(struct pv_arena *a, size_t n);
 static inline void *pv_arena_alloc(struct pv_arena *a, size_t n)
 {
     size_t need = (n + 15) & ~(size_t)15;
-    if (need >= n && need <= (size_t)(a->end - a->next) && need <= a->left_bytes) {
+    size_t room = (uintptr_t)a->end - (uintptr_t)a->next; /* as integers: both NULL at first */
+    if (need >= n && need <= room && need <= a->left_bytes) {
         void *p = a->next;
         a->next += need;
         a->left_bytes -= need;

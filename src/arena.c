@@ -60,7 +60,7 @@ void *pv_arena_alloc_chunk(struct pv_arena *a, size_t n)
     size_t need = (n + 15) & ~(size_t)15;
     if (need < n || need > a->left_bytes)
         return NULL;
-    if (need > (size_t)(a->end - a->next)) {
+    if (need > (size_t)((uintptr_t)a->end - (uintptr_t)a->next)) {
         size_t size = a->head ? a->head->size * 2 : CHUNK_BYTES;
         if (size < need)
             size = need;
