@@ -118,8 +118,19 @@ pv_code pv_marshal_dict_next(struct pv_marshal *m, struct pv_arena *scratch,
  * stores something, and the same word whichever reference reaches the
  * container.  It lives as long as the reader.  NULL for other values.
  * (The profile builder keeps a key tuple's function there, so that the
- * 875k caller keys of a 100k-function file cost no lookup.)  Cannot fail. */
-int64_t *pv_marshal_shared_word(const pv_value *v);
+ * 875k caller keys of a 100k-function file cost no lookup.)  Cannot fail.
+ * Inline: the builder asks for every caller key. */
+static inline int64_t *pv_marshal_shared_word(const pv_value *v)
+{
+    if (!(v->flags & PV_VF_SHARED))
+        return NULL;
+    switch (v->type) {
+    case PV_V_TUPLE: case PV_V_LIST: case PV_V_SET: case PV_V_FROZENSET: case PV_V_DICT:
+    case PV_V_SLICE:
+        return &v->u.items[-1].u.i; /* the value before the items: see alloc_items() */
+    }
+    return NULL;
+}
 
 /* Byte offset of the next unread byte. */
 size_t pv_marshal_offset(const struct pv_marshal *m);
@@ -135,6 +146,8 @@ int pv_marshal_version_guess(const struct pv_marshal *m, bool *python2);
  * the bytes after it are not looked at, as CPython does. */
 pv_code pv_marshal_load(const uint8_t *buf, size_t len, struct pv_arena *arena,
                         pv_value *out, size_t *used_bytes, pv_err *err);
+
+/* ---- text rules and other kinds of file (marshal_text.c) ---------------- */
 
 /* What buf holds when it is plainly no marshal stream: a hint for files
  * users upload by mistake (gzip, zip, pickle, Git LFS pointer, HTML, a

@@ -1,22 +1,30 @@
-/* arena.c - bump allocator (see arena.h). */
+/* arena.c - the bump allocator's chunks (see arena.h; allocating is
+ * inline there). */
 #include "arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "vec.h"
+
 struct pv_arena_chunk {
     struct pv_arena_chunk *next;
-    size_t size, used;
+    size_t size;
     _Alignas(16) unsigned char data[];
 };
 
+/* The first chunk; each next one is twice the last, so a kept arena of
+ * 10 MB takes 6 chunks, not 40, and its larger ones get huge pages (see
+ * vec.h).  The newest chunk may stay mostly unused: untouched pages cost
+ * address space, not memory. */
 enum { CHUNK_BYTES = 256 * 1024 };
 
 void pv_arena_init(struct pv_arena *a, size_t limit_bytes)
 {
     a->head = NULL;
-    a->used_bytes = 0;
+    a->next = a->end = NULL;
     a->limit_bytes = limit_bytes;
+    a->left_bytes = limit_bytes ? limit_bytes : SIZE_MAX;
 }
 
 void pv_arena_fini(struct pv_arena *a)
@@ -27,8 +35,7 @@ void pv_arena_fini(struct pv_arena *a)
         free(c);
         c = next;
     }
-    a->head = NULL;
-    a->used_bytes = 0;
+    pv_arena_init(a, a->limit_bytes);
 }
 
 void pv_arena_reset(struct pv_arena *a)
@@ -43,30 +50,31 @@ void pv_arena_reset(struct pv_arena *a)
         c = next;
     }
     keep->next = NULL;
-    keep->used = 0;
-    a->used_bytes = 0;
+    a->next = keep->data;
+    a->end = keep->data + keep->size;
+    a->left_bytes = a->limit_bytes ? a->limit_bytes : SIZE_MAX;
 }
 
-void *pv_arena_alloc(struct pv_arena *a, size_t n)
+void *pv_arena_alloc_chunk(struct pv_arena *a, size_t n)
 {
     size_t need = (n + 15) & ~(size_t)15;
-    if (need < n)
+    if (need < n || need > a->left_bytes)
         return NULL;
-    if (a->limit_bytes && (need > a->limit_bytes || a->used_bytes > a->limit_bytes - need))
-        return NULL;
-    struct pv_arena_chunk *c = a->head;
-    if (!c || c->size - c->used < need) {
-        size_t size = need > CHUNK_BYTES ? need : CHUNK_BYTES;
-        c = malloc(sizeof *c + size);
+    if (need > (size_t)((uintptr_t)a->end - (uintptr_t)a->next)) {
+        size_t size = a->head ? a->head->size * 2 : CHUNK_BYTES;
+        if (size < need)
+            size = need;
+        struct pv_arena_chunk *c = pv_vec_alloc(1, sizeof *c + size);
         if (!c)
             return NULL;
         c->size = size;
-        c->used = 0;
         c->next = a->head;
         a->head = c;
+        a->next = c->data;
+        a->end = c->data + size;
     }
-    void *p = c->data + c->used;
-    c->used += need;
-    a->used_bytes += need;
+    void *p = a->next;
+    a->next += need;
+    a->left_bytes -= need;
     return p;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* Grown past 7/10 of cap (max_count). */
 static bool over_load(size_t count, size_t cap)
 {
@@ -36,7 +38,7 @@ bool pv_hashmap_grow(struct pv_hashmap *m, size_t more)
             return false;
         ncap *= 2;
     }
-    struct pv_hashmap_entry *t = calloc(ncap, sizeof *t);
+    struct pv_hashmap_entry *t = pv_vec_calloc(ncap, sizeof *t);
     if (!t)
         return false;
     /* The stored hashes place every entry again: no key is needed. */

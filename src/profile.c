@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 static void drop_indexes(struct pv_profile *p)
 {
     free(p->callees_at);
@@ -16,15 +18,16 @@ static void drop_indexes(struct pv_profile *p)
 }
 
 /* Counting sort of edge indices by callee; edges are in caller order, so
- * each callee's callers come out ordered too.  Built aside, then swapped
- * in: the old indexes go either way. */
+ * each callee's callers come out ordered too.  The old indexes are freed
+ * first, so that old and new never take memory at once, and a failure
+ * frees what it allocated: either way p ends with the new indexes or none. */
 pv_code pv_profile_index(struct pv_profile *p, pv_err *err)
 {
     uint32_t n = p->nfuncs;
     drop_indexes(p);
-    uint32_t *callees_at = calloc((size_t)n + 1, sizeof *callees_at);
-    uint32_t *callers_at = calloc((size_t)n + 2, sizeof *callers_at);
-    uint32_t *by_callee = malloc(((size_t)p->nedges + 1) * sizeof *by_callee);
+    uint32_t *callees_at = pv_vec_calloc((size_t)n + 1, sizeof *callees_at);
+    uint32_t *callers_at = pv_vec_calloc((size_t)n + 2, sizeof *callers_at);
+    uint32_t *by_callee = pv_vec_alloc(p->nedges, sizeof *by_callee);
     if (!callees_at || !callers_at || !by_callee) {
         free(callees_at);
         free(callers_at);

@@ -12,6 +12,7 @@
  * (pv_marshal_shared_word), which most of a file's caller keys hit. */
 #include "profile.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -26,7 +27,7 @@
 /* ---- the builder -------------------------------------------------------- */
 
 struct bfunc {
-    uint32_t file, name;
+    uint32_t file, name;       /* string ordinals: see builder.string_at */
     int64_t line;
     int64_t cc, nc;
     double tt, ct;
@@ -43,7 +44,7 @@ struct seen {
     struct seen_at {
         const char *ptr;
         uint32_t len;
-        uint32_t handle;
+        uint32_t ordinal;
     } *at;
     size_t n, cap;
 };
@@ -51,13 +52,16 @@ struct seen {
 struct builder {
     struct pv_profile *p;
     size_t strings_cap;          /* of p->strings, built here */
-    struct pv_hashmap strings;   /* text -> string handle */
-    struct seen names;           /* text in the input -> string handle */
+    struct pv_hashmap strings;   /* text -> string ordinal */
+    uint32_t *string_at;         /* by ordinal: the string's handle in p->strings */
+    size_t nstrings, string_cap;
+    struct seen names;           /* long text in the input -> string ordinal */
     struct bfunc *funcs;
     size_t nfuncs, fcap;
     uint32_t nkeys;              /* distinct stats keys so far: the next dict order */
     struct pv_hashmap funcs_by_key; /* (file, line, name) -> function index */
-    struct pv_edge *edges;       /* reserved = insertion index; flags bit 31 = dead */
+    struct pv_edge *edges;       /* in file order; flags bit 31 = dead; reserved:
+                                    where finish() puts it */
     size_t nedges, ecap;
     char *tmp;                   /* for re-encoded strings */
     size_t tmp_cap;
@@ -81,20 +85,24 @@ static void warn(struct pv_profile *p, const char *fmt, ...)
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* Intern bytes[0..n): equal strings get one handle. */
-static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *handle,
+/* Intern bytes[0..n): equal strings get one ordinal, numbered from 0 in
+ * the order first met; string_at[] gives each its handle.  (Ordinals, not
+ * handles, so that finish() can rank the strings in an array.) */
+static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *ordinal,
                       pv_err *err)
 {
     struct pv_profile *p = b->p;
-    if (!pv_hashmap_reserve(&b->strings, 1))
+    if (!pv_hashmap_reserve(&b->strings, 1) ||
+        !pv_vec_reserve((void **)&b->string_at, &b->string_cap, b->nstrings + 1,
+                        sizeof *b->string_at))
         return pv_err_set(err, PV_E_NOMEM, "out of memory for strings");
     struct pv_hashmap_probe pr = pv_hashmap_probe(&b->strings, pv_hashmap_hash_bytes(bytes, n));
-    uint32_t h;
-    while (pv_hashmap_next(&b->strings, &pr, &h)) {
+    uint32_t k;
+    while (pv_hashmap_next(&b->strings, &pr, &k)) {
         size_t len;
-        const char *have = pv_profile_str(p, h, &len);
+        const char *have = pv_profile_str(p, b->string_at[k], &len);
         if (len == n && !memcmp(have, bytes, n)) {
-            *handle = h;
+            *ordinal = k;
             return PV_OK;
         }
     }
@@ -108,8 +116,9 @@ static pv_code intern(struct builder *b, const char *bytes, size_t n, uint32_t *
     if (n) /* an empty string may come as a NULL pointer: memcpy wants neither */
         memcpy(p->strings + p->strings_len + 4, bytes, n);
     p->strings[p->strings_len + 4 + n] = '\0';
-    *handle = (uint32_t)p->strings_len;
-    pv_hashmap_insert(&b->strings, &pr, *handle);
+    *ordinal = (uint32_t)b->nstrings;
+    b->string_at[b->nstrings++] = (uint32_t)p->strings_len;
+    pv_hashmap_insert(&b->strings, &pr, *ordinal);
     p->strings_len += rec;
     return PV_OK;
 }
@@ -172,21 +181,21 @@ static uint32_t address_hash(const char *ptr, uint32_t len)
     return pv_hashmap_mix((uintptr_t)ptr ^ (uint64_t)len << 48);
 }
 
-/* The handle noted for the string at (ptr, len), if any. */
-static bool seen_find(const struct seen *t, const char *ptr, uint32_t len, uint32_t *handle)
+/* The ordinal noted for the string at (ptr, len), if any. */
+static bool seen_find(const struct seen *t, const char *ptr, uint32_t len, uint32_t *ordinal)
 {
     struct pv_hashmap_probe pr = pv_hashmap_probe(&t->map, address_hash(ptr, len));
     uint32_t i;
     while (pv_hashmap_next(&t->map, &pr, &i))
         if (t->at[i].ptr == ptr && t->at[i].len == len) {
-            *handle = t->at[i].handle;
+            *ordinal = t->at[i].ordinal;
             return true;
         }
     return false;
 }
 
-/* Note that the string at (ptr, len), not yet in t, has handle. */
-static pv_code seen_add(struct seen *t, const char *ptr, uint32_t len, uint32_t handle,
+/* Note that the string at (ptr, len), not yet in t, has ordinal. */
+static pv_code seen_add(struct seen *t, const char *ptr, uint32_t len, uint32_t ordinal,
                         pv_err *err)
 {
     if (t->n >= UINT32_MAX - 1 || !pv_hashmap_reserve(&t->map, 1) ||
@@ -196,7 +205,7 @@ static pv_code seen_add(struct seen *t, const char *ptr, uint32_t len, uint32_t 
     uint32_t i;
     while (pv_hashmap_next(&t->map, &pr, &i))
         ;
-    t->at[t->n] = (struct seen_at){ptr, len, handle};
+    t->at[t->n] = (struct seen_at){ptr, len, ordinal};
     pv_hashmap_insert(&t->map, &pr, (uint32_t)t->n++);
     return PV_OK;
 }
@@ -208,34 +217,40 @@ static void seen_fini(struct seen *t)
     *t = (struct seen){.at = NULL};
 }
 
-/* The handle of a file or function name.  Strings point into the input (or
- * the reader's kept arena), and one that is referenced again keeps its
- * pointer: remembering pointers means a 1 MiB name referenced 20,000 times
- * is hashed once, not 20,000 times. */
-static pv_code name_handle(struct builder *b, const pv_value *v, const char *what,
-                           uint32_t *handle, pv_err *err)
+/* Names this long or longer are also remembered by address.  Strings
+ * point into the input (or the reader's kept arena), and one that is
+ * referenced again keeps its pointer: so a 1 MiB name referenced 20,000
+ * times is hashed once, not 20,000 times.  A shorter name costs less to
+ * hash again than to look up by address and note there (the addresses of
+ * a 100k-function file's names took 9% of its import). */
+enum { SEEN_MIN_BYTES = 256 };
+
+/* The ordinal of a file or function name. */
+static pv_code name_ordinal(struct builder *b, const pv_value *v, const char *what,
+                            uint32_t *ordinal, pv_err *err)
 {
-    if (is_text(v) && seen_find(&b->names, v->u.s, v->len, handle))
+    bool long_text = is_text(v) && v->len >= SEEN_MIN_BYTES;
+    if (long_text && seen_find(&b->names, v->u.s, v->len, ordinal))
         return PV_OK;
     size_t n = 0;
-    if (v->type == PV_V_STR)
-        return intern(b, v->u.s, v->len, handle, err) ||
-               seen_add(&b->names, v->u.s, v->len, *handle, err);
-    if (v->type == PV_V_BYTES) {
+    if (v->type == PV_V_STR) {
+        if (intern(b, v->u.s, v->len, ordinal, err))
+            return err->code;
+    } else if (v->type == PV_V_BYTES) {
         if (!bytes_as_text(b, v, &n))
             return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        return intern(b, b->tmp, n, handle, err) ||
-               seen_add(&b->names, v->u.s, v->len, *handle, err);
-    }
-    if (v->type == PV_V_CODE && is_text(&v->u.code->name) && is_text(&v->u.code->filename)) {
+        if (intern(b, b->tmp, n, ordinal, err))
+            return err->code;
+    } else if (v->type == PV_V_CODE && is_text(&v->u.code->name) &&
+               is_text(&v->u.code->filename)) {
         if (!code_as_text(b, v->u.code, &n))
             return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        return intern(b, b->tmp, n, handle, err);
-    }
-    return pv_err_set(err, PV_E_SHAPE, "offset %zu: %s is %s, expected str", b->entry_at, what,
-                      pv_marshal_type_name(v));
+        return intern(b, b->tmp, n, ordinal, err);
+    } else
+        return pv_err_set(err, PV_E_SHAPE, "offset %zu: %s is %s, expected str", b->entry_at,
+                          what, pv_marshal_type_name(v));
+    return long_text ? seen_add(&b->names, v->u.s, v->len, *ordinal, err) : PV_OK;
 }
-
 /* ---- keys and numbers --------------------------------------------------- */
 
 /* A short printable form of a key for messages: non-ASCII and control bytes
@@ -291,8 +306,8 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
                           b->entry_at, what, text, pv_marshal_type_name(line));
     }
     uint32_t file, name;
-    if (name_handle(b, &k->u.items[0], "a file name", &file, err) ||
-        name_handle(b, &k->u.items[2], "a function name", &name, err))
+    if (name_ordinal(b, &k->u.items[0], "a file name", &file, err) ||
+        name_ordinal(b, &k->u.items[2], "a function name", &name, err))
         return err->code;
     if (!pv_hashmap_reserve(&b->funcs_by_key, 1))
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
@@ -320,8 +335,8 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
  * fields for most of a file's 875k caller keys.  (A hash table from the
  * tuple's address to the function was measured: 10% of an import, in
  * cache misses on the table.) */
-static pv_code key_index(struct builder *b, const pv_value *k, const char *what, uint32_t *out,
-                         pv_err *err)
+static inline pv_code key_index(struct builder *b, const pv_value *k, const char *what,
+                                uint32_t *out, pv_err *err)
 {
     int64_t *word = k->type == PV_V_TUPLE ? pv_marshal_shared_word(k) : NULL;
     if (word && *word) {
@@ -332,6 +347,14 @@ static pv_code key_index(struct builder *b, const pv_value *k, const char *what,
     if (rc == PV_OK && word)
         *word = (int64_t)*out + 1;
     return rc;
+}
+
+enum { WORDS_AHEAD = 4 };
+
+static inline void prefetch_word(const pv_value *k)
+{
+    if (k->type == PV_V_TUPLE && k->flags & PV_VF_SHARED)
+        __builtin_prefetch(pv_marshal_shared_word(k));
 }
 
 static bool is_count(const pv_value *v)
@@ -349,24 +372,46 @@ static double as_time(const pv_value *v)
     return v->type == PV_V_INT ? (double)v->u.i : v->u.f;
 }
 
-static void check_numbers(struct builder *b, const pv_value *k, int64_t c1, int64_t c2,
-                          double t1, double t2, bool *warned)
+/* Whether numbers need a warning: a negative count, or a time that is
+ * negative, NaN or infinite.  One test for the common case, as it runs
+ * for every edge: t >= 0 is false for NaN and -inf, t <= DBL_MAX for +inf. */
+static inline bool numbers_odd(int64_t c1, int64_t c2, double t1, double t2)
+{
+    return (c1 | c2) < 0 || !(t1 >= 0 && t2 >= 0 && t1 <= DBL_MAX && t2 <= DBL_MAX);
+}
+
+/* The warning for odd numbers in k's entry, once per entry (*warned). */
+static void warn_numbers(struct builder *b, const pv_value *k, double t1, double t2,
+                         bool *warned)
 {
     if (*warned)
         return;
     char text[160];
-    if (!isfinite(t1) || !isfinite(t2)) {
-        key_text(text, sizeof text, k);
+    key_text(text, sizeof text, k);
+    if (!isfinite(t1) || !isfinite(t2))
         warn(b->p, "non-finite time in %s", text);
-        *warned = true;
-    } else if (c1 < 0 || c2 < 0 || t1 < 0 || t2 < 0) {
-        key_text(text, sizeof text, k);
+    else
         warn(b->p, "negative number in %s", text);
-        *warned = true;
-    }
+    *warned = true;
+}
+
+static inline void check_numbers(struct builder *b, const pv_value *k, int64_t c1, int64_t c2,
+                                 double t1, double t2, bool *warned)
+{
+    if (numbers_odd(c1, c2, t1, t2))
+        warn_numbers(b, k, t1, t2, warned);
 }
 
 /* ---- one entry ---------------------------------------------------------- */
+
+/* Room for more edges than the guess of builder_init(). */
+static pv_code grow_edges(struct builder *b, pv_err *err)
+{
+    if (b->nedges >= UINT32_MAX - 1 ||
+        !pv_vec_reserve((void **)&b->edges, &b->ecap, b->nedges + 1, sizeof *b->edges))
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for edges");
+    return PV_OK;
+}
 
 static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee,
                         const pv_value *ckey, const pv_value *cval, bool *warned, pv_err *err)
@@ -394,10 +439,8 @@ static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee
                           cval->type == PV_V_TUPLE ? "other values" : pv_marshal_type_name(cval));
     }
     check_numbers(b, fkey, e.nc, e.cc, e.tt, e.ct, warned);
-    if (b->nedges >= UINT32_MAX - 1 ||
-        !pv_vec_reserve((void **)&b->edges, &b->ecap, b->nedges + 1, sizeof *b->edges))
-        return pv_err_set(err, PV_E_NOMEM, "out of memory for edges");
-    e.reserved = (uint32_t)b->nedges;
+    if (b->nedges == b->ecap && grow_edges(b, err))
+        return err->code;
     b->edges[b->nedges++] = e;
     return PV_OK;
 }
@@ -451,10 +494,15 @@ static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value 
     check_numbers(b, key, f->cc, f->nc, f->tt, f->ct, &warned);
     uint32_t lo = (uint32_t)b->nedges;
     const pv_value *callers = &it[4];
-    for (uint32_t c = 0; c < callers->len; c++)
+    for (uint32_t c = 0; c < callers->len; c++) {
+        /* The words of the caller keys ahead are fetched while this one
+         * is added: each is a cache miss, in the reader's kept arena. */
+        if (c + WORDS_AHEAD < callers->len)
+            prefetch_word(&callers->u.items[2 * (c + WORDS_AHEAD)]);
         if (add_edge(b, key, fi, &callers->u.items[2 * c], &callers->u.items[2 * c + 1],
                      &warned, err))
             return err->code;
+    }
     f = &b->funcs[fi]; /* add_edge may have moved funcs */
     f->edge_lo = lo;
     f->edge_hi = (uint32_t)b->nedges;
@@ -465,8 +513,6 @@ static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value 
 
 static int cmp_text(const struct pv_profile *p, uint32_t h1, uint32_t h2)
 {
-    if (h1 == h2)
-        return 0;
     size_t n1, n2;
     const char *a = pv_profile_str(p, h1, &n1), *c = pv_profile_str(p, h2, &n2);
     /* UTF-8 byte order is code point order, surrogates included: this is
@@ -475,97 +521,229 @@ static int cmp_text(const struct pv_profile *p, uint32_t h1, uint32_t h2)
     return r ? r : (n1 > n2) - (n1 < n2);
 }
 
-/* qsort_r (glibc, POSIX 2024) passes the profile, for its strings: uploads
+/* qsort_r (glibc, POSIX 2024) passes the builder, for its strings: uploads
  * are parsed on several threads at once, so it cannot live in a static. */
-static int cmp_func_keys(const void *x, const void *y, void *profile)
+static int cmp_ordinals(const void *x, const void *y, void *builder)
 {
-    const struct bfunc *a = x, *c = y;
-    int r = cmp_text(profile, a->file, c->file);
-    if (r)
-        return r;
-    if (a->line != c->line)
-        return a->line < c->line ? -1 : 1;
-    return cmp_text(profile, a->name, c->name);
+    const struct builder *b = builder;
+    return cmp_text(b->p, b->string_at[*(const uint32_t *)x], b->string_at[*(const uint32_t *)y]);
 }
 
-/* Sort edges by (caller, callee), ties in insertion order.  Two stable
- * counting sorts of an index array (by callee, then by caller) and one
- * in-place permutation: linear time, and no second 48-byte-per-edge array
- * (qsort's merge buffer was 42 MB for 875k edges).
- *
- * The edges are read in order, except in the permutation, which reads
- * each once at random: it looks AHEAD edges ahead along its cycle and
- * prefetches them, so that their cache misses overlap.  (The sort was 11%
- * of an import, nearly all of it in those misses.) */
-enum { AHEAD = 8 };
-
-static pv_code sort_edges(struct pv_edge *e, size_t n, uint32_t nfuncs, pv_err *err)
+/* Each string's place in Python's order of str, by ordinal (malloc'd;
+ * NULL when out of memory): sorting the few distinct strings once, the
+ * functions are then sorted by numbers (string compares were 15% of an
+ * import). */
+static uint32_t *rank_strings(const struct builder *b)
 {
-    uint32_t *count = calloc((size_t)nfuncs + 1, sizeof *count);
-    uint32_t *by_callee = malloc((n + 1) * sizeof *by_callee);
-    uint32_t *caller = malloc((n + 1) * sizeof *caller);
-    uint32_t *perm = malloc((n + 1) * sizeof *perm);
-    uint8_t *placed = calloc(n / 8 + 1, 1);
-    pv_code rc = PV_OK;
-    if (!count || !by_callee || !caller || !perm || !placed) {
-        rc = pv_err_set(err, PV_E_NOMEM, "out of memory sorting %zu edges", n);
-        goto free_orders;
+    uint32_t *order = pv_vec_alloc(b->nstrings, sizeof *order);
+    uint32_t *rank = pv_vec_alloc(b->nstrings, sizeof *rank);
+    if (!order || !rank) {
+        free(order);
+        free(rank);
+        return NULL;
     }
+    for (size_t k = 0; k < b->nstrings; k++)
+        order[k] = (uint32_t)k;
+    qsort_r(order, b->nstrings, sizeof *order, cmp_ordinals, (void *)b);
+    for (size_t k = 0; k < b->nstrings; k++)
+        rank[order[k]] = (uint32_t)k;
+    free(order);
+    return rank;
+}
+
+/* A function's sort key: (file, line, name) as Python compares them. */
+struct fkey {
+    uint32_t file, name; /* ranks */
+    int64_t line;
+    uint32_t index;      /* in the builder's funcs */
+};
+
+/* Field k of a key as an unsigned number in the same order: 0 the name,
+ * 1 the line, 2 the file (least significant first).  Lines are counted
+ * from the smallest, which keeps their order and makes them unsigned. */
+static uint64_t fkey_field(const struct fkey *key, int k, int64_t min_line)
+{
+    return k == 0 ? key->name : k == 1 ? (uint64_t)key->line - (uint64_t)min_line : key->file;
+}
+
+/* Sort keys by (file, line, name): a radix sort, least significant digit
+ * first, 8 bits a pass, over the digits that some key has (about 7 passes
+ * for 100k functions; qsort's compares were 10% of an import).  false
+ * when out of memory, with keys unsorted. */
+static bool sort_fkeys(struct fkey *keys, size_t n)
+{
+    struct fkey *tmp = pv_vec_alloc(n, sizeof *tmp), *from = keys, *to = tmp;
+    if (!tmp)
+        return false;
+    int64_t min_line = INT64_MAX;
     for (size_t i = 0; i < n; i++)
-        count[e[i].callee + 1]++;
-    for (uint32_t f = 0; f < nfuncs; f++)
-        count[f + 1] += count[f];
-    for (size_t i = 0; i < n; i++)
-        by_callee[count[e[i].callee]++] = (uint32_t)i;
-    memset(count, 0, ((size_t)nfuncs + 1) * sizeof *count);
-    for (size_t i = 0; i < n; i++) {
-        caller[i] = e[i].caller; /* by_callee order reads them at random */
-        count[caller[i] + 1]++;
-    }
-    for (uint32_t f = 0; f < nfuncs; f++)
-        count[f + 1] += count[f];
-    for (size_t k = 0; k < n; k++) {
-        uint32_t i = by_callee[k];
-        perm[count[caller[i]]++] = i;
-    }
-    /* Position j takes the edge now at perm[j]: follow each cycle once. */
-    for (size_t i = 0; i < n; i++) {
-        if (placed[i / 8] >> (i % 8) & 1)
-            continue;
-        struct pv_edge first = e[i];
-        size_t j = i, ahead = i;
-        for (int k = 0; k < AHEAD; k++) {
-            ahead = perm[ahead];
-            __builtin_prefetch(&e[ahead]);
-            __builtin_prefetch((const char *)&e[ahead] + sizeof *e - 1);
+        min_line = keys[i].line < min_line ? keys[i].line : min_line;
+    for (int k = 0; k < 3; k++) {
+        uint64_t max = 0;
+        for (size_t i = 0; i < n; i++)
+            max |= fkey_field(&keys[i], k, min_line);
+        for (int shift = 0; shift < 64 && max >> shift; shift += 8) {
+            size_t at[257] = {0};
+            for (size_t i = 0; i < n; i++)
+                at[(fkey_field(&from[i], k, min_line) >> shift & 0xff) + 1]++;
+            for (int d = 0; d < 256; d++)
+                at[d + 1] += at[d];
+            for (size_t i = 0; i < n; i++)
+                to[at[fkey_field(&from[i], k, min_line) >> shift & 0xff]++] = from[i];
+            struct fkey *t = from;
+            from = to;
+            to = t;
         }
-        for (;;) {
-            placed[j / 8] |= (uint8_t)(1u << (j % 8));
-            size_t from = perm[j];
-            if (from == i) {
-                e[j] = first;
-                break;
+    }
+    if (from != keys)
+        memcpy(keys, from, n * sizeof *keys);
+    free(tmp);
+    return true;
+}
+
+/* p->funcs in fid order, and fid_of[] each builder function's fid. */
+static pv_code number_funcs(struct builder *b, uint32_t *fid_of, pv_err *err)
+{
+    struct pv_profile *p = b->p;
+    size_t n = b->nfuncs;
+    uint32_t *rank = rank_strings(b);
+    struct fkey *keys = pv_vec_alloc(n, sizeof *keys);
+    p->funcs = pv_vec_alloc(n, sizeof *p->funcs);
+    if (!rank || !keys || !p->funcs) {
+        free(rank);
+        free(keys);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for %zu functions", n);
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (struct fkey){rank[b->funcs[i].file], rank[b->funcs[i].name], b->funcs[i].line,
+                                (uint32_t)i};
+    free(rank);
+    if (!sort_fkeys(keys, n)) {
+        free(keys);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for %zu functions", n);
+    }
+    uint32_t dangling = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct bfunc *f = &b->funcs[keys[i].index];
+        fid_of[keys[i].index] = (uint32_t)i;
+        p->funcs[i] = (struct pv_func){
+            .file = b->string_at[f->file], .name = b->string_at[f->name], .line = f->line,
+            .cc = f->cc, .nc = f->nc, .tt = f->tt, .ct = f->ct, .order = f->order,
+            .flags = f->has_stats ? 0 : PV_FUNC_PHANTOM};
+        if (f->has_stats)
+            p->nreal++;
+        else
+            dangling++;
+    }
+    free(keys);
+    p->nfuncs = (uint32_t)n;
+    if (dangling)
+        warn(p, "%u caller key%s without a stats entry of %s own (kept as callers only)",
+             dangling, dangling == 1 ? "" : "s", dangling == 1 ? "its" : "their");
+    return PV_OK;
+}
+
+/* Move every edge e[i] to e[e[i].reserved], which holds a permutation of
+ * 0..n-1, in place: no second 48-byte-per-edge array (qsort's merge
+ * buffer was 42 MB for 875k edges).
+ *
+ * Following the permutation's cycles over the whole array reads each edge
+ * at random, a cache miss each: that was 15% of an import.  So first each
+ * edge moves into its block of BLOCK_EDGES destinations (an American flag
+ * sort: one cursor per block, each moving forward through its block, the
+ * next edges of each prefetched), then the cycles are followed inside each
+ * block, which fits in the L2 cache. */
+enum { BLOCK_SHIFT = 12, BLOCK_EDGES = 1 << BLOCK_SHIFT, AHEAD_EDGES = 4 };
+
+static pv_code place_edges(struct pv_edge *e, size_t n, pv_err *err)
+{
+    size_t nblocks = (n >> BLOCK_SHIFT) + 1;
+    size_t *next = pv_vec_alloc(nblocks, sizeof *next);
+    if (!next)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory sorting %zu edges", n);
+    for (size_t k = 0; k < nblocks; k++)
+        next[k] = k << BLOCK_SHIFT;
+    for (size_t k = 0; k < nblocks; k++) {
+        size_t end = (k + 1) << BLOCK_SHIFT < n ? (k + 1) << BLOCK_SHIFT : n;
+        while (next[k] < end) {
+            struct pv_edge x = e[next[k]];
+            size_t to = x.reserved >> BLOCK_SHIFT;
+            while (to != k) { /* x goes to block to: take out what is there */
+                size_t at = next[to]++;
+                if (at + AHEAD_EDGES < n)
+                    __builtin_prefetch(&e[at + AHEAD_EDGES]);
+                struct pv_edge y = e[at];
+                e[at] = x;
+                x = y;
+                to = x.reserved >> BLOCK_SHIFT;
             }
-            e[j] = e[from];
-            j = from;
-            ahead = perm[ahead]; /* past the cycle's end it goes round again: harmless */
-            __builtin_prefetch(&e[ahead]);
-            __builtin_prefetch((const char *)&e[ahead] + sizeof *e - 1);
+            e[next[k]++] = x;
         }
     }
-free_orders:
-    free(count);
-    free(by_callee);
-    free(caller);
-    free(perm);
-    free(placed);
-    return rc;
+    free(next);
+    for (size_t lo = 0; lo < n; lo += BLOCK_EDGES) {
+        size_t hi = lo + BLOCK_EDGES < n ? lo + BLOCK_EDGES : n;
+        /* The block was written long ago: load it in order first (one
+         * stream the CPU reads ahead), not miss by miss along its cycles. */
+        for (const char *line = (const char *)&e[lo]; line < (const char *)&e[hi]; line += 64)
+            __builtin_prefetch(line);
+        for (size_t i = lo; i < hi; i++)
+            while (e[i].reserved != i) {
+                struct pv_edge x = e[e[i].reserved];
+                e[e[i].reserved] = e[i];
+                e[i] = x;
+            }
+    }
+    return PV_OK;
+}
+
+/* Sort edges by (caller, callee) fid, ties in file order, numbering their
+ * functions by fid_of; the edges of duplicate keys (dead) go after the
+ * rest, and *live counts the others.
+ *
+ * Each stats entry added its callers' edges together (edge_lo..edge_hi),
+ * so walking the functions in fid order visits the live edges by callee:
+ * one stable counting sort by caller then gives each its place. */
+static pv_code sort_edges(struct builder *b, const uint32_t *fid_of, const uint32_t *index_of,
+                          size_t *live, pv_err *err)
+{
+    struct pv_edge *e = b->edges;
+    size_t n = b->nedges, nf = b->nfuncs, nlive = 0;
+    uint32_t *start = pv_vec_calloc(nf, sizeof *start);
+    if (!start)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory sorting %zu edges", n);
+    for (size_t fid = 0; fid < nf; fid++) {
+        const struct bfunc *f = &b->funcs[index_of[fid]];
+        for (uint32_t i = f->edge_lo; i < f->edge_hi; i++) {
+            e[i].caller = fid_of[e[i].caller];
+            e[i].callee = (uint32_t)fid;
+            start[e[i].caller]++;
+        }
+        nlive += f->edge_hi - f->edge_lo;
+    }
+    for (size_t fid = 0, at = 0; fid < nf; fid++) {
+        uint32_t count = start[fid];
+        start[fid] = (uint32_t)at;
+        at += count;
+    }
+    for (size_t fid = 0; fid < nf; fid++) {
+        const struct bfunc *f = &b->funcs[index_of[fid]];
+        for (uint32_t i = f->edge_lo; i < f->edge_hi; i++)
+            e[i].reserved = start[e[i].caller]++;
+    }
+    free(start);
+    if (nlive < n) /* duplicate keys left dead edges */
+        for (size_t i = 0, dead = nlive; i < n; i++)
+            if (e[i].flags & EDGE_DEAD)
+                e[i].reserved = (uint32_t)dead++;
+    *live = nlive;
+    return place_edges(e, n, err);
 }
 
 static pv_code totals(struct pv_profile *p, pv_err *err)
 {
     /* pstats sums in dict order; float addition depends on the order. */
-    uint32_t *by_order = malloc(((size_t)p->nreal + 1) * sizeof *by_order);
+    uint32_t *by_order = pv_vec_alloc(p->nreal, sizeof *by_order);
     if (!by_order)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     for (uint32_t f = 0; f < p->nfuncs; f++)
@@ -591,46 +769,22 @@ static pv_code finish(struct builder *b, pv_err *err)
     struct pv_profile *p = b->p;
     size_t n = b->nfuncs;
     /* Real functions are numbered 0..k-1 in dict order; phantoms have no
-     * order.  Sort a copy, remembering where each function went. */
-    for (size_t i = 0; i < n; i++)
-        b->funcs[i].edge_lo = (uint32_t)i; /* reused: the old index */
-    qsort_r(b->funcs, n, sizeof *b->funcs, cmp_func_keys, p);
-    uint32_t *fid_of = malloc((n + 1) * sizeof *fid_of);
-    p->funcs = malloc((n + 1) * sizeof *p->funcs);
-    if (!fid_of || !p->funcs) {
-        free(fid_of);
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    }
-    uint32_t dangling = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct bfunc *f = &b->funcs[i];
-        fid_of[f->edge_lo] = (uint32_t)i;
-        p->funcs[i] = (struct pv_func){
-            .file = f->file, .name = f->name, .line = f->line, .cc = f->cc, .nc = f->nc,
-            .tt = f->tt, .ct = f->ct, .order = f->order,
-            .flags = f->has_stats ? 0 : PV_FUNC_PHANTOM};
-        if (f->has_stats)
-            p->nreal++;
-        else
-            dangling++;
-    }
-    p->nfuncs = (uint32_t)n;
-    if (dangling)
-        warn(p, "%u caller key%s without a stats entry of %s own (kept as callers only)",
-             dangling, dangling == 1 ? "" : "s", dangling == 1 ? "its" : "their");
-
+     * order.  fid_of: a builder function's fid; index_of: the reverse. */
+    uint32_t *fid_of = pv_vec_alloc(n, sizeof *fid_of);
+    uint32_t *index_of = pv_vec_alloc(n, sizeof *index_of);
     size_t live = 0;
-    for (size_t e = 0; e < b->nedges; e++) {
-        struct pv_edge ed = b->edges[e];
-        if (ed.flags & EDGE_DEAD)
-            continue;
-        ed.caller = fid_of[ed.caller];
-        ed.callee = fid_of[ed.callee];
-        b->edges[live++] = ed;
+    pv_code rc;
+    if (!fid_of || !index_of)
+        rc = pv_err_set(err, PV_E_NOMEM, "out of memory for %zu functions", n);
+    else if ((rc = number_funcs(b, fid_of, err)) == PV_OK) {
+        for (size_t i = 0; i < n; i++)
+            index_of[fid_of[i]] = (uint32_t)i;
+        rc = sort_edges(b, fid_of, index_of, &live, err);
     }
     free(fid_of);
-    if (sort_edges(b->edges, live, p->nfuncs, err))
-        return err->code;
+    free(index_of);
+    if (rc)
+        return rc;
     /* A caller named twice in one callers dict: the last value wins. */
     size_t out = 0;
     for (size_t e = 0; e < live; e++) {
@@ -658,12 +812,15 @@ static pv_code builder_init(struct builder *b, size_t len, pv_err *err)
     if (!b->p)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     /* Every edge takes at least 10 bytes of input (a key reference and an
-     * int).  Reserving for that many means the array never moves; pages
-     * that stay untouched cost address space, not memory. */
-    b->ecap = len / 10 + 64;
-    b->edges = malloc(b->ecap * sizeof *b->edges);
-    if (!b->edges)
+     * int), every function 11 (its key written out once: a short tuple,
+     * two empty strings and an int).  Reserving for that many means the
+     * arrays never move (a copy on each doubling was 30% of an import's
+     * page faults); pages that stay untouched cost address space, not
+     * memory.  Where the address space is short, they grow instead. */
+    if (!pv_vec_reserve((void **)&b->edges, &b->ecap, len / 10 + 64, sizeof *b->edges))
         b->ecap = 0;
+    if (!pv_vec_reserve((void **)&b->funcs, &b->fcap, len / 11 + 64, sizeof *b->funcs))
+        b->fcap = 0;
     return PV_OK;
 }
 
@@ -682,6 +839,7 @@ static void drop_lookups(struct builder *b)
 static void builder_fini(struct builder *b)
 {
     drop_lookups(b);
+    free(b->string_at);
     free(b->funcs);
     free(b->edges);
 }

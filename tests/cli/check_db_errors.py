@@ -12,16 +12,8 @@ import subprocess
 import sys
 import tempfile
 
-passed = failed = 0
-
-
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL %s: %s" % (name, detail))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import check, tally  # noqa: E402
 
 
 def run(argv, as_nobody=False):
@@ -80,8 +72,7 @@ def main():
             expect_one_line("read_only", serve + [ro], ro, "read-only", as_nobody=as_root)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

@@ -31,20 +31,11 @@ import time
 import inputs
 
 sys.path.insert(0, os.path.dirname(inputs.ORACLE))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import check, tally  # noqa: E402
 import oracle  # noqa: E402
 
 SRC = inputs.SRC
-passed = failed = 0
-
-
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok  ", name)
-    else:
-        failed += 1
-        print("FAIL", name, str(detail)[:2000])
 
 
 def sums(md):
@@ -266,8 +257,7 @@ def main():
     check_oracle_bounds(corpus)
     check_decoder(corpus)
     check_synthetic(corpus)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

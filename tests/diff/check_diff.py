@@ -17,79 +17,31 @@ pstats reads from the same files at test time.
 
 usage: check_diff.py PSTATSVIZ DATA_DIR
 """
-import http.client
 import json
 import os
 import pstats
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import harness  # noqa: E402
+from harness import check, tally  # noqa: E402
 
 
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok  ", name)
-    else:
-        failed += 1
-        print("FAIL", name, str(detail)[:2000])
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, exe, db):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", db],
-            stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if self.get("/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
+class Server(harness.Server):
+    """The harness's server, read the way these checks read it."""
 
     def get(self, path):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        c.request("GET", path)
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, (json.loads(data) if data else None)
+        """(status, the JSON document or None)."""
+        status, _, doc = self.json("GET", path)
+        return status, doc
 
-    def upload(self, path):
+    def upload_file(self, path):
         with open(path, "rb") as f:
-            data = f.read()
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        c.request("POST", "/api/profiles", body=data,
-                  headers={"Content-Type": "application/octet-stream"})
-        r = c.getresponse()
-        body = json.loads(r.read())
-        c.close()
-        return body["id"]
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+            return self.upload(f.read())
 
 
 def key_of(row, side):
@@ -146,7 +98,7 @@ def test_sample(exe, data, tmp):
     sa, sb = pstats.Stats(fa), pstats.Stats(fb)
     srv = Server(exe, os.path.join(tmp, "sample.db"))
     try:
-        a, b = srv.upload(fa), srv.upload(fb)
+        a, b = srv.upload_file(fa), srv.upload_file(fb)
         status, doc = srv.get("/api/diff?a=%s&b=%s&limit=1000" % (a, b))
         check(status == 200 and doc["total"] == len(doc["rows"]), "diff_answers_every_row",
               (status, doc and doc.get("total")))
@@ -445,8 +397,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_sample(exe, data, tmp)
         test_rules(exe, tmp)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

@@ -361,38 +361,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* ---- start-up ----------------------------------------------------------- */
 
-static void key(struct w *w, const char *file, int line, const char *name)
-{
-    byte(w, ')');
-    byte(w, 3);
-    str(w, file);
-    num(w, line);
-    str(w, name);
-}
-
-static void stats(struct w *w, int cc, int nc, double tt, double ct)
-{
-    byte(w, ')');
-    byte(w, 5);
-    num(w, cc);
-    num(w, nc);
-    flt(w, tt);
-    flt(w, ct);
-    byte(w, '{');
-}
-
-static void caller(struct w *w, const char *file, int line, const char *name, int nc, int cc,
-                   double tt, double ct)
-{
-    key(w, file, line, name);
-    byte(w, ')');
-    byte(w, 4);
-    num(w, nc);
-    num(w, cc);
-    flt(w, tt);
-    flt(w, ct);
-}
-
 /* main -> helper (recursive) -> len, json.loads -> site f; and a
  * `profile`-module style int caller. */
 static void seed_profile(struct w *w)

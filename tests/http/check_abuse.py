@@ -25,7 +25,6 @@ import json
 import os
 import resource
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -33,28 +32,12 @@ import tempfile
 import threading
 import time
 
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import Server, check, tally  # noqa: E402
 
 PER_IP = 64           # the default --max-connections-per-ip
 HEADER_TIMEOUT = 10   # the default --header-timeout, seconds
 ATTACKERS = 1000      # over the 900 connections the server held before the fix
-
-
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok  ", name)
-    else:
-        failed += 1
-        print("FAIL", name, str(detail)[:2000])
-    sys.stdout.flush()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def raise_fd_limit(need):
@@ -65,41 +48,6 @@ def raise_fd_limit(need):
         soft = want
     if soft < need:
         sys.exit("check_abuse: needs %d open files, ulimit -Hn is %d" % (need, hard))
-
-
-class Server:
-    def __init__(self, exe, db, *extra):
-        self.port = free_port()
-        # the server appends; reading through another handle leaves its
-        # offset alone (a shared one would let it write over the log)
-        self.log_path = db + ".log"
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", db] + list(extra),
-                stdout=subprocess.DEVNULL, stderr=log)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            if probe(self.port)[0]:
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("server did not start: %s" % self.log_text()[-2000:])
-
-    def log_text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = "hung"
-        return code, self.log_text()
 
 
 def probe(port, source="127.0.0.2", timeout=1.0):
@@ -533,8 +481,7 @@ def main():
                 test(exe, tmp)
             except Exception as e:  # one broken test must not hide the others
                 check(False, "%s ran to the end" % test.__name__, repr(e))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

@@ -20,96 +20,21 @@ import http.client
 import json
 import marshal
 import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import Server, check, tally  # noqa: E402
 import inputs  # noqa: E402  (the generated inputs)
 
-passed = failed = 0
 # Under ASan+UBSan everything is 2-5x slower: latency bounds are the
 # product's without, relaxed with.
 SLOW = "--sanitized" in sys.argv
 MB = 1 << 20
-
-
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok  ", name)
-    else:
-        failed += 1
-        print("FAIL", name, str(detail)[:2000])
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, exe, db, *extra):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", db] + list(extra),
-            stdout=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start")
-
-    def request(self, method, path, body=None, headers=None, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            data = r.read()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-        finally:
-            c.close()
-
-    def json(self, method, path, body=None, timeout=60):
-        status, hdrs, data = self.request(method, path, body, timeout=timeout)
-        try:
-            return status, hdrs, json.loads(data)
-        except ValueError:
-            return status, hdrs, None
-
-    def upload(self, data):
-        status, _, body = self.json("POST", "/api/profiles", data, timeout=120)
-        if status not in (200, 201):
-            raise RuntimeError("upload failed: %s %s" % (status, body))
-        return body["id"]
-
-    def rss_mb(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return 0.0
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            code = "hung"
-        self.log.seek(0)
-        return code, self.log.read().decode("utf-8", "replace")
 
 
 class PeakRss:
@@ -398,8 +323,7 @@ def main():
         test_hang_up(exe, tmp)
         test_stream(exe, tmp, synthetic)
         test_heavy_crowd(exe, tmp, synthetic)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

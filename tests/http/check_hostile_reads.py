@@ -16,8 +16,9 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import check_http  # noqa: E402  (Server, check, upload)
-from check_http import Server, check  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import check_http  # noqa: E402  (upload)
+from harness import Server, check, tally  # noqa: E402
 
 
 def write_profile(path, stats):
@@ -174,8 +175,7 @@ def main():
                 test(exe, tmp)
             except Exception as e:  # a hung or dead server: fail, go on
                 check(False, test.__name__ + " ran to the end", repr(e))
-    print("%d passed, %d failed" % (check_http.passed, check_http.failed))
-    return 1 if check_http.failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import dag_profile  # noqa: E402
-from check_writers import Server, check  # noqa: E402
-import check_writers  # noqa: E402
+from harness import Server, check, tally  # noqa: E402
 
 # include/store.h: PV_STORE_WAL_CHECKPOINT_BYTES
 WAL_CHECKPOINT_BYTES = 4 << 20
@@ -137,7 +137,7 @@ def test_cycles(exe, tmp):
         stop.set()
         if sampler.is_alive():
             sampler.join()
-        code = srv.stop()
+        code, _ = srv.stop()
     check(code == 0 and pragma(db, "integrity_check") == "ok" and
           pragma(db, "freelist_count") == 0, "integrity ok, no free pages left in the file")
 
@@ -194,7 +194,7 @@ def test_full_disk(exe, tmp):
                 check(srv.request("GET", "/api/profiles/%s/export" % d["id"])[2] == e,
                       "later reads are fine: %s" % d["id"][:8])
     finally:
-        code = srv.stop()
+        code, _ = srv.stop()
     check(code == 0, "the server stops cleanly after the full disk", code)
     check(pragma(db, "integrity_check") == "ok", "integrity ok after the full disk")
 
@@ -237,8 +237,7 @@ def test_old_database(exe, tmp):
     keep = run(exe, "export", ids[2], "--db", db).stdout
 
     srv = Server(exe, db)
-    code = srv.stop()
-    log = srv.log_text()
+    code, log = srv.stop()
     check(code == 0 and "pstatsviz vacuum --db %s" % db in log,
           "serve says how to convert it", log[:500])
 
@@ -262,8 +261,7 @@ def main():
         test_cycles(exe, tmp)
         test_full_disk(exe, tmp)
         test_old_database(exe, tmp)
-    print("%d passed, %d failed" % (check_writers.passed, check_writers.failed))
-    return 1 if check_writers.failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

@@ -17,19 +17,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "corpus"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import check, tally  # noqa: E402
 import inputs  # noqa: E402  (the oracle's counts)
-
-passed = failed = 0
-
-
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok  ", name)
-    else:
-        failed += 1
-        print("FAIL", name, detail)
 
 
 def run(exe, *args, env=None):
@@ -157,8 +147,7 @@ def main():
         p = run(exe, "import", rasa5, "--db", notdb)
         check(p.returncode != 0 and p.stderr.count(b"\n") == 1, "not_a_database_is_one_line",
               p.stderr)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

@@ -12,89 +12,18 @@ with 500 before they were queued.
 
 usage: check_writers.py PSTATSVIZ
 """
-import http.client
-import json
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import dag_profile  # noqa: E402
-
-passed = failed = 0
-
-
-def check(cond, name, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok  ", name)
-    else:
-        failed += 1
-        print("FAIL", name, str(detail)[:2000])
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, exe, db, *extra, env=None):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--db", db] + list(extra),
-            stdout=subprocess.DEVNULL, stderr=self.log, env=dict(os.environ, **(env or {})))
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("server did not start: %s" % self.log_text())
-
-    def request(self, method, path, body=None, headers=None, timeout=120):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            r = c.getresponse()
-            data = r.read()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-        finally:
-            c.close()
-
-    def json(self, method, path, body=None, headers=None):
-        status, hdrs, data = self.request(method, path, body, headers)
-        try:
-            doc = json.loads(data) if data else None
-        except ValueError:
-            doc = data[:200]
-        return status, hdrs, doc
-
-    def log_text(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return "hung"
+from harness import Server, check, tally  # noqa: E402
 
 
 def variants(sizes, per_size):
@@ -199,8 +128,7 @@ def test_thirty_uploads(exe, tmp):
         check(len({doc["id"] for s, doc in stored if s == 201}) == len(profiles),
               "30 distinct ids")
     finally:
-        code = srv.stop()
-    log = srv.log_text()
+        code, log = srv.stop()
     check(code == 0 and "internal error" not in log, "the server stopped cleanly, no internal "
           "error logged", (code, [line for line in log.splitlines() if "internal" in line][:3]))
     con = sqlite3.connect(os.path.join(tmp, "thirty.db"))
@@ -349,8 +277,7 @@ def main():
             t0 = time.monotonic()
             test(exe, tmp)
             print("(%s: %.1f s)" % (test.__name__, time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally()
 
 
 if __name__ == "__main__":

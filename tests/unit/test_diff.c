@@ -14,7 +14,7 @@
 
 /* ---- profiles from tables ----------------------------------------------- */
 
-struct fn {
+struct run_fn {
     const char *file;
     int line;
     const char *name;
@@ -22,46 +22,26 @@ struct fn {
     double tt, ct;
 };
 
-struct call {
-    int caller, callee; /* indices into the fn table; -1 ends the table */
+struct run_call {
+    int caller, callee; /* indices into the run_fn table; -1 ends the table */
     int nc;
     double ct;
 };
 
-static void key(struct w *w, const struct fn *f)
-{
-    byte(w, ')');
-    byte(w, 3);
-    str(w, f->file);
-    num(w, f->line);
-    str(w, f->name);
-}
-
 /* {key: (nc, nc, tt, ct, {caller: (nc, nc, tt, ct)})}; fns ends at file
  * NULL.  Edge tt is its ct: the tests read only ct. */
-static struct pv_profile *build(const struct fn *fns, const struct call *calls)
+static struct pv_profile *build(const struct run_fn *fns, const struct run_call *calls)
 {
     struct w w = {.n = 0};
     byte(&w, '{');
     for (int i = 0; fns[i].file; i++) {
-        key(&w, &fns[i]);
-        byte(&w, ')');
-        byte(&w, 5);
-        num(&w, fns[i].nc);
-        num(&w, fns[i].nc);
-        flt(&w, fns[i].tt);
-        flt(&w, fns[i].ct);
-        byte(&w, '{');
-        for (const struct call *c = calls; c && c->caller >= 0; c++) {
+        key(&w, fns[i].file, fns[i].line, fns[i].name);
+        stats(&w, fns[i].nc, fns[i].nc, fns[i].tt, fns[i].ct);
+        for (const struct run_call *c = calls; c && c->caller >= 0; c++) {
             if (c->callee != i)
                 continue;
-            key(&w, &fns[c->caller]);
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, c->nc);
-            num(&w, c->nc);
-            flt(&w, c->ct);
-            flt(&w, c->ct);
+            const struct run_fn *f = &fns[c->caller];
+            caller(&w, f->file, f->line, f->name, c->nc, c->nc, c->ct, c->ct);
         }
         byte(&w, '0');
     }
@@ -106,7 +86,7 @@ static struct pv_diff *diff(const struct pv_profile *a, const struct pv_profile 
 
 /* ---- pairing ------------------------------------------------------------ */
 
-static const struct fn RUN_A[] = {
+static const struct run_fn RUN_A[] = {
     {"/app/pkg/mod.py", 10, "main", 1, 0.1, 1.0},
     {"/app/pkg/mod.py", 20, "work", 5, 0.4, 0.8},
     {"/app/pkg/mod.py", 30, "gone", 2, 0.1, 0.1},
@@ -114,7 +94,7 @@ static const struct fn RUN_A[] = {
     {NULL, 0, NULL, 0, 0, 0},
 };
 
-static const struct call CALLS_A[] = {
+static const struct run_call CALLS_A[] = {
     {0, 1, 5, 0.8}, {0, 2, 2, 0.1}, {1, 3, 9, 0.05}, {-1, -1, 0, 0},
 };
 
@@ -143,14 +123,14 @@ static void self_diff_is_all_zeros(void)
 
 static void moved_added_removed_and_builtins(void)
 {
-    static const struct fn b_fns[] = {
+    static const struct run_fn b_fns[] = {
         {"/app/pkg/mod.py", 10, "main", 1, 0.1, 0.7},
         {"/app/pkg/mod.py", 24, "work", 3, 0.3, 0.5}, /* four lines down */
         {"/app/pkg/mod.py", 40, "fresh", 1, 0.1, 0.1},
         {"~", 0, "<built-in method builtins.len>", 4, 0.02, 0.02},
         {NULL, 0, NULL, 0, 0, 0},
     };
-    static const struct call b_calls[] = {
+    static const struct run_call b_calls[] = {
         {0, 1, 3, 0.5}, {0, 2, 1, 0.1}, {1, 3, 4, 0.02}, {-1, -1, 0, 0},
     };
     struct pv_profile *a = build(RUN_A, CALLS_A), *b = build(b_fns, b_calls);
@@ -190,11 +170,11 @@ static void a_name_twice_is_not_moved(void)
 {
     /* Two nested functions called `inner` in one file, both moved: which is
      * which cannot be told, so neither pairs. */
-    static const struct fn a_fns[] = {
+    static const struct run_fn a_fns[] = {
         {"m.py", 1, "main", 1, 0.1, 0.3}, {"m.py", 5, "inner", 1, 0.1, 0.1},
         {"m.py", 9, "inner", 1, 0.1, 0.1}, {NULL, 0, NULL, 0, 0, 0},
     };
-    static const struct fn b_fns[] = {
+    static const struct run_fn b_fns[] = {
         {"m.py", 1, "main", 1, 0.1, 0.3}, {"m.py", 6, "inner", 1, 0.1, 0.1},
         {"m.py", 12, "inner", 1, 0.1, 0.1}, {NULL, 0, NULL, 0, 0, 0},
     };
@@ -213,7 +193,7 @@ static void a_name_twice_is_not_moved(void)
 
 static void other_root_pairs_by_suffix(void)
 {
-    static const struct fn b_fns[] = {
+    static const struct run_fn b_fns[] = {
         {"/home/u/src/pkg/mod.py", 10, "main", 1, 0.1, 1.0},
         {"/home/u/src/pkg/mod.py", 22, "work", 5, 0.4, 0.8}, /* moved too */
         {"/home/u/src/pkg/mod.py", 30, "gone", 2, 0.1, 0.1},
@@ -249,9 +229,9 @@ static void other_root_pairs_by_suffix(void)
 
 static void equal_suffixes_do_not_pair(void)
 {
-    static const struct fn a_fns[] = {{"/app/x/util.py", 1, "f", 1, 0.1, 0.1},
+    static const struct run_fn a_fns[] = {{"/app/x/util.py", 1, "f", 1, 0.1, 0.1},
                                       {NULL, 0, NULL, 0, 0, 0}};
-    static const struct fn b_fns[] = {{"/h/a/util.py", 1, "f", 1, 0.1, 0.1},
+    static const struct run_fn b_fns[] = {{"/h/a/util.py", 1, "f", 1, 0.1, 0.1},
                                       {"/h/b/util.py", 1, "f", 1, 0.1, 0.1},
                                       {NULL, 0, NULL, 0, 0, 0}};
     struct pv_profile *a = build(a_fns, NULL), *b = build(b_fns, NULL);
@@ -268,11 +248,11 @@ static void equal_suffixes_do_not_pair(void)
 static void roots_are_the_most_frequent(void)
 {
     /* The first paired file has a root of its own; most share another. */
-    static const struct fn a_fns[] = {{"/app/a/c.py", 1, "f", 1, 0.1, 0.1},
+    static const struct run_fn a_fns[] = {{"/app/a/c.py", 1, "f", 1, 0.1, 0.1},
                                       {"/app/pkg/a.py", 1, "g", 1, 0.1, 0.1},
                                       {"/app/pkg/b.py", 1, "h", 1, 0.1, 0.1},
                                       {NULL, 0, NULL, 0, 0, 0}};
-    static const struct fn b_fns[] = {{"/home/u/src/pkg/a.py", 1, "g", 1, 0.1, 0.1},
+    static const struct run_fn b_fns[] = {{"/home/u/src/pkg/a.py", 1, "g", 1, 0.1, 0.1},
                                       {"/home/u/src/pkg/b.py", 1, "h", 1, 0.1, 0.1},
                                       {"/other/a/c.py", 1, "f", 1, 0.1, 0.1},
                                       {NULL, 0, NULL, 0, 0, 0}};
@@ -301,7 +281,7 @@ static bool keep_not_main(void *ctx, const struct pv_diff_row *r, bool *stop, pv
 
 static void rows_sort_and_filter(void)
 {
-    static const struct fn b_fns[] = {
+    static const struct run_fn b_fns[] = {
         {"/app/pkg/mod.py", 10, "main", 1, 0.1, 0.7},  /* ct -0.3 */
         {"/app/pkg/mod.py", 20, "work", 6, 0.3, 0.4},  /* ct -0.4, calls +1 */
         {"/app/pkg/mod.py", 30, "gone", 2, 0.1, 0.2}, /* ct +0.1, ratio +100% */
@@ -382,17 +362,17 @@ static void tree_over_both_runs(void)
 {
     /* main calls big and small; small is under the cutoff (10%) in A only,
      * and fresh exists in B only. */
-    static const struct fn a_fns[] = {
+    static const struct run_fn a_fns[] = {
         {"t.py", 1, "main", 1, 0.005, 1.0}, {"t.py", 5, "big", 1, 0.99, 0.99},
         {"t.py", 9, "small", 1, 0.005, 0.005}, {NULL, 0, NULL, 0, 0, 0},
     };
-    static const struct call a_calls[] = {{0, 1, 1, 0.99}, {0, 2, 1, 0.005}, {-1, -1, 0, 0}};
-    static const struct fn b_fns[] = {
+    static const struct run_call a_calls[] = {{0, 1, 1, 0.99}, {0, 2, 1, 0.005}, {-1, -1, 0, 0}};
+    static const struct run_fn b_fns[] = {
         {"t.py", 1, "main", 1, 0.0, 1.0}, {"t.py", 5, "big", 1, 0.3, 0.3},
         {"t.py", 9, "small", 1, 0.5, 0.5}, {"t.py", 20, "fresh", 1, 0.2, 0.2},
         {NULL, 0, NULL, 0, 0, 0},
     };
-    static const struct call b_calls[] = {
+    static const struct run_call b_calls[] = {
         {0, 1, 1, 0.3}, {0, 2, 1, 0.5}, {0, 3, 1, 0.2}, {-1, -1, 0, 0}};
     struct pv_profile *a = build(a_fns, a_calls), *b = build(b_fns, b_calls);
     struct pv_diff *d = diff(a, b);

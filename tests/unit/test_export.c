@@ -61,62 +61,13 @@ static void string_lengths_match_the_writer(void)
 
 /* ---- profiles from tables ----------------------------------------------- */
 
-struct fn {
-    const char *file;
-    int line;
-    const char *name;
-    int cc, nc;
-    double tt, ct;
-};
-
-struct call {
-    int caller, callee; /* -1 ends the table */
-    int nc, cc;
-    double tt, ct;
-    bool count_only;
-};
-
-static void key(struct w *w, const struct fn *f)
-{
-    byte(w, ')');
-    byte(w, 3);
-    str(w, f->file);
-    num(w, f->line);
-    str(w, f->name);
-}
-
+/* The profile of fns and calls (see marshal_writer.h), or NULL with a
+ * line printed. */
 static struct pv_profile *build(const struct fn *fns, int nfns, const struct call *calls)
 {
     static struct w w;
     w.n = 0;
-    byte(&w, '{');
-    for (int i = 0; i < nfns; i++) {
-        key(&w, &fns[i]);
-        byte(&w, ')');
-        byte(&w, 5);
-        num(&w, fns[i].cc);
-        num(&w, fns[i].nc);
-        flt(&w, fns[i].tt);
-        flt(&w, fns[i].ct);
-        byte(&w, '{');
-        for (const struct call *c = calls; c->caller >= 0; c++) {
-            if (c->callee != i)
-                continue;
-            key(&w, &fns[c->caller]);
-            if (c->count_only) {
-                num(&w, c->nc);
-                continue;
-            }
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, c->nc);
-            num(&w, c->cc);
-            flt(&w, c->tt);
-            flt(&w, c->ct);
-        }
-        byte(&w, '0');
-    }
-    byte(&w, '0');
+    profile_of_tables(&w, fns, nfns, calls);
     struct pv_profile *p = NULL;
     pv_err err;
     if (pv_profile_parse(w.b, w.n, &p, &err))
@@ -128,9 +79,9 @@ static char long_file[2101];
 static char long_name[101];
 
 static const struct fn PLAIN[] = {
-    {"app.py", 1, "main", 1, 1, 1, 10}, {"app.py", 10, "a", 1, 1, 1, 4},
-    {"app.py", 20, "b", 1, 1, 3, 5},    {"app.py", 30, "c", 2, 2, 1, 5},
-    {"app.py", 40, "d", 2, 2, 4, 4},
+    {"app.py", 1, "main", 1, 1, 1, 10, false}, {"app.py", 10, "a", 1, 1, 1, 4, false},
+    {"app.py", 20, "b", 1, 1, 3, 5, false},    {"app.py", 30, "c", 2, 2, 1, 5, false},
+    {"app.py", 40, "d", 2, 2, 4, 4, false},
 };
 static const struct call PLAIN_CALLS[] = {
     {0, 1, 1, 1, 1, 4, false},   {0, 2, 1, 1, 3, 5, false}, {1, 3, 1, 1, 0.6, 3, false},
@@ -140,10 +91,10 @@ static const struct call PLAIN_CALLS[] = {
 /* Names every escape touches, a builtin, a bare-count edge (the `profile`
  * module's), and times that print at full length. */
 static const struct fn ODD[] = {
-    {"dir \"q\"\\x.py", 1, "tab\there", 1, 1, 0.1, 1.0 / 3},
-    {"caf\xc3\xa9/\xe2\x82\xac.py", 2, "\xf0\x9f\x98\x80", 3, 3, 0.2, 0.2},
-    {"~", 0, "<built-in method builtins.len>", 5, 5, 0.01, 0.01},
-    {"ctl\x01.py", 3, "semi;colon", 1, 1, 1e-7, 2.0 / 7},
+    {"dir \"q\"\\x.py", 1, "tab\there", 1, 1, 0.1, 1.0 / 3, false},
+    {"caf\xc3\xa9/\xe2\x82\xac.py", 2, "\xf0\x9f\x98\x80", 3, 3, 0.2, 0.2, false},
+    {"~", 0, "<built-in method builtins.len>", 5, 5, 0.01, 0.01, false},
+    {"ctl\x01.py", 3, "semi;colon", 1, 1, 1e-7, 2.0 / 7, false},
 };
 static const struct call ODD_CALLS[] = {
     {0, 1, 3, 3, 0.2, 0.2, false},     {0, 2, 5, 5, 0.01, 0.01, false},
@@ -152,9 +103,9 @@ static const struct call ODD_CALLS[] = {
 
 /* A file name longer than a view shows, and a long name shared. */
 static const struct fn LONG[] = {
-    {"app.py", 1, "main", 1, 1, 1, 3},
-    {long_file, 1, long_name, 1, 1, 1, 1},
-    {long_file, 2, "g", 1, 1, 1, 1},
+    {"app.py", 1, "main", 1, 1, 1, 3, false},
+    {long_file, 1, long_name, 1, 1, 1, 1, false},
+    {long_file, 2, "g", 1, 1, 1, 1, false},
 };
 static const struct call LONG_CALLS[] = {
     {0, 1, 1, 1, 1, 1, false}, {0, 2, 1, 1, 1, 1, false}, {-1, 0, 0, 0, 0, 0, false},

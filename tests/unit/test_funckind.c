@@ -49,18 +49,8 @@ static struct pv_profile *build(void)
     w.n = 0;
     byte(&w, '{');
     for (int i = 0; i < NROWS; i++) {
-        byte(&w, ')');
-        byte(&w, 3);
-        str(&w, rows[i].file);
-        num(&w, rows[i].line);
-        str(&w, rows[i].name);
-        byte(&w, ')');
-        byte(&w, 5);
-        num(&w, 1);
-        num(&w, 1);
-        flt(&w, 0);
-        flt(&w, 0);
-        byte(&w, '{');
+        key(&w, rows[i].file, rows[i].line, rows[i].name);
+        stats(&w, 1, 1, 0, 0);
         byte(&w, '0');
     }
     byte(&w, '0');

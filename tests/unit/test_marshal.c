@@ -304,6 +304,48 @@ static void reference_bomb_key(void)
     pv_arena_fini(&arena);
 }
 
+/* Nested flagged tuples around a string, then a reference to each,
+ * innermost first: each replay decodes all the levels inside it again,
+ * so the work grows as levels x string, far past the input's size.  The
+ * bytes decoded again are bounded (16x the input), and this stream is
+ * refused, not decoded for 300x its size. */
+static void replays_of_nested_references_are_bounded(void)
+{
+    enum { LEVELS = 300, TEXT = 4096 };
+    size_t len = 5 + 2 * LEVELS + 5 + TEXT + 5 * LEVELS;
+    uint8_t *b = malloc(len);
+    size_t at = 0;
+    uint32_t u32 = LEVELS + 1;
+    b[at++] = '[';
+    memcpy(b + at, &u32, 4);
+    at += 4;
+    for (int l = 0; l < LEVELS; l++) { /* slot l */
+        b[at++] = 0x80 | ')';
+        b[at++] = 1;
+    }
+    b[at++] = 'u';
+    u32 = TEXT;
+    memcpy(b + at, &u32, 4);
+    at += 4;
+    memset(b + at, 'x', TEXT);
+    at += TEXT;
+    for (int l = LEVELS - 1; l >= 0; l--) {
+        b[at++] = 'r';
+        u32 = (uint32_t)l;
+        memcpy(b + at, &u32, 4);
+        at += 4;
+    }
+    struct pv_arena arena;
+    pv_arena_init(&arena, 0);
+    pv_value v;
+    pv_err err = {0};
+    pv_code rc = pv_marshal_load(b, at, &arena, &v, NULL, &err);
+    CHECK(at == len && rc == PV_E_LIMIT && strstr(err.msg, "too much decoding work"),
+          "replays_of_nested_references_are_bounded", "%s", rc ? err.msg : "loaded");
+    pv_arena_fini(&arena);
+    free(b);
+}
+
 static void trailing_bytes_are_not_read(void)
 {
     struct pv_arena arena;
@@ -386,6 +428,7 @@ int main(void)
     nesting(1999, true);
     nesting(2000, false);
     reference_bomb_key();
+    replays_of_nested_references_are_bounded();
     trailing_bytes_are_not_read();
     version_guess();
     shared_containers_have_one_word();

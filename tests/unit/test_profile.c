@@ -10,44 +10,6 @@
 #include "pack.h"
 #include "profile.h"
 
-/* ---- a marshal writer --------------------------------------------------- */
-
-static void tuple(struct w *w, int n)
-{
-    byte(w, ')');
-    byte(w, n);
-}
-
-static void key(struct w *w, const char *file, int line, const char *name)
-{
-    tuple(w, 3);
-    str(w, file);
-    num(w, line);
-    str(w, name);
-}
-
-/* (cc, nc, tt, ct, {callers...}) with the callers dict left open */
-static void stats(struct w *w, int cc, int nc, double tt, double ct)
-{
-    tuple(w, 5);
-    num(w, cc);
-    num(w, nc);
-    flt(w, tt);
-    flt(w, ct);
-    byte(w, '{');
-}
-
-static void caller(struct w *w, const char *file, int line, const char *name, int nc, int cc,
-                   double tt, double ct)
-{
-    key(w, file, line, name);
-    tuple(w, 4);
-    num(w, nc);
-    num(w, cc);
-    flt(w, tt);
-    flt(w, ct);
-}
-
 static struct pv_profile *parse(const struct w *w, pv_err *err)
 {
     struct pv_profile *p = NULL;

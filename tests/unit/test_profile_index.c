@@ -68,31 +68,10 @@ static struct pv_profile *small_profile(void)
     static const char *const names[] = {"main", "a", "b"};
     byte(&w, '{');
     for (int f = 0; f < 3; f++) {
-        byte(&w, ')');
-        byte(&w, 3);
-        str(&w, "m.py");
-        num(&w, f + 1);
-        str(&w, names[f]);
-        byte(&w, ')');
-        byte(&w, 5);
-        num(&w, 1);
-        num(&w, 1);
-        flt(&w, 0.5);
-        flt(&w, 1.0);
-        byte(&w, '{');
-        for (int c = 0; c < f; c++) { /* f is called by every function before it */
-            byte(&w, ')');
-            byte(&w, 3);
-            str(&w, "m.py");
-            num(&w, c + 1);
-            str(&w, names[c]);
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, 1);
-            num(&w, 1);
-            flt(&w, 0.25);
-            flt(&w, 0.5);
-        }
+        key(&w, "m.py", f + 1, names[f]);
+        stats(&w, 1, 1, 0.5, 1.0);
+        for (int c = 0; c < f; c++) /* f is called by every function before it */
+            caller(&w, "m.py", c + 1, names[c], 1, 1, 0.25, 0.5);
         byte(&w, '0');
     }
     byte(&w, '0');

@@ -39,18 +39,8 @@ static void tiny_profile(struct w *w, int tag)
     snprintf(file, sizeof file, "gate_%d.py", tag);
     w->n = 0;
     byte(w, '{');
-    byte(w, ')');
-    byte(w, 3);
-    str(w, file);
-    num(w, 1);
-    str(w, "f");
-    byte(w, ')');
-    byte(w, 5);
-    num(w, 1);
-    num(w, 1);
-    flt(w, 0.001);
-    flt(w, 0.001);
-    byte(w, '{');
+    key(w, file, 1, "f");
+    stats(w, 1, 1, 0.001, 0.001);
     byte(w, '0');
     byte(w, '0');
 }

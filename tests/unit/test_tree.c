@@ -11,65 +11,12 @@
 
 /* ---- profiles from tables ----------------------------------------------- */
 
-struct fn {
-    const char *file;
-    int line;
-    const char *name;
-    int cc, nc;
-    double tt, ct;
-    bool phantom; /* named only as a caller */
-};
-
-struct call {
-    int caller, callee; /* indices into the fn table; -1 ends the table */
-    int nc, cc;
-    double tt, ct;
-    bool count_only; /* a bare int, as the `profile` module writes */
-};
-
-static void key(struct w *w, const struct fn *f)
-{
-    byte(w, ')');
-    byte(w, 3);
-    str(w, f->file);
-    num(w, f->line);
-    str(w, f->name);
-}
-
-/* {key: (cc, nc, tt, ct, {caller: (nc, cc, tt, ct) or nc})} */
+/* The profile of fns and calls (see marshal_writer.h), or NULL with a
+ * line printed. */
 static struct pv_profile *build(const struct fn *fns, int nfns, const struct call *calls)
 {
     struct w w = {.n = 0};
-    byte(&w, '{');
-    for (int i = 0; i < nfns; i++) {
-        if (fns[i].phantom)
-            continue;
-        key(&w, &fns[i]);
-        byte(&w, ')');
-        byte(&w, 5);
-        num(&w, fns[i].cc);
-        num(&w, fns[i].nc);
-        flt(&w, fns[i].tt);
-        flt(&w, fns[i].ct);
-        byte(&w, '{');
-        for (const struct call *c = calls; c->caller >= 0; c++) {
-            if (c->callee != i)
-                continue;
-            key(&w, &fns[c->caller]);
-            if (c->count_only) {
-                num(&w, c->nc);
-                continue;
-            }
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, c->nc);
-            num(&w, c->cc);
-            flt(&w, c->tt);
-            flt(&w, c->ct);
-        }
-        byte(&w, '0');
-    }
-    byte(&w, '0');
+    profile_of_tables(&w, fns, nfns, calls);
     struct pv_profile *p = NULL;
     pv_err err;
     if (pv_profile_parse(w.b, w.n, &p, &err))

@@ -29,32 +29,11 @@ static struct pv_profile *small_profile(void)
     struct w w = {.n = 0};
     byte(&w, '{');
     for (int f = 0; f < 4; f++) {
-        byte(&w, ')');
-        byte(&w, 3);
-        str(&w, files[f]);
-        num(&w, lines[f]);
-        str(&w, names[f]);
-        byte(&w, ')');
-        byte(&w, 5);
-        num(&w, 1);
-        num(&w, 1);
-        flt(&w, 0.25);
-        flt(&w, f == 0 ? 1.0 : f == 2 ? 0.5 : 0.25);
-        byte(&w, '{');
+        key(&w, files[f], lines[f], names[f]);
+        stats(&w, 1, 1, 0.25, f == 0 ? 1.0 : f == 2 ? 0.5 : 0.25);
         int c = caller_of[f];
-        if (c >= 0) {
-            byte(&w, ')');
-            byte(&w, 3);
-            str(&w, files[c]);
-            num(&w, lines[c]);
-            str(&w, names[c]);
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, 1);
-            num(&w, 1);
-            flt(&w, 0.25);
-            flt(&w, f == 2 ? 0.5 : 0.25);
-        }
+        if (c >= 0)
+            caller(&w, files[c], lines[c], names[c], 1, 1, 0.25, f == 2 ? 0.5 : 0.25);
         byte(&w, '0');
     }
     byte(&w, '0');
