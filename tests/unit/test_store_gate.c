@@ -18,9 +18,12 @@
 #include "marshal_writer.h"
 #include "store.h"
 
-/* How long each import holds the write turn; more than the delete's wait
- * where a delete must give up while the writer before it still writes. */
-enum { IMPORT_SLEEP_MS = 300, LONG_IMPORT_SLEEP_MS = PV_STORE_DELETE_WAIT_MS + 500 };
+/* How long each import holds the write turn: the window in which the next
+ * thread must open its connection, parse and get in line.  300 ms was
+ * missed now and then under ThreadSanitizer at load averages of 10 on two
+ * cores (four_writers_line_up).  More than the delete's wait where a
+ * delete must give up while the writer before it still writes. */
+enum { IMPORT_SLEEP_MS = 1000, LONG_IMPORT_SLEEP_MS = PV_STORE_DELETE_WAIT_MS + 500 };
 
 static const char *db_path;
 static struct pv_store_gate *gate;
