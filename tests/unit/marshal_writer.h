@@ -6,7 +6,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "profile.h"
 
 struct w {
     uint8_t b[8192];
@@ -147,6 +150,17 @@ static inline void profile_of_tables(struct w *w, const struct fn *fns, int n,
         byte(w, '0');
     }
     byte(w, '0');
+}
+
+/* The profile w holds, parsed; NULL, with the reason printed, when the
+ * reader refuses it (the test's checks then fail on the NULL). */
+static inline struct pv_profile *profile_of_written(const struct w *w)
+{
+    struct pv_profile *p = NULL;
+    pv_err err = {0};
+    if (pv_profile_parse(w->b, w->n, &p, &err))
+        printf("cannot parse a test profile: %s\n", err.msg);
+    return p;
 }
 
 #endif

@@ -46,11 +46,7 @@ static struct pv_profile *build(const struct run_fn *fns, const struct run_call 
         byte(&w, '0');
     }
     byte(&w, '0');
-    struct pv_profile *p = NULL;
-    pv_err err;
-    if (pv_profile_parse(w.b, w.n, &p, &err))
-        printf("cannot parse a test profile: %s\n", err.msg);
-    return p;
+    return profile_of_written(&w);
 }
 
 static uint32_t fid_of(const struct pv_profile *p, const char *file, const char *name)

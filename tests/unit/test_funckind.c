@@ -54,11 +54,7 @@ static struct pv_profile *build(void)
         byte(&w, '0');
     }
     byte(&w, '0');
-    struct pv_profile *p = NULL;
-    pv_err err;
-    if (pv_profile_parse(w.b, w.n, &p, &err))
-        printf("cannot parse the test profile: %s\n", err.msg);
-    return p;
+    return profile_of_written(&w);
 }
 
 static uint32_t fid(const struct pv_profile *p, const char *name)

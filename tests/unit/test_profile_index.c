@@ -6,60 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "check.h"
 #include "marshal_writer.h"
 #include "profile.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t count, size_t n);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t count, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-static long live_blocks;   /* allocated by the library and not freed */
-static long fail_at;       /* make the fail_at-th allocation from now fail; 0: none */
-static long allocations;   /* since fail_at was set */
-
-static bool fail_this_one(void)
-{
-    return fail_at && ++allocations == fail_at;
-}
-
-void *__wrap_malloc(size_t n)
-{
-    if (fail_this_one())
-        return NULL;
-    void *p = __real_malloc(n);
-    live_blocks += p != NULL;
-    return p;
-}
-
-void *__wrap_calloc(size_t count, size_t n)
-{
-    if (fail_this_one())
-        return NULL;
-    void *p = __real_calloc(count, n);
-    live_blocks += p != NULL;
-    return p;
-}
-
-void *__wrap_realloc(void *old, size_t n)
-{
-    if (fail_this_one())
-        return NULL;
-    void *p = __real_realloc(old, n);
-    live_blocks += p && !old;
-    return p;
-}
-
-void __wrap_free(void *p)
-{
-    live_blocks -= p != NULL;
-    __real_free(p);
-}
 
 /* main calls a and b, a calls b: three functions, three edges */
 static struct pv_profile *small_profile(void)
@@ -75,11 +25,7 @@ static struct pv_profile *small_profile(void)
         byte(&w, '0');
     }
     byte(&w, '0');
-    struct pv_profile *p = NULL;
-    pv_err err = {0};
-    if (pv_profile_parse(w.b, w.n, &p, &err))
-        printf("cannot parse the test profile: %s\n", err.msg);
-    return p;
+    return profile_of_written(&w);
 }
 
 /* The indexes agree with the edges. */
@@ -119,11 +65,10 @@ static void failed_indexing_leaves_no_index_and_no_memory(struct pv_profile *p)
     for (long k = 1; k < 100; k++) {
         pv_err err = {0};
         long before = live_blocks;
-        allocations = 0;
-        fail_at = k;
+        alloc_fail_at(k);
         pv_code rc = pv_profile_index(p, &err);
         bool failed = allocations >= k;
-        fail_at = 0;
+        alloc_fail_at(0);
         if (!failed) {
             CHECK(rc == PV_OK && indexes_right(p), "index_after_failures_is_right",
                   "allocation %ld: %s", k, rc ? err.msg : "wrong indexes");
@@ -145,11 +90,10 @@ static void destroy_after_a_failed_indexing_frees_everything(void)
 {
     long before = live_blocks;
     struct pv_profile *p = small_profile();
-    fail_at = 1;
-    allocations = 0;
+    alloc_fail_at(1);
     pv_err err = {0};
     pv_code rc = p ? pv_profile_index(p, &err) : PV_OK;
-    fail_at = 0;
+    alloc_fail_at(0);
     pv_profile_destroy(p);
     CHECK(p && rc == PV_E_NOMEM && live_blocks == before,
           "destroy_after_a_failed_indexing_frees_everything", "rc %d, %ld blocks left", rc,

@@ -17,11 +17,7 @@ static struct pv_profile *build(const struct fn *fns, int nfns, const struct cal
 {
     struct w w = {.n = 0};
     profile_of_tables(&w, fns, nfns, calls);
-    struct pv_profile *p = NULL;
-    pv_err err;
-    if (pv_profile_parse(w.b, w.n, &p, &err))
-        printf("cannot parse a test profile: %s\n", err.msg);
-    return p;
+    return profile_of_written(&w);
 }
 
 static uint32_t fid(const struct pv_profile *p, const char *name)

@@ -28,11 +28,7 @@ static struct pv_profile *small_profile(void)
         byte(&w, '0');
     }
     byte(&w, '0');
-    struct pv_profile *p = NULL;
-    pv_err err = {0};
-    if (pv_profile_parse(w.b, w.n, &p, &err))
-        printf("cannot parse the test profile: %s\n", err.msg);
-    return p;
+    return profile_of_written(&w);
 }
 
 /* The answer to q, parsed (NULL on any failure, said as a check). */
