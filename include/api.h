@@ -86,6 +86,13 @@ struct pv_api;
 pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_err *err);
 void pv_api_destroy(struct pv_api *api);
 
+/* Each thread that handles requests opens its own store connection, which
+ * its exit closes.  A thread the caller started itself calls this before
+ * it reports itself done: by the time the caller learns it is done, the
+ * connection is closed, and nothing of this thread runs beside
+ * pv_api_destroy(). */
+void pv_api_thread_done(struct pv_api *api);
+
 /* What a request is, as far as HTTP must know before any work: the API's
  * URL grammar stays here. */
 struct pv_api_route {

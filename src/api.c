@@ -127,12 +127,16 @@ void pv_api_destroy(struct pv_api *api)
     if (!api)
         return;
     pv_cache_destroy(api->cache);
-    struct pv_store *s = pthread_getspecific(api->store_key);
-    pv_store_close(s);
-    pthread_setspecific(api->store_key, NULL);
+    pv_api_thread_done(api);
     pthread_key_delete(api->store_key);
     pv_store_gate_destroy(api->gate);
     free(api);
+}
+
+void pv_api_thread_done(struct pv_api *api)
+{
+    pv_store_close(pthread_getspecific(api->store_key));
+    pthread_setspecific(api->store_key, NULL);
 }
 
 struct pv_cache *pv_api_cache(struct pv_api *api)

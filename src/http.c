@@ -56,7 +56,12 @@ struct pv_http {
     struct pv_http_config cfg;
     uint16_t port;
     struct pv_cache *cache;  /* the api's: rendered answers beside its models */
-    _Atomic int uploads;     /* workers running: stop waits for them */
+    /* Connections suspended while an upload or a job works on a thread of
+     * its own.  MHD panics (abort) when it stops with one still suspended:
+     * close waits for this to drop to zero, and once it sets stopping no
+     * new one starts (see suspend_for_work). */
+    _Atomic int suspended;
+    _Atomic bool stopping;
     struct pv_deadline *deadlines;
     struct library_log {     /* see log_library */
         pthread_mutex_t lock;
@@ -160,6 +165,16 @@ static void log_header_deadline(void *cls, const char *uri, double waited_ms)
  * it writes one for every connection it refuses at a limit, and a log
  * must not cost more than the flood it reports. */
 enum { LIBRARY_LINES_PER_S = 10 };
+
+/* MHD aborts on a broken invariant of its own (such as stopping with a
+ * connection suspended); the log must say so, not leave a bare SIGABRT. */
+static void on_library_panic(void *cls, const char *file, unsigned line, const char *reason)
+{
+    (void)cls;
+    fprintf(stderr, "pstatsviz: internal error: libmicrohttpd panics at %s:%u: %s\n",
+            file ? file : "?", line, reason ? reason : "");
+    abort();
+}
 
 static void log_library(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
@@ -697,7 +712,27 @@ static void run_job(void *ctx, bool started)
         fill_inline(&r->res);
     }
     r->job = JOB_DONE;
+    struct pv_http *h = r->http; /* r is the pool's again once resumed */
     MHD_resume_connection(r->conn);
+    pv_api_thread_done(h->api);
+    h->suspended--;
+}
+
+/* Count a connection about to be suspended; false when the server is
+ * stopping.  The count goes up before stopping is read, and close sets
+ * stopping before it reads the count: one of the two sees the other. */
+static bool suspend_for_work(struct pv_http *h)
+{
+    h->suspended++;
+    if (!h->stopping)
+        return true;
+    h->suspended--;
+    return false;
+}
+
+static void stopping_answer(struct pv_response *res)
+{
+    pv_api_busy(res, "the server is stopping", BUSY_RETRY_AFTER_S);
 }
 
 /* Suspend the connection and run the request as a job; answer 503 at once
@@ -713,13 +748,18 @@ static enum MHD_Result start_job(struct pv_http *h, struct MHD_Connection *conn,
     snprintf(r->etag, sizeof r->etag, "%s", etag);
     r->head = head;
     r->conn = conn;
+    struct pv_response res;
+    if (!suspend_for_work(h)) {
+        stopping_answer(&res);
+        return send_answer(h, conn, r, &res, etag, head);
+    }
     r->job = JOB_WORKING;
     MHD_suspend_connection(conn);
     if (pv_jobs_submit(h->jobs, run_job, r))
         return MHD_YES;
     r->job = JOB_NONE;
     MHD_resume_connection(conn);
-    struct pv_response res;
+    h->suspended--;
     pv_api_busy(&res, "the server is busy with other large requests: try again shortly",
                 BUSY_RETRY_AFTER_S);
     return send_answer(h, conn, r, &res, etag, head);
@@ -779,20 +819,21 @@ static void *upload_worker(void *arg)
     pv_api_handle(r->http->api, &req, &r->res);
     pv_upload_drop_body(&r->up); /* the bytes are stored or refused: let them go now */
     r->stage = UPLOAD_DONE;
-    struct pv_http *h = r->http;
+    struct pv_http *h = r->http; /* r is the pool's again once resumed */
     MHD_resume_connection(r->conn);
-    h->uploads--;
+    pv_api_thread_done(h->api);
+    h->suspended--;
     return NULL;
 }
 
-/* Start the worker; false when no thread can be had (then answer here). */
+/* Start the worker; false when no thread can be had (then answer here).
+ * The caller counted the suspension (suspend_for_work). */
 static bool start_upload(struct req *r, struct MHD_Connection *conn)
 {
     const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
     r->name_arg = name ? strdup(name) : NULL;
     r->conn = conn;
     r->stage = UPLOAD_WORKING;
-    r->http->uploads++;
     MHD_suspend_connection(conn);
     pthread_attr_t attr;
     pthread_t t;
@@ -803,8 +844,8 @@ static bool start_upload(struct req *r, struct MHD_Connection *conn)
     pthread_attr_destroy(&attr);
     if (!ok) {
         r->stage = UPLOAD_RECEIVING;
-        r->http->uploads--;
         MHD_resume_connection(conn);
+        r->http->suspended--;
     }
     return ok;
 }
@@ -869,6 +910,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_body(conn, r, r->res.status, r->res.content_type, body, r->res.len, NULL,
                          false);
     }
+    if (upload && !suspend_for_work(h)) {
+        struct pv_response res;
+        stopping_answer(&res);
+        return send_answer(h, conn, r, &res, "", false);
+    }
     if (upload && start_upload(r, conn))
         return MHD_YES;
     if (r->job == JOB_WORKING)
@@ -932,6 +978,7 @@ pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struc
         return err->code;
     }
     pthread_mutex_init(&h->library_log.lock, NULL);
+    MHD_set_panic_func(on_library_panic, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
@@ -975,12 +1022,15 @@ void pv_http_close(struct pv_http *h)
 {
     if (!h)
         return;
-    /* MHD must not stop with a connection suspended: let uploads finish */
+    /* MHD must not stop with a connection suspended: no upload or job
+     * starts from here on (a kept-alive connection may still ask for one),
+     * and those under way finish. */
+    h->stopping = true;
     MHD_quiesce_daemon(h->daemon);
-    while (h->uploads > 0)
+    while (h->suspended > 0)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-    pv_jobs_destroy(h->jobs); /* jobs resume their connections as they end */
     MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
+    pv_jobs_destroy(h->jobs);   /* waits for the last job threads to return */
     pv_deadline_destroy(h->deadlines);
     pthread_mutex_destroy(&h->library_log.lock);
     free(h);

@@ -239,11 +239,17 @@ def test_heavy_crowd(exe, tmp, synthetic):
                 t.join()
             done.set()
             p.join()
-        worst = max(s for s, _ in probes)
-        bound = 2.0 if SLOW else 0.5
-        check(all(st == 200 for _, st in probes) and worst < bound,
-              "/healthz answered all %d probes within %.1fs during 20 heavy trees (worst %.3fs)"
-              % (len(probes), bound, worst), sorted(probes)[-5:])
+        # A probe stuck behind the heavy trees waits seconds; a loaded
+        # machine (CI runs suites side by side) delays one now and then by
+        # a few hundred ms.  So: the typical probe is quick, and none waits
+        # anywhere near as long as the trees take.
+        secs = sorted(s for s, _ in probes)
+        worst, median = secs[-1], secs[len(secs) // 2]
+        bound, typical = (3.0, 0.5) if SLOW else (1.5, 0.2)
+        check(all(st == 200 for _, st in probes) and worst < bound and median < typical,
+              "/healthz answered all %d probes during 20 heavy trees, the median within %.1fs "
+              "(%.3fs), the worst within %.1fs (%.3fs)"
+              % (len(probes), typical, median, bound, worst), sorted(probes)[-5:])
         statuses = [r[0] for r in results]
         check(all(r[1] for r in results), "each heavy tree: 200, or 503 busy with Retry-After",
               statuses)

@@ -130,7 +130,8 @@ def test_thirty_uploads(exe, tmp):
     finally:
         code, log = srv.stop()
     check(code == 0 and "internal error" not in log, "the server stopped cleanly, no internal "
-          "error logged", (code, [line for line in log.splitlines() if "internal" in line][:3]))
+          "error logged", (code, log.splitlines()[-40:] if code != 0 else
+                            [line for line in log.splitlines() if "internal" in line][:3]))
     con = sqlite3.connect(os.path.join(tmp, "thirty.db"))
     counts = [con.execute("SELECT count(*) FROM " + t).fetchone()[0] for t in ("profiles", "models")]
     integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
@@ -270,10 +271,54 @@ def test_kill_with_writes_queued(exe, tmp):
         srv.stop()
 
 
+def test_stop_with_upload_under_way(exe, tmp):
+    """SIGTERM while an upload is being written: that upload is finished
+    and answered, and a new upload on a connection kept alive from before
+    is refused with 503 rather than started.  MHD aborts when it stops with
+    a connection suspended, and the server used to let such an upload
+    suspend its connection after it had checked there was none."""
+    import http.client
+    profiles = variants([20000], 2)
+    db = os.path.join(tmp, "stop.db")
+    srv = Server(exe, db, env={"PSTATSVIZ_TEST_IMPORT_FAULT": "sleep:1500"})
+    kept = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+    kept.request("GET", "/healthz")
+    kept.getresponse().read()
+    first = []
+    worker = threading.Thread(target=lambda: first.append(srv.json(
+        "POST", "/api/profiles", profiles[0][1], {"Content-Type": "application/octet-stream"})))
+    try:
+        worker.start()
+        check(wait_until(lambda: write_locked(db), 30), "the first upload is being written")
+        srv.proc.send_signal(signal.SIGTERM)
+        check(wait_until(lambda: "stopping" in srv.log_text(), 10), "the server took the SIGTERM")
+        kept.request("POST", "/api/profiles", profiles[1][1],
+                     {"Content-Type": "application/octet-stream"})
+        r = kept.getresponse()
+        body = r.read()
+        check(r.status == 503 and b"stopping" in body and r.getheader("Retry-After"),
+              "an upload sent after SIGTERM on a kept-alive connection: 503, the server is "
+              "stopping", (r.status, body[:200]))
+        worker.join(60)
+        check(first and first[0][0] == 201, "the upload under way was stored and answered 201",
+              first[:1] and first[0][:1])
+    finally:
+        kept.close()
+        worker.join(60)
+        code, log = srv.stop()
+    check(code == 0 and "internal error" not in log, "the server stopped cleanly",
+          (code, log.splitlines()[-20:]))
+    con = sqlite3.connect(db)
+    count = con.execute("SELECT count(*) FROM profiles").fetchone()[0]
+    con.close()
+    check(count == 1, "one profile stored: the one under way", count)
+
+
 def main():
     exe = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as tmp:
-        for test in (test_thirty_uploads, test_queue_bounds, test_kill_with_writes_queued):
+        for test in (test_thirty_uploads, test_queue_bounds, test_kill_with_writes_queued,
+                     test_stop_with_upload_under_way):
             t0 = time.monotonic()
             test(exe, tmp)
             print("(%s: %.1f s)" % (test.__name__, time.monotonic() - t0))
