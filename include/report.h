@@ -93,28 +93,4 @@ bool pv_report_json_export_next(struct pv_json_export *x, FILE *out, size_t reco
  * functions costs one scan.  Fails only with PV_E_NOMEM. */
 pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes, pv_err *err);
 
-/* Helpers shared with the API's JSON writer. */
-/* Python's repr() of a float (shortest round trip), or NaN / Infinity /
- * -Infinity as Python's json module writes them.  buf has room for 32. */
-void pv_format_double(double v, char buf[32]);
-/* Write s[0..n) as a JSON string with only ASCII: \uXXXX escapes, surrogate
- * pairs above U+FFFF, lone surrogates kept as their code (as Python's
- * json.dumps does).  Bytes that are not UTF-8 (s may be any bytes: upload
- * names, source lines) become U+FFFD, one per broken sequence. */
-void pv_json_write_string(FILE *out, const char *s, size_t n);
-/* How many bytes pv_json_write_string writes for s[0..n), quotes included.
- * Cannot fail. */
-size_t pv_json_string_len(const char *s, size_t n);
-/* The bytes of an int64 in decimal ("-" included).  Cannot fail. */
-size_t pv_int_len(int64_t v);
-
-/* pv_json_string_len of a profile's strings by handle, each string over 64
- * bytes measured once: sizing an answer must not cost what writing it
- * does.  Valid while the profile is. */
-struct pv_json_lengths;
-pv_code pv_json_lengths_create(const struct pv_profile *p, struct pv_json_lengths **out,
-                               pv_err *err);
-uint64_t pv_json_lengths_get(struct pv_json_lengths *l, uint32_t handle);
-void pv_json_lengths_destroy(struct pv_json_lengths *l);
-
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "pattern.h"
 
 /* ---- sort keys ---------------------------------------------------------- */
@@ -499,254 +500,11 @@ pv_code pv_report_print_calls(const struct pv_profile *p, const struct pv_sort *
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-void pv_format_double(double v, char buf[32])
-{
-    if (isnan(v)) {
-        strcpy(buf, "NaN");
-        return;
-    }
-    if (isinf(v)) {
-        strcpy(buf, v > 0 ? "Infinity" : "-Infinity");
-        return;
-    }
-    /* Shortest digits that read back the same: more digits never stop
-     * round-tripping, so a binary search over 1..17 finds it.  Times
-     * computed by division mostly need 16 or 17 digits: trying 15 and 16
-     * first settles those in two tries instead of five (a 100,000-node
-     * tree's JSON spent most of its time here). */
-    int lo = 1, hi = 17;
-    for (int p = 16; p >= 15 && lo < hi; p--) {
-        int n = snprintf(buf, 32, "%.*g", p, v);
-        if (n > 0 && n < 32 && strtod(buf, NULL) == v)
-            hi = p;
-        else {
-            lo = p + 1;
-            break;
-        }
-    }
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        /* %.17g of a double is at most 24 characters: the checks only
-         * tell the compiler so */
-        int n = snprintf(buf, 32, "%.*g", mid, v);
-        if (n > 0 && n < 32 && strtod(buf, NULL) == v)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    if (snprintf(buf, 32, "%.*g", lo, v) >= 32)
-        buf[31] = '\0';
-    if (!strpbrk(buf, ".en")) /* Python writes 1.0, not 1 */
-        strcat(buf, ".0");
-}
-
-static void write_double(FILE *out, double v)
-{
-    char buf[32];
-    pv_format_double(v, buf);
-    fputs(buf, out);
-}
-
-static bool plain(unsigned c)
-{
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-void pv_json_write_string(FILE *out, const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    fputc('"', out);
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        if (plain(c)) {
-            /* names are mostly plain ASCII: one write per run */
-            size_t run = i + 1;
-            while (run < n && plain(s[run]))
-                run++;
-            fwrite(s + i, 1, run - i, out);
-            i = run;
-            continue;
-        }
-        if (c < 0x80) {
-            switch (c) {
-            case '"': fputs("\\\"", out); break;
-            case '\\': fputs("\\\\", out); break;
-            case '\n': fputs("\\n", out); break;
-            case '\r': fputs("\\r", out); break;
-            case '\t': fputs("\\t", out); break;
-            case '\b': fputs("\\b", out); break;
-            case '\f': fputs("\\f", out); break;
-            default: fprintf(out, "\\u%04x", c);
-            }
-            i++;
-            continue;
-        }
-        /* Decode one (surrogatepass) UTF-8 sequence.  The model holds
-         * validated text, but upload names and source lines are any bytes:
-         * a broken sequence (its lead and the continuation bytes that fit)
-         * is one U+FFFD, and never swallows the bytes after it. */
-        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                   : c >= 0xF0 && c <= 0xF4 ? 4 : 1;
-        /* the second byte's range excludes overlong forms and > U+10FFFF */
-        unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        size_t k = 1;
-        while (len > 1 && k < len && i + k < n && s[i + k] >= (k == 1 ? lo : 0x80) &&
-               s[i + k] <= (k == 1 ? hi : 0xBF))
-            k++;
-        if (len == 1 || k < len) {
-            fputs("\\ufffd", out);
-            i += k;
-            continue;
-        }
-        uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-        for (k = 1; k < len; k++)
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        i += len;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            fprintf(out, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
-        } else
-            fprintf(out, "\\u%04x", cp);
-    }
-    fputc('"', out);
-}
-
-size_t pv_json_string_len(const char *str, size_t n)
-{
-    /* Mirrors pv_json_write_string, byte for byte. */
-    const unsigned char *s = (const unsigned char *)str;
-    size_t out = 2;
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            out++;
-            i++;
-            continue;
-        }
-        if (c < 0x80) {
-            bool short_escape = c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' ||
-                                c == '\b' || c == '\f';
-            out += short_escape ? 2 : 6;
-            i++;
-            continue;
-        }
-        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (i + len > n) {
-            out += 6;
-            break;
-        }
-        uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-        for (size_t k = 1; k < len; k++)
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        i += len;
-        out += cp >= 0x10000 ? 12 : 6;
-    }
-    return out;
-}
-
-/* Strings up to this long are measured every time: a table of them would
- * cost more than the scan. */
-enum { LENGTHS_MEMO_MIN = 64 };
-
-struct pv_json_lengths {
-    const struct pv_profile *p;
-    uint64_t *keys; /* handle + 1; 0: empty */
-    uint64_t *lens;
-    size_t n, cap;  /* cap: 0 or a power of two */
-};
-
-pv_code pv_json_lengths_create(const struct pv_profile *p, struct pv_json_lengths **out,
-                               pv_err *err)
-{
-    struct pv_json_lengths *l = calloc(1, sizeof *l);
-    if (!l)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory measuring strings");
-    l->p = p;
-    *out = l;
-    return PV_OK;
-}
-
-void pv_json_lengths_destroy(struct pv_json_lengths *l)
-{
-    if (!l)
-        return;
-    free(l->keys);
-    free(l->lens);
-    free(l);
-}
-
-static size_t slot_of(const struct pv_json_lengths *l, uint64_t key)
-{
-    size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull) & (l->cap - 1);
-    while (l->keys[i] && l->keys[i] != key)
-        i = (i + 1) & (l->cap - 1);
-    return i;
-}
-
-/* Double the table; false when out of memory (then lengths are measured
- * every time, which is slower, not wrong). */
-static bool lengths_grow(struct pv_json_lengths *l)
-{
-    size_t ncap = l->cap ? 2 * l->cap : 256;
-    uint64_t *keys = calloc(ncap, sizeof *keys), *lens = malloc(ncap * sizeof *lens);
-    if (!keys || !lens) {
-        free(keys);
-        free(lens);
-        return false;
-    }
-    struct pv_json_lengths old = *l;
-    l->keys = keys;
-    l->lens = lens;
-    l->cap = ncap;
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i]) {
-            size_t at = slot_of(l, old.keys[i]);
-            l->keys[at] = old.keys[i];
-            l->lens[at] = old.lens[i];
-        }
-    free(old.keys);
-    free(old.lens);
-    return true;
-}
-
-uint64_t pv_json_lengths_get(struct pv_json_lengths *l, uint32_t handle)
-{
-    size_t n;
-    const char *s = pv_profile_str(l->p, handle, &n);
-    if (n <= LENGTHS_MEMO_MIN)
-        return pv_json_string_len(s, n);
-    uint64_t key = (uint64_t)handle + 1;
-    if (l->cap) {
-        size_t at = slot_of(l, key);
-        if (l->keys[at])
-            return l->lens[at];
-    }
-    uint64_t len = pv_json_string_len(s, n);
-    if (2 * (l->n + 1) > l->cap && !lengths_grow(l))
-        return len;
-    size_t at = slot_of(l, key);
-    l->keys[at] = key;
-    l->lens[at] = len;
-    l->n++;
-    return len;
-}
-
-size_t pv_int_len(int64_t v)
-{
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    size_t n = v < 0 ? 2 : 1;
-    while (u >= 10) {
-        u /= 10;
-        n++;
-    }
-    return n;
-}
-
 static void write_str(FILE *out, const struct pv_profile *p, uint32_t h)
 {
     size_t n;
     const char *s = pv_profile_str(p, h, &n);
-    pv_json_write_string(out, s, n);
+    pv_jsonw_string(out, s, n);
 }
 
 /* The canonical JSON's fixed text, shared by the writer and the sizer so
@@ -762,10 +520,6 @@ static const char J_HEAD[] = "{\"reader\": \"pstatsviz\", \"total_calls\": ",
                   J_COUNT_ONLY_TAIL[] = ", \"tt\": null, \"ct\": null}";
 #define LIT(s) (sizeof(s) - 1)
 
-/* A double as pv_format_double writes it takes at most this many bytes:
- * "-1.2345678901234567e-308". */
-enum { DOUBLE_MAX_LEN = 24 };
-
 static void write_key(FILE *out, const struct pv_profile *p, uint32_t fid)
 {
     const struct pv_func *f = &p->funcs[fid];
@@ -776,10 +530,19 @@ static void write_key(FILE *out, const struct pv_profile *p, uint32_t fid)
     fputc(']', out);
 }
 
-static uint64_t key_len(struct pv_json_lengths *l, const struct pv_func *f)
+/* The JSON length of a profile string, each long one measured once. */
+static uint64_t str_len(struct pv_jsonw_lengths *l, const struct pv_profile *p, uint32_t h)
 {
-    return 1 + pv_json_lengths_get(l, f->file) + 2 + pv_int_len(f->line) + 2 +
-           pv_json_lengths_get(l, f->name) + 1;
+    size_t n;
+    const char *s = pv_profile_str(p, h, &n);
+    return pv_jsonw_lengths_get(l, h, s, n);
+}
+
+static uint64_t key_len(struct pv_jsonw_lengths *l, const struct pv_profile *p,
+                        const struct pv_func *f)
+{
+    return 1 + str_len(l, p, f->file) + 2 + pv_jsonw_int_len(f->line) + 2 +
+           str_len(l, p, f->name) + 1;
 }
 
 static void write_func(FILE *out, const struct pv_profile *p, const struct pv_func *f)
@@ -789,9 +552,9 @@ static void write_func(FILE *out, const struct pv_profile *p, const struct pv_fu
     fprintf(out, "%s%" PRId64 "%s", J_LINE, f->line, J_NAME);
     write_str(out, p, f->name);
     fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, f->cc, J_NC, f->nc, J_TT);
-    write_double(out, f->tt);
+    pv_jsonw_double(out, f->tt);
     fputs(J_CT, out);
-    write_double(out, f->ct);
+    pv_jsonw_double(out, f->ct);
     fputc('}', out);
 }
 
@@ -806,9 +569,9 @@ static void write_edge(FILE *out, const struct pv_profile *p, const struct pv_ed
         return;
     }
     fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, ed->cc, J_NC, ed->nc, J_TT);
-    write_double(out, ed->tt);
+    pv_jsonw_double(out, ed->tt);
     fputs(J_CT, out);
-    write_double(out, ed->ct);
+    pv_jsonw_double(out, ed->ct);
     fputc('}', out);
 }
 
@@ -827,7 +590,7 @@ bool pv_report_json_export_next(struct pv_json_export *x, FILE *out, size_t reco
         case PART_HEAD:
             fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_HEAD, p->total_calls, J_PRIM,
                     p->prim_calls, J_TOTAL_TT);
-            write_double(out, p->total_tt);
+            pv_jsonw_double(out, p->total_tt);
             fputs(J_FUNCS, out);
             x->part = PART_FUNCS;
             break;
@@ -864,25 +627,24 @@ bool pv_report_json_export_next(struct pv_json_export *x, FILE *out, size_t reco
 
 pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes, pv_err *err)
 {
-    struct pv_json_lengths *l = NULL;
     uint64_t *keys = malloc(((size_t)p->nfuncs + 1) * sizeof *keys);
-    if (!keys || pv_json_lengths_create(p, &l, err)) {
-        free(keys);
+    if (!keys)
         return pv_err_set(err, PV_E_NOMEM, "out of memory measuring the export");
-    }
-    uint64_t n = LIT(J_HEAD) + pv_int_len(p->total_calls) + LIT(J_PRIM) +
-                 pv_int_len(p->prim_calls) + LIT(J_TOTAL_TT) + DOUBLE_MAX_LEN + LIT(J_FUNCS) +
+    struct pv_jsonw_lengths l;
+    pv_jsonw_lengths_init(&l);
+    uint64_t n = LIT(J_HEAD) + pv_jsonw_int_len(p->total_calls) + LIT(J_PRIM) +
+                 pv_jsonw_int_len(p->prim_calls) + LIT(J_TOTAL_TT) + PV_JSONW_DOUBLE_MAX_LEN + LIT(J_FUNCS) +
                  LIT(J_EDGES) + LIT(J_TAIL);
     bool first = true;
     for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
         const struct pv_func *f = &p->funcs[fid];
-        keys[fid] = key_len(l, f);
+        keys[fid] = key_len(&l, p, f);
         if (f->flags & PV_FUNC_PHANTOM)
             continue;
-        n += (first ? 0 : LIT(J_SEP)) + LIT(J_FILE) + pv_json_lengths_get(l, f->file) +
-             LIT(J_LINE) + pv_int_len(f->line) + LIT(J_NAME) + pv_json_lengths_get(l, f->name) +
-             LIT(J_CC) + pv_int_len(f->cc) + LIT(J_NC) + pv_int_len(f->nc) + LIT(J_TT) +
-             DOUBLE_MAX_LEN + LIT(J_CT) + DOUBLE_MAX_LEN + 1;
+        n += (first ? 0 : LIT(J_SEP)) + LIT(J_FILE) + str_len(&l, p, f->file) +
+             LIT(J_LINE) + pv_jsonw_int_len(f->line) + LIT(J_NAME) + str_len(&l, p, f->name) +
+             LIT(J_CC) + pv_jsonw_int_len(f->cc) + LIT(J_NC) + pv_jsonw_int_len(f->nc) + LIT(J_TT) +
+             PV_JSONW_DOUBLE_MAX_LEN + LIT(J_CT) + PV_JSONW_DOUBLE_MAX_LEN + 1;
         first = false;
     }
     for (uint32_t e = 0; e < p->nedges; e++) {
@@ -890,12 +652,12 @@ pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes,
         n += (e ? LIT(J_SEP) : 0) + LIT(J_CALLER) + keys[ed->caller] + LIT(J_CALLEE) +
              keys[ed->callee];
         if (ed->flags & PV_EDGE_COUNT_ONLY)
-            n += LIT(J_COUNT_ONLY_CC) + pv_int_len(ed->nc) + LIT(J_COUNT_ONLY_TAIL);
+            n += LIT(J_COUNT_ONLY_CC) + pv_jsonw_int_len(ed->nc) + LIT(J_COUNT_ONLY_TAIL);
         else
-            n += LIT(J_CC) + pv_int_len(ed->cc) + LIT(J_NC) + pv_int_len(ed->nc) + LIT(J_TT) +
-                 DOUBLE_MAX_LEN + LIT(J_CT) + DOUBLE_MAX_LEN + 1;
+            n += LIT(J_CC) + pv_jsonw_int_len(ed->cc) + LIT(J_NC) + pv_jsonw_int_len(ed->nc) + LIT(J_TT) +
+                 PV_JSONW_DOUBLE_MAX_LEN + LIT(J_CT) + PV_JSONW_DOUBLE_MAX_LEN + 1;
     }
-    pv_json_lengths_destroy(l);
+    pv_jsonw_lengths_fini(&l);
     free(keys);
     *bytes = n;
     return PV_OK;
@@ -917,7 +679,7 @@ static void write_ratio(FILE *out, double num, int64_t den)
     if (den == 0)
         fputs("null", out);
     else
-        write_double(out, num / (double)den);
+        pv_jsonw_double(out, num / (double)den);
 }
 
 pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
@@ -932,18 +694,18 @@ pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
     fprintf(out, "{\"sort_type\": \"%s\", \"total_calls\": %" PRId64 ", \"prim_calls\": %" PRId64
                  ", \"total_tt\": ",
             how, p->total_calls, p->prim_calls);
-    write_double(out, p->total_tt);
+    pv_jsonw_double(out, p->total_tt);
     fputs(", \"rows\": [", out);
     for (size_t i = 0; i < n; i++) {
         const struct pv_func *f = &p->funcs[fids[i]];
         char calls[48];
         format_calls(calls, f->nc, f->cc);
         fprintf(out, "%s{\"ncalls\": \"%s\", \"tottime\": ", i ? ", " : "", calls);
-        write_double(out, f->tt);
+        pv_jsonw_double(out, f->tt);
         fputs(", \"percall_tottime\": ", out);
         write_ratio(out, f->tt, f->nc);
         fputs(", \"cumtime\": ", out);
-        write_double(out, f->ct);
+        pv_jsonw_double(out, f->ct);
         fputs(", \"percall_cumtime\": ", out);
         write_ratio(out, f->ct, f->cc);
         size_t ln;
@@ -953,7 +715,7 @@ pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
             return pv_err_set(err, PV_E_NOMEM, "out of memory");
         }
         fputs(", \"function\": ", out);
-        pv_json_write_string(out, label, ln);
+        pv_jsonw_string(out, label, ln);
         free(label);
         fputs(", \"file\": ", out);
         write_str(out, p, f->file);
