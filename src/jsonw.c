@@ -174,10 +174,46 @@ void pv_jsonw_format_double(double v, char buf[32])
         else
             lo = mid + 1;
     }
-    if (snprintf(buf, 32, "%.*g", lo, v) >= 32)
-        buf[31] = '\0';
-    if (!strpbrk(buf, ".en")) /* Python writes 1.0, not 1 */
-        strcat(buf, ".0");
+    /* Those digits where repr puts them (Python/pystrtod.c, mode 'r'):
+     * d.ddde+XX for exponents below -4 or from 16 on, else without an
+     * exponent and with at least one digit after the point: 100.0, where
+     * %g would write 1e+02. */
+    char sci[32];
+    if (snprintf(sci, sizeof sci, "%.*e", lo - 1, v) >= (int)sizeof sci)
+        sci[31] = '\0';
+    char *e = strchr(sci, 'e');
+    int exp = e ? atoi(e + 1) : 0;
+    if (!e || exp < -4 || exp >= 16) {
+        strcpy(buf, sci);
+        return;
+    }
+    char digits[24];
+    size_t nd = 0;
+    for (const char *c = sci; c < e; c++)
+        if (*c >= '0' && *c <= '9')
+            digits[nd++] = *c;
+    size_t at = 0;
+    if (sci[0] == '-')
+        buf[at++] = '-';
+    if (exp < 0) {
+        buf[at++] = '0';
+        buf[at++] = '.';
+        for (int z = exp; z < -1; z++)
+            buf[at++] = '0';
+        memcpy(buf + at, digits, nd);
+        at += nd;
+    } else {
+        /* exp + 1 digits before the point, zeros where the digits end */
+        for (size_t k = 0; k <= (size_t)exp; k++)
+            buf[at++] = k < nd ? digits[k] : '0';
+        buf[at++] = '.';
+        if (nd > (size_t)exp + 1) {
+            memcpy(buf + at, digits + exp + 1, nd - (size_t)exp - 1);
+            at += nd - (size_t)exp - 1;
+        } else
+            buf[at++] = '0';
+    }
+    buf[at] = '\0';
 }
 
 void pv_jsonw_double(FILE *out, double v)
