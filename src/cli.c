@@ -33,6 +33,7 @@
 #include "http.h"
 #include "profile.h"
 #include "report.h"
+#include "report_json.h"
 #include "store.h"
 
 #ifndef PV_VERSION
@@ -341,11 +342,11 @@ static int cmd_top(int argc, char **argv)
     struct pv_profile *p;
     if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
-    struct pv_select sel = {.regex = o.callers ? o.callers : o.callees, .limit = o.limit};
+    struct pv_report_select sel = {.regex = o.callers ? o.callers : o.callees, .limit = o.limit};
     pv_code rc;
     char title[4096];
     if (o.json)
-        rc = pv_report_top_json(p, &sort, &sel, stdout, &err);
+        rc = pv_report_json_top(p, &sort, &sel, stdout, &err);
     else if (o.callers || o.callees)
         rc = pv_report_print_calls(p, &sort, &sel, o.callers != NULL, stdout, &err);
     else

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "jsonw.h"
-#include "report.h"
+#include "report_json.h"
 #include "tree.h"
 #include "vec.h"
 
@@ -106,7 +106,7 @@ struct pv_export {
     pv_export_format format;
     char *name;
     uint64_t bound;
-    struct pv_json_export json;
+    struct pv_report_json_export json;
     /* the stack formats */
     struct pv_tree *t;
     struct walk walk;

@@ -15,7 +15,7 @@
 
 #include "check.h"
 #include "profile.h"
-#include "report.h"
+#include "report_json.h"
 #include "store.h"
 
 enum { THREADS = 4, ROUNDS = 25 };
@@ -66,7 +66,7 @@ static char *export_json(const struct pv_profile *p, size_t *len)
     if (!f)
         return NULL;
     pv_err err = {0};
-    pv_code rc = pv_report_export_json(p, f, &err);
+    pv_code rc = pv_report_json_export_write(p, f, &err);
     fclose(f);
     if (rc) {
         free(out);
