@@ -330,8 +330,20 @@ static pv_code write_frame(struct pv_export *x, FILE *out, uint32_t i, pv_err *e
     const char *file = pv_profile_str(p, p->funcs[fid].file, &len);
     fputs(SS_FRAME_FILE, out);
     pv_jsonw_string(out, file, len);
-    fprintf(out, "%s%" PRId64 "}", SS_FRAME_LINE, p->funcs[fid].line);
+    fputs(SS_FRAME_LINE, out);
+    pv_jsonw_int(out, p->funcs[fid].line);
+    fputc('}', out);
     return PV_OK;
+}
+
+/* Speedscope reads JSON strictly: a time that is not finite (a damaged
+ * file's NaN) is written as 0. */
+static void write_seconds(FILE *out, double v)
+{
+    if (isfinite(v))
+        pv_jsonw_double(out, v);
+    else
+        fputc('0', out);
 }
 
 /* The sample of the node the walk stands on. */
@@ -359,8 +371,11 @@ static pv_code write_sample(struct pv_export *x, FILE *out, double weight, pv_er
     }
     fputs(x->first_sample ? "[" : ",[", out);
     x->first_sample = false;
-    for (int d = 1; d < w->depth; d++)
-        fprintf(out, "%s%u", d > 1 ? "," : "", frame_index(x, w->stack[d]));
+    for (int d = 1; d < w->depth; d++) {
+        if (d > 1)
+            fputc(',', out);
+        pv_jsonw_int(out, frame_index(x, w->stack[d]));
+    }
     fputc(']', out);
     if (!pv_vec_reserve((void **)&x->weights, &x->cap_weights, x->nweights + 1,
                         sizeof *x->weights))
@@ -372,7 +387,6 @@ static pv_code write_sample(struct pv_export *x, FILE *out, double weight, pv_er
 static pv_code stacks_next(struct pv_export *x, FILE *out, pv_err *err)
 {
     const struct pv_tree *t = x->t;
-    char num[32];
     for (int r = 0; r < PIECE_RECORDS && x->part != PART_DONE; r++) {
         switch (x->part) {
         case PART_FRAMES:
@@ -387,9 +401,9 @@ static pv_code stacks_next(struct pv_export *x, FILE *out, pv_err *err)
             fputs(SS_OTHER, out);
             fputs(SS_PROFILES, out);
             pv_jsonw_string(out, x->name, strlen(x->name));
-            pv_jsonw_format_double(t->nodes[0].value, num);
-            fprintf(out, "%s%s%s", SS_UNIT, isfinite(t->nodes[0].value) ? num : "0",
-                    SS_SAMPLES);
+            fputs(SS_UNIT, out);
+            write_seconds(out, t->nodes[0].value);
+            fputs(SS_SAMPLES, out);
             x->part = PART_SAMPLES;
             break;
         case PART_SAMPLES:
@@ -408,9 +422,9 @@ static pv_code stacks_next(struct pv_export *x, FILE *out, pv_err *err)
                 x->part = PART_TAIL;
                 break;
             }
-            pv_jsonw_format_double(x->weights[x->next_weight], num);
-            fprintf(out, "%s%s", x->next_weight ? "," : "",
-                    isfinite(x->weights[x->next_weight]) ? num : "0");
+            if (x->next_weight)
+                fputc(',', out);
+            write_seconds(out, x->weights[x->next_weight]);
             x->next_weight++;
             break;
         case PART_TAIL:

@@ -3,8 +3,8 @@
  * report_json.h). */
 #include "report_json.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jsonw.h"
 
@@ -20,7 +20,7 @@ static void write_str(FILE *out, const struct pv_profile *p, uint32_t h)
 static const char J_HEAD[] = "{\"reader\": \"pstatsviz\", \"total_calls\": ",
                   J_PRIM[] = ", \"prim_calls\": ", J_TOTAL_TT[] = ", \"total_tt\": ",
                   J_FUNCS[] = ", \"functions\": [", J_EDGES[] = "], \"edges\": [",
-                  J_TAIL[] = "]}\n", J_SEP[] = ", ", J_FILE[] = "{\"file\": ",
+                  J_TAIL[] = "]}\n", J_SEP[] = ", ", J_KEY_SEP[] = ", ", J_FILE[] = "{\"file\": ",
                   J_LINE[] = ", \"line\": ", J_NAME[] = ", \"name\": ", J_CC[] = ", \"cc\": ",
                   J_NC[] = ", \"nc\": ", J_TT[] = ", \"tt\": ", J_CT[] = ", \"ct\": ",
                   J_CALLER[] = "{\"caller\": ", J_CALLEE[] = ", \"callee\": ",
@@ -33,7 +33,9 @@ static void write_key(FILE *out, const struct pv_profile *p, uint32_t fid)
     const struct pv_func *f = &p->funcs[fid];
     fputc('[', out);
     write_str(out, p, f->file);
-    fprintf(out, ", %" PRId64 ", ", f->line);
+    fputs(J_KEY_SEP, out);
+    pv_jsonw_int(out, f->line);
+    fputs(J_KEY_SEP, out);
     write_str(out, p, f->name);
     fputc(']', out);
 }
@@ -49,17 +51,28 @@ static uint64_t str_len(struct pv_jsonw_lengths *l, const struct pv_profile *p, 
 static uint64_t key_len(struct pv_jsonw_lengths *l, const struct pv_profile *p,
                         const struct pv_func *f)
 {
-    return 1 + str_len(l, p, f->file) + 2 + pv_jsonw_int_len(f->line) + 2 +
-           str_len(l, p, f->name) + 1;
+    return 1 + str_len(l, p, f->file) + LIT(J_KEY_SEP) + pv_jsonw_int_len(f->line) +
+           LIT(J_KEY_SEP) + str_len(l, p, f->name) + 1;
+}
+
+static void write_counts(FILE *out, int64_t cc, int64_t nc)
+{
+    fputs(J_CC, out);
+    pv_jsonw_int(out, cc);
+    fputs(J_NC, out);
+    pv_jsonw_int(out, nc);
 }
 
 static void write_func(FILE *out, const struct pv_profile *p, const struct pv_func *f)
 {
     fputs(J_FILE, out);
     write_str(out, p, f->file);
-    fprintf(out, "%s%" PRId64 "%s", J_LINE, f->line, J_NAME);
+    fputs(J_LINE, out);
+    pv_jsonw_int(out, f->line);
+    fputs(J_NAME, out);
     write_str(out, p, f->name);
-    fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, f->cc, J_NC, f->nc, J_TT);
+    write_counts(out, f->cc, f->nc);
+    fputs(J_TT, out);
     pv_jsonw_double(out, f->tt);
     fputs(J_CT, out);
     pv_jsonw_double(out, f->ct);
@@ -73,10 +86,13 @@ static void write_edge(FILE *out, const struct pv_profile *p, const struct pv_ed
     fputs(J_CALLEE, out);
     write_key(out, p, ed->callee);
     if (ed->flags & PV_EDGE_COUNT_ONLY) {
-        fprintf(out, "%s%" PRId64 "%s", J_COUNT_ONLY_CC, ed->nc, J_COUNT_ONLY_TAIL);
+        fputs(J_COUNT_ONLY_CC, out);
+        pv_jsonw_int(out, ed->nc);
+        fputs(J_COUNT_ONLY_TAIL, out);
         return;
     }
-    fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, ed->cc, J_NC, ed->nc, J_TT);
+    write_counts(out, ed->cc, ed->nc);
+    fputs(J_TT, out);
     pv_jsonw_double(out, ed->tt);
     fputs(J_CT, out);
     pv_jsonw_double(out, ed->ct);
@@ -96,8 +112,11 @@ bool pv_report_json_export_next(struct pv_report_json_export *x, FILE *out, size
     for (size_t r = 0; r < records && x->part != PART_DONE; r++) {
         switch (x->part) {
         case PART_HEAD:
-            fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_HEAD, p->total_calls, J_PRIM,
-                    p->prim_calls, J_TOTAL_TT);
+            fputs(J_HEAD, out);
+            pv_jsonw_int(out, p->total_calls);
+            fputs(J_PRIM, out);
+            pv_jsonw_int(out, p->prim_calls);
+            fputs(J_TOTAL_TT, out);
             pv_jsonw_double(out, p->total_tt);
             fputs(J_FUNCS, out);
             x->part = PART_FUNCS;
@@ -199,16 +218,22 @@ pv_code pv_report_json_top(const struct pv_profile *p, const struct pv_sort *s,
     if (pv_report_rows(p, s, sel, &fids, &n, msg, sizeof msg, err))
         return err->code;
     pv_sort_describe(s, how, sizeof how);
-    fprintf(out, "{\"sort_type\": \"%s\", \"total_calls\": %" PRId64 ", \"prim_calls\": %" PRId64
-                 ", \"total_tt\": ",
-            how, p->total_calls, p->prim_calls);
+    fputs("{\"sort_type\": ", out);
+    pv_jsonw_string(out, how, strlen(how));
+    fputs(", \"total_calls\": ", out);
+    pv_jsonw_int(out, p->total_calls);
+    fputs(", \"prim_calls\": ", out);
+    pv_jsonw_int(out, p->prim_calls);
+    fputs(", \"total_tt\": ", out);
     pv_jsonw_double(out, p->total_tt);
     fputs(", \"rows\": [", out);
     for (size_t i = 0; i < n; i++) {
         const struct pv_func *f = &p->funcs[fids[i]];
         char calls[48];
         pv_report_format_calls(calls, f->nc, f->cc);
-        fprintf(out, "%s{\"ncalls\": \"%s\", \"tottime\": ", i ? ", " : "", calls);
+        fputs(i ? ", {\"ncalls\": " : "{\"ncalls\": ", out);
+        pv_jsonw_string(out, calls, strlen(calls));
+        fputs(", \"tottime\": ", out);
         pv_jsonw_double(out, f->tt);
         fputs(", \"percall_tottime\": ", out);
         write_ratio(out, f->tt, f->nc);
@@ -227,7 +252,9 @@ pv_code pv_report_json_top(const struct pv_profile *p, const struct pv_sort *s,
         free(label);
         fputs(", \"file\": ", out);
         write_str(out, p, f->file);
-        fprintf(out, ", \"line\": %" PRId64 ", \"name\": ", f->line);
+        fputs(", \"line\": ", out);
+        pv_jsonw_int(out, f->line);
+        fputs(", \"name\": ", out);
         write_str(out, p, f->name);
         fputc('}', out);
     }

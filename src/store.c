@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <assert.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <nettle/sha2.h>
@@ -652,29 +653,23 @@ static void bind_real(sqlite3_stmt *q, int col, double v)
         sqlite3_bind_double(q, col, v);
 }
 
+/* The warnings kept with the model, as a JSON array of strings (free with
+ * cJSON_free), or NULL when out of memory. */
 static char *warnings_json(const struct pv_profile *p)
 {
-    size_t cap = 16 + PV_PROFILE_MAX_WARNINGS * 2 * sizeof p->warnings[0];
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    size_t at = 0;
-    out[at++] = '[';
     unsigned shown = p->nwarnings < PV_PROFILE_MAX_WARNINGS ? p->nwarnings
                                                             : PV_PROFILE_MAX_WARNINGS;
-    for (unsigned w = 0; w < shown; w++) {
-        if (w)
-            out[at++] = ',';
-        out[at++] = '"';
-        for (const char *c = p->warnings[w]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                out[at++] = '\\';
-            out[at++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+    cJSON *arr = cJSON_CreateArray();
+    for (unsigned w = 0; arr && w < shown; w++) {
+        cJSON *text = cJSON_CreateString(p->warnings[w]);
+        if (!text || !cJSON_AddItemToArray(arr, text)) {
+            cJSON_Delete(text);
+            cJSON_Delete(arr);
+            arr = NULL;
         }
-        out[at++] = '"';
     }
-    out[at++] = ']';
-    out[at] = '\0';
+    char *out = arr ? cJSON_PrintUnformatted(arr) : NULL;
+    cJSON_Delete(arr);
     return out;
 }
 
@@ -803,7 +798,7 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const
     bind_real(q, 9, p->total_tt);
     sqlite3_bind_int64(q, 10, p->nreal);
     sqlite3_bind_int64(q, 11, p->nedges);
-    sqlite3_bind_text(q, 12, warnings, -1, free);
+    sqlite3_bind_text(q, 12, warnings, -1, cJSON_free);
     sqlite3_bind_blob(q, 13, token_sha, SHA256_DIGEST_SIZE, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
