@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -31,6 +30,7 @@
 #include "api.h"
 #include "export.h"
 #include "http.h"
+#include "import.h"
 #include "profile.h"
 #include "report.h"
 #include "report_json.h"
@@ -99,90 +99,12 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-pv_code pv_file_map(const char *path, const uint8_t **data, size_t *len, pv_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pv_err_set(err, errno == ENOENT ? PV_E_NOTFOUND : PV_E_IO, "%s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return pv_err_set(err, PV_E_IO, "not a regular file");
-    }
-    *len = (size_t)st.st_size;
-    if (*len == 0) {
-        close(fd);
-        *data = (const uint8_t *)"";
-        return PV_OK;
-    }
-    void *m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED)
-        return pv_err_set(err, PV_E_IO, "%s", strerror(errno));
-    *data = m;
-    return PV_OK;
-}
-
-void pv_file_unmap(const uint8_t *data, size_t len)
-{
-    if (len)
-        munmap((void *)data, len);
-}
-
-/* Drop the pages of a mapped file the parser has read: a 100 MB file then
- * costs a few MB of memory while it is parsed, not 100 MB.  They stay
- * mapped, so a reference back into them reads the file again. */
-struct release {
-    const uint8_t *data;
-    size_t len;
-    size_t released;
-};
-
-static void release_consumed(void *ctx, size_t offset)
-{
-    struct release *r = ctx;
-    if (offset == r->len) {
-        /* Parsing is over: drop everything, pages that references made the
-         * parser read again included. */
-        madvise((void *)r->data, r->len, MADV_DONTNEED);
-        r->released = r->len;
-        return;
-    }
-    size_t upto = offset & ~(size_t)4095; /* mappings start page-aligned */
-    if (upto >= r->released + (8u << 20)) {
-        madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
-        r->released = upto;
-    }
-}
-
-static pv_code parse_mapped(const uint8_t *data, size_t len, struct pv_profile **p, pv_err *err)
-{
-    struct release r = {.data = data, .len = len};
-    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
-    return pv_profile_parse_progress(data, len, len ? &progress : NULL, p, err);
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
-}
-
 /* Store one file (for import and pstatsviz FILE): 0, or the exit status
  * after its one-line error.  Free res->name. */
 static int import_file(struct pv_store *s, const char *path, struct pv_import *res)
 {
     pv_err err = {0};
-    const uint8_t *data;
-    size_t len;
-    if (pv_file_map(path, &data, &len, &err))
-        return fail(path, &err);
-    struct release r = {.data = data, .len = len};
-    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
-    pv_code rc = pv_store_import(s, data, len, base_name(path), len ? &progress : NULL, NULL, res,
-                                 &err);
-    pv_file_unmap(data, len);
-    return rc ? fail(path, &err) : 0;
+    return pv_import_file(s, path, res, &err) ? fail(path, &err) : 0;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -265,14 +187,9 @@ static bool looks_like_id(const char *s)
 int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p)
 {
     pv_err err = {0};
-    const uint8_t *data;
-    size_t len;
-    pv_code rc = pv_file_map(arg, &data, &len, &err);
-    if (rc == PV_OK) {
-        rc = parse_mapped(data, len, p, &err);
-        pv_file_unmap(data, len);
-        return rc ? fail(arg, &err) : 0;
-    }
+    pv_code rc = pv_import_read_file(arg, p, &err);
+    if (rc == PV_OK)
+        return 0;
     if (rc != PV_E_NOTFOUND || !looks_like_id(arg))
         return fail(arg, &err);
     struct pv_store *s = NULL;

@@ -226,8 +226,7 @@ static void average(double *avg, double ms)
     *avg = *avg > 0 ? 0.7 * *avg + 0.3 * ms : ms;
 }
 
-/* A parse slot, or PV_E_BUSY. */
-static pv_code parse_enter(struct pv_store *s, pv_err *err)
+pv_code pv_store_parse_enter(struct pv_store *s, pv_err *err)
 {
     struct pv_store_gate *g = s->gate;
     if (!g)
@@ -245,7 +244,7 @@ static pv_code parse_enter(struct pv_store *s, pv_err *err)
     return PV_OK;
 }
 
-static void parse_leave(struct pv_store *s, double elapsed_ms)
+void pv_store_parse_leave(struct pv_store *s, double elapsed_ms)
 {
     struct pv_store_gate *g = s->gate;
     if (!g)
@@ -779,9 +778,9 @@ static pv_code insert_functions(struct pv_store *s, const struct pv_profile *p,
     return PV_OK;
 }
 
-static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const char *id,
-                           size_t size_bytes, const char *name, const uint8_t *token_sha,
-                           pv_err *err)
+static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
+                           const struct pv_pack_parts *model, const char *id, size_t size_bytes,
+                           const char *name, const uint8_t *token_sha, pv_err *err)
 {
     sqlite3_stmt *q = s->st[ST_INSERT_PROFILE];
     char *warnings = warnings_json(p);
@@ -832,47 +831,40 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const
 
     /* The model goes in as a zeroblob filled piece by piece from the
      * profile's own arrays: no second copy of 50 MB of edges in memory. */
-    struct pv_pack_parts parts;
-    if (pv_profile_pack_parts(p, &parts, err))
-        return err->code;
     q = s->st[ST_INSERT_MODEL];
     sqlite3_bind_int64(q, 1, pk);
-    sqlite3_bind_zeroblob64(q, 2, parts.total);
+    sqlite3_bind_zeroblob64(q, 2, model->total);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     sqlite3_blob *blob;
     if (rc != SQLITE_DONE || sqlite3_blob_open(s->db, "main", "models", "blob",
                                                sqlite3_last_insert_rowid(s->db), 1,
-                                               &blob) != SQLITE_OK) {
-        pv_pack_parts_fini(&parts);
+                                               &blob) != SQLITE_OK)
         return db_error(s, err, "storing the model");
-    }
-    rc = sqlite3_blob_write(blob, parts.header, (int)parts.header_len, 0);
-    size_t at = parts.header_len;
+    rc = sqlite3_blob_write(blob, model->header, (int)model->header_len, 0);
+    size_t at = model->header_len;
     for (int k = 0; k < 4 && rc == SQLITE_OK; k++) {
         /* sqlite3_blob_write takes an int: write in chunks of 256 MiB */
-        for (size_t done = 0; done < parts.len[k] && rc == SQLITE_OK;) {
-            size_t n = parts.len[k] - done;
+        for (size_t done = 0; done < model->len[k] && rc == SQLITE_OK;) {
+            size_t n = model->len[k] - done;
             if (n > (256u << 20))
                 n = 256u << 20;
-            rc = sqlite3_blob_write(blob, (const char *)parts.part[k] + done, (int)n,
+            rc = sqlite3_blob_write(blob, (const char *)model->part[k] + done, (int)n,
                                     (int)(at + done));
             done += n;
         }
-        at += parts.len[k];
+        at += model->len[k];
     }
     sqlite3_blob_close(blob);
-    pv_pack_parts_fini(&parts);
     if (rc != SQLITE_OK)
         return db_error(s, err, "storing the model");
     return PV_OK;
 }
 
-/* Store a parsed profile in one transaction. */
-static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, const char *id,
-                            size_t size_bytes, const char *name, struct pv_import *res,
-                            pv_err *err)
+pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
+                        const struct pv_pack_parts *model, size_t size_bytes, const char *name,
+                        struct pv_import *res, pv_err *err)
 {
     char token[PV_TOKEN_HEX + 1];
     uint8_t token_sha[SHA256_DIGEST_SIZE];
@@ -883,7 +875,7 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
         return err->code;
     double t0 = now_mono_ms();
     if (exec(s, "BEGIN IMMEDIATE", err))
-        goto fail_begin;
+        goto leave_turn;
     /* Another writer may have stored the same bytes since we looked. */
     if (find(s, id, res, err) == PV_OK) {
         exec(s, "COMMIT", NULL);
@@ -891,8 +883,9 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
         res->created = false;
         return PV_OK;
     }
-    if (insert_rows(s, p, id, size_bytes, name, token_sha, err) || exec(s, "COMMIT", err))
-        goto fail_write;
+    if (insert_rows(s, p, model, id, size_bytes, name, token_sha, err) ||
+        exec(s, "COMMIT", err))
+        goto roll_back;
     after_write(s, false);
     write_leave(s, now_mono_ms() - t0);
     memset(res, 0, sizeof *res);
@@ -908,42 +901,11 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     return PV_OK;
 
-fail_write:
+roll_back:
     exec(s, "ROLLBACK", NULL);
-fail_begin:
+leave_turn:
     write_leave(s, now_mono_ms() - t0);
     return err->code;
-}
-
-pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                        const struct pv_parse_progress *progress, struct pv_profile **parsed,
-                        struct pv_import *res, pv_err *err)
-{
-    if (parsed)
-        *parsed = NULL;
-    char id[PV_ID_HEX + 1];
-    pv_store_id_of(buf, len, id);
-    pv_code rc = find(s, id, res, err);
-    if (rc == PV_OK) {
-        res->created = false;
-        return PV_OK;
-    }
-    if (rc != PV_E_NOTFOUND)
-        return rc;
-    struct pv_profile *p;
-    if (parse_enter(s, err))
-        return err->code;
-    double t0 = now_mono_ms();
-    rc = pv_profile_parse_progress(buf, len, progress, &p, err);
-    parse_leave(s, now_mono_ms() - t0);
-    if (rc)
-        return rc;
-    rc = store_parsed(s, p, id, len, name, res, err);
-    if (rc == PV_OK && parsed)
-        *parsed = p;
-    else
-        pv_profile_destroy(p);
-    return rc;
 }
 
 pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **out, pv_err *err)
