@@ -133,7 +133,7 @@ struct pv_import {
 };
 
 /* Store a parsed profile p under id (pv_store_id_of its size_bytes bytes),
- * with model, its pack (pv_profile_pack_parts), in one transaction: the
+ * with model, its pack (pv_pack_parts_init), in one transaction: the
  * last step of an import (import.h).  name is copied.  When another
  * connection stored id since the caller looked (pv_store_find), res is its
  * record and nothing is written.  Free res->name with free().  On failure

@@ -97,7 +97,7 @@ static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
         return rc;
     /* packed before the write turn: the turn is held only for writing */
     struct pv_pack_parts model;
-    if (pv_profile_pack_parts(p, &model, err))
+    if (pv_pack_parts_init(&model, p, err))
         goto destroy_profile;
     rc = pv_store_import(s, id, p, &model, len, name, res, err);
     pv_pack_parts_fini(&model);

@@ -915,8 +915,8 @@ pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **ou
     int rc = sqlite3_step(q);
     pv_code code;
     if (rc == SQLITE_ROW)
-        code = pv_profile_unpack(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0),
-                                 out, err);
+        code = pv_pack_read(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), out,
+                            err);
     else if (rc == SQLITE_DONE)
         code = pv_err_set(err, PV_E_NOTFOUND, "no profile with id %s", id);
     else

@@ -231,9 +231,9 @@ static void pack_round_trip(const struct pv_profile *p, uint64_t seed)
     pv_err err = {0};
     void *blob = NULL;
     size_t len = 0;
-    FUZZ_CHECK(pv_profile_pack(p, &blob, &len, &err) == PV_OK, "pack: %s", err.msg);
+    FUZZ_CHECK(pv_pack_dup(p, &blob, &len, &err) == PV_OK, "pack: %s", err.msg);
     struct pv_profile *q = NULL;
-    FUZZ_CHECK(pv_profile_unpack(blob, len, &q, &err) == PV_OK, "unpack: %s", err.msg);
+    FUZZ_CHECK(pv_pack_read(blob, len, &q, &err) == PV_OK, "unpack: %s", err.msg);
     FUZZ_CHECK(q->nfuncs == p->nfuncs && q->nreal == p->nreal && q->nedges == p->nedges &&
                    q->strings_len == p->strings_len &&
                    !memcmp(q->strings, p->strings, p->strings_len) &&
@@ -246,7 +246,7 @@ static void pack_round_trip(const struct pv_profile *p, uint64_t seed)
     pv_profile_destroy(q);
     q = NULL;
     ((unsigned char *)blob)[seed % len] ^= (unsigned char)(1u << (seed >> 32) % 8);
-    if (pv_profile_unpack(blob, len, &q, &err) == PV_OK) {
+    if (pv_pack_read(blob, len, &q, &err) == PV_OK) {
         check_model(q);
         pv_profile_destroy(q);
     }
