@@ -539,7 +539,7 @@ static void open_browser(const char *url)
 }
 
 /* `pstatsviz serve ...`, and `pstatsviz FILE... ...` (import, then serve). */
-static int pv_serve_main(int argc, char **argv)
+static int serve_main(int argc, char **argv)
 {
     struct serve_opts o;
     int status = parse_serve_opts(argc, argv, &o);
@@ -597,7 +597,7 @@ static int pv_serve_main(int argc, char **argv)
     struct pv_http *http = NULL;
     if (pv_api_create(&acfg, &api, &err) || pv_http_open(&hcfg, api, &http, &err)) {
         status = fail("serve", &err);
-        goto done;
+        goto stop_serving;
     }
     /* A wildcard address is reached as localhost from this machine. */
     const char *shown = !strcmp(o.host, "0.0.0.0") ? "127.0.0.1"
@@ -623,7 +623,7 @@ static int pv_serve_main(int argc, char **argv)
     sigwait(&stop, &sig);
     fprintf(stderr, "pstatsviz: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
-done:
+stop_serving:
     pv_http_close(http);
     pv_api_destroy(api);
     for (int i = 0; i < o.nroots; i++)
@@ -661,8 +661,8 @@ int pv_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "diff"))
         return pv_cli_diff_main(argc - 2, argv + 2);
     if (!strcmp(cmd, "serve"))
-        return pv_serve_main(argc - 2, argv + 2);
+        return serve_main(argc - 2, argv + 2);
     if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */
-        return pv_serve_main(argc - 1, argv + 1);
+        return serve_main(argc - 1, argv + 1);
     return usage_error("unknown command %s", cmd);
 }

@@ -276,22 +276,22 @@ pv_code pv_export_create(const struct pv_profile *p, const char *name, pv_export
     if (format == PV_EXPORT_JSON) {
         pv_report_json_export_init(&x->json, p);
         if (pv_report_json_export_bound(p, &x->bound, err))
-            goto fail;
+            goto destroy_export;
         *out = x;
         return PV_OK;
     }
     struct pv_tree_query q = {.depth = MAX_DEPTH, .cutoff = 0, .max_nodes = PV_TREE_MAX_NODES,
                               .stop = stop, .stop_ctx = stop_ctx};
     if (pv_tree_build(p, &q, &x->t, err))
-        goto fail;
+        goto destroy_export;
     if ((format == PV_EXPORT_SPEEDSCOPE && number_frames(x, err)) || stacks_bound(x, err))
-        goto fail;
+        goto destroy_export;
     walk_init(&x->walk);
     x->part = format == PV_EXPORT_SPEEDSCOPE ? PART_FRAMES : PART_SAMPLES;
     *out = x;
     return PV_OK;
 
-fail:
+destroy_export:
     pv_export_destroy(x);
     return err->code;
 }

@@ -184,16 +184,16 @@ pv_code pv_store_gate_create(const struct pv_store_gate_limits *lim, struct pv_s
     if (!g)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     if (pthread_mutex_init(&g->lock, NULL))
-        goto fail_mutex;
+        goto free_gate;
     if (pthread_cond_init(&g->turn, NULL))
-        goto fail_cond;
+        goto destroy_lock;
     g->lim = *lim;
     *out = g;
     return PV_OK;
 
-fail_cond:
+destroy_lock:
     pthread_mutex_destroy(&g->lock);
-fail_mutex:
+free_gate:
     free(g);
     return pv_err_set(err, PV_E_NOMEM, "cannot create the write gate's lock");
 }
@@ -485,18 +485,18 @@ pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
     struct stat st;
     if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
         pv_err_set(err, PV_E_DB, "cannot open the database: it is a directory");
-        goto fail_open;
+        goto close_store;
     }
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         open_error(s, err, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        goto fail_open;
+        goto close_store;
     }
     /* SQLite falls back to read-only where it may not write; the store
      * must write (imports, WAL), so say so now rather than at the first
      * upload. */
     if (sqlite3_db_readonly(s->db, "main") == 1) {
         pv_err_set(err, PV_E_DB, "cannot open the database: the file is read-only");
-        goto fail_open;
+        goto close_store;
     }
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     /* 64 KiB pages (only a new, empty file takes them): a 20 MB model blob
@@ -523,25 +523,25 @@ pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
         pragma_int(s, "PRAGMA page_count", &pages, err) ||
         (pages == 0 && exec(s, "PRAGMA auto_vacuum=INCREMENTAL", err)) || exec(s, pragmas, err)) {
         open_error(s, err, sqlite3_errmsg(s->db));
-        goto fail_open;
+        goto close_store;
     }
     if (migrate(s, err)) {
         open_error(s, err, err->msg);
-        goto fail_open;
+        goto close_store;
     }
     if (pragma_int(s, "PRAGMA page_size", &s->page_bytes, err))
-        goto fail_open;
+        goto close_store;
     sqlite3_wal_hook(s->db, on_wal_commit, s);
     for (int k = 0; k < ST_COUNT; k++)
         if (sqlite3_prepare_v3(s->db, SQL[k], -1, SQLITE_PREPARE_PERSISTENT, &s->st[k], NULL) !=
             SQLITE_OK) {
             db_error(s, err, "preparing statements");
-            goto fail_open;
+            goto close_store;
         }
     *out = s;
     return PV_OK;
 
-fail_open:
+close_store:
     pv_store_close(s); /* a failed open needs it too */
     return err->code;
 }
