@@ -13,6 +13,36 @@
 
 /* ---- selection ---------------------------------------------------------- */
 
+/* Python's repr() of s, as pstats names a regex restriction (%r): quoted,
+ * with backslashes, the quote and control characters escaped.  Other
+ * characters are kept, as repr keeps printable ones.  Malloc'd, or NULL
+ * when out of memory. */
+static char *py_repr(const char *s)
+{
+    /* repr quotes with ' unless only " avoids an escape */
+    char quote = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+    size_t n = strlen(s);
+    char *out = malloc(4 * n + 3), *o = out;
+    if (!out)
+        return NULL;
+    *o++ = quote;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == quote || *c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*c;
+        } else if (*c == '\t' || *c == '\n' || *c == '\r') {
+            *o++ = '\\';
+            *o++ = *c == '\t' ? 't' : *c == '\n' ? 'n' : 'r';
+        } else if (*c < 0x20 || *c == 0x7f)
+            o += sprintf(o, "\\x%02x", *c);
+        else
+            *o++ = (char)*c;
+    }
+    *o++ = quote;
+    *o = '\0';
+    return out;
+}
+
 /* Apply eval_print_amount's restrictions; fills msg with pstats' notes. */
 static pv_code select_rows(const struct pv_profile *p, const struct pv_report_select *sel,
                            uint32_t *fids, size_t *n, char *msg, size_t cap, pv_err *err)
@@ -34,10 +64,13 @@ static pv_code select_rows(const struct pv_profile *p, const struct pv_report_se
             free(label);
         }
         regfree(&re);
-        if (kept != *n)
+        if (kept != *n) {
+            char *shown = py_repr(sel->regex);
             at += (size_t)snprintf(msg + at, at < cap ? cap - at : 0,
-                                   "   List reduced from %zu to %zu due to restriction <'%s'>\n",
-                                   *n, kept, sel->regex);
+                                   "   List reduced from %zu to %zu due to restriction <%s>\n",
+                                   *n, kept, shown ? shown : sel->regex);
+            free(shown);
+        }
         *n = kept;
     }
     if (sel->limit >= 0 && (size_t)sel->limit < *n) {
