@@ -1,12 +1,12 @@
-/* store.c - profiles in SQLite (see store.h). */
+/* store.c - profiles in SQLite: the schema, storing a parsed profile, and
+ * the queries that read it back (see store.h); the write gate is
+ * store_gate.c's. */
 #include "store.h"
 
-#include <assert.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <nettle/sha2.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pack.h"
+#include "store_gate.h"
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS profiles("
@@ -154,194 +155,29 @@ static pv_code exec(struct pv_store *s, const char *sql, pv_err *err)
     return PV_OK;
 }
 
-/* ---- the gate ----------------------------------------------------------- */
-
-/* One writer at a time, first come first served: a waiter is a node on the
- * gate's list, granted the turn by the writer that leaves.  A waiter with
- * a deadline takes itself off the list when it passes. */
-struct waiter {
-    struct waiter *next;
-    bool granted;
-};
-
-struct pv_store_gate {
-    pthread_mutex_t lock;
-    pthread_cond_t turn;
-    struct pv_store_gate_limits lim;
-    unsigned parsing;
-    bool writing;
-    struct waiter *head, *tail;
-    unsigned queued;
-    double parse_ms, write_ms;  /* moving averages: what Retry-After says */
-};
-
-pv_code pv_store_gate_create(const struct pv_store_gate_limits *lim, struct pv_store_gate **out,
-                             pv_err *err)
-{
-    if (lim->max_parsing < 1)
-        return pv_err_set(err, PV_E_USAGE, "max_parsing must be at least 1, not 0");
-    struct pv_store_gate *g = calloc(1, sizeof *g);
-    if (!g)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    if (pthread_mutex_init(&g->lock, NULL))
-        goto free_gate;
-    if (pthread_cond_init(&g->turn, NULL))
-        goto destroy_lock;
-    g->lim = *lim;
-    *out = g;
-    return PV_OK;
-
-destroy_lock:
-    pthread_mutex_destroy(&g->lock);
-free_gate:
-    free(g);
-    return pv_err_set(err, PV_E_NOMEM, "cannot create the write gate's lock");
-}
-
-void pv_store_gate_destroy(struct pv_store_gate *g)
-{
-    if (!g)
-        return;
-    assert(!g->writing && !g->head && !g->parsing);
-    pthread_cond_destroy(&g->turn);
-    pthread_mutex_destroy(&g->lock);
-    free(g);
-}
-
-static double now_mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-/* Seconds, at least 1 and at most 60, from milliseconds. */
-static unsigned whole_seconds(double ms)
-{
-    return ms < 1000 ? 1 : ms > 60000 ? 60 : (unsigned)ceil(ms / 1000);
-}
-
-static void average(double *avg, double ms)
-{
-    *avg = *avg > 0 ? 0.7 * *avg + 0.3 * ms : ms;
-}
+/* ---- the gate's turns (store_gate.c) ----------------------------------- */
 
 pv_code pv_store_parse_enter(struct pv_store *s, pv_err *err)
 {
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return PV_OK;
-    pthread_mutex_lock(&g->lock);
-    bool full = g->parsing >= g->lim.max_parsing;
-    if (full)
-        s->retry_after_s = whole_seconds(g->parse_ms);
-    else
-        g->parsing++;
-    pthread_mutex_unlock(&g->lock);
-    if (full)
-        return pv_err_set(err, PV_E_BUSY, "busy: %u uploads are being read already; try again in "
-                          "%u s", g->lim.max_parsing, s->retry_after_s);
-    return PV_OK;
+    return pv_store_gate_parse_enter(s->gate, &s->retry_after_s, err);
 }
 
 void pv_store_parse_leave(struct pv_store *s, double elapsed_ms)
 {
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return;
-    pthread_mutex_lock(&g->lock);
-    g->parsing--;
-    average(&g->parse_ms, elapsed_ms);
-    pthread_mutex_unlock(&g->lock);
+    pv_store_gate_parse_leave(s->gate, elapsed_ms);
 }
 
 /* The write turn, waiting in line for it; PV_E_BUSY when the line is full,
  * or when wait_ms (0: no limit) passes first. */
 static pv_code write_enter(struct pv_store *s, unsigned wait_ms, pv_err *err)
 {
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return PV_OK;
-    pthread_mutex_lock(&g->lock);
-    if (!g->writing) {
-        g->writing = true;
-        pthread_mutex_unlock(&g->lock);
-        return PV_OK;
-    }
-    if (g->queued >= g->lim.max_queued_writes) {
-        s->retry_after_s = whole_seconds((g->queued + 1) * g->write_ms);
-        pthread_mutex_unlock(&g->lock);
-        return pv_err_set(err, PV_E_BUSY, "busy: %u uploads or deletes are waiting to be written "
-                          "already; try again in %u s", g->lim.max_queued_writes,
-                          s->retry_after_s);
-    }
-    struct waiter w = {0};
-    if (g->tail)
-        g->tail->next = &w;
-    else
-        g->head = &w;
-    g->tail = &w;
-    g->queued++;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline); /* pthread_cond_timedwait's clock */
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000;
-    }
-    bool timed_out = false;
-    while (!w.granted && !timed_out)
-        timed_out = wait_ms ? pthread_cond_timedwait(&g->turn, &g->lock, &deadline) == ETIMEDOUT
-                            : pthread_cond_wait(&g->turn, &g->lock) != 0;
-    if (!w.granted) {
-        /* off the line: find the node before ours */
-        struct waiter **at = &g->head, *prev = NULL;
-        while (*at != &w) {
-            prev = *at;
-            at = &(*at)->next;
-        }
-        *at = w.next;
-        if (g->tail == &w)
-            g->tail = prev;
-        g->queued--;
-        s->retry_after_s = whole_seconds((g->queued + 1) * g->write_ms);
-        pthread_mutex_unlock(&g->lock);
-        return pv_err_set(err, PV_E_BUSY, "busy: the write queue did not move for %u ms; try "
-                          "again in %u s", wait_ms, s->retry_after_s);
-    }
-    pthread_mutex_unlock(&g->lock);
-    return PV_OK;
+    return pv_store_gate_write_enter(s->gate, wait_ms, &s->retry_after_s, err);
 }
 
-/* Hand the turn to the next in line, if any. */
-static void write_leave(struct pv_store *s, double elapsed_ms)
+/* Hand the turn to the next in line, if any; elapsed_ms since t0. */
+static void write_leave(struct pv_store *s, const struct timespec *t0)
 {
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return;
-    pthread_mutex_lock(&g->lock);
-    assert(g->writing);
-    average(&g->write_ms, elapsed_ms);
-    struct waiter *w = g->head;
-    if (w) {
-        g->head = w->next;
-        if (!g->head)
-            g->tail = NULL;
-        g->queued--;
-        w->granted = true; /* g->writing stays true: the turn passes on */
-        pthread_cond_broadcast(&g->turn);
-    } else
-        g->writing = false;
-    pthread_mutex_unlock(&g->lock);
-}
-
-void pv_store_gate_peek(struct pv_store_gate *g, struct pv_store_gate_load *out)
-{
-    pthread_mutex_lock(&g->lock);
-    *out = (struct pv_store_gate_load){.parsing = g->parsing, .writing = g->writing,
-                                       .queued = g->queued};
-    pthread_mutex_unlock(&g->lock);
+    pv_store_gate_write_leave(s->gate, pv_elapsed_ms(t0));
 }
 
 void pv_store_set_gate(struct pv_store *s, struct pv_store_gate *g)
@@ -427,12 +263,13 @@ pv_code pv_store_vacuum(struct pv_store *s, pv_err *err)
 {
     if (write_enter(s, 0, err))
         return err->code;
-    double t0 = now_mono_ms();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     /* The mode takes effect when VACUUM rebuilds the file. */
     pv_code rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err);
     if (!rc)
         checkpoint(s);
-    write_leave(s, now_mono_ms() - t0);
+    write_leave(s, &t0);
     return rc;
 }
 
@@ -873,13 +710,14 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
     token_hash(token, token_sha);
     if (write_enter(s, 0, err))
         return err->code;
-    double t0 = now_mono_ms();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (exec(s, "BEGIN IMMEDIATE", err))
         goto leave_turn;
     /* Another writer may have stored the same bytes since we looked. */
     if (find(s, id, res, err) == PV_OK) {
         exec(s, "COMMIT", NULL);
-        write_leave(s, now_mono_ms() - t0);
+        write_leave(s, &t0);
         res->created = false;
         return PV_OK;
     }
@@ -887,7 +725,7 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
         exec(s, "COMMIT", err))
         goto roll_back;
     after_write(s, false);
-    write_leave(s, now_mono_ms() - t0);
+    write_leave(s, &t0);
     memset(res, 0, sizeof *res);
     memcpy(res->id, id, PV_ID_HEX + 1);
     memcpy(res->delete_token, token, sizeof token);
@@ -904,7 +742,7 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
 roll_back:
     exec(s, "ROLLBACK", NULL);
 leave_turn:
-    write_leave(s, now_mono_ms() - t0);
+    write_leave(s, &t0);
     return err->code;
 }
 
@@ -1020,9 +858,10 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
 {
     if (write_enter(s, PV_STORE_DELETE_WAIT_MS, err))
         return err->code;
-    double t0 = now_mono_ms();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (exec(s, "BEGIN IMMEDIATE", err)) {
-        write_leave(s, now_mono_ms() - t0);
+        write_leave(s, &t0);
         return err->code;
     }
     sqlite3_stmt *q = s->st[ST_TOKEN];
@@ -1058,6 +897,6 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
         exec(s, "ROLLBACK", NULL);
     else
         after_write(s, true);
-    write_leave(s, now_mono_ms() - t0);
+    write_leave(s, &t0);
     return code;
 }
