@@ -238,7 +238,8 @@ static pv_code stacks_bound(struct pv_export *x, pv_err *err)
         const struct pv_tree_node *node = &t->nodes[w.stack[d]];
         uint64_t here;
         if (node->other)
-            here = speedscope ? pv_jsonw_int_len(x->other_frame) : LIT(OTHER_FMT) - 2 + pv_jsonw_int_len(node->count);
+            here = speedscope ? pv_jsonw_int_len(x->other_frame)
+                              : LIT(OTHER_FMT) - 2 + pv_jsonw_int_len(node->count);
         else {
             if (cost[node->fid] == UINT64_MAX)
                 cost[node->fid] = label_len(p, node->fid, &l, &json);

@@ -159,19 +159,21 @@ pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes,
         return pv_err_set(err, PV_E_NOMEM, "out of memory measuring the export");
     struct pv_jsonw_lengths l;
     pv_jsonw_lengths_init(&l);
+    /* ", tt: ..., ct: ...}" at the longest */
+    const uint64_t times = LIT(J_TT) + PV_JSONW_DOUBLE_MAX_LEN + LIT(J_CT) +
+                           PV_JSONW_DOUBLE_MAX_LEN + 1;
     uint64_t n = LIT(J_HEAD) + pv_jsonw_int_len(p->total_calls) + LIT(J_PRIM) +
-                 pv_jsonw_int_len(p->prim_calls) + LIT(J_TOTAL_TT) + PV_JSONW_DOUBLE_MAX_LEN + LIT(J_FUNCS) +
-                 LIT(J_EDGES) + LIT(J_TAIL);
+                 pv_jsonw_int_len(p->prim_calls) + LIT(J_TOTAL_TT) + PV_JSONW_DOUBLE_MAX_LEN +
+                 LIT(J_FUNCS) + LIT(J_EDGES) + LIT(J_TAIL);
     bool first = true;
     for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
         const struct pv_func *f = &p->funcs[fid];
         keys[fid] = key_len(&l, p, f);
         if (f->flags & PV_FUNC_PHANTOM)
             continue;
-        n += (first ? 0 : LIT(J_SEP)) + LIT(J_FILE) + str_len(&l, p, f->file) +
-             LIT(J_LINE) + pv_jsonw_int_len(f->line) + LIT(J_NAME) + str_len(&l, p, f->name) +
-             LIT(J_CC) + pv_jsonw_int_len(f->cc) + LIT(J_NC) + pv_jsonw_int_len(f->nc) + LIT(J_TT) +
-             PV_JSONW_DOUBLE_MAX_LEN + LIT(J_CT) + PV_JSONW_DOUBLE_MAX_LEN + 1;
+        n += (first ? 0 : LIT(J_SEP)) + LIT(J_FILE) + str_len(&l, p, f->file) + LIT(J_LINE) +
+             pv_jsonw_int_len(f->line) + LIT(J_NAME) + str_len(&l, p, f->name) + LIT(J_CC) +
+             pv_jsonw_int_len(f->cc) + LIT(J_NC) + pv_jsonw_int_len(f->nc) + times;
         first = false;
     }
     for (uint32_t e = 0; e < p->nedges; e++) {
@@ -181,8 +183,8 @@ pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes,
         if (ed->flags & PV_EDGE_COUNT_ONLY)
             n += LIT(J_COUNT_ONLY_CC) + pv_jsonw_int_len(ed->nc) + LIT(J_COUNT_ONLY_TAIL);
         else
-            n += LIT(J_CC) + pv_jsonw_int_len(ed->cc) + LIT(J_NC) + pv_jsonw_int_len(ed->nc) + LIT(J_TT) +
-                 PV_JSONW_DOUBLE_MAX_LEN + LIT(J_CT) + PV_JSONW_DOUBLE_MAX_LEN + 1;
+            n += LIT(J_CC) + pv_jsonw_int_len(ed->cc) + LIT(J_NC) + pv_jsonw_int_len(ed->nc) +
+                 times;
     }
     pv_jsonw_lengths_fini(&l);
     free(keys);
