@@ -4,11 +4,12 @@
  * Parsing is not the store's: the import pipeline (import.h) reads a file,
  * builds and packs the model, and hands both to pv_store_import().
  *
- * Schema (version 1, in PRAGMA user_version; see store.c for the SQL):
+ * Schema (version 2, in PRAGMA user_version; see store.c for the SQL):
  *   profiles       one row per stats file: id, original name and size,
  *                  marshal version, import time, totals, counts, warnings
  *                  (a JSON array of strings), and the SHA-256 of its
- *                  delete token
+ *                  delete token; indexed by import time, newest first, for
+ *                  the list's pages (version 2 added the index)
  *   strings        each distinct file or function name of a profile once,
  *                  by its handle in the model (sid)
  *   functions      one row per real function (profile, fid, file and name
