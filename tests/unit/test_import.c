@@ -17,11 +17,11 @@
 
 static char dir[4096];
 
-static const struct table_func FUNCS[] = {
-    {"app.py", 1, "main", 1, 1, 0.5, 2.0},
-    {"lib.py", 7, "work", 2, 2, 1.5, 1.5},
+static const struct fn FUNCS[] = {
+    {"app.py", 1, "main", 1, 1, 0.5, 2.0, false},
+    {"lib.py", 7, "work", 2, 2, 1.5, 1.5, false},
 };
-static const struct table_call CALLS[] = {
+static const struct call CALLS[] = {
     {0, 1, 2, 2, 1.5, 1.5, false},
     {-1, 0, 0, 0, 0, 0, false},
 };
@@ -76,8 +76,8 @@ static void files_and_uploads_store_alike(void)
     struct pv_store *s = fresh_store();
     if (!s)
         return;
-    struct w w;
-    table_write(&w, FUNCS, 2, CALLS);
+    struct w w = {.n = 0};
+    profile_of_tables(&w, FUNCS, 2, CALLS);
     char path[4200];
     pv_err err = {0};
     struct pv_import res;
@@ -154,8 +154,8 @@ static void bad_and_missing_files_store_nothing(void)
 
 static void files_are_read_without_storing(void)
 {
-    struct w w;
-    table_write(&w, FUNCS, 2, CALLS);
+    struct w w = {.n = 0};
+    profile_of_tables(&w, FUNCS, 2, CALLS);
     char path[4200];
     struct pv_profile *p = NULL, *want = NULL;
     pv_err err = {0};
@@ -181,8 +181,8 @@ static void busy_parse_turn_stores_nothing(void)
         return;
     }
     pv_store_set_gate(s, g);
-    struct w w;
-    table_write(&w, FUNCS, 2, CALLS);
+    struct w w = {.n = 0};
+    profile_of_tables(&w, FUNCS, 2, CALLS);
     pv_store_parse_enter(s, &err); /* the one turn, as another upload would hold it */
     struct pv_import res;
     struct pv_profile *parsed = NULL;

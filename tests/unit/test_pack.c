@@ -13,61 +13,31 @@
 
 #include "check.h"
 #include "pack.h"
-#include "profile_table.h"
+#include "marshal_writer.h"
+#include "profile.h"
 
 /* A model with what the format must carry: a dangling caller (a phantom
  * function), a bare-count edge, recursion, a NaN time, a negative count
- * (a warning), a name with a NUL and UTF-8, and trailing bytes. */
+ * (a warning), a name with UTF-8, and trailing bytes. */
 static struct pv_profile *rich_profile(void)
 {
-    static const struct table_func funcs[] = {
-        {"main.py", 1, "<module>", 1, 1, 0.25, 3.0},
-        {"lib/caf\xc3\xa9.py", 12, "work", 3, 5, NAN, 2.5},
-        {"~", 0, "<built-in method builtins.len>", 9, 9, 0.125, 0.125},
-        {"lib/util.py", 40, "helper", -2, 2, 0.5, 0.5},
+    static const struct fn funcs[] = {
+        {"main.py", 1, "<module>", 1, 1, 0.25, 3.0, false},
+        {"lib/caf\xc3\xa9.py", 12, "work", 3, 5, NAN, 2.5, false},
+        {"~", 0, "<built-in method builtins.len>", 9, 9, 0.125, 0.125, false},
+        {"lib/util.py", 40, "helper", -2, 2, 0.5, 0.5, false},
+        {"gone.py", 3, "dangling", 0, 0, 0, 0, true},
     };
-    static const struct table_func ghost = {"gone.py", 3, "dangling", 0, 0, 0, 0};
-    struct w w;
-    w.n = 0;
-    byte(&w, '{');
-    for (int i = 0; i < 4; i++) {
-        table_key(&w, &funcs[i]);
-        byte(&w, ')');
-        byte(&w, 5);
-        num(&w, funcs[i].cc);
-        num(&w, funcs[i].nc);
-        flt(&w, funcs[i].tt);
-        flt(&w, funcs[i].ct);
-        byte(&w, '{');
-        if (i == 1) { /* work <- main (3), work <- work (2, recursive), work <- ghost */
-            table_key(&w, &funcs[0]);
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, 3);
-            num(&w, 3);
-            flt(&w, 1.0);
-            flt(&w, 2.5);
-            table_key(&w, &funcs[1]);
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, 2);
-            num(&w, 0);
-            flt(&w, 0.5);
-            flt(&w, 0.5);
-            table_key(&w, &ghost);
-            num(&w, 1); /* a bare count */
-        } else if (i == 2 || i == 3) { /* len <- work, helper <- main */
-            table_key(&w, &funcs[i == 2 ? 1 : 0]);
-            byte(&w, ')');
-            byte(&w, 4);
-            num(&w, funcs[i].nc);
-            num(&w, funcs[i].cc);
-            flt(&w, funcs[i].tt);
-            flt(&w, funcs[i].ct);
-        }
-        byte(&w, '0');
-    }
-    byte(&w, '0');
+    static const struct call calls[] = {
+        {0, 1, 3, 3, 1.0, 2.5, false},     /* work <- main */
+        {1, 1, 2, 0, 0.5, 0.5, false},     /* work <- work: recursion */
+        {4, 1, 1, 0, 0, 0, true},          /* work <- the dangling caller, a bare count */
+        {1, 2, 9, 9, 0.125, 0.125, false}, /* len <- work */
+        {0, 3, 2, -2, 0.5, 0.5, false},    /* helper <- main */
+        {-1, 0, 0, 0, 0, 0, false},
+    };
+    struct w w = {.n = 0};
+    profile_of_tables(&w, funcs, 5, calls);
     memcpy(w.b + w.n, "junk", 4); /* trailing bytes */
     w.n += 4;
     struct pv_profile *p = NULL;

@@ -17,17 +17,17 @@
 
 /* Keep these tables in step with pstats_expected.py (test_sort.c has the
  * first one too). */
-static const struct table_func MIXED_FUNCS[] = {
-    {"c.py", 1, "<module>", 1, 1, 0.0, 3.0},
-    {"b.py", 10, "beta", 2, 5, 0.5, 1.0},
-    {"a.py", 3, "alpha", 1, 1, 0.25, 2.0},
-    {"~", 0, "<built-in method builtins.len>", 7, 7, 0.125, 0.125},
-    {"a.py", 20, "gamma", 3, 3, 0.5, 1.0},
-    {"b.py", 2, "alpha", 2, 2, 0.375, 0.75},
-    {"a.py", 3, "zeta", 0, 0, 0.0, 0.0},
-    {"~", 0, "<method 'append' of 'list' objects>", 4, 4, 0.0625, 0.0625},
+static const struct fn MIXED_FUNCS[] = {
+    {"c.py", 1, "<module>", 1, 1, 0.0, 3.0, false},
+    {"b.py", 10, "beta", 2, 5, 0.5, 1.0, false},
+    {"a.py", 3, "alpha", 1, 1, 0.25, 2.0, false},
+    {"~", 0, "<built-in method builtins.len>", 7, 7, 0.125, 0.125, false},
+    {"a.py", 20, "gamma", 3, 3, 0.5, 1.0, false},
+    {"b.py", 2, "alpha", 2, 2, 0.375, 0.75, false},
+    {"a.py", 3, "zeta", 0, 0, 0.0, 0.0, false},
+    {"~", 0, "<method 'append' of 'list' objects>", 4, 4, 0.0625, 0.0625, false},
 };
-static const struct table_call MIXED_CALLS[] = {
+static const struct call MIXED_CALLS[] = {
     {0, 2, 1, 1, 0.25, 2.0, false},   {0, 1, 1, 1, 0.1, 0.5, false},
     {2, 1, 2, 1, 0.2, 0.3, false},    {2, 5, 2, 2, 0.375, 0.75, false},
     {1, 4, 3, 3, 0.5, 1.0, false},    {4, 1, 2, 0, 0.2, 0.2, false},
@@ -36,30 +36,30 @@ static const struct table_call MIXED_CALLS[] = {
 };
 
 /* The `profile` module's callers are bare counts. */
-static const struct table_func COUNTS_FUNCS[] = {
-    {"p.py", 1, "main", 1, 1, 0.5, 1.5},
-    {"p.py", 5, "work", 3, 3, 1.0, 1.0},
+static const struct fn COUNTS_FUNCS[] = {
+    {"p.py", 1, "main", 1, 1, 0.5, 1.5, false},
+    {"p.py", 5, "work", 3, 3, 1.0, 1.0, false},
 };
-static const struct table_call COUNTS_CALLS[] = {
+static const struct call COUNTS_CALLS[] = {
     {0, 1, 3, 0, 0, 0, true},
     {-1, 0, 0, 0, 0, 0, false},
 };
 
-static const struct table_func NANS_FUNCS[] = {
-    {"n.py", 1, "a", 1, 1, 3.0, 1.0}, {"n.py", 2, "b", 1, 1, 5.0, 1.0},
-    {"n.py", 3, "c", 1, 1, NAN, 1.0}, {"n.py", 4, "d", 1, 1, 2.0, 1.0},
-    {"n.py", 5, "e", 1, 1, 0.5, 1.0}, {"n.py", 6, "f", 1, 1, 4.0, 1.0},
-    {"n.py", 7, "g", 1, 1, 5.0, 1.0}, {"n.py", 8, "h", 1, 1, 2.0, 1.0},
+static const struct fn NANS_FUNCS[] = {
+    {"n.py", 1, "a", 1, 1, 3.0, 1.0, false}, {"n.py", 2, "b", 1, 1, 5.0, 1.0, false},
+    {"n.py", 3, "c", 1, 1, NAN, 1.0, false}, {"n.py", 4, "d", 1, 1, 2.0, 1.0, false},
+    {"n.py", 5, "e", 1, 1, 0.5, 1.0, false}, {"n.py", 6, "f", 1, 1, 4.0, 1.0, false},
+    {"n.py", 7, "g", 1, 1, 5.0, 1.0, false}, {"n.py", 8, "h", 1, 1, 2.0, 1.0, false},
 };
 
 struct table {
-    const struct table_func *funcs;
+    const struct fn *funcs;
     int nfuncs;
-    const struct table_call *calls;
+    const struct call *calls;
 };
 static const struct table MIXED = {MIXED_FUNCS, 8, MIXED_CALLS},
                           COUNTS = {COUNTS_FUNCS, 2, COUNTS_CALLS},
-                          NANS = {NANS_FUNCS, 8, NULL};
+                          NANS = {NANS_FUNCS, 8, NO_CALLS};
 
 enum printout { STATS, CALLERS, CALLEES };
 
@@ -218,7 +218,7 @@ static void printouts_are_pstats_printouts(void)
 {
     for (size_t i = 0; i < sizeof PRINTOUTS / sizeof PRINTOUTS[0]; i++) {
         const struct table *t = &PRINTOUTS[i].table;
-        struct pv_profile *p = table_profile(t->funcs, t->nfuncs, t->calls);
+        struct pv_profile *p = profile_from_tables(t->funcs, t->nfuncs, t->calls);
         struct pv_sort s;
         pv_err err = {0};
         if (!p || pv_sort_parse(PRINTOUTS[i].sort, &s, &err)) {
@@ -239,7 +239,7 @@ static void printouts_are_pstats_printouts(void)
 /* A bad regex is the user's error, and nothing is printed. */
 static void bad_regex_is_a_usage_error(void)
 {
-    struct pv_profile *p = table_profile(MIXED.funcs, MIXED.nfuncs, MIXED.calls);
+    struct pv_profile *p = profile_from_tables(MIXED.funcs, MIXED.nfuncs, MIXED.calls);
     struct pv_sort s = {.keys = {PV_SORT_CUMULATIVE}, .nkeys = 1};
     struct pv_report_select sel = {.regex = "(unclosed", .limit = -1};
     for (int how = STATS; p && how <= CALLEES; how++) {
@@ -258,7 +258,7 @@ static void bad_regex_is_a_usage_error(void)
 /* The rows of print_stats as oracle.py --top writes them. */
 static void top_rows_are_print_stats_rows(void)
 {
-    struct pv_profile *p = table_profile(MIXED.funcs, MIXED.nfuncs, MIXED.calls);
+    struct pv_profile *p = profile_from_tables(MIXED.funcs, MIXED.nfuncs, MIXED.calls);
     struct pv_sort s = {.keys = {PV_SORT_CUMULATIVE}, .nkeys = 1};
     struct pv_report_select sel = {.regex = NULL, .limit = -1};
     char *buf = NULL;
@@ -313,7 +313,7 @@ static void top_rows_are_print_stats_rows(void)
  * less, and no more than a double's longest text per time over. */
 static void export_pieces_make_the_whole_within_its_bound(void)
 {
-    struct pv_profile *p = table_profile(MIXED.funcs, MIXED.nfuncs, MIXED.calls);
+    struct pv_profile *p = profile_from_tables(MIXED.funcs, MIXED.nfuncs, MIXED.calls);
     if (!p) {
         CHECK(false, "export_profile_parses", "no profile");
         return;

@@ -15,17 +15,17 @@
 #include "sort.h"
 
 /* Keep these tables in step with pstats_expected.py. */
-static const struct table_func MIXED[] = {
-    {"c.py", 1, "<module>", 1, 1, 0.0, 3.0},
-    {"b.py", 10, "beta", 2, 5, 0.5, 1.0},
-    {"a.py", 3, "alpha", 1, 1, 0.25, 2.0},
-    {"~", 0, "<built-in method builtins.len>", 7, 7, 0.125, 0.125},
-    {"a.py", 20, "gamma", 3, 3, 0.5, 1.0},
-    {"b.py", 2, "alpha", 2, 2, 0.375, 0.75},
-    {"a.py", 3, "zeta", 0, 0, 0.0, 0.0},
-    {"~", 0, "<method 'append' of 'list' objects>", 4, 4, 0.0625, 0.0625},
+static const struct fn MIXED[] = {
+    {"c.py", 1, "<module>", 1, 1, 0.0, 3.0, false},
+    {"b.py", 10, "beta", 2, 5, 0.5, 1.0, false},
+    {"a.py", 3, "alpha", 1, 1, 0.25, 2.0, false},
+    {"~", 0, "<built-in method builtins.len>", 7, 7, 0.125, 0.125, false},
+    {"a.py", 20, "gamma", 3, 3, 0.5, 1.0, false},
+    {"b.py", 2, "alpha", 2, 2, 0.375, 0.75, false},
+    {"a.py", 3, "zeta", 0, 0, 0.0, 0.0, false},
+    {"~", 0, "<method 'append' of 'list' objects>", 4, 4, 0.0625, 0.0625, false},
 };
-static const struct table_call MIXED_CALLS[] = {
+static const struct call MIXED_CALLS[] = {
     {0, 2, 1, 1, 0.25, 2.0, false},   {0, 1, 1, 1, 0.1, 0.5, false},
     {2, 1, 2, 1, 0.2, 0.3, false},    {2, 5, 2, 2, 0.375, 0.75, false},
     {1, 4, 3, 3, 0.5, 1.0, false},    {4, 1, 2, 0, 0.2, 0.2, false},
@@ -33,16 +33,16 @@ static const struct table_call MIXED_CALLS[] = {
     {-1, 0, 0, 0, 0, 0, false},
 };
 
-static const struct table_func NANS[] = {
-    {"n.py", 1, "a", 1, 1, 3.0, 1.0}, {"n.py", 2, "b", 1, 1, 5.0, 1.0},
-    {"n.py", 3, "c", 1, 1, NAN, 1.0}, {"n.py", 4, "d", 1, 1, 2.0, 1.0},
-    {"n.py", 5, "e", 1, 1, 0.5, 1.0}, {"n.py", 6, "f", 1, 1, 4.0, 1.0},
-    {"n.py", 7, "g", 1, 1, 5.0, 1.0}, {"n.py", 8, "h", 1, 1, 2.0, 1.0},
+static const struct fn NANS[] = {
+    {"n.py", 1, "a", 1, 1, 3.0, 1.0, false}, {"n.py", 2, "b", 1, 1, 5.0, 1.0, false},
+    {"n.py", 3, "c", 1, 1, NAN, 1.0, false}, {"n.py", 4, "d", 1, 1, 2.0, 1.0, false},
+    {"n.py", 5, "e", 1, 1, 0.5, 1.0, false}, {"n.py", 6, "f", 1, 1, 4.0, 1.0, false},
+    {"n.py", 7, "g", 1, 1, 5.0, 1.0, false}, {"n.py", 8, "h", 1, 1, 2.0, 1.0, false},
 };
 
 /* MANY: 70 functions made as pstats_expected.py makes them. */
 enum { NMANY = 70 };
-static struct table_func many[NMANY];
+static struct fn many[NMANY];
 static char many_files[NMANY][8], many_names[NMANY][8];
 
 static void make_many(void)
@@ -50,8 +50,8 @@ static void make_many(void)
     for (int i = 0; i < NMANY; i++) {
         snprintf(many_files[i], sizeof many_files[i], "m%d.py", i % 3);
         snprintf(many_names[i], sizeof many_names[i], "f%02d", (i * 37) % 70);
-        many[i] = (struct table_func){many_files[i], i % 7, many_names[i], i % 4,
-                                      i % 4 + i % 2, (i % 5) * 0.25, (i % 6) * 0.5};
+        many[i] = (struct fn){many_files[i], i % 7, many_names[i], i % 4,
+                                      i % 4 + i % 2, (i % 5) * 0.25, (i % 6) * 0.5, false};
     }
 }
 
@@ -136,10 +136,10 @@ static const struct {
 static struct pv_profile *table_named(const char *name)
 {
     if (!strcmp(name, "MIXED"))
-        return table_profile(MIXED, 8, MIXED_CALLS);
+        return profile_from_tables(MIXED, 8, MIXED_CALLS);
     if (!strcmp(name, "NANS"))
-        return table_profile(NANS, 8, NULL);
-    return table_profile(many, NMANY, NULL);
+        return profile_from_tables(NANS, 8, NO_CALLS);
+    return profile_from_tables(many, NMANY, NO_CALLS);
 }
 
 /* The order s gives, as table rows (a function's dict position), checked
@@ -201,7 +201,7 @@ static void our_orders_follow_their_rules(void)
          {6, 7, 3, 5, 1, 4, 2, 0}},
         {"reverse_name_descends", {{PV_SORT_NAME}, 1, true}, {6, 4, 1, 2, 5, 0, 7, 3}},
     };
-    struct pv_profile *p = table_profile(MIXED, 8, MIXED_CALLS);
+    struct pv_profile *p = profile_from_tables(MIXED, 8, MIXED_CALLS);
     for (size_t i = 0; p && i < sizeof rows / sizeof rows[0]; i++)
         check_order(rows[i].name, p, &rows[i].s, rows[i].order);
     pv_profile_destroy(p);

@@ -38,11 +38,11 @@ static const char *fresh_path(char path[4200])
 
 /* A negative count makes a warning; the file's name holds a quote and a
  * backslash, which the warning repeats and the stored JSON must escape. */
-static const struct table_func FUNCS[] = {
-    {"app.py", 1, "main", 1, 1, 0.5, 2.0},
-    {"we\"ird\\.py", 7, "f", -1, 2, 1.5, 1.5},
+static const struct fn FUNCS[] = {
+    {"app.py", 1, "main", 1, 1, 0.5, 2.0, false},
+    {"we\"ird\\.py", 7, "f", -1, 2, 1.5, 1.5, false},
 };
-static const struct table_call CALLS[] = {
+static const struct call CALLS[] = {
     {0, 1, 2, 2, 1.5, 1.5, false},
     {-1, 0, 0, 0, 0, 0, false},
 };
@@ -51,7 +51,8 @@ static const struct table_call CALLS[] = {
  * their own. */
 static void table_bytes(struct w *w, int tag)
 {
-    table_write(w, FUNCS, 2, CALLS);
+    w->n = 0;
+    profile_of_tables(w, FUNCS, 2, CALLS);
     w->b[w->n++] = (uint8_t)tag; /* ignored after the dict, with a warning */
 }
 
