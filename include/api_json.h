@@ -1,7 +1,7 @@
 /* api_json.h - the JSON documents the API answers, built with cJSON.
  *
  * Names and paths are untrusted bytes (NUL, lone surrogates, invalid
- * UTF-8): they are escaped by pv_json_write_string, never handed to cJSON
+ * UTF-8): they are escaped by pv_jsonw_string, never handed to cJSON
  * as C strings.  Views show names, they do not archive them: text over
  * PV_VIEW_TEXT_MAX is cut and ends in U+2026.  Counts and line numbers are
  * written as exact integers, not through a double.  Every function that

@@ -15,7 +15,7 @@
 #include "api.h"
 #include "profile.h"
 #include "pv.h"
-#include "report.h"
+#include "sort.h"
 #include "store.h"
 #include "tree.h"
 

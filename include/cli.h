@@ -3,11 +3,6 @@
 #ifndef PV_CLI_H
 #define PV_CLI_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "pv.h"
-
 /* Returns the process exit status: 0 ok, 1 failure, 2 usage error. */
 int pv_cli_main(int argc, char **argv);
 
@@ -19,10 +14,5 @@ int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p);
 
 /* pstatsviz diff A B ... (cli_diff.c): argv holds what follows "diff". */
 int pv_cli_diff_main(int argc, char **argv);
-
-/* Read a whole file into memory (mapped read-only; empty files allowed).
- * Release with pv_file_unmap(). */
-pv_code pv_file_map(const char *path, const uint8_t **data, size_t *len, pv_err *err);
-void pv_file_unmap(const uint8_t *data, size_t len);
 
 #endif

@@ -19,7 +19,7 @@
 #include "cache.h"
 #include "profile.h"
 #include "pv.h"
-#include "report.h"
+#include "sort.h"
 #include "store.h"
 #include "tree.h"
 
@@ -57,7 +57,7 @@ void pv_models_release(struct pv_cache *c, struct pv_model *m);
  * *labels is valid while m is held. */
 pv_code pv_models_labels(struct pv_model *m, char *const **labels, pv_err *err);
 
-/* The real functions in the order of a one-key sort (pv_report_sorted),
+/* The real functions in the order of a one-key sort (pv_sort_fids),
  * made once per model: *fids (m->p->nreal of them) is valid while m is
  * held. */
 pv_code pv_models_order(struct pv_model *m, pv_sort_key key, bool reverse, const uint32_t **fids,

@@ -13,11 +13,10 @@
 #include "profile.h"
 #include "pv.h"
 
-/* pv_profile_pack_parts() names those pieces so the store can write them
- * without one big copy; the encoded edges are owned by *out until
- * pv_pack_parts_fini().  pack returns a malloc'd buffer (caller frees).
- * unpack checks every index and handle, so a damaged blob is an error,
- * never a crash. */
+/* The blob as the pieces it is made of, so the store can write them
+ * without one big copy: header, then part[0..4) in order, total bytes in
+ * all.  The parts point into the profile (which must outlive them) and
+ * into the encoded edges, owned here until pv_pack_parts_fini(). */
 struct pv_pack_parts {
     unsigned char header[1792];
     size_t header_len;
@@ -26,10 +25,21 @@ struct pv_pack_parts {
     size_t total;
     unsigned char *owned;
 };
-pv_code pv_profile_pack_parts(const struct pv_profile *p, struct pv_pack_parts *out,
-                              pv_err *err);
+
+/* Pack p into parts (caller memory).  Fails only with PV_E_NOMEM, with
+ * nothing to fini. */
+pv_code pv_pack_parts_init(struct pv_pack_parts *parts, const struct pv_profile *p,
+                           pv_err *err);
 void pv_pack_parts_fini(struct pv_pack_parts *parts);
-pv_code pv_profile_pack(const struct pv_profile *p, void **blob, size_t *len, pv_err *err);
-pv_code pv_profile_unpack(const void *blob, size_t len, struct pv_profile **out, pv_err *err);
+
+/* The whole blob of p in one buffer: *blob is malloc'd (caller frees),
+ * *len bytes.  Fails only with PV_E_NOMEM, leaving both untouched. */
+pv_code pv_pack_dup(const struct pv_profile *p, void **blob, size_t *len, pv_err *err);
+
+/* The profile a blob holds.  Every count, index and string handle is
+ * checked, so a damaged blob, or one of another version, is PV_E_DB and
+ * never a crash.  On success *out is yours (pv_profile_destroy); on failure
+ * it is untouched. */
+pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_err *err);
 
 #endif

@@ -1,13 +1,24 @@
-/* store.h - profiles in SQLite.
+/* store.h - profiles in SQLite: the schema, storing a parsed profile,
+ * and the queries that read them back.
  *
- * Schema (version 1, in PRAGMA user_version; see store.c for the SQL):
- *   profiles   one row per stats file: id, original name and size, marshal
- *              version, import time, totals, counts, warnings, and the
- *              SHA-256 of its delete token
- *   functions  one row per function (profile, fid, file, line, name, cc, nc,
- *              tt, ct): for SQL users and for aligning two profiles
- *   models     the packed in-memory model (pv_profile_pack): rebuilding a
- *              profile is one BLOB read, not 875k row reads
+ * Parsing is not the store's: the import pipeline (import.h) reads a file,
+ * builds and packs the model, and hands both to pv_store_import().
+ *
+ * Schema (version 2, in PRAGMA user_version; see store.c for the SQL):
+ *   profiles       one row per stats file: id, original name and size,
+ *                  marshal version, import time, totals, counts, warnings
+ *                  (a JSON array of strings), and the SHA-256 of its
+ *                  delete token; indexed by import time, newest first, for
+ *                  the list's pages (version 2 added the index)
+ *   strings        each distinct file or function name of a profile once,
+ *                  by its handle in the model (sid)
+ *   functions      one row per real function (profile, fid, file and name
+ *                  as sids, line, cc, nc, tt, ct): for SQL users and for
+ *                  aligning two profiles
+ *   function_rows  a view of functions with the names joined in, for
+ *                  people who query the file with sqlite3
+ *   models         the packed model (pack.h): rebuilding a profile is one
+ *                  BLOB read, not 875k row reads
  *
  * A profile's id is the first 128 bits of the SHA-256 of its bytes, in hex:
  * the same file gets the same id on any machine.  An import is one
@@ -18,7 +29,8 @@
  * (open one per thread).  Connections of one process that write share a
  * pv_store_gate: one of them writes at a time, the others wait their turn
  * in a bounded queue instead of on SQLite's lock (whose timeout ends in an
- * error), and the number of imports parsing at once is bounded too.
+ * error), and the gate also bounds how many imports parse at once
+ * (pv_store_parse_enter).
  *
  * Space: a new database uses incremental auto-vacuum, and a delete gives
  * the pages it freed back to the file system.  The writer checkpoints the
@@ -46,6 +58,7 @@ enum { PV_ID_HEX = 32 };    /* 128 bits */
 enum { PV_TOKEN_HEX = 64 }; /* 256 random bits */
 
 struct pv_store;
+struct pv_pack_parts; /* pack.h */
 
 /* Open (creating if needed) the database at path.  Fails with PV_E_DB when
  * the file is not a database or has a newer schema than this build. */
@@ -120,20 +133,26 @@ struct pv_import {
     double total_tt;
 };
 
-/* Store a stats file: when its id is stored already, its record; else it
- * is parsed (before the write transaction, so other connections' reads and
- * uploads go on meanwhile) and stored.  progress (may be NULL) goes to the
- * parser.  parsed (may be NULL) receives the model when the file was
- * parsed and stored (yours: pv_profile_destroy), else NULL.  On failure
- * nothing is written and err holds the reader's message.  Free res->name
- * with free().
+/* Store a parsed profile p under id (pv_store_id_of its size_bytes bytes),
+ * with model, its pack (pv_pack_parts_init), in one transaction: the
+ * last step of an import (import.h).  name is copied.  When another
+ * connection stored id since the caller looked (pv_store_find), res is its
+ * record and nothing is written.  Free res->name with free().  On failure
+ * nothing is written.
  *
- * With a gate: PV_E_BUSY when max_parsing imports are parsing already, or
- * when, parsed, max_queued_writes writes wait already (the parse is then
- * lost; see pv_store_retry_after_s).  PV_E_FULL when the disk is full. */
-pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                        const struct pv_parse_progress *progress, struct pv_profile **parsed,
+ * With a gate: PV_E_BUSY when max_queued_writes writes wait already (see
+ * pv_store_retry_after_s).  PV_E_FULL when the disk is full. */
+pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
+                        const struct pv_pack_parts *model, size_t size_bytes, const char *name,
                         struct pv_import *res, pv_err *err);
+
+/* An import parses between these two, so that a gate bounds how many
+ * parse at once: PV_E_BUSY when max_parsing imports are parsing already
+ * (see pv_store_retry_after_s).  Without a gate enter cannot fail.  leave
+ * says how long the parse took, for the retry estimate; call it once for
+ * every enter that returned PV_OK. */
+pv_code pv_store_parse_enter(struct pv_store *s, pv_err *err);
+void pv_store_parse_leave(struct pv_store *s, double elapsed_ms);
 
 /* The import record of a stored id (created = false, no token):
  * PV_OK, or PV_E_NOTFOUND. */

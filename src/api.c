@@ -23,6 +23,7 @@
 #include "api_route.h"
 #include "cache.h"
 #include "export.h"
+#include "import.h"
 #include "models.h"
 #include "pattern.h"
 #include "source.h"
@@ -530,7 +531,7 @@ static void post_profile(struct route_ctx *c)
     snprintf(clean, sizeof clean, "%s", name); /* names are shown, not trusted: cap them */
     struct pv_import res;
     struct pv_profile *p;
-    pv_code rc = pv_store_import(s, req->body, req->body_len, clean, NULL, &p, &res, &err);
+    pv_code rc = pv_import_bytes(s, req->body, req->body_len, clean, &p, &res, &err);
     /* The uploader opens it next: keep the parsed model in the cache (best
      * effort: failing that, the first view loads it). */
     struct pv_model *m;

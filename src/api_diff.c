@@ -22,9 +22,9 @@
 #include "api_route.h"
 #include "diff.h"
 #include "difftree.h"
+#include "jsonw.h"
 #include "models.h"
 #include "pattern.h"
-#include "report.h"
 
 #define NONE PV_DIFF_NONE
 
@@ -114,7 +114,7 @@ static void pair_close(struct pair *pr)
 static void add_time(cJSON *o, const char *key, double v)
 {
     char buf[32];
-    pv_format_double(v, buf);
+    pv_jsonw_format_double(v, buf);
     cJSON_AddItemToObject(o, key, isfinite(v) ? cJSON_CreateRaw(buf) : cJSON_CreateNull());
 }
 
@@ -343,13 +343,13 @@ static void write_view(FILE *out, const char *s, size_t n)
         s = buf;
         n = cut + 3;
     }
-    pv_json_write_string(out, s, n);
+    pv_jsonw_string(out, s, n);
 }
 
 static void write_num(FILE *out, const char *key, double v)
 {
     char buf[32];
-    pv_format_double(v, buf);
+    pv_jsonw_format_double(v, buf);
     fprintf(out, ",\"%s\":%s", key, isfinite(v) ? buf : "null");
 }
 

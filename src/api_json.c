@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "funckind.h"
-#include "report.h"
+#include "jsonw.h"
 
 /* ---- answers ------------------------------------------------------------ */
 
@@ -83,7 +83,7 @@ void pv_api_error(struct pv_response *res, const pv_err *err, const struct pv_ap
 /* ---- text --------------------------------------------------------------- */
 
 /* A JSON string of untrusted bytes: NUL, control characters and invalid
- * UTF-8 escaped as pv_json_write_string does. */
+ * UTF-8 escaped as pv_jsonw_string does. */
 static cJSON *json_bytes(const char *s, size_t n)
 {
     /* Most names are printable ASCII: cJSON escapes those itself. */
@@ -101,7 +101,7 @@ static cJSON *json_bytes(const char *s, size_t n)
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return cJSON_CreateNull();
-    pv_json_write_string(f, s, n);
+    pv_jsonw_string(f, s, n);
     fclose(f);
     cJSON *j = buf ? cJSON_CreateRaw(buf) : cJSON_CreateNull();
     free(buf);

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -31,8 +30,10 @@
 #include "api.h"
 #include "export.h"
 #include "http.h"
+#include "import.h"
 #include "profile.h"
 #include "report.h"
+#include "report_json.h"
 #include "store.h"
 
 #ifndef PV_VERSION
@@ -98,90 +99,12 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-pv_code pv_file_map(const char *path, const uint8_t **data, size_t *len, pv_err *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pv_err_set(err, errno == ENOENT ? PV_E_NOTFOUND : PV_E_IO, "%s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return pv_err_set(err, PV_E_IO, "not a regular file");
-    }
-    *len = (size_t)st.st_size;
-    if (*len == 0) {
-        close(fd);
-        *data = (const uint8_t *)"";
-        return PV_OK;
-    }
-    void *m = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED)
-        return pv_err_set(err, PV_E_IO, "%s", strerror(errno));
-    *data = m;
-    return PV_OK;
-}
-
-void pv_file_unmap(const uint8_t *data, size_t len)
-{
-    if (len)
-        munmap((void *)data, len);
-}
-
-/* Drop the pages of a mapped file the parser has read: a 100 MB file then
- * costs a few MB of memory while it is parsed, not 100 MB.  They stay
- * mapped, so a reference back into them reads the file again. */
-struct release {
-    const uint8_t *data;
-    size_t len;
-    size_t released;
-};
-
-static void release_consumed(void *ctx, size_t offset)
-{
-    struct release *r = ctx;
-    if (offset == r->len) {
-        /* Parsing is over: drop everything, pages that references made the
-         * parser read again included. */
-        madvise((void *)r->data, r->len, MADV_DONTNEED);
-        r->released = r->len;
-        return;
-    }
-    size_t upto = offset & ~(size_t)4095; /* mappings start page-aligned */
-    if (upto >= r->released + (8u << 20)) {
-        madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
-        r->released = upto;
-    }
-}
-
-static pv_code parse_mapped(const uint8_t *data, size_t len, struct pv_profile **p, pv_err *err)
-{
-    struct release r = {.data = data, .len = len};
-    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
-    return pv_profile_parse_progress(data, len, len ? &progress : NULL, p, err);
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
-}
-
 /* Store one file (for import and pstatsviz FILE): 0, or the exit status
  * after its one-line error.  Free res->name. */
 static int import_file(struct pv_store *s, const char *path, struct pv_import *res)
 {
     pv_err err = {0};
-    const uint8_t *data;
-    size_t len;
-    if (pv_file_map(path, &data, &len, &err))
-        return fail(path, &err);
-    struct release r = {.data = data, .len = len};
-    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
-    pv_code rc = pv_store_import(s, data, len, base_name(path), len ? &progress : NULL, NULL, res,
-                                 &err);
-    pv_file_unmap(data, len);
-    return rc ? fail(path, &err) : 0;
+    return pv_import_file(s, path, res, &err) ? fail(path, &err) : 0;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -264,14 +187,9 @@ static bool looks_like_id(const char *s)
 int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p)
 {
     pv_err err = {0};
-    const uint8_t *data;
-    size_t len;
-    pv_code rc = pv_file_map(arg, &data, &len, &err);
-    if (rc == PV_OK) {
-        rc = parse_mapped(data, len, p, &err);
-        pv_file_unmap(data, len);
-        return rc ? fail(arg, &err) : 0;
-    }
+    pv_code rc = pv_import_read_file(arg, p, &err);
+    if (rc == PV_OK)
+        return 0;
     if (rc != PV_E_NOTFOUND || !looks_like_id(arg))
         return fail(arg, &err);
     struct pv_store *s = NULL;
@@ -341,11 +259,11 @@ static int cmd_top(int argc, char **argv)
     struct pv_profile *p;
     if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
-    struct pv_select sel = {.regex = o.callers ? o.callers : o.callees, .limit = o.limit};
+    struct pv_report_select sel = {.regex = o.callers ? o.callers : o.callees, .limit = o.limit};
     pv_code rc;
     char title[4096];
     if (o.json)
-        rc = pv_report_top_json(p, &sort, &sel, stdout, &err);
+        rc = pv_report_json_top(p, &sort, &sel, stdout, &err);
     else if (o.callers || o.callees)
         rc = pv_report_print_calls(p, &sort, &sel, o.callers != NULL, stdout, &err);
     else
@@ -621,7 +539,7 @@ static void open_browser(const char *url)
 }
 
 /* `pstatsviz serve ...`, and `pstatsviz FILE... ...` (import, then serve). */
-static int pv_serve_main(int argc, char **argv)
+static int serve_main(int argc, char **argv)
 {
     struct serve_opts o;
     int status = parse_serve_opts(argc, argv, &o);
@@ -679,7 +597,7 @@ static int pv_serve_main(int argc, char **argv)
     struct pv_http *http = NULL;
     if (pv_api_create(&acfg, &api, &err) || pv_http_open(&hcfg, api, &http, &err)) {
         status = fail("serve", &err);
-        goto done;
+        goto stop_serving;
     }
     /* A wildcard address is reached as localhost from this machine. */
     const char *shown = !strcmp(o.host, "0.0.0.0") ? "127.0.0.1"
@@ -705,7 +623,7 @@ static int pv_serve_main(int argc, char **argv)
     sigwait(&stop, &sig);
     fprintf(stderr, "pstatsviz: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 
-done:
+stop_serving:
     pv_http_close(http);
     pv_api_destroy(api);
     for (int i = 0; i < o.nroots; i++)
@@ -743,8 +661,8 @@ int pv_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "diff"))
         return pv_cli_diff_main(argc - 2, argv + 2);
     if (!strcmp(cmd, "serve"))
-        return pv_serve_main(argc - 2, argv + 2);
+        return serve_main(argc - 2, argv + 2);
     if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */
-        return pv_serve_main(argc - 1, argv + 1);
+        return serve_main(argc - 1, argv + 1);
     return usage_error("unknown command %s", cmd);
 }

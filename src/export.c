@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "jsonw.h"
+#include "report_json.h"
 #include "tree.h"
 #include "vec.h"
 
@@ -105,7 +106,7 @@ struct pv_export {
     pv_export_format format;
     char *name;
     uint64_t bound;
-    struct pv_json_export json;
+    struct pv_report_json_export json;
     /* the stack formats */
     struct pv_tree *t;
     struct walk walk;
@@ -163,7 +164,7 @@ static pv_code number_frames(struct pv_export *x, pv_err *err)
 }
 
 /* The label's length in bytes, and as a JSON string. */
-static uint64_t label_len(const struct pv_profile *p, uint32_t fid, struct pv_json_lengths *l,
+static uint64_t label_len(const struct pv_profile *p, uint32_t fid, struct pv_jsonw_lengths *l,
                           uint64_t *json)
 {
     struct pv_label lab;
@@ -176,10 +177,10 @@ static uint64_t label_len(const struct pv_profile *p, uint32_t fid, struct pv_js
         /* Parts break at character boundaries: their escapes add up.  The
          * file and the name are measured once each (l); the rest is short. */
         uint64_t esc = lab.part[i] == pv_profile_str(p, f->file, NULL)
-                           ? pv_json_lengths_get(l, f->file)
+                           ? pv_jsonw_lengths_get(l, f->file, lab.part[i], lab.len[i])
                        : lab.part[i] == pv_profile_str(p, f->name, NULL)
-                           ? pv_json_lengths_get(l, f->name)
-                           : pv_json_string_len(lab.part[i], lab.len[i]);
+                           ? pv_jsonw_lengths_get(l, f->name, lab.part[i], lab.len[i])
+                           : pv_jsonw_string_len(lab.part[i], lab.len[i]);
         *json += esc - 2;
     }
     return raw;
@@ -197,35 +198,33 @@ static const char SS_HEAD[] = "{\"$schema\":\"https://www.speedscope.app/file-fo
                               "\"}\n";
 #define LIT(s) (sizeof(s) - 1)
 
-enum { DOUBLE_MAX_LEN = 24 }; /* "-1.2345678901234567e-308" */
-
 /* The stack formats' size: a walk that writes nothing. */
 static pv_code stacks_bound(struct pv_export *x, pv_err *err)
 {
     const struct pv_profile *p = x->p;
     const struct pv_tree *t = x->t;
-    struct pv_json_lengths *l = NULL;
-    if (pv_json_lengths_create(p, &l, err))
-        return err->code;
     /* per fid: the label's bytes (collapsed) or its frame index's digits */
     uint64_t *cost = malloc(((size_t)p->nfuncs + 1) * sizeof *cost);
-    if (!cost) {
-        pv_json_lengths_destroy(l);
+    if (!cost)
         return pv_err_set(err, PV_E_NOMEM, "out of memory sizing the export");
-    }
+    struct pv_jsonw_lengths l;
+    pv_jsonw_lengths_init(&l);
     bool speedscope = x->format == PV_EXPORT_SPEEDSCOPE;
     uint64_t n = 0, json;
     if (speedscope) {
-        uint64_t name = pv_json_string_len(x->name, strlen(x->name));
-        n += LIT(SS_HEAD) + LIT(SS_PROFILES) + name + LIT(SS_UNIT) + DOUBLE_MAX_LEN +
+        uint64_t name = pv_jsonw_string_len(x->name, strlen(x->name));
+        n += LIT(SS_HEAD) + LIT(SS_PROFILES) + name + LIT(SS_UNIT) + PV_JSONW_DOUBLE_MAX_LEN +
              LIT(SS_SAMPLES) + LIT(SS_WEIGHTS) + LIT(SS_NAME) + name + LIT(SS_TAIL);
         for (uint32_t i = 0; i < x->nframes; i++) {
             uint32_t fid = x->frame_fids[i];
             const struct pv_func *f = &p->funcs[fid];
-            label_len(p, fid, l, &json);
+            size_t file_bytes;
+            const char *file = pv_profile_str(p, f->file, &file_bytes);
+            label_len(p, fid, &l, &json);
             n += (i ? 1 : 0) + LIT(SS_FRAME_NAME) + json + LIT(SS_FRAME_FILE) +
-                 pv_json_lengths_get(l, f->file) + LIT(SS_FRAME_LINE) + pv_int_len(f->line) + 1;
-            cost[fid] = pv_int_len(i);
+                 pv_jsonw_lengths_get(&l, f->file, file, file_bytes) + LIT(SS_FRAME_LINE) +
+                 pv_jsonw_int_len(f->line) + 1;
+            cost[fid] = pv_jsonw_int_len(i);
         }
         n += (x->nframes ? 1 : 0) + LIT(SS_OTHER);
     } else
@@ -239,10 +238,11 @@ static pv_code stacks_bound(struct pv_export *x, pv_err *err)
         const struct pv_tree_node *node = &t->nodes[w.stack[d]];
         uint64_t here;
         if (node->other)
-            here = speedscope ? pv_int_len(x->other_frame) : LIT(OTHER_FMT) - 2 + pv_int_len(node->count);
+            here = speedscope ? pv_jsonw_int_len(x->other_frame)
+                              : LIT(OTHER_FMT) - 2 + pv_jsonw_int_len(node->count);
         else {
             if (cost[node->fid] == UINT64_MAX)
-                cost[node->fid] = label_len(p, node->fid, l, &json);
+                cost[node->fid] = label_len(p, node->fid, &l, &json);
             here = cost[node->fid];
         }
         /* frames are separated by ',' (speedscope) or ';' (collapsed) */
@@ -251,13 +251,13 @@ static pv_code stacks_bound(struct pv_export *x, pv_err *err)
         if (!(own > 0))
             continue;
         if (speedscope)
-            n += (first ? 1 : 2) + w.path[d] + 1 + (first ? 0 : 1) + DOUBLE_MAX_LEN;
+            n += (first ? 1 : 2) + w.path[d] + 1 + (first ? 0 : 1) + PV_JSONW_DOUBLE_MAX_LEN;
         else
-            n += w.path[d] + 1 + pv_int_len(collapsed_count(own)) + 1;
+            n += w.path[d] + 1 + pv_jsonw_int_len(collapsed_count(own)) + 1;
         first = false;
     }
     free(cost);
-    pv_json_lengths_destroy(l);
+    pv_jsonw_lengths_fini(&l);
     x->bound = n;
     return PV_OK;
 }
@@ -277,22 +277,22 @@ pv_code pv_export_create(const struct pv_profile *p, const char *name, pv_export
     if (format == PV_EXPORT_JSON) {
         pv_report_json_export_init(&x->json, p);
         if (pv_report_json_export_bound(p, &x->bound, err))
-            goto fail;
+            goto destroy_export;
         *out = x;
         return PV_OK;
     }
     struct pv_tree_query q = {.depth = MAX_DEPTH, .cutoff = 0, .max_nodes = PV_TREE_MAX_NODES,
                               .stop = stop, .stop_ctx = stop_ctx};
     if (pv_tree_build(p, &q, &x->t, err))
-        goto fail;
+        goto destroy_export;
     if ((format == PV_EXPORT_SPEEDSCOPE && number_frames(x, err)) || stacks_bound(x, err))
-        goto fail;
+        goto destroy_export;
     walk_init(&x->walk);
     x->part = format == PV_EXPORT_SPEEDSCOPE ? PART_FRAMES : PART_SAMPLES;
     *out = x;
     return PV_OK;
 
-fail:
+destroy_export:
     pv_export_destroy(x);
     return err->code;
 }
@@ -326,13 +326,25 @@ static pv_code write_frame(struct pv_export *x, FILE *out, uint32_t i, pv_err *e
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     fputs(i ? "," : "", out);
     fputs(SS_FRAME_NAME, out);
-    pv_json_write_string(out, label, len);
+    pv_jsonw_string(out, label, len);
     free(label);
     const char *file = pv_profile_str(p, p->funcs[fid].file, &len);
     fputs(SS_FRAME_FILE, out);
-    pv_json_write_string(out, file, len);
-    fprintf(out, "%s%" PRId64 "}", SS_FRAME_LINE, p->funcs[fid].line);
+    pv_jsonw_string(out, file, len);
+    fputs(SS_FRAME_LINE, out);
+    pv_jsonw_int(out, p->funcs[fid].line);
+    fputc('}', out);
     return PV_OK;
+}
+
+/* Speedscope reads JSON strictly: a time that is not finite (a damaged
+ * file's NaN) is written as 0. */
+static void write_seconds(FILE *out, double v)
+{
+    if (isfinite(v))
+        pv_jsonw_double(out, v);
+    else
+        fputc('0', out);
 }
 
 /* The sample of the node the walk stands on. */
@@ -360,8 +372,11 @@ static pv_code write_sample(struct pv_export *x, FILE *out, double weight, pv_er
     }
     fputs(x->first_sample ? "[" : ",[", out);
     x->first_sample = false;
-    for (int d = 1; d < w->depth; d++)
-        fprintf(out, "%s%u", d > 1 ? "," : "", frame_index(x, w->stack[d]));
+    for (int d = 1; d < w->depth; d++) {
+        if (d > 1)
+            fputc(',', out);
+        pv_jsonw_int(out, frame_index(x, w->stack[d]));
+    }
     fputc(']', out);
     if (!pv_vec_reserve((void **)&x->weights, &x->cap_weights, x->nweights + 1,
                         sizeof *x->weights))
@@ -373,7 +388,6 @@ static pv_code write_sample(struct pv_export *x, FILE *out, double weight, pv_er
 static pv_code stacks_next(struct pv_export *x, FILE *out, pv_err *err)
 {
     const struct pv_tree *t = x->t;
-    char num[32];
     for (int r = 0; r < PIECE_RECORDS && x->part != PART_DONE; r++) {
         switch (x->part) {
         case PART_FRAMES:
@@ -387,10 +401,10 @@ static pv_code stacks_next(struct pv_export *x, FILE *out, pv_err *err)
             fputs(x->nframes ? "," : "", out);
             fputs(SS_OTHER, out);
             fputs(SS_PROFILES, out);
-            pv_json_write_string(out, x->name, strlen(x->name));
-            pv_format_double(t->nodes[0].value, num);
-            fprintf(out, "%s%s%s", SS_UNIT, isfinite(t->nodes[0].value) ? num : "0",
-                    SS_SAMPLES);
+            pv_jsonw_string(out, x->name, strlen(x->name));
+            fputs(SS_UNIT, out);
+            write_seconds(out, t->nodes[0].value);
+            fputs(SS_SAMPLES, out);
             x->part = PART_SAMPLES;
             break;
         case PART_SAMPLES:
@@ -409,14 +423,14 @@ static pv_code stacks_next(struct pv_export *x, FILE *out, pv_err *err)
                 x->part = PART_TAIL;
                 break;
             }
-            pv_format_double(x->weights[x->next_weight], num);
-            fprintf(out, "%s%s", x->next_weight ? "," : "",
-                    isfinite(x->weights[x->next_weight]) ? num : "0");
+            if (x->next_weight)
+                fputc(',', out);
+            write_seconds(out, x->weights[x->next_weight]);
             x->next_weight++;
             break;
         case PART_TAIL:
             fputs(SS_NAME, out);
-            pv_json_write_string(out, x->name, strlen(x->name));
+            pv_jsonw_string(out, x->name, strlen(x->name));
             fputs(SS_TAIL, out);
             x->part = PART_DONE;
             break;

@@ -162,7 +162,7 @@ pv_code pv_models_order(struct pv_model *m, pv_sort_key key, bool reverse, const
     pv_code rc = PV_OK;
     if (!m->orders[slot]) {
         struct pv_sort s = {.keys = {key}, .nkeys = 1, .reverse = reverse};
-        if (!(rc = pv_report_sorted(m->p, &s, &m->orders[slot], err)))
+        if (!(rc = pv_sort_fids(m->p, &s, &m->orders[slot], err)))
             pv_cache_resize(m->cache, &m->entry, model_bytes(m));
     }
     *fids = m->orders[slot];

@@ -85,8 +85,8 @@ static size_t encode_edges(const struct pv_profile *p, unsigned char *out)
     return total;
 }
 
-pv_code pv_profile_pack_parts(const struct pv_profile *p, struct pv_pack_parts *out,
-                              pv_err *err)
+pv_code pv_pack_parts_init(struct pv_pack_parts *out, const struct pv_profile *p,
+                           pv_err *err)
 {
     /* Room for the longest encoding, which untouched pages make cheap,
      * instead of measuring first: that encoded every edge twice (5% of
@@ -128,10 +128,10 @@ void pv_pack_parts_fini(struct pv_pack_parts *parts)
     parts->owned = NULL;
 }
 
-pv_code pv_profile_pack(const struct pv_profile *p, void **blob, size_t *len, pv_err *err)
+pv_code pv_pack_dup(const struct pv_profile *p, void **blob, size_t *len, pv_err *err)
 {
     struct pv_pack_parts parts;
-    if (pv_profile_pack_parts(p, &parts, err))
+    if (pv_pack_parts_init(&parts, p, err))
         return err->code;
     char *b = malloc(parts.total);
     if (!b) {
@@ -227,7 +227,7 @@ static bool decode_edges(struct pv_profile *p, const unsigned char *s, size_t le
     return s == end;
 }
 
-pv_code pv_profile_unpack(const void *blob, size_t len, struct pv_profile **out, pv_err *err)
+pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_err *err)
 {
     struct pack_header h;
     if (len < sizeof h)

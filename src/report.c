@@ -1,274 +1,50 @@
-/* report.c - pstats' orderings and printouts (see report.h).
+/* report.c - pstats' text printouts: print_stats, print_callers and
+ * print_callees, and the selection they share (see report.h).
  *
- * Sources: CPython 3.11 Lib/pstats.py (sort_stats, TupleComp,
- * print_stats, print_line, print_call_line, eval_print_amount) and
- * Objects/listobject.c (count_run, binarysort) for the exact order of short
- * lists. */
+ * Source: CPython 3.11 Lib/pstats.py (print_stats, print_line,
+ * print_call_line, eval_print_amount). */
 #include "report.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pattern.h"
 
-/* ---- sort keys ---------------------------------------------------------- */
-
-static const struct {
-    const char *word;
-    pv_sort_key key;
-    const char *describe;
-} SORT_WORDS[] = {
-    {"calls", PV_SORT_CALLS, "call count"},
-    {"ncalls", PV_SORT_CALLS, "call count"},
-    {"cumtime", PV_SORT_CUMULATIVE, "cumulative time"},
-    {"cumulative", PV_SORT_CUMULATIVE, "cumulative time"},
-    {"filename", PV_SORT_FILENAME, "file name"},
-    {"line", PV_SORT_LINE, "line number"},
-    {"module", PV_SORT_FILENAME, "file name"},
-    {"name", PV_SORT_NAME, "function name"},
-    {"nfl", PV_SORT_NFL, "name/file/line"},
-    {"pcalls", PV_SORT_PCALLS, "primitive call count"},
-    {"stdname", PV_SORT_STDNAME, "standard name"},
-    {"time", PV_SORT_TIME, "internal time"},
-    {"tottime", PV_SORT_TIME, "internal time"},
-};
-
-enum { NWORDS = sizeof SORT_WORDS / sizeof SORT_WORDS[0] };
-
-pv_code pv_sort_parse(const char *words, struct pv_sort *out, pv_err *err)
-{
-    struct pv_sort s = {.nkeys = 0};
-    const char *w = words;
-    while (*w) {
-        size_t n = strcspn(w, ",");
-        int found = -1;
-        for (int k = 0; k < NWORDS; k++)
-            if (strlen(SORT_WORDS[k].word) == n && !strncmp(SORT_WORDS[k].word, w, n))
-                found = k;
-        if (found < 0 || s.nkeys == PV_SORT_MAX_KEYS)
-            return pv_err_set(err, PV_E_USAGE,
-                              "unknown sort key '%.*s' (use cumulative, tottime, ncalls, pcalls, "
-                              "name, filename, line, nfl or stdname)",
-                              (int)(n > 40 ? 40 : n), w);
-        s.keys[s.nkeys++] = SORT_WORDS[found].key;
-        w += n;
-        if (*w == ',')
-            w++;
-    }
-    if (!s.nkeys)
-        return pv_err_set(err, PV_E_USAGE, "empty sort key");
-    *out = s;
-    return PV_OK;
-}
-
-void pv_sort_describe(const struct pv_sort *s, char *buf, size_t cap)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < s->nkeys && at < cap; i++)
-        for (int k = 0; k < NWORDS; k++)
-            if (SORT_WORDS[k].key == s->keys[i]) {
-                at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? ", " : "",
-                                       SORT_WORDS[k].describe);
-                break;
-            }
-}
-
-/* ---- comparison, as pstats' TupleComp ----------------------------------- */
-
-struct sorter {
-    const struct pv_profile *p;
-    const struct pv_sort *s;
-    char **labels; /* for "stdname" only */
-};
-
-static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
-{
-    int r = memcmp(a, b, na < nb ? na : nb);
-    return r ? r : (na > nb) - (na < nb);
-}
-
-static int cmp_str(const struct pv_profile *p, uint32_t h1, uint32_t h2)
-{
-    size_t n1, n2;
-    const char *a = pv_profile_str(p, h1, &n1), *b = pv_profile_str(p, h2, &n2);
-    return h1 == h2 ? 0 : cmp_bytes(a, n1, b, n2);
-}
-
-/* Python's a < b and a > b: both false for NaN, so NaN ties. */
-static int cmp_num(double a, double b)
-{
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
-static int cmp_int(int64_t a, int64_t b)
-{
-    return (a > b) - (a < b);
-}
-
-/* A per-call time; functions never called (count 0) come last. */
-static double per_call(double t, int64_t n)
-{
-    return n ? t / (double)n : -HUGE_VAL;
-}
-
-/* < 0 when fid x sorts before fid y. */
-static int compare(const struct sorter *st, uint32_t x, uint32_t y)
-{
-    const struct pv_func *a = &st->p->funcs[x], *b = &st->p->funcs[y];
-    for (int i = 0; i < st->s->nkeys; i++) {
-        int r = 0;
-        switch (st->s->keys[i]) {
-        case PV_SORT_CALLS: r = -cmp_int(a->nc, b->nc); break;
-        case PV_SORT_PCALLS: r = -cmp_int(a->cc, b->cc); break;
-        case PV_SORT_TIME: r = -cmp_num(a->tt, b->tt); break;
-        case PV_SORT_CUMULATIVE: r = -cmp_num(a->ct, b->ct); break;
-        case PV_SORT_FILENAME: r = cmp_str(st->p, a->file, b->file); break;
-        case PV_SORT_LINE: r = cmp_int(a->line, b->line); break;
-        case PV_SORT_NAME: r = cmp_str(st->p, a->name, b->name); break;
-        case PV_SORT_NFL:
-            r = cmp_str(st->p, a->name, b->name);
-            if (!r)
-                r = cmp_str(st->p, a->file, b->file);
-            if (!r)
-                r = cmp_int(a->line, b->line);
-            break;
-        case PV_SORT_STDNAME: r = strcmp(st->labels[x], st->labels[y]); break;
-        case PV_SORT_TT_PERCALL: r = -cmp_num(per_call(a->tt, a->nc), per_call(b->tt, b->nc)); break;
-        case PV_SORT_CT_PERCALL: r = -cmp_num(per_call(a->ct, a->cc), per_call(b->ct, b->cc)); break;
-        case PV_SORT_KEYS: break; /* a count, not a key */
-        }
-        if (r)
-            return r;
-    }
-    return 0;
-}
-
-static bool less(const struct sorter *st, uint32_t x, uint32_t y)
-{
-    int r = compare(st, x, y);
-    return st->s->reverse ? r > 0 : r < 0;
-}
-
-/* CPython's list.sort for fewer than 64 items: count the first run
- * (reversing a strictly descending one), then binary insertion. */
-static void cpython_small_sort(const struct sorter *st, uint32_t *a, size_t n)
-{
-    if (n < 2)
-        return;
-    size_t run = 2;
-    if (less(st, a[1], a[0])) {
-        while (run < n && less(st, a[run], a[run - 1]))
-            run++;
-        for (size_t i = 0, j = run - 1; i < j; i++, j--) {
-            uint32_t t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-    } else
-        while (run < n && !less(st, a[run], a[run - 1]))
-            run++;
-    for (size_t start = run; start < n; start++) {
-        uint32_t pivot = a[start];
-        size_t l = 0, r = start;
-        do {
-            size_t mid = l + ((r - l) >> 1);
-            if (less(st, pivot, a[mid]))
-                r = mid;
-            else
-                l = mid + 1;
-        } while (l < r);
-        memmove(a + l + 1, a + l, (start - l) * sizeof *a);
-        a[l] = pivot;
-    }
-}
-
-/* A stable merge sort: for a consistent order any stable sort gives
- * Python's result; it stays memory-safe for inconsistent ones (NaN). */
-static void merge_sort(const struct sorter *st, uint32_t *a, uint32_t *tmp, size_t n)
-{
-    if (n < 2)
-        return;
-    size_t h = n / 2;
-    merge_sort(st, a, tmp, h);
-    merge_sort(st, a + h, tmp, n - h);
-    size_t i = 0, j = h, k = 0;
-    while (i < h && j < n)
-        tmp[k++] = less(st, a[j], a[i]) ? a[j++] : a[i++];
-    while (i < h)
-        tmp[k++] = a[i++];
-    while (j < n)
-        tmp[k++] = a[j++];
-    memcpy(a, tmp, n * sizeof *a);
-}
-
-pv_code pv_report_sorted(const struct pv_profile *p, const struct pv_sort *s, uint32_t **fids,
-                         pv_err *err)
-{
-    struct sorter st = {.p = p, .s = s};
-    uint32_t *a = malloc(((size_t)p->nreal + 1) * sizeof *a);
-    if (!a)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    /* pstats builds its list in dict order */
-    for (uint32_t f = 0; f < p->nfuncs; f++)
-        if (!(p->funcs[f].flags & PV_FUNC_PHANTOM))
-            a[p->funcs[f].order] = f;
-    bool stdname = false;
-    for (int i = 0; i < s->nkeys; i++)
-        stdname |= s->keys[i] == PV_SORT_STDNAME;
-    if (stdname) {
-        st.labels = calloc(p->nfuncs + 1, sizeof *st.labels);
-        for (uint32_t f = 0; st.labels && f < p->nfuncs; f++)
-            if (!(st.labels[f] = pv_profile_label_dup(p, f, 0, NULL))) {
-                for (uint32_t g = 0; g < f; g++)
-                    free(st.labels[g]);
-                free(st.labels);
-                st.labels = NULL;
-            }
-        if (!st.labels) {
-            free(a);
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        }
-    }
-    /* CPython's own algorithm where it is pstats' order; a reversed order
-     * is ours, and any stable sort gives it */
-    if (p->nreal < 64 && !s->reverse)
-        cpython_small_sort(&st, a, p->nreal);
-    else {
-        uint32_t *tmp = malloc((size_t)p->nreal * sizeof *tmp);
-        if (!tmp) {
-            free(a);
-            a = NULL;
-        } else
-            merge_sort(&st, a, tmp, p->nreal);
-        free(tmp);
-    }
-    if (st.labels) {
-        for (uint32_t f = 0; f < p->nfuncs; f++)
-            free(st.labels[f]);
-        free(st.labels);
-    }
-    if (!a)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    *fids = a;
-    return PV_OK;
-}
-
-/* pstats' ncalls column: "nc/cc" where recursion makes them differ. */
-static void format_calls(char out[48], int64_t nc, int64_t cc)
-{
-    if (nc != cc)
-        snprintf(out, 48, "%" PRId64 "/%" PRId64, nc, cc);
-    else
-        snprintf(out, 48, "%" PRId64, nc);
-}
-
 /* ---- selection ---------------------------------------------------------- */
 
+/* Python's repr() of s, as pstats names a regex restriction (%r): quoted,
+ * with backslashes, the quote and control characters escaped.  Other
+ * characters are kept, as repr keeps printable ones.  Malloc'd, or NULL
+ * when out of memory. */
+static char *py_repr(const char *s)
+{
+    /* repr quotes with ' unless only " avoids an escape */
+    char quote = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+    size_t n = strlen(s);
+    char *out = malloc(4 * n + 3), *o = out;
+    if (!out)
+        return NULL;
+    *o++ = quote;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == quote || *c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*c;
+        } else if (*c == '\t' || *c == '\n' || *c == '\r') {
+            *o++ = '\\';
+            *o++ = *c == '\t' ? 't' : *c == '\n' ? 'n' : 'r';
+        } else if (*c < 0x20 || *c == 0x7f)
+            o += sprintf(o, "\\x%02x", *c);
+        else
+            *o++ = (char)*c;
+    }
+    *o++ = quote;
+    *o = '\0';
+    return out;
+}
+
 /* Apply eval_print_amount's restrictions; fills msg with pstats' notes. */
-static pv_code select_rows(const struct pv_profile *p, const struct pv_select *sel,
+static pv_code select_rows(const struct pv_profile *p, const struct pv_report_select *sel,
                            uint32_t *fids, size_t *n, char *msg, size_t cap, pv_err *err)
 {
     size_t at = strlen(msg);
@@ -288,10 +64,13 @@ static pv_code select_rows(const struct pv_profile *p, const struct pv_select *s
             free(label);
         }
         regfree(&re);
-        if (kept != *n)
+        if (kept != *n) {
+            char *shown = py_repr(sel->regex);
             at += (size_t)snprintf(msg + at, at < cap ? cap - at : 0,
-                                   "   List reduced from %zu to %zu due to restriction <'%s'>\n",
-                                   *n, kept, sel->regex);
+                                   "   List reduced from %zu to %zu due to restriction <%s>\n",
+                                   *n, kept, shown ? shown : sel->regex);
+            free(shown);
+        }
         *n = kept;
     }
     if (sel->limit >= 0 && (size_t)sel->limit < *n) {
@@ -303,7 +82,32 @@ static pv_code select_rows(const struct pv_profile *p, const struct pv_select *s
     return PV_OK;
 }
 
+pv_code pv_report_rows(const struct pv_profile *p, const struct pv_sort *s,
+                       const struct pv_report_select *sel, uint32_t **fids, size_t *n, char *msg,
+                       size_t cap, pv_err *err)
+{
+    if (pv_sort_fids(p, s, fids, err))
+        return err->code;
+    char how[160];
+    pv_sort_describe(s, how, sizeof how);
+    snprintf(msg, cap, "   Ordered by: %s\n", how);
+    *n = p->nreal;
+    if (select_rows(p, sel, *fids, n, msg, cap, err)) {
+        free(*fids);
+        return err->code;
+    }
+    return PV_OK;
+}
+
 /* ---- printing ----------------------------------------------------------- */
+
+void pv_report_format_calls(char out[48], int64_t nc, int64_t cc)
+{
+    if (nc != cc)
+        snprintf(out, 48, "%" PRId64 "/%" PRId64, nc, cc);
+    else
+        snprintf(out, 48, "%" PRId64, nc);
+}
 
 static size_t code_points(const char *s, size_t n)
 {
@@ -343,32 +147,14 @@ static size_t label_width(const struct pv_profile *p, uint32_t fid)
     return w;
 }
 
-/* Sort, select, and say what pstats says above its tables. */
-static pv_code prepare(const struct pv_profile *p, const struct pv_sort *s,
-                       const struct pv_select *sel, uint32_t **fids, size_t *n, char *msg,
-                       size_t cap, pv_err *err)
-{
-    if (pv_report_sorted(p, s, fids, err))
-        return err->code;
-    char how[160];
-    pv_sort_describe(s, how, sizeof how);
-    snprintf(msg, cap, "   Ordered by: %s\n", how);
-    *n = p->nreal;
-    if (select_rows(p, sel, *fids, n, msg, cap, err)) {
-        free(*fids);
-        return err->code;
-    }
-    return PV_OK;
-}
-
 pv_code pv_report_print_stats(const struct pv_profile *p, const char *title,
-                              const struct pv_sort *s, const struct pv_select *sel, FILE *out,
-                              pv_err *err)
+                              const struct pv_sort *s, const struct pv_report_select *sel,
+                              FILE *out, pv_err *err)
 {
     uint32_t *fids;
     size_t n;
     char msg[1024];
-    if (prepare(p, s, sel, &fids, &n, msg, sizeof msg, err))
+    if (pv_report_rows(p, s, sel, &fids, &n, msg, sizeof msg, err))
         return err->code;
     if (title)
         fprintf(out, "%s\n\n", title);
@@ -382,7 +168,7 @@ pv_code pv_report_print_stats(const struct pv_profile *p, const char *title,
         for (size_t i = 0; i < n; i++) {
             const struct pv_func *f = &p->funcs[fids[i]];
             char calls[48];
-            format_calls(calls, f->nc, f->cc);
+            pv_report_format_calls(calls, f->nc, f->cc);
             fprintf(out, "%9s ", calls);
             f8(out, f->tt);
             fputc(' ', out);
@@ -429,7 +215,7 @@ static void print_call_line(FILE *out, const struct pv_profile *p, size_t width,
             for (size_t i = 0; i < indent * (width + 1); i++)
                 fputc(' ', out);
             char calls[48];
-            format_calls(calls, e->nc, e->cc);
+            pv_report_format_calls(calls, e->nc, e->cc);
             fprintf(out, "%*s ", (int)(7 + 2 * indent), calls);
             f8(out, e->tt);
             fputc(' ', out);
@@ -449,13 +235,13 @@ static void print_call_line(FILE *out, const struct pv_profile *p, size_t width,
 }
 
 pv_code pv_report_print_calls(const struct pv_profile *p, const struct pv_sort *s,
-                              const struct pv_select *sel, bool callers, FILE *out,
+                              const struct pv_report_select *sel, bool callers, FILE *out,
                               pv_err *err)
 {
     uint32_t *fids;
     size_t n;
     char msg[1024];
-    if (prepare(p, s, sel, &fids, &n, msg, sizeof msg, err))
+    if (pv_report_rows(p, s, sel, &fids, &n, msg, sizeof msg, err))
         return err->code;
     if (!n) {
         free(fids);
@@ -494,476 +280,5 @@ pv_code pv_report_print_calls(const struct pv_profile *p, const struct pv_sort *
         print_call_line(out, p, width, fids[i], callers);
     fputs("\n\n", out);
     free(fids);
-    return PV_OK;
-}
-
-/* ---- JSON ---------------------------------------------------------------- */
-
-void pv_format_double(double v, char buf[32])
-{
-    if (isnan(v)) {
-        strcpy(buf, "NaN");
-        return;
-    }
-    if (isinf(v)) {
-        strcpy(buf, v > 0 ? "Infinity" : "-Infinity");
-        return;
-    }
-    /* Shortest digits that read back the same: more digits never stop
-     * round-tripping, so a binary search over 1..17 finds it.  Times
-     * computed by division mostly need 16 or 17 digits: trying 15 and 16
-     * first settles those in two tries instead of five (a 100,000-node
-     * tree's JSON spent most of its time here). */
-    int lo = 1, hi = 17;
-    for (int p = 16; p >= 15 && lo < hi; p--) {
-        int n = snprintf(buf, 32, "%.*g", p, v);
-        if (n > 0 && n < 32 && strtod(buf, NULL) == v)
-            hi = p;
-        else {
-            lo = p + 1;
-            break;
-        }
-    }
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        /* %.17g of a double is at most 24 characters: the checks only
-         * tell the compiler so */
-        int n = snprintf(buf, 32, "%.*g", mid, v);
-        if (n > 0 && n < 32 && strtod(buf, NULL) == v)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    if (snprintf(buf, 32, "%.*g", lo, v) >= 32)
-        buf[31] = '\0';
-    if (!strpbrk(buf, ".en")) /* Python writes 1.0, not 1 */
-        strcat(buf, ".0");
-}
-
-static void write_double(FILE *out, double v)
-{
-    char buf[32];
-    pv_format_double(v, buf);
-    fputs(buf, out);
-}
-
-static bool plain(unsigned c)
-{
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-void pv_json_write_string(FILE *out, const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    fputc('"', out);
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        if (plain(c)) {
-            /* names are mostly plain ASCII: one write per run */
-            size_t run = i + 1;
-            while (run < n && plain(s[run]))
-                run++;
-            fwrite(s + i, 1, run - i, out);
-            i = run;
-            continue;
-        }
-        if (c < 0x80) {
-            switch (c) {
-            case '"': fputs("\\\"", out); break;
-            case '\\': fputs("\\\\", out); break;
-            case '\n': fputs("\\n", out); break;
-            case '\r': fputs("\\r", out); break;
-            case '\t': fputs("\\t", out); break;
-            case '\b': fputs("\\b", out); break;
-            case '\f': fputs("\\f", out); break;
-            default: fprintf(out, "\\u%04x", c);
-            }
-            i++;
-            continue;
-        }
-        /* Decode one (surrogatepass) UTF-8 sequence.  The model holds
-         * validated text, but upload names and source lines are any bytes:
-         * a broken sequence (its lead and the continuation bytes that fit)
-         * is one U+FFFD, and never swallows the bytes after it. */
-        size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                   : c >= 0xF0 && c <= 0xF4 ? 4 : 1;
-        /* the second byte's range excludes overlong forms and > U+10FFFF */
-        unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        size_t k = 1;
-        while (len > 1 && k < len && i + k < n && s[i + k] >= (k == 1 ? lo : 0x80) &&
-               s[i + k] <= (k == 1 ? hi : 0xBF))
-            k++;
-        if (len == 1 || k < len) {
-            fputs("\\ufffd", out);
-            i += k;
-            continue;
-        }
-        uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-        for (k = 1; k < len; k++)
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        i += len;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            fprintf(out, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
-        } else
-            fprintf(out, "\\u%04x", cp);
-    }
-    fputc('"', out);
-}
-
-size_t pv_json_string_len(const char *str, size_t n)
-{
-    /* Mirrors pv_json_write_string, byte for byte. */
-    const unsigned char *s = (const unsigned char *)str;
-    size_t out = 2;
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            out++;
-            i++;
-            continue;
-        }
-        if (c < 0x80) {
-            bool short_escape = c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' ||
-                                c == '\b' || c == '\f';
-            out += short_escape ? 2 : 6;
-            i++;
-            continue;
-        }
-        size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-        if (i + len > n) {
-            out += 6;
-            break;
-        }
-        uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-        for (size_t k = 1; k < len; k++)
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        i += len;
-        out += cp >= 0x10000 ? 12 : 6;
-    }
-    return out;
-}
-
-/* Strings up to this long are measured every time: a table of them would
- * cost more than the scan. */
-enum { LENGTHS_MEMO_MIN = 64 };
-
-struct pv_json_lengths {
-    const struct pv_profile *p;
-    uint64_t *keys; /* handle + 1; 0: empty */
-    uint64_t *lens;
-    size_t n, cap;  /* cap: 0 or a power of two */
-};
-
-pv_code pv_json_lengths_create(const struct pv_profile *p, struct pv_json_lengths **out,
-                               pv_err *err)
-{
-    struct pv_json_lengths *l = calloc(1, sizeof *l);
-    if (!l)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory measuring strings");
-    l->p = p;
-    *out = l;
-    return PV_OK;
-}
-
-void pv_json_lengths_destroy(struct pv_json_lengths *l)
-{
-    if (!l)
-        return;
-    free(l->keys);
-    free(l->lens);
-    free(l);
-}
-
-static size_t slot_of(const struct pv_json_lengths *l, uint64_t key)
-{
-    size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull) & (l->cap - 1);
-    while (l->keys[i] && l->keys[i] != key)
-        i = (i + 1) & (l->cap - 1);
-    return i;
-}
-
-/* Double the table; false when out of memory (then lengths are measured
- * every time, which is slower, not wrong). */
-static bool lengths_grow(struct pv_json_lengths *l)
-{
-    size_t ncap = l->cap ? 2 * l->cap : 256;
-    uint64_t *keys = calloc(ncap, sizeof *keys), *lens = malloc(ncap * sizeof *lens);
-    if (!keys || !lens) {
-        free(keys);
-        free(lens);
-        return false;
-    }
-    struct pv_json_lengths old = *l;
-    l->keys = keys;
-    l->lens = lens;
-    l->cap = ncap;
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i]) {
-            size_t at = slot_of(l, old.keys[i]);
-            l->keys[at] = old.keys[i];
-            l->lens[at] = old.lens[i];
-        }
-    free(old.keys);
-    free(old.lens);
-    return true;
-}
-
-uint64_t pv_json_lengths_get(struct pv_json_lengths *l, uint32_t handle)
-{
-    size_t n;
-    const char *s = pv_profile_str(l->p, handle, &n);
-    if (n <= LENGTHS_MEMO_MIN)
-        return pv_json_string_len(s, n);
-    uint64_t key = (uint64_t)handle + 1;
-    if (l->cap) {
-        size_t at = slot_of(l, key);
-        if (l->keys[at])
-            return l->lens[at];
-    }
-    uint64_t len = pv_json_string_len(s, n);
-    if (2 * (l->n + 1) > l->cap && !lengths_grow(l))
-        return len;
-    size_t at = slot_of(l, key);
-    l->keys[at] = key;
-    l->lens[at] = len;
-    l->n++;
-    return len;
-}
-
-size_t pv_int_len(int64_t v)
-{
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    size_t n = v < 0 ? 2 : 1;
-    while (u >= 10) {
-        u /= 10;
-        n++;
-    }
-    return n;
-}
-
-static void write_str(FILE *out, const struct pv_profile *p, uint32_t h)
-{
-    size_t n;
-    const char *s = pv_profile_str(p, h, &n);
-    pv_json_write_string(out, s, n);
-}
-
-/* The canonical JSON's fixed text, shared by the writer and the sizer so
- * the two cannot drift apart. */
-static const char J_HEAD[] = "{\"reader\": \"pstatsviz\", \"total_calls\": ",
-                  J_PRIM[] = ", \"prim_calls\": ", J_TOTAL_TT[] = ", \"total_tt\": ",
-                  J_FUNCS[] = ", \"functions\": [", J_EDGES[] = "], \"edges\": [",
-                  J_TAIL[] = "]}\n", J_SEP[] = ", ", J_FILE[] = "{\"file\": ",
-                  J_LINE[] = ", \"line\": ", J_NAME[] = ", \"name\": ", J_CC[] = ", \"cc\": ",
-                  J_NC[] = ", \"nc\": ", J_TT[] = ", \"tt\": ", J_CT[] = ", \"ct\": ",
-                  J_CALLER[] = "{\"caller\": ", J_CALLEE[] = ", \"callee\": ",
-                  J_COUNT_ONLY_CC[] = ", \"cc\": null, \"nc\": ",
-                  J_COUNT_ONLY_TAIL[] = ", \"tt\": null, \"ct\": null}";
-#define LIT(s) (sizeof(s) - 1)
-
-/* A double as pv_format_double writes it takes at most this many bytes:
- * "-1.2345678901234567e-308". */
-enum { DOUBLE_MAX_LEN = 24 };
-
-static void write_key(FILE *out, const struct pv_profile *p, uint32_t fid)
-{
-    const struct pv_func *f = &p->funcs[fid];
-    fputc('[', out);
-    write_str(out, p, f->file);
-    fprintf(out, ", %" PRId64 ", ", f->line);
-    write_str(out, p, f->name);
-    fputc(']', out);
-}
-
-static uint64_t key_len(struct pv_json_lengths *l, const struct pv_func *f)
-{
-    return 1 + pv_json_lengths_get(l, f->file) + 2 + pv_int_len(f->line) + 2 +
-           pv_json_lengths_get(l, f->name) + 1;
-}
-
-static void write_func(FILE *out, const struct pv_profile *p, const struct pv_func *f)
-{
-    fputs(J_FILE, out);
-    write_str(out, p, f->file);
-    fprintf(out, "%s%" PRId64 "%s", J_LINE, f->line, J_NAME);
-    write_str(out, p, f->name);
-    fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, f->cc, J_NC, f->nc, J_TT);
-    write_double(out, f->tt);
-    fputs(J_CT, out);
-    write_double(out, f->ct);
-    fputc('}', out);
-}
-
-static void write_edge(FILE *out, const struct pv_profile *p, const struct pv_edge *ed)
-{
-    fputs(J_CALLER, out);
-    write_key(out, p, ed->caller);
-    fputs(J_CALLEE, out);
-    write_key(out, p, ed->callee);
-    if (ed->flags & PV_EDGE_COUNT_ONLY) {
-        fprintf(out, "%s%" PRId64 "%s", J_COUNT_ONLY_CC, ed->nc, J_COUNT_ONLY_TAIL);
-        return;
-    }
-    fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_CC, ed->cc, J_NC, ed->nc, J_TT);
-    write_double(out, ed->tt);
-    fputs(J_CT, out);
-    write_double(out, ed->ct);
-    fputc('}', out);
-}
-
-enum { PART_HEAD, PART_FUNCS, PART_EDGES, PART_DONE };
-
-void pv_report_json_export_init(struct pv_json_export *x, const struct pv_profile *p)
-{
-    *x = (struct pv_json_export){.p = p, .part = PART_HEAD, .next = 0, .first = true};
-}
-
-bool pv_report_json_export_next(struct pv_json_export *x, FILE *out, size_t records)
-{
-    const struct pv_profile *p = x->p;
-    for (size_t r = 0; r < records && x->part != PART_DONE; r++) {
-        switch (x->part) {
-        case PART_HEAD:
-            fprintf(out, "%s%" PRId64 "%s%" PRId64 "%s", J_HEAD, p->total_calls, J_PRIM,
-                    p->prim_calls, J_TOTAL_TT);
-            write_double(out, p->total_tt);
-            fputs(J_FUNCS, out);
-            x->part = PART_FUNCS;
-            break;
-        case PART_FUNCS:
-            while (x->next < p->nfuncs && (p->funcs[x->next].flags & PV_FUNC_PHANTOM))
-                x->next++;
-            if (x->next == p->nfuncs) {
-                fputs(J_EDGES, out);
-                x->part = PART_EDGES;
-                x->next = 0;
-                x->first = true;
-                break;
-            }
-            if (!x->first)
-                fputs(J_SEP, out);
-            x->first = false;
-            write_func(out, p, &p->funcs[x->next++]);
-            break;
-        case PART_EDGES:
-            if (x->next == p->nedges) {
-                fputs(J_TAIL, out);
-                x->part = PART_DONE;
-                break;
-            }
-            if (!x->first)
-                fputs(J_SEP, out);
-            x->first = false;
-            write_edge(out, p, &p->edges[x->next++]);
-            break;
-        }
-    }
-    return x->part == PART_DONE;
-}
-
-pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes, pv_err *err)
-{
-    struct pv_json_lengths *l = NULL;
-    uint64_t *keys = malloc(((size_t)p->nfuncs + 1) * sizeof *keys);
-    if (!keys || pv_json_lengths_create(p, &l, err)) {
-        free(keys);
-        return pv_err_set(err, PV_E_NOMEM, "out of memory measuring the export");
-    }
-    uint64_t n = LIT(J_HEAD) + pv_int_len(p->total_calls) + LIT(J_PRIM) +
-                 pv_int_len(p->prim_calls) + LIT(J_TOTAL_TT) + DOUBLE_MAX_LEN + LIT(J_FUNCS) +
-                 LIT(J_EDGES) + LIT(J_TAIL);
-    bool first = true;
-    for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
-        const struct pv_func *f = &p->funcs[fid];
-        keys[fid] = key_len(l, f);
-        if (f->flags & PV_FUNC_PHANTOM)
-            continue;
-        n += (first ? 0 : LIT(J_SEP)) + LIT(J_FILE) + pv_json_lengths_get(l, f->file) +
-             LIT(J_LINE) + pv_int_len(f->line) + LIT(J_NAME) + pv_json_lengths_get(l, f->name) +
-             LIT(J_CC) + pv_int_len(f->cc) + LIT(J_NC) + pv_int_len(f->nc) + LIT(J_TT) +
-             DOUBLE_MAX_LEN + LIT(J_CT) + DOUBLE_MAX_LEN + 1;
-        first = false;
-    }
-    for (uint32_t e = 0; e < p->nedges; e++) {
-        const struct pv_edge *ed = &p->edges[e];
-        n += (e ? LIT(J_SEP) : 0) + LIT(J_CALLER) + keys[ed->caller] + LIT(J_CALLEE) +
-             keys[ed->callee];
-        if (ed->flags & PV_EDGE_COUNT_ONLY)
-            n += LIT(J_COUNT_ONLY_CC) + pv_int_len(ed->nc) + LIT(J_COUNT_ONLY_TAIL);
-        else
-            n += LIT(J_CC) + pv_int_len(ed->cc) + LIT(J_NC) + pv_int_len(ed->nc) + LIT(J_TT) +
-                 DOUBLE_MAX_LEN + LIT(J_CT) + DOUBLE_MAX_LEN + 1;
-    }
-    pv_json_lengths_destroy(l);
-    free(keys);
-    *bytes = n;
-    return PV_OK;
-}
-
-pv_code pv_report_export_json(const struct pv_profile *p, FILE *out, pv_err *err)
-{
-    struct pv_json_export x;
-    pv_report_json_export_init(&x, p);
-    while (!pv_report_json_export_next(&x, out, 1024) && !ferror(out))
-        ;
-    if (ferror(out))
-        return pv_err_set(err, PV_E_IO, "writing the export failed");
-    return PV_OK;
-}
-
-static void write_ratio(FILE *out, double num, int64_t den)
-{
-    if (den == 0)
-        fputs("null", out);
-    else
-        write_double(out, num / (double)den);
-}
-
-pv_code pv_report_top_json(const struct pv_profile *p, const struct pv_sort *s,
-                           const struct pv_select *sel, FILE *out, pv_err *err)
-{
-    uint32_t *fids;
-    size_t n;
-    char msg[1024], how[160];
-    if (prepare(p, s, sel, &fids, &n, msg, sizeof msg, err))
-        return err->code;
-    pv_sort_describe(s, how, sizeof how);
-    fprintf(out, "{\"sort_type\": \"%s\", \"total_calls\": %" PRId64 ", \"prim_calls\": %" PRId64
-                 ", \"total_tt\": ",
-            how, p->total_calls, p->prim_calls);
-    write_double(out, p->total_tt);
-    fputs(", \"rows\": [", out);
-    for (size_t i = 0; i < n; i++) {
-        const struct pv_func *f = &p->funcs[fids[i]];
-        char calls[48];
-        format_calls(calls, f->nc, f->cc);
-        fprintf(out, "%s{\"ncalls\": \"%s\", \"tottime\": ", i ? ", " : "", calls);
-        write_double(out, f->tt);
-        fputs(", \"percall_tottime\": ", out);
-        write_ratio(out, f->tt, f->nc);
-        fputs(", \"cumtime\": ", out);
-        write_double(out, f->ct);
-        fputs(", \"percall_cumtime\": ", out);
-        write_ratio(out, f->ct, f->cc);
-        size_t ln;
-        char *label = pv_profile_label_dup(p, fids[i], 0, &ln);
-        if (!label) {
-            free(fids);
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        }
-        fputs(", \"function\": ", out);
-        pv_json_write_string(out, label, ln);
-        free(label);
-        fputs(", \"file\": ", out);
-        write_str(out, p, f->file);
-        fprintf(out, ", \"line\": %" PRId64 ", \"name\": ", f->line);
-        write_str(out, p, f->name);
-        fputc('}', out);
-    }
-    fputs("]}\n", out);
-    free(fids);
-    if (ferror(out))
-        return pv_err_set(err, PV_E_IO, "writing the report failed");
     return PV_OK;
 }

@@ -1,11 +1,12 @@
-/* store.c - profiles in SQLite (see store.h). */
+/* store.c - profiles in SQLite: the schema, storing a parsed profile, and
+ * the queries that read it back (see store.h); the write gate is
+ * store_gate.c's. */
 #include "store.h"
 
-#include <assert.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <nettle/sha2.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "pack.h"
+#include "store_gate.h"
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS profiles("
@@ -153,195 +155,29 @@ static pv_code exec(struct pv_store *s, const char *sql, pv_err *err)
     return PV_OK;
 }
 
-/* ---- the gate ----------------------------------------------------------- */
+/* ---- the gate's turns (store_gate.c) ----------------------------------- */
 
-/* One writer at a time, first come first served: a waiter is a node on the
- * gate's list, granted the turn by the writer that leaves.  A waiter with
- * a deadline takes itself off the list when it passes. */
-struct waiter {
-    struct waiter *next;
-    bool granted;
-};
-
-struct pv_store_gate {
-    pthread_mutex_t lock;
-    pthread_cond_t turn;
-    struct pv_store_gate_limits lim;
-    unsigned parsing;
-    bool writing;
-    struct waiter *head, *tail;
-    unsigned queued;
-    double parse_ms, write_ms;  /* moving averages: what Retry-After says */
-};
-
-pv_code pv_store_gate_create(const struct pv_store_gate_limits *lim, struct pv_store_gate **out,
-                             pv_err *err)
+pv_code pv_store_parse_enter(struct pv_store *s, pv_err *err)
 {
-    if (lim->max_parsing < 1)
-        return pv_err_set(err, PV_E_USAGE, "max_parsing must be at least 1, not 0");
-    struct pv_store_gate *g = calloc(1, sizeof *g);
-    if (!g)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    if (pthread_mutex_init(&g->lock, NULL))
-        goto fail_mutex;
-    if (pthread_cond_init(&g->turn, NULL))
-        goto fail_cond;
-    g->lim = *lim;
-    *out = g;
-    return PV_OK;
-
-fail_cond:
-    pthread_mutex_destroy(&g->lock);
-fail_mutex:
-    free(g);
-    return pv_err_set(err, PV_E_NOMEM, "cannot create the write gate's lock");
+    return pv_store_gate_parse_enter(s->gate, &s->retry_after_s, err);
 }
 
-void pv_store_gate_destroy(struct pv_store_gate *g)
+void pv_store_parse_leave(struct pv_store *s, double elapsed_ms)
 {
-    if (!g)
-        return;
-    assert(!g->writing && !g->head && !g->parsing);
-    pthread_cond_destroy(&g->turn);
-    pthread_mutex_destroy(&g->lock);
-    free(g);
-}
-
-static double now_mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-/* Seconds, at least 1 and at most 60, from milliseconds. */
-static unsigned whole_seconds(double ms)
-{
-    return ms < 1000 ? 1 : ms > 60000 ? 60 : (unsigned)ceil(ms / 1000);
-}
-
-static void average(double *avg, double ms)
-{
-    *avg = *avg > 0 ? 0.7 * *avg + 0.3 * ms : ms;
-}
-
-/* A parse slot, or PV_E_BUSY. */
-static pv_code parse_enter(struct pv_store *s, pv_err *err)
-{
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return PV_OK;
-    pthread_mutex_lock(&g->lock);
-    bool full = g->parsing >= g->lim.max_parsing;
-    if (full)
-        s->retry_after_s = whole_seconds(g->parse_ms);
-    else
-        g->parsing++;
-    pthread_mutex_unlock(&g->lock);
-    if (full)
-        return pv_err_set(err, PV_E_BUSY, "busy: %u uploads are being read already; try again in "
-                          "%u s", g->lim.max_parsing, s->retry_after_s);
-    return PV_OK;
-}
-
-static void parse_leave(struct pv_store *s, double elapsed_ms)
-{
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return;
-    pthread_mutex_lock(&g->lock);
-    g->parsing--;
-    average(&g->parse_ms, elapsed_ms);
-    pthread_mutex_unlock(&g->lock);
+    pv_store_gate_parse_leave(s->gate, elapsed_ms);
 }
 
 /* The write turn, waiting in line for it; PV_E_BUSY when the line is full,
  * or when wait_ms (0: no limit) passes first. */
 static pv_code write_enter(struct pv_store *s, unsigned wait_ms, pv_err *err)
 {
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return PV_OK;
-    pthread_mutex_lock(&g->lock);
-    if (!g->writing) {
-        g->writing = true;
-        pthread_mutex_unlock(&g->lock);
-        return PV_OK;
-    }
-    if (g->queued >= g->lim.max_queued_writes) {
-        s->retry_after_s = whole_seconds((g->queued + 1) * g->write_ms);
-        pthread_mutex_unlock(&g->lock);
-        return pv_err_set(err, PV_E_BUSY, "busy: %u uploads or deletes are waiting to be written "
-                          "already; try again in %u s", g->lim.max_queued_writes,
-                          s->retry_after_s);
-    }
-    struct waiter w = {0};
-    if (g->tail)
-        g->tail->next = &w;
-    else
-        g->head = &w;
-    g->tail = &w;
-    g->queued++;
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline); /* pthread_cond_timedwait's clock */
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
-    if (deadline.tv_nsec >= 1000000000) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000;
-    }
-    bool timed_out = false;
-    while (!w.granted && !timed_out)
-        timed_out = wait_ms ? pthread_cond_timedwait(&g->turn, &g->lock, &deadline) == ETIMEDOUT
-                            : pthread_cond_wait(&g->turn, &g->lock) != 0;
-    if (!w.granted) {
-        /* off the line: find the node before ours */
-        struct waiter **at = &g->head, *prev = NULL;
-        while (*at != &w) {
-            prev = *at;
-            at = &(*at)->next;
-        }
-        *at = w.next;
-        if (g->tail == &w)
-            g->tail = prev;
-        g->queued--;
-        s->retry_after_s = whole_seconds((g->queued + 1) * g->write_ms);
-        pthread_mutex_unlock(&g->lock);
-        return pv_err_set(err, PV_E_BUSY, "busy: the write queue did not move for %u ms; try "
-                          "again in %u s", wait_ms, s->retry_after_s);
-    }
-    pthread_mutex_unlock(&g->lock);
-    return PV_OK;
+    return pv_store_gate_write_enter(s->gate, wait_ms, &s->retry_after_s, err);
 }
 
-/* Hand the turn to the next in line, if any. */
-static void write_leave(struct pv_store *s, double elapsed_ms)
+/* Hand the turn to the next in line, if any; elapsed_ms since t0. */
+static void write_leave(struct pv_store *s, const struct timespec *t0)
 {
-    struct pv_store_gate *g = s->gate;
-    if (!g)
-        return;
-    pthread_mutex_lock(&g->lock);
-    assert(g->writing);
-    average(&g->write_ms, elapsed_ms);
-    struct waiter *w = g->head;
-    if (w) {
-        g->head = w->next;
-        if (!g->head)
-            g->tail = NULL;
-        g->queued--;
-        w->granted = true; /* g->writing stays true: the turn passes on */
-        pthread_cond_broadcast(&g->turn);
-    } else
-        g->writing = false;
-    pthread_mutex_unlock(&g->lock);
-}
-
-void pv_store_gate_peek(struct pv_store_gate *g, struct pv_store_gate_load *out)
-{
-    pthread_mutex_lock(&g->lock);
-    *out = (struct pv_store_gate_load){.parsing = g->parsing, .writing = g->writing,
-                                       .queued = g->queued};
-    pthread_mutex_unlock(&g->lock);
+    pv_store_gate_write_leave(s->gate, pv_elapsed_ms(t0));
 }
 
 void pv_store_set_gate(struct pv_store *s, struct pv_store_gate *g)
@@ -427,12 +263,13 @@ pv_code pv_store_vacuum(struct pv_store *s, pv_err *err)
 {
     if (write_enter(s, 0, err))
         return err->code;
-    double t0 = now_mono_ms();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     /* The mode takes effect when VACUUM rebuilds the file. */
     pv_code rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err);
     if (!rc)
         checkpoint(s);
-    write_leave(s, now_mono_ms() - t0);
+    write_leave(s, &t0);
     return rc;
 }
 
@@ -485,18 +322,18 @@ pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
     struct stat st;
     if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
         pv_err_set(err, PV_E_DB, "cannot open the database: it is a directory");
-        goto fail_open;
+        goto close_store;
     }
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         open_error(s, err, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        goto fail_open;
+        goto close_store;
     }
     /* SQLite falls back to read-only where it may not write; the store
      * must write (imports, WAL), so say so now rather than at the first
      * upload. */
     if (sqlite3_db_readonly(s->db, "main") == 1) {
         pv_err_set(err, PV_E_DB, "cannot open the database: the file is read-only");
-        goto fail_open;
+        goto close_store;
     }
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     /* 64 KiB pages (only a new, empty file takes them): a 20 MB model blob
@@ -523,25 +360,25 @@ pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
         pragma_int(s, "PRAGMA page_count", &pages, err) ||
         (pages == 0 && exec(s, "PRAGMA auto_vacuum=INCREMENTAL", err)) || exec(s, pragmas, err)) {
         open_error(s, err, sqlite3_errmsg(s->db));
-        goto fail_open;
+        goto close_store;
     }
     if (migrate(s, err)) {
         open_error(s, err, err->msg);
-        goto fail_open;
+        goto close_store;
     }
     if (pragma_int(s, "PRAGMA page_size", &s->page_bytes, err))
-        goto fail_open;
+        goto close_store;
     sqlite3_wal_hook(s->db, on_wal_commit, s);
     for (int k = 0; k < ST_COUNT; k++)
         if (sqlite3_prepare_v3(s->db, SQL[k], -1, SQLITE_PREPARE_PERSISTENT, &s->st[k], NULL) !=
             SQLITE_OK) {
             db_error(s, err, "preparing statements");
-            goto fail_open;
+            goto close_store;
         }
     *out = s;
     return PV_OK;
 
-fail_open:
+close_store:
     pv_store_close(s); /* a failed open needs it too */
     return err->code;
 }
@@ -652,29 +489,23 @@ static void bind_real(sqlite3_stmt *q, int col, double v)
         sqlite3_bind_double(q, col, v);
 }
 
+/* The warnings kept with the model, as a JSON array of strings (free with
+ * cJSON_free), or NULL when out of memory. */
 static char *warnings_json(const struct pv_profile *p)
 {
-    size_t cap = 16 + PV_PROFILE_MAX_WARNINGS * 2 * sizeof p->warnings[0];
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    size_t at = 0;
-    out[at++] = '[';
     unsigned shown = p->nwarnings < PV_PROFILE_MAX_WARNINGS ? p->nwarnings
                                                             : PV_PROFILE_MAX_WARNINGS;
-    for (unsigned w = 0; w < shown; w++) {
-        if (w)
-            out[at++] = ',';
-        out[at++] = '"';
-        for (const char *c = p->warnings[w]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                out[at++] = '\\';
-            out[at++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+    cJSON *arr = cJSON_CreateArray();
+    for (unsigned w = 0; arr && w < shown; w++) {
+        cJSON *text = cJSON_CreateString(p->warnings[w]);
+        if (!text || !cJSON_AddItemToArray(arr, text)) {
+            cJSON_Delete(text);
+            cJSON_Delete(arr);
+            arr = NULL;
         }
-        out[at++] = '"';
     }
-    out[at++] = ']';
-    out[at] = '\0';
+    char *out = arr ? cJSON_PrintUnformatted(arr) : NULL;
+    cJSON_Delete(arr);
     return out;
 }
 
@@ -784,9 +615,9 @@ static pv_code insert_functions(struct pv_store *s, const struct pv_profile *p,
     return PV_OK;
 }
 
-static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const char *id,
-                           size_t size_bytes, const char *name, const uint8_t *token_sha,
-                           pv_err *err)
+static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
+                           const struct pv_pack_parts *model, const char *id, size_t size_bytes,
+                           const char *name, const uint8_t *token_sha, pv_err *err)
 {
     sqlite3_stmt *q = s->st[ST_INSERT_PROFILE];
     char *warnings = warnings_json(p);
@@ -803,7 +634,7 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const
     bind_real(q, 9, p->total_tt);
     sqlite3_bind_int64(q, 10, p->nreal);
     sqlite3_bind_int64(q, 11, p->nedges);
-    sqlite3_bind_text(q, 12, warnings, -1, free);
+    sqlite3_bind_text(q, 12, warnings, -1, cJSON_free);
     sqlite3_bind_blob(q, 13, token_sha, SHA256_DIGEST_SIZE, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
@@ -837,47 +668,40 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p, const
 
     /* The model goes in as a zeroblob filled piece by piece from the
      * profile's own arrays: no second copy of 50 MB of edges in memory. */
-    struct pv_pack_parts parts;
-    if (pv_profile_pack_parts(p, &parts, err))
-        return err->code;
     q = s->st[ST_INSERT_MODEL];
     sqlite3_bind_int64(q, 1, pk);
-    sqlite3_bind_zeroblob64(q, 2, parts.total);
+    sqlite3_bind_zeroblob64(q, 2, model->total);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     sqlite3_blob *blob;
     if (rc != SQLITE_DONE || sqlite3_blob_open(s->db, "main", "models", "blob",
                                                sqlite3_last_insert_rowid(s->db), 1,
-                                               &blob) != SQLITE_OK) {
-        pv_pack_parts_fini(&parts);
+                                               &blob) != SQLITE_OK)
         return db_error(s, err, "storing the model");
-    }
-    rc = sqlite3_blob_write(blob, parts.header, (int)parts.header_len, 0);
-    size_t at = parts.header_len;
+    rc = sqlite3_blob_write(blob, model->header, (int)model->header_len, 0);
+    size_t at = model->header_len;
     for (int k = 0; k < 4 && rc == SQLITE_OK; k++) {
         /* sqlite3_blob_write takes an int: write in chunks of 256 MiB */
-        for (size_t done = 0; done < parts.len[k] && rc == SQLITE_OK;) {
-            size_t n = parts.len[k] - done;
+        for (size_t done = 0; done < model->len[k] && rc == SQLITE_OK;) {
+            size_t n = model->len[k] - done;
             if (n > (256u << 20))
                 n = 256u << 20;
-            rc = sqlite3_blob_write(blob, (const char *)parts.part[k] + done, (int)n,
+            rc = sqlite3_blob_write(blob, (const char *)model->part[k] + done, (int)n,
                                     (int)(at + done));
             done += n;
         }
-        at += parts.len[k];
+        at += model->len[k];
     }
     sqlite3_blob_close(blob);
-    pv_pack_parts_fini(&parts);
     if (rc != SQLITE_OK)
         return db_error(s, err, "storing the model");
     return PV_OK;
 }
 
-/* Store a parsed profile in one transaction. */
-static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, const char *id,
-                            size_t size_bytes, const char *name, struct pv_import *res,
-                            pv_err *err)
+pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
+                        const struct pv_pack_parts *model, size_t size_bytes, const char *name,
+                        struct pv_import *res, pv_err *err)
 {
     char token[PV_TOKEN_HEX + 1];
     uint8_t token_sha[SHA256_DIGEST_SIZE];
@@ -886,20 +710,22 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
     token_hash(token, token_sha);
     if (write_enter(s, 0, err))
         return err->code;
-    double t0 = now_mono_ms();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (exec(s, "BEGIN IMMEDIATE", err))
-        goto fail_begin;
+        goto leave_turn;
     /* Another writer may have stored the same bytes since we looked. */
     if (find(s, id, res, err) == PV_OK) {
         exec(s, "COMMIT", NULL);
-        write_leave(s, now_mono_ms() - t0);
+        write_leave(s, &t0);
         res->created = false;
         return PV_OK;
     }
-    if (insert_rows(s, p, id, size_bytes, name, token_sha, err) || exec(s, "COMMIT", err))
-        goto fail_write;
+    if (insert_rows(s, p, model, id, size_bytes, name, token_sha, err) ||
+        exec(s, "COMMIT", err))
+        goto roll_back;
     after_write(s, false);
-    write_leave(s, now_mono_ms() - t0);
+    write_leave(s, &t0);
     memset(res, 0, sizeof *res);
     memcpy(res->id, id, PV_ID_HEX + 1);
     memcpy(res->delete_token, token, sizeof token);
@@ -913,42 +739,11 @@ static pv_code store_parsed(struct pv_store *s, const struct pv_profile *p, cons
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     return PV_OK;
 
-fail_write:
+roll_back:
     exec(s, "ROLLBACK", NULL);
-fail_begin:
-    write_leave(s, now_mono_ms() - t0);
+leave_turn:
+    write_leave(s, &t0);
     return err->code;
-}
-
-pv_code pv_store_import(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                        const struct pv_parse_progress *progress, struct pv_profile **parsed,
-                        struct pv_import *res, pv_err *err)
-{
-    if (parsed)
-        *parsed = NULL;
-    char id[PV_ID_HEX + 1];
-    pv_store_id_of(buf, len, id);
-    pv_code rc = find(s, id, res, err);
-    if (rc == PV_OK) {
-        res->created = false;
-        return PV_OK;
-    }
-    if (rc != PV_E_NOTFOUND)
-        return rc;
-    struct pv_profile *p;
-    if (parse_enter(s, err))
-        return err->code;
-    double t0 = now_mono_ms();
-    rc = pv_profile_parse_progress(buf, len, progress, &p, err);
-    parse_leave(s, now_mono_ms() - t0);
-    if (rc)
-        return rc;
-    rc = store_parsed(s, p, id, len, name, res, err);
-    if (rc == PV_OK && parsed)
-        *parsed = p;
-    else
-        pv_profile_destroy(p);
-    return rc;
 }
 
 pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **out, pv_err *err)
@@ -958,8 +753,8 @@ pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **ou
     int rc = sqlite3_step(q);
     pv_code code;
     if (rc == SQLITE_ROW)
-        code = pv_profile_unpack(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0),
-                                 out, err);
+        code = pv_pack_read(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), out,
+                            err);
     else if (rc == SQLITE_DONE)
         code = pv_err_set(err, PV_E_NOTFOUND, "no profile with id %s", id);
     else
@@ -1063,9 +858,10 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
 {
     if (write_enter(s, PV_STORE_DELETE_WAIT_MS, err))
         return err->code;
-    double t0 = now_mono_ms();
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (exec(s, "BEGIN IMMEDIATE", err)) {
-        write_leave(s, now_mono_ms() - t0);
+        write_leave(s, &t0);
         return err->code;
     }
     sqlite3_stmt *q = s->st[ST_TOKEN];
@@ -1101,6 +897,6 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
         exec(s, "ROLLBACK", NULL);
     else
         after_write(s, true);
-    write_leave(s, now_mono_ms() - t0);
+    write_leave(s, &t0);
     return code;
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "funckind.h"
-#include "report.h"
+#include "jsonw.h"
 
 enum { MAX_LEVELS = PV_TREE_MAX_DEPTH + 2 };
 
@@ -91,7 +91,7 @@ static pv_funckind kind_of(struct pv_treejson *j, uint32_t fid)
 
 /* A number as JSON into buf, or null when it is not finite: 15
  * significant digits when they read back the same, else 17 (which always
- * do), as cJSON writes numbers.  Not the shortest form (pv_format_double,
+ * do), as cJSON writes numbers.  Not the shortest form (pv_jsonw_format_double,
  * which exports need for the oracle's sake): that search costs twice as
  * much, and numbers are most of a tree's writing time. */
 static const char *format_num(char buf[32], double v)
@@ -136,7 +136,7 @@ static void write_view_str(FILE *out, const struct pv_profile *p, uint32_t handl
     char buf[VIEW_BUF];
     const char *s = pv_profile_str(p, handle, &n);
     s = view_text(s, n, buf, &shown);
-    pv_json_write_string(out, s, shown);
+    pv_jsonw_string(out, s, shown);
 }
 
 /* The bytes of a function's file, name, label and kind fields' values:
@@ -149,13 +149,13 @@ static uint64_t texts_len(struct pv_treejson *j, uint32_t fid)
     uint64_t len = 0;
     const char *s = pv_profile_str(p, p->funcs[fid].file, &n);
     s = view_text(s, n, buf, &shown);
-    len += pv_json_string_len(s, shown);
+    len += pv_jsonw_string_len(s, shown);
     s = pv_profile_str(p, p->funcs[fid].name, &n);
     s = view_text(s, n, buf, &shown);
-    len += pv_json_string_len(s, shown);
+    len += pv_jsonw_string_len(s, shown);
     char *owned;
     s = view_label(p, fid, buf, &owned, &shown);
-    len += s ? pv_json_string_len(s, shown) : 4; /* null */
+    len += s ? pv_jsonw_string_len(s, shown) : 4; /* null */
     free(owned);
     return len + strlen(pv_funckind_name(kind_of(j, fid)));
 }
@@ -185,15 +185,15 @@ static pv_code measure(struct pv_treejson *j, pv_err *err)
         size_t len, shown;
         const char *s = pv_profile_str(p, p->funcs[t->crumbs[i].fid].name, &len);
         s = view_text(s, len, buf, &shown);
-        n += LIT(T_CRUMB_FID) + pv_int_len(t->crumbs[i].fid) + LIT(T_CRUMB_NAME) +
-             pv_json_string_len(s, shown) + LIT(T_VALUE);
+        n += LIT(T_CRUMB_FID) + pv_jsonw_int_len(t->crumbs[i].fid) + LIT(T_CRUMB_NAME) +
+             pv_jsonw_string_len(s, shown) + LIT(T_VALUE);
     }
     for (size_t i = 0; i < t->nnodes; i++) {
         const struct pv_tree_node *node = &t->nodes[i];
         if (i)
             n += 1; /* at most a comma before it */
         if (node->other) {
-            n += LIT(T_OTHER) + pv_int_len(node->count) + LIT(T_VALUE) + DOUBLE_MAX_LEN + 1;
+            n += LIT(T_OTHER) + pv_jsonw_int_len(node->count) + LIT(T_VALUE) + DOUBLE_MAX_LEN + 1;
             continue;
         }
         if (node->fid == PV_TREE_TOP)
@@ -202,12 +202,12 @@ static pv_code measure(struct pv_treejson *j, pv_err *err)
             const struct pv_func *f = &p->funcs[node->fid];
             if (!texts[node->fid])
                 texts[node->fid] = texts_len(j, node->fid) + 1;
-            n += LIT(T_FID) + pv_int_len(node->fid) + LIT(T_FILE) + LIT(T_LINE) +
-                 pv_int_len(f->line) + LIT(T_NAME) + LIT(T_LABEL) + LIT(T_KIND) + 1 +
+            n += LIT(T_FID) + pv_jsonw_int_len(node->fid) + LIT(T_FILE) + LIT(T_LINE) +
+                 pv_jsonw_int_len(f->line) + LIT(T_NAME) + LIT(T_LABEL) + LIT(T_KIND) + 1 +
                  texts[node->fid] - 1;
         }
         n += LIT(T_VALUE) + DOUBLE_MAX_LEN + LIT(T_SELF) + DOUBLE_MAX_LEN + LIT(T_CALLS) +
-             pv_int_len(node->calls) + LIT(T_EXACT) + bool_len(node->exact) +
+             pv_jsonw_int_len(node->calls) + LIT(T_EXACT) + bool_len(node->exact) +
              LIT(T_RECURSIVE) + bool_len(node->recursive) + LIT(T_CHILDREN) + LIT(T_CLOSE);
     }
     free(texts);
@@ -308,7 +308,7 @@ static bool write_node(struct pv_treejson *j, FILE *out, uint32_t i)
         char *owned;
         const char *label = view_label(p, n->fid, buf, &owned, &shown);
         if (label)
-            pv_json_write_string(out, label, shown);
+            pv_jsonw_string(out, label, shown);
         else
             fputs("null", out);
         free(owned);

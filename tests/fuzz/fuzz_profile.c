@@ -1,8 +1,8 @@
 /* fuzz_profile.c - a stats file through everything that reads the model:
  * the profile builder (include/profile.h), labels and kinds, entry points
  * and trees with and without hide filters (include/tree.h), pstats' sorts
- * and printouts (include/report.h), the exports (include/export.h) and the
- * store's blob (include/pack.h).
+ * and printouts (include/sort.h, report.h, report_json.h), the exports
+ * (include/export.h) and the store's blob (include/pack.h).
  *
  * The input is the stats file itself, so any .prof file is a seed.  The
  * queries are fixed, or derived from the model (a path the tree just
@@ -20,6 +20,7 @@
 #include "pack.h"
 #include "profile.h"
 #include "report.h"
+#include "report_json.h"
 #include "tree.h"
 
 /* Everything printed goes here: the bytes are not checked, only made. */
@@ -191,7 +192,7 @@ static void reports(const struct pv_profile *p)
         for (int reverse = 0; reverse < 2; reverse++) {
             struct pv_sort s = {.keys = {(pv_sort_key)k}, .nkeys = 1, .reverse = reverse};
             uint32_t *fids = NULL;
-            FUZZ_CHECK(pv_report_sorted(p, &s, &fids, &err) == PV_OK, "sort %d: %s", k,
+            FUZZ_CHECK(pv_sort_fids(p, &s, &fids, &err) == PV_OK, "sort %d: %s", k,
                        err.msg);
             memset(seen, 0, p->nfuncs);
             for (uint32_t i = 0; i < p->nreal; i++) {
@@ -205,13 +206,13 @@ static void reports(const struct pv_profile *p)
     free(seen);
     struct pv_sort s;
     FUZZ_CHECK(pv_sort_parse("cumulative,tottime,stdname", &s, &err) == PV_OK, "%s", err.msg);
-    struct pv_select all = {.regex = NULL, .limit = 40}, some = {.regex = "\\.py", .limit = 10};
+    struct pv_report_select all = {.regex = NULL, .limit = 40}, some = {.regex = "\\.py", .limit = 10};
     FUZZ_CHECK(pv_report_print_stats(p, "fuzz.prof", &s, &all, sink, &err) == PV_OK, "%s",
                err.msg);
     FUZZ_CHECK(pv_report_print_calls(p, &s, &some, true, sink, &err) == PV_OK, "%s", err.msg);
     FUZZ_CHECK(pv_report_print_calls(p, &s, &all, false, sink, &err) == PV_OK, "%s", err.msg);
-    FUZZ_CHECK(pv_report_top_json(p, &s, &all, sink, &err) == PV_OK, "%s", err.msg);
-    FUZZ_CHECK(pv_report_export_json(p, sink, &err) == PV_OK, "%s", err.msg);
+    FUZZ_CHECK(pv_report_json_top(p, &s, &all, sink, &err) == PV_OK, "%s", err.msg);
+    FUZZ_CHECK(pv_report_json_export_write(p, sink, &err) == PV_OK, "%s", err.msg);
     pv_code rc = pv_export_write(p, "fuzz", PV_EXPORT_SPEEDSCOPE, 64u << 20, sink, &err);
     FUZZ_CHECK(rc == PV_OK || rc == PV_E_LIMIT, "speedscope: %s", err.msg);
     rc = pv_export_write(p, "fuzz", PV_EXPORT_COLLAPSED, 64u << 20, sink, &err);
@@ -230,9 +231,9 @@ static void pack_round_trip(const struct pv_profile *p, uint64_t seed)
     pv_err err = {0};
     void *blob = NULL;
     size_t len = 0;
-    FUZZ_CHECK(pv_profile_pack(p, &blob, &len, &err) == PV_OK, "pack: %s", err.msg);
+    FUZZ_CHECK(pv_pack_dup(p, &blob, &len, &err) == PV_OK, "pack: %s", err.msg);
     struct pv_profile *q = NULL;
-    FUZZ_CHECK(pv_profile_unpack(blob, len, &q, &err) == PV_OK, "unpack: %s", err.msg);
+    FUZZ_CHECK(pv_pack_read(blob, len, &q, &err) == PV_OK, "unpack: %s", err.msg);
     FUZZ_CHECK(q->nfuncs == p->nfuncs && q->nreal == p->nreal && q->nedges == p->nedges &&
                    q->strings_len == p->strings_len &&
                    !memcmp(q->strings, p->strings, p->strings_len) &&
@@ -245,7 +246,7 @@ static void pack_round_trip(const struct pv_profile *p, uint64_t seed)
     pv_profile_destroy(q);
     q = NULL;
     ((unsigned char *)blob)[seed % len] ^= (unsigned char)(1u << (seed >> 32) % 8);
-    if (pv_profile_unpack(blob, len, &q, &err) == PV_OK) {
+    if (pv_pack_read(blob, len, &q, &err) == PV_OK) {
         check_model(q);
         pv_profile_destroy(q);
     }

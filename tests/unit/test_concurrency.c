@@ -15,7 +15,8 @@
 
 #include "check.h"
 #include "profile.h"
-#include "report.h"
+#include "report_json.h"
+#include "import.h"
 #include "store.h"
 
 enum { THREADS = 4, ROUNDS = 25 };
@@ -66,7 +67,7 @@ static char *export_json(const struct pv_profile *p, size_t *len)
     if (!f)
         return NULL;
     pv_err err = {0};
-    pv_code rc = pv_report_export_json(p, f, &err);
+    pv_code rc = pv_report_json_export_write(p, f, &err);
     fclose(f);
     if (rc) {
         free(out);
@@ -114,7 +115,7 @@ static void *work(void *arg)
             w->parsed_differ += !same_export(in, p);
             pv_profile_destroy(p);
             struct pv_import res = {0};
-            if (pv_store_import(s, in->bytes, in->len, in->path, NULL, NULL, &res, &err) ||
+            if (pv_import_bytes(s, in->bytes, in->len, in->path, NULL, &res, &err) ||
                 pv_store_load(s, res.id, &p, &err)) {
                 w->errors++;
                 free(res.name);

@@ -7,7 +7,7 @@
 
 #include "check.h"
 #include "marshal.h"
-#include "report.h"
+#include "jsonw.h"
 
 /* ---- Python-like rendering of a value ---------------------------------- */
 
@@ -41,7 +41,7 @@ static void render(struct out *o, const pv_value *v)
         puts_(o, tmp);
         break;
     case PV_V_FLOAT:
-        pv_format_double(v->u.f, tmp);
+        pv_jsonw_format_double(v->u.f, tmp);
         puts_(o, tmp);
         break;
     case PV_V_COMPLEX:

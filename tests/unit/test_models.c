@@ -12,6 +12,7 @@
 
 #include "cache.h"
 #include "check.h"
+#include "import.h"
 #include "models.h"
 #include "store.h"
 
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
     remove(db);
     struct pv_store *s;
     struct pv_import res;
-    if (pv_store_open(db, &s, &err) || pv_store_import(s, buf, len, "t", NULL, NULL, &res, &err)) {
+    if (pv_store_open(db, &s, &err) || pv_import_bytes(s, buf, len, "t", NULL, &res, &err)) {
         CHECK(0, "store", "%s", err.msg);
     } else {
         free(res.name);

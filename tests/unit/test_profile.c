@@ -63,8 +63,8 @@ static void counts_are_swapped_between_stats_and_callers(void)
     void *blob;
     size_t len;
     struct pv_profile *q = NULL;
-    CHECK(pv_profile_pack(p, &blob, &len, &err) == PV_OK &&
-              pv_profile_unpack(blob, len, &q, &err) == PV_OK,
+    CHECK(pv_pack_dup(p, &blob, &len, &err) == PV_OK &&
+              pv_pack_read(blob, len, &q, &err) == PV_OK,
           "pack_unpack_round_trip", "%s", err.msg);
     if (q) {
         CHECK(q->nfuncs == p->nfuncs && q->nedges == p->nedges &&
@@ -75,11 +75,11 @@ static void counts_are_swapped_between_stats_and_callers(void)
         pv_profile_destroy(q);
         q = NULL;
         ((uint8_t *)blob)[len - 1 - 16 - 3] ^= 0x7f; /* the last edge's callee fid */
-        pv_code rc = pv_profile_unpack(blob, len, &q, &err);
+        pv_code rc = pv_pack_read(blob, len, &q, &err);
         CHECK(rc == PV_E_DB, "damaged_blob_is_an_error", "rc %d", rc);
         pv_profile_destroy(q);
         q = NULL;
-        CHECK(pv_profile_unpack(blob, len - 1, &q, &err) == PV_E_DB, "short_blob_is_an_error",
+        CHECK(pv_pack_read(blob, len - 1, &q, &err) == PV_E_DB, "short_blob_is_an_error",
               "accepted");
     }
     free(blob);
@@ -394,7 +394,7 @@ static void damaged_orders_in_blob_are_refused(void)
     struct pv_profile *p = parse(&w, &err);
     void *blob = NULL;
     size_t len = 0;
-    CHECK(p && pv_profile_pack(p, &blob, &len, &err) == PV_OK, "orders_profile_packs", "%s",
+    CHECK(p && pv_pack_dup(p, &blob, &len, &err) == PV_OK, "orders_profile_packs", "%s",
           err.msg);
     if (!blob) {
         pv_profile_destroy(p);
@@ -420,14 +420,14 @@ static void damaged_orders_in_blob_are_refused(void)
         funcs[rows[i].fid].flags = rows[i].flags;
         memcpy(at, funcs, nbytes);
         struct pv_profile *q = NULL;
-        pv_code rc = pv_profile_unpack(blob, len, &q, &err);
+        pv_code rc = pv_pack_read(blob, len, &q, &err);
         CHECK(rc == PV_E_DB && !q, rows[i].name, "rc %d", rc);
         pv_profile_destroy(q);
         memcpy(at, p->funcs, nbytes);
         free(funcs);
     }
     struct pv_profile *q = NULL;
-    CHECK(pv_profile_unpack(blob, len, &q, &err) == PV_OK, "undamaged_blob_still_unpacks", "%s",
+    CHECK(pv_pack_read(blob, len, &q, &err) == PV_OK, "undamaged_blob_still_unpacks", "%s",
           err.msg);
     pv_profile_destroy(q);
     free(blob);
@@ -457,14 +457,14 @@ static void damaged_edge_order_in_blob_is_refused(void)
     struct pv_profile *p = parse(&w, &err), *q = NULL;
     void *blob = NULL;
     size_t len = 0;
-    CHECK(p && p->nedges == 2 && pv_profile_pack(p, &blob, &len, &err) == PV_OK,
+    CHECK(p && p->nedges == 2 && pv_pack_dup(p, &blob, &len, &err) == PV_OK,
           "two_edges_pack", "%s", err.msg);
     if (blob) {
         /* the last edge: caller delta 0, callee delta 1, flags, nc, cc, tt, ct */
         uint8_t *callee_delta = (uint8_t *)blob + len - 16 - 4;
         CHECK(*callee_delta == 1, "last_edge_callee_delta_is_one", "%u", *callee_delta);
         *callee_delta = 0;
-        pv_code rc = pv_profile_unpack(blob, len, &q, &err);
+        pv_code rc = pv_pack_read(blob, len, &q, &err);
         CHECK(rc == PV_E_DB && !q, "repeated_edge_is_refused", "rc %d", rc);
         pv_profile_destroy(q);
     }

@@ -16,6 +16,7 @@
 
 #include "check.h"
 #include "marshal_writer.h"
+#include "import.h"
 #include "store.h"
 
 /* How long each import holds the write turn: the window in which the next
@@ -73,7 +74,7 @@ static void *run_job(void *arg)
         struct w w;
         struct pv_import res;
         tiny_profile(&w, j->tag);
-        j->rc = pv_store_import(s, w.b, w.n, "gate.prof", NULL, NULL, &res, &j->err);
+        j->rc = pv_import_bytes(s, w.b, w.n, "gate.prof", NULL, &res, &j->err);
         if (!j->rc) {
             memcpy(j->stored_id, res.id, sizeof j->stored_id);
             memcpy(j->stored_token, res.delete_token, sizeof j->stored_token);

@@ -1,0 +1,209 @@
+/* Unit tests of the pack format (pack.h): a model packed and read back is
+ * the same model, field for field (strings, functions, edges, totals,
+ * warnings and the rebuilt indexes), whether packed whole or in the parts
+ * the store writes; and a damaged blob, cut short, grown, of another
+ * version or with any one bit flipped, is refused with PV_E_DB or read
+ * into a model that keeps profile.h's promises, never a crash.  (The
+ * damaged function orders and edge orders that fuzz_profile found are
+ * test_profile.c's.) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "pack.h"
+#include "marshal_writer.h"
+#include "profile.h"
+
+/* A model with what the format must carry: a dangling caller (a phantom
+ * function), a bare-count edge, recursion, a NaN time, a negative count
+ * (a warning), a name with UTF-8, and trailing bytes. */
+static struct pv_profile *rich_profile(void)
+{
+    static const struct fn funcs[] = {
+        {"main.py", 1, "<module>", 1, 1, 0.25, 3.0, false},
+        {"lib/caf\xc3\xa9.py", 12, "work", 3, 5, NAN, 2.5, false},
+        {"~", 0, "<built-in method builtins.len>", 9, 9, 0.125, 0.125, false},
+        {"lib/util.py", 40, "helper", -2, 2, 0.5, 0.5, false},
+        {"gone.py", 3, "dangling", 0, 0, 0, 0, true},
+    };
+    static const struct call calls[] = {
+        {0, 1, 3, 3, 1.0, 2.5, false},     /* work <- main */
+        {1, 1, 2, 0, 0.5, 0.5, false},     /* work <- work: recursion */
+        {4, 1, 1, 0, 0, 0, true},          /* work <- the dangling caller, a bare count */
+        {1, 2, 9, 9, 0.125, 0.125, false}, /* len <- work */
+        {0, 3, 2, -2, 0.5, 0.5, false},    /* helper <- main */
+        {-1, 0, 0, 0, 0, 0, false},
+    };
+    struct w w = {.n = 0};
+    profile_of_tables(&w, funcs, 5, calls);
+    memcpy(w.b + w.n, "junk", 4); /* trailing bytes */
+    w.n += 4;
+    struct pv_profile *p = NULL;
+    pv_err err;
+    if (pv_profile_parse(w.b, w.n, &p, &err))
+        printf("cannot parse the rich profile: %s\n", err.msg);
+    return p;
+}
+
+static bool same_model(const struct pv_profile *a, const struct pv_profile *b)
+{
+    size_t nf = (size_t)a->nfuncs + 1;
+    return a->nfuncs == b->nfuncs && a->nreal == b->nreal && a->nedges == b->nedges &&
+           a->strings_len == b->strings_len &&
+           !memcmp(a->strings, b->strings, a->strings_len) &&
+           !memcmp(a->funcs, b->funcs, a->nfuncs * sizeof *a->funcs) &&
+           !memcmp(a->edges, b->edges, a->nedges * sizeof *a->edges) &&
+           !memcmp(a->callees_at, b->callees_at, nf * sizeof *a->callees_at) &&
+           !memcmp(a->callers_at, b->callers_at, nf * sizeof *a->callers_at) &&
+           !memcmp(a->by_callee, b->by_callee, a->nedges * sizeof *a->by_callee) &&
+           a->total_calls == b->total_calls && a->prim_calls == b->prim_calls &&
+           !memcmp(&a->total_tt, &b->total_tt, sizeof a->total_tt) && /* NaN too */
+           a->marshal_version == b->marshal_version && a->python2 == b->python2 &&
+           a->trailing_bytes == b->trailing_bytes && a->nwarnings == b->nwarnings &&
+           !memcmp(a->warnings, b->warnings, sizeof a->warnings);
+}
+
+/* What profile.h promises of any model, checked on one read from damage. */
+static bool keeps_its_promises(const struct pv_profile *p)
+{
+    uint32_t real = 0;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        size_t n;
+        const char *file = pv_profile_str(p, p->funcs[f].file, &n);
+        if (!file || file[n] != '\0' || !pv_profile_str(p, p->funcs[f].name, NULL))
+            return false;
+        if (!(p->funcs[f].flags & PV_FUNC_PHANTOM) && p->funcs[f].order >= p->nreal)
+            return false;
+        real += !(p->funcs[f].flags & PV_FUNC_PHANTOM);
+        if (p->callees_at[f] > p->callees_at[f + 1] || p->callers_at[f] > p->callers_at[f + 1])
+            return false;
+    }
+    if (real != p->nreal || p->callees_at[p->nfuncs] != p->nedges ||
+        p->callers_at[p->nfuncs] != p->nedges)
+        return false;
+    for (uint32_t e = 0; e < p->nedges; e++) {
+        const struct pv_edge *ed = &p->edges[e];
+        if (ed->caller >= p->nfuncs || ed->callee >= p->nfuncs || p->by_callee[e] >= p->nedges)
+            return false;
+        if (e && (ed->caller < ed[-1].caller ||
+                  (ed->caller == ed[-1].caller && ed->callee <= ed[-1].callee)))
+            return false;
+    }
+    return true;
+}
+
+static void models_read_back_as_packed(void)
+{
+    struct pv_profile *p = rich_profile();
+    if (!p) {
+        CHECK(false, "rich_profile_parses", "no profile");
+        return;
+    }
+    CHECK(p->nfuncs == 5 && p->nreal == 4 && p->nedges == 5 && p->nwarnings >= 2 &&
+              isnan(p->funcs[0].tt) + isnan(p->funcs[1].tt) + isnan(p->funcs[2].tt) +
+                      isnan(p->funcs[3].tt) + isnan(p->funcs[4].tt) ==
+                  1,
+          "rich_profile_has_all_it_should", "%u funcs, %u real, %u edges, %u warnings",
+          p->nfuncs, p->nreal, p->nedges, p->nwarnings);
+    void *blob = NULL;
+    size_t len = 0;
+    pv_err err = {0};
+    struct pv_profile *q = NULL;
+    pv_code rc = pv_pack_dup(p, &blob, &len, &err);
+    CHECK(rc == PV_OK && pv_pack_read(blob, len, &q, &err) == PV_OK && same_model(p, q),
+          "round_trip_keeps_every_field", "rc %d: %s", rc, err.msg);
+    pv_profile_destroy(q);
+
+    /* the parts the store writes, one after the other, are the blob */
+    struct pv_pack_parts parts;
+    rc = pv_pack_parts_init(&parts, p, &err);
+    unsigned char *joined = rc == PV_OK ? malloc(parts.total) : NULL;
+    size_t at = 0;
+    if (joined) {
+        memcpy(joined, parts.header, parts.header_len);
+        at = parts.header_len;
+        for (int k = 0; k < 4; k++) {
+            if (parts.len[k])
+                memcpy(joined + at, parts.part[k], parts.len[k]);
+            at += parts.len[k];
+        }
+        pv_pack_parts_fini(&parts);
+    }
+    CHECK(joined && at == parts.total && parts.total == len && !memcmp(joined, blob, len),
+          "parts_make_the_blob", "%zu parts bytes, %zu blob bytes", at, len);
+    free(joined);
+    free(blob);
+    pv_profile_destroy(p);
+}
+
+static void damaged_blobs_are_refused_or_whole(void)
+{
+    struct pv_profile *p = rich_profile();
+    void *blob = NULL;
+    size_t len = 0;
+    pv_err err = {0};
+    if (!p || pv_pack_dup(p, &blob, &len, &err)) {
+        CHECK(false, "rich_profile_packs", "%s", err.msg);
+        pv_profile_destroy(p);
+        return;
+    }
+    unsigned char *b = blob;
+
+    /* every shorter length: a blob cut anywhere */
+    size_t cut_ok = 0;
+    for (size_t n = 0; n < len; n++) {
+        struct pv_profile *q = NULL;
+        cut_ok += pv_pack_read(b, n, &q, &err) == PV_E_DB && !q;
+        pv_profile_destroy(q);
+    }
+    CHECK(cut_ok == len, "every_cut_blob_is_refused", "%zu of %zu refused", cut_ok, len);
+
+    unsigned char *longer = malloc(len + 1);
+    memcpy(longer, b, len);
+    longer[len] = 0;
+    struct pv_profile *q = NULL;
+    pv_code rc = pv_pack_read(longer, len + 1, &q, &err);
+    CHECK(rc == PV_E_DB && !q, "a_byte_too_many_is_refused", "rc %d", rc);
+    free(longer);
+
+    b[0] ^= 1; /* the magic: another version */
+    rc = pv_pack_read(b, len, &q, &err);
+    CHECK(rc == PV_E_DB && !q && strstr(err.msg, "another version"),
+          "another_magic_is_another_version", "rc %d: %s", rc, err.msg);
+    b[0] ^= 1;
+
+    /* every single bit: refused, or a model that keeps its promises (a
+     * flipped time or warning is a different model, not a broken one) */
+    size_t refused = 0, whole = 0, broken = 0;
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            q = NULL;
+            rc = pv_pack_read(b, len, &q, &err);
+            if (rc == PV_E_DB && !q)
+                refused++;
+            else if (rc == PV_OK && keeps_its_promises(q))
+                whole++;
+            else
+                broken++;
+            pv_profile_destroy(q);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    CHECK(broken == 0 && refused > 0 && whole > 0, "every_bit_flip_is_refused_or_whole",
+          "%zu refused, %zu whole, %zu neither", refused, whole, broken);
+    q = NULL;
+    CHECK(pv_pack_read(b, len, &q, &err) == PV_OK && same_model(p, q),
+          "the_undamaged_blob_still_reads", "%s", err.msg);
+    pv_profile_destroy(q);
+    free(blob);
+    pv_profile_destroy(p);
+}
+
+int main(void)
+{
+    models_read_back_as_packed();
+    damaged_blobs_are_refused_or_whole();
+    return check_done();
+}
