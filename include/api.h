@@ -99,14 +99,25 @@ struct pv_api_route {
     bool ours;          /* the API answers it; else it is a page of the web UI */
     bool upload;        /* it sends a profile: a body to receive, within
                            max_upload_bytes */
-    bool immutable;     /* its 200 is fixed by the profile's bytes and the
+    bool immutable;     /* its 200 is fixed by the profiles' bytes and the
                            query: it may be cached forever, and ETagged */
-    char profile[PV_ID_HEX + 1]; /* the profile it is about, or "": what a
-                                    delete of that profile drops */
+    bool pair;          /* about two profiles (/api/diff...), named in the
+                           query: see pv_api_classify_pair() */
+    char profile[PV_ID_HEX + 1];   /* the profile it is about, or "" */
+    char profile_b[PV_ID_HEX + 1]; /* a pair's second profile, or "" */
 };
+
+/* Cached answers about one profile are in a group named by its id; those
+ * about a pair, in this one group, which a delete of either drops (deletes
+ * are rare, and a pair cannot be found by one of its ids). */
+#define PV_API_PAIR_GROUP "pairs"
 
 /* Classify method and path (decoded, without the query).  Cannot fail. */
 void pv_api_classify(const char *method, const char *path, struct pv_api_route *out);
+
+/* A pair's route, completed with its query's a= and b=: immutable only
+ * when both are profile ids (NULL: absent). */
+void pv_api_classify_pair(struct pv_api_route *route, const char *a, const char *b);
 
 /* Answer one request; never fails (errors are JSON responses). */
 void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);

@@ -198,8 +198,18 @@ void pv_api_classify(const char *method, const char *path, struct pv_api_route *
         .upload = t.place == PLACE_PROFILES && !strcmp(method, "POST"),
         /* Everything under a profile is fixed by its bytes (the id is
          * their hash) and the query, but for source lines: files change. */
-        .immutable = t.place == PLACE_PROFILE && is_read(method) && strcmp(t.rest, "/source")};
+        .immutable = t.place == PLACE_PROFILE && is_read(method) && strcmp(t.rest, "/source"),
+        .pair = is_read(method) && pv_api_diff_owns(path)};
     memcpy(out->profile, t.id, sizeof t.id);
+}
+
+void pv_api_classify_pair(struct pv_api_route *route, const char *a, const char *b)
+{
+    route->immutable = a && b && pv_api_params_id(a, strlen(a)) && pv_api_params_id(b, strlen(b));
+    if (!route->immutable)
+        return;
+    memcpy(route->profile, a, PV_ID_HEX + 1);
+    memcpy(route->profile_b, b, PV_ID_HEX + 1);
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -596,6 +606,7 @@ static void delete_profile(struct route_ctx *c)
     }
     /* Its model and every answer about it, from the one cache: */
     pv_cache_drop_group(c->api->cache, c->id);
+    pv_cache_drop_group(c->api->cache, PV_API_PAIR_GROUP);
     *c->res = (struct pv_response){.status = 204, .content_type = "application/json"};
 }
 

@@ -582,15 +582,25 @@ static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
-/* The ETag of an answer fixed by a profile: its id, and a hash of the path
- * and the query, which fix the rest. */
-static void etag_of(struct MHD_Connection *conn, const char *url, const char *profile,
-                    char etag[PV_CACHE_KEY_MAX])
+/* The ETag of an answer fixed by profiles: their ids, and a hash of the
+ * path and the query, which fix the rest.  (The ids are spelled out, so
+ * that a query made to collide with another's hash can only name the same
+ * profiles.) */
+static void etag_of(struct MHD_Connection *conn, const char *url,
+                    const struct pv_api_route *route, char etag[PV_CACHE_KEY_MAX])
 {
     unsigned long q = FNV_OFFSET;
     fnv(&q, url);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, hash_arg, &q);
-    snprintf(etag, PV_CACHE_KEY_MAX, "\"%s-%016lx\"", profile, q);
+    snprintf(etag, PV_CACHE_KEY_MAX, "\"%s%s%s-%016lx\"", route->profile,
+             route->pair ? "-" : "", route->profile_b, q);
+}
+
+/* Whether the profiles an ETag names are all still stored. */
+static bool route_profiles_exist(struct pv_api *api, const struct pv_api_route *route)
+{
+    return pv_api_profile_exists(api, route->profile) &&
+           (!route->pair || pv_api_profile_exists(api, route->profile_b));
 }
 
 static int hex_digit(char c)
@@ -636,7 +646,8 @@ static enum MHD_Result send_answer(struct pv_http *h, struct MHD_Connection *con
         return send_stream(conn, r, res->content_type, stream, kept ? etag : NULL);
     pv_stream_destroy(stream);
     if (kept && body) {
-        struct pv_answer *a = pv_answers_add(h->cache, etag, r->route.profile, res->content_type,
+        const char *group = r->route.pair ? PV_API_PAIR_GROUP : r->route.profile;
+        struct pv_answer *a = pv_answers_add(h->cache, etag, group, res->content_type,
                                              body, res->len);
         /* Sent as kept, unless the kept bytes are gzip this client does
          * not take: it gets the plain body in hand, not one inflated. */
@@ -773,7 +784,7 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     /* An immutable answer's ETag is known before any work, and so is a
      * kept answer. */
     if (r->route.immutable) {
-        etag_of(conn, url, r->route.profile, etag);
+        etag_of(conn, url, &r->route, etag);
         struct pv_answer *a = pv_answers_get(h->cache, etag);
         if (a && etag_matches(conn, etag)) {
             pv_answers_release(h->cache, a);
@@ -781,7 +792,7 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
         }
         if (a)
             return send_kept(conn, r, a, etag, head);
-        if (etag_matches(conn, etag) && pv_api_profile_exists(h->api, r->route.profile))
+        if (etag_matches(conn, etag) && route_profiles_exist(h->api, &r->route))
             return send_not_modified(conn, r, etag);
     }
     struct pv_request req = {
@@ -872,6 +883,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->fd = ci ? ci->connect_fd : -1;
         *req_cls = r;
         pv_api_classify(method, url, &r->route);
+        if (r->route.pair)
+            pv_api_classify_pair(&r->route,
+                                 MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "a"),
+                                 MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "b"));
         if (r->route.upload) {
             const char *cl =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");

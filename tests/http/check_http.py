@@ -540,6 +540,44 @@ def test_compare_link(exe, corpus, tmp):
         proc.wait(timeout=20)
 
 
+def test_diff_kept(exe, corpus, tmp):
+    """A comparison is fixed by the two profiles' bytes and the query: it is
+    kept and ETagged like a profile's answers, and a delete of either
+    profile drops it (a 404 then, not the kept answer)."""
+    files = [os.path.join(corpus, "rasa", n) for n in ("rasa_maxsize1000.prof", "rasa_maxsize5000.prof")]
+    srv = Server(exe, os.path.join(tmp, "kept.db"))
+    try:
+        a = srv.upload(open(files[0], "rb").read())
+        status, _, doc = srv.json("POST", "/api/profiles?name=b.prof", open(files[1], "rb").read())
+        b, token = doc["id"], doc["delete_token"]
+        for path in ("/api/diff/tree?a=%s&b=%s&depth=4" % (a, b),
+                     "/api/diff?a=%s&b=%s&sort=calls&limit=5" % (a, b)):
+            s1, h1, d1 = srv.request("GET", path)
+            s2, h2, d2 = srv.request("GET", path)
+            etag = h1.get("etag", "")
+            check(s1 == s2 == 200 and d1 == d2 and etag and a in etag and b in etag and
+                  h2.get("etag") == etag, "%s: kept, its ETag names both profiles" % path[:14],
+                  (s1, s2, etag))
+            s3, _, d3 = srv.request("GET", path, headers={"If-None-Match": etag})
+            check(s3 == 304 and not d3, "%s: If-None-Match gives 304" % path[:14], s3)
+            s4, h4, _ = srv.request("GET", path.replace("a=" + a, "a=" + b))
+            check(s4 == 200 and h4.get("etag") not in ("", None, etag),
+                  "%s: another pair, another ETag" % path[:14], (s4, h4.get("etag")))
+        s, h, _ = srv.request("GET", "/api/diff?a=%s&b=nothex" % a)
+        check(s == 400 and "etag" not in h, "a pair with a bad id: 400, no ETag", (s, h))
+        path = "/api/diff/tree?a=%s&b=%s&depth=4" % (a, b)
+        etag = srv.request("GET", path)[1].get("etag") or ""
+        s, _, _ = srv.request("DELETE", "/api/profiles/" + b, headers={"Authorization": "Bearer " + token})
+        check(s == 204, "B deleted", s)
+        s5, _, d5 = srv.json("GET", path)
+        check(s5 == 404 and d5 and d5["error"]["code"] == "not_found",
+              "after B's delete the kept comparison is gone: 404", (s5, d5))
+        s6, _, _ = srv.request("GET", path, headers={"If-None-Match": etag})
+        check(s6 == 404, "and its old ETag gets no 304", s6)
+    finally:
+        srv.stop()
+
+
 def test_reads_during_upload(exe, corpus, tmp):
     """Reads are answered while a large upload is being parsed and stored."""
     big = inputs.synthetic(corpus, 100000)
@@ -578,6 +616,7 @@ def main():
         test_two_servers(exe, corpus, tmp)
         test_profile_list(exe, corpus, tmp)
         test_compare_link(exe, corpus, tmp)
+        test_diff_kept(exe, corpus, tmp)
         test_reads_during_upload(exe, corpus, tmp)
         test_corpus(exe, corpus, tmp)
     return tally()
