@@ -517,7 +517,9 @@ static void get_tree(struct pv_api *api, const struct pv_request *req, struct pv
     q.stop_ctx = req->gone_ctx;
     q.max_steps = req->light ? PV_API_LIGHT_TREE_STEPS : PV_TREE_DEFAULT_MAX_STEPS;
     struct pv_difftree *t = NULL;
-    pv_code rc = pv_difftree_build(pr.d, &q, from_b, &t, &err);
+    struct pv_difftree_entries entries = {pr.a->entries, pr.b->entries, pr.a->nentries,
+                                          pr.b->nentries};
+    pv_code rc = pv_difftree_build(pr.d, &q, from_b, &entries, &t, &err);
     free(path);
     char *body = NULL;
     size_t len = 0;

@@ -205,14 +205,15 @@ done:
 
 /* ---- the build ---------------------------------------------------------- */
 
-/* q in the other run's fids: false when a step has no partner there. */
+/* q in the other run's fids, with that run's entry points (NULL: found
+ * by the build): false when a step has no partner there. */
 static bool translate(const struct pv_tree_query *q, const uint32_t *to_other, uint32_t *path,
-                      struct pv_tree_query *out)
+                      const struct pv_entry *entries, size_t nentries, struct pv_tree_query *out)
 {
     *out = *q;
     out->path = path;
-    out->entries = NULL; /* given ones are q's run's: the other finds its own */
-    out->nentries = 0;
+    out->entries = entries;
+    out->nentries = nentries;
     for (size_t i = 0; i < q->npath; i++)
         if ((path[i] = to_other[q->path[i]]) == NONE)
             return false;
@@ -222,7 +223,8 @@ static bool translate(const struct pv_tree_query *q, const uint32_t *to_other, u
 }
 
 pv_code pv_difftree_build(const struct pv_diff *d, const struct pv_tree_query *q, bool from_b,
-                          struct pv_difftree **out, pv_err *err)
+                          const struct pv_difftree_entries *entries, struct pv_difftree **out,
+                          pv_err *err)
 {
     pv_err local;
     if (!err)
@@ -231,7 +233,11 @@ pv_code pv_difftree_build(const struct pv_diff *d, const struct pv_tree_query *q
     const uint32_t *x_to_y = from_b ? d->b_to_a : d->a_to_b;
     const uint32_t *y_to_x = from_b ? d->a_to_b : d->b_to_a;
     struct pv_tree *first = NULL, *tx = NULL, *ty = NULL;
-    struct pv_tree_query qy;
+    struct pv_tree_query qx = *q, qy;
+    if (entries) {
+        qx.entries = from_b ? entries->b : entries->a;
+        qx.nentries = from_b ? entries->nb : entries->na;
+    }
     uint32_t *path_y = malloc((q->npath + 1) * sizeof *path_y);
     struct pv_difftree *t = calloc(1, sizeof *t);
     pv_code rc = PV_OK;
@@ -239,9 +245,10 @@ pv_code pv_difftree_build(const struct pv_diff *d, const struct pv_tree_query *q
         rc = no_memory(err);
         goto done;
     }
-    if ((rc = pv_tree_build(px, q, &first, err)))
+    if ((rc = pv_tree_build(px, &qx, &first, err)))
         goto done;
-    if (translate(q, x_to_y, path_y, &qy)) {
+    if (translate(&qx, x_to_y, path_y, !entries ? NULL : from_b ? entries->a : entries->b,
+                  !entries ? 0 : from_b ? entries->na : entries->nb, &qy)) {
         rc = build_keeping(py, &qy, first, y_to_x, x_to_y, &ty, err);
         if (rc == PV_E_USAGE || rc == PV_E_NOTFOUND)
             rc = PV_OK; /* the path leads nowhere in Y: that side is empty */
@@ -249,7 +256,7 @@ pv_code pv_difftree_build(const struct pv_diff *d, const struct pv_tree_query *q
             goto done;
     }
     if (ty) {
-        if ((rc = build_keeping(px, q, ty, x_to_y, y_to_x, &tx, err)))
+        if ((rc = build_keeping(px, &qx, ty, x_to_y, y_to_x, &tx, err)))
             goto done;
     } else {
         tx = first;

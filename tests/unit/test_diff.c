@@ -377,7 +377,7 @@ static void tree_over_both_runs(void)
     struct pv_tree_query q = {.depth = 5, .cutoff = 0.1, .max_nodes = 1000};
     struct pv_difftree *t = NULL;
     pv_err err;
-    if (pv_difftree_build(d, &q, false, &t, &err)) {
+    if (pv_difftree_build(d, &q, false, NULL, &t, &err)) {
         CHECK(false, "difftree_builds", "%s", err.msg);
         goto done;
     }
@@ -406,7 +406,7 @@ static void tree_over_both_runs(void)
     struct pv_entry a_entries[] = {{fid_of(a, NULL, "main"), 0.75}};
     q.entries = a_entries;
     q.nentries = 1;
-    if (pv_difftree_build(d, &q, false, &t, &err) == PV_OK) {
+    if (pv_difftree_build(d, &q, false, NULL, &t, &err) == PV_OK) {
         CHECK(fabs(t->ta->nodes[0].value - 0.75) < 1e-12 &&
                   fabs(t->tb->nodes[0].value - 1.0) < 1e-12,
               "given_entries_serve_their_own_run_only", "a top %g, b top %g",
@@ -418,10 +418,26 @@ static void tree_over_both_runs(void)
     q.entries = NULL;
     q.nentries = 0;
 
+    /* Both runs' entry points given: each build takes its own run's (made
+     * up here: A's worth 0.75, B's 0.5), asked from either side. */
+    struct pv_entry b_entries[] = {{fid_of(b, NULL, "main"), 0.5}};
+    struct pv_difftree_entries both = {a_entries, b_entries, 1, 1};
+    for (int from_b = 0; from_b <= 1; from_b++) {
+        if (pv_difftree_build(d, &q, from_b, &both, &t, &err) == PV_OK) {
+            CHECK(fabs(t->ta->nodes[0].value - 0.75) < 1e-12 &&
+                      fabs(t->tb->nodes[0].value - 0.5) < 1e-12,
+                  "both_runs_entries_serve_their_runs", "from %c: a top %g, b top %g",
+                  from_b ? 'b' : 'a', t->ta->nodes[0].value, t->tb->nodes[0].value);
+            pv_difftree_destroy(t);
+            t = NULL;
+        } else
+            CHECK(false, "difftree_with_both_entries_builds", "%s", err.msg);
+    }
+
     /* The same tree asked in B's fids, rooted at B's small. */
     q.by_root = true;
     q.root = fid_of(b, NULL, "small");
-    if (pv_difftree_build(d, &q, true, &t, &err) == PV_OK) {
+    if (pv_difftree_build(d, &q, true, NULL, &t, &err) == PV_OK) {
         CHECK(t->nodes[0].a != PV_DIFF_NONE && t->nodes[0].b != PV_DIFF_NONE &&
                   fabs(t->ta->nodes[0].value - 0.005) < 1e-12,
               "root_in_b_fids_is_translated", "a %u", t->nodes[0].a);
@@ -430,7 +446,7 @@ static void tree_over_both_runs(void)
     } else
         CHECK(false, "root_in_b_fids_builds", "%s", err.msg);
     q.root = fid_of(b, NULL, "fresh");
-    if (pv_difftree_build(d, &q, true, &t, &err) == PV_OK) {
+    if (pv_difftree_build(d, &q, true, NULL, &t, &err) == PV_OK) {
         CHECK(!t->ta && t->tb && t->nodes[0].a == PV_DIFF_NONE, "root_missing_in_a_leaves_a_empty",
               "ta %p", (void *)t->ta);
         pv_difftree_destroy(t);
@@ -438,14 +454,14 @@ static void tree_over_both_runs(void)
     } else
         CHECK(false, "root_of_b_only_builds", "%s", err.msg);
     q.root = 99;
-    CHECK(pv_difftree_build(d, &q, false, &t, &err) == PV_E_NOTFOUND, "bad_root_is_not_found",
+    CHECK(pv_difftree_build(d, &q, false, NULL, &t, &err) == PV_E_NOTFOUND, "bad_root_is_not_found",
           "built");
 
     /* A diff with itself: every node in both, the same values. */
     pv_diff_destroy(d);
     d = diff(b, b);
     q = (struct pv_tree_query){.depth = 5, .cutoff = 0.001, .max_nodes = 1000};
-    if (d && pv_difftree_build(d, &q, false, &t, &err) == PV_OK) {
+    if (d && pv_difftree_build(d, &q, false, NULL, &t, &err) == PV_OK) {
         bool same = t->nnodes == t->ta->nnodes;
         for (size_t i = 0; i < t->nnodes; i++)
             same = same && t->nodes[i].a != PV_DIFF_NONE && t->nodes[i].b != PV_DIFF_NONE &&
