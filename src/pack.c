@@ -235,7 +235,6 @@ pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_e
     memcpy(&h, blob, sizeof h);
     size_t strings = (h.strings_len + 7) & ~(size_t)7;
     size_t nf = (size_t)h.nfuncs * sizeof(struct pv_func);
-    size_t ne = (size_t)h.nedges * sizeof(struct pv_edge);
     if (memcmp(h.magic, MAGIC, sizeof MAGIC) || h.strings_len > len || h.edges_len > len ||
         sizeof h + strings + nf + h.edges_len != len || h.nreal > h.nfuncs ||
         h.nedges > h.edges_len)
@@ -244,9 +243,12 @@ pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_e
     if (!p)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     const char *b = blob;
-    p->strings = malloc(h.strings_len + 1);
-    p->funcs = malloc(nf + 1);
-    p->edges = malloc(ne + 1);
+    /* vec's arrays: the large ones in huge pages, as the reader makes them
+     * (on a 100k-function profile the edges' page faults were most of a
+     * load) */
+    p->strings = pv_vec_alloc(h.strings_len + 1, 1);
+    p->funcs = pv_vec_alloc(h.nfuncs, sizeof *p->funcs);
+    p->edges = pv_vec_alloc(h.nedges, sizeof *p->edges);
     if (!p->strings || !p->funcs || !p->edges) {
         pv_profile_destroy(p);
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
