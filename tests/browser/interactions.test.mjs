@@ -7,6 +7,7 @@ import {
   browserSuite, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
   uploadApi, getJson, pstatsTop, assertNoProblems, RASA_SAMPLE, RASA_5000, SYNTHETIC_10K,
 } from './harness.mjs';
+import { fmtSeconds } from '../../web/js/model/format.js';
 
 let rasa; // upload answers
 let rasa5000;
@@ -111,6 +112,25 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
     await page.context().close();
   });
 }
+
+test('bars carry their time, as snakeviz prints them: "name · 345 ms" where it fits', async () => {
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  const shown = (await nodes(page)).filter((n) => !n.other && n.name && n.text);
+  const timed = shown.filter((n) => n.text.includes(' \u00b7 '));
+  const pf = shown.find((n) => n.name === 'problem_function');
+  assert.ok(pf, 'problem_function is labelled');
+  assert.equal(pf.text, `problem_function \u00b7 ${fmtSeconds(pf.value)}`);
+  assert.ok(timed.length >= 5, `${timed.length} bars show their time`);
+  for (const n of timed) assert.ok(n.text.endsWith(` \u00b7 ${fmtSeconds(n.value)}`), `${n.text} is the bar's own time`);
+  // Where the time does not fit, the name still does (cut if need be).
+  const narrow = shown.filter((n) => !n.text.includes(' \u00b7 '));
+  assert.ok(narrow.length > 0, 'some bars are too narrow for a time');
+  for (const n of narrow) assert.ok(n.w < 8 * (n.name.length + 12), `${n.text}: ${n.w}px wide, room for the time`);
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
 
 test('table: filter, scroll far, click a row to focus the function in the chart', async () => {
   const big = await uploadApi(suite.base, SYNTHETIC_10K);

@@ -1,10 +1,12 @@
 // Draws an icicle layout (model/layout.js layoutIcicle) on a 2D context in
 // CSS pixels: fills grouped by colour, hatching on estimated nodes, borders
 // on recursion cut-offs, search matches and the selected function, labels
-// where they fit.
+// where they fit: "name · 345 ms" (as snakeviz prints them), the name alone
+// when the time does not fit, and the file:line after when room is left.
 // Draws only the shapes it is given; hit-testing uses the same layout.
 
 import { THEME, fillGrouped, drawMarks, dimmed, labelOf, locationOf, fitText, charWidth } from './common.js';
+import { fmtSeconds } from '../model/format.js';
 
 const PAD = 4;
 
@@ -16,7 +18,8 @@ function rectPath(ctx, r) {
 /**
  * opts: {selectedFid, matches, top, bottom} - matches is the Set of search
  * matches (null: no search); top/bottom (CSS px) limit drawing to the rows
- * in view; by default everything is drawn.
+ * in view; by default everything is drawn.  Returns a Map from each shape
+ * labelled to the text drawn on it.
  */
 export function drawIcicle(ctx, layout, opts = {}) {
   const { selectedFid = null, matches = null } = opts;
@@ -33,7 +36,7 @@ export function drawIcicle(ctx, layout, opts = {}) {
 
   drawMarks(ctx, shapes, { fillPath: rectPath, strokePath: insetRect, matches, selectedFid });
 
-  drawLabels(ctx, shapes, matches);
+  return drawLabels(ctx, shapes, matches);
 }
 
 /* An outline drawn inside the rectangle, so neighbours' borders do not
@@ -49,19 +52,22 @@ function drawLabels(ctx, shapes, matches) {
   ctx.font = THEME.font;
   ctx.textBaseline = 'middle';
   const locs = [];
+  const drawn = new Map();
   for (const r of shapes) {
     if (r.agg || r.w < minW) continue;
     const n = r.node;
     const dim = dimmed(n, matches);
     const label = labelOf(n);
     const room = r.w - PAD * 2 - 1;
-    const text = fitText(ctx, label, room);
+    const timed = `${label} \u00b7 ${fmtSeconds(n.value)}`;
+    const text = ctx.measureText(timed).width <= room ? timed : fitText(ctx, label, room);
     if (!text) continue;
     ctx.fillStyle = dim ? THEME.textDim : n.other ? THEME.otherText : THEME.text;
     const ty = r.y + r.h / 2 + 0.5;
     ctx.fillText(text, r.x + PAD, ty);
-    // Room to spare: the file:line after the name, in a lighter colour.
-    if (text === label) {
+    drawn.set(r, text);
+    // Room to spare: the file:line after the name and time, lighter.
+    if (text === timed) {
       const used = ctx.measureText(text).width;
       const loc = locationOf(n);
       if (loc && room - used > cw * (loc.length + 2)) locs.push([r.x + PAD + used + cw * 1.5, ty, loc, dim]);
@@ -71,6 +77,7 @@ function drawLabels(ctx, shapes, matches) {
     ctx.fillStyle = dim ? THEME.textDim : THEME.textMuted;
     ctx.fillText(loc, x, y);
   }
+  return drawn;
 }
 
 /** Outlines one shape (hover, keyboard focus) on an overlay context. */

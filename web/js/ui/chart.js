@@ -28,6 +28,7 @@ export class Chart {
     this.tree = null;  // the server's answer, read only
     this.model = null; // its model (model/tree.js prepareTree)
     this.layout = null;
+    this.drawnText = null; // the icicle's labels as drawn: shape -> text (for nodes())
     this.selectedFid = null;
     this.query = compileQuery('');
     this.searchStats = NO_SEARCH;
@@ -133,7 +134,7 @@ export class Chart {
       ctx = sizeCanvas(canvas, W, cssH);
       sizeCanvas(overlay, W, cssH);
       ctx.clearRect(0, 0, W, cssH);
-      drawIcicle(ctx, this.layout, { selectedFid: this.selectedFid, matches });
+      this.drawnText = drawIcicle(ctx, this.layout, { selectedFid: this.selectedFid, matches });
     } else {
       const radius = Math.max(20, Math.min(W, H) / 2 - 10);
       this.layout = layoutSunburst(this.tree, radius);
@@ -284,7 +285,7 @@ export class Chart {
       const base = { name: n.other ? null : n.name, fid: n.fid ?? null, kind: n.kind || null, depth: s.depth, other: !!n.other, recursive: !!n.recursive, exact: n.exact !== false, match: !!(matches && matches.has(n)), value: n.value };
       if (this.view === 'icicle') {
         const p = this.clientPoint(s);
-        out.push(Object.assign(base, { x: p.x - s.w / 2, y: p.y - s.h / 2, w: s.w, h: s.h }));
+        out.push(Object.assign(base, { x: p.x - s.w / 2, y: p.y - s.h / 2, w: s.w, h: s.h, text: this.drawnText?.get(s) ?? null }));
       } else {
         const p = this.clientPoint(s);
         out.push(Object.assign(base, { x: p.x - 1, y: p.y - 1, w: 2, h: 2 }));
