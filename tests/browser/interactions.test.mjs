@@ -132,6 +132,37 @@ test('bars carry their time, as snakeviz prints them: "name · 345 ms" where it 
   await page.context().close();
 });
 
+test('"Show all its calls in the chart" is hidden while the chart does just that', async () => {
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}?depth=12`);
+  await waitIdle(page);
+  await clickNode(page, await findNode(page, '_rule_key_to_state'));
+  await page.waitForSelector('#show-all-calls');
+  assert.equal(await page.isVisible('#show-all-calls'), true, 'shown for a function selected in the tree');
+  const fid = (await viewState(page)).sel;
+  await page.click('#show-all-calls');
+  await waitIdle(page);
+  const st = await viewState(page);
+  assert.equal(st.root, fid, 'the chart shows every call of the function');
+  assert.equal(await page.isVisible('#show-all-calls'), false, 'hidden: the chart does that already');
+  // A click in root mode roots the chart at that function: hidden again.
+  await clickNode(page, await findNode(page, 'loads'));
+  await page.waitForFunction((f) => window.__pstatsviz.state().sel !== f, fid);
+  await waitIdle(page);
+  const loads = await viewState(page);
+  assert.equal(loads.root, loads.sel, 'rooted at loads');
+  await page.waitForFunction(() => document.querySelector('.fn-name')?.textContent === 'loads');
+  assert.equal(await page.isVisible('#show-all-calls'), false, 'hidden for loads, rooted at loads');
+  // Back to the tree: the button is there again.
+  await page.goBack();
+  await page.goBack();
+  await waitIdle(page);
+  assert.equal((await viewState(page)).root, null, 'the tree again');
+  await page.waitForSelector('#show-all-calls', { state: 'visible' });
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
 test('table: filter, scroll far, click a row to focus the function in the chart', async () => {
   const big = await uploadApi(suite.base, SYNTHETIC_10K);
   const page = await suite.newPage();

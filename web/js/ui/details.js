@@ -20,6 +20,17 @@ export class Details {
     this.meta = null;
     this.edgeSort = { callers: ['ct', 'desc'], callees: ['ct', 'desc'] };
     this.data = null;
+    this.rootFid = null; // the chart shows every call of this function (root mode)
+  }
+
+  /**
+   * The function the chart is rooted at (root mode), or null.  Its "Show
+   * all its calls" button is hidden: the chart shows that already.
+   */
+  setRoot(fid) {
+    this.rootFid = fid ?? null;
+    const button = this.el.querySelector('#show-all-calls');
+    if (button) button.hidden = this.data?.function?.fid === this.rootFid;
   }
 
   setProfile(meta) {
@@ -106,12 +117,13 @@ export class Details {
         ['cum %', fmtPct(f.ct_pct), `cumtime is ${fmtPct(f.ct_pct)} and tottime ${fmtPct(f.tt_pct)} of the profile's total time`],
       ], 'fn-stats'),
       h('div', { className: 'fn-actions' },
-        h('button', { className: 'button small', type: 'button', text: 'Show all its calls in the chart', title: 'The tree of this function over every path that reaches it (root mode)', onclick: () => this.cb.onFocusFunction(f.fid) })),
+        h('button', { className: 'button small', type: 'button', id: 'show-all-calls', text: 'Show all its calls in the chart', title: 'The tree of this function over every path that reaches it (root mode)', onclick: () => this.cb.onFocusFunction(f.fid) })),
       this.edgeTable('callers', 'Called by', callers),
       this.edgeTable('callees', 'Calls', callees),
       h('section', { className: 'source', id: 'source' }, h('h3', { text: 'Source' }), h('div', { className: 'muted', text: 'Loading source…' })),
     ];
     replaceChildren(this.el, parts);
+    this.setRoot(this.rootFid);
     this.el.scrollTop = 0;
   }
 

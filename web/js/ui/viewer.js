@@ -198,6 +198,7 @@ class Viewer {
     if (treeChanged) this.loadTree(st);
     chart.setSelected(st.sel);
     table.setSelected(st.sel);
+    details.setRoot(st.root);
     details.show(st.sel);
     if (!treeChanged && (!prev || prev.q !== st.q)) {
       this.search = chart.setSearch(st.q);
