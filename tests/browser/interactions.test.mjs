@@ -163,6 +163,38 @@ test('"Show all its calls in the chart" is hidden while the chart does just that
   await page.context().close();
 });
 
+test('a notice pushes the chart and the table down instead of covering them', async () => {
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  const top = () => page.evaluate(() => document.querySelector('#viewer').getBoundingClientRect().top);
+  const before = await top();
+  await page.keyboard.press('/');
+  await page.keyboard.type('no_such_function_anywhere');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.notice');
+  await waitIdle(page);
+  const box = await page.evaluate(() => {
+    const r = document.querySelector('.notice').getBoundingClientRect();
+    return { top: r.top, bottom: r.bottom, text: document.querySelector('.notice').textContent };
+  });
+  assert.match(box.text, /No function matches/);
+  const after = await top();
+  assert.ok(after >= box.bottom, `the chart starts below the notice (${after} >= ${box.bottom})`);
+  assert.ok(after > before, 'and moved down for it');
+  const root = (await nodes(page)).find((n) => n.depth === 0);
+  assert.ok(root && root.y >= box.bottom, `the top row is not covered (${root && root.y} >= ${box.bottom})`);
+  // The table's header likewise.
+  await page.click('[data-view="table"]');
+  await waitIdle(page);
+  const head = await page.evaluate(() => document.querySelector('#table-pane, .table-pane').getBoundingClientRect().top);
+  assert.ok(head >= box.bottom, `the table starts below the notice (${head} >= ${box.bottom})`);
+  await page.click('.notice-x');
+  assert.ok(Math.abs((await top()) - before) < 1, 'dismissed: the content moves back up');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
 test('table: filter, scroll far, click a row to focus the function in the chart', async () => {
   const big = await uploadApi(suite.base, SYNTHETIC_10K);
   const page = await suite.newPage();
