@@ -51,7 +51,7 @@ test('hostile names are text in the table, the chart, the tooltip and the detail
 
   // The details panel for the script function.
   const row = await page.$(`#table-rows .tr[data-fid] >> text=${SCRIPT}`);
-  await row.click();
+  await row.dblclick(); // opens it in the chart (a click only selects it)
   await waitIdle(page);
   await page.waitForFunction((s) => document.querySelector('.fn-name') && document.querySelector('.fn-name').textContent === s, SCRIPT);
   assert.equal((await viewState(page)).view, 'icicle');

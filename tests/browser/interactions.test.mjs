@@ -195,7 +195,7 @@ test('a notice pushes the chart and the table down instead of covering them', as
   await page.context().close();
 });
 
-test('table: filter, scroll far, click a row to focus the function in the chart', async () => {
+test('table: filter, scroll far, a click selects a row, a double-click opens it in the chart', async () => {
   const big = await uploadApi(suite.base, SYNTHETIC_10K);
   const page = await suite.newPage();
   await page.goto(`${suite.base}/p/${big.id}?view=table`);
@@ -216,9 +216,35 @@ test('table: filter, scroll far, click a row to focus the function in the chart'
   const first = await page.$('#table-rows .tr[data-fid]');
   const fid = Number(await first.getAttribute('data-fid'));
   await first.click();
+  await page.waitForFunction((f) => window.__pstatsviz.state().sel === f, fid);
   await waitIdle(page);
-  const st = await viewState(page);
-  assert.equal(st.view, 'icicle', 'a row click shows the chart');
+  assert.equal((await viewState(page)).view, 'table', 'a click stays in the table');
+  await page.waitForFunction((f) => (document.querySelector('.details .fn-name') || {}).textContent && document.querySelector('.details-kicker').textContent.includes('fid ' + f), fid);
+  assert.equal(await first.getAttribute('aria-selected'), 'true', 'the row is selected');
+  // The keyboard: the table has the focus; ArrowDown selects the next row,
+  // ArrowUp the one before, Enter opens it.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'table-scroll');
+  const second = Number(await page.$$eval('#table-rows .tr[data-fid]', (els) => {
+    const vis = els.filter((e) => !e.hidden).sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+    return vis[1].dataset.fid;
+  }));
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction((f) => window.__pstatsviz.state().sel === f, second);
+  await page.keyboard.press('ArrowUp');
+  await page.waitForFunction((f) => window.__pstatsviz.state().sel === f, fid);
+  assert.equal((await viewState(page)).view, 'table', 'still the table');
+  await page.keyboard.press('Enter');
+  await waitIdle(page);
+  let st = await viewState(page);
+  assert.equal(st.view, 'icicle', 'Enter opens the chart');
+  assert.equal(st.root, fid);
+  await page.goBack();
+  await waitIdle(page);
+  assert.equal((await viewState(page)).view, 'table', 'back returns to the table');
+  await (await page.$(`#table-rows .tr[data-fid="${fid}"]`)).dblclick();
+  await waitIdle(page);
+  st = await viewState(page);
+  assert.equal(st.view, 'icicle', 'a double-click opens the chart');
   assert.equal(st.root, fid, 'rooted at the function, over all its callers');
   assert.equal(st.sel, fid);
   assert.equal((await nodes(page)).find((n) => n.depth === 0).fid, fid);

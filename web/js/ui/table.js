@@ -38,7 +38,11 @@ export function splitLabel(text, row) {
 export class Table {
   /**
    * els: {head, scroll, spacer, rows, foot}
-   * cb: {onRow(fid), onSort(sort, order), onError(err), track(promise)}
+   * cb: {onSelect(fid), onOpen(fid), onSort(sort, order), onError(err), track(promise)}
+   *
+   * A click selects a row (the details panel shows it; the table stays);
+   * a double-click or Enter opens it in the chart.  The table takes the
+   * keyboard focus: ArrowUp/Down and PageUp/Down move the selection.
    */
   constructor(profileId, els, cb) {
     this.id = profileId;
@@ -51,11 +55,13 @@ export class Table {
     this.inflight = 0;
     this.gen = 0;
     this.selectedFid = null;
+    this.selectedIndex = -1; // its row, when known (the chart can select a function not in view)
     this.pool = [];
     this.active = false;
     this.renderFrame = 0;
     this.buildHead();
     els.scroll.addEventListener('scroll', () => this.scheduleRender());
+    els.scroll.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.scheduleRender()).observe(els.scroll);
   }
 
@@ -108,8 +114,49 @@ export class Table {
   }
 
   setSelected(fid) {
+    if (fid !== this.selectedFid) {
+      const r = this.pool.find((x) => !x.el.hidden && x.fid !== null && x.fid === fid);
+      this.selectedIndex = r ? r.index : -1;
+    }
     this.selectedFid = fid;
-    for (const r of this.pool) r.el.classList.toggle('selected', r.fid !== null && r.fid === fid);
+    for (const r of this.pool) {
+      const on = r.fid !== null && r.fid === fid;
+      r.el.classList.toggle('selected', on);
+      r.el.setAttribute('aria-selected', String(on));
+    }
+  }
+
+  /** Selects row i (when loaded) and scrolls it into view. */
+  selectIndex(i) {
+    if (!this.total) return;
+    i = Math.max(0, Math.min(this.total - 1, i));
+    const row = this.rowAt(i);
+    const s = this.els.scroll;
+    if (i * ROW_H < s.scrollTop) s.scrollTop = i * ROW_H;
+    else if ((i + 1) * ROW_H > s.scrollTop + s.clientHeight) s.scrollTop = (i + 1) * ROW_H - s.clientHeight;
+    if (!row) return; // its page is on its way: the next key press finds it
+    this.selectedIndex = i;
+    this.selectedFid = row.fid;
+    this.cb.onSelect(row.fid);
+  }
+
+  onKey(e) {
+    const page = Math.max(1, Math.floor(this.els.scroll.clientHeight / ROW_H) - 1);
+    const firstInView = Math.ceil(this.els.scroll.scrollTop / ROW_H);
+    const from = this.selectedIndex >= 0 ? this.selectedIndex : firstInView - 1;
+    const step = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page }[e.key];
+    if (step !== undefined) {
+      this.selectIndex(this.selectedIndex < 0 && step < 0 ? firstInView : from + step);
+    } else if (e.key === 'Home') {
+      this.selectIndex(0);
+    } else if (e.key === 'End') {
+      this.selectIndex(this.total - 1);
+    } else if (e.key === 'Enter' && this.selectedFid !== null) {
+      this.cb.onOpen(this.selectedFid);
+    } else {
+      return;
+    }
+    e.preventDefault();
   }
 
   scheduleRender() {
@@ -195,13 +242,20 @@ export class Table {
     const label = h('span', { className: 'label' }, dir, base);
     cells[5].append(dot, label);
     const el = h('div', { className: 'tr', attrs: { role: 'row' } }, cells);
-    const r = { el, cells, bar, val, dot, label, dir, base, fid: null, key: null };
-    el.addEventListener('click', () => { if (r.fid !== null) this.cb.onRow(r.fid); });
+    const r = { el, cells, bar, val, dot, label, dir, base, fid: null, index: -1, key: null };
+    el.addEventListener('click', () => {
+      if (r.fid === null) return;
+      this.selectedIndex = r.index;
+      this.els.scroll.focus({ preventScroll: true });
+      this.cb.onSelect(r.fid);
+    });
+    el.addEventListener('dblclick', () => { if (r.fid !== null) this.cb.onOpen(r.fid); });
     return r;
   }
 
   fillRow(r, row, i) {
     const key = row ? this.gen + ':' + i : null;
+    r.index = i;
     if (r.key === key && key !== null) return;
     r.key = key;
     if (!row) {
@@ -221,6 +275,8 @@ export class Table {
     r.el.dataset.fid = String(row.fid);
     r.el.classList.remove('loading');
     r.el.classList.toggle('selected', row.fid === this.selectedFid);
+    r.el.setAttribute('aria-selected', String(row.fid === this.selectedFid));
+    r.el.setAttribute('aria-rowindex', String(i + 2)); // the header is row 1
     setText(r.cells[0], fmtNcalls(row.nc, row.cc));
     setText(r.cells[1], fmtPstats(row.tt));
     setText(r.cells[2], row.tt_percall == null ? '–' : fmtSeconds(row.tt_percall));

@@ -100,7 +100,8 @@ class Viewer {
       rows: $('#table-rows'),
       foot: $('#table-foot'),
     }, {
-      onRow: (fid) => this.change({ view: this.lastChartView, root: fid, path: [], sel: fid }, { push: true }),
+      onSelect: (fid) => this.change({ sel: fid }, { push: false }),
+      onOpen: (fid) => this.change({ view: this.lastChartView, root: fid, path: [], sel: fid }, { push: true }),
       onSort: (sort, order) => this.change({ sort, order }, { push: false }),
       onError: (e) => notice('The function table could not be loaded: ' + e.message, 'error'),
       track: (p) => this.track(p),
