@@ -8,6 +8,10 @@ import {
   uploadApi, getJson, pstatsTop, assertNoProblems, RASA_SAMPLE, RASA_5000, SYNTHETIC_10K,
 } from './harness.mjs';
 import { fmtSeconds } from '../../web/js/model/format.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let rasa; // upload answers
 let rasa5000;
@@ -193,6 +197,38 @@ test('a notice pushes the chart and the table down instead of covering them', as
   assert.ok(Math.abs((await top()) - before) < 1, 'dismissed: the content moves back up');
   assertNoProblems(page, assert);
   await page.context().close();
+});
+
+test('numbers in the details panel are never cut, nor broken inside themselves', async () => {
+  // A run with billions of calls: the counts are the widest numbers.
+  const file = join(mkdtempSync(join(tmpdir(), 'pstatsviz-numbers-')), 'many_calls.prof');
+  execFileSync('python3', ['-c', `import marshal, sys
+main = ("/srv/app/main.py", 1, "main")
+f = ("/srv/app/work.py", 10, "f")
+marshal.dump({main: (1, 1, 0.5, 1234.5, {}),
+              f: (3995089312, 3995089312, 1234.0, 1234.0, {main: (3995089312, 3995089312, 1234.0, 1234.0)})},
+             open(sys.argv[1], "wb"))`, file]);
+  const up = await uploadApi(suite.base, file);
+  for (const [width, height] of [[1400, 900], [800, 600]]) {
+    const page = await suite.newPage({ viewport: { width, height } });
+    await page.goto(`${suite.base}/p/${up.id}`);
+    await waitIdle(page);
+    await page.waitForSelector('.details .stat dd');
+    const cells = await page.$$eval('.details .stat', (els) => els.map((e) => {
+      const dd = e.querySelector('dd');
+      const r = dd.getBoundingClientRect();
+      const box = e.getBoundingClientRect();
+      return { k: e.querySelector('dt').textContent, v: dd.textContent, fits: dd.scrollWidth <= dd.clientWidth + 1 && r.right <= box.right + 0.5, lines: Math.round(r.height / parseFloat(getComputedStyle(dd).lineHeight || '16')) };
+    }));
+    const calls = cells.find((c) => /^calls$/i.test(c.k));
+    assert.equal(calls && calls.v, '3,995,089,313', `${width}x${height}: the call count whole`);
+    for (const c of cells) {
+      assert.ok(c.fits, `${width}x${height}: ${c.k} = ${c.v} fits its cell`);
+      assert.ok(!c.v.includes('…'), `${width}x${height}: ${c.k} = ${c.v} is not cut`);
+    }
+    assertNoProblems(page, assert);
+    await page.context().close();
+  }
 });
 
 test('table: filter, scroll far, a click selects a row, a double-click opens it in the chart', async () => {
