@@ -76,6 +76,29 @@ static pv_code store_table(struct pv_store *s, int tag, const char *name, struct
     return rc;
 }
 
+/* What sql, a query of one integer, gives on its own connection to the
+ * database at path; -1 when it cannot be asked. */
+static int count_of(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    int n = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK) {
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+            n = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+/* Rows of names, functions and models whose profile is gone: a delete
+ * leaves none (ON DELETE CASCADE, which needs foreign keys on). */
+static const char ORPHANS[] =
+    "SELECT (SELECT count(*) FROM strings WHERE profile NOT IN (SELECT pk FROM profiles))"
+    " + (SELECT count(*) FROM functions WHERE profile NOT IN (SELECT pk FROM profiles))"
+    " + (SELECT count(*) FROM models WHERE profile NOT IN (SELECT pk FROM profiles))";
+
 static void ids_are_sha256_prefixes(void)
 {
     char id[PV_ID_HEX + 1];
@@ -258,6 +281,10 @@ static void stored_profiles_read_back_as_stored(void)
               pv_store_meta(s, id, &m, &err) == PV_E_NOTFOUND &&
               strstr(err.msg, "no profile with id"),
           "deleted_profile_is_gone", "%s", err.msg);
+    /* the imports turned foreign keys off for their transactions only */
+    int orphans = count_of(path, ORPHANS);
+    CHECK(orphans == 0, "a_delete_after_imports_takes_the_profiles_rows", "%d rows left",
+          orphans);
     rc = pv_store_delete(s, id, token, &err);
     CHECK(rc == PV_E_NOTFOUND, "deleting_twice_is_not_found", "rc %d", rc);
     all = (struct listed){.stop_after = -1};
@@ -289,19 +316,8 @@ static void failed_import_leaves_nothing(void)
     struct listed all = {.stop_after = -1};
     int64_t total = -1;
     list_page(s, NULL, 100, 0, &all, &total);
-    sqlite3 *db;
-    int rows = -1;
-    if (sqlite3_open(path, &db) == SQLITE_OK) {
-        sqlite3_stmt *q;
-        if (sqlite3_prepare_v2(db,
-                               "SELECT (SELECT count(*) FROM strings) + (SELECT count(*) FROM "
-                               "functions) + (SELECT count(*) FROM models)",
-                               -1, &q, NULL) == SQLITE_OK &&
-            sqlite3_step(q) == SQLITE_ROW)
-            rows = sqlite3_column_int(q, 0);
-        sqlite3_finalize(q);
-    }
-    sqlite3_close(db);
+    int rows = count_of(path, "SELECT (SELECT count(*) FROM strings) + (SELECT count(*) FROM "
+                              "functions) + (SELECT count(*) FROM models)");
     CHECK(all.n == 0 && total == 0 && rows == 0, "no_row_of_it_is_left", "%d profiles, %d rows",
           all.n, rows);
     /* and the connection still works */
@@ -310,6 +326,18 @@ static void failed_import_leaves_nothing(void)
     if (rc == PV_OK)
         free(res.name);
     pv_profile_destroy(p);
+    /* a failed import, then a delete on the same connection: the
+     * rollback turned foreign keys back on */
+    setenv("PSTATSVIZ_TEST_IMPORT_FAULT", "fail", 1);
+    struct pv_import failed;
+    rc = store_table(s, 4, "failing.prof", &p, &failed, &err);
+    unsetenv("PSTATSVIZ_TEST_IMPORT_FAULT");
+    pv_profile_destroy(p);
+    pv_code deleted = pv_store_delete(s, res.id, res.delete_token, &err);
+    int orphans = count_of(path, ORPHANS);
+    CHECK(rc == PV_E_DB && deleted == PV_OK && orphans == 0,
+          "a_delete_after_a_failed_import_takes_the_profiles_rows",
+          "import %d, delete %d, %d rows left", rc, deleted, orphans);
     pv_store_close(s);
 }
 
