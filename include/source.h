@@ -29,7 +29,10 @@ enum { PV_SOURCE_LINE_MAX_BYTES = 10000 };
  * fewer at the end of the file) of file.  roots must be realpath'd
  * folders.  PV_E_NOTFOUND when no root holds it, or it is not a regular
  * file of at most 64 MiB (a FIFO or a device is never opened for reading,
- * so it cannot block).  On success *out is yours to pv_source_lines_fini();
+ * so it cannot block); its message says which: no roots, a path under a
+ * root that is not there, a path outside them (told from the words alone:
+ * nothing says whether a path outside the roots exists), or not a regular
+ * file.  On success *out is yours to pv_source_lines_fini();
  * on failure it is untouched. */
 pv_code pv_source_lines_init(struct pv_source_lines *out, const char *const *roots, size_t nroots,
                              const char *file, int64_t first, int64_t last, pv_err *err);

@@ -475,10 +475,13 @@ static void get_source(struct route_ctx *c, struct pv_model *m)
     int64_t line = p->funcs[fid].line;
     int64_t first = line > SOURCE_LINES_BEFORE ? line - SOURCE_LINES_BEFORE : 1;
     struct pv_source_lines src;
-    if (strlen(file) != n ||
-        pv_source_lines_init(&src, c->api->cfg.source_roots, c->api->cfg.nsource_roots, file,
+    if (strlen(file) != n) {
+        fail_with(c, PV_E_NOTFOUND, "source not available: the recorded path holds a NUL byte");
+        return;
+    }
+    if (pv_source_lines_init(&src, c->api->cfg.source_roots, c->api->cfg.nsource_roots, file,
                              first, line + SOURCE_LINES_AFTER, &err)) {
-        fail_with(c, PV_E_NOTFOUND, "source not available (not under a --source-root of this server)");
+        fail(c, &err);
         return;
     }
     cJSON *doc = pv_api_json_source(file, n, line, first, &src);

@@ -72,13 +72,33 @@ static FILE *open_regular(const char *real)
     return f;
 }
 
+/* Why there is no source for file, told from the words alone: whether a
+ * path outside the roots exists is none of a client's business. */
+static pv_code not_available(const char *const *roots, size_t nroots, const char *file,
+                             bool found, pv_err *err)
+{
+    if (!nroots)
+        return pv_err_set(err, PV_E_NOTFOUND,
+                          "source not available: the server was started without --source-root");
+    if (found)
+        return pv_err_set(err, PV_E_NOTFOUND, "source not available: not a regular file of at "
+                          "most %d MiB", SOURCE_MAX_BYTES >> 20);
+    for (size_t r = 0; r < nroots; r++)
+        if (under_root(file, roots[r]))
+            return pv_err_set(err, PV_E_NOTFOUND,
+                              "source not available: not found under its --source-root");
+    return pv_err_set(err, PV_E_NOTFOUND, "source not available: the file is outside the "
+                      "--source-root folders, and no folder under them ends like its path");
+}
+
 pv_code pv_source_lines_init(struct pv_source_lines *out, const char *const *roots, size_t nroots,
                              const char *file, int64_t first, int64_t last, pv_err *err)
 {
     char real[PATH_MAX];
-    FILE *f = nroots && find(roots, nroots, file, real) ? open_regular(real) : NULL;
+    bool found = nroots && find(roots, nroots, file, real);
+    FILE *f = found ? open_regular(real) : NULL;
     if (!f)
-        return pv_err_set(err, PV_E_NOTFOUND, "source not available");
+        return not_available(roots, nroots, file, found, err);
     struct pv_source_lines s = {0};
     size_t cap = 0, cap_lens = 0;
     char *buf = NULL;

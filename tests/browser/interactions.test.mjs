@@ -231,6 +231,19 @@ marshal.dump({main: (1, 1, 0.5, 1234.5, {}),
   }
 });
 
+test('"Source not available" says why', async () => {
+  // This suite's server has no --source-root (the HTTP tests check the
+  // other reasons: not found under it, outside it).
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  await clickNode(page, await findNode(page, 'problem_function'));
+  await page.waitForSelector('.source-missing');
+  assert.equal(await page.textContent('.source-missing'), 'Source not available: the server was started without --source-root.');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
 test('table: filter, scroll far, a click selects a row, a double-click opens it in the chart', async () => {
   const big = await uploadApi(suite.base, SYNTHETIC_10K);
   const page = await suite.newPage();

@@ -378,6 +378,31 @@ def test_source(exe, tmp):
             fid = [r for r in rows["rows"] if r["name"] == "work"][0]["fid"]
             status, _, s = srv.json("GET", "/api/profiles/%s/source?fid=%d" % (body["id"], fid))
             check(status == 404 and "SECRET" not in json.dumps(s), "source %s is 404" % what, (status, s))
+            # It says why, from the path's words alone: a link that leads
+            # out reads as not found, and nothing tells whether it exists.
+            why = "outside the --source-root" if p == prof2 else "not found under its --source-root"
+            check(why in s["error"]["message"] and outside not in s["error"]["message"],
+                  "source %s: the 404 says why (%s)" % (what, why), s["error"]["message"])
+        gone = os.path.join(src, "gone.py")
+        with open(gone, "w") as f:
+            f.write("def work():\n    return 1\n\n\nwork()\n")
+        prof4 = os.path.join(tmp, "gone.prof")
+        subprocess.run([sys.executable, "-m", "cProfile", "-o", prof4, gone], check=True)
+        os.unlink(gone)
+        _, _, body = upload(srv, prof4)
+        _, _, rows = srv.json("GET", "/api/profiles/%s/functions?q=work" % body["id"])
+        fid4 = [r for r in rows["rows"] if r["name"] == "work"][0]["fid"]
+        status, _, s = srv.json("GET", "/api/profiles/%s/source?fid=%d" % (body["id"], fid4))
+        check(status == 404 and "not found under its --source-root" in s["error"]["message"],
+              "a file gone from under its root: the 404 says so", (status, s))
+        bare = Server(exe, os.path.join(tmp, "src3.db"))
+        try:
+            _, _, body = upload(bare, prof)
+            status, _, s = bare.json("GET", "/api/profiles/%s/source?fid=%d" % (body["id"], fid))
+            check(status == 404 and "without --source-root" in s["error"]["message"],
+                  "a server without --source-root: the 404 says so", (status, s))
+        finally:
+            bare.stop()
         # made elsewhere (say, /app/src in a container): found by its trailing path
         moved = os.path.join(tmp, "checkout")
         os.makedirs(os.path.join(moved, "src"))

@@ -165,7 +165,9 @@ export class Details {
     const sec = this.el.querySelector('#source');
     if (!sec) return;
     if (!res.ok) {
-      replaceChildren(sec, h('h3', { text: 'Source' }), h('div', { className: 'muted source-missing', text: res.error.status === 404 ? 'Source not available.' : 'Source not available: ' + res.error.message }));
+      // The server says why (no --source-root, not found under it, outside it).
+      const why = String(res.error.message || '').replace(/^source not available:?\s*/i, '');
+      replaceChildren(sec, h('h3', { text: 'Source' }), h('div', { className: 'muted source-missing', text: why ? `Source not available: ${truncate(why, 300)}.` : 'Source not available.' }));
       return;
     }
     const d = res.data;
