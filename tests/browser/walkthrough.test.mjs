@@ -106,6 +106,13 @@ for (const [label, file] of [['data/rasa_maxsize5000.prof', RASA_5000], ['projec
     await page.waitForSelector('.src-line.hl', { timeout: 10000 });
     assert.equal((await page.$eval('.src-line.hl .ln', (e) => e.textContent)).trim(), '895');
     assert.match(await page.$eval('.src-line.hl .code', (e) => e.textContent), /lambda/);
+    // Whole, however narrow the panel: the line wraps instead of being cut.
+    const cut = await page.$eval('.src-line.hl .code', (e) => {
+      const pane = e.closest('.src').getBoundingClientRect();
+      const r = e.getBoundingClientRect();
+      return { right: r.right, paneRight: pane.right, scroll: e.scrollWidth - e.clientWidth };
+    });
+    assert.ok(cut.right <= cut.paneRight + 0.5 && cut.scroll <= 1, 'the highlighted line fits the panel: ' + JSON.stringify(cut));
     await sunburstAndBack(page);
     assertNoProblems(page, assert);
     await page.context().close();
