@@ -382,7 +382,7 @@ test('keyboard: arrows move, Enter zooms in, Backspace and Escape go up', async 
   await waitIdle(page);
   let root = (await nodes(page)).find((n) => n.depth === 0);
   assert.equal(root.name, '<module>');
-  await page.keyboard.press('ArrowDown');
+  // The focus is on the new root: ArrowDown goes to its first child.
   await page.keyboard.press('ArrowDown'); // problem_function (the biggest child first)
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowLeft');

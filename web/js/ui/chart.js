@@ -34,6 +34,8 @@ export class Chart {
     this.searchStats = NO_SEARCH;
     this.hover = null;
     this.focus = null;
+    this.focusNextRoot = false; // the keyboard zoomed: the next tree's root takes the focus
+    this.rootFocusDue = false;  // ... this tree's, once it is laid out
     this.mouse = null;
     this.frames = [];
     this.drawCount = 0;
@@ -87,6 +89,8 @@ export class Chart {
     this.model = prepareTree(tree);
     this.hover = null;
     this.focus = null;
+    this.rootFocusDue = this.focusNextRoot;
+    this.focusNextRoot = false;
     this.applySearch();
     this.els.wrap.scrollTop = 0;
     this.schedule();
@@ -146,6 +150,10 @@ export class Chart {
     }
     // Shapes from the old layout are gone: find hover and focus again.
     this.focus = this.refind(this.focus);
+    if (this.rootFocusDue && this.layout.root) {
+      this.focus = this.layout.root;
+      this.rootFocusDue = false;
+    }
     this.hover = this.mouse ? this.hitAt(this.mouse.x, this.mouse.y) : null;
     this.paintOverlay();
     const ms = performance.now() - t0;
@@ -247,6 +255,14 @@ export class Chart {
 
   focusPoint() {
     return this.focus ? this.clientPoint(this.focus) : null;
+  }
+
+  /**
+   * The keyboard zooms (Enter, Backspace): the focus goes to the root of
+   * the tree it brings, so that ArrowDown then goes to its first child.
+   */
+  focusRootOfNextTree() {
+    this.focusNextRoot = true;
   }
 
   /** Keyboard: moves the focus ring; the first move starts at the root. */

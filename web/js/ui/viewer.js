@@ -371,9 +371,14 @@ class Viewer {
       this.chart.move(ARROWS[e.key]);
     } else if (e.key === 'Enter' && !onButton) {
       const f = this.chart.focused();
-      if (f) { e.preventDefault(); this.activate(f); }
+      if (f) {
+        e.preventDefault();
+        this.chart.focusRootOfNextTree();
+        this.activate(f);
+      }
     } else if (e.key === 'Backspace' || e.key === 'Escape') {
       e.preventDefault();
+      this.chart.focusRootOfNextTree();
       this.up();
     }
   }
