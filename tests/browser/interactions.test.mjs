@@ -384,6 +384,11 @@ test('keyboard: arrows move, Enter zooms in, Backspace and Escape go up', async 
   assert.equal(root.name, '<module>');
   // The focus is on the new root: ArrowDown goes to its first child.
   await page.keyboard.press('ArrowDown'); // problem_function (the biggest child first)
+  // The canvas says nothing to a screen reader: a live region does.
+  assert.equal(await page.getAttribute('#chart-live', 'aria-live'), 'polite');
+  const said = await page.textContent('#chart-live');
+  const pf = (await nodes(page)).find((n) => n.name === 'problem_function');
+  assert.ok(said.startsWith(`problem_function \u00b7 ${fmtSeconds(pf.value)} \u00b7 `) && /% of total · level 2/.test(said), said);
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('Enter');

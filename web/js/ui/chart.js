@@ -8,7 +8,8 @@
 import { layoutIcicle, layoutSunburst, hitIcicle, hitSunburst, moveFocus, shapeCenter } from '../model/layout.js';
 import { compileQuery, searchTree, NO_SEARCH } from '../model/search.js';
 import { prepareTree, isFunctionNode } from '../model/tree.js';
-import { sizeCanvas, THEME } from '../render/common.js';
+import { sizeCanvas, THEME, labelOf } from '../render/common.js';
+import { fmtSeconds, fmtPct } from '../model/format.js';
 import { drawIcicle, outlineRect } from '../render/icicle.js';
 import { drawSunburst, outlineArc } from '../render/sunburst.js';
 import { renderTooltip } from './tooltip.js';
@@ -279,6 +280,19 @@ export class Chart {
       else if (to.y + to.h > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = to.y + to.h - wrap.clientHeight;
     }
     this.showTooltip(to, this.clientPoint(to));
+    this.announce(to);
+  }
+
+  /** Says the focused node in the live region, for screen readers (the
+   * canvas itself says nothing). */
+  announce(shape) {
+    const live = this.els.live;
+    if (!live || !shape || !this.tree) return;
+    const n = shape.node;
+    const share = this.tree.total_time > 0 ? ' · ' + fmtPct((100 * n.value) / this.tree.total_time) + ' of total' : '';
+    const kids = shape.kids ? shape.kids.filter((k) => !k.agg).length : 0;
+    live.textContent = `${labelOf(n)} · ${fmtSeconds(n.value)}${share} · level ${shape.depth + 1}` +
+      (kids ? ` · ${kids} callee${kids === 1 ? '' : 's'} shown` : '');
   }
 
   focused() {

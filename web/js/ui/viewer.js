@@ -85,6 +85,7 @@ class Viewer {
       overlay: $('#overlay'),
       tooltip: $('#tooltip'),
       empty: $('#chart-empty'),
+      live: $('#chart-live'),
     }, {
       onActivate: (shape) => this.activate(shape),
       functionRow: (fid) => this.functions.rows.get(fid) || null,
