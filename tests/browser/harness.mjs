@@ -197,8 +197,20 @@ export async function clickNode(page, node) {
   await page.mouse.click(fresh.x + fresh.w / 2, fresh.y + fresh.h / 2);
 }
 
+/** The breadcrumbs' names, all of them: those the "…" menu holds (when the
+ * bar is too narrow for all) are read by opening it, as a user would. */
 export async function crumbs(page) {
-  return page.$$eval('#crumbs .crumb', (els) => els.map((e) => e.firstChild ? e.firstChild.textContent : e.textContent));
+  return page.evaluate(() => {
+    const name = (e) => (e.firstChild ? e.firstChild.textContent : e.textContent);
+    const more = document.querySelector('#crumb-more');
+    let folded = [];
+    if (more) {
+      more.click();
+      folded = [...document.querySelectorAll('#crumb-menu .crumb-item')].map(name);
+      more.click();
+    }
+    return [...document.querySelectorAll('#crumbs .crumb')].flatMap((e) => (e === more ? folded : [name(e)]));
+  });
 }
 
 export async function screenshot(page, name) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  browserSuite, waitIdle, findNode, clickNode, crumbs, viewState, nodes,
+  browserSuite, waitIdle, findNode, clickNode, crumbs, viewState, nodes, screenshot,
   uploadApi, getJson, pstatsTop, assertNoProblems, RASA_SAMPLE, RASA_5000, SYNTHETIC_10K,
 } from './harness.mjs';
 import { fmtSeconds } from '../../web/js/model/format.js';
@@ -242,6 +242,58 @@ test('"Source not available" says why', async () => {
   assert.equal(await page.textContent('.source-missing'), 'Source not available: the server was started without --source-root.');
   assertNoProblems(page, assert);
   await page.context().close();
+});
+
+test('small windows: the panel stacks below and collapses, crumbs fold into a menu, names keep room', async () => {
+  const tree = await getJson(suite.base, `/api/profiles/${rasa.id}/tree?depth=12`);
+  const path = [];
+  const walk = (n, trail) => {
+    if (n.name === '_rule_key_to_state') { path.push(...trail); return true; }
+    return (n.children || []).some((c) => c.fid !== null && c.fid !== undefined && walk(c, [...trail, c.fid]));
+  };
+  walk(tree.root, []);
+  assert.ok(path.length >= 8, 'a deep path: ' + path.length);
+  const url = `${suite.base}/p/${rasa.id}?path=${path.join(',')}&sel=${path.at(-1)}`;
+  for (const [width, height, name] of [[800, 600, 'small-800x600'], [390, 844, 'phone-390x844']]) {
+    const page = await suite.newPage({ viewport: { width, height } });
+    await page.goto(url);
+    await waitIdle(page);
+    await page.waitForSelector('.details .fn-name');
+    const box = (sel) => page.$eval(sel, (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+    const chart = await box('#chart-pane');
+    const details = await box('#details');
+    assert.ok(details.y >= chart.y + chart.h - 1 && chart.w >= width - 1, `${name}: the panel below a full-width chart`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name}: nothing wider than the window`);
+    // Crumbs: whole, the middle folded into "…", whose menu leads there.
+    const cut = await page.$$eval('#crumbs .crumb', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+    assert.deepEqual(cut, [], `${name}: no crumb is cut`);
+    assert.ok(await page.$('#crumb-more'), `${name}: the middle crumbs are folded`);
+    const all = await crumbs(page);
+    assert.equal(all.length, path.length + 1, `${name}: every level is reachable`);
+    assert.equal(all.at(-1), '_rule_key_to_state');
+    await screenshot(page, name);
+    await page.click('#crumb-more');
+    await page.click('#crumb-menu .crumb-item >> nth=1');
+    await waitIdle(page);
+    assert.deepEqual((await viewState(page)).path, path.slice(0, 2), `${name}: a folded crumb jumps to its level`);
+    // The panel hides, and stays hidden on the next visit.
+    await page.click('#details-toggle');
+    assert.equal(await page.isVisible('#details'), false, `${name}: the panel hides`);
+    await page.waitForFunction(() => document.querySelector('#chart-pane').getBoundingClientRect().height > window.innerHeight * 0.6);
+    await page.reload();
+    await waitIdle(page);
+    assert.equal(await page.isVisible('#details'), false, `${name}: still hidden after a reload`);
+    await page.click('#details-toggle');
+    assert.equal(await page.isVisible('#details'), true);
+    // The table's function column keeps room.
+    await page.click('[data-view="table"]');
+    await waitIdle(page);
+    await page.waitForSelector('#table-rows .tr[data-fid]');
+    const nameW = await page.$eval('#table-rows .tr[data-fid] .td.name', (e) => e.getBoundingClientRect().width);
+    assert.ok(nameW >= Math.min(400, width * 0.45), `${name}: the function column is ${nameW}px wide`);
+    assertNoProblems(page, assert);
+    await page.context().close();
+  }
 });
 
 test('table: filter, scroll far, a click selects a row, a double-click opens it in the chart', async () => {

@@ -24,7 +24,10 @@ export class Controls {
     this.search = $('#search');
     this.searchTimer = 0;
     this.copyTimer = 0;
+    this.crumbData = { crumbs: [], rootMode: false };
     this.wire();
+    // Narrower or wider: the crumbs that fit change.
+    new ResizeObserver(() => this.layoutCrumbs()).observe($('#crumbs'));
   }
 
   wire() {
@@ -67,6 +70,17 @@ export class Controls {
       this.cb.change({ hide }, { push: true });
     });
     $('#copy-link').addEventListener('click', () => this.copyLink());
+    const menu = $('#crumb-menu');
+    menu.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault(); // not the viewer's Escape, which goes up a level
+      e.stopPropagation();
+      this.closeCrumbMenu();
+      $('#crumb-more')?.focus();
+    });
+    document.addEventListener('click', (e) => {
+      if (!menu.hidden && !menu.contains(e.target) && !e.target.closest?.('#crumb-more')) this.closeCrumbMenu();
+    });
   }
 
   /** Reflects a view state into the controls. */
@@ -130,23 +144,81 @@ export class Controls {
 
   /** breadcrumbs as the tree API gives them; rootMode marks a root=fid view. */
   setCrumbs(crumbs, rootMode) {
+    this.crumbData = { crumbs: crumbs || [], rootMode };
+    this.closeCrumbMenu();
+    this.layoutCrumbs();
+  }
+
+  /**
+   * Every crumb whole while they fit; past that the middle ones go, from
+   * the top down, into one "…" menu: "all", the menu, and at least the
+   * parent and the current crumb stay.  (Shrunk to fit, they read "p…"
+   * and "_…" in an 800 px window.)
+   */
+  layoutCrumbs() {
     const nav = $('#crumbs');
+    const { crumbs } = this.crumbData;
+    const most = Math.max(0, crumbs.length - 3); // crumbs 1 .. n-3 may go
+    let hidden = 0;
+    this.renderCrumbs(hidden);
+    while (hidden < most && nav.scrollWidth > nav.clientWidth + 1) this.renderCrumbs(++hidden);
+    nav.scrollLeft = nav.scrollWidth;
+  }
+
+  renderCrumbs(hidden) {
+    const { crumbs, rootMode } = this.crumbData;
     const items = [];
-    (crumbs || []).forEach((c, i) => {
+    const sep = () => h('span', { className: 'sep', attrs: { 'aria-hidden': 'true' }, text: '›' });
+    crumbs.forEach((c, i) => {
+      if (i >= 1 && i <= hidden) {
+        if (i === 1) {
+          items.push(sep(), h('button', {
+            type: 'button', className: 'crumb crumb-more', id: 'crumb-more', title: `${hidden} more levels`,
+            attrs: { 'aria-haspopup': 'true', 'aria-expanded': 'false', 'aria-controls': 'crumb-menu' },
+            onclick: () => this.toggleCrumbMenu(hidden),
+          }, '…'));
+        }
+        return;
+      }
       const last = i === crumbs.length - 1;
-      if (i > 0) items.push(h('span', { className: 'sep', attrs: { 'aria-hidden': 'true' }, text: '›' }));
+      if (i > 0) items.push(sep());
       const name = c.fid === null || c.fid === undefined ? 'all' : truncate(displayText(c.name), 48);
-      const cls = 'crumb' + (name.length <= 10 ? ' short' : '');
       const title = `${displayText(c.name)} · ${fmtSeconds(c.value)}`;
       if (last) {
-        items.push(h('span', { className: cls + ' current', title, attrs: { 'aria-current': 'page' } }, name,
+        items.push(h('span', { className: 'crumb current', title, attrs: { 'aria-current': 'page' } }, name,
           rootMode && i > 0 ? h('span', { className: 'crumb-mode', text: ' · all calls' }) : null));
       } else {
-        items.push(h('button', { type: 'button', className: cls, title, onclick: () => this.cb.crumb(i) }, name));
+        items.push(h('button', { type: 'button', className: 'crumb', title, onclick: () => this.cb.crumb(i) }, name));
       }
     });
-    replaceChildren(nav, items);
-    nav.scrollLeft = nav.scrollWidth;
+    replaceChildren($('#crumbs'), items);
+  }
+
+  /** The "…" menu: crumbs 1..hidden, one a line, whole. */
+  toggleCrumbMenu(hidden) {
+    const menu = $('#crumb-menu');
+    if (!menu.hidden) { this.closeCrumbMenu(); return; }
+    const { crumbs } = this.crumbData;
+    replaceChildren(menu, crumbs.slice(1, hidden + 1).map((c, k) => h('button', {
+      type: 'button', className: 'crumb-item', attrs: { role: 'menuitem' },
+      title: `${displayText(c.name)} · ${fmtSeconds(c.value)}`,
+      onclick: () => { this.closeCrumbMenu(); this.cb.crumb(k + 1); },
+    }, truncate(displayText(c.name), 200), h('span', { className: 'muted', text: ' ' + fmtSeconds(c.value) }))));
+    const more = $('#crumb-more');
+    const r = more.getBoundingClientRect();
+    const bar = menu.offsetParent ? menu.offsetParent.getBoundingClientRect() : { left: 0, top: 0 };
+    menu.style.left = Math.max(0, r.left - bar.left) + 'px';
+    menu.style.top = (r.bottom - bar.top + 2) + 'px';
+    menu.hidden = false;
+    more.setAttribute('aria-expanded', 'true');
+    menu.querySelector('button')?.focus();
+  }
+
+  closeCrumbMenu() {
+    const menu = $('#crumb-menu');
+    if (!menu || menu.hidden) return;
+    menu.hidden = true;
+    $('#crumb-more')?.setAttribute('aria-expanded', 'false');
   }
 
   /** "12 matches · 37.5% of total" for the chart, or the table's own count. */

@@ -17,6 +17,7 @@ import { Details } from './details.js';
 import { Controls } from './controls.js';
 import { h, $, delayedShow } from './dom.js';
 import './compare.js'; // the Compare with… menu: it reads only the path and its button
+import './panel.js'; // the details panel's show/hide button
 
 const SPINNER_DELAY_MS = 150;
 const TREE_CACHE = 24;
