@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "browser.h"
 #include "export.h"
 #include "http.h"
 #include "import.h"
@@ -49,12 +49,15 @@ static const char USAGE[] =
     "\n"
     "Look at Python cProfile / profile / pstats stats files.\n"
     "\n"
-    "  pstatsviz FILE [--port 8080] [--open]   import FILE, serve it, print its URL\n"
+    "  pstatsviz FILE... [--port 8080] [--open | --no-browser] [serve's options]\n"
+    "                           import FILE, serve it, print its URL; opens it in the\n"
+    "                           browser on a desktop (not over SSH, not in a container;\n"
+    "                           --open: always); a port in use: the next of 10 is taken\n"
     "  pstatsviz serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--max-upload 256M]\n"
     "                  [--source-root DIR]... [--list] [--threads N] [--web-root DIR]\n"
     "                  [--max-connections 1000] [--max-connections-per-ip 64]\n"
     "                  [--header-timeout 10] [--max-export 1G] [--heavy N]\n"
-    "                  [--max-parsing 4] [--write-queue 16]\n"
+    "                  [--max-parsing 4] [--write-queue 16] [--open]\n"
     "                           uploads read at once, and uploads or deletes waiting to\n"
     "                           be written: one more is answered 503 with Retry-After\n"
     "  pstatsviz import FILE... [--db PATH]    store files; prints id, name, functions, edges\n"
@@ -337,7 +340,7 @@ struct serve_opts {
     size_t max_upload, cache, max_export;
     long threads, heavy, max_parsing, write_queue;
     long max_conns, max_conns_per_ip, header_timeout_s;
-    bool list, open;
+    bool list, open, no_browser;
     const char *roots[32];
     int nroots;
     const char *files[64];
@@ -447,6 +450,8 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
             o->list = true;
         else if (!strcmp(a, "--open"))
             o->open = true;
+        else if (!strcmp(a, "--no-browser"))
+            o->no_browser = true;
         else if (a[0] == '-' && a[1])
             return usage_error("unknown option %s", a);
         else if (o->nfiles < (int)(sizeof o->files / sizeof o->files[0]))
@@ -454,6 +459,8 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         else
             return usage_error("too many files (at most 64: %s)", a);
     }
+    if (o->open && o->no_browser)
+        return usage_error("%s", "give --open or --no-browser, not both");
     if (o->max_conns_per_ip > o->max_conns)
         return usage_error("--max-connections-per-ip %ld is over --max-connections %ld",
                            o->max_conns_per_ip, o->max_conns);
@@ -524,27 +531,22 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
     return status;
 }
 
-static void open_browser(const char *url)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) {
-            dup2(null, 1);
-            dup2(null, 2);
-        }
-        execlp("xdg-open", "xdg-open", url, (char *)NULL);
-        _exit(127);
-    }
-}
+/* `pstatsviz FILE` tries the next ports when its own is taken, as snakeviz
+ * does: a second viewer started beside the first still comes up.  `serve
+ * --port N` is asked for that port, and stops without it. */
+enum { FILE_MODE_PORT_TRIES = 10 };
 
-/* `pstatsviz serve ...`, and `pstatsviz FILE... ...` (import, then serve). */
-static int serve_main(int argc, char **argv)
+/* `pstatsviz serve ...`, and `pstatsviz FILE... ...` (import, then serve:
+ * file_mode). */
+static int serve_main(int argc, char **argv, bool file_mode)
 {
     struct serve_opts o;
     int status = parse_serve_opts(argc, argv, &o);
     if (status)
         return status;
+    if (o.no_browser && !file_mode)
+        return usage_error("%s", "serve opens no browser unless --open: --no-browser is for "
+                           "pstatsviz FILE");
     pv_err err = {0};
     char *default_db = NULL;
     const char *db = o.db;
@@ -587,6 +589,7 @@ static int serve_main(int argc, char **argv)
                                  .max_queued_writes = (unsigned)o.write_queue,
                                  .max_export_bytes = o.max_export};
     struct pv_http_config hcfg = {.host = o.host, .port = (uint16_t)o.port,
+                                  .port_tries = file_mode ? FILE_MODE_PORT_TRIES : 1,
                                   .threads = (unsigned)o.threads,
                                   .max_upload_bytes = o.max_upload, .web_root = o.web_root,
                                   .max_connections = (unsigned)o.max_conns,
@@ -607,6 +610,8 @@ static int serve_main(int argc, char **argv)
     char base[128];
     snprintf(base, sizeof base, "http://%s%s%s:%u", v6 ? "[" : "", shown, v6 ? "]" : "",
              pv_http_port(http));
+    if (pv_http_port(http) != o.port && o.port)
+        printf("pstatsviz: port %ld is in use, port %u is free\n", o.port, pv_http_port(http));
     printf("pstatsviz: serving %s/ (database %s)\n", base, db);
     for (int i = 0; i < o.nfiles; i++)
         printf("%s/p/%s  %s\n", base, ids[i], o.files[i]);
@@ -614,10 +619,10 @@ static int serve_main(int argc, char **argv)
         printf("%s/diff/%s/%s  compare %s with %s\n", base, ids[0], ids[1], o.files[0],
                o.files[1]);
     fflush(stdout);
-    if (o.open) {
+    if (o.open || (file_mode && !o.no_browser && pv_browser_has_desktop(NULL))) {
         char url[256];
         snprintf(url, sizeof url, o.nfiles ? "%s/p/%s" : "%s/", base, o.nfiles ? ids[0] : "");
-        open_browser(url);
+        pv_browser_open(url);
     }
     int sig;
     sigwait(&stop, &sig);
@@ -661,8 +666,8 @@ int pv_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "diff"))
         return pv_cli_diff_main(argc - 2, argv + 2);
     if (!strcmp(cmd, "serve"))
-        return serve_main(argc - 2, argv + 2);
+        return serve_main(argc - 2, argv + 2, false);
     if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */
-        return serve_main(argc - 1, argv + 1);
+        return serve_main(argc - 1, argv + 1, true);
     return usage_error("unknown command %s", cmd);
 }
