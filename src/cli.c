@@ -29,6 +29,7 @@
 #include "api.h"
 #include "browser.h"
 #include "export.h"
+#include "gunzip.h"
 #include "http.h"
 #include "import.h"
 #include "profile.h"
@@ -102,12 +103,71 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Store one file (for import and pstatsviz FILE): 0, or the exit status
- * after its one-line error.  Free res->name. */
-static int import_file(struct pv_store *s, const char *path, struct pv_import *res)
+/* A FILE.gz is read whole into memory, inflated: at most this much for
+ * import, top, export and diff (pstatsviz FILE holds it to --max-upload,
+ * like an upload).  Larger profiles are rare; gunzip those first, and they
+ * are read mapped, a few pages at a time. */
+#define CLI_GUNZIP_MAX_BYTES ((size_t)1 << 30)
+
+/* The inflated bytes of the file at path when it is gzip (its first two
+ * bytes say so, not its name): 0 with *out malloc'd (free it) and *len,
+ * or the exit status after its one-line error.  0 with *out NULL when it
+ * is no gzip, or cannot be opened: the usual reading of the file says
+ * why. */
+static int read_gzip_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    uint8_t chunk[64 * 1024];
+    size_t n = fread(chunk, 1, sizeof chunk, f);
+    if (!pv_gunzip_is_gzip(chunk, n)) {
+        fclose(f);
+        return 0;
+    }
+    pv_err err = {0};
+    struct pv_gunzip *g;
+    pv_code rc = pv_gunzip_create(max_bytes, &g, &err);
+    while (!rc && n) {
+        rc = pv_gunzip_feed(g, chunk, n, &err);
+        n = fread(chunk, 1, sizeof chunk, f);
+    }
+    if (!rc && ferror(f))
+        rc = pv_err_set(&err, PV_E_IO, "reading it failed");
+    if (!rc)
+        rc = pv_gunzip_finish(g, out, len, &err);
+    pv_gunzip_destroy(g);
+    fclose(f);
+    if (rc == PV_E_TOO_LARGE)
+        fprintf(stderr, "pstatsviz: %s: %s (gunzip it first%s)\n", path, err.msg,
+                max_bytes == CLI_GUNZIP_MAX_BYTES ? "" : ", or raise --max-upload");
+    return rc == PV_E_TOO_LARGE ? EXIT_FAIL : rc ? fail(path, &err) : 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* Store one file (for import and pstatsviz FILE), a gzip one inflated to
+ * at most max_gunzip_bytes: 0, or the exit status after its one-line
+ * error.  Free res->name. */
+static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_bytes,
+                       struct pv_import *res)
 {
     pv_err err = {0};
-    return pv_import_file(s, path, res, &err) ? fail(path, &err) : 0;
+    uint8_t *inflated;
+    size_t len;
+    int status = read_gzip_file(path, max_gunzip_bytes, &inflated, &len);
+    if (status)
+        return status;
+    if (!inflated)
+        return pv_import_file(s, path, res, &err) ? fail(path, &err) : 0;
+    pv_code rc = pv_import_bytes(s, inflated, len, base_name(path), NULL, res, &err);
+    free(inflated);
+    return rc ? fail(path, &err) : 0;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -190,14 +250,23 @@ static bool looks_like_id(const char *s)
 int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p)
 {
     pv_err err = {0};
+    uint8_t *inflated;
+    size_t len;
+    int status = read_gzip_file(arg, CLI_GUNZIP_MAX_BYTES, &inflated, &len);
+    if (status)
+        return status;
+    if (inflated) {
+        pv_code parsed = pv_profile_parse(inflated, len, p, &err);
+        free(inflated);
+        return parsed ? fail(arg, &err) : 0;
+    }
     pv_code rc = pv_import_read_file(arg, p, &err);
     if (rc == PV_OK)
         return 0;
     if (rc != PV_E_NOTFOUND || !looks_like_id(arg))
         return fail(arg, &err);
     struct pv_store *s = NULL;
-    int status = open_store(db, &s);
-    if (status)
+    if ((status = open_store(db, &s)))
         return status;
     rc = pv_store_load(s, arg, p, &err);
     pv_store_close(s);
@@ -219,7 +288,7 @@ static int cmd_import(int argc, char **argv)
         return status;
     for (int i = 0; i < o.nargs; i++) {
         struct pv_import res;
-        int failed = import_file(s, o.args[i], &res);
+        int failed = import_file(s, o.args[i], CLI_GUNZIP_MAX_BYTES, &res);
         if (failed) {
             status = failed;
             continue;
@@ -296,9 +365,7 @@ static int cmd_export(int argc, char **argv)
     if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
     /* The export is sized first: one over the budget writes nothing. */
-    const char *slash = strrchr(o.args[0], '/');
-    pv_code rc = pv_export_write(p, slash ? slash + 1 : o.args[0], format, max_bytes, stdout,
-                                 &err);
+    pv_code rc = pv_export_write(p, base_name(o.args[0]), format, max_bytes, stdout, &err);
     if (!rc && fflush(stdout))
         rc = pv_err_set(&err, PV_E_IO, "writing the export failed");
     pv_profile_destroy(p);
@@ -522,7 +589,7 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
         check_gives_space_back(s, db);
     for (int i = 0; !status && i < o->nfiles; i++) {
         struct pv_import res;
-        if ((status = import_file(s, o->files[i], &res)))
+        if ((status = import_file(s, o->files[i], o->max_upload, &res)))
             break;
         memcpy(ids[i], res.id, sizeof ids[i]);
         free(res.name);
