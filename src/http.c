@@ -970,7 +970,8 @@ static pv_code listen_on(const struct addrinfo *ai, const struct pv_http_config 
             ((struct sockaddr_in6 *)&addr)->sin6_port = htons(want);
         else
             ((struct sockaddr_in *)&addr)->sin_port = htons(want);
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        /* non-blocking: the pool's threads all wait on it, one wins accept() */
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
             return pv_err_set(err, PV_E_IO, "cannot listen on %s: %s", cfg->host,
                               strerror(errno));
@@ -1105,10 +1106,13 @@ void pv_http_close(struct pv_http *h)
      * starts from here on (a kept-alive connection may still ask for one),
      * and those under way finish. */
     h->stopping = true;
-    MHD_quiesce_daemon(h->daemon);
+    /* the listening socket is ours again (libmicrohttpd's contract) */
+    MHD_socket listen_fd = MHD_quiesce_daemon(h->daemon);
     while (h->suspended > 0)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
     MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
     pv_jobs_destroy(h->jobs);   /* waits for the last job threads to return */
     pv_deadline_destroy(h->deadlines);
     pthread_mutex_destroy(&h->library_log.lock);
