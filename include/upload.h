@@ -57,7 +57,8 @@ void pv_upload_take(struct pv_upload *u, const char *data, size_t n);
  * last member (its inflated bytes become body).  Again, it does nothing. */
 void pv_upload_finish(struct pv_upload *u);
 
-/* Let go of the body now (it is stored, or refused); the name stays. */
+/* Let go of the body now (it is stored, or refused), and of a gzip body's
+ * inflater; the name stays. */
 void pv_upload_drop_body(struct pv_upload *u);
 
 /* Free everything u holds. */

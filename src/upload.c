@@ -16,11 +16,19 @@
  * parse (400), it is not kept. */
 enum { PART_HEADER_MAX_BYTES = 64 * 1024 };
 
-void pv_upload_drop_body(struct pv_upload *u)
+/* The bytes kept so far; an inflater under way stays. */
+static void drop_kept_bytes(struct pv_upload *u)
 {
     free(u->body);
     u->body = NULL;
     u->len = u->cap = 0;
+}
+
+void pv_upload_drop_body(struct pv_upload *u)
+{
+    drop_kept_bytes(u);
+    pv_gunzip_destroy(u->gunzip); /* with what it inflated so far */
+    u->gunzip = NULL;
 }
 
 /* Refuse the upload (the first reason stays); its bytes will not be used. */
@@ -94,7 +102,7 @@ static void take_file_bytes(struct pv_upload *u, const char *data, size_t n)
     if (pv_gunzip_feed(u->gunzip, (const uint8_t *)u->body, u->len, &err))
         refuse_gzip(u, &err);
     else
-        pv_upload_drop_body(u);
+        drop_kept_bytes(u);
 }
 
 static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -182,14 +190,12 @@ static void finish_gzip(struct pv_upload *u)
     uint8_t *out;
     size_t len;
     if (pv_gunzip_finish(u->gunzip, &out, &len, &err)) {
-        refuse_gzip(u, &err);
-    } else {
-        pv_upload_drop_body(u);
-        u->body = (char *)out;
-        u->len = u->cap = len;
+        refuse_gzip(u, &err); /* drops the inflater too */
+        return;
     }
-    pv_gunzip_destroy(u->gunzip);
-    u->gunzip = NULL;
+    pv_upload_drop_body(u);
+    u->body = (char *)out;
+    u->len = u->cap = len;
 }
 
 void pv_upload_finish(struct pv_upload *u)
@@ -216,7 +222,6 @@ void pv_upload_fini(struct pv_upload *u)
 {
     if (u->pp)
         MHD_destroy_post_processor(u->pp);
-    pv_gunzip_destroy(u->gunzip);
     pv_upload_drop_body(u);
     free(u->name);
     *u = (struct pv_upload){0};
