@@ -80,6 +80,8 @@ static const char USAGE[] =
     "                           rewrite a database made by an older pstatsviz so that\n"
     "                           deletes give space back (needs twice its size free)\n"
     "\n"
+    "  FILE        a stats file, or one gzipped (known by its first bytes, not by .gz);\n"
+    "              inflated, at most 1G (pstatsviz FILE: --max-upload)\n"
     "  --db PATH   the database (default $XDG_DATA_HOME/pstatsviz/profiles.db,\n"
     "              else ~/.local/share/pstatsviz/profiles.db)\n"
     "  --help, --version\n";
