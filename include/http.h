@@ -20,6 +20,8 @@ enum {
 struct pv_http_config {
     const char *host;        /* address to bind: "127.0.0.1", "0.0.0.0", "::1" */
     uint16_t port;           /* 0: any free port (see pv_http_port) */
+    unsigned port_tries;     /* over 1: when port is in use, try the next ones,
+                                this many ports in all (0 or 1: port only) */
     unsigned threads;        /* worker threads */
     size_t max_upload_bytes;
     const char *web_root;    /* serve the UI from this folder, or NULL: embedded */
@@ -38,8 +40,8 @@ struct pv_http_config {
 struct pv_http;
 
 /* Listen and serve in background threads; api is borrowed until
- * pv_http_close().  On failure (the address is in use, a bad --host)
- * nothing is left open. */
+ * pv_http_close().  On failure (the port or ports are in use, a bad
+ * --host) err says so in one line, and nothing is left running. */
 pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
                      pv_err *err);
 uint16_t pv_http_port(const struct pv_http *h);

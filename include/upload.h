@@ -7,7 +7,13 @@
  * answer sent before the body is all in makes libmicrohttpd close the
  * connection with bytes unread, and the client may get a reset instead of
  * the answer.  The framing counts toward the limit: a multipart body over
- * it is refused even when its file part alone would fit. */
+ * it is refused even when its file part alone would fit.
+ *
+ * A file whose first bytes are gzip's (1f 8b) is inflated as it arrives
+ * (gunzip.h), and what it inflates to is held to the same limit: a bomb is
+ * refused (PV_E_TOO_LARGE) once its output passes it, and a damaged or
+ * truncated stream is PV_E_FORMAT.  The body is then the inflated bytes,
+ * so a profile's id is the same gzipped or not. */
 #ifndef PV_UPLOAD_H
 #define PV_UPLOAD_H
 
@@ -19,6 +25,7 @@
 
 struct MHD_Connection;
 struct MHD_PostProcessor;
+struct pv_gunzip;
 
 struct pv_upload {
     char *body;            /* the file's bytes so far (malloc'd), or NULL */
@@ -32,6 +39,8 @@ struct pv_upload {
     struct MHD_PostProcessor *pp;
     unsigned file_parts;   /* parts named "file" seen */
     uint64_t file_end;     /* offset after the last piece of the current "file" part */
+    bool plain;            /* the file's first bytes are not gzip's */
+    struct pv_gunzip *gunzip; /* they are: the inflater its bytes go through */
 };
 
 /* Start receiving conn's body (caller memory u) within limit bytes, as
@@ -44,10 +53,12 @@ void pv_upload_init(struct pv_upload *u, struct MHD_Connection *conn, size_t lim
 void pv_upload_take(struct pv_upload *u, const char *data, size_t n);
 
 /* The body is all in: a multipart body must have ended at its closing
- * boundary and held one part named file.  Again, it does nothing. */
+ * boundary and held one part named file, a gzip file at the end of its
+ * last member (its inflated bytes become body).  Again, it does nothing. */
 void pv_upload_finish(struct pv_upload *u);
 
-/* Let go of the body now (it is stored, or refused); the name stays. */
+/* Let go of the body now (it is stored, or refused), and of a gzip body's
+ * inflater; the name stays. */
 void pv_upload_drop_body(struct pv_upload *u);
 
 /* Free everything u holds. */

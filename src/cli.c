@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,7 +27,9 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "browser.h"
 #include "export.h"
+#include "gunzip.h"
 #include "http.h"
 #include "import.h"
 #include "profile.h"
@@ -49,12 +50,15 @@ static const char USAGE[] =
     "\n"
     "Look at Python cProfile / profile / pstats stats files.\n"
     "\n"
-    "  pstatsviz FILE [--port 8080] [--open]   import FILE, serve it, print its URL\n"
+    "  pstatsviz FILE... [--port 8080] [--open | --no-browser] [serve's options]\n"
+    "                           import FILE, serve it, print its URL; opens it in the\n"
+    "                           browser on a desktop (not over SSH, not in a container;\n"
+    "                           --open: always); a port in use: the next of 10 is taken\n"
     "  pstatsviz serve [--host 127.0.0.1] [--port 8080] [--db PATH] [--max-upload 256M]\n"
     "                  [--source-root DIR]... [--list] [--threads N] [--web-root DIR]\n"
     "                  [--max-connections 1000] [--max-connections-per-ip 64]\n"
     "                  [--header-timeout 10] [--max-export 1G] [--heavy N]\n"
-    "                  [--max-parsing 4] [--write-queue 16]\n"
+    "                  [--max-parsing 4] [--write-queue 16] [--open]\n"
     "                           uploads read at once, and uploads or deletes waiting to\n"
     "                           be written: one more is answered 503 with Retry-After\n"
     "  pstatsviz import FILE... [--db PATH]    store files; prints id, name, functions, edges\n"
@@ -76,6 +80,8 @@ static const char USAGE[] =
     "                           rewrite a database made by an older pstatsviz so that\n"
     "                           deletes give space back (needs twice its size free)\n"
     "\n"
+    "  FILE        a stats file, or one gzipped (known by its first bytes, not by .gz);\n"
+    "              inflated, at most 1G (pstatsviz FILE: --max-upload)\n"
     "  --db PATH   the database (default $XDG_DATA_HOME/pstatsviz/profiles.db,\n"
     "              else ~/.local/share/pstatsviz/profiles.db)\n"
     "  --help, --version\n";
@@ -99,12 +105,71 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Store one file (for import and pstatsviz FILE): 0, or the exit status
- * after its one-line error.  Free res->name. */
-static int import_file(struct pv_store *s, const char *path, struct pv_import *res)
+/* A FILE.gz is read whole into memory, inflated: at most this much for
+ * import, top, export and diff (pstatsviz FILE holds it to --max-upload,
+ * like an upload).  Larger profiles are rare; gunzip those first, and they
+ * are read mapped, a few pages at a time. */
+#define CLI_GUNZIP_MAX_BYTES ((size_t)1 << 30)
+
+/* The inflated bytes of the file at path when it is gzip (its first two
+ * bytes say so, not its name): 0 with *out malloc'd (free it) and *len,
+ * or the exit status after its one-line error.  0 with *out NULL when it
+ * is no gzip, or cannot be opened: the usual reading of the file says
+ * why. */
+static int read_gzip_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    uint8_t chunk[64 * 1024];
+    size_t n = fread(chunk, 1, sizeof chunk, f);
+    if (!pv_gunzip_is_gzip(chunk, n)) {
+        fclose(f);
+        return 0;
+    }
+    pv_err err = {0};
+    struct pv_gunzip *g;
+    pv_code rc = pv_gunzip_create(max_bytes, &g, &err);
+    while (!rc && n) {
+        rc = pv_gunzip_feed(g, chunk, n, &err);
+        n = fread(chunk, 1, sizeof chunk, f);
+    }
+    if (!rc && ferror(f))
+        rc = pv_err_set(&err, PV_E_IO, "reading it failed");
+    if (!rc)
+        rc = pv_gunzip_finish(g, out, len, &err);
+    pv_gunzip_destroy(g);
+    fclose(f);
+    if (rc == PV_E_TOO_LARGE)
+        fprintf(stderr, "pstatsviz: %s: %s (gunzip it first%s)\n", path, err.msg,
+                max_bytes == CLI_GUNZIP_MAX_BYTES ? "" : ", or raise --max-upload");
+    return rc == PV_E_TOO_LARGE ? EXIT_FAIL : rc ? fail(path, &err) : 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* Store one file (for import and pstatsviz FILE), a gzip one inflated to
+ * at most max_gunzip_bytes: 0, or the exit status after its one-line
+ * error.  Free res->name. */
+static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_bytes,
+                       struct pv_import *res)
 {
     pv_err err = {0};
-    return pv_import_file(s, path, res, &err) ? fail(path, &err) : 0;
+    uint8_t *inflated;
+    size_t len;
+    int status = read_gzip_file(path, max_gunzip_bytes, &inflated, &len);
+    if (status)
+        return status;
+    if (!inflated)
+        return pv_import_file(s, path, res, &err) ? fail(path, &err) : 0;
+    pv_code rc = pv_import_bytes(s, inflated, len, base_name(path), NULL, res, &err);
+    free(inflated);
+    return rc ? fail(path, &err) : 0;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -187,14 +252,23 @@ static bool looks_like_id(const char *s)
 int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p)
 {
     pv_err err = {0};
+    uint8_t *inflated;
+    size_t len;
+    int status = read_gzip_file(arg, CLI_GUNZIP_MAX_BYTES, &inflated, &len);
+    if (status)
+        return status;
+    if (inflated) {
+        pv_code parsed = pv_profile_parse(inflated, len, p, &err);
+        free(inflated);
+        return parsed ? fail(arg, &err) : 0;
+    }
     pv_code rc = pv_import_read_file(arg, p, &err);
     if (rc == PV_OK)
         return 0;
     if (rc != PV_E_NOTFOUND || !looks_like_id(arg))
         return fail(arg, &err);
     struct pv_store *s = NULL;
-    int status = open_store(db, &s);
-    if (status)
+    if ((status = open_store(db, &s)))
         return status;
     rc = pv_store_load(s, arg, p, &err);
     pv_store_close(s);
@@ -216,7 +290,7 @@ static int cmd_import(int argc, char **argv)
         return status;
     for (int i = 0; i < o.nargs; i++) {
         struct pv_import res;
-        int failed = import_file(s, o.args[i], &res);
+        int failed = import_file(s, o.args[i], CLI_GUNZIP_MAX_BYTES, &res);
         if (failed) {
             status = failed;
             continue;
@@ -293,9 +367,7 @@ static int cmd_export(int argc, char **argv)
     if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
     /* The export is sized first: one over the budget writes nothing. */
-    const char *slash = strrchr(o.args[0], '/');
-    pv_code rc = pv_export_write(p, slash ? slash + 1 : o.args[0], format, max_bytes, stdout,
-                                 &err);
+    pv_code rc = pv_export_write(p, base_name(o.args[0]), format, max_bytes, stdout, &err);
     if (!rc && fflush(stdout))
         rc = pv_err_set(&err, PV_E_IO, "writing the export failed");
     pv_profile_destroy(p);
@@ -337,7 +409,7 @@ struct serve_opts {
     size_t max_upload, cache, max_export;
     long threads, heavy, max_parsing, write_queue;
     long max_conns, max_conns_per_ip, header_timeout_s;
-    bool list, open;
+    bool list, open, no_browser;
     const char *roots[32];
     int nroots;
     const char *files[64];
@@ -447,6 +519,8 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
             o->list = true;
         else if (!strcmp(a, "--open"))
             o->open = true;
+        else if (!strcmp(a, "--no-browser"))
+            o->no_browser = true;
         else if (a[0] == '-' && a[1])
             return usage_error("unknown option %s", a);
         else if (o->nfiles < (int)(sizeof o->files / sizeof o->files[0]))
@@ -454,6 +528,8 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         else
             return usage_error("too many files (at most 64: %s)", a);
     }
+    if (o->open && o->no_browser)
+        return usage_error("%s", "give --open or --no-browser, not both");
     if (o->max_conns_per_ip > o->max_conns)
         return usage_error("--max-connections-per-ip %ld is over --max-connections %ld",
                            o->max_conns_per_ip, o->max_conns);
@@ -515,7 +591,7 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
         check_gives_space_back(s, db);
     for (int i = 0; !status && i < o->nfiles; i++) {
         struct pv_import res;
-        if ((status = import_file(s, o->files[i], &res)))
+        if ((status = import_file(s, o->files[i], o->max_upload, &res)))
             break;
         memcpy(ids[i], res.id, sizeof ids[i]);
         free(res.name);
@@ -524,27 +600,22 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
     return status;
 }
 
-static void open_browser(const char *url)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) {
-            dup2(null, 1);
-            dup2(null, 2);
-        }
-        execlp("xdg-open", "xdg-open", url, (char *)NULL);
-        _exit(127);
-    }
-}
+/* `pstatsviz FILE` tries the next ports when its own is taken, as snakeviz
+ * does: a second viewer started beside the first still comes up.  `serve
+ * --port N` is asked for that port, and stops without it. */
+enum { FILE_MODE_PORT_TRIES = 10 };
 
-/* `pstatsviz serve ...`, and `pstatsviz FILE... ...` (import, then serve). */
-static int serve_main(int argc, char **argv)
+/* `pstatsviz serve ...`, and `pstatsviz FILE... ...` (import, then serve:
+ * file_mode). */
+static int serve_main(int argc, char **argv, bool file_mode)
 {
     struct serve_opts o;
     int status = parse_serve_opts(argc, argv, &o);
     if (status)
         return status;
+    if (o.no_browser && !file_mode)
+        return usage_error("%s", "serve opens no browser unless --open: --no-browser is for "
+                           "pstatsviz FILE");
     pv_err err = {0};
     char *default_db = NULL;
     const char *db = o.db;
@@ -587,6 +658,7 @@ static int serve_main(int argc, char **argv)
                                  .max_queued_writes = (unsigned)o.write_queue,
                                  .max_export_bytes = o.max_export};
     struct pv_http_config hcfg = {.host = o.host, .port = (uint16_t)o.port,
+                                  .port_tries = file_mode ? FILE_MODE_PORT_TRIES : 1,
                                   .threads = (unsigned)o.threads,
                                   .max_upload_bytes = o.max_upload, .web_root = o.web_root,
                                   .max_connections = (unsigned)o.max_conns,
@@ -607,6 +679,8 @@ static int serve_main(int argc, char **argv)
     char base[128];
     snprintf(base, sizeof base, "http://%s%s%s:%u", v6 ? "[" : "", shown, v6 ? "]" : "",
              pv_http_port(http));
+    if (pv_http_port(http) != o.port && o.port)
+        printf("pstatsviz: port %ld is in use, port %u is free\n", o.port, pv_http_port(http));
     printf("pstatsviz: serving %s/ (database %s)\n", base, db);
     for (int i = 0; i < o.nfiles; i++)
         printf("%s/p/%s  %s\n", base, ids[i], o.files[i]);
@@ -614,10 +688,10 @@ static int serve_main(int argc, char **argv)
         printf("%s/diff/%s/%s  compare %s with %s\n", base, ids[0], ids[1], o.files[0],
                o.files[1]);
     fflush(stdout);
-    if (o.open) {
+    if (o.open || (file_mode && !o.no_browser && pv_browser_has_desktop(NULL))) {
         char url[256];
         snprintf(url, sizeof url, o.nfiles ? "%s/p/%s" : "%s/", base, o.nfiles ? ids[0] : "");
-        open_browser(url);
+        pv_browser_open(url);
     }
     int sig;
     sigwait(&stop, &sig);
@@ -661,8 +735,8 @@ int pv_cli_main(int argc, char **argv)
     if (!strcmp(cmd, "diff"))
         return pv_cli_diff_main(argc - 2, argv + 2);
     if (!strcmp(cmd, "serve"))
-        return serve_main(argc - 2, argv + 2);
+        return serve_main(argc - 2, argv + 2, false);
     if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */
-        return serve_main(argc - 1, argv + 1);
+        return serve_main(argc - 1, argv + 1, true);
     return usage_error("unknown command %s", cmd);
 }

@@ -29,6 +29,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -40,6 +41,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "answers.h"
@@ -948,6 +950,58 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ---- open and close ----------------------------------------------------- */
 
+/* Bind and listen ourselves, and hand the socket to libmicrohttpd: a port
+ * in use is then our error to word, once, instead of the library's own
+ * "Failed to bind" line in the log above it, and the next port can be
+ * tried (cfg->port_tries).  SO_REUSEADDR as libmicrohttpd sets it: a
+ * restarted server is not kept off its port by connections in TIME_WAIT. */
+static pv_code listen_on(const struct addrinfo *ai, const struct pv_http_config *cfg,
+                         uint16_t *port, int *fd_out, pv_err *err)
+{
+    unsigned tries = cfg->port_tries > 1 && cfg->port ? cfg->port_tries : 1;
+    if (tries > 65536u - cfg->port)
+        tries = 65536u - cfg->port;
+    int why = 0;
+    for (unsigned i = 0; i < tries; i++) {
+        struct sockaddr_storage addr;
+        memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+        uint16_t want = (uint16_t)(cfg->port + i);
+        if (ai->ai_family == AF_INET6)
+            ((struct sockaddr_in6 *)&addr)->sin6_port = htons(want);
+        else
+            ((struct sockaddr_in *)&addr)->sin_port = htons(want);
+        /* non-blocking: the pool's threads all wait on it, one wins accept() */
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+            return pv_err_set(err, PV_E_IO, "cannot listen on %s: %s", cfg->host,
+                              strerror(errno));
+        int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (ai->ai_family == AF_INET6) /* "::" means IPv6 only, as before */
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+        if (bind(fd, (struct sockaddr *)&addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0) {
+            struct sockaddr_storage got;
+            socklen_t got_len = sizeof got;
+            if (getsockname(fd, (struct sockaddr *)&got, &got_len) == 0)
+                want = ntohs(ai->ai_family == AF_INET6
+                                 ? ((struct sockaddr_in6 *)&got)->sin6_port
+                                 : ((struct sockaddr_in *)&got)->sin_port);
+            *port = want;
+            *fd_out = fd;
+            return PV_OK;
+        }
+        why = errno;
+        close(fd);
+        if (why != EADDRINUSE)
+            break;
+    }
+    if (why == EADDRINUSE && tries > 1)
+        return pv_err_set(err, PV_E_IO, "cannot listen on %s: ports %u to %u are all in use",
+                          cfg->host, cfg->port, cfg->port + tries - 1);
+    return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u: %s", cfg->host, cfg->port,
+                      strerror(why));
+}
+
 pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
                       pv_err *err)
 {
@@ -992,16 +1046,22 @@ pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struc
         free(h);
         return err->code;
     }
+    int listen_fd = -1;
+    int family = ai->ai_family;
+    rc = listen_on(ai, cfg, &h->port, &listen_fd, err);
+    freeaddrinfo(ai);
+    if (rc != PV_OK)
+        goto fail_listen;
     pthread_mutex_init(&h->library_log.lock, NULL);
     MHD_set_panic_func(on_library_panic, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
-    if (ai->ai_family == AF_INET6)
+    if (family == AF_INET6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
-        flags, cfg->port, NULL, NULL, on_request, h,
+        flags, h->port, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, log_library, &h->library_log, /* first: covers start-up */
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_LISTEN_SOCKET, listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)PARSE_STACK_BYTES,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
@@ -1013,19 +1073,24 @@ pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struc
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->cfg.max_connections_per_ip,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         MHD_OPTION_URI_LOG_CALLBACK, on_request_line, h, MHD_OPTION_END);
-    freeaddrinfo(ai);
     if (!h->daemon) {
-        pv_deadline_destroy(h->deadlines);
-        pthread_mutex_destroy(&h->library_log.lock);
-        pv_jobs_destroy(h->jobs);
-        free(h);
-        return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u (in use?)", cfg->host,
-                          cfg->port);
+        pv_err_set(err, PV_E_IO, "cannot serve on %s port %u: libmicrohttpd would not start",
+                   cfg->host, h->port);
+        goto fail_daemon;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = info ? info->port : cfg->port;
     *out = h;
     return PV_OK;
+
+fail_daemon:
+    /* The socket stays open: whether a failed start closed it differs
+     * between libmicrohttpd versions, and a second close could hit another
+     * thread's descriptor.  The process stops anyway. */
+    pthread_mutex_destroy(&h->library_log.lock);
+fail_listen:
+    pv_jobs_destroy(h->jobs);
+    pv_deadline_destroy(h->deadlines);
+    free(h);
+    return err->code;
 }
 
 uint16_t pv_http_port(const struct pv_http *h)
@@ -1041,10 +1106,13 @@ void pv_http_close(struct pv_http *h)
      * starts from here on (a kept-alive connection may still ask for one),
      * and those under way finish. */
     h->stopping = true;
-    MHD_quiesce_daemon(h->daemon);
+    /* the listening socket is ours again (libmicrohttpd's contract) */
+    MHD_socket listen_fd = MHD_quiesce_daemon(h->daemon);
     while (h->suspended > 0)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
     MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
     pv_jobs_destroy(h->jobs);   /* waits for the last job threads to return */
     pv_deadline_destroy(h->deadlines);
     pthread_mutex_destroy(&h->library_log.lock);

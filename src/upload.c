@@ -1,5 +1,5 @@
-/* upload.c - an upload's body as it arrives, within its limit (see
- * upload.h). */
+/* upload.c - an upload's body as it arrives, within its limit, inflated
+ * if it is gzip (see upload.h). */
 #include "upload.h"
 
 #include <microhttpd.h>
@@ -9,17 +9,26 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gunzip.h"
 #include "vec.h"
 
 /* A part header line must fit in this buffer: a longer one fails the
  * parse (400), it is not kept. */
 enum { PART_HEADER_MAX_BYTES = 64 * 1024 };
 
-void pv_upload_drop_body(struct pv_upload *u)
+/* The bytes kept so far; an inflater under way stays. */
+static void drop_kept_bytes(struct pv_upload *u)
 {
     free(u->body);
     u->body = NULL;
     u->len = u->cap = 0;
+}
+
+void pv_upload_drop_body(struct pv_upload *u)
+{
+    drop_kept_bytes(u);
+    pv_gunzip_destroy(u->gunzip); /* with what it inflated so far */
+    u->gunzip = NULL;
 }
 
 /* Refuse the upload (the first reason stays); its bytes will not be used. */
@@ -54,6 +63,48 @@ static bool append(struct pv_upload *u, const char *data, size_t n)
     return true;
 }
 
+/* Refuse the upload with the inflater's failure: past the limit is 413
+ * like a body too large, with the reason. */
+static void refuse_gzip(struct pv_upload *u, const pv_err *err)
+{
+    if (err->code == PV_E_TOO_LARGE)
+        refuse(u, PV_E_TOO_LARGE, "the upload inflates (gzip) to more than the server's limit "
+               "of %zu bytes", u->limit);
+    else
+        refuse(u, err->code, "%s", err->msg);
+}
+
+/* The file's next n bytes.  Its first two say whether it is gzip: until
+ * then they are kept; then a gzip file's bytes go through the inflater as
+ * they come, and are not kept. */
+static void take_file_bytes(struct pv_upload *u, const char *data, size_t n)
+{
+    pv_err err = {0};
+    if (u->gunzip) {
+        if (pv_gunzip_feed(u->gunzip, (const uint8_t *)data, n, &err))
+            refuse_gzip(u, &err);
+        return;
+    }
+    if (!append(u, data, n)) {
+        refuse(u, PV_E_NOMEM, "out of memory for a %zu-byte upload", u->len + n);
+        return;
+    }
+    if (u->plain || u->len < 2 || u->too_large)
+        return;
+    if (!pv_gunzip_is_gzip((const uint8_t *)u->body, u->len)) {
+        u->plain = true;
+        return;
+    }
+    if (pv_gunzip_create(u->limit, &u->gunzip, &err)) {
+        refuse(u, err.code, "%s", err.msg);
+        return;
+    }
+    if (pv_gunzip_feed(u->gunzip, (const uint8_t *)u->body, u->len, &err))
+        refuse_gzip(u, &err);
+    else
+        drop_kept_bytes(u);
+}
+
 static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *filename, const char *content_type,
                                      const char *transfer_encoding, const char *data,
@@ -85,8 +136,7 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind, const c
     u->file_end = off + size;
     if (filename && !u->name)
         u->name = strdup(filename);
-    if (!append(u, data, size))
-        refuse(u, PV_E_NOMEM, "out of memory for a %zu-byte upload", u->len + size);
+    take_file_bytes(u, data, size);
     return MHD_YES;
 }
 
@@ -128,27 +178,44 @@ void pv_upload_take(struct pv_upload *u, const char *data, size_t n)
                    "malformed multipart body in bytes %zu to %zu: a part header line over "
                    "64 KiB, a boundary not followed by a line end, or data after the "
                    "closing boundary", u->received - n, u->received);
-    } else if (!append(u, data, n)) {
-        refuse(u, PV_E_NOMEM, "out of memory for a %zu-byte upload", u->len + n);
+    } else {
+        take_file_bytes(u, data, n);
     }
+}
+
+/* A gzip body is all in: its inflated bytes become the body. */
+static void finish_gzip(struct pv_upload *u)
+{
+    pv_err err = {0};
+    uint8_t *out;
+    size_t len;
+    if (pv_gunzip_finish(u->gunzip, &out, &len, &err)) {
+        refuse_gzip(u, &err); /* drops the inflater too */
+        return;
+    }
+    pv_upload_drop_body(u);
+    u->body = (char *)out;
+    u->len = u->cap = len;
 }
 
 void pv_upload_finish(struct pv_upload *u)
 {
-    if (!u->pp)
-        return;
-    bool complete = MHD_destroy_post_processor(u->pp) == MHD_YES;
-    u->pp = NULL;
-    if (u->too_large)
-        return;
-    if (!complete)
-        refuse(u, PV_E_USAGE,
-               "malformed multipart body: it ends inside a part, before the closing boundary "
-               "(%zu bytes received)", u->received);
-    else if (!u->file_parts)
-        refuse(u, PV_E_USAGE,
-               "multipart body has no part named file (does the boundary in Content-Type "
-               "match the one in the body?)");
+    if (u->pp) {
+        bool complete = MHD_destroy_post_processor(u->pp) == MHD_YES;
+        u->pp = NULL;
+        if (u->too_large)
+            return;
+        if (!complete)
+            refuse(u, PV_E_USAGE,
+                   "malformed multipart body: it ends inside a part, before the closing "
+                   "boundary (%zu bytes received)", u->received);
+        else if (!u->file_parts)
+            refuse(u, PV_E_USAGE,
+                   "multipart body has no part named file (does the boundary in Content-Type "
+                   "match the one in the body?)");
+    }
+    if (u->gunzip && !u->too_large && !u->refused.code)
+        finish_gzip(u);
 }
 
 void pv_upload_fini(struct pv_upload *u)

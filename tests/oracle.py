@@ -39,6 +39,11 @@ How a file is read ("reader" in the output):
           strings become str (UTF-8, else Latin-1), a code object becomes
           '<code object NAME, file "F", line N>'; then pstats.Stats as above.
 
+A gzip file (first bytes 1f 8b) is inflated first, as pstatsviz does
+(src/gunzip.c): members one after another are read in order; a cut
+stream, bytes after the last member, or more than 64 MiB inflated are
+rejected.  "reader" then says "gzip+pstats" or "gzip+compat".
+
 Before CPython's marshal sees a file of 4 MiB or less, Decoder reads it
 once: marshal allocates a container's declared size before reading its
 items, so 22 bytes declaring a 2**31-item tuple cost it 16 GiB.  A size
@@ -61,6 +66,7 @@ import pstats
 import struct
 import sys
 import types
+import zlib
 
 PRESCAN_MAX_BYTES = 4 << 20
 MAX_DEPTH = 2000            # CPython's MAX_MARSHAL_STACK_DEPTH
@@ -483,9 +489,40 @@ def to_pstats(stats):
     return pstats.Stats(_Given(stats), stream=io.StringIO())
 
 
+GUNZIP_MAX_BYTES = 64 << 20
+
+
+def gunzip(data):
+    """The inflated bytes of gzip data, member after member; Rejected if it
+    is cut short, has bytes after its last member, or inflates to more
+    than GUNZIP_MAX_BYTES."""
+    out, size = [], 0
+    while data:
+        if data[:2] != b"\x1f\x8b":
+            raise Rejected("gzip: bytes after the end of the data are not another gzip member")
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            while data and not d.eof:
+                chunk = d.decompress(data, GUNZIP_MAX_BYTES + 1 - size)
+                size += len(chunk)
+                out.append(chunk)
+                if size > GUNZIP_MAX_BYTES:
+                    raise Rejected("gzip: it inflates to more than %d bytes" % GUNZIP_MAX_BYTES)
+                data = d.unconsumed_tail
+        except zlib.error as e:
+            raise Rejected("gzip: %s" % e)
+        if not d.eof:
+            raise Rejected("gzip: the data ends early")
+        data = d.unused_data
+    return b"".join(out)
+
+
 def load(data, compat=False):
     """(pstats.Stats, reader) for the bytes of a stats file; Rejected if
     they are not one."""
+    if data[:2] == b"\x1f\x8b":
+        st, reader = load(gunzip(data), compat)
+        return st, "gzip+" + reader
     if not data:
         raise Rejected("empty file")
     if not compat:

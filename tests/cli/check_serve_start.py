@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""How `pstatsviz FILE` and `pstatsviz serve` start: the browser they open
+(issue 14, point 16) and a port that is taken (point 17).
+
+Browser: a fake `xdg-open` first on PATH writes its argument to a file.
+`--open` calls it with the profile's link; `--no-browser`, a session over
+SSH, no DISPLAY, a container (`container=podman`) and `serve` without
+--open do not.  That a desktop opens it by default is tested on the
+decision itself (tests/unit/test_browser.c): this machine may be a
+container, which rightly keeps the browser closed.
+
+Port: a Python socket holds a port.  `serve --port N` stops with exit
+status 1 and exactly one line on stderr, ours (libmicrohttpd's "Failed to
+bind" used to come first); `pstatsviz FILE --port N` serves on N+1 and
+prints it.
+
+usage: check_serve_start.py PSTATSVIZ SAMPLE.prof
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import check, free_port, tally  # noqa: E402
+
+# what a desktop session without SSH has; each case changes some of it
+DESKTOP = {"DISPLAY": ":0", "WAYLAND_DISPLAY": "", "SSH_CONNECTION": "", "SSH_TTY": "",
+           "container": ""}
+
+
+def start(argv, env):
+    """Run argv until it has printed its links: (process, stdout so far).
+    serve prints one "serving" line; FILE mode then a line per file."""
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=env)
+    out = []
+    done = "pstatsviz: serving " if argv[1] == "serve" else "http://"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        out.append(line)
+        if line.startswith(done):
+            break
+    return p, "".join(out)
+
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    try:
+        _, err = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    return p.returncode, err
+
+
+def browser_cases(exe, sample, tmp):
+    bindir = os.path.join(tmp, "bin")
+    os.mkdir(bindir)
+    record = os.path.join(tmp, "opened")
+    fake = os.path.join(bindir, "xdg-open")
+    with open(fake, "w") as f:
+        f.write("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n" % record)
+    os.chmod(fake, 0o755)
+    db = os.path.join(tmp, "b.db")
+
+    def opened_by(name, argv, env_changes):
+        if os.path.exists(record):
+            os.unlink(record)
+        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"], **DESKTOP)
+        env.update(env_changes)
+        env = {k: v for k, v in env.items() if v is not None}
+        p, out = start([exe] + argv + ["--port", "0", "--db", db], env)
+        # xdg-open runs beside the server: give it time to write
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and not os.path.exists(record):
+            time.sleep(0.05)
+        code, err = stop(p)
+        check(code == 0, name + "_serves_and_stops", (code, out, err))
+        with open(record) if os.path.exists(record) else open(os.devnull) as f:
+            return out, f.read().splitlines()
+
+    out, calls = opened_by("open_flag", [sample, "--open"], {})
+    links = [l.split()[0] for l in out.splitlines() if l.startswith("http://") and "/p/" in l]
+    check(len(calls) == 1 and links and calls[0] == links[0], "open_flag_opens_the_profile_link",
+          (calls, out))
+    for name, argv, env in [
+            ("no_browser", [sample, "--no-browser"], {}),
+            ("over_ssh_connection", [sample], {"SSH_CONNECTION": "10.0.0.1 5000 10.0.0.2 22"}),
+            ("over_ssh_tty", [sample], {"SSH_TTY": "/dev/pts/3"}),
+            ("without_display", [sample], {"DISPLAY": None}),
+            ("in_a_container", [sample], {"container": "podman"}),
+            ("serve_without_open", ["serve"], {})]:
+        _, calls = opened_by(name, argv, env)
+        check(calls == [], name + "_opens_no_browser", calls)
+    _, calls = opened_by("serve_with_open", ["serve", "--open"], {})
+    check(len(calls) == 1 and calls[0].endswith("/"), "serve_with_open_opens_the_front_page",
+          calls)
+    r = subprocess.run([exe, "serve", "--no-browser", "--db", db], capture_output=True,
+                       text=True, timeout=20)
+    check(r.returncode == 2 and len(r.stderr.splitlines()) == 1,
+          "serve_refuses_no_browser_in_one_line", (r.returncode, r.stderr))
+    r = subprocess.run([exe, sample, "--open", "--no-browser", "--db", db], capture_output=True,
+                       text=True, timeout=20)
+    check(r.returncode == 2 and len(r.stderr.splitlines()) == 1,
+          "open_and_no_browser_together_are_refused", (r.returncode, r.stderr))
+
+
+def busy_port_cases(exe, sample, tmp):
+    db = os.path.join(tmp, "p.db")
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    # the next port must be free for the FILE case: find a pair
+    for _ in range(50):
+        nxt = socket.socket()
+        try:
+            nxt.bind(("127.0.0.1", port + 1))
+            nxt.close()
+            break
+        except OSError:
+            nxt.close()
+            holder.close()
+            holder = socket.socket()
+            holder.bind(("127.0.0.1", free_port()))
+            holder.listen(1)
+            port = holder.getsockname()[1]
+    try:
+        r = subprocess.run([exe, "serve", "--port", str(port), "--db", db], capture_output=True,
+                           text=True, timeout=20)
+        lines = r.stderr.splitlines()
+        check(r.returncode == 1, "serve_on_a_busy_port_exits_1", (r.returncode, r.stderr))
+        check(len(lines) == 1 and lines[0].startswith("pstatsviz: ") and str(port) in lines[0]
+              and "in use" in lines[0], "serve_on_a_busy_port_says_so_in_one_line", r.stderr)
+
+        env = dict(os.environ, DISPLAY="")
+        p, out = start([exe, sample, "--port", str(port), "--db", db, "--no-browser"], env)
+        base = "http://127.0.0.1:%d/" % (port + 1)
+        try:
+            with urllib.request.urlopen(base + "healthz", timeout=10) as resp:
+                healthy = resp.status == 200
+        except OSError as e:
+            healthy = e
+        code, err = stop(p)
+        check(("serving " + base) in out and ("port %d is in use" % port) in out,
+              "file_mode_prints_the_next_port", out)
+        check(healthy is True, "file_mode_serves_on_the_next_port", healthy)
+        check("Failed to bind" not in err and "libmicrohttpd" not in err,
+              "file_mode_prints_no_library_line", err)
+    finally:
+        holder.close()
+
+
+def main():
+    exe, sample = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory(prefix="pv-serve-start-") as tmp:
+        browser_cases(exe, sample, tmp)
+        busy_port_cases(exe, sample, tmp)
+    return tally()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
