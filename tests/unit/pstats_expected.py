@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-# test_sort.c and test_report.c's MIXED table: dict order as listed.
+# mixed_profile.h (test_sort.c and test_report.c): dict order as listed.
 MIXED = [
     ("c.py", 1, "<module>", 1, 1, 0.0, 3.0),
     ("b.py", 10, "beta", 2, 5, 0.5, 1.0),

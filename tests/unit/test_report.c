@@ -11,29 +11,10 @@
 
 #include "check.h"
 #include "jsonw.h"
+#include "mixed_profile.h"
 #include "profile_table.h"
 #include "report.h"
 #include "report_json.h"
-
-/* Keep these tables in step with pstats_expected.py (test_sort.c has the
- * first one too). */
-static const struct fn MIXED_FUNCS[] = {
-    {"c.py", 1, "<module>", 1, 1, 0.0, 3.0, false},
-    {"b.py", 10, "beta", 2, 5, 0.5, 1.0, false},
-    {"a.py", 3, "alpha", 1, 1, 0.25, 2.0, false},
-    {"~", 0, "<built-in method builtins.len>", 7, 7, 0.125, 0.125, false},
-    {"a.py", 20, "gamma", 3, 3, 0.5, 1.0, false},
-    {"b.py", 2, "alpha", 2, 2, 0.375, 0.75, false},
-    {"a.py", 3, "zeta", 0, 0, 0.0, 0.0, false},
-    {"~", 0, "<method 'append' of 'list' objects>", 4, 4, 0.0625, 0.0625, false},
-};
-static const struct call MIXED_CALLS[] = {
-    {0, 2, 1, 1, 0.25, 2.0, false},   {0, 1, 1, 1, 0.1, 0.5, false},
-    {2, 1, 2, 1, 0.2, 0.3, false},    {2, 5, 2, 2, 0.375, 0.75, false},
-    {1, 4, 3, 3, 0.5, 1.0, false},    {4, 1, 2, 0, 0.2, 0.2, false},
-    {1, 3, 7, 7, 0.125, 0.125, false}, {4, 7, 4, 4, 0.0625, 0.0625, false},
-    {-1, 0, 0, 0, 0, 0, false},
-};
 
 /* The `profile` module's callers are bare counts. */
 static const struct fn COUNTS_FUNCS[] = {

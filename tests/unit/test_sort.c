@@ -11,27 +11,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "mixed_profile.h"
 #include "profile_table.h"
 #include "sort.h"
-
-/* Keep these tables in step with pstats_expected.py. */
-static const struct fn MIXED[] = {
-    {"c.py", 1, "<module>", 1, 1, 0.0, 3.0, false},
-    {"b.py", 10, "beta", 2, 5, 0.5, 1.0, false},
-    {"a.py", 3, "alpha", 1, 1, 0.25, 2.0, false},
-    {"~", 0, "<built-in method builtins.len>", 7, 7, 0.125, 0.125, false},
-    {"a.py", 20, "gamma", 3, 3, 0.5, 1.0, false},
-    {"b.py", 2, "alpha", 2, 2, 0.375, 0.75, false},
-    {"a.py", 3, "zeta", 0, 0, 0.0, 0.0, false},
-    {"~", 0, "<method 'append' of 'list' objects>", 4, 4, 0.0625, 0.0625, false},
-};
-static const struct call MIXED_CALLS[] = {
-    {0, 2, 1, 1, 0.25, 2.0, false},   {0, 1, 1, 1, 0.1, 0.5, false},
-    {2, 1, 2, 1, 0.2, 0.3, false},    {2, 5, 2, 2, 0.375, 0.75, false},
-    {1, 4, 3, 3, 0.5, 1.0, false},    {4, 1, 2, 0, 0.2, 0.2, false},
-    {1, 3, 7, 7, 0.125, 0.125, false}, {4, 7, 4, 4, 0.0625, 0.0625, false},
-    {-1, 0, 0, 0, 0, 0, false},
-};
 
 static const struct fn NANS[] = {
     {"n.py", 1, "a", 1, 1, 3.0, 1.0, false}, {"n.py", 2, "b", 1, 1, 5.0, 1.0, false},
@@ -136,7 +118,7 @@ static const struct {
 static struct pv_profile *table_named(const char *name)
 {
     if (!strcmp(name, "MIXED"))
-        return profile_from_tables(MIXED, 8, MIXED_CALLS);
+        return profile_from_tables(MIXED_FUNCS, 8, MIXED_CALLS);
     if (!strcmp(name, "NANS"))
         return profile_from_tables(NANS, 8, NO_CALLS);
     return profile_from_tables(many, NMANY, NO_CALLS);
@@ -201,7 +183,7 @@ static void our_orders_follow_their_rules(void)
          {6, 7, 3, 5, 1, 4, 2, 0}},
         {"reverse_name_descends", {{PV_SORT_NAME}, 1, true}, {6, 4, 1, 2, 5, 0, 7, 3}},
     };
-    struct pv_profile *p = profile_from_tables(MIXED, 8, MIXED_CALLS);
+    struct pv_profile *p = profile_from_tables(MIXED_FUNCS, 8, MIXED_CALLS);
     for (size_t i = 0; p && i < sizeof rows / sizeof rows[0]; i++)
         check_order(rows[i].name, p, &rows[i].s, rows[i].order);
     pv_profile_destroy(p);
