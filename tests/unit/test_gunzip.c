@@ -33,8 +33,10 @@ static uint8_t *concat(const uint8_t *a, size_t alen, const uint8_t *b, size_t b
     uint8_t *out = malloc(alen + blen + 1);
     if (!out)
         abort();
-    memcpy(out, a, alen);
-    memcpy(out + alen, b, blen);
+    if (alen) /* memcpy from NULL is undefined even for 0 bytes (UBSan says so) */
+        memcpy(out, a, alen);
+    if (blen)
+        memcpy(out + alen, b, blen);
     return out;
 }
 
