@@ -538,8 +538,10 @@ def test_compare_link(exe, corpus, tmp):
         with open(f, "rb") as fh:
             ids.append(hashlib.sha256(fh.read()).hexdigest()[:32])
     port = free_port()
-    proc = subprocess.Popen([exe] + files + ["--host", "127.0.0.1", "--port", str(port),
-                                             "--db", os.path.join(tmp, "pair.db")],
+    # --no-browser: on a desktop, `make test` must not open tabs
+    proc = subprocess.Popen([exe] + files + ["--no-browser", "--host", "127.0.0.1",
+                                             "--port", str(port), "--db",
+                                             os.path.join(tmp, "pair.db")],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         lines = [proc.stdout.readline() for _ in range(4)]
