@@ -13,6 +13,7 @@
 #include "api.h"
 #include "cache.h"
 #include "check.h"
+#include "read_file.h"
 #include "tree.h"
 
 static struct pv_api *api;
@@ -359,20 +360,6 @@ static void every_code_has_its_status(void)
 
 /* ---- setup ---------------------------------------------------------------- */
 
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)n);
-    *len = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -386,7 +373,7 @@ int main(int argc, char **argv)
                                 .cache_bytes = 64 << 20};
     pv_err err;
     size_t len;
-    unsigned char *stats = read_file(argv[1], &len);
+    uint8_t *stats = read_file(argv[1], &len);
     if (!stats || pv_api_create(&cfg, &api, &err)) {
         fprintf(stderr, "setup failed\n");
         return 2;

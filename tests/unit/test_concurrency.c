@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "read_file.h"
 #include "profile.h"
 #include "report_json.h"
 #include "import.h"
@@ -32,32 +33,6 @@ struct input {
 
 static struct input *inputs;
 static size_t ninputs;
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1 << 16;
-            uint8_t *t = realloc(buf, cap);
-            if (!t) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = t;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got);
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* The canonical JSON of p, malloc'd, or NULL. */
 static char *export_json(const struct pv_profile *p, size_t *len)

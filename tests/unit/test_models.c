@@ -1,74 +1,20 @@
 /* Unit tests of the models in the shared cache: a model's size, as told to
  * the cache, is what it holds (its labels and sort orders included), so
  * that --cache bounds memory; a delete forgets it.  Live bytes are counted
- * through the linker (--wrap=malloc etc., see tests/meson.build) with
- * malloc_usable_size().
+ * through the linker (alloc_fail.h's live_bytes).
  *
  * usage: test_models STATS_FILE TMPDIR */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fail.h"
 #include "cache.h"
 #include "check.h"
 #include "import.h"
 #include "models.h"
+#include "read_file.h"
 #include "store.h"
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t count, size_t n);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t count, size_t n);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-static long long live_bytes; /* allocated through the library and not freed */
-
-void *__wrap_malloc(size_t n)
-{
-    void *p = __real_malloc(n);
-    live_bytes += p ? (long long)malloc_usable_size(p) : 0;
-    return p;
-}
-
-void *__wrap_calloc(size_t count, size_t n)
-{
-    void *p = __real_calloc(count, n);
-    live_bytes += p ? (long long)malloc_usable_size(p) : 0;
-    return p;
-}
-
-void *__wrap_realloc(void *old, size_t n)
-{
-    long long was = old ? (long long)malloc_usable_size(old) : 0;
-    void *p = __real_realloc(old, n);
-    if (p || !n)
-        live_bytes += (p ? (long long)malloc_usable_size(p) : 0) - was;
-    return p;
-}
-
-void __wrap_free(void *p)
-{
-    live_bytes -= p ? (long long)malloc_usable_size(p) : 0;
-    __real_free(p);
-}
-
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)n);
-    *len = buf ? fread(buf, 1, (size_t)n, f) : 0;
-    fclose(f);
-    return buf;
-}
 
 /* Build every lazy part: labels, and each sort order both ways. */
 static bool build_all(struct pv_model *m)
@@ -120,7 +66,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t len;
-    unsigned char *buf = read_file(argv[1], &len);
+    uint8_t *buf = read_file(argv[1], &len);
     struct pv_cache *c;
     pv_err err;
     if (!buf || pv_cache_create((size_t)1 << 30, &c, &err)) {
