@@ -4,7 +4,7 @@
 #
 # usage: tests/fuzz/run.sh [SECONDS [TARGET...]]
 #   SECONDS  per target; default $FUZZ_SECONDS, else 60
-#   TARGET   marshal, profile, request, gunzip; default all four, one after the other
+#   TARGET   marshal, profile, request, gunzip, mprof, memlines; default all six, one after the other
 #
 # `make fuzz` runs this; `make test` runs it with 5 s per target as a smoke
 # test.  Seeds are copied fresh on every run into build-fuzz/fuzz/seeds/:
@@ -25,7 +25,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 seconds="${1:-${FUZZ_SECONDS:-60}}"
 [ $# -gt 0 ] && shift
-targets="${*:-marshal profile request gunzip}"
+targets="${*:-marshal profile request gunzip mprof memlines}"
 build="${FUZZ_BUILD:-build-fuzz}"
 jobs="${FUZZ_JOBS:-1}"
 work="$build/fuzz"
