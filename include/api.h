@@ -155,6 +155,12 @@ void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_
  * together.  Valid until pv_api_destroy(). */
 struct pv_cache *pv_api_cache(struct pv_api *api);
 
+/* A hash of the memory data attached to profile a and, unless it is "",
+ * to b (0: none), for the ETags of answers that show it: it changes when
+ * an attachment is made or deleted.  Cannot fail (a failure reads as a
+ * stamp nothing else has). */
+uint64_t pv_api_memory_stamp(struct pv_api *api, const char *a, const char *b);
+
 /* A profile's id is in the store (a row is read, not the model). */
 bool pv_api_profile_exists(struct pv_api *api, const char *id);
 

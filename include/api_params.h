@@ -42,6 +42,7 @@ struct pv_api_functions_query {
     bool reverse;      /* against the key's natural order (large first for numbers) */
     long limit, offset;
     const char *q;     /* the search, or NULL (borrowed from the request) */
+    bool mem_inc;      /* sort=mem_inc: key is the cumulative order beneath */
 };
 pv_code pv_api_params_functions(const struct pv_request *req, struct pv_api_functions_query *out,
                                 pv_err *err);

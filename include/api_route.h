@@ -31,6 +31,14 @@ void pv_api_model_release(struct pv_api *api, struct pv_model *m);
 /* Whether loading id would be heavy work: not in memory, and large. */
 bool pv_api_model_is_heavy(struct pv_api *api, const char *id);
 
+/* This thread's store connection (opened on first use; closed when the
+ * thread ends). */
+pv_code pv_api_store(struct pv_api *api, struct pv_store **out, pv_err *err);
+
+/* The cache that keeps models and answers: a route that changes what a
+ * profile's answers show drops that profile's group. */
+struct pv_cache *pv_api_route_cache(struct pv_api *api);
+
 /* The server's budget for a tree's JSON, in bytes. */
 uint64_t pv_api_max_tree_bytes(const struct pv_api *api);
 

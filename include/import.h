@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memory.h"
 #include "profile.h"
 #include "pv.h"
 #include "store.h"
@@ -40,5 +41,41 @@ pv_code pv_import_file(struct pv_store *s, const char *path, struct pv_import *r
  * is yours (pv_profile_destroy).  PV_E_NOTFOUND only when there is no such
  * file; else the failures of reading it and the reader's. */
 pv_code pv_import_read_file(const char *path, struct pv_profile **out, pv_err *err);
+
+/* ---- any kind of file: stats or memory data ------------------------------ */
+
+/* What an import of any kind made: a stats file's record (kind
+ * PV_MEMORY_NONE) or memory data's. */
+struct pv_import_any {
+    enum pv_memory_kind kind;
+    struct pv_import stats;              /* kind PV_MEMORY_NONE */
+    struct pv_store_memory_import memory; /* else */
+};
+void pv_import_any_fini(struct pv_import_any *res);
+
+/* Import len bytes at buf, told apart by their content (memory.h): memory
+ * data is parsed (its id is that of the bytes: bytes stored already are
+ * not parsed again) and stored, attached to the profile attach_to when it
+ * is not NULL; anything else goes through pv_import_bytes() (parsed: as
+ * there).  PV_E_USAGE when attach_to is given with a stats file (nothing
+ * stored), PV_E_NOTFOUND when it names no stored profile; else the
+ * failures of pv_import_bytes() and of the memory readers.  On success
+ * fini res. */
+pv_code pv_import_any_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
+                            const char *attach_to, struct pv_profile **parsed,
+                            struct pv_import_any *res, pv_err *err);
+
+/* The same for the file at path, under its base name (mapped, as
+ * pv_import_file() does); PV_E_NOTFOUND also when there is no such file. */
+pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *attach_to,
+                           struct pv_import_any *res, pv_err *err);
+
+/* Whether the file at path is memory data (by its content; false when it
+ * cannot be read: reading it says why).  Cannot fail. */
+enum pv_memory_kind pv_import_sniff_file(const char *path);
+
+/* Read the memory data file at path without storing it (`export FILE`).
+ * On success *out is yours (pv_memory_destroy). */
+pv_code pv_import_read_memory_file(const char *path, struct pv_memory **out, pv_err *err);
 
 #endif

@@ -26,7 +26,10 @@ enum pv_memory_kind { PV_MEMORY_NONE, PV_MEMORY_MPROF, PV_MEMORY_LINES };
 
 enum { PV_MEMORY_SAMPLE_BYTES = 16, PV_MEMORY_CHILD_SAMPLE_BYTES = 24 };
 
-/* What buf is, by its content (see mprof.h and memlines.h): cannot fail. */
+/* What buf is, by its first PV_MEMORY_SNIFF_BYTES (see mprof.h and
+ * memlines.h: a line report's first "Filename: " must come within them,
+ * after whatever the program printed first).  Cannot fail. */
+enum { PV_MEMORY_SNIFF_BYTES = 64 << 10 };
 enum pv_memory_kind pv_memory_sniff(const uint8_t *buf, size_t len);
 
 /* "mprof" or "lines" ("" for PV_MEMORY_NONE). */

@@ -4,7 +4,7 @@
  * Parsing is not the store's: the import pipeline (import.h) reads a file,
  * builds and packs the model, and hands both to pv_store_import().
  *
- * Schema (version 2, in PRAGMA user_version; see store.c for the SQL):
+ * Schema (version 3, in PRAGMA user_version; see store.c for the SQL):
  *   profiles       one row per stats file: id, original name and size,
  *                  marshal version, import time, totals, counts, warnings
  *                  (a JSON array of strings), and the SHA-256 of its
@@ -19,6 +19,11 @@
  *                  people who query the file with sqlite3
  *   models         the packed model (pack.h): rebuilding a profile is one
  *                  BLOB read, not 875k row reads
+ *   memory         one row per memory data file (memory.h; version 3): id,
+ *                  name, kind, size, import time, peak, the upload's
+ *                  summary and the record's body as JSON, an mprof
+ *                  recording's samples as BLOBs, its delete token's SHA-256
+ *   memory_attachments  which profiles a memory record is attached to
  *
  * A profile's id is the first 128 bits of the SHA-256 of its bytes, in hex:
  * the same file gets the same id on any machine.  An import is one
@@ -52,7 +57,7 @@
 #include "profile.h"
 #include "pv.h"
 
-enum { PV_STORE_SCHEMA_VERSION = 2 };
+enum { PV_STORE_SCHEMA_VERSION = 3 };
 enum { PV_STORE_WAL_CHECKPOINT_BYTES = 4 << 20 };
 enum { PV_ID_HEX = 32 };    /* 128 bits */
 enum { PV_TOKEN_HEX = 64 }; /* 256 random bits */
@@ -203,5 +208,88 @@ pv_code pv_store_list(struct pv_store *s, const struct pv_store_list_query *quer
  * requests too. */
 enum { PV_STORE_DELETE_WAIT_MS = 2000 };
 pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, pv_err *err);
+
+/* ---- memory data (store_memory.c) ---------------------------------------- */
+
+/* A memory record to store: its id (pv_store_id_of its bytes), name (as
+ * given; copied), kind ("mprof" or "lines"), and what memory.h makes of it. */
+struct pv_store_memory_new {
+    const char *id, *name, *kind;
+    size_t size_bytes;
+    double peak_mib;
+    const char *summary_json, *record_json;
+    const void *samples, *children; /* packed (memory.h), or NULL */
+    size_t samples_bytes, children_bytes;
+};
+
+struct pv_store_memory_import {
+    char id[PV_ID_HEX + 1];
+    bool created;                        /* false: stored before */
+    bool attached;                       /* a new attachment was made */
+    char delete_token[PV_TOKEN_HEX + 1]; /* only when created */
+    char kind[8];
+    char *name;         /* malloc'd: as stored */
+    char *summary_json; /* malloc'd */
+};
+void pv_store_memory_import_fini(struct pv_store_memory_import *res);
+
+/* The record of a stored memory id (created = false): PV_OK or
+ * PV_E_NOTFOUND. */
+pv_code pv_store_memory_find(struct pv_store *s, const char *id,
+                             struct pv_store_memory_import *res, pv_err *err);
+
+/* Store m in one transaction, attached to the profile attach_to (NULL:
+ * none; PV_E_NOTFOUND, and nothing stored, when no such profile).  When m->id
+ * is stored already (another connection was first), res is that record and
+ * only the attachment is added.  On success fini res.  PV_E_BUSY, PV_E_FULL
+ * as pv_store_import(). */
+pv_code pv_store_memory_import(struct pv_store *s, const struct pv_store_memory_new *m,
+                               const char *attach_to, struct pv_store_memory_import *res,
+                               pv_err *err);
+
+/* Attach the stored memory record id to the profile pid: PV_E_NOTFOUND when
+ * either is not stored; *added says whether the attachment is new. */
+pv_code pv_store_memory_attach(struct pv_store *s, const char *id, const char *pid, bool *added,
+                               pv_err *err);
+
+/* A stored memory record as it is read back. */
+struct pv_store_memory {
+    char id[PV_ID_HEX + 1];
+    char kind[8];
+    char *name;        /* malloc'd */
+    int64_t created_ms;
+    double peak_mib;
+    char *record_json; /* malloc'd, or NULL when not asked for */
+    void *samples, *children; /* malloc'd, or NULL when not asked for */
+    size_t samples_bytes, children_bytes;
+    char (*attached_to)[PV_ID_HEX + 1]; /* malloc'd: oldest attachment first */
+    size_t nattached;
+};
+void pv_store_memory_fini(struct pv_store_memory *m);
+
+/* What to read of a record besides its row. */
+enum { PV_STORE_MEMORY_RECORD = 1, PV_STORE_MEMORY_SAMPLES = 2 };
+
+/* The memory record id, with what `what` asks for: PV_E_NOTFOUND or PV_OK
+ * (then fini *out). */
+pv_code pv_store_memory_get(struct pv_store *s, const char *id, unsigned what,
+                            struct pv_store_memory *out, pv_err *err);
+
+/* Call fn for each memory record attached to the profile pid, oldest
+ * attachment first (attached_to not filled, record_json when what asks);
+ * stop early when fn returns false.  No such profile: no calls. */
+pv_code pv_store_memory_of_profile(struct pv_store *s, const char *pid, unsigned what,
+                                   bool (*fn)(const struct pv_store_memory *, void *), void *ctx,
+                                   pv_err *err);
+
+/* A hash of the ids attached to the profile pid (0: none), which changes
+ * whenever they do: answers that show them are ETagged with it. */
+pv_code pv_store_memory_stamp(struct pv_store *s, const char *pid, uint64_t *out, pv_err *err);
+
+/* Delete the memory record id if token is its delete token or that of a
+ * profile it is attached to: PV_E_NOTFOUND, PV_E_DENIED or PV_OK.  With a
+ * gate, PV_E_BUSY as pv_store_delete(). */
+pv_code pv_store_memory_delete(struct pv_store *s, const char *id, const char *token,
+                               pv_err *err);
 
 #endif

@@ -8,6 +8,7 @@
 #include "api.h"
 
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdatomic.h>
@@ -19,11 +20,13 @@
 
 #include "api_diff.h"
 #include "api_json.h"
+#include "api_memory.h"
 #include "api_params.h"
 #include "api_route.h"
 #include "cache.h"
 #include "export.h"
 #include "import.h"
+#include "jsonw.h"
 #include "models.h"
 #include "pattern.h"
 #include "source.h"
@@ -244,8 +247,15 @@ static void get_meta(struct route_ctx *c, struct pv_model *m)
         fail(c, &err);
         return;
     }
+    cJSON *memory = pv_api_memory_list_json(s, c->id, &err);
+    if (!memory) {
+        pv_meta_fini(&meta);
+        fail(c, &err);
+        return;
+    }
     cJSON *doc = pv_api_json_meta(&meta, m->p, m->entries, m->nentries);
     pv_meta_fini(&meta);
+    cJSON_AddItemToObject(doc, "memory", memory);
     pv_api_json_respond(c->res, 200, doc);
 }
 
@@ -280,41 +290,127 @@ static pv_code search(const struct pv_profile *p, const uint32_t *sorted, char *
     return PV_OK;
 }
 
+/* The line reports' total increment of each function of p (NaN where
+ * none matches), or NULL when the profile has no line report: malloc'd. */
+static pv_code mem_incs(const struct pv_api_memory_lines *lines, const struct pv_profile *p,
+                        double **out, pv_err *err)
+{
+    *out = NULL;
+    if (!lines->n)
+        return PV_OK;
+    double *inc = malloc(((size_t)p->nfuncs + 1) * sizeof *inc);
+    if (!inc)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
+        const char *mem_id;
+        const cJSON *func = pv_api_memory_lines_match(lines, p, fid, &mem_id);
+        inc[fid] = func ? pv_api_memory_inc_total(func) : (double)NAN;
+    }
+    *out = inc;
+    return PV_OK;
+}
+
+/* Ordered by mem_inc: the functions with data first, by their increment
+ * (largest first, unless reverse; ties in the order given), then the rest
+ * in the order given.  *out is malloc'd. */
+struct by_inc {
+    double inc;
+    size_t at; /* in the order given: ties keep it */
+    uint32_t fid;
+};
+
+static int compare_inc(const void *x, const void *y, void *reverse)
+{
+    const struct by_inc *a = x, *b = y;
+    if (a->inc != b->inc)
+        return (a->inc > b->inc) != *(const bool *)reverse ? -1 : 1;
+    return a->at < b->at ? -1 : a->at > b->at;
+}
+
+static pv_code order_by_mem_inc(const uint32_t *sorted, size_t n, const double *inc, bool reverse,
+                                uint32_t **out, pv_err *err)
+{
+    uint32_t *o = malloc((n + 1) * sizeof *o);
+    struct by_inc *rows = malloc((n + 1) * sizeof *rows);
+    if (!o || !rows) {
+        free(o);
+        free(rows);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    }
+    size_t k = 0;
+    for (size_t i = 0; inc && i < n; i++)
+        if (inc[sorted[i]] == inc[sorted[i]]) /* not NaN: a report matches */
+            rows[k++] = (struct by_inc){inc[sorted[i]], i, sorted[i]};
+    qsort_r(rows, k, sizeof *rows, compare_inc, &reverse);
+    for (size_t i = 0; i < k; i++)
+        o[i] = rows[i].fid;
+    for (size_t i = 0; i < n; i++)
+        if (!inc || inc[sorted[i]] != inc[sorted[i]])
+            o[k++] = sorted[i];
+    free(rows);
+    *out = o;
+    return PV_OK;
+}
+
 static void get_functions(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
     pv_err err = {0};
     struct pv_api_functions_query q;
     const uint32_t *sorted;
+    struct pv_store *s = NULL;
+    struct pv_api_memory_lines lines;
     if (pv_api_params_functions(c->req, &q, &err) ||
-        pv_models_order(m, q.key, q.reverse, &sorted, &err)) {
+        pv_models_order(m, q.key, q.mem_inc ? false : q.reverse, &sorted, &err) ||
+        thread_store(c->api, &s, &err) || pv_api_memory_lines_init(&lines, s, c->id, &err)) {
         fail(c, &err);
         return;
     }
-    if (!q.q) {
-        pv_api_json_respond(c->res, 200,
-                            pv_api_json_functions_page(p, sorted, p->nreal, q.offset, q.limit));
-        return;
-    }
-    /* the rows whose label matches */
-    regex_t re;
-    char *const *labels;
+    double *inc = NULL;
+    uint32_t *reordered = NULL;
     uint32_t *kept = NULL;
-    size_t n = 0;
-    if (pv_pattern_compile(q.q, true, &re, &err)) {
-        fail(c, &err);
-        return;
+    size_t n = p->nreal;
+    if (mem_incs(&lines, p, &inc, &err) ||
+        (q.mem_inc && order_by_mem_inc(sorted, n, inc, q.reverse, &reordered, &err)))
+        goto fail;
+    if (reordered)
+        sorted = reordered;
+    if (q.q) { /* the rows whose label matches */
+        regex_t re;
+        char *const *labels;
+        if (pv_pattern_compile(q.q, true, &re, &err))
+            goto fail;
+        pv_code rc = pv_models_labels(m, &labels, &err);
+        if (!rc)
+            rc = search(p, sorted, labels, &re, &kept, &n, &err);
+        regfree(&re);
+        if (rc)
+            goto fail;
+        sorted = kept;
     }
-    pv_code rc = pv_models_labels(m, &labels, &err);
-    if (!rc)
-        rc = search(p, sorted, labels, &re, &kept, &n, &err);
-    regfree(&re);
-    if (rc) {
-        fail(c, &err);
-        return;
+    cJSON *doc = pv_api_json_functions_page(p, sorted, n, q.offset, q.limit);
+    cJSON *row;
+    size_t at = (size_t)q.offset;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(doc, "rows"))
+    {
+        double v = inc ? inc[sorted[at++]] : (double)NAN;
+        char text[32];
+        pv_jsonw_format_double(v, text);
+        cJSON_AddItemToObject(row, "mem_inc", v == v ? cJSON_CreateRaw(text) : cJSON_CreateNull());
     }
-    pv_api_json_respond(c->res, 200, pv_api_json_functions_page(p, kept, n, q.offset, q.limit));
+    pv_api_json_respond(c->res, 200, doc);
     free(kept);
+    free(reordered);
+    free(inc);
+    pv_api_memory_lines_fini(&lines);
+    return;
+
+fail:
+    free(kept);
+    free(reordered);
+    free(inc);
+    pv_api_memory_lines_fini(&lines);
+    fail(c, &err);
 }
 
 static void get_function(struct route_ctx *c, struct pv_model *m, const char *fid_text)
@@ -325,7 +421,19 @@ static void get_function(struct route_ctx *c, struct pv_model *m, const char *fi
         fail(c, &err);
         return;
     }
-    pv_api_json_respond(c->res, 200, pv_api_json_function_detail(m->p, fid));
+    struct pv_store *s = NULL;
+    struct pv_api_memory_lines lines;
+    if (thread_store(c->api, &s, &err) || pv_api_memory_lines_init(&lines, s, c->id, &err)) {
+        fail(c, &err);
+        return;
+    }
+    cJSON *doc = pv_api_json_function_detail(m->p, fid);
+    const char *mem_id;
+    const cJSON *func = pv_api_memory_lines_match(&lines, m->p, fid, &mem_id);
+    if (func)
+        cJSON_AddItemToObject(doc, "memory", pv_api_memory_detail_json(func, mem_id));
+    pv_api_memory_lines_fini(&lines);
+    pv_api_json_respond(c->res, 200, doc);
 }
 
 /* ---- streamed answers --------------------------------------------------- */
@@ -533,6 +641,11 @@ static void post_profile(struct route_ctx *c)
     const struct pv_request *req = c->req;
     pv_err err = {0};
     struct pv_store *s = NULL;
+    const char *attach = pv_api_params_arg(req, "attach");
+    if (attach && !pv_api_params_id(attach, strlen(attach))) {
+        fail_with(c, PV_E_USAGE, "attach must be a profile id (32 lowercase hex digits)");
+        return;
+    }
     if (thread_store(c->api, &s, &err)) {
         fail(c, &err);
         return;
@@ -542,14 +655,14 @@ static void post_profile(struct route_ctx *c)
         name = req->upload_name && *req->upload_name ? req->upload_name : "upload.prof";
     char clean[256];
     snprintf(clean, sizeof clean, "%s", name); /* names are shown, not trusted: cap them */
-    struct pv_import res;
+    struct pv_import_any res;
     struct pv_profile *p;
-    pv_code rc = pv_import_bytes(s, req->body, req->body_len, clean, &p, &res, &err);
+    pv_code rc = pv_import_any_bytes(s, req->body, req->body_len, clean, attach, &p, &res, &err);
     /* The uploader opens it next: keep the parsed model in the cache (best
      * effort: failing that, the first view loads it). */
     struct pv_model *m;
     pv_err ignored;
-    if (p && pv_models_add_take(c->api->cache, res.id, p, &m, &ignored) == PV_OK)
+    if (p && pv_models_add_take(c->api->cache, res.stats.id, p, &m, &ignored) == PV_OK)
         pv_models_release(c->api->cache, m);
     if (rc) {
         fail(c, &err);
@@ -557,9 +670,21 @@ static void post_profile(struct route_ctx *c)
             c->res->retry_after_s = pv_store_retry_after_s(s);
         return;
     }
-    cJSON *doc = pv_api_json_import(&res);
-    free(res.name);
-    pv_api_json_respond(c->res, res.created ? 201 : 200, doc);
+    cJSON *doc;
+    bool created;
+    if (res.kind == PV_MEMORY_NONE) {
+        doc = pv_api_json_import(&res.stats);
+        created = res.stats.created;
+    } else {
+        if (res.memory.attached) { /* the profile's answers show it now */
+            pv_cache_drop_group(c->api->cache, attach);
+            pv_cache_drop_group(c->api->cache, PV_API_PAIR_GROUP);
+        }
+        doc = pv_api_memory_import_json(&res.memory, attach);
+        created = res.memory.created;
+    }
+    pv_import_any_fini(&res);
+    pv_api_json_respond(c->res, created ? 201 : 200, doc);
 }
 
 static bool add_listed(const struct pv_meta *m, void *ctx)
@@ -679,6 +804,17 @@ bool pv_api_profile_exists(struct pv_api *api, const char *id)
     return true;
 }
 
+uint64_t pv_api_memory_stamp(struct pv_api *api, const char *a, const char *b)
+{
+    struct pv_store *s = NULL;
+    uint64_t sa = 0, sb = 0;
+    pv_err err = {0};
+    if (thread_store(api, &s, &err) || pv_store_memory_stamp(s, a, &sa, &err) ||
+        (*b && pv_store_memory_stamp(s, b, &sb, &err)))
+        return UINT64_MAX; /* answered afresh, and not matched by a later tag */
+    return sa * 31 + sb;
+}
+
 /* Profile routes: /api/profiles/<id>[/...]. */
 static void profile_route(struct route_ctx *c)
 {
@@ -752,6 +888,10 @@ void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_r
             fail_with(&c, PV_E_METHOD, "method not allowed here");
         return;
     }
+    if (pv_api_memory_owns(req->path)) {
+        pv_api_memory_handle(api, req, res);
+        return;
+    }
     fail_with(&c, PV_E_NOTFOUND, "no such route");
 }
 
@@ -765,6 +905,16 @@ pv_code pv_api_model_get(struct pv_api *api, const char *id, struct pv_model **o
 void pv_api_model_release(struct pv_api *api, struct pv_model *m)
 {
     pv_models_release(api->cache, m);
+}
+
+pv_code pv_api_store(struct pv_api *api, struct pv_store **out, pv_err *err)
+{
+    return thread_store(api, out, err);
+}
+
+struct pv_cache *pv_api_route_cache(struct pv_api *api)
+{
+    return api->cache;
 }
 
 uint64_t pv_api_max_tree_bytes(const struct pv_api *api)

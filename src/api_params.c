@@ -81,6 +81,8 @@ static const struct {
     {"name", PV_SORT_NAME, false},         {"file", PV_SORT_FILENAME, false},
     {"line", PV_SORT_LINE, false},         {"tt_percall", PV_SORT_TT_PERCALL, true},
     {"ct_percall", PV_SORT_CT_PERCALL, true},
+    /* the line reports' increments: ordered by api.c, cumulative beneath */
+    {"mem_inc", PV_SORT_CUMULATIVE, true},
 };
 
 enum { FUNCTIONS_DEFAULT_LIMIT = 100, FUNCTIONS_MAX_LIMIT = 1000 };
@@ -96,7 +98,7 @@ pv_code pv_api_params_functions(const struct pv_request *req, struct pv_api_func
         if (col == nsorts)
             return pv_err_set(err, PV_E_USAGE,
                               "sort must be one of cumtime, tottime, ncalls, pcalls, name, file, "
-                              "line, tt_percall, ct_percall");
+                              "line, tt_percall, ct_percall, mem_inc");
     }
     bool natural_desc = SORTS[col].numeric, desc = natural_desc;
     if (order) {
@@ -114,7 +116,8 @@ pv_code pv_api_params_functions(const struct pv_request *req, struct pv_api_func
     const char *q = pv_api_params_arg(req, "q");
     *out = (struct pv_api_functions_query){.key = SORTS[col].key, .reverse = desc != natural_desc,
                                            .limit = limit, .offset = offset,
-                                           .q = q && *q ? q : NULL};
+                                           .q = q && *q ? q : NULL,
+                                           .mem_inc = !strcmp(SORTS[col].name, "mem_inc")};
     return PV_OK;
 }
 

@@ -102,6 +102,7 @@ struct req {
     struct pv_http *http;
     struct MHD_Connection *conn;
     char *name_arg;          /* ?name=, copied: the worker may not read the connection */
+    char *attach_arg;        /* ?attach=, likewise */
     struct pv_response res;
     enum { UPLOAD_RECEIVING, UPLOAD_WORKING, UPLOAD_DONE } stage;
     /* a heavy request runs as a job (see answer_api): */
@@ -217,6 +218,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     pv_upload_fini(&r->up);
     free(r->name_arg);
+    free(r->attach_arg);
     for (size_t i = 0; i < r->nargs; i++) {
         free(r->args[i].key);
         free(r->args[i].value);
@@ -588,12 +590,18 @@ static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind, const char *
  * path and the query, which fix the rest.  (The ids are spelled out, so
  * that a query made to collide with another's hash can only name the same
  * profiles.) */
-static void etag_of(struct MHD_Connection *conn, const char *url,
+static void etag_of(struct pv_api *api, struct MHD_Connection *conn, const char *url,
                     const struct pv_api_route *route, char etag[PV_CACHE_KEY_MAX])
 {
     unsigned long q = FNV_OFFSET;
     fnv(&q, url);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, hash_arg, &q);
+    /* Memory data attached later changes what a profile's answers show:
+     * the ids attached are part of the tag. */
+    char stamp[48];
+    snprintf(stamp, sizeof stamp, "%016llx", (unsigned long long)pv_api_memory_stamp(
+                                                 api, route->profile, route->profile_b));
+    fnv(&q, stamp);
     snprintf(etag, PV_CACHE_KEY_MAX, "\"%s%s%s-%016lx\"", route->profile,
              route->pair ? "-" : "", route->profile_b, q);
 }
@@ -786,7 +794,7 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     /* An immutable answer's ETag is known before any work, and so is a
      * kept answer. */
     if (r->route.immutable) {
-        etag_of(conn, url, &r->route, etag);
+        etag_of(h->api, conn, url, &r->route, etag);
         struct pv_answer *a = pv_answers_get(h->cache, etag);
         if (a && etag_matches(conn, etag)) {
             pv_answers_release(h->cache, a);
@@ -820,7 +828,7 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
 static const char *upload_arg(void *ctx, const char *name)
 {
     struct req *r = ctx;
-    return !strcmp(name, "name") ? r->name_arg : NULL;
+    return !strcmp(name, "name") ? r->name_arg : !strcmp(name, "attach") ? r->attach_arg : NULL;
 }
 
 static void *upload_worker(void *arg)
@@ -845,6 +853,8 @@ static bool start_upload(struct req *r, struct MHD_Connection *conn)
 {
     const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
     r->name_arg = name ? strdup(name) : NULL;
+    const char *attach = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "attach");
+    r->attach_arg = attach ? strdup(attach) : NULL;
     r->conn = conn;
     r->stage = UPLOAD_WORKING;
     MHD_suspend_connection(conn);

@@ -2,6 +2,7 @@
 #include "import.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -152,5 +153,120 @@ pv_code pv_import_read_file(const char *path, struct pv_profile **out, pv_err *e
     unmap_file(data, len);
     /* callers tell a missing file from a stored id by this code */
     assert(rc != PV_E_NOTFOUND);
+    return rc;
+}
+
+/* ---- any kind of file ---------------------------------------------------- */
+
+void pv_import_any_fini(struct pv_import_any *res)
+{
+    if (res->kind == PV_MEMORY_NONE) {
+        free(res->stats.name);
+        res->stats.name = NULL;
+    } else
+        pv_store_memory_import_fini(&res->memory);
+}
+
+/* Memory data from bytes on: parse, make its JSON, store (attaching). */
+static pv_code import_memory(struct pv_store *s, const uint8_t *buf, size_t len,
+                             const char *name, const char *attach_to,
+                             struct pv_store_memory_import *res, pv_err *err)
+{
+    char id[PV_ID_HEX + 1];
+    pv_store_id_of(buf, len, id);
+    pv_code rc = pv_store_memory_find(s, id, res, err);
+    if (rc == PV_OK) {
+        if (attach_to && pv_store_memory_attach(s, id, attach_to, &res->attached, err)) {
+            pv_store_memory_import_fini(res);
+            return err->code;
+        }
+        return PV_OK;
+    }
+    if (rc != PV_E_NOTFOUND)
+        return rc;
+    if (pv_store_parse_enter(s, err))
+        return err->code;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct pv_memory *m = NULL;
+    rc = pv_memory_parse(buf, len, &m, err);
+    char *body = NULL, *summary = NULL;
+    if (!rc && (rc = pv_memory_body_json(m, &body, err)) == PV_OK)
+        rc = pv_memory_summary_json(m, &summary, err);
+    pv_store_parse_leave(s, pv_elapsed_ms(&t0));
+    if (rc)
+        goto free_json;
+    struct pv_store_memory_new rec = {
+        .id = id, .name = name, .kind = pv_memory_kind_name(m->kind), .size_bytes = len,
+        .peak_mib = pv_memory_peak_mib(m), .summary_json = summary, .record_json = body};
+    pv_memory_samples(m, &rec.samples, &rec.samples_bytes, &rec.children, &rec.children_bytes);
+    rc = pv_store_memory_import(s, &rec, attach_to, res, err);
+
+free_json:
+    free(body);
+    free(summary);
+    pv_memory_destroy(m);
+    return rc;
+}
+
+static pv_code import_any(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
+                          const char *attach_to, const struct pv_parse_progress *progress,
+                          struct pv_profile **parsed, struct pv_import_any *res, pv_err *err)
+{
+    if (parsed)
+        *parsed = NULL;
+    memset(res, 0, sizeof *res);
+    res->kind = pv_memory_sniff(buf, len);
+    if (res->kind != PV_MEMORY_NONE)
+        return import_memory(s, buf, len, name, attach_to, &res->memory, err);
+    if (attach_to)
+        return pv_err_set(err, PV_E_USAGE,
+                          "attach= is for memory data (an mprof recording or a memory_profiler "
+                          "report), and this is a stats file");
+    return import_bytes(s, buf, len, name, progress, parsed, &res->stats, err);
+}
+
+pv_code pv_import_any_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
+                            const char *attach_to, struct pv_profile **parsed,
+                            struct pv_import_any *res, pv_err *err)
+{
+    return import_any(s, buf, len, name, attach_to, NULL, parsed, res, err);
+}
+
+pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *attach_to,
+                           struct pv_import_any *res, pv_err *err)
+{
+    const uint8_t *data;
+    size_t len;
+    if (map_file(path, &data, &len, err))
+        return err->code;
+    struct release r = {.data = data, .len = len};
+    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
+    pv_code rc = import_any(s, data, len, base_name(path), attach_to, len ? &progress : NULL,
+                            NULL, res, err);
+    unmap_file(data, len);
+    return rc;
+}
+
+enum pv_memory_kind pv_import_sniff_file(const char *path)
+{
+    const uint8_t *data;
+    size_t len;
+    pv_err err;
+    if (map_file(path, &data, &len, &err))
+        return PV_MEMORY_NONE;
+    enum pv_memory_kind kind = pv_memory_sniff(data, len);
+    unmap_file(data, len);
+    return kind;
+}
+
+pv_code pv_import_read_memory_file(const char *path, struct pv_memory **out, pv_err *err)
+{
+    const uint8_t *data;
+    size_t len;
+    if (map_file(path, &data, &len, err))
+        return err->code;
+    pv_code rc = pv_memory_parse(data, len, out, err);
+    unmap_file(data, len);
     return rc;
 }

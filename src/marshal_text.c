@@ -117,7 +117,8 @@ const char *pv_marshal_sniff(const uint8_t *buf, size_t len)
         if (memmem(buf, probe, "function calls", 14) || memmem(buf, probe, "ncalls", 6))
             return "this is a text report (print_stats output), not a stats file: save it with "
                    "cProfile -o or dump_stats";
-        return "this is a text file, not a marshal stats file";
+        return "this is a text file: neither a stats file, an mprof recording nor a "
+               "memory_profiler report";
     }
     return NULL;
 }

@@ -13,6 +13,10 @@ _Static_assert(sizeof(struct pv_mprof_child_sample) == PV_MEMORY_CHILD_SAMPLE_BY
 
 enum pv_memory_kind pv_memory_sniff(const uint8_t *buf, size_t len)
 {
+    /* A stats file may be 100 MB, and is mapped and read page by page
+     * (import.h): the sniff must not read it all first. */
+    if (len > PV_MEMORY_SNIFF_BYTES)
+        len = PV_MEMORY_SNIFF_BYTES;
     if (pv_mprof_sniff(buf, len))
         return PV_MEMORY_MPROF;
     if (pv_memlines_sniff(buf, len))

@@ -55,6 +55,8 @@ pv_code pv_pages_init(struct pv_page *out, const char *web_root, const char *pat
         path = "/viewer.html";
     else if (!strncmp(path, "/diff/", 6)) /* /diff/<a>/<b>: the page checks the ids */
         path = "/diff.html";
+    else if (!strncmp(path, "/m/", 3)) /* /m/<id>: memory data on its own */
+        path = "/memory.html";
     if (web_root) {
         size_t len;
         unsigned char *data = read_web_file(web_root, path, &len);

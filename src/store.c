@@ -19,6 +19,7 @@
 
 #include "pack.h"
 #include "store_gate.h"
+#include "store_private.h"
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS profiles("
@@ -67,7 +68,33 @@ static const char SCHEMA[] =
     "         f.cc, f.nc, f.tt, f.ct"
     "  FROM functions f JOIN profiles p ON p.pk = f.profile"
     "  JOIN strings fs ON fs.profile = f.profile AND fs.sid = f.file"
-    "  JOIN strings ns ON ns.profile = f.profile AND ns.sid = f.name;";
+    "  JOIN strings ns ON ns.profile = f.profile AND ns.sid = f.name;"
+    /* Version 3: memory data (store_memory.c).  One row a file; an mprof
+     * recording's samples packed in BLOBs (memory.h), not a row a sample:
+     * a million samples are one 16 MB write. */
+    "CREATE TABLE IF NOT EXISTS memory("
+    "  pk INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"            /* 'mprof' or 'lines' */
+    "  size_bytes INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  peak_mib REAL NOT NULL,"
+    "  summary TEXT NOT NULL,"         /* JSON object: what an upload answers */
+    "  record TEXT NOT NULL,"          /* JSON object: the record's body (memory.h) */
+    "  samples BLOB,"                  /* mprof: the main process's samples */
+    "  children BLOB,"                 /* mprof: the children's samples */
+    "  delete_token_sha256 BLOB NOT NULL"
+    ");"
+    /* Which profiles a memory record is attached to (many to many). */
+    "CREATE TABLE IF NOT EXISTS memory_attachments("
+    "  memory INTEGER NOT NULL REFERENCES memory(pk) ON DELETE CASCADE,"
+    "  profile INTEGER NOT NULL REFERENCES profiles(pk) ON DELETE CASCADE,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(memory, profile)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS memory_attachments_by_profile"
+    "  ON memory_attachments(profile, created_ms);";
 
 enum { ST_FIND, ST_INSERT_PROFILE, ST_INSERT_STRING, ST_INSERT_FUNC, ST_INSERT_MODEL, ST_LOAD, ST_META,
        ST_LIST, ST_LIST_COUNT, ST_TOKEN, ST_DELETE, ST_COUNT };
@@ -289,7 +316,7 @@ static pv_code migrate(struct pv_store *s, pv_err *err)
     /* Version 0 is a new file.  Every statement of the schema is IF NOT
      * EXISTS, so running it again is each later version's step: version 2
      * added the index on the upload time.  It runs in the same transaction
-     * as the version bump. */
+     * as the version bump; version 3, the memory tables. */
     if (exec(s, "BEGIN IMMEDIATE", err))
         return err->code;
     char bump[64];
@@ -900,6 +927,8 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
         code = db_error(s, err, "deleting a profile");
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
+    if (!code)
+        code = pv_store_memory_drop_attached_only(s, id, err);
     if (!code) {
         q = s->st[ST_DELETE];
         sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
@@ -914,4 +943,70 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
         after_write(s, true);
     write_leave(s, &t0);
     return code;
+}
+
+/* ---- for store_memory.c (store_private.h) ------------------------------- */
+
+sqlite3 *pv_store_db(struct pv_store *s)
+{
+    return s->db;
+}
+
+pv_code pv_store_db_error(struct pv_store *s, pv_err *err, const char *what)
+{
+    return db_error(s, err, what);
+}
+
+pv_code pv_store_write_begin(struct pv_store *s, unsigned wait_ms, struct timespec *t0,
+                             pv_err *err)
+{
+    if (write_enter(s, wait_ms, err))
+        return err->code;
+    clock_gettime(CLOCK_MONOTONIC, t0);
+    if (exec(s, "BEGIN IMMEDIATE", err)) {
+        write_leave(s, t0);
+        return err->code;
+    }
+    return PV_OK;
+}
+
+pv_code pv_store_write_commit(struct pv_store *s, const struct timespec *t0, bool freed_pages,
+                              pv_err *err)
+{
+    pv_code code = exec(s, "COMMIT", err);
+    if (code)
+        exec(s, "ROLLBACK", NULL);
+    else
+        after_write(s, freed_pages);
+    write_leave(s, t0);
+    return code;
+}
+
+void pv_store_write_abandon(struct pv_store *s, const struct timespec *t0)
+{
+    exec(s, "ROLLBACK", NULL);
+    write_leave(s, t0);
+}
+
+pv_code pv_store_new_token(char token[PV_TOKEN_HEX + 1], uint8_t sha[32], pv_err *err)
+{
+    if (new_token(token, err))
+        return err->code;
+    token_hash(token, sha);
+    return PV_OK;
+}
+
+bool pv_store_token_matches(const void *have, int have_bytes, const char *token)
+{
+    uint8_t want[SHA256_DIGEST_SIZE];
+    token_hash(token ? token : "", want);
+    unsigned diff = have_bytes != SHA256_DIGEST_SIZE;
+    for (int i = 0; !diff && i < SHA256_DIGEST_SIZE; i++) /* sizes match: have != NULL */
+        diff |= ((const uint8_t *)have)[i] ^ want[i];
+    return !diff;
+}
+
+int64_t pv_store_now_ms(void)
+{
+    return now_ms();
 }

@@ -1,0 +1,65 @@
+/* api_memory.h - the api's memory data: GET and DELETE /api/memory/<id>,
+ * GET /api/memory/<id>/samples, and what the profile, function, table and
+ * diff routes show of the memory data attached to a profile (docs/API.md,
+ * "Memory data").  api.c and api_diff.c dispatch to it; it uses the
+ * store's memory records (store.h) and api.c's status mapping. */
+#ifndef PV_API_MEMORY_H
+#define PV_API_MEMORY_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "profile.h"
+#include "store.h"
+
+/* Whether path is under /api/memory. */
+bool pv_api_memory_owns(const char *path);
+
+/* Answer a memory route; never fails (errors are JSON). */
+void pv_api_memory_handle(struct pv_api *api, const struct pv_request *req,
+                          struct pv_response *res);
+
+/* The answer to an upload of memory data (201 or 200), as docs/API.md
+ * gives it; attach_to may be NULL.  The caller deletes it. */
+cJSON *pv_api_memory_import_json(const struct pv_store_memory_import *res, const char *attach_to);
+
+/* [{"id","name","kind","peak_mib"}] of the records attached to profile
+ * pid, oldest first, or NULL with err set. */
+cJSON *pv_api_memory_list_json(struct pv_store *s, const char *pid, pv_err *err);
+
+/* The line reports attached to a profile, read for matching its
+ * functions. */
+struct pv_api_memory_lines {
+    cJSON **records; /* each a parsed record body */
+    char (*ids)[PV_ID_HEX + 1];
+    size_t n;
+};
+
+/* Load them (none: n = 0, which costs one query).  Fini on success. */
+pv_code pv_api_memory_lines_init(struct pv_api_memory_lines *l, struct pv_store *s,
+                                 const char *pid, pv_err *err);
+void pv_api_memory_lines_fini(struct pv_api_memory_lines *l);
+
+/* The reported function (an item of a record's "functions", borrowed from
+ * l) that p's function fid is: its file matches by the source lookup's
+ * path-suffix rule (source.h: one path is the other's trailing
+ * components), and its line lies in [first_line, last_line].  The first
+ * such in attachment order; *mem_id says whose.  NULL when none. */
+const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
+                                       const struct pv_profile *p, uint32_t fid,
+                                       const char **mem_id);
+
+/* A reported function's total increment: the sum of its lines' (MiB). */
+double pv_api_memory_inc_total(const cJSON *func);
+
+/* The "memory" of a function's detail: {"mem_id","first_line",
+ * "last_line","max_inc_line","lines"}. */
+cJSON *pv_api_memory_detail_json(const cJSON *func, const char *mem_id);
+
+/* Whether two paths match by the path-suffix rule above. */
+bool pv_api_memory_paths_match(const char *a, size_t na, const char *b, size_t nb);
+
+#endif

@@ -1,0 +1,528 @@
+/* api_memory.c - memory data routes, and memory data in the other routes
+ * (see api_memory.h). */
+#include "api_memory.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api_json.h"
+#include "api_params.h"
+#include "api_route.h"
+#include "cache.h"
+#include "jsonw.h"
+#include "memory.h"
+
+bool pv_api_memory_owns(const char *path)
+{
+    return !strcmp(path, "/api/memory") || !strncmp(path, "/api/memory/", 12);
+}
+
+static void fail_with(struct pv_response *res, pv_code code, const char *msg)
+{
+    pv_err err;
+    pv_err_set(&err, code, "%s", msg);
+    pv_api_error(res, &err, NULL);
+}
+
+/* What the memstream f (open_memstream(text, len)) made, as the answer:
+ * closing it sets *text and *len.  Out of memory, a 500. */
+static void respond_text(struct pv_response *res, FILE *f, char **text, size_t *len)
+{
+    bool failed = ferror(f);
+    if (fclose(f) || failed) {
+        free(*text);
+        fail_with(res, PV_E_NOMEM, "out of memory");
+        return;
+    }
+    *res = (struct pv_response){.status = 200, .content_type = "application/json", .body = *text,
+                                .len = *len};
+}
+
+static void iso_time(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* {"id","name","created","attached_to", then the body's fields. */
+static void write_head(FILE *f, const struct pv_store_memory *m)
+{
+    char when[32];
+    iso_time(m->created_ms, when);
+    fprintf(f, "{\"id\":\"%s\",\"name\":", m->id);
+    pv_jsonw_string(f, m->name, strlen(m->name));
+    fprintf(f, ",\"created\":\"%s\",\"attached_to\":[", when);
+    for (size_t i = 0; i < m->nattached; i++)
+        fprintf(f, "%s\"%s\"", i ? "," : "", m->attached_to[i]);
+    fputs("],", f);
+    fputs(m->record_json + 1, f); /* the body without its "{" */
+}
+
+static void get_record(struct pv_store *s, const char *id, struct pv_response *res)
+{
+    struct pv_store_memory m;
+    pv_err err = {0};
+    if (pv_store_memory_get(s, id, PV_STORE_MEMORY_RECORD, &m, &err)) {
+        pv_api_error(res, &err, NULL);
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        pv_store_memory_fini(&m);
+        fail_with(res, PV_E_NOMEM, "out of memory");
+        return;
+    }
+    write_head(f, &m);
+    pv_store_memory_fini(&m);
+    respond_text(res, f, &text, &len);
+}
+
+/* ---- samples, downsampled ----------------------------------------------- */
+
+enum { WIDTH_DEFAULT = 1000, WIDTH_MAX = 8192, CHILD_CELLS_MAX = 1 << 20 };
+
+struct bucket {
+    double min, max;
+    bool any;
+};
+
+static size_t bucket_of(double t, double t0, double t1, size_t width)
+{
+    if (t1 <= t0)
+        return 0;
+    double x = (t - t0) / (t1 - t0) * (double)width;
+    size_t b = x <= 0 ? 0 : (size_t)x;
+    return b >= width ? width - 1 : b;
+}
+
+static void take(struct bucket *b, double mib)
+{
+    if (!b->any || mib < b->min)
+        b->min = mib;
+    if (!b->any || mib > b->max)
+        b->max = mib;
+    b->any = true;
+}
+
+static void write_buckets(FILE *f, const struct bucket *b, size_t width, double t0, double t1)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < width; i++) {
+        if (i)
+            fputc(',', f);
+        if (!b[i].any) {
+            fputs("null", f);
+            continue;
+        }
+        fputc('[', f);
+        pv_jsonw_double(f, t0 + (t1 - t0) * (double)i / (double)width);
+        fputc(',', f);
+        pv_jsonw_double(f, b[i].min);
+        fputc(',', f);
+        pv_jsonw_double(f, b[i].max);
+        fputc(']', f);
+    }
+    fputc(']', f);
+}
+
+/* The children's buckets: each child's min and max per bucket, summed over
+ * the children present in it.  *out is NULL when there are no children. */
+static pv_code child_buckets(const struct pv_store_memory *m, double t0, double t1, size_t width,
+                             struct bucket **out, pv_err *err)
+{
+    *out = NULL;
+    size_t n = m->children_bytes / sizeof(struct pv_mprof_child_sample);
+    if (!n)
+        return PV_OK;
+    const uint8_t *base = m->children;
+    /* children by first appearance: their index is their row below */
+    int64_t pids[4096];
+    size_t npids = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct pv_mprof_child_sample c;
+        memcpy(&c, base + i * sizeof c, sizeof c);
+        size_t k = npids;
+        while (k && pids[k - 1] != c.pid)
+            k--;
+        if (!k && npids < sizeof pids / sizeof pids[0])
+            pids[npids++] = c.pid;
+    }
+    if (npids * width > CHILD_CELLS_MAX)
+        return pv_err_set(err, PV_E_USAGE,
+                          "%zu children in %zu buckets: ask for at most %zu buckets", npids,
+                          width, (size_t)CHILD_CELLS_MAX / npids);
+    struct bucket *cells = calloc(npids * width, sizeof *cells);
+    struct bucket *sum = calloc(width, sizeof *sum);
+    if (!cells || !sum) {
+        free(cells);
+        free(sum);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    }
+    size_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct pv_mprof_child_sample c;
+        memcpy(&c, base + i * sizeof c, sizeof c);
+        if (c.t < t0 || c.t > t1)
+            continue;
+        if (pids[last] != c.pid)
+            for (last = 0; last < npids && pids[last] != c.pid; last++)
+                ;
+        if (last == npids) { /* past the 4096 the reader allows: not stored */
+            last = 0;
+            continue;
+        }
+        take(&cells[last * width + bucket_of(c.t, t0, t1, width)], c.mib);
+    }
+    for (size_t k = 0; k < npids; k++)
+        for (size_t b = 0; b < width; b++) {
+            const struct bucket *cell = &cells[k * width + b];
+            if (!cell->any)
+                continue;
+            sum[b].min = sum[b].any ? sum[b].min + cell->min : cell->min;
+            sum[b].max = sum[b].any ? sum[b].max + cell->max : cell->max;
+            sum[b].any = true;
+        }
+    free(cells);
+    *out = sum;
+    return PV_OK;
+}
+
+static void get_samples(struct pv_store *s, const char *id, const struct pv_request *req,
+                        struct pv_response *res)
+{
+    pv_err err = {0};
+    long width = WIDTH_DEFAULT;
+    double t0 = 0, t1 = 0;
+    const char *w = pv_api_params_arg(req, "width"), *a = pv_api_params_arg(req, "t0"),
+               *b = pv_api_params_arg(req, "t1");
+    if (w && !pv_api_params_integer(w, 1, WIDTH_MAX, &width)) {
+        fail_with(res, PV_E_USAGE, "width is 1 to 8192");
+        return;
+    }
+    if ((a && !pv_api_params_decimal(a, &t0)) || (b && !pv_api_params_decimal(b, &t1))) {
+        fail_with(res, PV_E_USAGE, "t0 and t1 are times: decimal numbers");
+        return;
+    }
+    struct pv_store_memory m;
+    if (pv_store_memory_get(s, id, PV_STORE_MEMORY_SAMPLES, &m, &err)) {
+        pv_api_error(res, &err, NULL);
+        return;
+    }
+    size_t n = m.samples_bytes / sizeof(struct pv_mprof_sample);
+    struct bucket *main = NULL, *children = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = NULL;
+    if (strcmp(m.kind, "mprof") || !n) {
+        pv_err_set(&err, PV_E_NOTFOUND, "no samples: this memory data is a line report");
+        goto fail;
+    }
+    const uint8_t *base = m.samples;
+    if (!a || !b) { /* the whole recording by default */
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            struct pv_mprof_sample x;
+            memcpy(&x, base + i * sizeof x, sizeof x);
+            lo = x.t < lo ? x.t : lo;
+            hi = x.t > hi ? x.t : hi;
+        }
+        t0 = a ? t0 : lo;
+        t1 = b ? t1 : hi;
+    }
+    if (t1 < t0) {
+        pv_err_set(&err, PV_E_USAGE, "t1 is before t0");
+        goto fail;
+    }
+    if (!(main = calloc((size_t)width, sizeof *main))) {
+        pv_err_set(&err, PV_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pv_mprof_sample x;
+        memcpy(&x, base + i * sizeof x, sizeof x); /* a BLOB: unaligned */
+        if (x.t >= t0 && x.t <= t1)
+            take(&main[bucket_of(x.t, t0, t1, (size_t)width)], x.mib);
+    }
+    if (child_buckets(&m, t0, t1, (size_t)width, &children, &err))
+        goto fail;
+    if (!(f = open_memstream(&text, &len))) {
+        pv_err_set(&err, PV_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    fputs("{\"t0\":", f);
+    pv_jsonw_double(f, t0);
+    fputs(",\"t1\":", f);
+    pv_jsonw_double(f, t1);
+    fprintf(f, ",\"width\":%ld,\"main\":", width);
+    write_buckets(f, main, (size_t)width, t0, t1);
+    fputs(",\"children\":", f);
+    if (children)
+        write_buckets(f, children, (size_t)width, t0, t1);
+    else
+        fputs("null", f);
+    fputc('}', f);
+    free(main);
+    free(children);
+    pv_store_memory_fini(&m);
+    respond_text(res, f, &text, &len);
+    return;
+
+fail:
+    free(main);
+    free(children);
+    pv_store_memory_fini(&m);
+    pv_api_error(res, &err, NULL);
+}
+
+/* ---- delete -------------------------------------------------------------- */
+
+static void delete_record(struct pv_api *api, struct pv_store *s, const char *id,
+                          const struct pv_request *req, struct pv_response *res)
+{
+    const char *auth = req->header ? req->header(req->ctx, "Authorization") : NULL;
+    const char *token = ""; /* as DELETE /api/profiles/<id> reads it */
+    if (auth && !strncasecmp(auth, "Bearer", 6) && auth[6] == ' ')
+        token = auth + 6 + strspn(auth + 6, " ");
+    pv_err err = {0};
+    struct pv_store_memory m;
+    if (pv_store_memory_get(s, id, 0, &m, &err)) {
+        pv_api_error(res, &err, NULL);
+        return;
+    }
+    if (pv_store_memory_delete(s, id, token, &err)) {
+        pv_store_memory_fini(&m);
+        pv_api_error(res, &err, NULL);
+        if (err.code == PV_E_BUSY)
+            res->retry_after_s = pv_store_retry_after_s(s);
+        return;
+    }
+    /* The profiles it was attached to show it no longer. */
+    for (size_t i = 0; i < m.nattached; i++)
+        pv_cache_drop_group(pv_api_route_cache(api), m.attached_to[i]);
+    pv_cache_drop_group(pv_api_route_cache(api), PV_API_PAIR_GROUP);
+    pv_store_memory_fini(&m);
+    *res = (struct pv_response){.status = 204, .content_type = "application/json"};
+}
+
+void pv_api_memory_handle(struct pv_api *api, const struct pv_request *req,
+                          struct pv_response *res)
+{
+    const char *id = req->path + strlen("/api/memory/");
+    size_t n = strlen(req->path) > 12 ? strcspn(id, "/") : 0;
+    if (!n || !pv_api_params_id(id, n)) {
+        fail_with(res, PV_E_NOTFOUND, "no memory data with that id");
+        return;
+    }
+    char key[PV_ID_HEX + 1];
+    memcpy(key, id, PV_ID_HEX);
+    key[PV_ID_HEX] = '\0';
+    const char *rest = id + n;
+    bool read = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+    struct pv_store *s = NULL;
+    pv_err err = {0};
+    if (strcmp(rest, "") && strcmp(rest, "/samples")) {
+        fail_with(res, PV_E_NOTFOUND, "no such route");
+        return;
+    }
+    if (!read && !(!strcmp(req->method, "DELETE") && !*rest)) {
+        fail_with(res, PV_E_METHOD, "method not allowed here");
+        return;
+    }
+    if (pv_api_store(api, &s, &err)) {
+        pv_api_error(res, &err, NULL);
+        return;
+    }
+    if (!read)
+        delete_record(api, s, key, req, res);
+    else if (*rest)
+        get_samples(s, key, req, res);
+    else
+        get_record(s, key, res);
+}
+
+/* ---- uploads and profiles ------------------------------------------------ */
+
+cJSON *pv_api_memory_import_json(const struct pv_store_memory_import *res, const char *attach_to)
+{
+    cJSON *o = cJSON_Parse(res->summary_json);
+    if (!o)
+        return NULL;
+    cJSON_AddItemToObjectCS(o, "id", cJSON_CreateString(res->id));
+    cJSON_AddItemToObjectCS(o, "name", cJSON_CreateString(res->name));
+    cJSON_AddItemToObjectCS(o, "kind", cJSON_CreateString(res->kind));
+    char url[96];
+    if (attach_to)
+        snprintf(url, sizeof url, "/p/%s?mem=%s", attach_to, res->id);
+    else
+        snprintf(url, sizeof url, "/m/%s", res->id);
+    cJSON_AddItemToObjectCS(o, "url", cJSON_CreateString(url));
+    if (res->created)
+        cJSON_AddItemToObjectCS(o, "delete_token", cJSON_CreateString(res->delete_token));
+    cJSON_AddItemToObjectCS(o, "attached_to",
+                            attach_to ? cJSON_CreateString(attach_to) : cJSON_CreateNull());
+    return o;
+}
+
+static bool add_listed(const struct pv_store_memory *m, void *ctx)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", m->id);
+    cJSON_AddStringToObject(o, "name", m->name);
+    cJSON_AddStringToObject(o, "kind", m->kind);
+    char peak[32];
+    pv_jsonw_format_double(m->peak_mib, peak);
+    cJSON_AddRawToObject(o, "peak_mib", peak);
+    cJSON_AddItemToArray(ctx, o);
+    return true;
+}
+
+cJSON *pv_api_memory_list_json(struct pv_store *s, const char *pid, pv_err *err)
+{
+    cJSON *list = cJSON_CreateArray();
+    if (!list) {
+        pv_err_set(err, PV_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (pv_store_memory_of_profile(s, pid, 0, add_listed, list, err)) {
+        cJSON_Delete(list);
+        return NULL;
+    }
+    return list;
+}
+
+/* ---- line reports matched to functions ----------------------------------- */
+
+struct lines_loading {
+    struct pv_api_memory_lines *l;
+    size_t cap;
+    bool failed;
+};
+
+static bool add_lines(const struct pv_store_memory *m, void *ctx)
+{
+    struct lines_loading *ld = ctx;
+    struct pv_api_memory_lines *l = ld->l;
+    if (strcmp(m->kind, "lines"))
+        return true;
+    if (l->n == ld->cap) {
+        size_t ncap = ld->cap ? 2 * ld->cap : 4;
+        cJSON **r = realloc(l->records, ncap * sizeof *r);
+        if (r)
+            l->records = r;
+        char(*ids)[PV_ID_HEX + 1] = r ? realloc(l->ids, ncap * sizeof *ids) : NULL;
+        if (ids)
+            l->ids = ids;
+        if (!r || !ids)
+            return !(ld->failed = true);
+        ld->cap = ncap;
+    }
+    cJSON *rec = cJSON_Parse(m->record_json);
+    if (!rec)
+        return !(ld->failed = true);
+    l->records[l->n] = rec;
+    memcpy(l->ids[l->n++], m->id, PV_ID_HEX + 1);
+    return true;
+}
+
+pv_code pv_api_memory_lines_init(struct pv_api_memory_lines *l, struct pv_store *s,
+                                 const char *pid, pv_err *err)
+{
+    *l = (struct pv_api_memory_lines){0};
+    struct lines_loading ld = {.l = l};
+    if (pv_store_memory_of_profile(s, pid, PV_STORE_MEMORY_RECORD, add_lines, &ld, err)) {
+        pv_api_memory_lines_fini(l);
+        return err->code;
+    }
+    if (ld.failed) {
+        pv_api_memory_lines_fini(l);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    }
+    return PV_OK;
+}
+
+void pv_api_memory_lines_fini(struct pv_api_memory_lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        cJSON_Delete(l->records[i]);
+    free(l->records);
+    free(l->ids);
+    *l = (struct pv_api_memory_lines){0};
+}
+
+bool pv_api_memory_paths_match(const char *a, size_t na, const char *b, size_t nb)
+{
+    while (na >= 2 && a[0] == '.' && a[1] == '/')
+        a += 2, na -= 2;
+    while (nb >= 2 && b[0] == '.' && b[1] == '/')
+        b += 2, nb -= 2;
+    if (!na || !nb)
+        return false;
+    while (na && nb && a[na - 1] == b[nb - 1])
+        na--, nb--;
+    /* the shorter path used up, at a component boundary of the longer */
+    return (!na && !nb) || (!na && b[nb - 1] == '/') || (!nb && a[na - 1] == '/');
+}
+
+static double number(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : (double)NAN;
+}
+
+const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
+                                       const struct pv_profile *p, uint32_t fid,
+                                       const char **mem_id)
+{
+    const struct pv_func *fn = &p->funcs[fid];
+    size_t flen;
+    const char *file = pv_profile_str(p, fn->file, &flen);
+    for (size_t r = 0; r < l->n; r++) {
+        const cJSON *funcs = cJSON_GetObjectItemCaseSensitive(l->records[r], "functions");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, funcs)
+        {
+            const cJSON *path = cJSON_GetObjectItemCaseSensitive(f, "file");
+            if (!cJSON_IsString(path) || (double)fn->line < number(f, "first_line") ||
+                (double)fn->line > number(f, "last_line") ||
+                !pv_api_memory_paths_match(file, flen, path->valuestring,
+                                           strlen(path->valuestring)))
+                continue;
+            *mem_id = l->ids[r];
+            return f;
+        }
+    }
+    return NULL;
+}
+
+double pv_api_memory_inc_total(const cJSON *func)
+{
+    double total = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(func, "lines"))
+    {
+        const cJSON *inc = cJSON_GetObjectItemCaseSensitive(row, "inc");
+        if (cJSON_IsNumber(inc))
+            total += inc->valuedouble;
+    }
+    return total;
+}
+
+cJSON *pv_api_memory_detail_json(const cJSON *func, const char *mem_id)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "mem_id", mem_id);
+    static const char *const copied[] = {"first_line", "last_line", "max_inc_line", "lines"};
+    for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
+        cJSON_AddItemToObject(
+            o, copied[i],
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(func, copied[i]), true));
+    return o;
+}
