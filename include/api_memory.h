@@ -59,6 +59,14 @@ double pv_api_memory_inc_total(const cJSON *func);
  * "last_line","max_inc_line","lines"}. */
 cJSON *pv_api_memory_detail_json(const cJSON *func, const char *mem_id);
 
+/* GET /api/diff's "memory" for profiles a and b: NULL in *out when
+ * either has no memory data; else both peaks (each run's first mprof
+ * recording, else its first line report), their change, and the
+ * functions of both runs' line reports paired by name and file suffix.
+ * The caller deletes *out. */
+pv_code pv_api_memory_diff_json(struct pv_api *api, const char *a, const char *b, cJSON **out,
+                                pv_err *err);
+
 /* Whether two paths match by the path-suffix rule above. */
 bool pv_api_memory_paths_match(const char *a, size_t na, const char *b, size_t nb);
 

@@ -74,8 +74,10 @@ pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *att
  * cannot be read: reading it says why).  Cannot fail. */
 enum pv_memory_kind pv_import_sniff_file(const char *path);
 
-/* Read the memory data file at path without storing it (`export FILE`).
- * On success *out is yours (pv_memory_destroy). */
-pv_code pv_import_read_memory_file(const char *path, struct pv_memory **out, pv_err *err);
+/* Read the memory data file at path without storing it (`export FILE`),
+ * with its id (pv_store_id_of its bytes).  On success *out is yours
+ * (pv_memory_destroy). */
+pv_code pv_import_read_memory_file(const char *path, char id[PV_ID_HEX + 1],
+                                   struct pv_memory **out, pv_err *err);
 
 #endif

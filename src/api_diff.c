@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "api_json.h"
+#include "api_memory.h"
 #include "api_params.h"
 #include "api_route.h"
 #include "diff.h"
@@ -315,8 +316,14 @@ static void get_diff(struct pv_api *api, const struct pv_request *req, struct pv
     }
     if (pv_diff_select(pr.d, &sel, &rows, &n, &err))
         goto fail;
+    cJSON *memory;
+    if (pv_api_memory_diff_json(api, pr.a->id, pr.b->id, &memory, &err)) {
+        free(rows);
+        goto fail;
+    }
     cJSON *o = pv_api_diff_document(pr.d, pr.a->id, pr.b->id, &sel, rows, n, (size_t)offset,
                                     (size_t)limit);
+    cJSON_AddItemToObject(o, "memory", memory ? memory : cJSON_CreateNull());
     free(rows);
     if (compiled)
         regfree(&s.re);

@@ -526,3 +526,125 @@ cJSON *pv_api_memory_detail_json(const cJSON *func, const char *mem_id)
             cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(func, copied[i]), true));
     return o;
 }
+
+/* ---- two runs ------------------------------------------------------------- */
+
+struct peak_choice {
+    char id[PV_ID_HEX + 1];
+    double mib;
+    bool mprof, any;
+};
+
+static bool choose_peak(const struct pv_store_memory *m, void *ctx)
+{
+    struct peak_choice *c = ctx;
+    bool mprof = !strcmp(m->kind, "mprof");
+    if (!c->any || (mprof && !c->mprof)) {
+        memcpy(c->id, m->id, sizeof c->id);
+        c->mib = m->peak_mib;
+        c->mprof = mprof;
+        c->any = true;
+    }
+    return true;
+}
+
+static cJSON *peak_json(const struct peak_choice *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    char text[32];
+    pv_jsonw_format_double(c->mib, text);
+    cJSON_AddRawToObject(o, "peak_mib", text);
+    cJSON_AddStringToObject(o, "mem_id", c->id);
+    return o;
+}
+
+static cJSON *side_json(const cJSON *func)
+{
+    cJSON *o = cJSON_CreateObject();
+    static const char *const copied[] = {"first_line", "lines"};
+    for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
+        cJSON_AddItemToObject(
+            o, copied[i],
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(func, copied[i]), true));
+    return o;
+}
+
+static const char *string_of(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The functions of a's reports that b's reports have too. */
+static cJSON *paired_functions(const struct pv_api_memory_lines *la,
+                               const struct pv_api_memory_lines *lb)
+{
+    cJSON *out = cJSON_CreateArray();
+    for (size_t r = 0; r < la->n; r++) {
+        const cJSON *fa;
+        cJSON_ArrayForEach(fa, cJSON_GetObjectItemCaseSensitive(la->records[r], "functions"))
+        {
+            const char *name = string_of(fa, "name"), *file = string_of(fa, "file");
+            if (!name || !file)
+                continue;
+            const cJSON *match = NULL;
+            for (size_t k = 0; k < lb->n && !match; k++) {
+                const cJSON *fb;
+                cJSON_ArrayForEach(fb,
+                                   cJSON_GetObjectItemCaseSensitive(lb->records[k], "functions"))
+                {
+                    const char *nb = string_of(fb, "name"), *pb = string_of(fb, "file");
+                    if (nb && pb && !strcmp(nb, name) &&
+                        pv_api_memory_paths_match(file, strlen(file), pb, strlen(pb))) {
+                        match = fb;
+                        break;
+                    }
+                }
+            }
+            if (!match)
+                continue;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", name);
+            cJSON_AddStringToObject(o, "file", file);
+            cJSON_AddItemToObject(o, "a", side_json(fa));
+            cJSON_AddItemToObject(o, "b", side_json(match));
+            cJSON_AddItemToArray(out, o);
+        }
+    }
+    return out;
+}
+
+pv_code pv_api_memory_diff_json(struct pv_api *api, const char *a, const char *b, cJSON **out,
+                                pv_err *err)
+{
+    *out = NULL;
+    struct pv_store *s = NULL;
+    struct peak_choice pa = {0}, pb = {0};
+    if (pv_api_store(api, &s, err) ||
+        pv_store_memory_of_profile(s, a, 0, choose_peak, &pa, err) ||
+        pv_store_memory_of_profile(s, b, 0, choose_peak, &pb, err))
+        return err->code;
+    if (!pa.any || !pb.any)
+        return PV_OK;
+    struct pv_api_memory_lines la, lb;
+    if (pv_api_memory_lines_init(&la, s, a, err))
+        return err->code;
+    if (pv_api_memory_lines_init(&lb, s, b, err)) {
+        pv_api_memory_lines_fini(&la);
+        return err->code;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "a", peak_json(&pa));
+    cJSON_AddItemToObject(o, "b", peak_json(&pb));
+    if (pa.mib > 0) {
+        char text[32];
+        pv_jsonw_format_double((pb.mib - pa.mib) / pa.mib, text);
+        cJSON_AddRawToObject(o, "change", text);
+    } else
+        cJSON_AddNullToObject(o, "change");
+    cJSON_AddItemToObject(o, "functions", paired_functions(&la, &lb));
+    pv_api_memory_lines_fini(&la);
+    pv_api_memory_lines_fini(&lb);
+    *out = o;
+    return PV_OK;
+}

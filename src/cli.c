@@ -32,6 +32,8 @@
 #include "gunzip.h"
 #include "http.h"
 #include "import.h"
+#include "jsonw.h"
+#include "memory.h"
 #include "profile.h"
 #include "report.h"
 #include "report_json.h"
@@ -153,11 +155,12 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-/* Store one file (for import and pstatsviz FILE), a gzip one inflated to
- * at most max_gunzip_bytes: 0, or the exit status after its one-line
- * error.  Free res->name. */
+/* Store one file of any kind (for import and pstatsviz FILE), a gzip one
+ * inflated to at most max_gunzip_bytes; memory data attached to the
+ * profile attach_to (NULL: none): 0, or the exit status after its
+ * one-line error.  Fini res. */
 static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_bytes,
-                       struct pv_import *res)
+                       const char *attach_to, struct pv_import_any *res)
 {
     pv_err err = {0};
     uint8_t *inflated;
@@ -166,10 +169,23 @@ static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_b
     if (status)
         return status;
     if (!inflated)
-        return pv_import_file(s, path, res, &err) ? fail(path, &err) : 0;
-    pv_code rc = pv_import_bytes(s, inflated, len, base_name(path), NULL, res, &err);
+        return pv_import_any_file(s, path, attach_to, res, &err) ? fail(path, &err) : 0;
+    pv_code rc = pv_import_any_bytes(s, inflated, len, base_name(path), attach_to, NULL, res,
+                                     &err);
     free(inflated);
     return rc ? fail(path, &err) : 0;
+}
+
+/* Whether the file at path, inflated if it is gzip, is memory data. */
+static bool is_memory_file(const char *path)
+{
+    uint8_t *inflated;
+    size_t len;
+    if (read_gzip_file(path, CLI_GUNZIP_MAX_BYTES, &inflated, &len) || !inflated)
+        return pv_import_sniff_file(path) != PV_MEMORY_NONE;
+    bool memory = pv_memory_sniff(inflated, len) != PV_MEMORY_NONE;
+    free(inflated);
+    return memory;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -288,15 +304,25 @@ static int cmd_import(int argc, char **argv)
     struct pv_store *s = NULL;
     if ((status = open_store(o.db, &s)))
         return status;
+    /* Memory data is attached to the nearest stats file before it. */
+    char last_stats[PV_ID_HEX + 1] = "";
     for (int i = 0; i < o.nargs; i++) {
-        struct pv_import res;
-        int failed = import_file(s, o.args[i], CLI_GUNZIP_MAX_BYTES, &res);
+        struct pv_import_any res;
+        int failed = import_file(s, o.args[i], CLI_GUNZIP_MAX_BYTES,
+                                 *last_stats && is_memory_file(o.args[i]) ? last_stats : NULL,
+                                 &res);
         if (failed) {
             status = failed;
             continue;
         }
-        printf("%s  %s  %u  %u\n", res.id, res.name, res.functions, res.edges);
-        free(res.name);
+        if (res.kind == PV_MEMORY_NONE) {
+            printf("%s  %s  %u  %u\n", res.stats.id, res.stats.name, res.stats.functions,
+                   res.stats.edges);
+            memcpy(last_stats, res.stats.id, sizeof last_stats);
+        } else
+            printf("%s  %s  %s  %s\n", res.memory.id, res.memory.name, res.memory.kind,
+                   *last_stats ? last_stats : "-");
+        pv_import_any_fini(&res);
     }
     pv_store_close(s);
     return status;
@@ -347,6 +373,117 @@ static int cmd_top(int argc, char **argv)
     return rc ? fail(o.args[0], &err) : 0;
 }
 
+/* The canonical record of memory data: GET /api/memory/<id>'s fields,
+ * then every sample of an mprof recording. */
+static void write_memory_record(FILE *out, const char *id, const char *name, const char *created,
+                                const char *const *attached, size_t nattached, const char *body,
+                                const void *samples, size_t samples_bytes, const void *children,
+                                size_t children_bytes)
+{
+    fprintf(out, "{\"id\":\"%s\",\"name\":", id);
+    pv_jsonw_string(out, name, strlen(name));
+    fputs(",\"created\":", out);
+    if (created)
+        fprintf(out, "\"%s\"", created);
+    else
+        fputs("null", out);
+    fputs(",\"attached_to\":[", out);
+    for (size_t i = 0; i < nattached; i++)
+        fprintf(out, "%s\"%s\"", i ? "," : "", attached[i]);
+    fputs("],", out);
+    size_t body_len = strlen(body);
+    fwrite(body + 1, 1, body_len - 2, out); /* the body's fields, without its braces */
+    if (samples) {
+        fputs(",\"mem\":", out);
+        pv_memory_write_samples(out, samples, samples_bytes);
+        fputs(",\"chld\":", out);
+        pv_memory_write_children(out, children, children_bytes);
+    }
+    fputs("}\n", out);
+}
+
+/* export of memory data, a file or a stored id: *handled false when arg
+ * is neither (a stats file or a profile's id, or nothing: the usual
+ * loading says which). */
+static int export_memory(const char *arg, const char *db, pv_export_format format, bool *handled)
+{
+    pv_err err = {0};
+    struct pv_memory *m = NULL;
+    uint8_t *inflated;
+    size_t len;
+    int status = read_gzip_file(arg, CLI_GUNZIP_MAX_BYTES, &inflated, &len);
+    if (status)
+        return status;
+    bool memory = inflated ? pv_memory_sniff(inflated, len) != PV_MEMORY_NONE
+                           : pv_import_sniff_file(arg) != PV_MEMORY_NONE;
+    struct stat st;
+    if (!memory && (inflated || !stat(arg, &st) || !looks_like_id(arg))) {
+        free(inflated);
+        return 0; /* a file, not memory data */
+    }
+    *handled = true;
+    if (memory && format != PV_EXPORT_JSON) {
+        free(inflated);
+        return usage_error("%s", "memory data exports as --format json only");
+    }
+    if (memory) {
+        char id[PV_ID_HEX + 1];
+        pv_code rc;
+        if (inflated) {
+            pv_store_id_of(inflated, len, id);
+            rc = pv_memory_parse(inflated, len, &m, &err);
+            free(inflated);
+        } else
+            rc = pv_import_read_memory_file(arg, id, &m, &err);
+        if (rc)
+            return fail(arg, &err);
+        char *body;
+        if (pv_memory_body_json(m, &body, &err)) {
+            pv_memory_destroy(m);
+            return fail(arg, &err);
+        }
+        const void *samples, *children;
+        size_t samples_bytes, children_bytes;
+        pv_memory_samples(m, &samples, &samples_bytes, &children, &children_bytes);
+        write_memory_record(stdout, id, base_name(arg), NULL, NULL, 0, body, samples,
+                            samples_bytes, children, children_bytes);
+        free(body);
+        pv_memory_destroy(m);
+        return fflush(stdout) ? fail(arg, &(pv_err){PV_E_IO, "writing the export failed"}) : 0;
+    }
+    /* an id: memory data stored, or else a profile's (the usual loading) */
+    struct pv_store *s = NULL;
+    if ((status = open_store(db, &s)))
+        return status;
+    struct pv_store_memory rec;
+    pv_code rc = pv_store_memory_get(s, arg, PV_STORE_MEMORY_RECORD | PV_STORE_MEMORY_SAMPLES,
+                                     &rec, &err);
+    pv_store_close(s);
+    if (rc == PV_E_NOTFOUND) {
+        *handled = false;
+        return 0;
+    }
+    if (rc)
+        return fail(arg, &err);
+    if (format != PV_EXPORT_JSON) {
+        pv_store_memory_fini(&rec);
+        return usage_error("%s", "memory data exports as --format json only");
+    }
+    const char *attached[64];
+    size_t nattached = rec.nattached < 64 ? rec.nattached : 64;
+    for (size_t i = 0; i < nattached; i++)
+        attached[i] = rec.attached_to[i];
+    char created[32];
+    time_t t = (time_t)(rec.created_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    write_memory_record(stdout, rec.id, rec.name, created, attached, nattached, rec.record_json,
+                        rec.samples, rec.samples_bytes, rec.children, rec.children_bytes);
+    pv_store_memory_fini(&rec);
+    return fflush(stdout) ? fail(arg, &(pv_err){PV_E_IO, "writing the export failed"}) : 0;
+}
+
 static int cmd_export(int argc, char **argv)
 {
     struct opts o;
@@ -363,6 +500,9 @@ static int cmd_export(int argc, char **argv)
     if (o.max_export && !parse_size(o.max_export, &max_bytes))
         return usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
                            o.max_export);
+    bool handled = false;
+    if ((status = export_memory(o.args[0], o.db, format, &handled)) || handled)
+        return status;
     struct pv_profile *p;
     if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
@@ -581,20 +721,38 @@ static void check_gives_space_back(struct pv_store *s, const char *db)
                 db, (double)(space.free_pages * space.page_bytes) / 1e6, db);
 }
 
-/* Import the files given on the command line; fills ids. */
+/* What pstatsviz FILE... made of each file: a profile, or memory data
+ * attached to the nearest profile before it (attached_to "" when none). */
+struct served_file {
+    char id[PV_ID_HEX + 1];
+    bool memory;
+    char attached_to[PV_ID_HEX + 1];
+};
+
+/* Import the files given on the command line; fills files. */
 static int import_for_serving(const struct serve_opts *o, const char *db,
-                              char ids[][PV_ID_HEX + 1])
+                              struct served_file files[])
 {
     struct pv_store *s = NULL;
     int status = open_store(db, &s);
     if (!status)
         check_gives_space_back(s, db);
+    const char *last_stats = NULL;
     for (int i = 0; !status && i < o->nfiles; i++) {
-        struct pv_import res;
-        if ((status = import_file(s, o->files[i], o->max_upload, &res)))
+        struct pv_import_any res;
+        const char *attach = last_stats && is_memory_file(o->files[i]) ? last_stats : NULL;
+        if ((status = import_file(s, o->files[i], o->max_upload, attach, &res)))
             break;
-        memcpy(ids[i], res.id, sizeof ids[i]);
-        free(res.name);
+        struct served_file *f = &files[i];
+        f->memory = res.kind != PV_MEMORY_NONE;
+        memcpy(f->id, f->memory ? res.memory.id : res.stats.id, sizeof f->id);
+        if (attach) /* an id: PV_ID_HEX digits */
+            memcpy(f->attached_to, attach, sizeof f->attached_to);
+        else
+            f->attached_to[0] = '\0';
+        if (!f->memory)
+            last_stats = f->id;
+        pv_import_any_fini(&res);
     }
     pv_store_close(s);
     return status;
@@ -624,8 +782,8 @@ static int serve_main(int argc, char **argv, bool file_mode)
             return fail("database", &err);
         db = default_db;
     }
-    char ids[64][PV_ID_HEX + 1];
-    if ((status = import_for_serving(&o, db, ids))) {
+    struct served_file files[64];
+    if ((status = import_for_serving(&o, db, files))) {
         free(default_db);
         return status;
     }
@@ -682,15 +840,29 @@ static int serve_main(int argc, char **argv, bool file_mode)
     if (pv_http_port(http) != o.port && o.port)
         printf("pstatsviz: port %ld is in use, port %u is free\n", o.port, pv_http_port(http));
     printf("pstatsviz: serving %s/ (database %s)\n", base, db);
-    for (int i = 0; i < o.nfiles; i++)
-        printf("%s/p/%s  %s\n", base, ids[i], o.files[i]);
-    if (o.nfiles == 2) /* the usual pair: a run before a change and after it */
-        printf("%s/diff/%s/%s  compare %s with %s\n", base, ids[0], ids[1], o.files[0],
-               o.files[1]);
+    int profiles[64], nprofiles = 0; /* the files that are profiles */
+    for (int i = 0; i < o.nfiles; i++) {
+        const struct served_file *f = &files[i];
+        if (!f->memory) {
+            profiles[nprofiles++] = i;
+            printf("%s/p/%s  %s\n", base, f->id, o.files[i]);
+        } else if (*f->attached_to)
+            printf("%s/p/%s?mem=%s  %s\n", base, f->attached_to, f->id, o.files[i]);
+        else
+            printf("%s/m/%s  %s\n", base, f->id, o.files[i]);
+    }
+    if (nprofiles == 2) /* the usual pair: a run before a change and after it */
+        printf("%s/diff/%s/%s  compare %s with %s\n", base, files[profiles[0]].id,
+               files[profiles[1]].id, o.files[profiles[0]], o.files[profiles[1]]);
     fflush(stdout);
     if (o.open || (file_mode && !o.no_browser && pv_browser_has_desktop(NULL))) {
         char url[256];
-        snprintf(url, sizeof url, o.nfiles ? "%s/p/%s" : "%s/", base, o.nfiles ? ids[0] : "");
+        if (!o.nfiles)
+            snprintf(url, sizeof url, "%s/", base);
+        else if (nprofiles)
+            snprintf(url, sizeof url, "%s/p/%s", base, files[profiles[0]].id);
+        else
+            snprintf(url, sizeof url, "%s/m/%s", base, files[0].id);
         pv_browser_open(url);
     }
     int sig;

@@ -260,12 +260,14 @@ enum pv_memory_kind pv_import_sniff_file(const char *path)
     return kind;
 }
 
-pv_code pv_import_read_memory_file(const char *path, struct pv_memory **out, pv_err *err)
+pv_code pv_import_read_memory_file(const char *path, char id[PV_ID_HEX + 1],
+                                   struct pv_memory **out, pv_err *err)
 {
     const uint8_t *data;
     size_t len;
     if (map_file(path, &data, &len, err))
         return err->code;
+    pv_store_id_of(data, len, id);
     pv_code rc = pv_memory_parse(data, len, out, err);
     unmap_file(data, len);
     return rc;
