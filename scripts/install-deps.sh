@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 purpose="${1:-build}"
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev nettle-dev zlib1g-dev python3"
-TEST_PKGS="chromium wrk clang libclang-rt-14-dev"
+TEST_PKGS="chromium wrk clang libclang-rt-14-dev python3-memory-profiler"
 
 missing=""
 for pkg in $BUILD_PKGS $( [ "$purpose" = test ] && echo "$TEST_PKGS" ); do
