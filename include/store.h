@@ -282,6 +282,15 @@ pv_code pv_store_memory_of_profile(struct pv_store *s, const char *pid, unsigned
                                    bool (*fn)(const struct pv_store_memory *, void *), void *ctx,
                                    pv_err *err);
 
+/* Read the memory record id's packed samples (memory.h): the main
+ * process's, or with children the children's, in chunks of whole samples
+ * given to fn in file order (none for a line report).  Streamed through
+ * SQLite's incremental BLOB reads: a million samples are read without a
+ * 16 MB copy.  PV_E_NOTFOUND for an unknown id. */
+pv_code pv_store_memory_read_samples(struct pv_store *s, const char *id, bool children,
+                                     void (*fn)(const void *chunk, size_t bytes, void *ctx),
+                                     void *ctx, pv_err *err);
+
 /* A hash of the ids attached to the profile pid (0: none), which changes
  * whenever they do: answers that show them are ETagged with it. */
 pv_code pv_store_memory_stamp(struct pv_store *s, const char *pid, uint64_t *out, pv_err *err);

@@ -87,6 +87,13 @@ static void get_record(struct pv_store *s, const char *id, struct pv_response *r
 
 /* ---- samples, downsampled ----------------------------------------------- */
 
+static double number(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : (double)NAN;
+}
+
+
 enum { WIDTH_DEFAULT = 1000, WIDTH_MAX = 8192, CHILD_CELLS_MAX = 1 << 20 };
 
 struct bucket {
@@ -133,64 +140,106 @@ static void write_buckets(FILE *f, const struct bucket *b, size_t width, double 
     fputc(']', f);
 }
 
+/* The passes over the samples, chunk by chunk (pv_store_memory_read_samples). */
+struct sampling {
+    double t0, t1;     /* the window */
+    size_t width;
+    struct bucket *cells; /* width of them, per child for the children */
+    int64_t pids[4096];   /* children, by first appearance */
+    size_t npids, last;
+    bool too_many_children;
+};
+
+static void main_buckets(const void *chunk, size_t bytes, void *ctx)
+{
+    struct sampling *sm = ctx;
+    const uint8_t *base = chunk;
+    for (size_t at = 0; at + sizeof(struct pv_mprof_sample) <= bytes; at += sizeof(struct pv_mprof_sample)) {
+        struct pv_mprof_sample x;
+        memcpy(&x, base + at, sizeof x); /* a BLOB: unaligned */
+        if (x.t >= sm->t0 && x.t <= sm->t1)
+            take(&sm->cells[bucket_of(x.t, sm->t0, sm->t1, sm->width)], x.mib);
+    }
+}
+
+static size_t child_index(struct sampling *sm, int64_t pid)
+{
+    if (sm->last < sm->npids && sm->pids[sm->last] == pid)
+        return sm->last;
+    size_t k = 0;
+    while (k < sm->npids && sm->pids[k] != pid)
+        k++;
+    return sm->last = k;
+}
+
+static void child_pids(const void *chunk, size_t bytes, void *ctx)
+{
+    struct sampling *sm = ctx;
+    const uint8_t *base = chunk;
+    for (size_t at = 0; at + sizeof(struct pv_mprof_child_sample) <= bytes;
+         at += sizeof(struct pv_mprof_child_sample)) {
+        struct pv_mprof_child_sample c;
+        memcpy(&c, base + at, sizeof c);
+        if (child_index(sm, c.pid) < sm->npids)
+            continue;
+        if (sm->npids < sizeof sm->pids / sizeof sm->pids[0])
+            sm->pids[sm->npids++] = c.pid;
+        else
+            sm->too_many_children = true; /* the reader allows 4096: not stored */
+    }
+}
+
+static void child_cells(const void *chunk, size_t bytes, void *ctx)
+{
+    struct sampling *sm = ctx;
+    const uint8_t *base = chunk;
+    for (size_t at = 0; at + sizeof(struct pv_mprof_child_sample) <= bytes;
+         at += sizeof(struct pv_mprof_child_sample)) {
+        struct pv_mprof_child_sample c;
+        memcpy(&c, base + at, sizeof c);
+        size_t k = child_index(sm, c.pid);
+        if (k < sm->npids && c.t >= sm->t0 && c.t <= sm->t1)
+            take(&sm->cells[k * sm->width + bucket_of(c.t, sm->t0, sm->t1, sm->width)], c.mib);
+    }
+}
+
 /* The children's buckets: each child's min and max per bucket, summed over
  * the children present in it.  *out is NULL when there are no children. */
-static pv_code child_buckets(const struct pv_store_memory *m, double t0, double t1, size_t width,
+static pv_code child_buckets(struct pv_store *s, const char *id, struct sampling *sm,
                              struct bucket **out, pv_err *err)
 {
     *out = NULL;
-    size_t n = m->children_bytes / sizeof(struct pv_mprof_child_sample);
-    if (!n)
+    if (pv_store_memory_read_samples(s, id, true, child_pids, sm, err))
+        return err->code;
+    if (!sm->npids)
         return PV_OK;
-    const uint8_t *base = m->children;
-    /* children by first appearance: their index is their row below */
-    int64_t pids[4096];
-    size_t npids = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct pv_mprof_child_sample c;
-        memcpy(&c, base + i * sizeof c, sizeof c);
-        size_t k = npids;
-        while (k && pids[k - 1] != c.pid)
-            k--;
-        if (!k && npids < sizeof pids / sizeof pids[0])
-            pids[npids++] = c.pid;
-    }
-    if (npids * width > CHILD_CELLS_MAX)
+    if (sm->npids * sm->width > CHILD_CELLS_MAX)
         return pv_err_set(err, PV_E_USAGE,
-                          "%zu children in %zu buckets: ask for at most %zu buckets", npids,
-                          width, (size_t)CHILD_CELLS_MAX / npids);
-    struct bucket *cells = calloc(npids * width, sizeof *cells);
-    struct bucket *sum = calloc(width, sizeof *sum);
-    if (!cells || !sum) {
-        free(cells);
+                          "%zu children in %zu buckets: ask for at most %zu buckets", sm->npids,
+                          sm->width, (size_t)CHILD_CELLS_MAX / sm->npids);
+    sm->cells = calloc(sm->npids * sm->width, sizeof *sm->cells);
+    struct bucket *sum = calloc(sm->width, sizeof *sum);
+    if (!sm->cells || !sum) {
+        free(sm->cells);
         free(sum);
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     }
-    size_t last = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct pv_mprof_child_sample c;
-        memcpy(&c, base + i * sizeof c, sizeof c);
-        if (c.t < t0 || c.t > t1)
-            continue;
-        if (pids[last] != c.pid)
-            for (last = 0; last < npids && pids[last] != c.pid; last++)
-                ;
-        if (last == npids) { /* past the 4096 the reader allows: not stored */
-            last = 0;
-            continue;
-        }
-        take(&cells[last * width + bucket_of(c.t, t0, t1, width)], c.mib);
+    sm->last = 0;
+    if (pv_store_memory_read_samples(s, id, true, child_cells, sm, err)) {
+        free(sm->cells);
+        free(sum);
+        return err->code;
     }
-    for (size_t k = 0; k < npids; k++)
-        for (size_t b = 0; b < width; b++) {
-            const struct bucket *cell = &cells[k * width + b];
+    for (size_t k = 0; k < sm->npids; k++)
+        for (size_t b = 0; b < sm->width; b++) {
+            const struct bucket *cell = &sm->cells[k * sm->width + b];
             if (!cell->any)
                 continue;
             sum[b].min = sum[b].any ? sum[b].min + cell->min : cell->min;
             sum[b].max = sum[b].any ? sum[b].max + cell->max : cell->max;
             sum[b].any = true;
         }
-    free(cells);
+    free(sm->cells);
     *out = sum;
     return PV_OK;
 }
@@ -211,28 +260,30 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
         fail_with(res, PV_E_USAGE, "t0 and t1 are times: decimal numbers");
         return;
     }
-    struct pv_store_memory m;
-    if (pv_store_memory_get(s, id, PV_STORE_MEMORY_SAMPLES, &m, &err)) {
-        pv_api_error(res, &err, NULL);
-        return;
-    }
-    size_t n = m.samples_bytes / sizeof(struct pv_mprof_sample);
+    struct sampling *sm = calloc(1, sizeof *sm);
+    struct pv_store_memory m = {0};
     struct bucket *main = NULL, *children = NULL;
     char *text = NULL;
     size_t len = 0;
     FILE *f = NULL;
-    if (strcmp(m.kind, "mprof") || !n) {
+    if (!sm) {
+        pv_err_set(&err, PV_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (pv_store_memory_get(s, id, PV_STORE_MEMORY_RECORD, &m, &err))
+        goto fail;
+    if (strcmp(m.kind, "mprof")) {
         pv_err_set(&err, PV_E_NOTFOUND, "no samples: this memory data is a line report");
         goto fail;
     }
-    const uint8_t *base = m.samples;
-    if (!a || !b) { /* the whole recording by default */
-        double lo = INFINITY, hi = -INFINITY;
-        for (size_t i = 0; i < n; i++) {
-            struct pv_mprof_sample x;
-            memcpy(&x, base + i * sizeof x, sizeof x);
-            lo = x.t < lo ? x.t : lo;
-            hi = x.t > hi ? x.t : hi;
+    sm->width = (size_t)width;
+    if (!a || !b) { /* the whole recording by default: the record has its span */
+        cJSON *rec = cJSON_Parse(m.record_json);
+        double lo = number(rec, "start_t"), hi = number(rec, "end_t");
+        cJSON_Delete(rec);
+        if (lo != lo || hi != hi) {
+            pv_err_set(&err, PV_E_NOMEM, "out of memory");
+            goto fail;
         }
         t0 = a ? t0 : lo;
         t1 = b ? t1 : hi;
@@ -241,17 +292,15 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
         pv_err_set(&err, PV_E_USAGE, "t1 is before t0");
         goto fail;
     }
+    sm->t0 = t0;
+    sm->t1 = t1;
     if (!(main = calloc((size_t)width, sizeof *main))) {
         pv_err_set(&err, PV_E_NOMEM, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < n; i++) {
-        struct pv_mprof_sample x;
-        memcpy(&x, base + i * sizeof x, sizeof x); /* a BLOB: unaligned */
-        if (x.t >= t0 && x.t <= t1)
-            take(&main[bucket_of(x.t, t0, t1, (size_t)width)], x.mib);
-    }
-    if (child_buckets(&m, t0, t1, (size_t)width, &children, &err))
+    sm->cells = main;
+    if (pv_store_memory_read_samples(s, id, false, main_buckets, sm, &err) ||
+        child_buckets(s, id, sm, &children, &err))
         goto fail;
     if (!(f = open_memstream(&text, &len))) {
         pv_err_set(&err, PV_E_NOMEM, "out of memory");
@@ -271,6 +320,7 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
     fputc('}', f);
     free(main);
     free(children);
+    free(sm);
     pv_store_memory_fini(&m);
     respond_text(res, f, &text, &len);
     return;
@@ -278,6 +328,7 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
 fail:
     free(main);
     free(children);
+    free(sm);
     pv_store_memory_fini(&m);
     pv_api_error(res, &err, NULL);
 }
@@ -469,12 +520,6 @@ bool pv_api_memory_paths_match(const char *a, size_t na, const char *b, size_t n
         na--, nb--;
     /* the shorter path used up, at a component boundary of the longer */
     return (!na && !nb) || (!na && b[nb - 1] == '/') || (!nb && a[na - 1] == '/');
-}
-
-static double number(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsNumber(v) ? v->valuedouble : (double)NAN;
 }
 
 const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,

@@ -363,6 +363,50 @@ pv_code pv_store_memory_stamp(struct pv_store *s, const char *pid, uint64_t *out
     return PV_OK;
 }
 
+/* Chunks of 48 KiB: whole samples of both layouts (16 and 24 bytes). */
+enum { CHUNK_BYTES = 48 << 10 };
+
+pv_code pv_store_memory_read_samples(struct pv_store *s, const char *id, bool children,
+                                     void (*fn)(const void *chunk, size_t bytes, void *ctx),
+                                     void *ctx, pv_err *err)
+{
+    sqlite3_stmt *q;
+    if (prepare(s, children ? "SELECT pk, children IS NULL FROM memory WHERE id = ?"
+                            : "SELECT pk, samples IS NULL FROM memory WHERE id = ?",
+                &q, err))
+        return err->code;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int64_t pk = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    bool none = rc == SQLITE_ROW && sqlite3_column_int(q, 1);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE)
+        return pv_err_set(err, PV_E_NOTFOUND, "no memory data with id %s", id);
+    if (rc != SQLITE_ROW)
+        return pv_store_db_error(s, err, "reading memory data");
+    if (none)
+        return PV_OK;
+    /* An open BLOB handle holds its read transaction: a delete meanwhile
+     * cannot cut the reading short. */
+    sqlite3_blob *blob;
+    if (sqlite3_blob_open(pv_store_db(s), "main", "memory", children ? "children" : "samples",
+                          pk, 0, &blob) != SQLITE_OK)
+        return pv_store_db_error(s, err, "reading samples");
+    uint8_t *chunk = malloc(CHUNK_BYTES);
+    int total = sqlite3_blob_bytes(blob);
+    pv_code code = chunk ? PV_OK : pv_err_set(err, PV_E_NOMEM, "out of memory");
+    for (int at = 0; !code && at < total; at += CHUNK_BYTES) {
+        int n = total - at < CHUNK_BYTES ? total - at : CHUNK_BYTES;
+        if (sqlite3_blob_read(blob, chunk, n, at) != SQLITE_OK)
+            code = pv_store_db_error(s, err, "reading samples");
+        else
+            fn(chunk, (size_t)n, ctx);
+    }
+    free(chunk);
+    sqlite3_blob_close(blob);
+    return code;
+}
+
 /* ---- deleting ------------------------------------------------------------ */
 
 /* Whether token deletes id: its own token, or an attached profile's. */
