@@ -29,7 +29,9 @@ build: deps $(BUILD)/build.ninja
 
 # The bundled rasa sample (data/): both runs, their source, on $(HOST):$(PORT).
 run: build
-	$(BUILD)/pstatsviz data/rasa_maxsize1000.prof data/rasa_maxsize5000.prof \
+	$(BUILD)/pstatsviz data/rasa_maxsize1000.prof data/rasa_maxsize1000.mprof.dat \
+	  data/rasa_maxsize1000.mem.txt data/rasa_maxsize5000.prof \
+	  data/rasa_maxsize5000.mprof.dat data/rasa_maxsize5000.mem.txt \
 	  --host $(HOST) --port $(PORT) --db $(BUILD)/sample.db --source-root data/rasa_sample
 
 # Every suite, then all of them again under AddressSanitizer + UBSan.

@@ -3,10 +3,17 @@
 #
 #   rasa_maxsize1000.prof   RulePolicy with lru_cache(maxsize=1000), as in rasa 2.8.22
 #   rasa_maxsize5000.prof   the same run with maxsize=5000
+#   rasa_maxsize*.mprof.dat memory over time of each run (`mprof run`)
+#   rasa_maxsize*.mem.txt   memory line by line of RulePolicy._predict
+#                           (`python -m memory_profiler`)
 #
 # Usage: data/regenerate.sh            (from anywhere; it works inside data/)
 #   RUNS=n     profile each size n times and keep the median run (default 3)
 #   PYTHON=... interpreter to use (default python3)
+#   MPYTHON=... interpreter with memory_profiler for the memory data (default:
+#              PYTHON if it has it, else /usr/bin/python3, Debian's
+#              python3-memory-profiler); MEMORY=0 skips the memory data,
+#              MEMORY_ONLY=1 makes only the memory data (the .prof files stay)
 #
 # File names inside a .prof are recorded as the profiled process saw them.
 # So that they name no one's checkout, the program is copied to a neutral
@@ -67,7 +74,23 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$WORKDIR"
 cp -R rasa_sample/. "$WORKDIR/"
+# The memory data's wrapper: main.py with RulePolicy._predict decorated by
+# memory_profiler's profile (line by line under `python -m memory_profiler`,
+# a FUNC bracket under `mprof run`), without touching rule_policy.py's lines.
+cat > "$WORKDIR/memory_main.py" <<'EOF'
+"""main.py with RulePolicy._predict under memory_profiler's @profile."""
+import builtins
+import os
+import runpy
+
+import rule_policy
+
+rule_policy.RulePolicy._predict = builtins.profile(rule_policy.RulePolicy._predict)
+runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "main.py"),
+               run_name="__main__")
+EOF
 data=$(pwd)
+if [ "${MEMORY_ONLY:-0}" = 0 ]; then
 for size in 1000 5000; do
     out=rasa_maxsize$size.prof
     runs=
@@ -97,8 +120,37 @@ os.replace(runs[len(runs) // 2], out)
 print("%s: kept the median of %d run(s)" % (out, len(runs)))
 EOF
 done
+fi
 
-# 3. Read both files back with pstats and print the figures for README.md.
+# 3. The memory data of both sizes, one run each: memory_profiler's line
+#    report of RulePolicy._predict, and an mprof recording of the whole run
+#    (sampled every 0.01 s).  Written where rasa_sample/ is copied, then
+#    moved here.
+if [ "${MEMORY:-1}" != 0 ]; then
+    MPYTHON=${MPYTHON:-}
+    for py in "$PYTHON" /usr/bin/python3; do
+        if [ -z "$MPYTHON" ] && "$py" -c "import memory_profiler, mprof" 2>/dev/null; then
+            MPYTHON=$py
+        fi
+    done
+    if [ -z "$MPYTHON" ]; then
+        echo "no Python with memory_profiler (apt-get install python3-memory-profiler)," \
+             "or MEMORY=0" >&2
+        exit 1
+    fi
+    for size in 1000 5000; do
+        (cd "$WORKDIR" && PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 RASA_LRU_MAXSIZE=$size \
+            "$MPYTHON" -m memory_profiler "$WORKDIR/memory_main.py" \
+            > "$data/rasa_maxsize$size.mem.txt")
+        (cd "$WORKDIR" && PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 RASA_LRU_MAXSIZE=$size \
+            "$MPYTHON" -m mprof run --interval 0.01 -o "$data/rasa_maxsize$size.mprof.dat" \
+            "$WORKDIR/memory_main.py" > /dev/null)
+        echo "rasa_maxsize$size.mem.txt, rasa_maxsize$size.mprof.dat: written"
+    done
+fi
+
+# 4. Read both files back with pstats and print the figures for README.md.
+[ "${MEMORY_ONLY:-0}" = 0 ] || exit 0
 "$PYTHON" - rasa_maxsize1000.prof rasa_maxsize5000.prof <<'EOF'
 import os
 import pstats

@@ -372,20 +372,20 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
     size_t n = p->nreal;
     if (mem_incs(&lines, p, &inc, &err) ||
         (q.mem_inc && order_by_mem_inc(sorted, n, inc, q.reverse, &reordered, &err)))
-        goto fail;
+        goto free_order;
     if (reordered)
         sorted = reordered;
     if (q.q) { /* the rows whose label matches */
         regex_t re;
         char *const *labels;
         if (pv_pattern_compile(q.q, true, &re, &err))
-            goto fail;
+            goto free_order;
         pv_code rc = pv_models_labels(m, &labels, &err);
         if (!rc)
             rc = search(p, sorted, labels, &re, &kept, &n, &err);
         regfree(&re);
         if (rc)
-            goto fail;
+            goto free_order;
         sorted = kept;
     }
     cJSON *doc = pv_api_json_functions_page(p, sorted, n, q.offset, q.limit);
@@ -405,7 +405,7 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
     pv_api_memory_lines_fini(&lines);
     return;
 
-fail:
+free_order:
     free(kept);
     free(reordered);
     free(inc);

@@ -268,13 +268,13 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
     FILE *f = NULL;
     if (!sm) {
         pv_err_set(&err, PV_E_NOMEM, "out of memory");
-        goto fail;
+        goto free_buckets;
     }
     if (pv_store_memory_get(s, id, PV_STORE_MEMORY_RECORD, &m, &err))
-        goto fail;
+        goto free_buckets;
     if (strcmp(m.kind, "mprof")) {
         pv_err_set(&err, PV_E_NOTFOUND, "no samples: this memory data is a line report");
-        goto fail;
+        goto free_buckets;
     }
     sm->width = (size_t)width;
     if (!a || !b) { /* the whole recording by default: the record has its span */
@@ -283,28 +283,28 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
         cJSON_Delete(rec);
         if (lo != lo || hi != hi) {
             pv_err_set(&err, PV_E_NOMEM, "out of memory");
-            goto fail;
+            goto free_buckets;
         }
         t0 = a ? t0 : lo;
         t1 = b ? t1 : hi;
     }
     if (t1 < t0) {
         pv_err_set(&err, PV_E_USAGE, "t1 is before t0");
-        goto fail;
+        goto free_buckets;
     }
     sm->t0 = t0;
     sm->t1 = t1;
     if (!(main = calloc((size_t)width, sizeof *main))) {
         pv_err_set(&err, PV_E_NOMEM, "out of memory");
-        goto fail;
+        goto free_buckets;
     }
     sm->cells = main;
     if (pv_store_memory_read_samples(s, id, false, main_buckets, sm, &err) ||
         child_buckets(s, id, sm, &children, &err))
-        goto fail;
+        goto free_buckets;
     if (!(f = open_memstream(&text, &len))) {
         pv_err_set(&err, PV_E_NOMEM, "out of memory");
-        goto fail;
+        goto free_buckets;
     }
     fputs("{\"t0\":", f);
     pv_jsonw_double(f, t0);
@@ -325,7 +325,7 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
     respond_text(res, f, &text, &len);
     return;
 
-fail:
+free_buckets:
     free(main);
     free(children);
     free(sm);

@@ -274,17 +274,17 @@ pv_code pv_memlines_parse(const uint8_t *buf, size_t len, struct pv_memlines **o
     size_t n;
     while (pv_memtext_next_line(&ps.t, &s, &n))
         if (starts_with(s, n, "Filename: ") && read_table(&ps, s + 10, n - 10))
-            goto fail_read;
+            goto destroy_partial;
     if (!r->nfuncs) {
         pv_err_set(err, PV_E_FORMAT,
                    "line %zu: the end, and no \"Filename: \" table of memory_profiler before it",
                    ps.t.lineno + 1);
-        goto fail_read;
+        goto destroy_partial;
     }
     *out = r;
     return PV_OK;
 
-fail_read:
+destroy_partial:
     pv_memlines_destroy(r);
     return err->code;
 }

@@ -186,14 +186,14 @@ pv_code pv_mprof_parse(const uint8_t *buf, size_t len, struct pv_mprof **out, pv
     size_t n, caps[3] = {0};
     while (pv_memtext_next_line(&t, &line, &n))
         if (read_line(m, line, n, t.lineno, caps, err))
-            goto fail_read;
+            goto destroy_partial;
     if (!m->nmem) {
         pv_err_set(err, PV_E_FORMAT, "line %zu: the end, and no MEM sample before it",
                    t.lineno + 1);
-        goto fail_read;
+        goto destroy_partial;
     }
     if (summarize_children(m, err))
-        goto fail_read;
+        goto destroy_partial;
     m->peak_mib = m->mem[0].mib;
     m->peak_t = m->start_t = m->end_t = m->mem[0].t;
     for (size_t i = 1; i < m->nmem; i++) {
@@ -210,7 +210,7 @@ pv_code pv_mprof_parse(const uint8_t *buf, size_t len, struct pv_mprof **out, pv
     *out = m;
     return PV_OK;
 
-fail_read:
+destroy_partial:
     pv_mprof_destroy(m);
     return err->code;
 }
