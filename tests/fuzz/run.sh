@@ -8,7 +8,8 @@
 #
 # `make fuzz` runs this; `make test` runs it with 5 s per target as a smoke
 # test.  Seeds are copied fresh on every run into build-fuzz/fuzz/seeds/:
-# data/*.prof, the stats files under tests/corpus/ and
+# data/*.prof (data/'s memory data for mprof and memlines), the stats
+# files under tests/corpus/ and
 # tests/fuzz/regress/<target>/; the request target also gets the small
 # profiles wrapped in a POST.  What libFuzzer learns is kept in
 # build-fuzz/fuzz/corpus/<target>/ for the next run; crashes go to
@@ -74,6 +75,12 @@ seeds_of() {
                 printf 'POST /api/profiles?name=%s\n\n' "$(basename "$f")" >"$out"
                 cat "$f" >>"$out"
             done
+        ;;
+    mprof)
+        cp data/*.mprof.dat "$dir"/
+        ;;
+    memlines)
+        cp data/*.mem.txt "$dir"/
         ;;
     gunzip)
         stats_files 16k data/*.prof tests/corpus/workloads |
