@@ -10,6 +10,7 @@ usage: check_memory_http.py PSTATSVIZ STATS_FILE
 import gzip
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 
@@ -37,14 +38,37 @@ def multipart(name, data, boundary="b0undary"):
         {"Content-Type": "multipart/form-data; boundary=%s" % boundary}
 
 
+def version_2_database(db, stats):
+    """A database as schema version 2 left it: a profile, no memory tables."""
+    srv = Server(EXE, db)
+    try:
+        s, _, prof = srv.json("POST", "/api/profiles", stats)
+    finally:
+        srv.stop()
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE memory_attachments")
+    con.execute("DROP TABLE memory")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+    return prof
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="pstatsviz-memhttp-")
-    srv = Server(EXE, os.path.join(tmp, "t.db"))
+    db = os.path.join(tmp, "t.db")
+    with open(STATS, "rb") as f:
+        stats = f.read()
+    prof = version_2_database(db, stats)
+    srv = Server(EXE, db)
     try:
-        with open(STATS, "rb") as f:
-            stats = f.read()
-        s, _, prof = srv.json("POST", "/api/profiles", stats)
         pid = prof["id"]
+        con = sqlite3.connect(db)
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        con.close()
+        check(version == 3 and {"memory", "memory_attachments"} <= tables,
+              "a version 2 database gains the memory tables (version 3)", (version, tables))
         _, h0, _ = srv.request("GET", "/api/profiles/" + pid)
 
         body, hdrs = multipart("x.mprof.dat", RECORDING)
