@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_memory.h"
 #include "check.h"
 #include "memory.h"
 
@@ -207,8 +208,36 @@ static void numbers_are_read_as_float_reads_them(void)
     pv_memory_destroy(m);
 }
 
+/* The source lookup's path-suffix rule, as line reports are matched. */
+static const struct {
+    const char *a, *b;
+    bool match;
+} PATHS[] = {
+    {"alloc.py", "/app/src/alloc.py", true},
+    {"/workspaces/rasa-sample/rule_policy.py", "rasa-sample/rule_policy.py", true},
+    {"./x/y.py", "/root/x/y.py", true},
+    {"/a/b.py", "/a/b.py", true},
+    {"lloc.py", "/app/alloc.py", false},
+    {"/app/alloc.py", "/other/alloc.py", false},
+    {"", "/app/alloc.py", false},
+    {"b.py", "b.pyc", false},
+};
+
+static void paths_match_by_whole_trailing_components(void)
+{
+    for (size_t i = 0; i < sizeof PATHS / sizeof PATHS[0]; i++) {
+        bool got = pv_api_memory_paths_match(PATHS[i].a, strlen(PATHS[i].a), PATHS[i].b,
+                                             strlen(PATHS[i].b));
+        bool back = pv_api_memory_paths_match(PATHS[i].b, strlen(PATHS[i].b), PATHS[i].a,
+                                              strlen(PATHS[i].a));
+        CHECK(got == PATHS[i].match && back == got, "paths_match", "%s vs %s: %d", PATHS[i].a,
+              PATHS[i].b, got);
+    }
+}
+
 int main(void)
 {
+    paths_match_by_whole_trailing_components();
     mprof_061_is_read_exactly();
     lines_061_is_read_exactly();
     old_format_has_mb_and_no_occurrences();
