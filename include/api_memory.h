@@ -55,6 +55,19 @@ const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
 /* A reported function's total increment: the sum of its lines' (MiB). */
 double pv_api_memory_inc_total(const cJSON *func);
 
+/* Each function's total increment (pv_api_memory_inc_total) of its
+ * matching reported function, NaN where none matches, indexed by fid; NULL
+ * when there are no line reports.  *out is malloc'd. */
+pv_code pv_api_memory_incs(const struct pv_api_memory_lines *lines, const struct pv_profile *p,
+                           double **out, pv_err *err);
+
+/* sorted[0..n) ordered by inc (from pv_api_memory_incs; may be NULL): the
+ * functions with a value first, largest first (smallest with reverse),
+ * ties in the order given; then the rest in the order given.  *out is
+ * malloc'd. */
+pv_code pv_api_memory_order_by_inc(const uint32_t *sorted, size_t n, const double *inc,
+                                   bool reverse, uint32_t **out, pv_err *err);
+
 /* The "memory" of a function's detail: {"mem_id","first_line",
  * "last_line","max_inc_line","lines"}. */
 cJSON *pv_api_memory_detail_json(const cJSON *func, const char *mem_id);

@@ -290,68 +290,6 @@ static pv_code search(const struct pv_profile *p, const uint32_t *sorted, char *
     return PV_OK;
 }
 
-/* The line reports' total increment of each function of p (NaN where
- * none matches), or NULL when the profile has no line report: malloc'd. */
-static pv_code mem_incs(const struct pv_api_memory_lines *lines, const struct pv_profile *p,
-                        double **out, pv_err *err)
-{
-    *out = NULL;
-    if (!lines->n)
-        return PV_OK;
-    double *inc = malloc(((size_t)p->nfuncs + 1) * sizeof *inc);
-    if (!inc)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    for (uint32_t fid = 0; fid < p->nfuncs; fid++) {
-        const char *mem_id;
-        const cJSON *func = pv_api_memory_lines_match(lines, p, fid, &mem_id);
-        inc[fid] = func ? pv_api_memory_inc_total(func) : (double)NAN;
-    }
-    *out = inc;
-    return PV_OK;
-}
-
-/* Ordered by mem_inc: the functions with data first, by their increment
- * (largest first, unless reverse; ties in the order given), then the rest
- * in the order given.  *out is malloc'd. */
-struct by_inc {
-    double inc;
-    size_t at; /* in the order given: ties keep it */
-    uint32_t fid;
-};
-
-static int compare_inc(const void *x, const void *y, void *reverse)
-{
-    const struct by_inc *a = x, *b = y;
-    if (a->inc != b->inc)
-        return (a->inc > b->inc) != *(const bool *)reverse ? -1 : 1;
-    return a->at < b->at ? -1 : a->at > b->at;
-}
-
-static pv_code order_by_mem_inc(const uint32_t *sorted, size_t n, const double *inc, bool reverse,
-                                uint32_t **out, pv_err *err)
-{
-    uint32_t *o = malloc((n + 1) * sizeof *o);
-    struct by_inc *rows = malloc((n + 1) * sizeof *rows);
-    if (!o || !rows) {
-        free(o);
-        free(rows);
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    }
-    size_t k = 0;
-    for (size_t i = 0; inc && i < n; i++)
-        if (inc[sorted[i]] == inc[sorted[i]]) /* not NaN: a report matches */
-            rows[k++] = (struct by_inc){inc[sorted[i]], i, sorted[i]};
-    qsort_r(rows, k, sizeof *rows, compare_inc, &reverse);
-    for (size_t i = 0; i < k; i++)
-        o[i] = rows[i].fid;
-    for (size_t i = 0; i < n; i++)
-        if (!inc || inc[sorted[i]] != inc[sorted[i]])
-            o[k++] = sorted[i];
-    free(rows);
-    *out = o;
-    return PV_OK;
-}
-
 static void get_functions(struct route_ctx *c, struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
@@ -370,8 +308,8 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
     uint32_t *reordered = NULL;
     uint32_t *kept = NULL;
     size_t n = p->nreal;
-    if (mem_incs(&lines, p, &inc, &err) ||
-        (q.mem_inc && order_by_mem_inc(sorted, n, inc, q.reverse, &reordered, &err)))
+    if (pv_api_memory_incs(&lines, p, &inc, &err) ||
+        (q.mem_inc && pv_api_memory_order_by_inc(sorted, n, inc, q.reverse, &reordered, &err)))
         goto free_order;
     if (reordered)
         sorted = reordered;
