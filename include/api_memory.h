@@ -52,7 +52,8 @@ const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
                                        const struct pv_profile *p, uint32_t fid,
                                        const char **mem_id);
 
-/* A reported function's total increment: the sum of its lines' (MiB). */
+/* A reported function's growth (MiB): the sum of its lines' increments but the
+ * first measured one, the entry, whose increment is the memory at entry. */
 double pv_api_memory_inc_total(const cJSON *func);
 
 /* Each function's total increment (pv_api_memory_inc_total) of its
