@@ -57,7 +57,8 @@ cJSON *pv_api_json_list_page(cJSON *list, int64_t total, const struct pv_store_l
  * "functions", "edges", "total_time", "total_calls"}. */
 cJSON *pv_api_json_import(const struct pv_import *res);
 
-/* {"file", "line", "first_line", "lines": [...]}. */
+/* {"file", "path", "line", "first_line", "lines": [...]}: path is the
+ * file found under a root (lines->path). */
 cJSON *pv_api_json_source(const char *file, size_t file_len, int64_t line, int64_t first,
                           const struct pv_source_lines *lines);
 

@@ -61,6 +61,13 @@ enum { PV_API_MAX_PATH_FIDS = 4096 };
 pv_code pv_api_params_tree(const struct pv_request *req, const struct pv_profile *p,
                            struct pv_tree_query *out, uint32_t *path, pv_err *err);
 
+/* invert=1: the tree of q's root's callers (invtree.h) rather than of its
+ * callees; absent, the normal tree.  *out says which.  PV_E_USAGE for any
+ * other value, for invert without root= (q from pv_api_params_tree()),
+ * and for invert with hide=. */
+pv_code pv_api_params_invert(const struct pv_request *req, const struct pv_tree_query *q,
+                             bool *out, pv_err *err);
+
 /* The most nodes a tree query can have, judged from its parameters alone
  * (bad ones count as their defaults): max_nodes, or fewer when the cutoff
  * allows fewer.  Cannot fail. */

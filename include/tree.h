@@ -138,6 +138,7 @@ struct pv_tree {
     double cutoff;
     size_t max_nodes;
     unsigned hide;
+    bool inverted; /* children are callers (invtree.h), not callees */
 };
 
 /* Build the tree that q asks for.  Children are sorted by value, largest

@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "export.h"
 #include "import.h"
+#include "invtree.h"
 #include "jsonw.h"
 #include "models.h"
 #include "pattern.h"
@@ -453,7 +454,9 @@ static void get_tree(struct route_ctx *c, struct pv_model *m)
         fail_with(c, PV_E_NOMEM, "out of memory");
         return;
     }
-    if (pv_api_params_tree(c->req, p, &q, path, &err)) {
+    bool invert;
+    if (pv_api_params_tree(c->req, p, &q, path, &err) ||
+        pv_api_params_invert(c->req, &q, &invert, &err)) {
         free(path);
         fail(c, &err);
         return;
@@ -464,7 +467,7 @@ static void get_tree(struct route_ctx *c, struct pv_model *m)
     q.entries = m->entries; /* the model's, found once */
     q.nentries = m->nentries;
     struct pv_tree *t;
-    pv_code rc = pv_tree_build(p, &q, &t, &err);
+    pv_code rc = invert ? pv_invtree_build(p, &q, &t, &err) : pv_tree_build(p, &q, &t, &err);
     free(path);
     if (rc == PV_E_LIMIT && c->req->light) {
         c->res->heavy = true; /* more work than it looked: ask again as a job */

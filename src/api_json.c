@@ -312,6 +312,7 @@ cJSON *pv_api_json_source(const char *file, size_t file_len, int64_t line, int64
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "file", json_bytes(file, file_len));
+    cJSON_AddItemToObject(o, "path", json_bytes(lines->path, strlen(lines->path)));
     pv_api_json_int(o, "line", line);
     pv_api_json_int(o, "first_line", first);
     cJSON *list = cJSON_AddArrayToObject(o, "lines");

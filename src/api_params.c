@@ -233,6 +233,24 @@ pv_code pv_api_params_tree(const struct pv_request *req, const struct pv_profile
     return PV_OK;
 }
 
+pv_code pv_api_params_invert(const struct pv_request *req, const struct pv_tree_query *q,
+                             bool *out, pv_err *err)
+{
+    const char *s = pv_api_params_arg(req, "invert");
+    *out = false;
+    if (!s)
+        return PV_OK;
+    if (strcmp(s, "1"))
+        return pv_err_set(err, PV_E_USAGE, "invert takes 1 (the callers of root), or is left out");
+    if (!q->by_root)
+        return pv_err_set(err, PV_E_USAGE,
+                          "invert=1 needs root=fid: the inverted tree is one function's callers");
+    if (q->hide)
+        return pv_err_set(err, PV_E_USAGE, "invert=1 takes no hide: callers are never folded");
+    *out = true;
+    return PV_OK;
+}
+
 /* Per level, children kept are worth at least cutoff x the root each and
  * add up to at most the root, so at most 1/cutoff of them; "other" nodes
  * are at most one per parent expanded. */

@@ -20,24 +20,36 @@ static bool under_root(const char *real, const char *root)
     return !strncmp(real, root, n) && (real[n] == '/' || (n == 1 && root[0] == '/'));
 }
 
-/* The file under a root: as recorded first, then by its trailing
- * components, longest first. */
+/* tail (a relative path) under one of the roots, in real. */
+static bool under_some_root(const char *const *roots, size_t nroots, const char *tail,
+                            char real[PATH_MAX])
+{
+    for (size_t r = 0; r < nroots; r++) {
+        char candidate[PATH_MAX];
+        if (snprintf(candidate, sizeof candidate, "%s/%s", roots[r], tail) <
+                (int)sizeof candidate &&
+            realpath(candidate, real) && under_root(real, roots[r]))
+            return true;
+    }
+    return false;
+}
+
+/* The file under a root: an absolute path as recorded first, a relative
+ * one whole under each root; then by its trailing components, longest
+ * first. */
 static bool find(const char *const *roots, size_t nroots, const char *file, char real[PATH_MAX])
 {
-    if (realpath(file, real))
-        for (size_t r = 0; r < nroots; r++)
-            if (under_root(real, roots[r]))
-                return true;
-    for (const char *tail = file; (tail = strchr(tail, '/'));) {
-        tail++;
-        for (size_t r = 0; r < nroots; r++) {
-            char candidate[PATH_MAX];
-            if (snprintf(candidate, sizeof candidate, "%s/%s", roots[r], tail) <
-                    (int)sizeof candidate &&
-                realpath(candidate, real) && under_root(real, roots[r]))
-                return true;
-        }
+    if (file[0] == '/') {
+        if (realpath(file, real))
+            for (size_t r = 0; r < nroots; r++)
+                if (under_root(real, roots[r]))
+                    return true;
+    } else if (file[0] && under_some_root(roots, nroots, file, real)) {
+        return true;
     }
+    for (const char *tail = file; (tail = strchr(tail, '/'));)
+        if (*++tail && under_some_root(roots, nroots, tail, real))
+            return true;
     return false;
 }
 
@@ -47,8 +59,10 @@ void pv_source_lines_fini(struct pv_source_lines *s)
         free(s->lines[i]);
     free(s->lines);
     free(s->lens);
+    free(s->path);
     s->lines = NULL;
     s->lens = NULL;
+    s->path = NULL;
     s->n = 0;
 }
 
@@ -87,6 +101,9 @@ static pv_code not_available(const char *const *roots, size_t nroots, const char
         if (under_root(file, roots[r]))
             return pv_err_set(err, PV_E_NOTFOUND,
                               "source not available: not found under its --source-root");
+    if (file[0] != '/')
+        return pv_err_set(err, PV_E_NOTFOUND, "source not available: a relative path, and no "
+                          "--source-root folder holds it or ends like it");
     return pv_err_set(err, PV_E_NOTFOUND, "source not available: the file is outside the "
                       "--source-root folders, and no folder under them ends like its path");
 }
@@ -99,13 +116,14 @@ pv_code pv_source_lines_init(struct pv_source_lines *out, const char *const *roo
     FILE *f = found ? open_regular(real) : NULL;
     if (!f)
         return not_available(roots, nroots, file, found, err);
-    struct pv_source_lines s = {0};
+    struct pv_source_lines s = {.path = strdup(real)};
     size_t cap = 0, cap_lens = 0;
     char *buf = NULL;
     size_t bufcap = 0;
     ssize_t got;
-    pv_code rc = PV_OK;
-    for (int64_t no = 1; no <= last && (got = getline(&buf, &bufcap, f)) >= 0; no++) {
+    pv_code rc = s.path ? PV_OK : pv_err_set(err, PV_E_NOMEM, "out of memory");
+    for (int64_t no = 1; rc == PV_OK && no <= last && (got = getline(&buf, &bufcap, f)) >= 0;
+         no++) {
         if (no < first)
             continue;
         if (got > 0 && buf[got - 1] == '\n')

@@ -118,11 +118,12 @@ static size_t format_settings(char *buf, size_t cap, const struct pv_tree *t)
     char cutoff[32], min_cutoff[32], max_cutoff[32], default_cutoff[32];
     int n = snprintf(
         buf, cap,
-        ",\"params\":{\"depth\":%d,\"cutoff\":%s,\"max_nodes\":%zu}"
+        ",\"params\":{\"depth\":%d,\"cutoff\":%s,\"max_nodes\":%zu%s}"
         ",\"limits\":{\"depth\":{\"min\":%d,\"max\":%d,\"default\":%d}"
         ",\"cutoff\":{\"min\":%s,\"max\":%s,\"default\":%s}"
         ",\"max_nodes\":{\"min\":%d,\"max\":%d,\"default\":%d}}",
-        t->depth, format_num(cutoff, t->cutoff), t->max_nodes, PV_TREE_MIN_DEPTH,
+        t->depth, format_num(cutoff, t->cutoff), t->max_nodes,
+        t->inverted ? ",\"invert\":1" : "", PV_TREE_MIN_DEPTH,
         PV_TREE_MAX_DEPTH, PV_TREE_DEFAULT_DEPTH, format_num(min_cutoff, PV_TREE_MIN_CUTOFF),
         format_num(max_cutoff, PV_TREE_MAX_CUTOFF),
         format_num(default_cutoff, PV_TREE_DEFAULT_CUTOFF), PV_TREE_MIN_NODES,

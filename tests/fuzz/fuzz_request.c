@@ -284,7 +284,8 @@ static void read_back_and_delete(const char *answer)
     static const char *const routes[][2] = {
         {"", ""}, {"/functions", "sort=name&q=a|b"}, {"/functions", "sort=tt_percall&order=asc"},
         {"/functions/0", ""}, {"/tree", ""}, {"/tree", "hide=builtins,stdlib,site-packages"},
-        {"/tree", "root=0&depth=64&cutoff=0"}, {"/export", "format=speedscope"},
+        {"/tree", "root=0&depth=64&cutoff=0"}, {"/tree", "root=0&invert=1&depth=64&cutoff=0"},
+        {"/export", "format=speedscope"},
         {"/export", "format=collapsed"}, {"/export", ""}};
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         char path[128];
@@ -294,7 +295,7 @@ static void read_back_and_delete(const char *answer)
         int status;
         free(handle("GET", path, &r, NULL, 0, &status));
         /* fid 0 may be a phantom (404); folding may hit its budget (422) */
-        bool by_fid = i == 3 || i == 6, tree = i >= 4 && i <= 6;
+        bool by_fid = i == 3 || i == 6 || i == 7, tree = i >= 4 && i <= 7;
         FUZZ_CHECK(status == 200 || (by_fid && status == 404) || (tree && status == 422),
                    "GET %s?%s: %d", path, routes[i][1], status);
         free_req(&r);

@@ -1,6 +1,7 @@
 /* Unit tests of what a failed allocation leaves behind in the tree
  * modules: nothing.  Each allocation of a build (with hiding, so that
- * every work array is made), of pv_tree_entries() and of the tree's JSON
+ * every work array is made), of an inverted build (invtree.h), of
+ * pv_tree_entries() and of the tree's JSON
  * writer is made to fail in turn, until a run needs fewer allocations
  * than the one made to fail.  Some allocations may fail without failing
  * the call (a build's memo of folded children is only a speed-up; a label
@@ -13,6 +14,7 @@
 #include "check.h"
 #include "marshal_writer.h"
 #include "profile.h"
+#include "invtree.h"
 #include "tree.h"
 #include "treejson.h"
 
@@ -64,14 +66,18 @@ static void failed_entries_leave_nothing(const struct pv_profile *p)
     CHECK(false, "entries_need_few_allocations", "over %d", MAX_ALLOCATIONS);
 }
 
-static void failed_builds_leave_nothing(const struct pv_profile *p,
-                                        const struct pv_tree_query *q, const char *what)
+/* pv_tree_build() or pv_invtree_build(). */
+typedef pv_code build_fn(const struct pv_profile *p, const struct pv_tree_query *q,
+                         struct pv_tree **out, pv_err *err);
+
+static void failed_builds_of(build_fn *build, const struct pv_profile *p,
+                             const struct pv_tree_query *q, const char *what)
 {
     size_t nodes = 0; /* of the tree built with no failure */
     struct pv_tree *t = NULL;
     pv_err err = {0};
     long before = live_blocks;
-    if (pv_tree_build(p, q, &t, &err) || t->nnodes < 2) {
+    if (build(p, q, &t, &err) || t->nnodes < 2) {
         CHECK(false, what, "without failures: %s", t ? "one node" : err.msg);
         pv_tree_destroy(t);
         return;
@@ -82,7 +88,7 @@ static void failed_builds_leave_nothing(const struct pv_profile *p,
     for (long k = 1; k < MAX_ALLOCATIONS; k++) {
         t = NULL;
         alloc_fail_at(k);
-        pv_code rc = pv_tree_build(p, q, &t, &err);
+        pv_code rc = build(p, q, &t, &err);
         bool failed = allocations >= k;
         alloc_fail_at(0);
         if (!failed) {
@@ -103,6 +109,12 @@ static void failed_builds_leave_nothing(const struct pv_profile *p,
               live_blocks - before);
     }
     CHECK(false, what, "over %d allocations", MAX_ALLOCATIONS);
+}
+
+static void failed_builds_leave_nothing(const struct pv_profile *p,
+                                        const struct pv_tree_query *q, const char *what)
+{
+    failed_builds_of(pv_tree_build, p, q, what);
 }
 
 static void failed_json_writers_leave_nothing(const struct pv_profile *p)
@@ -151,6 +163,9 @@ int main(void)
     failed_builds_leave_nothing(p, &walk, "a_failed_build_of_a_path_leaves_nothing");
     struct pv_tree_query rooted = {.by_root = true, .root = 1, .depth = 10, .max_nodes = 100};
     failed_builds_leave_nothing(p, &rooted, "a_failed_build_of_a_root_leaves_nothing");
+    struct pv_tree_query callers = {.by_root = true, .root = 2, .depth = 10, .max_nodes = 100};
+    failed_builds_of(pv_invtree_build, p, &callers,
+                     "a_failed_build_of_an_inverted_tree_leaves_nothing");
     failed_json_writers_leave_nothing(p);
     pv_profile_destroy(p);
     return check_done();

@@ -12,6 +12,7 @@ test('empty query gives the defaults without notices', () => {
 const rows = [
   { name: 'path view', st: { view: 'icicle', path: [12, 40, 7], depth: 10, cutoff: 0.001 } },
   { name: 'root mode sunburst', st: { view: 'sunburst', root: 99, depth: 5, cutoff: 0 } },
+  { name: 'callers of a function', st: { view: 'icicle', root: 99, invert: true, sel: 99 } },
   { name: 'table with sort and search', st: { view: 'table', sort: 'tottime', order: 'asc', q: 'a&b=c #x ?y', sel: 3 } },
   { name: 'filters', st: { hide: ['builtins', 'site-packages'], cutoff: 0.05, depth: 64 } },
   { name: 'unicode search', st: { q: '模块 😀 <script>' } },
@@ -42,6 +43,22 @@ test('a tree request leaves out the depth and cutoff the user did not choose', (
   assert.equal(set.depth, 3);
   assert.equal(set.cutoff, 0.05);
   assert.notEqual(treeKey(defaultState()), treeKey(withChanges(defaultState(), { depth: 3 })));
+});
+
+test('invert is carried with a root only, and asks for the callers without hiding', () => {
+  const st = withChanges(defaultState(), { root: 7, invert: true, hide: ['builtins'] });
+  assert.match(urlFromState(st), /root=7&invert=1/);
+  const q = treeQuery(st);
+  assert.equal(q.invert, true);
+  assert.deepEqual(q.hide, []);
+  assert.notEqual(treeKey(st), treeKey(withChanges(st, { invert: false })));
+  assert.doesNotMatch(urlFromState(withChanges(defaultState(), { invert: true })), /invert/);
+  const noRoot = stateFromUrl('?invert=1');
+  assert.equal(noRoot.state.invert, false);
+  assert.equal(noRoot.notices.length, 1);
+  const bad = stateFromUrl('?root=3&invert=yes');
+  assert.equal(bad.state.invert, false);
+  assert.equal(bad.notices.length, 1);
 });
 
 test('path is written with readable commas', () => {

@@ -58,14 +58,16 @@ export function fetchProfile(id, opts = {}) {
 }
 
 /**
- * GET /api/profiles/<id>/tree. q: {path: [fid...], root, depth, cutoff,
- * hide: [kind...], maxNodes}. path is ignored when root is set.
+ * GET /api/profiles/<id>/tree. q: {path: [fid...], root, invert, depth,
+ * cutoff, hide: [kind...], maxNodes}. path is ignored when root is set;
+ * invert (the root's callers) only counts with root.
  */
 export function fetchTree(id, q = {}, opts = {}) {
   const rootMode = q.root !== null && q.root !== undefined;
   return request('GET', `${BASE}/${enc(id)}/tree` + query({
     path: rootMode ? null : q.path,
     root: rootMode ? q.root : null,
+    invert: rootMode && q.invert ? 1 : null,
     depth: q.depth,
     cutoff: q.cutoff,
     hide: q.hide,

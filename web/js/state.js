@@ -7,6 +7,7 @@
 //   view    icicle | sunburst | table      icicle
 //   path    fid,fid,...  (drill path)       empty: the top
 //   root    fid  (one function, all paths) none; wins over path
+//   invert  1  (with root: its callers)     none: its callees
 //   depth   a whole number                 none: the server's default
 //   cutoff  a number                       none: the server's default
 //   hide    builtins,stdlib,site-packages  none
@@ -44,7 +45,7 @@ export function defaultOrder(sort) {
 
 export function defaultState() {
   return {
-    view: 'icicle', path: [], root: null, depth: null, cutoff: null,
+    view: 'icicle', path: [], root: null, invert: false, depth: null, cutoff: null,
     hide: [], sel: null, q: '', sort: 'cumtime', order: 'desc',
   };
 }
@@ -94,6 +95,13 @@ export function stateFromUrl(search) {
     const fids = parts.map(parseFid);
     if (parts.length > MAX_PATH || fids.some((f) => f === null)) bad('path', path, 'showing the top');
     else st.path = fids;
+  }
+
+  const invert = p.get('invert');
+  if (invert !== null) {
+    if (invert !== '1') bad('invert', invert, 'invert is 1 or left out');
+    else if (st.root === null) bad('invert', invert, 'only a function (root) has callers to show');
+    else st.invert = true;
   }
 
   const depth = p.get('depth');
@@ -159,8 +167,10 @@ function isSet(v) {
  */
 export function urlFromState(st, pathname = '') {
   const parts = ['v=' + VERSION, 'view=' + enc(st.view)];
-  if (isSet(st.root)) parts.push('root=' + st.root);
-  else if (st.path && st.path.length) parts.push('path=' + st.path.join(','));
+  if (isSet(st.root)) {
+    parts.push('root=' + st.root);
+    if (st.invert) parts.push('invert=1');
+  } else if (st.path && st.path.length) parts.push('path=' + st.path.join(','));
   if (isSet(st.depth)) parts.push('depth=' + st.depth);
   if (isSet(st.cutoff)) parts.push('cutoff=' + st.cutoff);
   if (st.hide && st.hide.length) parts.push('hide=' + enc(st.hide.join(',')));
@@ -176,20 +186,29 @@ export function urlFromState(st, pathname = '') {
  * depth and cutoff are null (left out) unless the user chose them.
  */
 export function treeQuery(st) {
+  const invert = isInverted(st);
   return {
     path: st.root === null ? st.path : null,
     root: st.root,
+    invert,
     depth: isSet(st.depth) ? st.depth : null,
     cutoff: isSet(st.cutoff) ? st.cutoff : null,
-    hide: st.hide,
+    // Callers are never folded (the API refuses hide with invert).
+    hide: invert ? [] : st.hide,
   };
+}
+
+/** Whether the state shows a function's callers (root and invert). */
+export function isInverted(st) {
+  return isSet(st.root) && st.invert === true;
 }
 
 /** A string that is equal for two states exactly when they need the same tree. */
 export function treeKey(st) {
   const q = treeQuery(st);
   const opt = (v) => (v === null ? '' : String(v));
-  return [q.root === null ? 'p' + (q.path || []).join(',') : 'r' + q.root, opt(q.depth), opt(q.cutoff), q.hide.join(',')].join('|');
+  const where = q.root === null ? 'p' + (q.path || []).join(',') : (q.invert ? 'i' : 'r') + q.root;
+  return [where, opt(q.depth), opt(q.cutoff), q.hide.join(',')].join('|');
 }
 
 /* ---------- the server's settings and limits, from a tree answer ---------- */

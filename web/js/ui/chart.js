@@ -228,6 +228,7 @@ export class Chart {
       fnRow,
       isRoot: shape.depth === 0,
       view: this.view,
+      inverted: this.tree.params?.invert === 1,
     });
     tip.hidden = false;
     const pad = 14;

@@ -7,14 +7,14 @@
 
 import { h, $, replaceChildren, setText } from './dom.js';
 import { displayText, fmtSeconds, fmtPct, fmtCount, truncate } from '../model/format.js';
-import { HIDE_KINDS, shownSettings, outOfLimits } from '../state.js';
+import { HIDE_KINDS, shownSettings, outOfLimits, isInverted } from '../state.js';
 
 const HIDE_LABEL = { builtins: 'built-ins', stdlib: 'stdlib', 'site-packages': 'site-packages' };
 const SEARCH_DEBOUNCE_MS = 150;
 
 export class Controls {
   /**
-   * cb: {change(changes, {push}), searchEnter(), crumb(index)}
+   * cb: {change(changes, {push}), searchEnter(), crumb(index), invert()}
    */
   constructor(cb) {
     this.cb = cb;
@@ -24,7 +24,7 @@ export class Controls {
     this.search = $('#search');
     this.searchTimer = 0;
     this.copyTimer = 0;
-    this.crumbData = { crumbs: [], rootMode: false };
+    this.crumbData = { crumbs: [], mode: null };
     this.wire();
     // Narrower or wider: the crumbs that fit change.
     new ResizeObserver(() => this.layoutCrumbs()).observe($('#crumbs'));
@@ -70,6 +70,7 @@ export class Controls {
       this.cb.change({ hide }, { push: true });
     });
     $('#copy-link').addEventListener('click', () => this.copyLink());
+    $('#invert').addEventListener('click', () => this.cb.invert());
     const menu = $('#crumb-menu');
     menu.addEventListener('keydown', (e) => {
       if (e.key !== 'Escape') return;
@@ -92,6 +93,15 @@ export class Controls {
     if (document.activeElement !== this.search && this.search.value !== st.q) this.search.value = st.q;
     this.showSettings();
     for (const o of $('#hide-add').options) if (o.value) o.disabled = st.hide.includes(o.value);
+    // Callers are never folded: the chips stay, for the way back.
+    const inverted = isInverted(st);
+    const add = $('#hide-add');
+    add.disabled = inverted;
+    add.title = inverted ? 'Callers are never folded: hiding applies to the callees view' : 'Fold these functions into their callers';
+    const invert = $('#invert');
+    invert.setAttribute('aria-pressed', String(inverted));
+    // Something to invert around: a root, the end of a drill path, or a selection.
+    invert.disabled = !inverted && st.root === null && !st.path.length && st.sel === null;
     const chips = st.hide.map((k) => h('button', {
       type: 'button',
       className: 'chip',
@@ -142,9 +152,12 @@ export class Controls {
     document.title = truncate(displayText(meta.name), 60) + ' · pstatsviz';
   }
 
-  /** breadcrumbs as the tree API gives them; rootMode marks a root=fid view. */
-  setCrumbs(crumbs, rootMode) {
-    this.crumbData = { crumbs: crumbs || [], rootMode };
+  /**
+   * breadcrumbs as the tree API gives them; mode: 'root' for a root=fid
+   * view (all its calls), 'callers' for its inverted view, null for a path.
+   */
+  setCrumbs(crumbs, mode) {
+    this.crumbData = { crumbs: crumbs || [], mode };
     this.closeCrumbMenu();
     this.layoutCrumbs();
   }
@@ -166,7 +179,7 @@ export class Controls {
   }
 
   renderCrumbs(hidden) {
-    const { crumbs, rootMode } = this.crumbData;
+    const { crumbs, mode } = this.crumbData;
     const items = [];
     const sep = () => h('span', { className: 'sep', attrs: { 'aria-hidden': 'true' }, text: '›' });
     crumbs.forEach((c, i) => {
@@ -186,7 +199,7 @@ export class Controls {
       const title = `${displayText(c.name)} · ${fmtSeconds(c.value)}`;
       if (last) {
         items.push(h('span', { className: 'crumb current', title, attrs: { 'aria-current': 'page' } }, name,
-          rootMode && i > 0 ? h('span', { className: 'crumb-mode', text: ' · all calls' }) : null));
+          mode && i > 0 ? h('span', { className: 'crumb-mode', text: mode === 'callers' ? ' · its callers' : ' · all calls' }) : null));
       } else {
         items.push(h('button', { type: 'button', className: 'crumb', title, onclick: () => this.cb.crumb(i) }, name));
       }

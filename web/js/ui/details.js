@@ -10,7 +10,7 @@ const MAX_EDGE_ROWS = 100;
 const KIND_LABEL = { user: 'your code', 'site-packages': 'site-packages', stdlib: 'stdlib', builtin: 'built-in' };
 
 export class Details {
-  /** cb: {onFocusFunction(fid), onEntry(fid), onFunctionRow(row), track(promise)} */
+  /** cb: {onFocusFunction(fid), onCallers(fid), onEntry(fid), onFunctionRow(row), track(promise)} */
   constructor(el, profileId, cb) {
     this.el = el;
     this.id = profileId;
@@ -21,16 +21,22 @@ export class Details {
     this.edgeSort = { callers: ['ct', 'desc'], callees: ['ct', 'desc'] };
     this.data = null;
     this.rootFid = null; // the chart shows every call of this function (root mode)
+    this.inverted = false; // ... or, inverted, its callers
   }
 
   /**
-   * The function the chart is rooted at (root mode), or null.  Its "Show
-   * all its calls" button is hidden: the chart shows that already.
+   * The function the chart is rooted at (root mode), or null, and whether
+   * the chart shows its callers (inverted).  The button for what the chart
+   * shows already is hidden.
    */
-  setRoot(fid) {
+  setRoot(fid, inverted = false) {
     this.rootFid = fid ?? null;
-    const button = this.el.querySelector('#show-all-calls');
-    if (button) button.hidden = this.data?.function?.fid === this.rootFid;
+    this.inverted = this.rootFid !== null && inverted;
+    const shown = this.data?.function?.fid === this.rootFid;
+    const all = this.el.querySelector('#show-all-calls');
+    if (all) all.hidden = shown && !this.inverted;
+    const callers = this.el.querySelector('#show-callers');
+    if (callers) callers.hidden = shown && this.inverted;
   }
 
   setProfile(meta) {
@@ -107,7 +113,7 @@ export class Details {
       h('h2', { className: 'fn-name', title: displayText(f.name), text: truncate(displayText(f.name), 2000) }),
       h('div', { className: 'fn-loc' },
         h('span', { className: 'mono', id: 'fn-location' }, breakable(truncate(displayText(loc), 2000))),
-        link ? h('a', { className: 'button small', href: link, title: 'Open this line in Visual Studio Code', text: 'Open in VS Code' }) : null),
+        link ? vscodeButton(link) : null),
       statGrid([
         ['ncalls', fmtNcalls(f.nc, f.cc), 'calls (primitive calls when they differ)'],
         ['tottime', fmtPstats(f.tt) + ' s', 'time in the function itself'],
@@ -117,13 +123,14 @@ export class Details {
         ['cum %', fmtPct(f.ct_pct), `cumtime is ${fmtPct(f.ct_pct)} and tottime ${fmtPct(f.tt_pct)} of the profile's total time`],
       ], 'fn-stats'),
       h('div', { className: 'fn-actions' },
-        h('button', { className: 'button small', type: 'button', id: 'show-all-calls', text: 'Show all its calls in the chart', title: 'The tree of this function over every path that reaches it (root mode)', onclick: () => this.cb.onFocusFunction(f.fid) })),
+        h('button', { className: 'button small', type: 'button', id: 'show-all-calls', text: 'Show all its calls in the chart', title: 'The tree of this function over every path that reaches it (root mode)', onclick: () => this.cb.onFocusFunction(f.fid) }),
+        h('button', { className: 'button small', type: 'button', id: 'show-callers', text: 'Callers of this function', title: 'Who calls it, up to the entry points, and how much of its time came through each (the inverted tree)', onclick: () => this.cb.onCallers(f.fid) })),
       this.edgeTable('callers', 'Called by', callers),
       this.edgeTable('callees', 'Calls', callees),
       h('section', { className: 'source', id: 'source' }, h('h3', { text: 'Source' }), h('div', { className: 'muted', text: 'Loading source…' })),
     ];
     replaceChildren(this.el, parts);
-    this.setRoot(this.rootFid);
+    this.setRoot(this.rootFid, this.inverted);
     this.el.scrollTop = 0;
   }
 
@@ -161,6 +168,20 @@ export class Details {
       more);
   }
 
+  /**
+   * The VS Code link of the file the server read: it is absolute and on
+   * this machine, where the recorded path may be relative (the user's own
+   * script, main.py) or another machine's (/app/... in a container).
+   */
+  linkTo(path, line) {
+    const link = typeof path === 'string' ? vscodeLink(path, line) : null;
+    const loc = this.el.querySelector('.fn-loc');
+    if (!link || !loc) return;
+    const old = loc.querySelector('#open-vscode');
+    if (old) old.remove();
+    loc.append(vscodeButton(link));
+  }
+
   renderSource(res) {
     const sec = this.el.querySelector('#source');
     if (!sec) return;
@@ -171,6 +192,7 @@ export class Details {
       return;
     }
     const d = res.data;
+    this.linkTo(d.path, d.line);
     const lines = Array.isArray(d.lines) ? d.lines : [];
     const first = Number.isInteger(d.first_line) ? d.first_line : 1;
     const width = String(first + lines.length).length;
@@ -188,6 +210,10 @@ export class Details {
     replaceChildren(sec, h('h3', {}, 'Source ', h('span', { className: 'h3-file mono', text: truncate(displayText(baseName(d.file) + ':' + d.line), 120) })), pre);
     if (hl) pre.scrollTop = Math.max(0, hl.offsetTop - pre.clientHeight / 3);
   }
+}
+
+function vscodeButton(link) {
+  return h('a', { className: 'button small', id: 'open-vscode', href: link, title: 'Open this line in Visual Studio Code', text: 'Open in VS Code' });
 }
 
 /** Text with a line-break opportunity after each path separator. */

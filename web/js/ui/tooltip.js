@@ -17,7 +17,8 @@ function pctOf(v, whole) {
 
 /**
  * ctx: {total (profile seconds), root (the current root node), fnRow (the
- * function's /functions row when known), isRoot, view}
+ * function's /functions row when known), isRoot, view, inverted (the
+ * tree's children are callers)}
  */
 export function renderTooltip(el, shape, ctx) {
   const parts = [];
@@ -31,7 +32,7 @@ export function renderTooltip(el, shape, ctx) {
   const n = shape.node;
   if (n.other) {
     parts.push(h('div', { className: 'tip-name other', text: nodeName(n) }));
-    parts.push(h('div', { className: 'tip-loc', text: 'callees below the cutoff, merged' }));
+    parts.push(h('div', { className: 'tip-loc', text: ctx.inverted ? 'callers below the cutoff, merged' : 'callees below the cutoff, merged' }));
     parts.push(row('cumulative', `${fmtSeconds(n.value)} · ${pctOf(n.value, ctx.total)} of all · ${pctOf(n.value, ctx.root.value)} of root`));
     parts.push(h('div', { className: 'tip-hint', text: 'Lower the cutoff to see them one by one.' }));
     replaceChildren(el, parts);
@@ -45,7 +46,9 @@ export function renderTooltip(el, shape, ctx) {
   const rootIsAll = !ctx.root || ctx.root.fid === null || ctx.root.fid === undefined;
   const ofRoot = !rootIsAll && ctx.root !== n && ctx.root.value > 0 ? ` · ${pctOf(n.value, ctx.root.value)} of root` : '';
   parts.push(row('cumulative', h('b', { text: fmtSeconds(n.value) }), ` · ${pctOf(n.value, ctx.total)} of all${ofRoot}`));
-  if (!isAll && typeof n.self === 'number') parts.push(row('self', `${fmtSeconds(n.self)} · ${pctOf(n.self, ctx.total)} of all`));
+  // Inverted, a node's self is the root's time that came in through no
+  // recorded caller of it: calls from outside the profile.
+  if (!isAll && typeof n.self === 'number') parts.push(row(ctx.inverted ? 'no caller' : 'self', `${fmtSeconds(n.self)} · ${pctOf(n.self, ctx.total)} of all`));
   if (!isAll) {
     if (typeof n.calls === 'number') parts.push(row(shape.depth === 0 ? 'calls' : 'calls here', fmtCount(n.calls)));
     const f = ctx.fnRow;
@@ -56,13 +59,13 @@ export function renderTooltip(el, shape, ctx) {
       parts.push(row('function', h('span', { className: 'muted', text: 'loading totals…' })));
     }
     if (n.exact === false) {
-      parts.push(h('div', { className: 'tip-flag estimated', text: 'estimated: this path\'s share of the time, split in proportion to the edges' }));
+      parts.push(h('div', { className: 'tip-flag estimated', text: ctx.inverted ? 'estimated: the root\'s time through this caller, split in proportion to the caller edges' : 'estimated: this path\'s share of the time, split in proportion to the edges' }));
     } else {
       parts.push(h('div', { className: 'tip-flag exact', text: 'exact: the time recorded for this call edge' }));
     }
     if (n.recursive) parts.push(h('div', { className: 'tip-flag recursive', text: '\u21bb recursion: already on the path above, not expanded again' }));
   }
-  if (!ctx.isRoot && !n.recursive) parts.push(h('div', { className: 'tip-hint', text: 'Click to zoom in' }));
+  if (!ctx.isRoot && !n.recursive) parts.push(h('div', { className: 'tip-hint', text: ctx.inverted ? 'Click to show its own callers' : 'Click to zoom in' }));
   else if (ctx.isRoot && !isAll) parts.push(h('div', { className: 'tip-hint', text: ctx.view === 'sunburst' ? 'Click the centre to go up' : 'Backspace goes up a level' }));
   replaceChildren(el, parts);
 }

@@ -7,7 +7,7 @@
 // Viewer's methods change its fields.
 
 import { fetchProfile, fetchTree, fetchFunction, fetchFunctions } from '../api.js';
-import { stateFromUrl, urlFromState, treeKey, treeQuery, withChanges, limitsFrom, outOfLimits } from '../state.js';
+import { stateFromUrl, urlFromState, treeKey, treeQuery, withChanges, limitsFrom, outOfLimits, isInverted } from '../state.js';
 import { pathFromRoot, isFunctionNode } from '../model/tree.js';
 import { escapeEre, NO_SEARCH } from '../model/search.js';
 import { displayText, truncate } from '../model/format.js';
@@ -79,6 +79,7 @@ class Viewer {
       change: (c, o) => this.change(c, o),
       searchEnter: () => this.focusFirstMatch(),
       crumb: (i) => this.goCrumb(i),
+      invert: () => this.toggleInvert(),
     });
     this.chart = new Chart({
       wrap: $('#chart-wrap'),
@@ -103,13 +104,14 @@ class Viewer {
       foot: $('#table-foot'),
     }, {
       onSelect: (fid) => this.change({ sel: fid }, { push: false }),
-      onOpen: (fid) => this.change({ view: this.lastChartView, root: fid, path: [], sel: fid }, { push: true }),
+      onOpen: (fid) => this.change({ view: this.lastChartView, root: fid, invert: false, path: [], sel: fid }, { push: true }),
       onSort: (sort, order) => this.change({ sort, order }, { push: false }),
       onError: (e) => notice('The function table could not be loaded: ' + e.message, 'error'),
       track: (p) => this.track(p),
     });
     this.details = new Details($('#details'), profileId, {
-      onFocusFunction: (fid) => this.change({ view: this.chartView(), root: fid, path: [], sel: fid }, { push: true }),
+      onFocusFunction: (fid) => this.change({ view: this.chartView(), root: fid, invert: false, path: [], sel: fid }, { push: true }),
+      onCallers: (fid) => this.change({ view: this.chartView(), root: fid, invert: true, path: [], sel: fid }, { push: true }),
       onEntry: (fid) => this.change({ view: this.chartView(), root: null, path: [fid], sel: fid }, { push: true }),
       onFunctionRow: (row) => this.rememberFunction(row),
       track: (p) => this.track(p),
@@ -165,6 +167,7 @@ class Viewer {
     const prev = this.state;
     const next = withChanges(prev, changes);
     if (next.root !== null && next.root !== undefined) next.path = [];
+    else next.invert = false; // only a function has callers to show
     this.state = next;
     const url = urlFromState(next, window.location.pathname);
     if (url !== window.location.pathname + window.location.search) {
@@ -201,7 +204,7 @@ class Viewer {
     if (treeChanged) this.loadTree(st);
     chart.setSelected(st.sel);
     table.setSelected(st.sel);
-    details.setRoot(st.root);
+    details.setRoot(st.root, isInverted(st));
     details.show(st.sel);
     if (!treeChanged && (!prev || prev.q !== st.q)) {
       this.search = chart.setSearch(st.q);
@@ -243,7 +246,7 @@ class Viewer {
     t.drawnKey = key;
     this.chart.setTree(data);
     this.controls.setTree(data, t.limits);
-    this.controls.setCrumbs(data.breadcrumbs, st.root !== null);
+    this.controls.setCrumbs(data.breadcrumbs, isInverted(st) ? 'callers' : st.root !== null ? 'root' : null);
     this.search = this.chart.setSearch(this.state.q);
     this.controls.setSearchInfo(this.state, this.search, data.total_time);
     this.metrics.treeLoads++;
@@ -317,6 +320,21 @@ class Viewer {
     else this.change({ path: st.path.concat(pathFromRoot(n)), sel: n.fid }, { push: true });
   }
 
+  /**
+   * The Inverted toggle: the callers of the function in view (the root,
+   * the end of the drill path, else the selection), or back to its callees.
+   */
+  toggleInvert() {
+    const st = this.state;
+    if (isInverted(st)) {
+      this.change({ invert: false }, { push: true });
+      return;
+    }
+    const fid = st.root !== null ? st.root : st.path.length ? st.path[st.path.length - 1] : st.sel;
+    if (fid === null || fid === undefined) return;
+    this.change({ view: this.chartView(), root: fid, invert: true, path: [], sel: st.sel !== null ? st.sel : fid }, { push: true });
+  }
+
   up() {
     const st = this.state;
     if (st.root !== null) this.change({ root: null, path: [] }, { push: true });
@@ -349,7 +367,7 @@ class Viewer {
     if (res.ok && res.data.rows && res.data.rows.length) {
       const f = res.data.rows[0];
       this.rememberFunction(f);
-      this.change({ view: this.lastChartView, root: f.fid, path: [], sel: f.fid }, { push: true });
+      this.change({ view: this.lastChartView, root: f.fid, invert: false, path: [], sel: f.fid }, { push: true });
     } else if (res.ok) {
       notice(`No function matches “${truncate(displayText(q), 80)}”.`);
     }
