@@ -1,0 +1,455 @@
+// Memory data (issue 15), pure: the numbers of an mprof recording and of a
+// memory_profiler line report as the charts and tables show them. Scales
+// and axis ticks, the sample buckets of GET /api/memory/<id>/samples made
+// into drawable columns (and re-bucketed to the canvas's pixels), FUNC
+// brackets laid out in lanes, hit-testing, zoom ranges, per-line tables
+// and the comparison's verdict. No DOM: render/memory.js draws what these
+// return, ui/ wires them to the page, tests/web/memory.test.mjs tests them.
+//
+// Shapes read (docs/API.md, "Memory"): a samples answer
+//   {t0, t1, width, main: [[t_start, min_mib, max_mib] | null, ...], children: [...] | null}
+// a record's funcs [{name, start_mib, start_t, end_mib, end_t}], and a line
+// report's functions [{file, name, first_line, last_line, max_inc_line, lines: [{line, mem, inc, occ, text}]}].
+
+/* ---------- numbers ---------- */
+
+/** MiB with 3 significant digits and the unit: 1.23 MiB, 45.6 MiB, 789 MiB, 1,234 MiB. */
+export function fmtMiB(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  const a = Math.abs(x);
+  let s;
+  if (a === 0) s = '0';
+  else if (a >= 1000) s = groupThousands(x.toFixed(0));
+  else if (a >= 100) s = x.toFixed(0);
+  else if (a >= 10) s = x.toFixed(1);
+  else if (a >= 1) s = x.toFixed(2);
+  else s = x.toFixed(3);
+  return s + ' MiB';
+}
+
+/** A change in MiB with its sign: +12.3 MiB, −0.500 MiB, ±0 MiB. */
+export function fmtMiBDelta(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  if (x === 0) return '±0 MiB';
+  return (x > 0 ? '+' : '\u2212') + fmtMiB(Math.abs(x));
+}
+
+function groupThousands(digits) {
+  const neg = digits.startsWith('-');
+  const d = neg ? digits.slice(1) : digits;
+  let out = '';
+  for (let i = 0; i < d.length; i++) {
+    if (i > 0 && (d.length - i) % 3 === 0) out += ',';
+    out += d[i];
+  }
+  return (neg ? '-' : '') + out;
+}
+
+/** Seconds from the start of a recording, for the time axis and the hover: 0 s, 1.5 s, 2 min 5 s. */
+export function fmtElapsed(s) {
+  if (s === null || s === undefined || !Number.isFinite(s)) return '–';
+  const a = Math.abs(s);
+  if (a >= 120) {
+    const m = Math.floor(a / 60);
+    const r = a - m * 60;
+    return (s < 0 ? '-' : '') + `${m} min ${r.toFixed(0)} s`;
+  }
+  if (a === 0) return '0 s';
+  if (a >= 10) return s.toFixed(1) + ' s';
+  if (a >= 1) return s.toFixed(2) + ' s';
+  if (a >= 0.01) return (s * 1e3).toFixed(0) + ' ms';
+  return (s * 1e3).toFixed(2) + ' ms';
+}
+
+/* ---------- scales and ticks ---------- */
+
+/**
+ * A linear map from the domain [d0, d1] to the range [r0, r1] (pixels) and
+ * back. A domain of zero width is widened around its value, so a flat
+ * recording still draws as a line in the middle.
+ */
+export function linearScale(d0, d1, r0, r1) {
+  if (!(d1 > d0)) {
+    const pad = Math.abs(d0) > 0 ? Math.abs(d0) * 0.5 : 1;
+    d0 -= pad;
+    d1 += pad;
+  }
+  const k = (r1 - r0) / (d1 - d0);
+  return {
+    d0, d1, r0, r1,
+    toPx: (v) => r0 + (v - d0) * k,
+    fromPx: (p) => d0 + (p - r0) / k,
+  };
+}
+
+/**
+ * About `count` round tick values between lo and hi (1, 2 or 5 times a
+ * power of ten apart), each inside [lo, hi]. [] for an empty or reversed
+ * range.
+ */
+export function niceTicks(lo, hi, count = 5) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo) || count < 1) return [];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / mag;
+  const step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  const out = [];
+  const first = Math.ceil(lo / step - 1e-9);
+  for (let i = first; i * step <= hi + step * 1e-9; i++) {
+    // i * step, not a running sum: 0.1 + 0.2 would drift from 0.3.
+    const v = Number((i * step).toPrecision(12));
+    out.push(v);
+    if (out.length > 1000) break;
+  }
+  return out;
+}
+
+/**
+ * The MiB range the y axis shows: from 0 (memory is read against nothing
+ * used) to a round value above the highest point, main and children stacked.
+ */
+export function mibDomain(columns, peakMib = 0) {
+  let hi = Number.isFinite(peakMib) ? peakMib : 0;
+  for (const c of columns) if (c && c.top > hi) hi = c.top;
+  if (!(hi > 0)) return [0, 1];
+  const ticks = niceTicks(0, hi * 1.08, 5);
+  const last = ticks[ticks.length - 1];
+  return [0, last >= hi * 1.02 ? last : hi * 1.08];
+}
+
+/* ---------- sample buckets ---------- */
+
+/**
+ * A samples answer as drawable columns, one per bucket:
+ *   {t, min, max, childMin, childMax, top} or null for an empty bucket,
+ * where top is the highest point drawn (max + childMax: children are
+ * stacked on the main process). Buckets of a malformed answer (not
+ * [number, number, number]) count as empty. Cannot fail.
+ */
+export function columnsFromSamples(answer) {
+  const main = answer && Array.isArray(answer.main) ? answer.main : [];
+  const kids = answer && Array.isArray(answer.children) ? answer.children : null;
+  const n = Math.max(main.length, kids ? kids.length : 0);
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = bucket(main[i]);
+    const c = kids ? bucket(kids[i]) : null;
+    if (!m && !c) { out[i] = null; continue; }
+    const min = m ? m[1] : 0;
+    const max = m ? m[2] : 0;
+    out[i] = {
+      t: m ? m[0] : c[0],
+      min, max,
+      childMin: c ? c[1] : 0,
+      childMax: c ? c[2] : 0,
+      hasMain: !!m,
+      top: max + (c ? c[2] : 0),
+    };
+  }
+  return out;
+}
+
+function bucket(b) {
+  return Array.isArray(b) && b.length >= 3 && Number.isFinite(b[0]) && Number.isFinite(b[1]) && Number.isFinite(b[2]) ? b : null;
+}
+
+/**
+ * Merges columns over [t0, t1] (their answer's span, width buckets) into
+ * `width` new ones over [n0, n1]: each new column is the min of the mins
+ * and the max of the maxes of the old ones whose start falls in it. Used to
+ * show a zoom or a resize at once, from what is on screen, while the
+ * server's answer for the new range is on its way. Columns outside
+ * [n0, n1] are dropped; new columns that no old one falls in are null.
+ */
+export function rebucket(columns, t0, t1, n0, n1, width) {
+  width = Math.max(1, Math.floor(width));
+  const out = new Array(width).fill(null);
+  if (!(n1 > n0) || !(t1 > t0)) return out;
+  const k = width / (n1 - n0);
+  const step = (t1 - t0) / Math.max(1, columns.length);
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i];
+    if (!c) continue;
+    // The old column covers [t, t + step): it lands where its middle falls.
+    const mid = t0 + (i + 0.5) * step;
+    if (mid < n0 || mid >= n1) continue;
+    const j = Math.min(width - 1, Math.floor((mid - n0) * k));
+    const o = out[j];
+    if (!o) {
+      out[j] = Object.assign({}, c, { t: n0 + j / k });
+    } else {
+      o.min = Math.min(o.min, c.min);
+      o.max = Math.max(o.max, c.max);
+      o.childMin = Math.min(o.childMin, c.childMin);
+      o.childMax = Math.max(o.childMax, c.childMax);
+      o.hasMain = o.hasMain || c.hasMain;
+      o.top = Math.max(o.top, c.top);
+    }
+  }
+  return out;
+}
+
+/**
+ * Min/max per bucket straight from raw samples [[mib, t], ...] sorted by
+ * t: the same buckets the server returns ([t_start, min, max] or null),
+ * for width buckets over [t0, t1]. One pass, no allocation per sample; the
+ * bench and the tests use it to check the server's answer.
+ */
+export function downsample(samples, t0, t1, width) {
+  width = Math.max(1, Math.floor(width));
+  const out = new Array(width).fill(null);
+  if (!(t1 > t0)) return out;
+  const k = width / (t1 - t0);
+  for (const [mib, t] of samples) {
+    if (t < t0 || t > t1) continue;
+    const j = Math.min(width - 1, Math.floor((t - t0) * k));
+    const b = out[j];
+    if (!b) out[j] = [t0 + j / k, mib, mib];
+    else {
+      if (mib < b[1]) b[1] = mib;
+      if (mib > b[2]) b[2] = mib;
+    }
+  }
+  return out;
+}
+
+/* ---------- the chart's layout ---------- */
+
+export const CHART_PAD = Object.freeze({ left: 64, right: 16, top: 22, bottom: 30 });
+export const LANE_H = 16;
+const MAX_LANES = 6;
+
+/**
+ * FUNC brackets in lanes: a bracket that starts before the one above it
+ * ends goes one lane down (a decorated function called from another), so
+ * no two bands of a lane overlap. Brackets beyond MAX_LANES share the last
+ * lane. Returns [{name, start_t, end_t, start_mib, end_mib, lane, index}],
+ * sorted by start; index is the bracket's place in the file.
+ */
+export function funcLanes(funcs) {
+  const list = (Array.isArray(funcs) ? funcs : [])
+    .map((f, index) => Object.assign({}, f, { index }))
+    .filter((f) => Number.isFinite(f.start_t) && Number.isFinite(f.end_t))
+    .sort((a, b) => a.start_t - b.start_t || b.end_t - a.end_t);
+  const laneEnds = [];
+  for (const f of list) {
+    let lane = laneEnds.findIndex((end) => end <= f.start_t);
+    if (lane < 0) lane = laneEnds.length < MAX_LANES ? laneEnds.length : MAX_LANES - 1;
+    laneEnds[lane] = Math.max(laneEnds[lane] ?? -Infinity, f.end_t);
+    f.lane = lane;
+  }
+  return list;
+}
+
+/**
+ * Everything the chart draws, in CSS pixels of a width × height canvas:
+ *   {plot: {x, y, w, h}, x (time scale, unix seconds), y (MiB scale),
+ *    start_t (the recording's start, 0 on the axis), columns, bands,
+ *    peak: {t, mib, x, y} | null, xTicks, yTicks, t0, t1, lanes}
+ * rec: the record (GET /api/memory/<id>): start_t, peak, funcs.
+ * samples: the samples answer for [t0, t1].
+ */
+export function layoutMemory(rec, samples, width, height) {
+  const lanesOf = funcLanes(rec && rec.funcs);
+  const lanes = lanesOf.reduce((m, f) => Math.max(m, f.lane + 1), 0);
+  const pad = CHART_PAD;
+  const bandsH = lanes * LANE_H;
+  const plot = {
+    x: pad.left,
+    y: pad.top,
+    w: Math.max(10, width - pad.left - pad.right),
+    h: Math.max(10, height - pad.top - pad.bottom - bandsH - (lanes ? 6 : 0)),
+  };
+  const t0 = samples && Number.isFinite(samples.t0) ? samples.t0 : rec.start_t;
+  const t1 = samples && Number.isFinite(samples.t1) ? samples.t1 : rec.end_t;
+  let columns = columnsFromSamples(samples);
+  // One column per pixel: an answer for another width (a resize, a zoom in
+  // flight) is merged into the plot's pixels.
+  const px = Math.max(1, Math.round(plot.w));
+  if (columns.length !== px) columns = rebucket(columns, t0, t1, t0, t1, px);
+  const peak = rec && rec.peak && Number.isFinite(rec.peak.mib) ? rec.peak : null;
+  const peakInView = peak && peak.t >= t0 && peak.t <= t1;
+  const [ylo, yhi] = mibDomain(columns, peakInView ? peak.mib : 0);
+  const x = linearScale(t0, t1, plot.x, plot.x + plot.w);
+  const y = linearScale(ylo, yhi, plot.y + plot.h, plot.y);
+  const start = Number.isFinite(rec && rec.start_t) ? rec.start_t : t0;
+  const xTicks = niceTicks(t0 - start, t1 - start, Math.max(2, Math.floor(plot.w / 90)))
+    .map((s) => ({ value: s, px: x.toPx(start + s) }));
+  const yTicks = niceTicks(ylo, yhi, Math.max(2, Math.floor(plot.h / 45))).map((v) => ({ value: v, px: y.toPx(v) }));
+  const bandTop = plot.y + plot.h + 6;
+  const bands = [];
+  for (const f of lanesOf) {
+    if (f.end_t < t0 || f.start_t > t1) continue;
+    const bx0 = Math.max(plot.x, x.toPx(f.start_t));
+    const bx1 = Math.min(plot.x + plot.w, x.toPx(f.end_t));
+    bands.push(Object.assign(f, { x: bx0, w: Math.max(1, bx1 - bx0), y: bandTop + f.lane * LANE_H, h: LANE_H - 2 }));
+  }
+  return {
+    plot, x, y, start_t: start, t0, t1, columns, bands, lanes,
+    peak: peakInView ? { t: peak.t, mib: peak.mib, x: x.toPx(peak.t), y: y.toPx(peak.mib) } : null,
+    xTicks, yTicks,
+  };
+}
+
+/**
+ * What is under a point of the chart: null outside the plot and the bands,
+ * else {t (unix s), elapsed (s from start), column (or null: no sample
+ * there), funcs (the brackets running at t, outermost first), band (the
+ * band under the point, if any)}.
+ */
+export function hitMemory(layout, px, py) {
+  if (!layout) return null;
+  const { plot, x, columns, bands } = layout;
+  if (px < plot.x || px > plot.x + plot.w) return null;
+  const band = bands.find((b) => px >= b.x && px <= b.x + b.w && py >= b.y && py <= b.y + b.h) || null;
+  const inPlot = py >= plot.y && py <= plot.y + plot.h;
+  if (!inPlot && !band) return null;
+  const t = x.fromPx(px);
+  const i = Math.min(columns.length - 1, Math.max(0, Math.floor(((px - plot.x) / plot.w) * columns.length)));
+  const funcs = bands.filter((b) => b.start_t <= t && b.end_t >= t).sort((a, b) => a.lane - b.lane);
+  return { t, elapsed: t - layout.start_t, column: nearestColumn(columns, i), funcs, band };
+}
+
+/**
+ * The column at i, or the nearest one with samples: zoomed in further than
+ * the sampling interval, most pixels have none, and the line is drawn
+ * straight from one sample to the next.
+ */
+export function nearestColumn(columns, i) {
+  for (let d = 0; d < columns.length; d++) {
+    if (columns[i - d]) return columns[i - d];
+    if (columns[i + d]) return columns[i + d];
+  }
+  return null;
+}
+
+/* ---------- zoom ---------- */
+
+/** The smallest span a zoom goes to, in seconds: below a sample interval, nothing more is seen. */
+export const MIN_SPAN_S = 1e-3;
+
+/**
+ * The range after a wheel step: the time under the pointer (at fraction
+ * `at` of the span) stays put, the span is multiplied by factor (< 1 zooms
+ * in), and the result is kept within [lo, hi] and at least MIN_SPAN_S wide.
+ */
+export function zoomAround(t0, t1, at, factor, lo, hi) {
+  const span = t1 - t0;
+  let next = Math.min(hi - lo, Math.max(MIN_SPAN_S, span * factor));
+  const pivot = t0 + span * Math.min(1, Math.max(0, at));
+  let n0 = pivot - next * (pivot - t0) / span;
+  if (!Number.isFinite(n0)) n0 = t0;
+  return clampRange(n0, n0 + next, lo, hi);
+}
+
+/** [a, b] sorted, moved inside [lo, hi] (kept its width when it fits). */
+export function clampRange(a, b, lo, hi) {
+  if (b < a) [a, b] = [b, a];
+  const span = Math.min(hi - lo, Math.max(MIN_SPAN_S, b - a));
+  if (a < lo) a = lo;
+  if (a + span > hi) a = hi - span;
+  return [a, a + span];
+}
+
+/** Whether [t0, t1] shows the whole recording [lo, hi]. */
+export function isWhole(t0, t1, lo, hi) {
+  const eps = (hi - lo) * 1e-9;
+  return t0 <= lo + eps && t1 >= hi - eps;
+}
+
+/* ---------- line reports ---------- */
+
+/**
+ * A line report's function as table rows:
+ *   [{line, mem, inc, occ, text, top (the largest increment), code (not blank or a comment)}]
+ * The top row is max_inc_line when the server names it, else the line of
+ * the largest positive increment (the first of equals); none when no line
+ * grew.
+ */
+export function lineRows(fn) {
+  const lines = fn && Array.isArray(fn.lines) ? fn.lines : [];
+  let top = Number.isInteger(fn && fn.max_inc_line) ? fn.max_inc_line : null;
+  if (top === null) {
+    let best = 0;
+    for (const l of lines) if (Number.isFinite(l.inc) && l.inc > best) { best = l.inc; top = l.line; }
+  }
+  return lines.map((l) => ({
+    line: l.line,
+    mem: Number.isFinite(l.mem) ? l.mem : null,
+    inc: Number.isFinite(l.inc) ? l.inc : null,
+    occ: Number.isFinite(l.occ) ? l.occ : null,
+    text: typeof l.text === 'string' ? l.text : '',
+    top: l.line === top,
+  }));
+}
+
+/** The sum of a function's increments (MiB): the table's "Mem +". */
+export function totalIncrement(fn) {
+  let s = 0;
+  for (const l of (fn && fn.lines) || []) if (Number.isFinite(l.inc)) s += l.inc;
+  return s;
+}
+
+/**
+ * The per-line increments of one function in two runs, side by side:
+ * lines are paired by their offset from the function's first line (the
+ * `def`), so the same body pairs when the function moved in the file.
+ * [{offset, a: row | null, b: row | null, text, delta (b.inc - a.inc, a
+ * missing side counting 0; null when neither has an increment)}].
+ */
+export function pairLines(fa, fb) {
+  const ra = lineRows(fa);
+  const rb = lineRows(fb);
+  const a0 = Number.isInteger(fa && fa.first_line) ? fa.first_line : (ra[0] ? ra[0].line : 0);
+  const b0 = Number.isInteger(fb && fb.first_line) ? fb.first_line : (rb[0] ? rb[0].line : 0);
+  const byOffset = new Map();
+  for (const r of ra) byOffset.set(r.line - a0, { offset: r.line - a0, a: r, b: null });
+  for (const r of rb) {
+    const o = r.line - b0;
+    const p = byOffset.get(o);
+    if (p) p.b = r;
+    else byOffset.set(o, { offset: o, a: null, b: r });
+  }
+  return [...byOffset.values()].sort((x, y) => x.offset - y.offset).map((p) => {
+    const ia = p.a && p.a.inc !== null ? p.a.inc : null;
+    const ib = p.b && p.b.inc !== null ? p.b.inc : null;
+    return Object.assign(p, {
+      text: (p.b || p.a).text,
+      delta: ia === null && ib === null ? null : (ib ?? 0) - (ia ?? 0),
+    });
+  });
+}
+
+/* ---------- the comparison's verdict ---------- */
+
+/**
+ * One clause of the verdict for a change from a to b: "28% less time",
+ * "50% fewer calls", "4.7× the memory". `more`/`less` are the words for
+ * the two directions; above +100% a ratio reads better than a percentage.
+ * Returns null when a is 0 or either is not a number.
+ */
+export function changeClause(a, b, noun, { more = 'more', less = 'less' } = {}) {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a === 0) return null;
+  const r = (b - a) / a;
+  if (Math.abs(r) < 0.005) return `the same ${noun}`;
+  if (r >= 1) return `${(b / a).toFixed(b / a >= 10 ? 0 : 1)}\u00d7 the ${noun}`;
+  const pct = Math.abs(r) * 100;
+  return `${pct >= 10 ? pct.toFixed(0) : pct.toFixed(1)}% ${r > 0 ? more : less} ${noun}`;
+}
+
+/**
+ * The compare page's verdict, in the words of the workflow: "46% fewer
+ * calls, 28% less time, 4.7× the memory". diff: /api/diff's answer (a, b
+ * with total_calls and total_time; memory null or {a: {peak_mib}, b:
+ * {peak_mib}}). Clauses that cannot be said are left out.
+ */
+export function verdict(diff) {
+  if (!diff || !diff.a || !diff.b) return '';
+  const parts = [
+    changeClause(diff.a.total_calls, diff.b.total_calls, 'calls', { more: 'more', less: 'fewer' }),
+    changeClause(diff.a.total_time, diff.b.total_time, 'time'),
+  ];
+  const m = diff.memory;
+  if (m && m.a && m.b) parts.push(changeClause(m.a.peak_mib, m.b.peak_mib, 'memory'));
+  return parts.filter(Boolean).join(', ');
+}
