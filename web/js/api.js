@@ -99,17 +99,35 @@ export function deleteProfile(id, token, opts = {}) {
   }));
 }
 
+/* ---------- memory data (issue 15) ---------- */
+
+/** GET /api/memory/<id>: an mprof recording or a line report, every number as parsed. */
+export function fetchMemory(id, opts = {}) {
+  return request('GET', `/api/memory/${enc(id)}`, opts);
+}
+
 /**
- * POST /api/profiles?name=: uploads a File or Blob as the raw body, with
- * progress. onProgress(fraction 0..1) is called as bytes go out. Resolves
+ * GET /api/memory/<id>/samples: min/max per bucket, width buckets over
+ * [t0, t1] (the whole recording when t0 and t1 are null). Times go as
+ * JavaScript writes numbers, the shortest text that reads back the same.
+ */
+export function fetchMemorySamples(id, { t0 = null, t1 = null, width } = {}, opts = {}) {
+  return request('GET', `/api/memory/${enc(id)}/samples` + query({ t0, t1, width }), opts);
+}
+
+/**
+ * POST /api/profiles?name=[&attach=]: uploads a File or Blob as the raw
+ * body, with progress. attach: a profile id, for memory data to attach to
+ * it (the answer's url is then /p/<attach>?mem=<id>). onProgress(fraction
+ * 0..1) is called as bytes go out. Resolves
  * {ok, data} (201 new, 200 already stored) or {ok: false, error}. The
  * returned promise has abort() to cancel.
  */
-export function uploadProfile(file, { name, onProgress } = {}) {
+export function uploadProfile(file, { name, onProgress, attach } = {}) {
   const xhr = new XMLHttpRequest();
   const p = new Promise((resolve) => {
     const fname = name || (file && file.name) || 'upload.prof';
-    xhr.open('POST', BASE + query({ name: fname }));
+    xhr.open('POST', BASE + query({ name: fname, attach }));
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.responseType = 'text';
     if (onProgress) {

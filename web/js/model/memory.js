@@ -247,9 +247,10 @@ export function funcLanes(funcs) {
  *    start_t (the recording's start, 0 on the axis), columns, bands,
  *    peak: {t, mib, x, y} | null, xTicks, yTicks, t0, t1, lanes}
  * rec: the record (GET /api/memory/<id>): start_t, peak, funcs.
- * samples: the samples answer for [t0, t1].
+ * samples: the samples answer for [t0, t1]. columns, when given, are
+ * drawn instead of the answer's (a zoom shown before its answer came).
  */
-export function layoutMemory(rec, samples, width, height) {
+export function layoutMemory(rec, samples, width, height, columns = null) {
   const lanesOf = funcLanes(rec && rec.funcs);
   const lanes = lanesOf.reduce((m, f) => Math.max(m, f.lane + 1), 0);
   const pad = CHART_PAD;
@@ -262,7 +263,7 @@ export function layoutMemory(rec, samples, width, height) {
   };
   const t0 = samples && Number.isFinite(samples.t0) ? samples.t0 : rec.start_t;
   const t1 = samples && Number.isFinite(samples.t1) ? samples.t1 : rec.end_t;
-  let columns = columnsFromSamples(samples);
+  if (!columns) columns = columnsFromSamples(samples);
   // One column per pixel: an answer for another width (a resize, a zoom in
   // flight) is merged into the plot's pixels.
   const px = Math.max(1, Math.round(plot.w));

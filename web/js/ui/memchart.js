@@ -1,0 +1,302 @@
+// The memory-over-time chart of an mprof recording, on two stacked canvases
+// (the chart, and an overlay for the hover cursor and the drag range). It
+// asks the server for one min/max bucket per plot pixel
+// (GET /api/memory/<id>/samples?width=), lays out with model/memory.js and
+// draws with render/memory.js. Zoom: drag across a range, or the wheel
+// around the pointer; a double-click (or reset()) shows the whole
+// recording again. A zoom shows at once from the buckets on screen, then
+// the server's answer for the new range replaces them. Used by the memory
+// page (/m/<id>) and the viewer's Memory view.
+
+import { fetchMemorySamples } from '../api.js';
+import { layoutMemory, hitMemory, zoomAround, clampRange, isWhole, columnsFromSamples, rebucket, fmtMiB, fmtElapsed, CHART_PAD } from '../model/memory.js';
+import { displayText, truncate } from '../model/format.js';
+import { sizeCanvas } from '../render/common.js';
+import { drawMemory, drawMemoryHover, bandLabel } from '../render/memory.js';
+import { h, replaceChildren } from './dom.js';
+
+const WHEEL_STEP = 0.8; // one notch in: 80% of the span
+const DRAG_MIN_PX = 4;
+const RESIZE_REFETCH_MS = 150;
+const MAX_WIDTH = 8192; // the API's largest width
+
+export class MemoryChart {
+  /**
+   * els: {wrap, canvas, overlay, tooltip}; cb: {track(promise), onError(error), onRange(t0, t1, whole)}
+   * The chart draws nothing until setRecord().
+   */
+  constructor(els, cb = {}) {
+    this.els = els;
+    this.cb = cb;
+    this.id = null;
+    this.rec = null;     // GET /api/memory/<id>, read only
+    this.samples = null; // the last samples answer
+    this.samplesRange = null; // the range it was asked for
+    this.preview = null; // {t0, t1, columns}: a zoom shown from the buckets on screen
+    this.range = null;   // [t0, t1] shown
+    this.layout = null;
+    this.seq = 0;
+    this.abort = null;
+    this.inflight = 0;
+    this.mouse = null;
+    this.drag = null;
+    this.hit = null;
+    this.pending = 0;
+    this.refetchTimer = 0;
+    this.metrics = { firstDrawAt: null, draws: 0, lastDrawMs: null, loads: 0 };
+    this.wire();
+  }
+
+  wire() {
+    const { overlay, wrap } = this.els;
+    overlay.addEventListener('mousemove', (e) => this.onMove(e));
+    overlay.addEventListener('mouseleave', () => { this.mouse = null; this.hit = null; this.paintOverlay(); this.els.tooltip.hidden = true; });
+    overlay.addEventListener('mousedown', (e) => this.onDown(e));
+    window.addEventListener('mouseup', (e) => this.onUp(e));
+    overlay.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
+    overlay.addEventListener('dblclick', () => this.reset());
+    overlay.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => { this.schedule(); this.refetchSoon(); }).observe(wrap);
+  }
+
+  /** Shows a record (mprof): the whole recording, or [t0, t1] when given. */
+  setRecord(id, rec, range = null) {
+    this.id = id;
+    this.rec = rec;
+    this.samples = null;
+    this.preview = null;
+    this.layout = null;
+    const whole = [rec.start_t, rec.end_t];
+    this.range = range ? clampRange(range[0], range[1], whole[0], whole[1]) : whole;
+    this.load();
+  }
+
+  /** The plot's width in CSS pixels: one bucket per pixel. */
+  plotWidth() {
+    const w = this.els.wrap.clientWidth - CHART_PAD.left - CHART_PAD.right;
+    return Math.max(1, Math.min(MAX_WIDTH, Math.round(w)));
+  }
+
+  async load() {
+    if (!this.rec) return;
+    const seq = ++this.seq;
+    if (this.abort) this.abort.abort();
+    const ac = new AbortController();
+    this.abort = ac;
+    const [t0, t1] = this.range;
+    const whole = isWhole(t0, t1, this.rec.start_t, this.rec.end_t);
+    const width = this.plotWidth();
+    this.inflight++;
+    const req = fetchMemorySamples(this.id, whole ? { width } : { t0, t1, width }, { signal: ac.signal });
+    const res = await (this.cb.track ? this.cb.track(req) : req);
+    this.inflight--;
+    if (seq !== this.seq) return;
+    if (!res.ok) {
+      if (res.error.code !== 'aborted' && this.cb.onError) this.cb.onError(res.error);
+      return;
+    }
+    this.samples = res.data;
+    this.samplesRange = [t0, t1];
+    this.preview = null;
+    this.metrics.loads++;
+    this.schedule();
+  }
+
+  /** After a resize, the buckets are asked for again at the new width. */
+  refetchSoon() {
+    if (!this.rec) return;
+    clearTimeout(this.refetchTimer);
+    this.refetchTimer = setTimeout(() => {
+      if (this.samples && this.samples.width !== this.plotWidth()) this.load();
+    }, RESIZE_REFETCH_MS);
+  }
+
+  /** Shows [t0, t1] (unix seconds): at once from what is on screen, then from the server. */
+  setRange(t0, t1) {
+    if (!this.rec) return;
+    const lo = this.rec.start_t;
+    const hi = this.rec.end_t;
+    [t0, t1] = clampRange(t0, t1, lo, hi);
+    if (this.range && t0 === this.range[0] && t1 === this.range[1]) return;
+    if (this.samples) {
+      const [s0, s1] = this.samplesRange;
+      this.preview = { t0, t1, columns: rebucket(columnsFromSamples(this.samples), s0, s1, t0, t1, this.plotWidth()) };
+    }
+    this.range = [t0, t1];
+    if (this.cb.onRange) this.cb.onRange(t0, t1, isWhole(t0, t1, lo, hi));
+    this.schedule();
+    this.load();
+  }
+
+  reset() {
+    if (this.rec) this.setRange(this.rec.start_t, this.rec.end_t);
+  }
+
+  schedule() {
+    if (this.pending) return;
+    this.pending = requestAnimationFrame(() => { this.pending = 0; this.draw(); });
+  }
+
+  draw() {
+    const { wrap, canvas, overlay } = this.els;
+    if (!this.rec || wrap.offsetParent === null) return;
+    const t0 = performance.now();
+    const W = wrap.clientWidth;
+    const H = wrap.clientHeight;
+    if (W < 40 || H < 40) return;
+    const [r0, r1] = this.range;
+    const current = this.samples && this.samplesRange[0] === r0 && this.samplesRange[1] === r1;
+    // A zoom whose answer is on its way shows the buckets that were on
+    // screen, merged into the new range's pixels.
+    const preview = !current && this.preview && this.preview.t0 === r0 && this.preview.t1 === r1 ? this.preview.columns : null;
+    const samples = current ? this.samples : { t0: r0, t1: r1, main: [] };
+    this.layout = layoutMemory(this.rec, samples, W, H, preview);
+    const ctx = sizeCanvas(canvas, W, H);
+    sizeCanvas(overlay, W, H);
+    drawMemory(ctx, this.layout, W, H);
+    this.labels = new Map(this.layout.bands.map((b) => [b, bandLabel(ctx, b)]));
+    this.hit = this.mouse ? this.hitAt(this.mouse.x, this.mouse.y) : null;
+    this.paintOverlay();
+    const ms = performance.now() - t0;
+    this.metrics.draws++;
+    this.metrics.lastDrawMs = ms;
+    if (this.metrics.firstDrawAt === null && current) this.metrics.firstDrawAt = performance.now();
+  }
+
+  /** True when the samples for the range shown are on screen and nothing is waiting. */
+  idle() {
+    return !!(this.rec && this.samples && this.inflight === 0 && !this.pending && this.layout &&
+      this.samplesRange[0] === this.range[0] && this.samplesRange[1] === this.range[1]);
+  }
+
+  hitAt(clientX, clientY) {
+    if (!this.layout) return null;
+    const r = this.els.overlay.getBoundingClientRect();
+    return hitMemory(this.layout, clientX - r.left, clientY - r.top);
+  }
+
+  localX(clientX) {
+    return clientX - this.els.overlay.getBoundingClientRect().left;
+  }
+
+  paintOverlay() {
+    const { overlay } = this.els;
+    const ctx = overlay.getContext('2d');
+    const cssW = parseFloat(overlay.style.width) || overlay.width;
+    const cssH = parseFloat(overlay.style.height) || overlay.height;
+    const dpr = overlay.width / Math.max(1, cssW);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawMemoryHover(ctx, this.layout, cssW, cssH, { hit: this.drag ? null : this.hit, drag: this.drag && this.drag.moved ? this.drag : null });
+  }
+
+  onMove(e) {
+    this.mouse = { x: e.clientX, y: e.clientY };
+    if (this.drag) {
+      this.drag.x1 = this.localX(e.clientX);
+      this.drag.moved = this.drag.moved || Math.abs(this.drag.x1 - this.drag.x0) >= DRAG_MIN_PX;
+      this.paintOverlay();
+      return;
+    }
+    this.hit = this.hitAt(e.clientX, e.clientY);
+    this.paintOverlay();
+    this.showTooltip(this.hit, this.mouse);
+  }
+
+  onDown(e) {
+    if (e.button !== 0 || !this.layout) return;
+    const x = this.localX(e.clientX);
+    const { plot } = this.layout;
+    if (x < plot.x || x > plot.x + plot.w) return;
+    e.preventDefault();
+    this.els.overlay.focus({ preventScroll: true });
+    this.drag = { x0: x, x1: x, moved: false };
+    this.els.tooltip.hidden = true;
+  }
+
+  onUp(e) {
+    const d = this.drag;
+    if (!d) return;
+    this.drag = null;
+    d.x1 = this.localX(e.clientX);
+    if (d.moved && this.layout) {
+      const a = this.layout.x.fromPx(Math.min(d.x0, d.x1));
+      const b = this.layout.x.fromPx(Math.max(d.x0, d.x1));
+      this.setRange(a, b);
+    }
+    this.paintOverlay();
+  }
+
+  onWheel(e) {
+    if (!this.layout || !this.range) return;
+    const { plot } = this.layout;
+    const x = this.localX(e.clientX);
+    if (x < plot.x || x > plot.x + plot.w) return;
+    e.preventDefault();
+    const factor = e.deltaY < 0 ? WHEEL_STEP : 1 / WHEEL_STEP;
+    const [t0, t1] = zoomAround(this.range[0], this.range[1], (x - plot.x) / plot.w, factor, this.rec.start_t, this.rec.end_t);
+    this.setRange(t0, t1);
+  }
+
+  /** + and - zoom around the middle, 0 shows the whole recording. */
+  onKey(e) {
+    if (!this.range || !this.rec) return;
+    const zoom = { '+': WHEEL_STEP, '=': WHEEL_STEP, '-': 1 / WHEEL_STEP }[e.key];
+    if (zoom) {
+      e.preventDefault();
+      this.setRange(...zoomAround(this.range[0], this.range[1], 0.5, zoom, this.rec.start_t, this.rec.end_t));
+    } else if (e.key === '0') {
+      e.preventDefault();
+      this.reset();
+    }
+  }
+
+  showTooltip(hit, at) {
+    const tip = this.els.tooltip;
+    if (!hit || !at) { tip.hidden = true; return; }
+    const row = (k, v) => h('div', { className: 'tip-row' }, h('span', { className: 'tip-k', text: k }), h('span', { className: 'tip-v', text: v }));
+    const c = hit.column;
+    const parts = [h('div', { className: 'tip-name', text: fmtElapsed(hit.elapsed) + ' from the start' })];
+    if (c && c.hasMain) parts.push(row('memory', c.min === c.max ? fmtMiB(c.max) : `${fmtMiB(c.min)} – ${fmtMiB(c.max)}`));
+    else parts.push(row('memory', 'no sample here'));
+    if (c && c.childMax > 0) parts.push(row('children', c.childMin === c.childMax ? fmtMiB(c.childMax) : `${fmtMiB(c.childMin)} – ${fmtMiB(c.childMax)}`));
+    for (const f of hit.funcs.slice(0, 4)) {
+      parts.push(row('in', truncate(displayText(f.name), 120)));
+    }
+    if (hit.band) {
+      const b = hit.band;
+      parts.push(h('div', { className: 'tip-loc', text: `${truncate(displayText(b.name), 200)}: ${fmtMiB(b.start_mib)} → ${fmtMiB(b.end_mib)} over ${fmtElapsed(b.end_t - b.start_t)}` }));
+    }
+    parts.push(h('div', { className: 'tip-hint', text: 'Drag or scroll to zoom · double-click for the whole recording' }));
+    replaceChildren(tip, parts);
+    tip.hidden = false;
+    const pad = 14;
+    let x = at.x + pad;
+    let y = at.y + pad;
+    if (x + tip.offsetWidth > window.innerWidth - 4) x = Math.max(4, at.x - tip.offsetWidth - pad);
+    if (y + tip.offsetHeight > window.innerHeight - 4) y = Math.max(4, at.y - tip.offsetHeight - pad);
+    tip.style.left = x + 'px';
+    tip.style.top = y + 'px';
+  }
+
+  /**
+   * What the page hook tells about the chart (docs/API.md): the range, the
+   * buckets asked for, the peak and the bands in viewport pixels.
+   */
+  describe() {
+    const L = this.layout;
+    if (!L || !this.rec) return null;
+    const r = this.els.overlay.getBoundingClientRect();
+    return {
+      id: this.id,
+      t0: L.t0,
+      t1: L.t1,
+      whole: isWhole(L.t0, L.t1, this.rec.start_t, this.rec.end_t),
+      width: this.samples ? this.samples.width : null,
+      columns: L.columns.filter(Boolean).length,
+      plot: { x: r.left + L.plot.x, y: r.top + L.plot.y, w: L.plot.w, h: L.plot.h },
+      peak: L.peak ? { mib: L.peak.mib, t: L.peak.t, x: r.left + L.peak.x, y: r.top + L.peak.y } : null,
+      bands: L.bands.map((b) => ({ name: b.name, lane: b.lane, x: r.left + b.x, y: r.top + b.y, w: b.w, h: b.h, text: (this.labels && this.labels.get(b)) || null })),
+      yMax: L.y.d1,
+    };
+  }
+}
