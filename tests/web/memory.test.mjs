@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  fmtMiB, fmtMiBDelta, fmtElapsed, linearScale, niceTicks, mibDomain, columnsFromSamples, rebucket, downsample,
+  fmtMiB, fmtMiBDelta, fmtElapsed, fmtTick, linearScale, niceTicks, mibDomain, columnsFromSamples, rebucket, downsample,
   funcLanes, layoutMemory, hitMemory, nearestColumn, zoomAround, clampRange, isWhole, MIN_SPAN_S, lineRows, totalIncrement,
   pairLines, changeClause, verdict,
 } from '../../web/js/model/memory.js';
@@ -26,6 +26,16 @@ test('fmtElapsed reads seconds from the start', () => {
   assert.equal(fmtElapsed(1.5), '1.50 s');
   assert.equal(fmtElapsed(42.25), '42.3 s');
   assert.equal(fmtElapsed(125), '2 min 5 s');
+});
+
+test('fmtTick gives a tick as many decimals as its step needs', () => {
+  assert.equal(fmtTick(50, 50, 'MiB'), '50 MiB');
+  assert.equal(fmtTick(1.5, 0.5, 's'), '1.5 s');
+  assert.equal(fmtTick(1, 0.5, 's'), '1.0 s');
+  assert.equal(fmtTick(0.02, 0.01, 's'), '0.02 s');
+  assert.equal(fmtTick(2000, 1000, 'MiB'), '2,000 MiB');
+  const L = layoutMemory(record(), answer(), 400, 300);
+  assert.ok(L.yTicks.every((t) => /^\d+ MiB$/.test(t.text)), L.yTicks.map((t) => t.text).join());
 });
 
 test('linearScale maps both ways, and widens a flat domain', () => {

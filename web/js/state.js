@@ -31,9 +31,12 @@ export const VERSION = 1;
 // optional exponent, as the API's parameters accept them (docs/API.md).
 const DEPTH_RE = /^\d{1,9}$/;
 const CUTOFF_RE = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-export const VIEWS = ['icicle', 'sunburst', 'table'];
+// 'memory': the memory-over-time chart of attached mprof data (issue 15).
+export const VIEWS = ['icicle', 'sunburst', 'table', 'memory'];
 export const HIDE_KINDS = ['builtins', 'stdlib', 'site-packages'];
-export const SORT_KEYS = ['cumtime', 'tottime', 'ncalls', 'pcalls', 'name', 'file', 'line', 'tt_percall', 'ct_percall'];
+export const SORT_KEYS = ['cumtime', 'tottime', 'ncalls', 'pcalls', 'name', 'file', 'line', 'tt_percall', 'ct_percall', 'mem_inc'];
+// A memory record's id (mem=): 32 hex digits, like a profile's.
+const MEM_ID_RE = /^[0-9a-f]{32}$/;
 const ASC_DEFAULT = new Set(['name', 'file', 'line']);
 const MAX_FID = 2 ** 31 - 1;
 const MAX_PATH = 256;
@@ -46,7 +49,7 @@ export function defaultOrder(sort) {
 export function defaultState() {
   return {
     view: 'icicle', path: [], root: null, invert: false, depth: null, cutoff: null,
-    hide: [], sel: null, q: '', sort: 'cumtime', order: 'desc',
+    hide: [], sel: null, q: '', sort: 'cumtime', order: 'desc', mem: null,
   };
 }
 
@@ -136,6 +139,12 @@ export function stateFromUrl(search) {
   const q = p.get('q');
   if (q !== null) st.q = q.slice(0, MAX_Q);
 
+  const mem = p.get('mem');
+  if (mem !== null && mem !== '') {
+    if (MEM_ID_RE.test(mem)) st.mem = mem;
+    else bad('mem', mem, 'a memory record id is 32 hexadecimal digits');
+  }
+
   const sort = p.get('sort');
   if (sort !== null) {
     if (SORT_KEYS.includes(sort)) st.sort = sort;
@@ -178,6 +187,7 @@ export function urlFromState(st, pathname = '') {
   if (st.q) parts.push('q=' + enc(st.q));
   if (st.sort && st.sort !== 'cumtime') parts.push('sort=' + enc(st.sort));
   if (st.order && st.order !== defaultOrder(st.sort)) parts.push('order=' + st.order);
+  if (st.mem) parts.push('mem=' + st.mem);
   return pathname + '?' + parts.join('&');
 }
 

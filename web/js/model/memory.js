@@ -61,6 +61,16 @@ export function fmtElapsed(s) {
   return (s * 1e3).toFixed(2) + ' ms';
 }
 
+/**
+ * A tick's label: as many decimals as the step between ticks needs, so an
+ * axis reads 0, 50, 100 MiB or 0.5, 1.0, 1.5 s, never 50.0 beside 100.
+ */
+export function fmtTick(v, step, unit) {
+  const decimals = step > 0 ? Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9))) : 0;
+  const s = Math.abs(v) >= 1000 && decimals === 0 ? groupThousands(v.toFixed(0)) : v.toFixed(decimals);
+  return s + ' ' + unit;
+}
+
 /* ---------- scales and ticks ---------- */
 
 /**
@@ -241,6 +251,10 @@ export function funcLanes(funcs) {
   return list;
 }
 
+function tickStep(ticks) {
+  return ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+}
+
 /**
  * Everything the chart draws, in CSS pixels of a width × height canvas:
  *   {plot: {x, y, w, h}, x (time scale, unix seconds), y (MiB scale),
@@ -275,8 +289,9 @@ export function layoutMemory(rec, samples, width, height, columns = null) {
   const y = linearScale(ylo, yhi, plot.y + plot.h, plot.y);
   const start = Number.isFinite(rec && rec.start_t) ? rec.start_t : t0;
   const xTicks = niceTicks(t0 - start, t1 - start, Math.max(2, Math.floor(plot.w / 90)))
-    .map((s) => ({ value: s, px: x.toPx(start + s) }));
-  const yTicks = niceTicks(ylo, yhi, Math.max(2, Math.floor(plot.h / 45))).map((v) => ({ value: v, px: y.toPx(v) }));
+    .map((s, i, all) => ({ value: s, px: x.toPx(start + s), text: fmtTick(s, tickStep(all), 's') }));
+  const yTicks = niceTicks(ylo, yhi, Math.max(2, Math.floor(plot.h / 45)))
+    .map((v, i, all) => ({ value: v, px: y.toPx(v), text: fmtTick(v, tickStep(all), 'MiB') }));
   const bandTop = plot.y + plot.h + 6;
   const bands = [];
   for (const f of lanesOf) {

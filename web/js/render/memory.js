@@ -8,13 +8,13 @@
 // holds.
 
 import { THEME, fitText } from './common.js';
-import { fmtMiB, fmtElapsed } from '../model/memory.js';
+import { fmtMiB } from '../model/memory.js';
 import { displayText } from '../model/format.js';
 
 export const MEM_THEME = {
   grid: '#eceef1',
   axis: '#c5cbd3',
-  band: 'rgba(47, 111, 235, 0.28)',
+  area: 'rgba(47, 111, 235, 0.10)',
   line: '#2f6feb',
   child: 'rgba(26, 127, 55, 0.35)',
   childLine: '#1a7f37',
@@ -64,11 +64,11 @@ function drawAxes(ctx, L) {
   ctx.fillStyle = THEME.textMuted;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'right';
-  for (const t of L.yTicks) ctx.fillText(fmtMiB(t.value), plot.x - 6, t.px);
+  for (const t of L.yTicks) ctx.fillText(t.text, plot.x - 6, t.px);
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
   const below = L.bands.length ? L.bands.reduce((m, b) => Math.max(m, b.y + b.h), 0) + 4 : plot.y + plot.h + 6;
-  for (const t of L.xTicks) ctx.fillText(fmtElapsed(t.value), t.px, below);
+  for (const t of L.xTicks) ctx.fillText(t.text, t.px, below);
   ctx.textAlign = 'left';
 }
 
@@ -98,15 +98,26 @@ function drawSeries(ctx, L) {
     ctx.strokeStyle = MEM_THEME.childLine;
     strokeThrough(ctx, L, (c) => (c.childMax > 0 ? c.max + c.childMax : null));
   }
-  // The main process: one bar per pixel from its min to its max, so a spike
-  // shorter than a pixel still shows at full height.
-  ctx.fillStyle = MEM_THEME.band;
+  // The main process: a light area under its highest points, then one bar
+  // per pixel from its min to its max, so that a spike shorter than a
+  // pixel still shows at full height, and a line from pixel to pixel.
+  ctx.fillStyle = MEM_THEME.area;
   ctx.beginPath();
+  const base = y.toPx(Math.max(0, y.d0));
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i];
     if (!c || !c.hasMain) continue;
     const yTop = y.toPx(c.max);
-    ctx.rect(colX(L, i) - 0.5, yTop, 1, Math.max(1, y.toPx(c.min) - yTop));
+    ctx.rect(colX(L, i) - 0.5, yTop, 1, Math.max(0, base - yTop));
+  }
+  ctx.fill();
+  ctx.fillStyle = MEM_THEME.line;
+  ctx.beginPath();
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i];
+    if (!c || !c.hasMain || c.max === c.min) continue;
+    const yTop = y.toPx(c.max);
+    ctx.rect(colX(L, i) - 0.75, yTop, 1.5, Math.max(1, y.toPx(c.min) - yTop));
   }
   ctx.fill();
   ctx.strokeStyle = MEM_THEME.line;

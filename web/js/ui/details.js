@@ -4,6 +4,8 @@
 
 import { fetchFunction, fetchSource } from '../api.js';
 import { h, replaceChildren } from './dom.js';
+import { lineTable } from './memlines.js';
+import { fmtMiBDelta, totalIncrement } from '../model/memory.js';
 import { displayText, fmtSeconds, fmtPstats, fmtPct, fmtCount, fmtNcalls, fullLocation, vscodeLink, truncate, baseName } from '../model/format.js';
 
 const MAX_EDGE_ROWS = 100;
@@ -42,6 +44,13 @@ export class Details {
   setProfile(meta) {
     this.meta = meta;
     if (this.fid === null) this.renderSummary();
+  }
+
+  /** Shows the same function again, fetched anew (memory data was attached). */
+  reload() {
+    const fid = this.fid;
+    this.fid = undefined;
+    this.show(fid);
   }
 
   /** Shows function fid (a number), or the profile summary for null. */
@@ -125,6 +134,7 @@ export class Details {
       h('div', { className: 'fn-actions' },
         h('button', { className: 'button small', type: 'button', id: 'show-all-calls', text: 'Show all its calls in the chart', title: 'The tree of this function over every path that reaches it (root mode)', onclick: () => this.cb.onFocusFunction(f.fid) }),
         h('button', { className: 'button small', type: 'button', id: 'show-callers', text: 'Callers of this function', title: 'Who calls it, up to the entry points, and how much of its time came through each (the inverted tree)', onclick: () => this.cb.onCallers(f.fid) })),
+      this.memorySection(this.data.memory, f),
       this.edgeTable('callers', 'Called by', callers),
       this.edgeTable('callees', 'Calls', callees),
       h('section', { className: 'source', id: 'source' }, h('h3', { text: 'Source' }), h('div', { className: 'muted', text: 'Loading source…' })),
@@ -132,6 +142,18 @@ export class Details {
     replaceChildren(this.el, parts);
     this.setRoot(this.rootFid, this.inverted);
     this.el.scrollTop = 0;
+  }
+
+  /**
+   * The function's lines from an attached memory_profiler report (the
+   * function detail's "memory"): memory, increment and occurrences beside
+   * each line, the largest increment highlighted. null when there is none.
+   */
+  memorySection(mem, f) {
+    if (!mem || !Array.isArray(mem.lines)) return null;
+    return h('section', { className: 'memory', id: 'memory-lines' },
+      h('h3', {}, 'Memory per line ', h('span', { className: 'count', text: ' ' + fmtMiBDelta(totalIncrement(mem)) })),
+      lineTable(mem, { highlight: f.line }));
   }
 
   edgeTable(which, title, list) {

@@ -14,6 +14,8 @@ import { fmtSeconds, fmtCount, displayText, truncate } from '../model/format.js'
 import { sizeCanvas } from '../render/common.js';
 import { drawDiffIcicle, drawDiffSunburst, nodeColor } from '../render/diff.js';
 import { h, $, replaceChildren, setText, delayedShow } from './dom.js';
+import { fmtMiB, fmtMiBDelta, verdict } from '../model/memory.js';
+import { pairedLineTable } from './memlines.js';
 
 const ROW_HEIGHT = 20;
 const TABLE_ROWS = 100;
@@ -268,16 +270,36 @@ class DiffPage {
       h('span', { className: 'sum-v', text: v }), extra ? h('span', { className: 'sum-x', text: extra }) : null);
     const rule = d.match.rule === 'exact' ? '' : d.match.rule === 'moved' ? ' (some at moved lines)'
       : ` (under other roots: ${displayText(String(d.match.roots?.a ?? ''))} ↔ ${displayText(String(d.match.roots?.b ?? ''))})`;
+    const mem = d.memory && d.memory.a && d.memory.b ? d.memory : null;
+    const said = verdict(d);
     replaceChildren($('#summary'),
+      said ? h('div', { className: 'verdict', id: 'verdict', text: 'B: ' + said + '.' }) : null,
       stat('total time', `${fmtSeconds(d.a.total_time)} → ${fmtSeconds(d.b.total_time)}`,
         `${signed(c.total_time, fmtSeconds)} (${pct(c.total_time_ratio)})`, 'change-' + cls),
       stat('calls', `${fmtCount(d.a.total_calls)} → ${fmtCount(d.b.total_calls)}`,
         `${signed(c.total_calls, fmtCount)} (${pct(c.total_calls_ratio)})`),
       stat('primitive calls', `${fmtCount(d.a.prim_calls)} → ${fmtCount(d.b.prim_calls)}`, pct(c.prim_calls_ratio)),
+      mem ? stat('memory peak', `${fmtMiB(mem.a.peak_mib)} → ${fmtMiB(mem.b.peak_mib)}`,
+        `${fmtMiBDelta(mem.b.peak_mib - mem.a.peak_mib)} (${pct(mem.change)})`, 'memory') : null,
       stat('functions', `${fmtCount(d.a.functions)} → ${fmtCount(d.b.functions)}`,
         `${d.match.added} added, ${d.match.removed} removed${rule}`));
+    this.renderMemoryLines(mem);
     $('#summary').dataset.totalA = String(d.a.total_time);
     $('#summary').dataset.totalB = String(d.b.total_time);
+  }
+
+  /**
+   * Functions with memory_profiler line data in both runs: their per-line
+   * increments side by side, under the table.
+   */
+  renderMemoryLines(mem) {
+    const sec = $('#diff-mem');
+    const fns = mem && Array.isArray(mem.functions) ? mem.functions : [];
+    sec.hidden = fns.length === 0;
+    if (!fns.length) { replaceChildren(sec); return; }
+    replaceChildren(sec, h('h3', { text: 'Memory per line, A and B' }), fns.map((f) => h('section', { className: 'mem-fn', dataset: { fn: String(f.name ?? '') } },
+      h('div', { className: 'mem-fn-name mono', title: displayText(String(f.file ?? '')), text: truncate(displayText(String(f.name ?? '')), 200) }),
+      h('div', { className: 'mem-lines-wrap' }, pairedLineTable(f.a, f.b)))));
   }
 
   renderTable() {

@@ -8,6 +8,7 @@ import { escapeEre } from '../model/search.js';
 import { colorFor } from '../model/colors.js';
 import { defaultOrder } from '../state.js';
 import { h, replaceChildren, setText } from './dom.js';
+import { fmtMiBDelta } from '../model/memory.js';
 import { displayText, fmtPstats, fmtSeconds, fmtNcalls, fmtCount, fmtPct, truncate } from '../model/format.js';
 
 export const ROW_H = 22;
@@ -23,8 +24,12 @@ const COLUMNS = [
   ['percall', 'tt_percall', 'tottime / ncalls'],
   ['cumtime', 'cumtime', 'time in the function and everything it called'],
   ['percall', 'ct_percall', 'cumtime / primitive calls'],
+  // Shown only when the profile has a memory_profiler report attached (setMemory()).
+  ['Mem +', 'mem_inc', 'memory the function\'s lines added, by the attached memory_profiler report (MiB); functions without line data last'],
   ['filename:lineno(function)', 'file', 'sorted by file name'],
 ];
+const NUM_COLUMNS = COLUMNS.length - 1;
+const MEM_COLUMN = 5;
 
 /** [directory, "file:line(function)"] of a label; builtins have no directory. */
 export function splitLabel(text, row) {
@@ -68,7 +73,7 @@ export class Table {
   buildHead() {
     const cells = COLUMNS.map(([label, key, title], i) => h('button', {
       type: 'button',
-      className: 'th' + (i < 5 ? ' num' : ' name'),
+      className: 'th' + (i < NUM_COLUMNS ? ' num' : ' name') + (i === MEM_COLUMN ? ' mem' : ''),
       title: title + ' (click to sort)',
       dataset: { sort: key },
       onclick: () => {
@@ -86,6 +91,11 @@ export class Table {
       b.setAttribute('aria-sort', on ? (this.q.order === 'asc' ? 'ascending' : 'descending') : 'none');
       setText(b.querySelector('.sort-mark'), on ? (this.q.order === 'asc' ? ' ▲' : ' ▼') : '');
     }
+  }
+
+  /** Shows the "Mem +" column (the profile has line-by-line memory data) or hides it. */
+  setMemory(on) {
+    this.els.head.parentElement.classList.toggle('with-mem', !!on);
   }
 
   /** Shows or hides the table; it fetches only while shown. */
@@ -230,7 +240,7 @@ export class Table {
 
   makeRow() {
     const cells = [];
-    for (let c = 0; c < 6; c++) cells.push(h('span', { className: c < 5 ? 'td num' : 'td name' }));
+    for (let c = 0; c <= NUM_COLUMNS; c++) cells.push(h('span', { className: c < NUM_COLUMNS ? 'td num' + (c === MEM_COLUMN ? ' mem' : '') : 'td name' }));
     const bar = h('span', { className: 'share' });
     cells[3].prepend(bar);
     const val = h('span', { className: 'v' });
@@ -240,7 +250,7 @@ export class Table {
     const dir = h('span', { className: 'dir' });
     const base = h('span', { className: 'base' });
     const label = h('span', { className: 'label' }, dir, base);
-    cells[5].append(dot, label);
+    cells[NUM_COLUMNS].append(dot, label);
     const el = h('div', { className: 'tr', attrs: { role: 'row' } }, cells);
     const r = { el, cells, bar, val, dot, label, dir, base, fid: null, index: -1, key: null };
     el.addEventListener('click', () => {
@@ -263,7 +273,7 @@ export class Table {
       r.el.classList.add('loading');
       r.el.classList.remove('selected');
       r.el.removeAttribute('data-fid');
-      for (let c = 0; c < 5; c++) if (c !== 3) setText(r.cells[c], '');
+      for (let c = 0; c < NUM_COLUMNS; c++) if (c !== 3) setText(r.cells[c], '');
       setText(r.val, '');
       r.bar.style.width = '0';
       setText(r.dir, '');
@@ -283,6 +293,7 @@ export class Table {
     setText(r.val, fmtPstats(row.ct));
     r.bar.style.width = Math.max(0, Math.min(100, row.ct_pct || 0)).toFixed(2) + '%';
     setText(r.cells[4], row.ct_percall == null ? '–' : fmtSeconds(row.ct_percall));
+    setText(r.cells[MEM_COLUMN], Number.isFinite(row.mem_inc) ? fmtMiBDelta(row.mem_inc) : '');
     const text = truncate(displayText(row.label), MAX_LABEL);
     const cut = splitLabel(text, row);
     setText(r.dir, cut[0]);

@@ -15,6 +15,7 @@ import { Chart } from './chart.js';
 import { Table } from './table.js';
 import { Details } from './details.js';
 import { Controls } from './controls.js';
+import { MemoryView } from './memview.js';
 import { h, $, delayedShow } from './dom.js';
 import './compare.js'; // the Compare with… menu: it reads only the path and its button
 import './panel.js'; // the details panel's show/hide button
@@ -47,6 +48,11 @@ function fatal(title, text) {
   document.title = title + ' · pstatsviz';
 }
 
+/** The views drawn by the call-tree chart (not the table, not the memory chart). */
+function isChartView(view) {
+  return view === 'icicle' || view === 'sunburst';
+}
+
 const ARROWS = { ArrowLeft: 'left', ArrowRight: 'right', ArrowUp: 'up', ArrowDown: 'down' };
 
 class Viewer {
@@ -57,7 +63,7 @@ class Viewer {
     // in place, and only by change(), popstate and start().
     this.state = stateFromUrl(window.location.search).state;
     // The chart a table row or a search zooms into.
-    this.lastChartView = this.state.view === 'table' ? 'icicle' : this.state.view;
+    this.lastChartView = isChartView(this.state.view) ? this.state.view : 'icicle';
     // The tree: the answer on screen and its treeKey, the request sequence
     // (a late answer to an older request is dropped), the request to abort
     // when another is needed, recent answers by treeKey (least recently used
@@ -117,6 +123,14 @@ class Viewer {
       track: (p) => this.track(p),
     });
 
+    this.memview = new MemoryView(profileId, {
+      track: (p) => this.track(p),
+      notice: (text, kind) => notice(text, kind),
+      choose: (mem) => this.change({ mem }, { push: false }),
+      attached: (answer) => this.memoryAttached(answer),
+      showFunction: (name) => this.change({ view: 'table', q: '^' + escapeEre(name) + '$' }, { push: true }),
+    });
+
     window.addEventListener('popstate', () => this.onPopState());
     document.addEventListener('keydown', (e) => this.onKeyDown(e));
   }
@@ -159,7 +173,7 @@ class Viewer {
 
   /** The chart in view, or the last one shown when the table is. */
   chartView() {
-    return this.state.view === 'table' ? this.lastChartView : this.state.view;
+    return isChartView(this.state.view) ? this.state.view : this.lastChartView;
   }
 
   /** Changes the view state; push adds a history entry (zoom steps, views). */
@@ -188,12 +202,13 @@ class Viewer {
   apply(prev, st) {
     const { controls, chart, table, details } = this;
     controls.update(st);
-    const isChart = st.view !== 'table';
+    const isChart = isChartView(st.view);
     if (isChart) this.lastChartView = st.view;
     $('#chart-pane').hidden = !isChart;
-    $('#table-pane').hidden = isChart;
+    $('#table-pane').hidden = st.view !== 'table';
+    this.memview.show(st.view === 'memory', st.mem);
     table.setQuery({ sort: st.sort, order: st.order, q: st.q });
-    table.setActive(!isChart);
+    table.setActive(st.view === 'table');
     if (isChart) {
       chart.setView(st.view);
       chart.schedule();
@@ -384,7 +399,7 @@ class Viewer {
       this.controls.focusSearch();
       return;
     }
-    if (typing || this.state.view === 'table') return;
+    if (typing || !isChartView(this.state.view)) return;
     const onButton = t instanceof HTMLElement && t.matches('button, a');
     if (ARROWS[e.key]) {
       e.preventDefault();
@@ -407,7 +422,33 @@ class Viewer {
   idle() {
     const st = this.state;
     return this.requests.pending === 0 && !this.chart.pending && this.tree.drawnKey === treeKey(st) &&
-      (st.view === 'table' || this.chart.layout !== null);
+      (!isChartView(st.view) || this.chart.layout !== null) && this.memview.idle();
+  }
+
+  /* ---------- memory data (ui/memview.js) ---------- */
+
+  /**
+   * Shows what the memory data allows: the Memory view's button when any
+   * is attached (or linked with mem=), the table's "Mem +" column when a
+   * line report is.
+   */
+  async showMemoryControls() {
+    const mv = this.memview;
+    if (this.state.mem) await mv.record(this.state.mem);
+    $('#view-memory').hidden = !mv.hasAny() && !this.state.mem;
+    this.table.setMemory(mv.has('lines'));
+  }
+
+  /** A file was attached (Add memory data…): show it, and what it adds. */
+  async memoryAttached(answer) {
+    const meta = await this.track(fetchProfile(this.id));
+    if (meta.ok) this.memview.setList(meta.data.memory);
+    await this.showMemoryControls();
+    // Rows and the details panel gain their memory numbers.
+    this.table.reset();
+    this.details.reload();
+    notice(`Attached ${truncate(displayText(answer.name), 80)}.`);
+    this.change({ view: answer.kind === 'mprof' ? 'memory' : this.state.view, mem: answer.id }, { push: true });
   }
 
   /* ---------- start ---------- */
@@ -433,6 +474,8 @@ class Viewer {
     }
     this.controls.setProfile(meta.data);
     this.details.setProfile(meta.data);
+    this.memview.setList(meta.data.memory);
+    this.showMemoryControls();
     for (const w of meta.data.warnings || []) notice('This file loaded with a warning: ' + truncate(displayText(w), 300), 'warn');
     this.apply(null, this.state);
   }
@@ -455,6 +498,8 @@ function exposeHook(viewer) {
     frames: () => viewer.chart.frames.slice(),
     drawCount: () => viewer.chart.drawCount,
     idle: () => viewer.idle(),
+    /** The Memory view as shown: the chart's range, peak and bands, or the line report's functions; null elsewhere. */
+    memory: () => viewer.memview.describe(),
   });
   Object.defineProperty(window, '__pstatsviz', { value: hook, writable: false });
 }
