@@ -15,12 +15,13 @@ function codeCell(text) {
   return h('td', { className: 'code mono', text: raw === '' ? ' ' : truncate(displayText(raw), MAX_TEXT) });
 }
 
+// The unit is in the column's heading: the numbers stay narrow, for the details panel.
 function mib(x) {
-  return x === null ? '' : fmtMiB(x);
+  return x === null ? '' : fmtMiB(x).replace(/ MiB$/, '');
 }
 
 function inc(x) {
-  return x === null ? '' : fmtMiBDelta(x);
+  return x === null ? '' : fmtMiBDelta(x).replace(/ MiB$/, '');
 }
 
 /**
@@ -33,8 +34,8 @@ export function lineTable(fn, { highlight = null, caption = null } = {}) {
   const rows = lineRows(fn);
   const head = h('tr', {},
     h('th', { className: 'num', text: 'line' }),
-    h('th', { className: 'num', text: 'mem usage' }),
-    h('th', { className: 'num', text: 'increment' }),
+    h('th', { className: 'num', text: 'mem MiB', title: 'memory usage after the line ran (MiB)' }),
+    h('th', { className: 'num', text: 'inc. MiB', title: 'increment: what the line added (MiB)' }),
     h('th', { className: 'num', text: 'occ.', title: 'occurrences: how many times the line ran' }),
     h('th', { text: 'line contents' }));
   const body = rows.map((r) => h('tr', {
@@ -67,10 +68,10 @@ export function pairedLineTable(fa, fb) {
   }
   const head = h('tr', {},
     h('th', { className: 'num', text: 'line A' }),
-    h('th', { className: 'num', text: 'inc. A' }),
+    h('th', { className: 'num', text: 'inc. A (MiB)' }),
     h('th', { className: 'num', text: 'line B' }),
-    h('th', { className: 'num', text: 'inc. B' }),
-    h('th', { className: 'num', text: 'Δ' }),
+    h('th', { className: 'num', text: 'inc. B (MiB)' }),
+    h('th', { className: 'num', text: 'Δ (MiB)' }),
     h('th', { text: 'line contents' }));
   const body = pairs.map((p) => h('tr', {
     className: 'mem-line' + (p === topA ? ' top-a' : '') + (p === topB ? ' top-b' : ''),
@@ -80,7 +81,7 @@ export function pairedLineTable(fa, fb) {
   h('td', { className: 'num inc' + (p === topA ? ' top' : ''), text: p.a ? inc(p.a.inc) : '' }),
   h('td', { className: 'num ln', text: p.b ? String(p.b.line) : '' }),
   h('td', { className: 'num inc' + (p === topB ? ' top' : ''), text: p.b ? inc(p.b.inc) : '' }),
-  h('td', { className: 'num delta' + (p.delta > 0 ? ' grew' : p.delta < 0 ? ' shrank' : ''), text: p.delta === null ? '' : fmtMiBDelta(p.delta) }),
+  h('td', { className: 'num delta' + (p.delta > 0 ? ' grew' : p.delta < 0 ? ' shrank' : ''), text: p.delta === null ? '' : inc(p.delta) }),
   codeCell(p.text)));
   return h('table', { className: 'mem-lines paired', attrs: { 'aria-label': 'memory per line in both runs' } }, h('thead', {}, head), h('tbody', {}, body));
 }
