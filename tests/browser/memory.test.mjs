@@ -1,0 +1,253 @@
+// Memory data beside time (issue 15), as a user meets it: the sample run
+// gets an mprof recording and a memory_profiler line report through the
+// viewer's "Add memory data…" button; the Memory view draws the recording,
+// the details panel shows the decorated function's lines, the table sorts
+// by "Mem +", and the comparison of the two runs reads calls, time and
+// memory. The memory files are real ones, made at test time by
+// memory_profiler (Debian's python3-memory-profiler) on a stand-in for
+// rasa_sample/rule_policy.py whose _rule_key_to_state sits on line 845, as
+// in the profile, and allocates known amounts.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { browserSuite, uploadApi, getJson, waitIdle, viewState, screenshot, assertNoProblems, RASA_SAMPLE, RASA_5000 } from './harness.mjs';
+import { fmtMiB, fmtMiBDelta } from '../../web/js/model/memory.js';
+
+// The interpreter that has memory_profiler: Debian's, when python3 on the
+// PATH is another one (pyenv).
+function memoryPython() {
+  for (const py of [process.env.MEMORY_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    try {
+      execFileSync(py, ['-c', 'import memory_profiler, mprof'], { stdio: 'ignore' });
+      return py;
+    } catch { /* next */ }
+  }
+  throw new Error('memory_profiler is not installed for any python3: apt-get install python3-memory-profiler (scripts/install-deps.sh test)');
+}
+
+// _rule_key_to_state on line 845 (@profile on 844), as rule_policy.py has it.
+// mib MiB of keys, then twice that of states: the largest increment is line 847.
+function standIn(dir) {
+  const body = `@profile
+def _rule_key_to_state(mib):
+    keys = [0] * (mib * 131072)
+    states = [1] * (2 * mib * 131072)
+    del keys
+    return len(states)
+
+
+if __name__ == "__main__":
+    import sys
+    import time
+    for _ in range(3):
+        _rule_key_to_state(int(sys.argv[1]))
+        time.sleep(0.05)
+`;
+  const head = ['# A stand-in for rasa_sample/rule_policy.py (tests/browser/memory.test.mjs).'];
+  while (head.length < 843) head.push('');
+  const path = join(dir, 'rule_policy.py');
+  writeFileSync(path, head.join('\n') + '\n' + body);
+  return path;
+}
+
+const files = {};
+const ids = {};
+let work = null;
+
+const suite = browserSuite({
+  setup: async (s) => {
+    ids.a = (await uploadApi(s.base, RASA_SAMPLE)).id;
+    ids.b = (await uploadApi(s.base, RASA_5000)).id;
+    work = mkdtempSync(join(tmpdir(), 'pstatsviz-memory-'));
+    const py = memoryPython();
+    const script = standIn(work);
+    for (const [key, mib] of [['reportA', 20], ['reportB', 60]]) {
+      files[key] = join(work, `report_${mib}.txt`);
+      writeFileSync(files[key], execFileSync(py, ['-m', 'memory_profiler', script, String(mib)], { cwd: work, encoding: 'utf8' }));
+    }
+    files.mprof = join(work, 'mprofile_rasa.dat');
+    execFileSync(py, ['-m', 'mprof', 'run', '--python', '-o', files.mprof, script, '20'], { cwd: work, stdio: 'ignore' });
+  },
+});
+
+test.after(() => { if (work) rmSync(work, { recursive: true, force: true }); });
+
+/** The largest MEM sample of an mprof file, and its FUNC lines: what mprof's read_mprofile_file reads. */
+function readMprof(path) {
+  let peak = -Infinity;
+  const funcs = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'MEM') peak = Math.max(peak, Number(f[1]));
+    else if (f[0] === 'FUNC') funcs.push(f[1]);
+  }
+  return { peak, funcs };
+}
+
+/** Line 847's increment (MiB) in a memory_profiler report: the largest. */
+function reportIncrement(path, line) {
+  const row = readFileSync(path, 'utf8').split('\n').find((l) => new RegExp(`^\\s*${line}\\s`).test(l));
+  return Number(/^\s*\d+\s+[\d.]+ MiB\s+(-?[\d.]+) MiB/.exec(row)[1]);
+}
+
+async function attachThroughButton(page, file) {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#add-memory')]);
+  await chooser.setFiles(file);
+  await page.waitForFunction(() => !document.querySelector('#add-memory').disabled && window.__pstatsviz.state().mem, null, { timeout: 15000 });
+}
+
+test('memory: an mprof recording attached through the viewer draws as a chart, with its peak and @profile bands', async () => {
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${suite.base}/p/${ids.a}`);
+  await waitIdle(page);
+  assert.equal(await page.$eval('#view-memory', (b) => b.hidden), true, 'no Memory view before memory data');
+
+  await attachThroughButton(page, files.mprof);
+  await waitIdle(page);
+  const st = await viewState(page);
+  assert.equal(st.view, 'memory');
+  assert.match(st.mem, /^[0-9a-f]{32}$/);
+  ids.mprof = st.mem;
+  assert.equal(await page.$eval('#view-memory', (b) => b.hidden), false);
+  assert.match(page.url(), new RegExp(`[?&]view=memory(&|$)`));
+  assert.match(page.url(), new RegExp(`[?&]mem=${st.mem}(&|$)`));
+
+  const want = readMprof(files.mprof);
+  const rec = await getJson(suite.base, `/api/memory/${st.mem}`);
+  assert.deepEqual(rec.attached_to, [ids.a]);
+  assert.equal(rec.peak.mib, want.peak);
+  const chart = await page.evaluate(() => window.__pstatsviz.memory());
+  assert.equal(chart.kind, 'mprof');
+  assert.equal(chart.whole, true);
+  assert.equal(chart.peak.mib, want.peak, 'the peak marked is the largest sample, exactly');
+  assert.ok(chart.columns > 0);
+  assert.equal(chart.width, Math.round(chart.plot.w), 'one bucket per plot pixel');
+  assert.deepEqual(chart.bands.map((b) => b.name), want.funcs);
+  assert.ok(chart.bands.some((b) => b.text && b.text.startsWith('__main__.')), 'a band is labelled');
+  // The peak lies inside the plot, and the y axis reaches above it.
+  assert.ok(chart.peak.y >= chart.plot.y && chart.peak.y <= chart.plot.y + chart.plot.h);
+  assert.ok(chart.yMax >= want.peak);
+
+  // Hover: time, memory, the function running.
+  const band = chart.bands[1];
+  await page.mouse.move(band.x + band.w / 2, chart.plot.y + chart.plot.h / 2);
+  await page.waitForSelector('#tooltip:not([hidden])');
+  const tip = await page.$eval('#tooltip', (e) => e.textContent);
+  assert.match(tip, /from the start/);
+  assert.match(tip, /MiB/);
+  assert.match(tip, /__main__\._rule_key_to_state/);
+  await screenshot(page, 'memory-view-1400');
+
+  // The wheel zooms around the pointer and asks for the new range's samples.
+  await page.mouse.wheel(0, -400);
+  await page.waitForFunction(() => !window.__pstatsviz.memory().whole && window.__pstatsviz.idle(), null, { timeout: 15000 });
+  const zoomed = await page.evaluate(() => window.__pstatsviz.memory());
+  assert.ok(zoomed.t1 - zoomed.t0 < chart.t1 - chart.t0);
+  assert.ok(zoomed.t0 >= chart.t0 && zoomed.t1 <= chart.t1);
+  assert.equal(await page.$eval('#mem-whole', (b) => b.hidden), false);
+  // A drag zooms further; a double-click shows the whole recording.
+  const y = zoomed.plot.y + zoomed.plot.h / 2;
+  await page.mouse.move(zoomed.plot.x + zoomed.plot.w * 0.3, y);
+  await page.mouse.down();
+  await page.mouse.move(zoomed.plot.x + zoomed.plot.w * 0.6, y, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction((span) => { const m = window.__pstatsviz.memory(); return m.t1 - m.t0 < span * 0.5 && window.__pstatsviz.idle(); }, zoomed.t1 - zoomed.t0, { timeout: 15000 });
+  await page.mouse.dblclick(zoomed.plot.x + 20, y);
+  await page.waitForFunction(() => window.__pstatsviz.memory().whole && window.__pstatsviz.idle(), null, { timeout: 15000 });
+
+  // The link keeps the view: reloading it shows the same chart.
+  await page.reload();
+  await waitIdle(page);
+  assert.equal((await viewState(page)).view, 'memory');
+  assert.equal((await page.evaluate(() => window.__pstatsviz.memory())).peak.mib, want.peak);
+  assertNoProblems(page, assert);
+});
+
+test('memory: the recording on its own page, /m/<id>, at 800×600', async () => {
+  assert.ok(ids.mprof, 'the test before attached the recording');
+  const page = await suite.newPage({ viewport: { width: 800, height: 600 } });
+  await page.goto(`${suite.base}/m/${ids.mprof}`);
+  await page.waitForFunction(() => window.__pstatsviz && window.__pstatsviz.idle(), null, { timeout: 15000 });
+  const m = await page.evaluate(() => window.__pstatsviz.memory());
+  assert.equal(m.peak.mib, readMprof(files.mprof).peak);
+  assert.match(await page.$eval('#mem-meta', (e) => e.textContent), /^mprof · \d+ samples/);
+  assert.equal(await page.$$eval('.mem-funcs tbody tr', (r) => r.length), 3);
+  assert.ok(await page.$(`.mem-attached a[href^="/p/${ids.a}"]`), 'links the profile it is attached to');
+  await screenshot(page, 'memory-page-800');
+  assertNoProblems(page, assert);
+});
+
+test('memory: a line report shows _rule_key_to_state\'s lines in the details panel, and the table sorts by Mem +', async () => {
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${suite.base}/p/${ids.a}?v=1&view=table`);
+  await waitIdle(page);
+  assert.equal(await page.$eval('#table-head .th[data-sort="mem_inc"]', (b) => getComputedStyle(b).display), 'none', 'no Mem + column before line data');
+  await attachThroughButton(page, files.reportA);
+  await waitIdle(page);
+  ids.reportA = (await viewState(page)).mem;
+  assert.notEqual(await page.$eval('#table-head .th[data-sort="mem_inc"]', (b) => getComputedStyle(b).display), 'none');
+
+  // Sorted by Mem +: the one function with line data comes first.
+  await page.click('#table-head .th[data-sort="mem_inc"]');
+  await page.waitForFunction(() => window.__pstatsviz.state().sort === 'mem_inc' && window.__pstatsviz.idle());
+  await page.waitForSelector('#table-rows .tr[data-fid]');
+  const first = await page.$eval('#table-rows .tr[data-fid]', (r) => ({ label: r.textContent, mem: r.querySelector('.td.mem').textContent }));
+  assert.match(first.label, /rule_policy\.py:845\(_rule_key_to_state\)/);
+  const fn = (await getJson(suite.base, `/api/memory/${ids.reportA}`)).functions[0];
+  const total = fn.lines.reduce((s, l) => s + (l.inc ?? 0), 0);
+  assert.equal(first.mem, fmtMiBDelta(total));
+
+  // Its details: every line with memory beside it, the largest increment marked.
+  await page.click('#table-rows .tr[data-fid]');
+  await page.waitForSelector('#memory-lines tr.top');
+  const rows = await page.$$eval('#memory-lines tbody tr', (trs) => trs.map((t) => [...t.children].map((c) => c.textContent)));
+  assert.deepEqual(rows.map((r) => Number(r[0])), [844, 845, 846, 847, 848, 849]);
+  assert.match(rows[1][4], /def _rule_key_to_state\(mib\):/);
+  const top = await page.$eval('#memory-lines tr.top', (t) => Number(t.dataset.line));
+  assert.equal(top, 847);
+  const inc847 = reportIncrement(files.reportA, 847);
+  assert.equal(rows[3][2], fmtMiBDelta(inc847).replace(/ MiB$/, ''));
+  assert.equal(await page.$eval('#memory-lines tr.hl', (t) => Number(t.dataset.line)), 845, 'the profile\'s line of the function');
+  await screenshot(page, 'memory-details-1400');
+
+  // The same at 800×600: the panel goes below, the table keeps its Mem + column.
+  await page.setViewportSize({ width: 800, height: 600 });
+  await waitIdle(page);
+  assert.notEqual(await page.$eval('#table-head .th[data-sort="mem_inc"]', (b) => getComputedStyle(b).display), 'none');
+  await page.$eval('#memory-lines', (e) => e.scrollIntoView());
+  await screenshot(page, 'memory-details-800');
+  assertNoProblems(page, assert);
+});
+
+test('memory: the comparison reads calls, time and memory, and shows the lines side by side', async () => {
+  assert.ok(ids.reportA, 'the test before attached report A');
+  const attached = await fetch(`${suite.base}/api/profiles?name=report_60.txt&attach=${ids.b}`, {
+    method: 'POST', body: readFileSync(files.reportB), headers: { 'Content-Type': 'application/octet-stream' },
+  });
+  assert.equal(attached.status, 201);
+  const diff = await getJson(suite.base, `/api/diff?a=${ids.a}&b=${ids.b}&limit=1`);
+  assert.ok(diff.memory, '/api/diff has memory');
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}`);
+  await page.waitForFunction(() => window.__pstatsviz && window.__pstatsviz.idle(), null, { timeout: 15000 });
+  const summary = await page.$eval('#summary', (e) => e.textContent);
+  assert.ok(summary.includes(`${fmtMiB(diff.memory.a.peak_mib)} → ${fmtMiB(diff.memory.b.peak_mib)}`), summary);
+  const verdict = await page.$eval('#verdict', (e) => e.textContent);
+  // "B: 11% fewer calls, 33% less time, 2.9× the memory." (the numbers from the runs)
+  assert.match(verdict, /^B: \d+% fewer calls, \d+% less time, (\d+(\.\d)?× the memory|\d+(\.\d)?% more memory)\.$/);
+  const rows = await page.$$eval('#diff-mem tbody tr', (trs) => trs.map((t) => [...t.children].map((c) => c.textContent)));
+  const r847 = rows.find((r) => r[0] === '847');
+  assert.ok(r847, 'line 847 paired in both runs');
+  assert.equal(r847[1], fmtMiBDelta(reportIncrement(files.reportA, 847)).replace(/ MiB$/, ''));
+  assert.equal(r847[3], fmtMiBDelta(reportIncrement(files.reportB, 847)).replace(/ MiB$/, ''));
+  await page.$eval('#diff-mem', (e) => e.scrollIntoView());
+  await screenshot(page, 'memory-diff-1400');
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.waitForTimeout(100);
+  await screenshot(page, 'memory-diff-800');
+  assertNoProblems(page, assert);
+});
