@@ -98,19 +98,26 @@ function drawSeries(ctx, L) {
     ctx.strokeStyle = MEM_THEME.childLine;
     strokeThrough(ctx, L, (c) => (c.childMax > 0 ? c.max + c.childMax : null));
   }
-  // The main process: a light area under its highest points, then one bar
-  // per pixel from its min to its max, so that a spike shorter than a
-  // pixel still shows at full height, and a line from pixel to pixel.
+  // The main process: a light area under its highest points, one bar per
+  // pixel from its min to its max, so that a spike shorter than a pixel
+  // still shows at full height, and a line from sample to sample.
   ctx.fillStyle = MEM_THEME.area;
-  ctx.beginPath();
   const base = y.toPx(Math.max(0, y.d0));
+  ctx.beginPath();
+  let first = -1;
+  let last = -1;
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i];
     if (!c || !c.hasMain) continue;
-    const yTop = y.toPx(c.max);
-    ctx.rect(colX(L, i) - 0.5, yTop, 1, Math.max(0, base - yTop));
+    if (first < 0) { first = i; ctx.moveTo(colX(L, i), base); }
+    ctx.lineTo(colX(L, i), y.toPx(c.max));
+    last = i;
   }
-  ctx.fill();
+  if (first >= 0) {
+    ctx.lineTo(colX(L, last), base);
+    ctx.closePath();
+    ctx.fill();
+  }
   ctx.fillStyle = MEM_THEME.line;
   ctx.beginPath();
   for (let i = 0; i < columns.length; i++) {
@@ -154,7 +161,7 @@ function drawFuncShades(ctx, L) {
 function drawBands(ctx, L) {
   ctx.textBaseline = 'middle';
   for (const b of L.bands) {
-    ctx.fillStyle = MEM_THEME.funcFill[b.index % MEM_THEME.funcFill.length];
+    ctx.fillStyle = bandFill(b.name);
     ctx.fillRect(b.x, b.y, b.w, b.h);
     ctx.strokeStyle = 'rgba(0,0,0,0.25)';
     ctx.lineWidth = 1;
@@ -165,6 +172,14 @@ function drawBands(ctx, L) {
       ctx.fillText(text, b.x + 3, b.y + b.h / 2 + 0.5);
     }
   }
+}
+
+/** One colour per function: its calls look alike across the chart. */
+function bandFill(name) {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) | 0;
+  const fills = MEM_THEME.funcFill;
+  return fills[Math.abs(hash) % fills.length];
 }
 
 /** The label drawn on a FUNC band ('' when nothing fits). */

@@ -94,6 +94,7 @@ class MemoryPage {
     this.chart.setRecord(this.id, rec);
     const funcs = Array.isArray(rec.funcs) ? rec.funcs : [];
     const kids = Array.isArray(rec.children) ? rec.children : [];
+    $('#lg-children').hidden = kids.length === 0;
     const parts = [
       h('h3', { text: 'Recording' }),
       rec.cmdline ? h('p', { className: 'cmdline', text: truncate(displayText(rec.cmdline), 2000) }) : null,

@@ -98,6 +98,11 @@ export class Table {
     this.els.head.parentElement.classList.toggle('with-mem', !!on);
   }
 
+  /** True when the first page for the current query is in (or failed): what the page hook's idle() waits for. */
+  loaded() {
+    return this.total !== null && !this.renderFrame;
+  }
+
   /** Shows or hides the table; it fetches only while shown. */
   setActive(on) {
     this.active = on;

@@ -422,7 +422,8 @@ class Viewer {
   idle() {
     const st = this.state;
     return this.requests.pending === 0 && !this.chart.pending && this.tree.drawnKey === treeKey(st) &&
-      (!isChartView(st.view) || this.chart.layout !== null) && this.memview.idle();
+      (!isChartView(st.view) || this.chart.layout !== null) && this.memview.idle() &&
+      (st.view !== 'table' || this.table.loaded());
   }
 
   /* ---------- memory data (ui/memview.js) ---------- */
