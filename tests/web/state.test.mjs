@@ -140,3 +140,21 @@ test('withChanges never shares arrays', () => {
   b.path.push(1);
   assert.deepEqual(a.path, []);
 });
+
+test('memory: view=memory, mem=<id> and sort=mem_inc round-trip; a bad mem id is ignored with a notice', () => {
+  const id = '0123456789abcdef0123456789abcdef';
+  const { state, notices } = stateFromUrl(`?v=1&view=memory&mem=${id}&sort=mem_inc`);
+  assert.deepEqual(notices, []);
+  assert.equal(state.view, 'memory');
+  assert.equal(state.mem, id);
+  assert.equal(state.sort, 'mem_inc');
+  assert.equal(state.order, 'desc');
+  const url = urlFromState(state);
+  assert.equal(url, `?v=1&view=memory&sort=mem_inc&mem=${id}`);
+  assert.deepEqual(stateFromUrl(url).state, state);
+  const bad = stateFromUrl('?mem=../../etc&view=memory');
+  assert.equal(bad.state.mem, null);
+  assert.equal(bad.notices.length, 1);
+  assert.match(bad.notices[0], /mem=/);
+  assert.equal(stateFromUrl('?mem=0123456789ABCDEF0123456789ABCDEF').state.mem, null, 'ids are lowercase');
+});
