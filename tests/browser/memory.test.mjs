@@ -68,7 +68,7 @@ const suite = browserSuite({
     // Run as users run it, from the script's folder: the report says
     // "Filename: rule_policy.py", which the profile's
     // /workspaces/rasa-sample/rule_policy.py ends with.
-    for (const [key, mib] of [['reportA', 20], ['reportB', 60]]) {
+    for (const [key, mib] of [['reportA', 20], ['reportB', 60], ['reportC', 5]]) {
       files[key] = join(work, `report_${mib}.txt`);
       writeFileSync(files[key], execFileSync(py, ['-m', 'memory_profiler', 'rule_policy.py', String(mib)], { cwd: work, encoding: 'utf8' }));
     }
@@ -181,6 +181,20 @@ test('memory: the recording on its own page, /m/<id>, at 800×600', async () => 
   assert.equal(await page.$$eval('.mem-funcs tbody tr', (r) => r.length), 3);
   assert.ok(await page.$(`.mem-attached a[href^="/p/${ids.a}"]`), 'links the profile it is attached to');
   await screenshot(page, 'memory-page-800');
+  assertNoProblems(page, assert);
+});
+
+test('memory: a memory file uploaded on the start page opens its own page, and its row links there', async () => {
+  const page = await suite.newPage();
+  await page.goto(suite.base + '/');
+  await page.setInputFiles('#file', files.reportC);
+  await page.waitForURL(/\/m\/[0-9a-f]{32}$/);
+  await page.waitForFunction(() => window.__pstatsviz && window.__pstatsviz.idle(), null, { timeout: 15000 });
+  assert.equal((await page.evaluate(() => window.__pstatsviz.record())).kind, 'lines');
+  assert.equal(await page.$eval('.mem-fn tr.top', (t) => t.dataset.line), '847');
+  const id = new URL(page.url()).pathname.slice(3);
+  await page.goto(suite.base + '/');
+  assert.equal(await page.$eval(`#recent-body tr[data-id="${id}"] a`, (a) => a.getAttribute('href')), '/m/' + id);
   assertNoProblems(page, assert);
 });
 

@@ -19,7 +19,7 @@ test('a rejected file shows the server\'s message and stays on the page', async 
   await page.goto(suite.base + '/');
   await page.setInputFiles('#file', file);
   await page.waitForSelector('#upload-error:not([hidden])');
-  assert.equal(await page.textContent('#upload-error-title'), 'This is not a Python stats file.');
+  assert.equal(await page.textContent('#upload-error-title'), 'This is not a Python stats file, nor memory data.');
   assert.equal((await page.textContent('#upload-error-text')).trim(), error.message);
   assert.match(error.message, /^offset \d+: unexpected end of data/);
   assert.equal(new URL(page.url()).pathname, '/');

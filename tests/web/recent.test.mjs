@@ -1,7 +1,7 @@
 // recent.js: the upload list in localStorage.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listRecent, addRecent, removeRecent, KEY } from '../../web/js/model/recent.js';
+import { listRecent, addRecent, removeRecent, recentHref, KEY } from '../../web/js/model/recent.js';
 
 function store(init = {}) {
   const m = new Map(Object.entries(init));
@@ -41,4 +41,18 @@ test('garbage in storage reads as an empty list', () => {
   const throwing = { getItem() { throw new Error('denied'); }, setItem() { throw new Error('denied'); } };
   assert.deepEqual(listRecent(throwing), []);
   addRecent(throwing, { id: A, name: 'a' }); // must not throw
+});
+
+test('memory data is listed with its kind and links to /m/<id>; profiles to /p/<id>', () => {
+  const s = store();
+  addRecent(s, { id: A, name: 'mprofile.dat', kind: 'mprof', delete_token: 't' });
+  addRecent(s, { id: B, name: 'b.prof', functions: 3 });
+  const [b, a] = listRecent(s);
+  assert.equal(a.kind, 'mprof');
+  assert.equal(recentHref(a), '/m/' + A);
+  assert.equal(b.kind, 'stats');
+  assert.equal(recentHref(b), '/p/' + B);
+  // The same bytes again (200, no kind on an old server): the kind stays.
+  addRecent(s, { id: A, name: 'mprofile.dat' });
+  assert.equal(recentHref(listRecent(s)[0]), '/m/' + A);
 });

@@ -115,6 +115,13 @@ export function fetchMemorySamples(id, { t0 = null, t1 = null, width } = {}, opt
   return request('GET', `/api/memory/${enc(id)}/samples` + query({ t0, t1, width }), opts);
 }
 
+/** DELETE /api/memory/<id> with its delete token (or its profile's): 204, 403 or 404. */
+export function deleteMemory(id, token, opts = {}) {
+  return request('DELETE', `/api/memory/${enc(id)}`, Object.assign({}, opts, {
+    headers: { Authorization: 'Bearer ' + token },
+  }));
+}
+
 /**
  * POST /api/profiles?name=[&attach=]: uploads a File or Blob as the raw
  * body, with progress. attach: a profile id, for memory data to attach to

@@ -42,10 +42,17 @@ export function addRecent(storage, data, now = new Date()) {
     date: now.toISOString(),
     functions: Number.isFinite(data.functions) ? data.functions : (old && old.functions) ?? null,
     total_time: Number.isFinite(data.total_time) ? data.total_time : (old && old.total_time) ?? null,
+    // Memory data (issue 15) lives at /m/<id>, and is deleted through /api/memory.
+    kind: data.kind === 'mprof' || data.kind === 'lines' ? data.kind : (old && old.kind) || 'stats',
   };
   const rest = list.filter((e) => e.id !== data.id);
   save(storage, [entry, ...rest]);
   return entry;
+}
+
+/** The page of an entry: /m/<id> for memory data, /p/<id> for a profile. */
+export function recentHref(entry) {
+  return (entry.kind === 'mprof' || entry.kind === 'lines' ? '/m/' : '/p/') + encodeURIComponent(entry.id);
 }
 
 export function removeRecent(storage, id) {

@@ -2,8 +2,8 @@
 // server's message for a rejected file, then go to the viewer. Lists the
 // profiles this browser uploaded, with a delete button each.
 
-import { uploadProfile, deleteProfile } from '../api.js';
-import { listRecent, addRecent, removeRecent } from '../model/recent.js';
+import { uploadProfile, deleteProfile, deleteMemory } from '../api.js';
+import { listRecent, addRecent, removeRecent, recentHref } from '../model/recent.js';
 import { fmtCount, fmtSeconds, displayText } from '../model/format.js';
 import { h, $, replaceChildren } from './dom.js';
 import './profiles.js'; // the server's list, when it lists
@@ -36,7 +36,7 @@ function setProgress(name, frac, label) {
 }
 
 const ERROR_TITLES = {
-  not_a_profile: 'This is not a Python stats file.',
+  not_a_profile: 'This is not a Python stats file, nor memory data.',
   too_large: 'This file is too large for this server.',
   busy: 'The server is busy with other uploads.',
   insufficient_storage: 'The server has no disk space left.',
@@ -56,9 +56,9 @@ async function upload(file) {
   zone.classList.remove('busy');
   busy = false;
   if (res.ok) {
-    addRecent(store, res.data);
+    const entry = addRecent(store, res.data);
     setProgress(file.name, 1, 'opening…');
-    window.location.assign('/p/' + encodeURIComponent(res.data.id));
+    window.location.assign(recentHref(entry));
     return;
   }
   progress.hidden = true;
@@ -108,7 +108,7 @@ function renderRecent() {
       onclick: async () => {
         del.disabled = true;
         status.textContent = 'deleting…';
-        const res = await deleteProfile(e.id, e.delete_token);
+        const res = await (e.kind === 'mprof' || e.kind === 'lines' ? deleteMemory : deleteProfile)(e.id, e.delete_token);
         if (res.ok || res.error.status === 404) {
           removeRecent(store, e.id);
           renderRecent();
@@ -119,7 +119,7 @@ function renderRecent() {
       },
     });
     return h('tr', { dataset: { id: e.id } },
-      h('td', { className: 'name' }, h('a', { href: '/p/' + e.id, text: displayText(e.name) })),
+      h('td', { className: 'name' }, h('a', { href: recentHref(e), text: displayText(e.name) })),
       h('td', { className: 'num', text: e.functions != null ? fmtCount(e.functions) : '' }),
       h('td', { className: 'num', text: e.total_time != null ? fmtSeconds(e.total_time) : '' }),
       h('td', { className: 'date', text: fmtDate(e.date) }),
