@@ -45,12 +45,19 @@ function readMprof(path) {
   return { peak, funcs };
 }
 
-/** The line of the largest increment in a memory_profiler report. */
+/**
+ * The line of the largest increment in a memory_profiler report's first
+ * function, after its entry row (the first measured one: the memory in
+ * use at entry, not growth).
+ */
 function topLine(path) {
   let best = null;
+  let entry = true;
   for (const l of readFileSync(path, 'utf8').split('\n')) {
     const m = /^\s*(\d+)\s+[\d.]+ MiB\s+(-?[\d.]+) MiB/.exec(l);
-    if (m && (best === null || Number(m[2]) > best.inc)) best = { line: Number(m[1]), inc: Number(m[2]) };
+    if (!m) continue;
+    if (entry) { entry = false; continue; }
+    if (best === null || Number(m[2]) > best.inc) best = { line: Number(m[1]), inc: Number(m[2]) };
   }
   return best.line;
 }

@@ -202,16 +202,20 @@ const FN = {
   ],
 };
 
-test('lineRows marks the largest increment, or the server\'s max_inc_line', () => {
+test('lineRows marks the largest increment after the entry row, whatever max_inc_line says', () => {
   const rows = lineRows(FN);
   assert.deepEqual(rows.filter((r) => r.top).map((r) => r.line), [12]);
-  assert.deepEqual(lineRows(Object.assign({}, FN, { max_inc_line: 13 })).filter((r) => r.top).map((r) => r.line), [13]);
+  // The entry row's 90 MiB is the memory in use at entry, not growth.
+  const entryHeavy = Object.assign({}, FN, { max_inc_line: 10, lines: [Object.assign({}, FN.lines[0], { inc: 90 }), ...FN.lines.slice(1)] });
+  assert.deepEqual(lineRows(entryHeavy).filter((r) => r.top).map((r) => r.line), [12]);
   assert.equal(rows[4].mem, null);
-  assert.equal(lineRows({ lines: [{ line: 1, inc: -3, mem: 1, occ: 1, text: 'x' }] }).some((r) => r.top), false);
+  const noGrowth = { lines: [{ line: 1, inc: 5, mem: 1, occ: 1, text: 'def f():' }, { line: 2, inc: -3, mem: 1, occ: 1, text: 'x' }] };
+  assert.equal(lineRows(noGrowth).some((r) => r.top), false);
 });
 
-test('totalIncrement sums the increments', () => {
-  assert.ok(Math.abs(totalIncrement(FN) - 120.7) < 1e-9);
+test('totalIncrement sums the increments but the entry row\'s, as mem_inc does', () => {
+  assert.ok(Math.abs(totalIncrement(FN) - 80.6) < 1e-9);
+  assert.equal(totalIncrement({ lines: [] }), 0);
 });
 
 test('pairLines pairs a moved function by offset from its first line', () => {

@@ -376,19 +376,30 @@ export function isWhole(t0, t1, lo, hi) {
 /* ---------- line reports ---------- */
 
 /**
- * A line report's function as table rows:
- *   [{line, mem, inc, occ, text, top (the largest increment), code (not blank or a comment)}]
- * The top row is max_inc_line when the server names it, else the line of
- * the largest positive increment (the first of equals); none when no line
- * grew.
+ * The index of a function's first measured line: memory_profiler's entry
+ * row (the `def`, or the decorator above it), whose "increment" is all the
+ * memory in use when the function was entered, not what the line added.
+ * -1 when no line was measured.
+ */
+export function entryIndex(lines) {
+  return lines.findIndex((l) => Number.isFinite(l.inc));
+}
+
+/**
+ * A function's lines as table rows: [{line, mem, inc, occ, text, top}].
+ * top marks the line of the largest positive increment after the entry
+ * row (the first of equals); no line when none grew. The record's
+ * max_inc_line is not used: it counts the entry row, and would mark the
+ * `def` of any function entered with memory in use.
  */
 export function lineRows(fn) {
   const lines = fn && Array.isArray(fn.lines) ? fn.lines : [];
-  let top = Number.isInteger(fn && fn.max_inc_line) ? fn.max_inc_line : null;
-  if (top === null) {
-    let best = 0;
-    for (const l of lines) if (Number.isFinite(l.inc) && l.inc > best) { best = l.inc; top = l.line; }
-  }
+  const entry = entryIndex(lines);
+  let top = null;
+  let best = 0;
+  lines.forEach((l, i) => {
+    if (i > entry && Number.isFinite(l.inc) && l.inc > best) { best = l.inc; top = l.line; }
+  });
   return lines.map((l) => ({
     line: l.line,
     mem: Number.isFinite(l.mem) ? l.mem : null,
@@ -399,10 +410,15 @@ export function lineRows(fn) {
   }));
 }
 
-/** The sum of a function's increments (MiB): the table's "Mem +". */
+/**
+ * What a function's lines added (MiB): the sum of their increments but the
+ * entry row's, as the server computes the table's "Mem +" (mem_inc).
+ */
 export function totalIncrement(fn) {
+  const lines = (fn && fn.lines) || [];
+  const entry = entryIndex(lines);
   let s = 0;
-  for (const l of (fn && fn.lines) || []) if (Number.isFinite(l.inc)) s += l.inc;
+  lines.forEach((l, i) => { if (i > entry && Number.isFinite(l.inc)) s += l.inc; });
   return s;
 }
 
