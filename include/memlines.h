@@ -51,8 +51,9 @@ struct pv_memlines_func {
     const char *file; /* NUL-terminated */
     const char *name; /* from the first "def" line, NUL-terminated; NULL when none */
     int64_t first_line, last_line;
-    int64_t max_inc_line; /* the measured row with the largest increment (the
-                             first, if tied); 0 when none is measured */
+    int64_t max_inc_line; /* the row after the entry (the first measured row)
+                             with the largest positive increment (the first,
+                             if tied); 0 when none grew */
     size_t first_row, nrows; /* its rows: rows[first_row .. first_row + nrows) */
 };
 

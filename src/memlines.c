@@ -241,17 +241,24 @@ static pv_code read_table(struct parser *ps, const char *file, size_t file_n)
     }
     if (!f->nrows)
         return pv_err_set(ps->err, PV_E_FORMAT, "line %zu: a table without rows", table_line);
+    /* The first measured row is the entry (the def line, or the decorator
+     * above it): its "increment" is all the memory in use when the function
+     * was entered, so it never counts as the line that grew most. */
     double max_inc = 0;
+    bool entry_seen = false;
     for (size_t k = f->first_row; k < f->first_row + f->nrows; k++) {
         const struct pv_memlines_row *row = &r->rows[k];
-        if (row->measured && (!f->max_inc_line || row->inc > max_inc)) {
+        if (!row->measured)
+            continue;
+        if (entry_seen && row->inc > max_inc) {
             max_inc = row->inc;
             f->max_inc_line = row->line;
         }
-        if (row->measured && row->mem > r->peak_mib)
+        entry_seen = true;
+        if (row->mem > r->peak_mib)
             r->peak_mib = row->mem;
     }
-    if (!f->max_inc_line)
+    if (!entry_seen)
         return pv_err_set(ps->err, PV_E_FORMAT, "line %zu: a table without a measured row",
                           table_line);
     r->has_occurrences = occurrences;

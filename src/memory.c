@@ -156,7 +156,10 @@ static void lines_body(FILE *f, const struct pv_memlines *r)
         fputs(",\"last_line\":", f);
         pv_jsonw_int(f, fn->last_line);
         fputs(",\"max_inc_line\":", f);
-        pv_jsonw_int(f, fn->max_inc_line);
+        if (fn->max_inc_line)
+            pv_jsonw_int(f, fn->max_inc_line);
+        else
+            fputs("null", f);
         fputs(",\"lines\":[", f);
         for (size_t k = 0; k < fn->nrows; k++) {
             const struct pv_memlines_row *row = &r->rows[fn->first_row + k];

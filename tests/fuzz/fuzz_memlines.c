@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < r->nfuncs; i++) {
         const struct pv_memlines_func *f = &r->funcs[i];
         FUZZ_CHECK(f->first_row == rows && f->nrows >= 1, "function %zu's rows", i);
-        FUZZ_CHECK(f->first_line <= f->last_line && f->max_inc_line >= f->first_line &&
+        FUZZ_CHECK(f->first_line <= f->last_line &&
+                           (!f->max_inc_line || f->max_inc_line >= f->first_line) &&
                        f->max_inc_line <= f->last_line,
                    "function %zu's lines", i);
         for (size_t k = 1; k < f->nrows; k++)

@@ -388,9 +388,8 @@ export function entryIndex(lines) {
 /**
  * A function's lines as table rows: [{line, mem, inc, occ, text, top}].
  * top marks the line of the largest positive increment after the entry
- * row (the first of equals); no line when none grew. The record's
- * max_inc_line is not used: it counts the entry row, and would mark the
- * `def` of any function entered with memory in use.
+ * row (the first of equals); no line when none grew: the rule the server's
+ * max_inc_line follows, computed here from the lines the table shows.
  */
 export function lineRows(fn) {
   const lines = fn && Array.isArray(fn.lines) ? fn.lines : [];
