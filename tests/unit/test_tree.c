@@ -183,7 +183,8 @@ static void diamond_values_are_exact_then_estimated(void)
 static void recursion_is_a_leaf(void)
 {
     /* fib recursing into itself; its edge to itself carries almost all of
-     * its ct, so with g its children exceed it and are scaled down. */
+     * its ct, so with g its children exceed it: the recursive leaf, the
+     * larger, keeps its edge ct and g gets the rest. */
     static const struct fn fns[] = {
         {"r.py", 1, "main", 1, 1, 0.5, 3, false},
         {"r.py", 5, "fib", 1, 10, 2, 2.5, false},
@@ -201,16 +202,16 @@ static void recursion_is_a_leaf(void)
         pv_profile_destroy(p);
         return;
     }
-    double scale = 2.5 / 2.8;
     static const struct expect rows[] = {
         {"recursive_function_enters_with_its_edge_ct", "main/fib", 2.5, true, false, 0},
     };
     check_rows(p, t, rows, 1);
     const struct pv_tree_node *leaf = at(p, t, "main/fib/fib"), *g = at(p, t, "main/fib/g");
-    CHECK(leaf->recursive && !leaf->nchildren && eq(leaf->value, 2.3 * scale) &&
+    CHECK(leaf->recursive && !leaf->nchildren && eq(leaf->value, 2.3) && leaf->exact &&
               leaf->calls == 9,
-          "function_on_the_path_is_a_recursive_leaf", "value %g", leaf->value);
-    CHECK(eq(g->value, 0.5 * scale) && !g->exact, "oversized_children_are_scaled_and_estimated",
+          "function_on_the_path_is_a_recursive_leaf", "value %g exact %d", leaf->value,
+          leaf->exact);
+    CHECK(eq(g->value, 0.2) && !g->exact, "oversized_children_give_up_the_smallest_first",
           "value %g exact %d", g->value, g->exact);
     CHECK(conserved(t) && t->nnodes == 5, "self_recursion_terminates_and_fits", "%zu nodes",
           t->nnodes);
@@ -239,6 +240,42 @@ static void recursion_is_a_leaf(void)
         check_rows(p, t, mrows, 2);
         CHECK(t->nnodes == 5 && conserved(t), "mutual_recursion_terminates", "%zu nodes",
               t->nnodes);
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
+/* What `python -m cProfile main.py` records: exec runs the main module,
+ * which imports lib through a nested exec.  exec's edges count lib twice,
+ * once inside main and once as its own callee. */
+static const struct fn IMPORTS[] = {
+    {"~", 0, "exec", 1, 2, 0.1, 10, false},      {"main.py", 1, "<module>", 1, 1, 0.05, 9.95, false},
+    {"main.py", 5, "imp", 1, 1, 0.05, 3, false}, {"main.py", 9, "work", 1, 1, 6.9, 6.9, false},
+    {"lib.py", 1, "lib", 1, 1, 2.9, 2.9, false},
+};
+static const struct call IMPORTS_CALLS[] = {
+    {0, 1, 1, 1, 0.05, 9.95, false}, {0, 4, 1, 1, 2.9, 2.9, false},
+    {1, 2, 1, 1, 0.05, 3, false},    {1, 3, 1, 1, 6.9, 6.9, false},
+    {2, 0, 1, 0, 0.05, 2.95, false}, {-1, 0, 0, 0, 0, 0, false},
+};
+
+static void recursion_takes_only_from_the_double_counted(void)
+{
+    struct pv_profile *p = build(IMPORTS, 5, IMPORTS_CALLS);
+    struct pv_tree *t = p ? tree(p, (struct pv_tree_query){.depth = 64}) : NULL;
+    if (t) {
+        static const struct expect rows[] = {
+            {"recursive_entry_carries_its_whole_ct", "exec", 10, true, false, NAN},
+            {"the_module_that_recursed_keeps_its_whole_ct", "exec/<module>", 9.95, true, false,
+             0.05},
+            {"below_it_single_paths_stay_exact", "exec/<module>/work", 6.9, true, false, 6.9},
+            {"the_nested_exec_is_a_recursive_leaf_with_its_edge_ct",
+             "exec/<module>/imp/exec", 2.95, true, true, NAN},
+            {"the_double_counted_import_gets_what_is_left", "exec/lib", 0.05, false, false,
+             NAN},
+        };
+        check_rows(p, t, rows, sizeof rows / sizeof rows[0]);
+        CHECK(conserved(t), "imports_under_exec_fit_in_their_parents", "no");
         pv_tree_destroy(t);
     }
     pv_profile_destroy(p);
@@ -700,6 +737,7 @@ int main(void)
 {
     budget_and_stop_end_a_build();
     diamond_values_are_exact_then_estimated();
+    recursion_takes_only_from_the_double_counted();
     recursion_is_a_leaf();
     cutoff_merges_into_other();
     entries_of_python_m_cprofile();
