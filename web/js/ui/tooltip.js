@@ -45,7 +45,14 @@ export function renderTooltip(el, shape, ctx) {
 
   const rootIsAll = !ctx.root || ctx.root.fid === null || ctx.root.fid === undefined;
   const ofRoot = !rootIsAll && ctx.root !== n && ctx.root.value > 0 ? ` · ${pctOf(n.value, ctx.root.value)} of root` : '';
-  parts.push(row('cumulative', h('b', { text: fmtSeconds(n.value) }), ` · ${pctOf(n.value, ctx.total)} of all${ofRoot}`));
+  // Two numbers, each named: this node's time on this path, and the
+  // function's own cumtime over all its paths, as pstats prints it. They
+  // agree on exact nodes that carry the whole function.
+  parts.push(row(isAll ? 'cumulative' : 'this path', h('b', { text: fmtSeconds(n.value) }), ` · ${pctOf(n.value, ctx.total)} of all${ofRoot}`));
+  if (!isAll) {
+    const f = ctx.fnRow;
+    parts.push(row('function total (pstats cumtime)', f ? `${fmtSeconds(f.ct)} · ${pctOf(f.ct, ctx.total)} of all` : h('span', { className: 'muted', text: 'loading totals…' })));
+  }
   // Inverted, a node's self is the root's time that came in through no
   // recorded caller of it: calls from outside the profile.
   if (!isAll && typeof n.self === 'number') parts.push(row(ctx.inverted ? 'no caller' : 'self', `${fmtSeconds(n.self)} · ${pctOf(n.self, ctx.total)} of all`));
@@ -54,12 +61,10 @@ export function renderTooltip(el, shape, ctx) {
     const f = ctx.fnRow;
     if (f) {
       const calls = fmtNcalls(f.nc, f.cc);
-      parts.push(row('function', `${calls} ${calls === '1' ? 'call' : 'calls'} · tottime ${fmtSeconds(f.tt)} · cumtime ${fmtSeconds(f.ct)}`));
-    } else {
-      parts.push(row('function', h('span', { className: 'muted', text: 'loading totals…' })));
+      parts.push(row('function', `${calls} ${calls === '1' ? 'call' : 'calls'} · tottime ${fmtSeconds(f.tt)}`));
     }
     if (n.exact === false) {
-      parts.push(h('div', { className: 'tip-flag estimated', text: ctx.inverted ? 'estimated: the root\'s time through this caller, split in proportion to the caller edges' : 'estimated: this path\'s share of the time, split in proportion to the edges' }));
+      parts.push(h('div', { className: 'tip-flag estimated', text: ctx.inverted ? 'estimated: the root\'s time through this caller, split in proportion to the caller edges' : 'estimated: this path\'s share of the function\'s time, split in proportion to the edges' }));
     } else {
       parts.push(h('div', { className: 'tip-flag exact', text: 'exact: the time recorded for this call edge' }));
     }
