@@ -103,6 +103,10 @@ struct pv_tree_query {
      * the nodes that the other run kept. */
     bool (*keep)(void *ctx, size_t node, const uint32_t *fids, size_t nfids, uint32_t child);
     void *keep_ctx;
+    /* Give time that no recorded call accounts for its own node, where it
+     * is (docs/API.md, "How the tree is built", 5.): the API's trees do;
+     * exports and the diff tree, which know no such node, do not. */
+    bool show_unrecorded;
 };
 
 /* The top of the profile with the default depth, cutoff and max_nodes,
@@ -111,8 +115,13 @@ struct pv_tree_query {
 void pv_tree_query_init(struct pv_tree_query *q);
 
 struct pv_tree_node {
-    uint32_t fid;         /* PV_TREE_TOP for the virtual root and "other" nodes */
+    uint32_t fid;         /* PV_TREE_TOP for the virtual root, "other" and
+                             "not recorded" nodes */
     bool other;           /* merged children: count of them, their summed value */
+    bool unrecorded;      /* time in the parent that neither its own time nor
+                             its recorded callees account for (fid
+                             PV_TREE_TOP, no children); only with
+                             pv_tree_query.show_unrecorded */
     bool exact;           /* value is measured, not split in proportion */
     bool recursive;       /* already on the path: a leaf */
     bool truncated;       /* calls something but was not expanded: the depth
@@ -142,7 +151,8 @@ struct pv_tree {
 };
 
 /* Build the tree that q asks for.  Children are sorted by value, largest
- * first (ties by fid), with the "other" node last; nodes are numbered
+ * first (ties by fid), then the "not recorded" node, then the "other"
+ * node; nodes are numbered
  * level by level.  The tree holds fids, no pointer into p.
  *
  * Path mode follows q->path from the top: the first fid must be an entry

@@ -53,7 +53,8 @@ static const char *view_label(const struct pv_profile *p, uint32_t fid, char buf
 static const char T_HEAD[] = "{\"total_time\":", T_CRUMBS[] = ",\"breadcrumbs\":[",
                   T_ROOT[] = "],\"root\":", T_TAIL[] = "}", T_CRUMB_TOP[] = "{\"fid\":null,\"name\":\"all\",\"value\":",
                   T_CRUMB_FID[] = "{\"fid\":", T_CRUMB_NAME[] = ",\"name\":", T_VALUE[] = ",\"value\":",
-                  T_OTHER[] = "{\"other\":true,\"count\":", T_TOP[] = "{\"fid\":null,\"name\":\"all\",\"label\":\"all\"",
+                  T_OTHER[] = "{\"other\":true,\"count\":",
+                  T_UNRECORDED[] = "{\"unrecorded\":true,\"exact\":", T_TOP[] = "{\"fid\":null,\"name\":\"all\",\"label\":\"all\"",
                   T_FID[] = "{\"fid\":", T_FILE[] = ",\"file\":", T_LINE[] = ",\"line\":",
                   T_NAME[] = ",\"name\":", T_LABEL[] = ",\"label\":", T_KIND[] = ",\"kind\":\"",
                   T_SELF[] = ",\"self\":", T_CALLS[] = ",\"calls\":", T_EXACT[] = ",\"exact\":",
@@ -197,6 +198,10 @@ static pv_code measure(struct pv_treejson *j, pv_err *err)
             n += LIT(T_OTHER) + pv_jsonw_int_len(node->count) + LIT(T_VALUE) + DOUBLE_MAX_LEN + 1;
             continue;
         }
+        if (node->unrecorded) {
+            n += LIT(T_UNRECORDED) + bool_len(node->exact) + LIT(T_VALUE) + DOUBLE_MAX_LEN + 1;
+            continue;
+        }
         if (node->fid == PV_TREE_TOP)
             n += LIT(T_TOP);
         else {
@@ -283,14 +288,20 @@ static void write_head(struct pv_treejson *j, FILE *out)
     fputs(T_ROOT, out);
 }
 
-/* A node up to its children's '[' (an "other" node whole); true when
- * children follow. */
+/* A node up to its children's '[' (an "other" or "not recorded" node
+ * whole); true when children follow. */
 static bool write_node(struct pv_treejson *j, FILE *out, uint32_t i)
 {
     const struct pv_profile *p = j->p;
     const struct pv_tree_node *n = &j->t->nodes[i];
     if (n->other) {
         fprintf(out, "%s%" PRIu32 "%s", T_OTHER, n->count, T_VALUE);
+        write_num(out, n->value);
+        fputc('}', out);
+        return false;
+    }
+    if (n->unrecorded) {
+        fprintf(out, "%s%s%s", T_UNRECORDED, n->exact ? "true" : "false", T_VALUE);
         write_num(out, n->value);
         fputc('}', out);
         return false;

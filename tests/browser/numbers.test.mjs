@@ -1,7 +1,9 @@
 // The chart's numbers against pstats on the bundled sample: the tooltip
 // names both of a node's numbers, "this path" and "function total (pstats
 // cumtime)"; problem_function's node, its tooltip and the details panel
-// agree; and the chain below it is drawn exact, not hatched.
+// agree; and the chain below it is drawn exact, not hatched.  And time no
+// recorded call accounts for: a grey "(not recorded)" node, no share over
+// 100%.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,10 @@ import {
   RASA_SAMPLE, screenshot,
 } from './harness.mjs';
 import { fmtSeconds } from '../../web/js/model/format.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CHAIN = ['problem_function', 'predict_action_probabilities', '_predict', '_find_action_from_rules',
   '_get_possible_keys', '<lambda>', '_is_rule_applicable', '_rule_key_to_state'];
@@ -72,6 +78,63 @@ test('numbers: problem_function down to _rule_key_to_state carry pstats\' cumtim
   const root = (await nodes(page)).find((n) => n.depth === 0);
   assert.equal(root.name, 'problem_function');
   assert.equal(root.value.toFixed(3) + ' s', stats.cumtime, 'the node and the details agree');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+// The gap profile of tests/http/check_tree_numbers.py: code under test
+// switched the profiler off inside paused(), whose ct holds 0.5 s that no
+// tt does; exec's ct, 1.7 s, exceeds pstats' total, 1.2 s.
+const GAP_STATS = `{
+    ("~", 0, "<built-in method builtins.exec>"): (1, 1, 0.0, 1.7, {}),
+    ("run.py", 1, "<module>"): (1, 1, 0.0, 1.7, {("~", 0, "<built-in method builtins.exec>"): (1, 1, 0.0, 1.7)}),
+    ("run.py", 10, "main"): (1, 1, 0.01, 1.7, {("run.py", 1, "<module>"): (1, 1, 0.01, 1.7)}),
+    ("run.py", 20, "work"): (1, 1, 1.0, 1.0, {("run.py", 10, "main"): (1, 1, 1.0, 1.0)}),
+    ("run.py", 30, "paused"): (1, 1, 0.04, 0.69, {("run.py", 10, "main"): (1, 1, 0.04, 0.69)}),
+    ("run.py", 40, "busy"): (1, 1, 0.15, 0.15, {("run.py", 30, "paused"): (1, 1, 0.15, 0.15)}),
+}`;
+
+test('numbers: time no recorded call accounts for is a grey "(not recorded)" node, and no share is over 100%', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pstatsviz-gap-'));
+  const file = join(dir, 'gap.prof');
+  execFileSync('python3', ['-c', `import marshal, sys\nmarshal.dump(${GAP_STATS}, open(sys.argv[1], "wb"))`, file]);
+  const { total, top } = pstats(file, 'print(json.dumps({"total": s.total_tt, "top": max(v[3] for v in s.stats.values())}))');
+  assert.ok(top - total > 0.4, `the top call ${top} exceeds pstats' total ${total}`);
+  const up = await uploadApi(suite.base, file, 'gap.prof');
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${up.id}`);
+  await waitIdle(page);
+  const shown = await nodes(page);
+  const gap = shown.filter((n) => n.unrecorded);
+  assert.equal(gap.length, 1, 'one (not recorded) node');
+  assert.equal(gap[0].name, '(not recorded)');
+  assert.ok(Math.abs(gap[0].value - (top - total)) < 1e-9, `it holds the gap: ${gap[0].value}`);
+  const parent = shown.find((n) => n.name === 'paused');
+  assert.equal(gap[0].depth, parent.depth + 1, 'under paused, where the time went');
+  assert.match(gap[0].text || '', /^\(not recorded\)/, 'labelled on the chart: ' + gap[0].text);
+  const colour = await page.evaluate(({ x, y }) => {
+    const c = document.querySelector('#chart');
+    const r = c.getBoundingClientRect();
+    const k = c.width / r.width;
+    return Array.from(c.getContext('2d').getImageData((x - r.left) * k, (y - r.top) * k, 1, 1).data);
+  }, { x: gap[0].x + gap[0].w - 3, y: gap[0].y + gap[0].h / 2 });
+  assert.ok(Math.abs(colour[0] - colour[1]) < 4 && Math.abs(colour[1] - colour[2]) < 4, 'drawn grey: ' + colour);
+
+  const tip = async (node) => {
+    await page.mouse.move(node.x + node.w / 2, node.y + node.h / 2);
+    await page.waitForSelector('#tooltip:not([hidden])');
+    await page.waitForFunction(() => !document.querySelector('#tooltip').textContent.includes('loading totals'));
+    return page.$eval('#tooltip', (e) => e.textContent);
+  };
+  const text = await tip(gap[0]);
+  assert.match(text, /\(not recorded\)/);
+  assert.match(text, /500 ms · 29\.4% of all/, 'its share is of the top call\'s 1.7 s: ' + text);
+  await screenshot(page, 'numbers-not-recorded');
+  for (const n of shown.filter((s) => !s.unrecorded)) {
+    const t = await tip(n);
+    for (const m of t.matchAll(/([\d.]+)% of all/g)) assert.ok(Number(m[1]) <= 100, `${n.name}: ${m[0]}`);
+  }
+  assert.match(await tip(shown.find((n) => n.name === '<built-in method builtins.exec>')), /this path1\.70 s · 100\.0% of all/);
   assertNoProblems(page, assert);
   await page.context().close();
 });

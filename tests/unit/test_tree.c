@@ -281,6 +281,72 @@ static void recursion_takes_only_from_the_double_counted(void)
     pv_profile_destroy(p);
 }
 
+/* The profiler switched off inside paused: its ct holds 0.5 that no tt
+ * does, so main's ct, 1.7, exceeds the sum of tt, 1.2. */
+static const struct fn GAP[] = {
+    {"run.py", 10, "main", 1, 1, 0.01, 1.7, false},
+    {"run.py", 20, "work", 1, 1, 1.0, 1.0, false},
+    {"run.py", 30, "paused", 1, 1, 0.04, 0.69, false},
+    {"run.py", 40, "busy", 1, 1, 0.15, 0.15, false},
+};
+static const struct call GAP_CALLS[] = {
+    {0, 1, 1, 1, 1.0, 1.0, false},   {0, 2, 1, 1, 0.04, 0.69, false},
+    {2, 3, 1, 1, 0.15, 0.15, false}, {-1, 0, 0, 0, 0, 0, false},
+};
+
+/* The child of node i that is the "not recorded" one, or NULL. */
+static const struct pv_tree_node *unrecorded_child(const struct pv_tree *t, size_t i)
+{
+    for (uint32_t k = 0; i < t->nnodes && k < t->nodes[i].nchildren; k++)
+        if (t->nodes[t->nodes[i].first_child + k].unrecorded)
+            return &t->nodes[t->nodes[i].first_child + k];
+    return NULL;
+}
+
+static void unrecorded_time_is_a_node_where_it_is(void)
+{
+    struct pv_profile *p = build(GAP, 4, GAP_CALLS);
+    if (!p)
+        return;
+    static const struct {
+        const char *name;
+        bool show;
+        double cutoff;
+        size_t max_nodes;
+        bool expected;
+    } rows[] = {
+        {"the_gap_is_a_node_under_the_call_that_held_it", true, 0.001, 20000, true},
+        {"a_gap_below_the_cutoff_is_no_node", true, 0.5, 20000, false},
+        {"without_show_unrecorded_there_is_none", false, 0.001, 20000, false},
+        {"room_for_the_callee_and_it_is_enough", true, 0, 6, true},
+        {"no_room_to_expand_shows_none", true, 0, 5, false},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        struct pv_tree *t = tree(p, (struct pv_tree_query){.cutoff = rows[r].cutoff,
+                                                           .max_nodes = rows[r].max_nodes,
+                                                           .show_unrecorded = rows[r].show});
+        if (!t)
+            continue;
+        const struct pv_tree_node *paused = at(p, t, "main/paused");
+        size_t i = (size_t)(paused - t->nodes);
+        const struct pv_tree_node *u = unrecorded_child(t, i);
+        bool ok = rows[r].expected
+                      ? u && eq(u->value, 0.5) && !u->nchildren && u->exact &&
+                            u == &t->nodes[paused->first_child + paused->nchildren - 1]
+                      : !u;
+        double sum = 0;
+        for (uint32_t k = 0; k < paused->nchildren; k++)
+            sum += t->nodes[paused->first_child + k].value;
+        CHECK(ok && conserved(t) && (!u || eq(sum + paused->self, paused->value)), rows[r].name,
+              "unrecorded %g, children %g + self %g of %g", u ? u->value : -1.0, sum,
+              paused->self, paused->value);
+        CHECK(!unrecorded_child(t, 0) && !unrecorded_child(t, (size_t)(at(p, t, "main") - t->nodes)),
+              "times_that_add_up_give_no_node", "main or the root has one");
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
 /* ---- cutoff and the node budget ----------------------------------------- */
 
 static const struct fn FAN[] = {
@@ -738,6 +804,7 @@ int main(void)
     budget_and_stop_end_a_build();
     diamond_values_are_exact_then_estimated();
     recursion_takes_only_from_the_double_counted();
+    unrecorded_time_is_a_node_where_it_is();
     recursion_is_a_leaf();
     cutoff_merges_into_other();
     entries_of_python_m_cprofile();

@@ -93,7 +93,7 @@ int main(void)
     pv_tree_query_init(&q);
     CHECK(q.depth == PV_TREE_DEFAULT_DEPTH && q.cutoff == PV_TREE_DEFAULT_CUTOFF &&
               q.max_nodes == PV_TREE_DEFAULT_MAX_NODES && !q.path && !q.npath && !q.by_root &&
-              !q.hide && !q.max_steps && !q.entries && !q.stop,
+              !q.hide && !q.max_steps && !q.entries && !q.stop && !q.show_unrecorded,
           "query_init_gives_the_defaults", "depth %d cutoff %g max_nodes %zu", q.depth,
           q.cutoff, q.max_nodes);
 
@@ -123,6 +123,24 @@ int main(void)
           "the_settings_leave_the_rest_as_it_was", "total_time %g, root %g",
           number(doc, "total_time"), number(doc, "root.value"));
     cJSON_Delete(doc);
+
+    /* main's ct is 2, its tt 0.5 and its callees' edges 0.5 each: 0.5 is
+     * accounted for by nothing recorded. */
+    q.show_unrecorded = true;
+    doc = answer(p, &q, "a_tree_with_unrecorded_time_is_answered_within_its_bound");
+    const cJSON *kids = cJSON_GetObjectItem(
+        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "root"), "children"), 0),
+        "children");
+    const cJSON *u = NULL, *k;
+    cJSON_ArrayForEach(k, kids)
+        if (cJSON_IsTrue(cJSON_GetObjectItem(k, "unrecorded")))
+            u = k;
+    CHECK(u && number(u, "value") == 0.5 && cJSON_IsTrue(cJSON_GetObjectItem(u, "exact")) &&
+              cJSON_GetArraySize(u) == 3 && u == cJSON_GetArrayItem(kids, cJSON_GetArraySize(kids) - 1),
+          "an_unrecorded_node_is_its_flag_exactness_and_value", "%s",
+          u ? "wrong fields" : "no unrecorded node");
+    cJSON_Delete(doc);
+    q.show_unrecorded = false;
 
     q.depth = 1;
     q.cutoff = 0.3;

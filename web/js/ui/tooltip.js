@@ -16,9 +16,9 @@ function pctOf(v, whole) {
 }
 
 /**
- * ctx: {total (profile seconds), root (the current root node), fnRow (the
- * function's /functions row when known), isRoot, view, inverted (the
- * tree's children are callers)}
+ * ctx: {total (what shares "of all" are of: shareBase()), root (the
+ * current root node), fnRow (the function's /functions row when known),
+ * isRoot, view, inverted (the tree's children are callers)}
  */
 export function renderTooltip(el, shape, ctx) {
   const parts = [];
@@ -35,6 +35,14 @@ export function renderTooltip(el, shape, ctx) {
     parts.push(h('div', { className: 'tip-loc', text: ctx.inverted ? 'callers below the cutoff, merged' : 'callees below the cutoff, merged' }));
     parts.push(row('cumulative', `${fmtSeconds(n.value)} · ${pctOf(n.value, ctx.total)} of all · ${pctOf(n.value, ctx.root.value)} of root`));
     parts.push(h('div', { className: 'tip-hint', text: 'Lower the cutoff to see them one by one.' }));
+    replaceChildren(el, parts);
+    return;
+  }
+  if (n.unrecorded) {
+    parts.push(h('div', { className: 'tip-name other', text: nodeName(n) }));
+    parts.push(h('div', { className: 'tip-loc', text: 'time no recorded call accounts for' }));
+    parts.push(row('cumulative', `${fmtSeconds(n.value)} · ${pctOf(n.value, ctx.total)} of all`));
+    parts.push(h('div', { className: 'tip-flag', text: 'Part of the call above that neither its own time nor its recorded callees account for: the profiler was off during part of it, or the file\'s times disagree.' }));
     replaceChildren(el, parts);
     return;
   }
