@@ -111,21 +111,32 @@ static void write_num(FILE *out, double v)
     fputs(format_num(buf, v), out);
 }
 
+/* A depth as the API writes it: a number, or "auto". */
+static const char *format_depth(char buf[16], int depth)
+{
+    if (depth == PV_TREE_DEPTH_AUTO)
+        return "\"auto\"";
+    snprintf(buf, 16, "%d", depth);
+    return buf;
+}
+
 /* The settings that made the tree and the ones a query may give
  * (include/tree.h), as the head of the answer carries them: so clients
  * need no copy of the ranges and defaults. */
 static size_t format_settings(char *buf, size_t cap, const struct pv_tree *t)
 {
-    char cutoff[32], min_cutoff[32], max_cutoff[32], default_cutoff[32];
+    char cutoff[32], min_cutoff[32], max_cutoff[32], default_cutoff[32], depth[16],
+        default_depth[16];
     int n = snprintf(
         buf, cap,
-        ",\"params\":{\"depth\":%d,\"cutoff\":%s,\"max_nodes\":%zu%s}"
-        ",\"limits\":{\"depth\":{\"min\":%d,\"max\":%d,\"default\":%d}"
+        ",\"params\":{\"depth\":%s,\"cutoff\":%s,\"max_nodes\":%zu%s}"
+        ",\"limits\":{\"depth\":{\"min\":%d,\"max\":%d,\"default\":%s}"
         ",\"cutoff\":{\"min\":%s,\"max\":%s,\"default\":%s}"
         ",\"max_nodes\":{\"min\":%d,\"max\":%d,\"default\":%d}}",
-        t->depth, format_num(cutoff, t->cutoff), t->max_nodes,
-        t->inverted ? ",\"invert\":1" : "", PV_TREE_MIN_DEPTH,
-        PV_TREE_MAX_DEPTH, PV_TREE_DEFAULT_DEPTH, format_num(min_cutoff, PV_TREE_MIN_CUTOFF),
+        format_depth(depth, t->depth), format_num(cutoff, t->cutoff), t->max_nodes,
+        t->inverted ? ",\"invert\":1" : "", PV_TREE_MIN_DEPTH, PV_TREE_MAX_DEPTH,
+        format_depth(default_depth, PV_TREE_DEFAULT_DEPTH),
+        format_num(min_cutoff, PV_TREE_MIN_CUTOFF),
         format_num(max_cutoff, PV_TREE_MAX_CUTOFF),
         format_num(default_cutoff, PV_TREE_DEFAULT_CUTOFF), PV_TREE_MIN_NODES,
         PV_TREE_MAX_NODES, PV_TREE_DEFAULT_MAX_NODES);

@@ -138,3 +138,45 @@ test('numbers: time no recorded call accounts for is a grey "(not recorded)" nod
   assertNoProblems(page, assert);
   await page.context().close();
 });
+
+test('depth "auto" by default: the sample opens with raw_decode under json.loads; the control and the link', async () => {
+  const page = await suite.newPage();
+  const trees = [];
+  page.on('request', (r) => { if (r.url().includes('/tree')) trees.push(new URL(r.url())); });
+  await page.goto(`${suite.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  const under = async () => {
+    const shown = await nodes(page);
+    const raw = shown.find((n) => n.name === 'raw_decode');
+    const loads = shown.find((n) => n.name === 'loads');
+    return raw && loads && raw.depth === loads.depth + 2 ? raw : null;
+  };
+  assert.ok(await under(), 'raw_decode is drawn, two levels under json.loads');
+  assert.equal(trees.at(-1).searchParams.has('depth'), false, 'no depth sent: the server\'s default');
+  assert.equal(await page.inputValue('#depth'), 'auto', 'the depth control says auto');
+  assert.doesNotMatch(page.url(), /depth=/);
+  assert.equal((await page.evaluate(() => window.__pstatsviz.state())).depth, null);
+  await screenshot(page, 'numbers-depth-auto');
+
+  await page.fill('#depth', '5');
+  await page.press('#depth', 'Tab');
+  await waitIdle(page);
+  assert.match(page.url(), /[?&]depth=5(&|$)/);
+  assert.equal(await under(), null, 'at depth 5 raw_decode is not drawn');
+  assert.ok((await nodes(page)).every((n) => n.depth <= 5));
+
+  await page.fill('#depth', 'auto');
+  await page.press('#depth', 'Tab');
+  await waitIdle(page);
+  assert.doesNotMatch(page.url(), /depth=/, 'auto, the default, is left out of the link');
+  assert.equal(await page.inputValue('#depth'), 'auto');
+  assert.ok(await under(), 'back to auto: raw_decode again');
+
+  await page.goto(`${suite.base}/p/${rasa.id}?depth=auto`);
+  await waitIdle(page);
+  assert.equal(trees.at(-1).searchParams.get('depth'), 'auto', 'a link\'s depth=auto is sent');
+  assert.ok(await under());
+  assert.equal(await page.inputValue('#depth'), 'auto');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});

@@ -164,6 +164,35 @@ def unrecorded_time_is_a_node(srv, tmp):
         check(not extra, "%s has no (not recorded) node" % name, extra[:5])
 
 
+def depth_auto_reaches_the_hot_spot(srv, data_dir):
+    with open(os.path.join(data_dir, "rasa_maxsize1000.prof"), "rb") as f:
+        pid = srv.upload(f.read())
+    default = tree(srv, pid, "")
+    check(default["params"]["depth"] == "auto" and
+          default["limits"]["depth"] == {"min": 1, "max": 64, "default": "auto"},
+          "the default depth is auto, and the limits say so",
+          (default["params"], default["limits"]["depth"]))
+    chains = []
+
+    def visit(n, up):
+        names = [a.get("name") for a in up] + [n.get("name")]
+        if names[-3:] == ["loads", "decode", "raw_decode"]:
+            chains.append(len(up))
+    walk(default["root"], visit)
+    check(len(chains) == 1, "the default tree reaches raw_decode under json.loads (level %s)"
+          % chains)
+    status, _, auto = srv.request("GET", "/api/profiles/%s/tree?depth=auto" % pid)
+    status64, _, deep = srv.request("GET", "/api/profiles/%s/tree?depth=64" % pid)
+    _, _, plain = srv.request("GET", "/api/profiles/%s/tree" % pid)
+    check(status == 200 and auto == plain, "depth=auto is the default's answer", status)
+    check(status64 == 200 and deep.replace(b'"depth":64,', b'"depth":"auto",') == plain,
+          "auto is as deep as 64 where the cutoff stops first")
+    for bad in ("AUTO", "Auto", "auto%20", "", "0", "65", "auto,5"):
+        status, _, body = srv.json("GET", "/api/profiles/%s/tree?depth=%s" % (pid, bad))
+        check(status == 400 and body["error"]["code"] == "bad_request",
+              "depth=%s is refused" % bad, (status, body))
+
+
 def main():
     exe, data_dir = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,6 +201,7 @@ def main():
             srv.data_dir = data_dir
             sample_numbers_agree(srv, data_dir)
             unrecorded_time_is_a_node(srv, tmp)
+            depth_auto_reaches_the_hot_spot(srv, data_dir)
         finally:
             code, log = srv.stop()
             check(code == 0, "server stops cleanly", log[-2000:])

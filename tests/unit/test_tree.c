@@ -347,6 +347,48 @@ static void unrecorded_time_is_a_node_where_it_is(void)
     pv_profile_destroy(p);
 }
 
+/* A chain of 70 calls, f0 -> f1 -> ... -> f69. */
+static void depth_auto_goes_as_deep_as_the_cutoff_allows(void)
+{
+    enum { N = 70 };
+    static struct fn fns[N];
+    static struct call calls[N];
+    static char names[N][8];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "f%d", i);
+        fns[i] = (struct fn){"chain.py", i + 1, names[i], 1, 1, 0.01, 0.01 * (N - i), false};
+        calls[i] = i + 1 < N ? (struct call){i, i + 1, 1, 1, 0.01, 0.01 * (N - i - 1), false}
+                             : (struct call){-1, 0, 0, 0, 0, 0, false};
+    }
+    struct pv_profile *p = build(fns, N, calls);
+    if (!p)
+        return;
+    static const struct {
+        const char *name;
+        double cutoff;
+        size_t max_nodes;
+        size_t nnodes; /* the root, "all", and any "other" node included */
+    } rows[] = {
+        {"auto_depth_stops_at_64_levels", 0, 20000, 1 + 64},
+        {"auto_depth_stops_where_the_cutoff_leaves_nothing", 0.5, 20000, 1 + 36 + 1},
+        {"auto_depth_stops_at_the_node_budget", 0, 20, 20},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        struct pv_tree *t = NULL;
+        pv_err err;
+        struct pv_tree_query q;
+        pv_tree_query_init(&q);
+        q.cutoff = rows[r].cutoff;
+        q.max_nodes = rows[r].max_nodes;
+        pv_code rc = pv_tree_build(p, &q, &t, &err);
+        CHECK(rc == PV_OK && q.depth == PV_TREE_DEPTH_AUTO && t->depth == PV_TREE_DEPTH_AUTO &&
+                  t->nnodes == rows[r].nnodes && conserved(t),
+              rows[r].name, "rc %d, %zu nodes", rc, rc ? 0 : t->nnodes);
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
 /* ---- cutoff and the node budget ----------------------------------------- */
 
 static const struct fn FAN[] = {
@@ -700,7 +742,7 @@ static void bad_queries_are_errors(void)
         pv_code code;
         const char *want;
     } rows[] = {
-        {"depth_zero_is_refused", {.depth = 0}, PV_E_USAGE, "depth 0"},
+        {"depth_minus_one_is_refused", {.depth = -1}, PV_E_USAGE, "depth -1"},
         {"depth_65_is_refused", {.depth = 65}, PV_E_USAGE, "depth 65"},
         {"negative_cutoff_is_refused", {.cutoff = -0.5}, PV_E_USAGE, "cutoff"},
         {"cutoff_over_one_is_refused", {.cutoff = 1.5}, PV_E_USAGE, "cutoff"},
@@ -805,6 +847,7 @@ int main(void)
     diamond_values_are_exact_then_estimated();
     recursion_takes_only_from_the_double_counted();
     unrecorded_time_is_a_node_where_it_is();
+    depth_auto_goes_as_deep_as_the_cutoff_allows();
     recursion_is_a_leaf();
     cutoff_merges_into_other();
     entries_of_python_m_cprofile();

@@ -140,3 +140,13 @@ test('withChanges never shares arrays', () => {
   b.path.push(1);
   assert.deepEqual(a.path, []);
 });
+
+test('depth=auto in a link is kept, sent and written back; the default is left out', () => {
+  const { state, notices } = stateFromUrl('?v=1&depth=auto');
+  assert.deepEqual(notices, []);
+  assert.equal(state.depth, 'auto');
+  assert.equal(treeQuery(state).depth, 'auto');
+  assert.equal(urlFromState(state), '?v=1&view=icicle&depth=auto');
+  assert.equal(urlFromState(defaultState()), '?v=1&view=icicle');
+  assert.equal(stateFromUrl('?depth=Auto').notices.length, 1, 'spelt as the API spells it');
+});
