@@ -14,6 +14,25 @@
 #include "tree.h"
 #include "treejson.h"
 
+/* The small profile's tree from main, cutoff 0.2, as the writer gave it
+ * before it moved from fprintf to jsonw.h (and the API answers it for
+ * the same file, path=0&cutoff=0.2). */
+#define GOLDEN_TREE \
+    "{\"total_time\":1.5,\"params\":{\"depth\":\"auto\",\"cutoff\":0.2," \
+    "\"max_nodes\":20000},\"limits\":{\"depth\":{\"min\":1,\"max\":64," \
+    "\"default\":\"auto\"},\"cutoff\":{\"min\":0,\"max\":1,\"default\":0.001}," \
+    "\"max_nodes\":{\"min\":1,\"max\":100000,\"default\":20000}}," \
+    "\"breadcrumbs\":[{\"fid\":null,\"name\":\"all\",\"value\":2},{\"fid\":0," \
+    "\"name\":\"main\",\"value\":2}],\"root\":{\"fid\":0,\"file\":\"m.py\",\"line\":1," \
+    "\"name\":\"main\",\"label\":\"m.py:1(main)\",\"kind\":\"user\",\"value\":2,\"self\":0.5," \
+    "\"calls\":1,\"exact\":true,\"recursive\":false,\"children\":[{\"fid\":1," \
+    "\"file\":\"m.py\",\"line\":2,\"name\":\"a\",\"label\":\"m.py:2(a)\",\"kind\":\"user\"," \
+    "\"value\":0.5,\"self\":0.25,\"calls\":1,\"exact\":true,\"recursive\":false," \
+    "\"children\":[{\"other\":true,\"count\":1,\"value\":0.25}]},{\"fid\":2," \
+    "\"file\":\"m.py\",\"line\":3,\"name\":\"b\",\"label\":\"m.py:3(b)\",\"kind\":\"user\"," \
+    "\"value\":0.5,\"self\":0.25,\"calls\":1,\"exact\":true,\"recursive\":false," \
+    "\"children\":[]},{\"unrecorded\":true,\"exact\":true,\"value\":0.5}]}}"
+
 /* main calls a and b, a calls b */
 static struct pv_profile *small_profile(void)
 {
@@ -31,8 +50,10 @@ static struct pv_profile *small_profile(void)
     return profile_of_written(&w);
 }
 
-/* The answer to q, parsed (NULL on any failure, said as a check). */
-static cJSON *answer(const struct pv_profile *p, const struct pv_tree_query *q, const char *what)
+/* The answer to q as text (NULL on any failure, said as a check; free
+ * it), no longer than its bound. */
+static char *written(const struct pv_profile *p, const struct pv_tree_query *q, const char *what,
+                     size_t *len)
 {
     struct pv_tree *t = NULL;
     struct pv_treejson *j = NULL;
@@ -42,8 +63,8 @@ static cJSON *answer(const struct pv_profile *p, const struct pv_tree_query *q, 
         return NULL;
     }
     char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
+    *len = 0;
+    FILE *out = open_memstream(&text, len);
     bool done = false;
     pv_code rc = PV_OK;
     while (out && !done && rc == PV_OK)
@@ -52,8 +73,16 @@ static cJSON *answer(const struct pv_profile *p, const struct pv_tree_query *q, 
         fclose(out);
     uint64_t bound = pv_treejson_bound(j);
     pv_treejson_destroy(j);
-    CHECK(out && rc == PV_OK && done && len <= bound, what, "wrote %zu bytes, bound %llu: %s",
-          len, (unsigned long long)bound, err.msg);
+    CHECK(out && rc == PV_OK && done && *len <= bound, what, "wrote %zu bytes, bound %llu: %s",
+          *len, (unsigned long long)bound, err.msg);
+    return text;
+}
+
+/* The answer to q, parsed (NULL on any failure, said as a check). */
+static cJSON *answer(const struct pv_profile *p, const struct pv_tree_query *q, const char *what)
+{
+    size_t len;
+    char *text = written(p, q, what, &len);
     cJSON *doc = text ? cJSON_ParseWithLength(text, len) : NULL;
     CHECK(doc != NULL, what, "not JSON: %.300s", text ? text : "");
     free(text);
@@ -159,6 +188,23 @@ int main(void)
     };
     check_numbers(doc, set, sizeof set / sizeof set[0], "a_tree_says_the_settings_it_was_given");
     cJSON_Delete(doc);
+
+    /* Byte for byte, every kind of node: the API's format does not drift
+     * when the writer changes (it moved from fprintf to jsonw.h). */
+    pv_tree_query_init(&q);
+    q.show_unrecorded = true;
+    uint32_t main_fid = 0; /* m.py:1 sorts first */
+    q.path = &main_fid;    /* breadcrumbs with a fid */
+    q.npath = 1;
+    q.cutoff = 0.2; /* main's a and b (0.5 of 2) are kept, and so is what no
+                       call accounts for (0.5); a's b (0.25) is "other" */
+    size_t len;
+    char *text = written(p, &q, "the_golden_tree_is_written", &len);
+    static const char golden[] = GOLDEN_TREE;
+    CHECK(text && len == sizeof golden - 1 && !memcmp(text, golden, len),
+          "the_tree_is_written_byte_for_byte_as_before", "got %.*s", (int)len,
+          text ? text : "");
+    free(text);
 
     q.max_nodes = PV_TREE_MAX_NODES;
     q.depth = PV_TREE_MAX_DEPTH;
