@@ -26,7 +26,7 @@
 #define ON_PATH UINT32_MAX /* anc[] mark of the query's own path fids */
 
 /* Time unaccounted for at a node, as a share of the tree's root, below
- * which it is rounding, not a node: cProfile's sums leave about 1e-12. */
+ * which it is rounding, not a node: cProfile's sums round far below it. */
 #define UNRECORDED_MIN 1e-6
 
 /* How often a build asks q->stop: a poll() of the client's socket costs
