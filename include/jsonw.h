@@ -16,12 +16,14 @@
  *    lead byte and the continuation bytes that fit it;
  *  - doubles as repr() writes them (the shortest text that reads back the
  *    same, "1.0" not "1"), NaN, Infinity and -Infinity as the json module
- *    writes them.
+ *    writes them; or, where no oracle reads them back and speed matters
+ *    (trees), as cJSON writes numbers (pv_jsonw_number).
  *
  * Every function here cannot fail; a write error shows in ferror(out). */
 #ifndef PV_JSONW_H
 #define PV_JSONW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +45,18 @@ size_t pv_jsonw_int_len(int64_t v);
 void pv_jsonw_double(FILE *out, double v);
 /* The text pv_jsonw_double() writes, NUL-terminated, in buf. */
 void pv_jsonw_format_double(double v, char buf[32]);
+
+/* v as cJSON writes numbers: 15 significant digits when they read back the
+ * same, else 17 (which always do); null when v is not finite.  At most
+ * PV_JSONW_DOUBLE_MAX_LEN bytes.  Not the shortest text: that search costs
+ * twice as much, and numbers are most of a tree's writing time. */
+void pv_jsonw_number(FILE *out, double v);
+/* The text pv_jsonw_number() writes, NUL-terminated, in buf; returns buf. */
+const char *pv_jsonw_format_number(double v, char buf[32]);
+
+void pv_jsonw_bool(FILE *out, bool b);
+/* 4 for true, 5 for false. */
+size_t pv_jsonw_bool_len(bool b);
 
 /* pv_jsonw_string_len() of strings the caller names by a key (a profile's
  * string handle, say), each string longer than 64 bytes measured once: a

@@ -54,7 +54,13 @@ pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_
 enum {
     PV_TREE_MIN_DEPTH = 1, /* levels below the root */
     PV_TREE_MAX_DEPTH = 64,
-    PV_TREE_DEFAULT_DEPTH = 10,
+    /* As deep as the cutoff and max_nodes allow, up to PV_TREE_MAX_DEPTH:
+     * the cutoff keeps trees small (the sample's is 13 levels and 70 nodes,
+     * the 10,000-function synthetic profile's 11 levels and 1,203 nodes),
+     * and a fixed depth of 10 stopped one level above the sample's hot
+     * spot, json.loads. */
+    PV_TREE_DEPTH_AUTO = 0,
+    PV_TREE_DEFAULT_DEPTH = PV_TREE_DEPTH_AUTO,
     PV_TREE_MIN_NODES = 1, /* the root included */
     PV_TREE_MAX_NODES = 100000,
     PV_TREE_DEFAULT_MAX_NODES = 20000,
@@ -80,7 +86,8 @@ struct pv_tree_query {
     size_t npath;
     bool by_root;         /* root mode (then npath must be 0) */
     uint32_t root;
-    int depth;            /* PV_TREE_MIN_DEPTH .. PV_TREE_MAX_DEPTH */
+    int depth;            /* PV_TREE_MIN_DEPTH .. PV_TREE_MAX_DEPTH, or
+                             PV_TREE_DEPTH_AUTO */
     double cutoff;        /* PV_TREE_MIN_CUTOFF .. PV_TREE_MAX_CUTOFF */
     unsigned hide;        /* PV_HIDE_* */
     size_t max_nodes;     /* PV_TREE_MIN_NODES .. PV_TREE_MAX_NODES */
@@ -103,6 +110,10 @@ struct pv_tree_query {
      * the nodes that the other run kept. */
     bool (*keep)(void *ctx, size_t node, const uint32_t *fids, size_t nfids, uint32_t child);
     void *keep_ctx;
+    /* Give time that no recorded call accounts for its own node, where it
+     * is (docs/API.md, "How the tree is built", 5.): the API's trees do;
+     * exports and the diff tree, which know no such node, do not. */
+    bool show_unrecorded;
 };
 
 /* The top of the profile with the default depth, cutoff and max_nodes,
@@ -111,8 +122,13 @@ struct pv_tree_query {
 void pv_tree_query_init(struct pv_tree_query *q);
 
 struct pv_tree_node {
-    uint32_t fid;         /* PV_TREE_TOP for the virtual root and "other" nodes */
+    uint32_t fid;         /* PV_TREE_TOP for the virtual root, "other" and
+                             "not recorded" nodes */
     bool other;           /* merged children: count of them, their summed value */
+    bool unrecorded;      /* time in the parent that neither its own time nor
+                             its recorded callees account for (fid
+                             PV_TREE_TOP, no children); only with
+                             pv_tree_query.show_unrecorded */
     bool exact;           /* value is measured, not split in proportion */
     bool recursive;       /* already on the path: a leaf */
     bool truncated;       /* calls something but was not expanded: the depth
@@ -134,7 +150,7 @@ struct pv_tree {
     struct pv_crumb *crumbs;    /* from the top to the root, both included */
     size_t ncrumbs;
     /* the query's settings that made it, for an answer to repeat */
-    int depth;
+    int depth;                  /* PV_TREE_DEPTH_AUTO as asked */
     double cutoff;
     size_t max_nodes;
     unsigned hide;
@@ -142,7 +158,8 @@ struct pv_tree {
 };
 
 /* Build the tree that q asks for.  Children are sorted by value, largest
- * first (ties by fid), with the "other" node last; nodes are numbered
+ * first (ties by fid), then the "not recorded" node, then the "other"
+ * node; nodes are numbered
  * level by level.  The tree holds fids, no pointer into p.
  *
  * Path mode follows q->path from the top: the first fid must be an entry

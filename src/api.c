@@ -466,6 +466,7 @@ static void get_tree(struct route_ctx *c, struct pv_model *m)
     q.max_steps = c->req->light ? LIGHT_TREE_STEPS : PV_TREE_DEFAULT_MAX_STEPS;
     q.entries = m->entries; /* the model's, found once */
     q.nentries = m->nentries;
+    q.show_unrecorded = true;
     struct pv_tree *t;
     pv_code rc = invert ? pv_invtree_build(p, &q, &t, &err) : pv_tree_build(p, &q, &t, &err);
     free(path);

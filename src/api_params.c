@@ -194,10 +194,12 @@ pv_code pv_api_params_tree(const struct pv_request *req, const struct pv_profile
     q.path = path;
     long v;
     const char *s;
-    if ((s = pv_api_params_arg(req, "depth"))) {
+    if ((s = pv_api_params_arg(req, "depth")) && !strcmp(s, "auto"))
+        q.depth = PV_TREE_DEPTH_AUTO;
+    else if (s) {
         if (!pv_api_params_integer(s, PV_TREE_MIN_DEPTH, PV_TREE_MAX_DEPTH, &v))
-            return pv_err_set(err, PV_E_USAGE, "depth must be %d to %d", PV_TREE_MIN_DEPTH,
-                              PV_TREE_MAX_DEPTH);
+            return pv_err_set(err, PV_E_USAGE, "depth must be %d to %d, or auto",
+                              PV_TREE_MIN_DEPTH, PV_TREE_MAX_DEPTH);
         q.depth = (int)v;
     }
     if ((s = pv_api_params_arg(req, "max_nodes"))) {
@@ -256,7 +258,7 @@ pv_code pv_api_params_invert(const struct pv_request *req, const struct pv_tree_
  * are at most one per parent expanded. */
 double pv_api_params_tree_nodes_bound(const struct pv_request *req)
 {
-    long depth = PV_TREE_DEFAULT_DEPTH, max_nodes = PV_TREE_DEFAULT_MAX_NODES;
+    long depth = PV_TREE_MAX_DEPTH, max_nodes = PV_TREE_DEFAULT_MAX_NODES; /* auto */
     double cutoff = PV_TREE_DEFAULT_CUTOFF, d;
     const char *s;
     if ((s = pv_api_params_arg(req, "depth")))

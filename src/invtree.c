@@ -322,7 +322,8 @@ static pv_code grow(struct work *w, pv_err *err)
     struct ranked *level = NULL;
     size_t level_cap = 0, lo = 0, hi = 1;
     pv_code rc = PV_OK;
-    for (int d = 0; d < w->q->depth && lo < hi && rc == PV_OK; d++) {
+    int depth = w->q->depth == PV_TREE_DEPTH_AUTO ? PV_TREE_MAX_DEPTH : w->q->depth;
+    for (int d = 0; d < depth && lo < hi && rc == PV_OK; d++) {
         if (!pv_vec_reserve((void **)&level, &level_cap, hi - lo, sizeof *level)) {
             rc = no_memory(err);
             break;
@@ -351,8 +352,9 @@ static pv_code check_query(const struct pv_profile *p, const struct pv_tree_quer
         return pv_err_set(err, PV_E_USAGE, "the inverted tree hides no functions");
     if (q->keep)
         return pv_err_set(err, PV_E_USAGE, "the inverted tree keeps no children on request");
-    if (q->depth < PV_TREE_MIN_DEPTH || q->depth > PV_TREE_MAX_DEPTH)
-        return pv_err_set(err, PV_E_USAGE, "depth %d: expected %d to %d", q->depth,
+    if (q->depth != PV_TREE_DEPTH_AUTO &&
+        (q->depth < PV_TREE_MIN_DEPTH || q->depth > PV_TREE_MAX_DEPTH))
+        return pv_err_set(err, PV_E_USAGE, "depth %d: expected %d to %d, or auto", q->depth,
                           PV_TREE_MIN_DEPTH, PV_TREE_MAX_DEPTH);
     if (!(q->cutoff >= PV_TREE_MIN_CUTOFF && q->cutoff <= PV_TREE_MAX_CUTOFF))
         return pv_err_set(err, PV_E_USAGE, "cutoff %g: expected a fraction from %g to %g",

@@ -223,6 +223,34 @@ void pv_jsonw_double(FILE *out, double v)
     fputs(buf, out);
 }
 
+const char *pv_jsonw_format_number(double v, char buf[32])
+{
+    if (!isfinite(v)) {
+        strcpy(buf, "null");
+        return buf;
+    }
+    int n = snprintf(buf, 32, "%.15g", v);
+    if (n <= 0 || n >= 32 || strtod(buf, NULL) != v)
+        snprintf(buf, 32, "%.17g", v);
+    return buf;
+}
+
+void pv_jsonw_number(FILE *out, double v)
+{
+    char buf[32];
+    fputs(pv_jsonw_format_number(v, buf), out);
+}
+
+void pv_jsonw_bool(FILE *out, bool b)
+{
+    fputs(b ? "true" : "false", out);
+}
+
+size_t pv_jsonw_bool_len(bool b)
+{
+    return b ? 4 : 5;
+}
+
 /* ---- lengths remembered ------------------------------------------------- */
 
 /* Strings up to this long are measured every time: looking them up would

@@ -4,12 +4,11 @@
  * most 65 levels deep), which is also the cursor between pieces.  Each
  * function's texts (file, name and label, cut for views) and kind are
  * worked out once and kept by fid: many nodes share a function, and a
- * function's file name may be a megabyte long. */
+ * function's file name may be a megabyte long.  Values go through jsonw.h,
+ * the one streaming writer; the fixed text around them is here. */
 #include "treejson.h"
 
 #include <assert.h>
-#include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +52,8 @@ static const char *view_label(const struct pv_profile *p, uint32_t fid, char buf
 static const char T_HEAD[] = "{\"total_time\":", T_CRUMBS[] = ",\"breadcrumbs\":[",
                   T_ROOT[] = "],\"root\":", T_TAIL[] = "}", T_CRUMB_TOP[] = "{\"fid\":null,\"name\":\"all\",\"value\":",
                   T_CRUMB_FID[] = "{\"fid\":", T_CRUMB_NAME[] = ",\"name\":", T_VALUE[] = ",\"value\":",
-                  T_OTHER[] = "{\"other\":true,\"count\":", T_TOP[] = "{\"fid\":null,\"name\":\"all\",\"label\":\"all\"",
+                  T_OTHER[] = "{\"other\":true,\"count\":",
+                  T_UNRECORDED[] = "{\"unrecorded\":true,\"exact\":", T_TOP[] = "{\"fid\":null,\"name\":\"all\",\"label\":\"all\"",
                   T_FID[] = "{\"fid\":", T_FILE[] = ",\"file\":", T_LINE[] = ",\"line\":",
                   T_NAME[] = ",\"name\":", T_LABEL[] = ",\"label\":", T_KIND[] = ",\"kind\":\"",
                   T_SELF[] = ",\"self\":", T_CALLS[] = ",\"calls\":", T_EXACT[] = ",\"exact\":",
@@ -61,7 +61,7 @@ static const char T_HEAD[] = "{\"total_time\":", T_CRUMBS[] = ",\"breadcrumbs\":
                   T_CLOSE[] = "]}";
 #define LIT(s) (sizeof(s) - 1)
 
-enum { DOUBLE_MAX_LEN = 24 }; /* "-1.2345678901234567e-308", "null" */
+enum { DOUBLE_MAX_LEN = PV_JSONW_DOUBLE_MAX_LEN }; /* "null" is shorter */
 
 struct level {
     uint32_t node, next; /* next: the child to write next */
@@ -89,25 +89,13 @@ static pv_funckind kind_of(struct pv_treejson *j, uint32_t fid)
     return (pv_funckind)j->kind[fid];
 }
 
-/* A number as JSON into buf, or null when it is not finite: 15
- * significant digits when they read back the same, else 17 (which always
- * do), as cJSON writes numbers.  Not the shortest form (pv_jsonw_format_double,
- * which exports need for the oracle's sake): that search costs twice as
- * much, and numbers are most of a tree's writing time. */
-static const char *format_num(char buf[32], double v)
+/* A depth as the API writes it: a number, or "auto". */
+static const char *format_depth(char buf[16], int depth)
 {
-    if (!isfinite(v))
-        return "null";
-    int n = snprintf(buf, 32, "%.15g", v);
-    if (n <= 0 || n >= 32 || strtod(buf, NULL) != v)
-        snprintf(buf, 32, "%.17g", v);
+    if (depth == PV_TREE_DEPTH_AUTO)
+        return "\"auto\"";
+    snprintf(buf, 16, "%d", depth);
     return buf;
-}
-
-static void write_num(FILE *out, double v)
-{
-    char buf[32];
-    fputs(format_num(buf, v), out);
 }
 
 /* The settings that made the tree and the ones a query may give
@@ -115,18 +103,20 @@ static void write_num(FILE *out, double v)
  * need no copy of the ranges and defaults. */
 static size_t format_settings(char *buf, size_t cap, const struct pv_tree *t)
 {
-    char cutoff[32], min_cutoff[32], max_cutoff[32], default_cutoff[32];
+    char cutoff[32], min_cutoff[32], max_cutoff[32], default_cutoff[32], depth[16],
+        default_depth[16];
     int n = snprintf(
         buf, cap,
-        ",\"params\":{\"depth\":%d,\"cutoff\":%s,\"max_nodes\":%zu%s}"
-        ",\"limits\":{\"depth\":{\"min\":%d,\"max\":%d,\"default\":%d}"
+        ",\"params\":{\"depth\":%s,\"cutoff\":%s,\"max_nodes\":%zu%s}"
+        ",\"limits\":{\"depth\":{\"min\":%d,\"max\":%d,\"default\":%s}"
         ",\"cutoff\":{\"min\":%s,\"max\":%s,\"default\":%s}"
         ",\"max_nodes\":{\"min\":%d,\"max\":%d,\"default\":%d}}",
-        t->depth, format_num(cutoff, t->cutoff), t->max_nodes,
-        t->inverted ? ",\"invert\":1" : "", PV_TREE_MIN_DEPTH,
-        PV_TREE_MAX_DEPTH, PV_TREE_DEFAULT_DEPTH, format_num(min_cutoff, PV_TREE_MIN_CUTOFF),
-        format_num(max_cutoff, PV_TREE_MAX_CUTOFF),
-        format_num(default_cutoff, PV_TREE_DEFAULT_CUTOFF), PV_TREE_MIN_NODES,
+        format_depth(depth, t->depth), pv_jsonw_format_number(t->cutoff, cutoff), t->max_nodes,
+        t->inverted ? ",\"invert\":1" : "", PV_TREE_MIN_DEPTH, PV_TREE_MAX_DEPTH,
+        format_depth(default_depth, PV_TREE_DEFAULT_DEPTH),
+        pv_jsonw_format_number(PV_TREE_MIN_CUTOFF, min_cutoff),
+        pv_jsonw_format_number(PV_TREE_MAX_CUTOFF, max_cutoff),
+        pv_jsonw_format_number(PV_TREE_DEFAULT_CUTOFF, default_cutoff), PV_TREE_MIN_NODES,
         PV_TREE_MAX_NODES, PV_TREE_DEFAULT_MAX_NODES);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
@@ -161,11 +151,6 @@ static uint64_t texts_len(struct pv_treejson *j, uint32_t fid)
     return len + strlen(pv_funckind_name(kind_of(j, fid)));
 }
 
-static uint64_t bool_len(bool b)
-{
-    return b ? 4 : 5;
-}
-
 static pv_code measure(struct pv_treejson *j, pv_err *err)
 {
     const struct pv_profile *p = j->p;
@@ -197,6 +182,10 @@ static pv_code measure(struct pv_treejson *j, pv_err *err)
             n += LIT(T_OTHER) + pv_jsonw_int_len(node->count) + LIT(T_VALUE) + DOUBLE_MAX_LEN + 1;
             continue;
         }
+        if (node->unrecorded) {
+            n += LIT(T_UNRECORDED) + pv_jsonw_bool_len(node->exact) + LIT(T_VALUE) + DOUBLE_MAX_LEN + 1;
+            continue;
+        }
         if (node->fid == PV_TREE_TOP)
             n += LIT(T_TOP);
         else {
@@ -208,8 +197,8 @@ static pv_code measure(struct pv_treejson *j, pv_err *err)
                  texts[node->fid] - 1;
         }
         n += LIT(T_VALUE) + DOUBLE_MAX_LEN + LIT(T_SELF) + DOUBLE_MAX_LEN + LIT(T_CALLS) +
-             pv_jsonw_int_len(node->calls) + LIT(T_EXACT) + bool_len(node->exact) +
-             LIT(T_RECURSIVE) + bool_len(node->recursive) + LIT(T_CHILDREN) + LIT(T_CLOSE);
+             pv_jsonw_int_len(node->calls) + LIT(T_EXACT) + pv_jsonw_bool_len(node->exact) +
+             LIT(T_RECURSIVE) + pv_jsonw_bool_len(node->recursive) + LIT(T_CHILDREN) + LIT(T_CLOSE);
     }
     free(texts);
     j->bound = n;
@@ -264,7 +253,7 @@ static void write_head(struct pv_treejson *j, FILE *out)
     const struct pv_profile *p = j->p;
     const struct pv_tree *t = j->t;
     fputs(T_HEAD, out);
-    write_num(out, p->total_tt);
+    pv_jsonw_number(out, p->total_tt);
     fwrite(j->settings, 1, j->settings_len, out);
     fputs(T_CRUMBS, out);
     for (size_t i = 0; i < t->ncrumbs; i++) {
@@ -273,25 +262,37 @@ static void write_head(struct pv_treejson *j, FILE *out)
         if (t->crumbs[i].fid == PV_TREE_TOP)
             fputs(T_CRUMB_TOP, out);
         else {
-            fprintf(out, "%s%" PRIu32 "%s", T_CRUMB_FID, t->crumbs[i].fid, T_CRUMB_NAME);
+            fputs(T_CRUMB_FID, out);
+            pv_jsonw_int(out, t->crumbs[i].fid);
+            fputs(T_CRUMB_NAME, out);
             write_view_str(out, p, p->funcs[t->crumbs[i].fid].name);
             fputs(T_VALUE, out);
         }
-        write_num(out, t->crumbs[i].value);
+        pv_jsonw_number(out, t->crumbs[i].value);
         fputc('}', out);
     }
     fputs(T_ROOT, out);
 }
 
-/* A node up to its children's '[' (an "other" node whole); true when
- * children follow. */
+/* A node up to its children's '[' (an "other" or "not recorded" node
+ * whole); true when children follow. */
 static bool write_node(struct pv_treejson *j, FILE *out, uint32_t i)
 {
     const struct pv_profile *p = j->p;
     const struct pv_tree_node *n = &j->t->nodes[i];
     if (n->other) {
-        fprintf(out, "%s%" PRIu32 "%s", T_OTHER, n->count, T_VALUE);
-        write_num(out, n->value);
+        fputs(T_OTHER, out);
+        pv_jsonw_int(out, n->count);
+        fputs(T_VALUE, out);
+        pv_jsonw_number(out, n->value);
+        fputc('}', out);
+        return false;
+    }
+    if (n->unrecorded) {
+        fputs(T_UNRECORDED, out);
+        pv_jsonw_bool(out, n->exact);
+        fputs(T_VALUE, out);
+        pv_jsonw_number(out, n->value);
         fputc('}', out);
         return false;
     }
@@ -301,9 +302,13 @@ static bool write_node(struct pv_treejson *j, FILE *out, uint32_t i)
         const struct pv_func *f = &p->funcs[n->fid];
         char buf[VIEW_BUF];
         size_t shown;
-        fprintf(out, "%s%" PRIu32 "%s", T_FID, n->fid, T_FILE);
+        fputs(T_FID, out);
+        pv_jsonw_int(out, n->fid);
+        fputs(T_FILE, out);
         write_view_str(out, p, f->file);
-        fprintf(out, "%s%" PRId64 "%s", T_LINE, f->line, T_NAME);
+        fputs(T_LINE, out);
+        pv_jsonw_int(out, f->line);
+        fputs(T_NAME, out);
         write_view_str(out, p, f->name);
         fputs(T_LABEL, out);
         char *owned;
@@ -313,15 +318,21 @@ static bool write_node(struct pv_treejson *j, FILE *out, uint32_t i)
         else
             fputs("null", out);
         free(owned);
-        fprintf(out, "%s%s\"", T_KIND, pv_funckind_name(kind_of(j, n->fid)));
+        fputs(T_KIND, out);
+        fputs(pv_funckind_name(kind_of(j, n->fid)), out);
+        fputc('"', out);
     }
     fputs(T_VALUE, out);
-    write_num(out, n->value);
+    pv_jsonw_number(out, n->value);
     fputs(T_SELF, out);
-    write_num(out, n->self);
-    fprintf(out, "%s%" PRId64 "%s%s%s%s%s", T_CALLS, n->calls, T_EXACT,
-            n->exact ? "true" : "false", T_RECURSIVE, n->recursive ? "true" : "false",
-            T_CHILDREN);
+    pv_jsonw_number(out, n->self);
+    fputs(T_CALLS, out);
+    pv_jsonw_int(out, n->calls);
+    fputs(T_EXACT, out);
+    pv_jsonw_bool(out, n->exact);
+    fputs(T_RECURSIVE, out);
+    pv_jsonw_bool(out, n->recursive);
+    fputs(T_CHILDREN, out);
     return true;
 }
 

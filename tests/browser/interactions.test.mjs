@@ -464,7 +464,7 @@ test('a bad link falls back with a notice; an unknown profile says so', async ()
   const st = await viewState(page);
   assert.equal(st.view, 'icicle');
   assert.equal(st.depth, null, 'the server\'s default depth');
-  assert.equal(await page.inputValue('#depth'), '10');
+  assert.equal(await page.inputValue('#depth'), 'auto');
   assert.deepEqual(st.path, [], 'a path that is not in this profile falls back to the top');
   const notices = await page.$$eval('#notices .notice', (els) => els.map((e) => e.textContent));
   assert.ok(notices.some((t) => /view=treemap/.test(t)));

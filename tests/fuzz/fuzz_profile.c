@@ -102,6 +102,8 @@ static void check_tree(const struct pv_profile *p, const struct pv_tree *t, size
     for (size_t i = 0; i < t->nnodes; i++) {
         const struct pv_tree_node *n = &t->nodes[i];
         FUZZ_CHECK(n->fid == PV_TREE_TOP || n->fid < p->nfuncs, "node %zu: fid %u", i, n->fid);
+        FUZZ_CHECK(!(n->unrecorded && (n->nchildren || n->other)), "node %zu: unrecorded with %u "
+                   "children", i, n->nchildren);
         if (n->nchildren)
             FUZZ_CHECK(n->first_child > i && n->first_child + (size_t)n->nchildren <= t->nnodes,
                        "node %zu: children %u+%u of %zu nodes", i, n->first_child,
@@ -133,7 +135,8 @@ static void trees(const struct pv_profile *p, unsigned hide)
 {
     pv_err err = {0};
     struct pv_tree *t = NULL;
-    struct pv_tree_query q = {.depth = 10, .cutoff = 0.001, .hide = hide, .max_nodes = 2000};
+    struct pv_tree_query q = {.depth = PV_TREE_DEPTH_AUTO, .cutoff = 0.001, .hide = hide,
+                              .max_nodes = 2000, .show_unrecorded = true}; /* as the API asks */
     pv_code rc = pv_tree_build(p, &q, &t, &err);
     FUZZ_CHECK(rc == PV_OK || rc == PV_E_LIMIT, "top tree, hide %u: %s", hide, err.msg);
     if (rc)

@@ -144,6 +144,10 @@ static const struct route_row ROUTE_ROWS[] = {
     {"tree_depth_0_is_400", "GET", "/tree", {"depth=0"}, 400, "bad_request"},
     {"tree_depth_at_the_limit_is_200", "GET", "/tree", {"depth=" TREE_DEPTH_MAX_TEXT}, 200, NULL},
     {"tree_depth_over_the_limit_is_400", "GET", "/tree", {"depth=65"}, 400, "bad_request"},
+    {"tree_depth_auto_is_200", "GET", "/tree", {"depth=auto"}, 200, NULL},
+    {"tree_depth_auto_in_capitals_is_400", "GET", "/tree", {"depth=AUTO"}, 400, "bad_request"},
+    {"tree_depth_auto_with_more_is_400", "GET", "/tree", {"depth=auto1"}, 400, "bad_request"},
+    {"tree_depth_empty_is_400", "GET", "/tree", {"depth="}, 400, "bad_request"},
     {"tree_max_nodes_0_is_400", "GET", "/tree", {"max_nodes=0"}, 400, "bad_request"},
     {"tree_max_nodes_at_the_limit_is_200", "GET", "/tree", {"max_nodes=" TREE_NODES_MAX_TEXT}, 200,
      NULL},
@@ -201,7 +205,8 @@ static void tree_bounds_are_tree_h_s(void)
               PV_TREE_MAX_NODES == atoi(TREE_NODES_MAX_TEXT),
           "tree_bounds_are_tree_h_s", "tree.h says depth %d, nodes %d", PV_TREE_MAX_DEPTH,
           PV_TREE_MAX_NODES);
-    /* a default tree is as deep as tree.h's default, no deeper */
+    /* a default tree is "auto": with no cutoff, deeper than the old fixed
+     * 10 levels on the sample, and no deeper than 64 */
     struct answer a = ask("GET", strcat(strcpy((char[160]){0}, base), "/tree"),
                           (const char *const[]){"cutoff=0", NULL}, NULL, NULL, 0);
     int deepest = 0;
@@ -220,8 +225,12 @@ static void tree_bounds_are_tree_h_s(void)
         cJSON_ArrayForEach(kid, cJSON_GetObjectItem(w.node, "children")) if (n < 4096)
             stack[n++] = (struct walk){kid, w.depth + 1};
     }
-    CHECK(a.status == 200 && deepest == PV_TREE_DEFAULT_DEPTH, "the_default_depth_is_tree_h_s",
-          "status %d, deepest level %d, tree.h says %d", a.status, deepest, PV_TREE_DEFAULT_DEPTH);
+    const cJSON *params = cJSON_GetObjectItem(a.json, "params");
+    CHECK(a.status == 200 && PV_TREE_DEFAULT_DEPTH == PV_TREE_DEPTH_AUTO && deepest > 10 &&
+              deepest <= PV_TREE_MAX_DEPTH &&
+              cJSON_IsString(cJSON_GetObjectItem(params, "depth")) &&
+              !strcmp(cJSON_GetObjectItem(params, "depth")->valuestring, "auto"),
+          "the_default_depth_is_auto", "status %d, deepest level %d", a.status, deepest);
     answer_fini(&a);
 }
 

@@ -242,7 +242,7 @@ static void bad_queries_are_refused_and_budgets_hold(void)
     } rows[] = {
         {"a_path_query_is_refused", 0, PV_E_USAGE},
         {"hiding_is_refused", 1, PV_E_USAGE},
-        {"depth_0_is_refused", 2, PV_E_USAGE},
+        {"depth_minus_1_is_refused", 2, PV_E_USAGE},
         {"a_root_out_of_range_is_not_found", 3, PV_E_NOTFOUND},
         {"a_step_budget_of_1_is_over_the_limit", 4, PV_E_LIMIT},
         {"stop_cancels_the_build", 5, PV_E_CANCELLED},
@@ -256,7 +256,7 @@ static void bad_queries_are_refused_and_budgets_hold(void)
         switch (rows[i].change) {
         case 0: q.by_root = false; break;
         case 1: q.hide = PV_HIDE_BUILTINS; break;
-        case 2: q.depth = 0; break;
+        case 2: q.depth = -1; break;
         case 3: q.root = p->nfuncs; break;
         case 4: q.max_steps = 1; break;
         case 5: q.stop = stop_now; break;
@@ -267,6 +267,16 @@ static void bad_queries_are_refused_and_budgets_hold(void)
         CHECK(rc == rows[i].code && !t, rows[i].name, "code %d: %s", rc, rc ? err.msg : "ok");
         pv_tree_destroy(t);
     }
+    /* depth 0 is auto, the default: as deep as the cutoff allows */
+    pv_tree_query_init(&q);
+    q.by_root = true;
+    q.root = fid(p, "d");
+    t = NULL;
+    pv_code rc = pv_invtree_build(p, &q, &t, &err);
+    CHECK(rc == PV_OK && q.depth == PV_TREE_DEPTH_AUTO && t && t->nnodes > 1 &&
+              t->depth == PV_TREE_DEPTH_AUTO,
+          "depth_auto_builds_the_callers", "code %d", rc);
+    pv_tree_destroy(t);
     pv_profile_destroy(p);
 }
 

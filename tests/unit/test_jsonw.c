@@ -127,6 +127,43 @@ static void doubles_are_written_as_python_repr(void)
     }
 }
 
+/* Trees' numbers, as cJSON writes them: 15 digits when they read back. */
+static void numbers_are_written_as_cjson_does(void)
+{
+    static const struct {
+        const char *name;
+        double v;
+        const char *expected;
+    } rows[] = {
+        {"whole_number_has_no_fraction", 100.0, "100"},
+        {"tenth_in_fifteen_digits", 0.1, "0.1"},
+        {"third_needs_seventeen_digits", 1.0 / 3.0, "0.33333333333333331"},
+        {"sum_needs_seventeen_digits", 0.1 + 0.2, "0.30000000000000004"},
+        {"small_exponent", 1.5e-7, "1.5e-07"},
+        {"longest_fits_the_bound", -2.2250738585072014e-308, "-2.2250738585072014e-308"},
+        {"nan_is_null", NAN, "null"},
+        {"infinity_is_null", INFINITY, "null"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        CAPTURE(buf, len, pv_jsonw_number(f_, rows[i].v));
+        char text[32];
+        CHECK(!strcmp(buf, rows[i].expected) && len <= PV_JSONW_DOUBLE_MAX_LEN &&
+                  !strcmp(pv_jsonw_format_number(rows[i].v, text), buf),
+              rows[i].name, "got %s, expected %s", buf, rows[i].expected);
+        free(buf);
+    }
+    for (int b = 0; b < 2; b++) {
+        char *buf = NULL;
+        size_t len = 0;
+        CAPTURE(buf, len, pv_jsonw_bool(f_, b));
+        CHECK(!strcmp(buf, b ? "true" : "false") && len == pv_jsonw_bool_len(b),
+              b ? "true_is_true" : "false_is_false", "got %s", buf);
+        free(buf);
+    }
+}
+
 static void long_lengths_are_remembered_by_key(void)
 {
     char a[200], b[200];
@@ -165,6 +202,7 @@ int main(void)
     strings_are_written_as_python_does_and_measured_exactly();
     ints_are_decimal_and_measured_exactly();
     doubles_are_written_as_python_repr();
+    numbers_are_written_as_cjson_does();
     long_lengths_are_remembered_by_key();
     return check_done();
 }

@@ -183,7 +183,8 @@ static void diamond_values_are_exact_then_estimated(void)
 static void recursion_is_a_leaf(void)
 {
     /* fib recursing into itself; its edge to itself carries almost all of
-     * its ct, so with g its children exceed it and are scaled down. */
+     * its ct, so with g its children exceed it: the recursive leaf, the
+     * larger, keeps its edge ct and g gets the rest. */
     static const struct fn fns[] = {
         {"r.py", 1, "main", 1, 1, 0.5, 3, false},
         {"r.py", 5, "fib", 1, 10, 2, 2.5, false},
@@ -201,16 +202,16 @@ static void recursion_is_a_leaf(void)
         pv_profile_destroy(p);
         return;
     }
-    double scale = 2.5 / 2.8;
     static const struct expect rows[] = {
         {"recursive_function_enters_with_its_edge_ct", "main/fib", 2.5, true, false, 0},
     };
     check_rows(p, t, rows, 1);
     const struct pv_tree_node *leaf = at(p, t, "main/fib/fib"), *g = at(p, t, "main/fib/g");
-    CHECK(leaf->recursive && !leaf->nchildren && eq(leaf->value, 2.3 * scale) &&
+    CHECK(leaf->recursive && !leaf->nchildren && eq(leaf->value, 2.3) && leaf->exact &&
               leaf->calls == 9,
-          "function_on_the_path_is_a_recursive_leaf", "value %g", leaf->value);
-    CHECK(eq(g->value, 0.5 * scale) && !g->exact, "oversized_children_are_scaled_and_estimated",
+          "function_on_the_path_is_a_recursive_leaf", "value %g exact %d", leaf->value,
+          leaf->exact);
+    CHECK(eq(g->value, 0.2) && !g->exact, "oversized_children_give_up_the_smallest_first",
           "value %g exact %d", g->value, g->exact);
     CHECK(conserved(t) && t->nnodes == 5, "self_recursion_terminates_and_fits", "%zu nodes",
           t->nnodes);
@@ -239,6 +240,150 @@ static void recursion_is_a_leaf(void)
         check_rows(p, t, mrows, 2);
         CHECK(t->nnodes == 5 && conserved(t), "mutual_recursion_terminates", "%zu nodes",
               t->nnodes);
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
+/* What `python -m cProfile main.py` records: exec runs the main module,
+ * which imports lib through a nested exec.  exec's edges count lib twice,
+ * once inside main and once as its own callee. */
+static const struct fn IMPORTS[] = {
+    {"~", 0, "exec", 1, 2, 0.1, 10, false},      {"main.py", 1, "<module>", 1, 1, 0.05, 9.95, false},
+    {"main.py", 5, "imp", 1, 1, 0.05, 3, false}, {"main.py", 9, "work", 1, 1, 6.9, 6.9, false},
+    {"lib.py", 1, "lib", 1, 1, 2.9, 2.9, false},
+};
+static const struct call IMPORTS_CALLS[] = {
+    {0, 1, 1, 1, 0.05, 9.95, false}, {0, 4, 1, 1, 2.9, 2.9, false},
+    {1, 2, 1, 1, 0.05, 3, false},    {1, 3, 1, 1, 6.9, 6.9, false},
+    {2, 0, 1, 0, 0.05, 2.95, false}, {-1, 0, 0, 0, 0, 0, false},
+};
+
+static void recursion_takes_only_from_the_double_counted(void)
+{
+    struct pv_profile *p = build(IMPORTS, 5, IMPORTS_CALLS);
+    struct pv_tree *t = p ? tree(p, (struct pv_tree_query){.depth = 64}) : NULL;
+    if (t) {
+        static const struct expect rows[] = {
+            {"recursive_entry_carries_its_whole_ct", "exec", 10, true, false, NAN},
+            {"the_module_that_recursed_keeps_its_whole_ct", "exec/<module>", 9.95, true, false,
+             0.05},
+            {"below_it_single_paths_stay_exact", "exec/<module>/work", 6.9, true, false, 6.9},
+            {"the_nested_exec_is_a_recursive_leaf_with_its_edge_ct",
+             "exec/<module>/imp/exec", 2.95, true, true, NAN},
+            {"the_double_counted_import_gets_what_is_left", "exec/lib", 0.05, false, false,
+             NAN},
+        };
+        check_rows(p, t, rows, sizeof rows / sizeof rows[0]);
+        CHECK(conserved(t), "imports_under_exec_fit_in_their_parents", "no");
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
+/* The profiler switched off inside paused: its ct holds 0.5 that no tt
+ * does, so main's ct, 1.7, exceeds the sum of tt, 1.2. */
+static const struct fn GAP[] = {
+    {"run.py", 10, "main", 1, 1, 0.01, 1.7, false},
+    {"run.py", 20, "work", 1, 1, 1.0, 1.0, false},
+    {"run.py", 30, "paused", 1, 1, 0.04, 0.69, false},
+    {"run.py", 40, "busy", 1, 1, 0.15, 0.15, false},
+};
+static const struct call GAP_CALLS[] = {
+    {0, 1, 1, 1, 1.0, 1.0, false},   {0, 2, 1, 1, 0.04, 0.69, false},
+    {2, 3, 1, 1, 0.15, 0.15, false}, {-1, 0, 0, 0, 0, 0, false},
+};
+
+/* The child of node i that is the "not recorded" one, or NULL. */
+static const struct pv_tree_node *unrecorded_child(const struct pv_tree *t, size_t i)
+{
+    for (uint32_t k = 0; i < t->nnodes && k < t->nodes[i].nchildren; k++)
+        if (t->nodes[t->nodes[i].first_child + k].unrecorded)
+            return &t->nodes[t->nodes[i].first_child + k];
+    return NULL;
+}
+
+static void unrecorded_time_is_a_node_where_it_is(void)
+{
+    struct pv_profile *p = build(GAP, 4, GAP_CALLS);
+    if (!p)
+        return;
+    static const struct {
+        const char *name;
+        bool show;
+        double cutoff;
+        size_t max_nodes;
+        bool expected;
+    } rows[] = {
+        {"the_gap_is_a_node_under_the_call_that_held_it", true, 0.001, 20000, true},
+        {"a_gap_below_the_cutoff_is_no_node", true, 0.5, 20000, false},
+        {"without_show_unrecorded_there_is_none", false, 0.001, 20000, false},
+        {"room_for_the_callee_and_it_is_enough", true, 0, 6, true},
+        {"no_room_to_expand_shows_none", true, 0, 5, false},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        struct pv_tree *t = tree(p, (struct pv_tree_query){.cutoff = rows[r].cutoff,
+                                                           .max_nodes = rows[r].max_nodes,
+                                                           .show_unrecorded = rows[r].show});
+        if (!t)
+            continue;
+        const struct pv_tree_node *paused = at(p, t, "main/paused");
+        size_t i = (size_t)(paused - t->nodes);
+        const struct pv_tree_node *u = unrecorded_child(t, i);
+        bool ok = rows[r].expected
+                      ? u && eq(u->value, 0.5) && !u->nchildren && u->exact &&
+                            u == &t->nodes[paused->first_child + paused->nchildren - 1]
+                      : !u;
+        double sum = 0;
+        for (uint32_t k = 0; k < paused->nchildren; k++)
+            sum += t->nodes[paused->first_child + k].value;
+        CHECK(ok && conserved(t) && (!u || eq(sum + paused->self, paused->value)), rows[r].name,
+              "unrecorded %g, children %g + self %g of %g", u ? u->value : -1.0, sum,
+              paused->self, paused->value);
+        CHECK(!unrecorded_child(t, 0) && !unrecorded_child(t, (size_t)(at(p, t, "main") - t->nodes)),
+              "times_that_add_up_give_no_node", "main or the root has one");
+        pv_tree_destroy(t);
+    }
+    pv_profile_destroy(p);
+}
+
+/* A chain of 70 calls, f0 -> f1 -> ... -> f69. */
+static void depth_auto_goes_as_deep_as_the_cutoff_allows(void)
+{
+    enum { N = 70 };
+    static struct fn fns[N];
+    static struct call calls[N];
+    static char names[N][8];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "f%d", i);
+        fns[i] = (struct fn){"chain.py", i + 1, names[i], 1, 1, 0.01, 0.01 * (N - i), false};
+        calls[i] = i + 1 < N ? (struct call){i, i + 1, 1, 1, 0.01, 0.01 * (N - i - 1), false}
+                             : (struct call){-1, 0, 0, 0, 0, 0, false};
+    }
+    struct pv_profile *p = build(fns, N, calls);
+    if (!p)
+        return;
+    static const struct {
+        const char *name;
+        double cutoff;
+        size_t max_nodes;
+        size_t nnodes; /* the root, "all", and any "other" node included */
+    } rows[] = {
+        {"auto_depth_stops_at_64_levels", 0, 20000, 1 + 64},
+        {"auto_depth_stops_where_the_cutoff_leaves_nothing", 0.5, 20000, 1 + 36 + 1},
+        {"auto_depth_stops_at_the_node_budget", 0, 20, 20},
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        struct pv_tree *t = NULL;
+        pv_err err;
+        struct pv_tree_query q;
+        pv_tree_query_init(&q);
+        q.cutoff = rows[r].cutoff;
+        q.max_nodes = rows[r].max_nodes;
+        pv_code rc = pv_tree_build(p, &q, &t, &err);
+        CHECK(rc == PV_OK && q.depth == PV_TREE_DEPTH_AUTO && t->depth == PV_TREE_DEPTH_AUTO &&
+                  t->nnodes == rows[r].nnodes && conserved(t),
+              rows[r].name, "rc %d, %zu nodes", rc, rc ? 0 : t->nnodes);
         pv_tree_destroy(t);
     }
     pv_profile_destroy(p);
@@ -597,7 +742,7 @@ static void bad_queries_are_errors(void)
         pv_code code;
         const char *want;
     } rows[] = {
-        {"depth_zero_is_refused", {.depth = 0}, PV_E_USAGE, "depth 0"},
+        {"depth_minus_one_is_refused", {.depth = -1}, PV_E_USAGE, "depth -1"},
         {"depth_65_is_refused", {.depth = 65}, PV_E_USAGE, "depth 65"},
         {"negative_cutoff_is_refused", {.cutoff = -0.5}, PV_E_USAGE, "cutoff"},
         {"cutoff_over_one_is_refused", {.cutoff = 1.5}, PV_E_USAGE, "cutoff"},
@@ -700,6 +845,9 @@ int main(void)
 {
     budget_and_stop_end_a_build();
     diamond_values_are_exact_then_estimated();
+    recursion_takes_only_from_the_double_counted();
+    unrecorded_time_is_a_node_where_it_is();
+    depth_auto_goes_as_deep_as_the_cutoff_allows();
     recursion_is_a_leaf();
     cutoff_merges_into_other();
     entries_of_python_m_cprofile();

@@ -113,7 +113,8 @@ static const char *tree_problem(const struct pv_tree *t, const struct pv_tree_qu
         }
         if (!bad && sum > n->value * (1 + 1e-9))
             bad = "children add up to more than their parent";
-        if (!bad && level[i] > (size_t)q->depth)
+        if (!bad && level[i] > (size_t)(q->depth == PV_TREE_DEPTH_AUTO ? PV_TREE_MAX_DEPTH
+                                                                        : q->depth))
             bad = "deeper than the depth asked";
     }
     free(level);

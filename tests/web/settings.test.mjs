@@ -61,3 +61,16 @@ test('choices are judged by the answer\'s limits', () => {
   assert.deepEqual(outOfLimits(defaultState(), l), [], 'nothing chosen, nothing out');
   assert.deepEqual(outOfLimits(st({ depth: 999 }), null), [], 'no limits known: nothing judged');
 });
+
+test('depth "auto": a server default and a chosen value, shown and never out of limits', () => {
+  const auto = {
+    params: { depth: 'auto', cutoff: 0.001, max_nodes: 20000 },
+    limits: { depth: { min: 1, max: 64, default: 'auto' }, cutoff: { min: 0, max: 1, default: 0.001 }, max_nodes: { min: 1, max: 100000, default: 20000 } },
+  };
+  const l = limitsFrom(auto);
+  assert.ok(l, 'limits with an "auto" default are understood');
+  assert.equal(l.depth.default, 'auto');
+  assert.deepEqual(shownSettings(defaultState(), auto), { depth: 'auto', cutoff: 0.001 });
+  assert.deepEqual(outOfLimits(withChanges(defaultState(), { depth: 'auto' }), l), []);
+  assert.equal(limitsFrom({ ...auto, limits: { ...auto.limits, cutoff: { min: 0, max: 1, default: 'auto' } } }), null, 'only depth may be auto');
+});

@@ -158,3 +158,13 @@ test('memory: view=memory, mem=<id> and sort=mem_inc round-trip; a bad mem id is
   assert.match(bad.notices[0], /mem=/);
   assert.equal(stateFromUrl('?mem=0123456789ABCDEF0123456789ABCDEF').state.mem, null, 'ids are lowercase');
 });
+
+test('depth=auto in a link is kept, sent and written back; the default is left out', () => {
+  const { state, notices } = stateFromUrl('?v=1&depth=auto');
+  assert.deepEqual(notices, []);
+  assert.equal(state.depth, 'auto');
+  assert.equal(treeQuery(state).depth, 'auto');
+  assert.equal(urlFromState(state), '?v=1&view=icicle&depth=auto');
+  assert.equal(urlFromState(defaultState()), '?v=1&view=icicle');
+  assert.equal(stateFromUrl('?depth=Auto').notices.length, 1, 'spelt as the API spells it');
+});

@@ -8,7 +8,7 @@
 //   path    fid,fid,...  (drill path)       empty: the top
 //   root    fid  (one function, all paths) none; wins over path
 //   invert  1  (with root: its callers)     none: its callees
-//   depth   a whole number                 none: the server's default
+//   depth   a whole number, or auto        none: the server's default
 //   cutoff  a number                       none: the server's default
 //   hide    builtins,stdlib,site-packages  none
 //   sel     fid  (details panel)           none
@@ -27,9 +27,11 @@
 // explains a refusal with the limits of an answer (outOfLimits()).
 
 export const VERSION = 1;
-// depth and cutoff in a link: a whole number, or a decimal number with an
-// optional exponent, as the API's parameters accept them (docs/API.md).
-const DEPTH_RE = /^\d{1,9}$/;
+// depth and cutoff in a link: a whole number (or the word auto: as deep as
+// the cutoff allows), or a decimal number with an optional exponent, as the
+// API's parameters accept them (docs/API.md).
+export const DEPTH_AUTO = 'auto';
+const DEPTH_RE = /^(?:\d{1,9}|auto)$/;
 const CUTOFF_RE = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 // 'memory': the memory-over-time chart of attached mprof data (issue 15).
 export const VIEWS = ['icicle', 'sunburst', 'table', 'memory'];
@@ -109,8 +111,8 @@ export function stateFromUrl(search) {
 
   const depth = p.get('depth');
   if (depth !== null) {
-    if (DEPTH_RE.test(depth)) st.depth = Number(depth);
-    else bad('depth', depth, 'depth is a whole number of levels');
+    if (DEPTH_RE.test(depth)) st.depth = depth === DEPTH_AUTO ? DEPTH_AUTO : Number(depth);
+    else bad('depth', depth, 'depth is a whole number of levels, or auto');
   }
 
   const cutoff = p.get('cutoff');
@@ -226,9 +228,14 @@ export function treeKey(st) {
 /** The tree settings a user may choose, as the API names them. */
 export const SETTINGS = ['depth', 'cutoff'];
 
-function range(r) {
+/** A setting's value as the server writes it: a number, or for depth "auto". */
+function settingValue(k, v) {
+  return Number.isFinite(v) || (k === 'depth' && v === DEPTH_AUTO);
+}
+
+function range(r, k) {
   const ok = r && typeof r === 'object' && Number.isFinite(r.min) && Number.isFinite(r.max) &&
-    Number.isFinite(r.default) && r.min <= r.max;
+    settingValue(k, r.default) && r.min <= r.max;
   return ok ? Object.freeze({ min: r.min, max: r.max, default: r.default }) : null;
 }
 
@@ -242,7 +249,7 @@ export function limitsFrom(answer) {
   if (!l || typeof l !== 'object') return null;
   const out = {};
   for (const k of SETTINGS) {
-    out[k] = range(l[k]);
+    out[k] = range(l[k], k);
     if (!out[k]) return null;
   }
   return Object.freeze(out);
@@ -258,7 +265,7 @@ export function shownSettings(st, answer) {
   const out = {};
   for (const k of SETTINGS) {
     if (isSet(st[k])) out[k] = st[k];
-    else out[k] = Number.isFinite(params[k]) ? params[k] : null;
+    else out[k] = settingValue(k, params[k]) ? params[k] : null;
   }
   return out;
 }
@@ -272,7 +279,7 @@ export function outOfLimits(st, limits) {
   const out = [];
   for (const k of SETTINGS) {
     const v = st[k];
-    if (!isSet(v) || !limits || !limits[k]) continue;
+    if (!isSet(v) || !limits || !limits[k] || (k === 'depth' && v === DEPTH_AUTO)) continue;
     const { min, max } = limits[k];
     if (!(v >= min && v <= max) || (k === 'depth' && !Number.isInteger(v))) out.push({ key: k, value: v, min, max });
   }

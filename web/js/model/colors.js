@@ -49,7 +49,7 @@ export function builtinModule(name) {
  */
 export function colorKey(node) {
   if (!node) return { kind: 'none', key: '' };
-  if (node.other) return { kind: 'other', key: 'other' };
+  if (node.other || node.unrecorded) return { kind: 'other', key: 'other' };
   if (node.fid === null || node.fid === undefined) return { kind: 'root', key: 'all' };
   const file = typeof node.file === 'string' ? node.file : '';
   const kind = node.kind || (file === '~' ? 'builtin' : 'user');

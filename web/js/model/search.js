@@ -24,7 +24,7 @@ export function compileQuery(q) {
 
 /** Whether a node matches a compiled query ("other" nodes never do). */
 export function nodeMatches(node, query) {
-  if (!node || node.other || query.empty) return false;
+  if (!node || node.other || node.unrecorded || query.empty) return false;
   if (node.fid === null || node.fid === undefined) return false;
   const name = typeof node.name === 'string' ? node.name : '';
   const label = typeof node.label === 'string' ? node.label : '';

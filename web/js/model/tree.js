@@ -8,6 +8,8 @@
 //                   exact, recursive, children}
 //   virtual root   {fid: null, name: "all", value, children}
 //   other          {other: true, count, value}: small siblings merged
+//   not recorded   {unrecorded: true, exact, value}: time in the parent that
+//                  no recorded call accounts for (the profiler was off)
 //
 // A model node has the same fields (absent ones are undefined), plus
 //   parent    the model node above, null for the root
@@ -16,7 +18,7 @@
 //   value     always a finite number >= 0 (0 replaces anything else)
 // Model nodes are read-only once prepareTree() returns them.
 
-const FIELDS = ['fid', 'name', 'file', 'line', 'label', 'kind', 'self', 'calls', 'exact', 'recursive', 'other', 'count'];
+const FIELDS = ['fid', 'name', 'file', 'line', 'label', 'kind', 'self', 'calls', 'exact', 'recursive', 'other', 'count', 'unrecorded'];
 
 // One model per server answer, so that layout can ask for it on every draw.
 const models = new WeakMap();
@@ -62,7 +64,26 @@ export function prepareTree(tree) {
 
 /** True for nodes that stand for a real function (can be selected, drilled). */
 export function isFunctionNode(n) {
-  return !!n && !n.other && n.fid !== null && n.fid !== undefined;
+  return !!n && !n.other && !n.unrecorded && n.fid !== null && n.fid !== undefined;
+}
+
+/** True for the grey nodes that stand for no one function: "other" and
+ * "(not recorded)". */
+export function isGreyNode(n) {
+  return !!n && (!!n.other || !!n.unrecorded);
+}
+
+/**
+ * What a share "of all" is of: pstats' total (total_time), or the virtual
+ * root's value (the first breadcrumb) when that is larger, because a call
+ * held time that no recorded call accounts for (docs/API.md, "The tree").
+ * So no share exceeds 100%.
+ */
+export function shareBase(tree) {
+  if (!tree) return 0;
+  const total = Number.isFinite(tree.total_time) ? tree.total_time : 0;
+  const top = tree.breadcrumbs && tree.breadcrumbs[0] && Number.isFinite(tree.breadcrumbs[0].value) ? tree.breadcrumbs[0].value : 0;
+  return Math.max(total, top);
 }
 
 /** The fids from below the model's root down to `node` inclusive (root itself excluded). */
@@ -76,5 +97,6 @@ export function pathFromRoot(node) {
 export function nodeName(n) {
   if (!n) return '';
   if (n.other) return 'other (' + (n.count ?? '?') + (n.count === 1 ? ' function)' : ' functions)');
+  if (n.unrecorded) return '(not recorded)';
   return n.name ?? '';
 }

@@ -81,7 +81,7 @@ export function fillFor(shape, matches) {
   if (shape.agg) return matches ? THEME.dimFill : THEME.aggFill;
   const n = shape.node;
   if (dimmed(n, matches)) return THEME.dimFill;
-  if (n.other) return THEME.otherFill;
+  if (n.other || n.unrecorded) return THEME.otherFill;
   return colorFor(n);
 }
 
@@ -175,7 +175,7 @@ export function labelOf(node) {
 }
 
 export function locationOf(node) {
-  if (!node || node.other || node.fid === null || node.fid === undefined) return '';
+  if (!node || node.other || node.unrecorded || node.fid === null || node.fid === undefined) return '';
   const loc = shortLocation(node.file, node.line);
   return loc ? displayText(loc) : '';
 }

@@ -62,7 +62,7 @@ function drawLabels(ctx, shapes, matches) {
     const timed = `${label} \u00b7 ${fmtSeconds(n.value)}`;
     const text = ctx.measureText(timed).width <= room ? timed : fitText(ctx, label, room);
     if (!text) continue;
-    ctx.fillStyle = dim ? THEME.textDim : n.other ? THEME.otherText : THEME.text;
+    ctx.fillStyle = dim ? THEME.textDim : n.other || n.unrecorded ? THEME.otherText : THEME.text;
     const ty = r.y + r.h / 2 + 0.5;
     ctx.fillText(text, r.x + PAD, ty);
     drawn.set(r, text);

@@ -86,7 +86,7 @@ function drawLabels(ctx, layout, matches, totalTime) {
     if (Math.sin(mid) > 0) rot += Math.PI; // bottom half: keep text upright
     ctx.rotate(rot);
     const n = a.node;
-    ctx.fillStyle = dimmed(n, matches) ? THEME.textDim : n.other ? THEME.otherText : THEME.text;
+    ctx.fillStyle = dimmed(n, matches) ? THEME.textDim : n.other || n.unrecorded ? THEME.otherText : THEME.text;
     ctx.fillText(text, 0, 0.5);
     ctx.restore();
   }

@@ -7,7 +7,7 @@
 
 import { layoutIcicle, layoutSunburst, hitIcicle, hitSunburst, moveFocus, shapeCenter } from '../model/layout.js';
 import { compileQuery, searchTree, NO_SEARCH } from '../model/search.js';
-import { prepareTree, isFunctionNode } from '../model/tree.js';
+import { prepareTree, isFunctionNode, shareBase } from '../model/tree.js';
 import { sizeCanvas, THEME, labelOf } from '../render/common.js';
 import { fmtSeconds, fmtPct } from '../model/format.js';
 import { drawIcicle, outlineRect } from '../render/icicle.js';
@@ -147,7 +147,7 @@ export class Chart {
       sizeCanvas(overlay, W, H);
       this.geom = { cx: W / 2, cy: H / 2 };
       ctx.clearRect(0, 0, W, H);
-      drawSunburst(ctx, this.layout, { cx: W / 2, cy: H / 2, selectedFid: this.selectedFid, matches, totalTime: this.tree.total_time });
+      drawSunburst(ctx, this.layout, { cx: W / 2, cy: H / 2, selectedFid: this.selectedFid, matches, totalTime: shareBase(this.tree) });
     }
     // Shapes from the old layout are gone: find hover and focus again.
     this.focus = this.refind(this.focus);
@@ -223,7 +223,7 @@ export class Chart {
       if (!fnRow) this.cb.wantFunction(n.fid);
     }
     renderTooltip(tip, shape, {
-      total: this.tree.total_time,
+      total: shareBase(this.tree),
       root: this.model.root,
       fnRow,
       isRoot: shape.depth === 0,
@@ -290,7 +290,8 @@ export class Chart {
     const live = this.els.live;
     if (!live || !shape || !this.tree) return;
     const n = shape.node;
-    const share = this.tree.total_time > 0 ? ' · ' + fmtPct((100 * n.value) / this.tree.total_time) + ' of total' : '';
+    const base = shareBase(this.tree);
+    const share = base > 0 ? ' · ' + fmtPct((100 * n.value) / base) + ' of total' : '';
     const kids = shape.kids ? shape.kids.filter((k) => !k.agg).length : 0;
     live.textContent = `${labelOf(n)} · ${fmtSeconds(n.value)}${share} · level ${shape.depth + 1}` +
       (kids ? ` · ${kids} callee${kids === 1 ? '' : 's'} shown` : '');
@@ -313,7 +314,7 @@ export class Chart {
     for (const s of list) {
       if (s.agg) continue;
       const n = s.node;
-      const base = { name: n.other ? null : n.name, fid: n.fid ?? null, kind: n.kind || null, depth: s.depth, other: !!n.other, recursive: !!n.recursive, exact: n.exact !== false, match: !!(matches && matches.has(n)), value: n.value };
+      const base = { name: n.other ? null : n.unrecorded ? '(not recorded)' : n.name, fid: n.fid ?? null, kind: n.kind || null, depth: s.depth, other: !!n.other, unrecorded: !!n.unrecorded, recursive: !!n.recursive, exact: n.exact !== false, match: !!(matches && matches.has(n)), value: n.value };
       if (this.view === 'icicle') {
         const p = this.clientPoint(s);
         out.push(Object.assign(base, { x: p.x - s.w / 2, y: p.y - s.h / 2, w: s.w, h: s.h, text: this.drawnText?.get(s) ?? null }));

@@ -7,7 +7,7 @@
 
 import { h, $, replaceChildren, setText } from './dom.js';
 import { displayText, fmtSeconds, fmtPct, fmtCount, truncate } from '../model/format.js';
-import { HIDE_KINDS, shownSettings, outOfLimits, isInverted } from '../state.js';
+import { HIDE_KINDS, DEPTH_AUTO, shownSettings, outOfLimits, isInverted } from '../state.js';
 
 const HIDE_LABEL = { builtins: 'built-ins', stdlib: 'stdlib', 'site-packages': 'site-packages' };
 const SEARCH_DEBOUNCE_MS = 150;
@@ -52,7 +52,15 @@ export class Controls {
     });
     const depth = $('#depth');
     depth.addEventListener('change', () => {
-      const d = depth.value.trim() === '' ? NaN : Math.round(Number(depth.value));
+      const text = depth.value.trim().toLowerCase();
+      // "auto", or nothing: as deep as the cutoff allows. The server's
+      // default is not written in the link.
+      if (text === '' || text === DEPTH_AUTO) {
+        const isDefault = text === '' || !this.limits || this.limits.depth.default === DEPTH_AUTO;
+        this.cb.change({ depth: isDefault ? null : DEPTH_AUTO }, { push: true });
+        return;
+      }
+      const d = /^\d+$/.test(text) ? Number(text) : NaN;
       // Before the first answer the range is not known: the server judges.
       if (Number.isInteger(d) && !outOfLimits({ depth: d }, this.limits).length) {
         this.cb.change({ depth: d }, { push: true });
@@ -122,7 +130,7 @@ export class Controls {
       const { min, max, default: d } = this.limits.depth;
       depth.min = String(min);
       depth.max = String(max);
-      depth.title = `Levels shown below the root (${min} to ${max}; the server's default is ${d})`;
+      depth.title = `Levels shown below the root (${min} to ${max}; the server's default is ${d}), or auto: as deep as the cutoff allows`;
     }
     this.showSettings();
   }

@@ -16,9 +16,9 @@ function pctOf(v, whole) {
 }
 
 /**
- * ctx: {total (profile seconds), root (the current root node), fnRow (the
- * function's /functions row when known), isRoot, view, inverted (the
- * tree's children are callers)}
+ * ctx: {total (what shares "of all" are of: shareBase()), root (the
+ * current root node), fnRow (the function's /functions row when known),
+ * isRoot, view, inverted (the tree's children are callers)}
  */
 export function renderTooltip(el, shape, ctx) {
   const parts = [];
@@ -38,6 +38,14 @@ export function renderTooltip(el, shape, ctx) {
     replaceChildren(el, parts);
     return;
   }
+  if (n.unrecorded) {
+    parts.push(h('div', { className: 'tip-name other', text: nodeName(n) }));
+    parts.push(h('div', { className: 'tip-loc', text: 'time no recorded call accounts for' }));
+    parts.push(row('cumulative', `${fmtSeconds(n.value)} · ${pctOf(n.value, ctx.total)} of all`));
+    parts.push(h('div', { className: 'tip-flag', text: 'Part of the call above that neither its own time nor its recorded callees account for: the profiler was off during part of it, or the file\'s times disagree.' }));
+    replaceChildren(el, parts);
+    return;
+  }
   const isAll = n.fid === null || n.fid === undefined;
   parts.push(h('div', { className: 'tip-name', text: truncate(displayText(n.name), MAX_NAME) }));
   if (!isAll) parts.push(h('div', { className: 'tip-loc', text: truncate(displayText(fullLocation(n.file, n.line)), MAX_NAME) }));
@@ -45,7 +53,14 @@ export function renderTooltip(el, shape, ctx) {
 
   const rootIsAll = !ctx.root || ctx.root.fid === null || ctx.root.fid === undefined;
   const ofRoot = !rootIsAll && ctx.root !== n && ctx.root.value > 0 ? ` · ${pctOf(n.value, ctx.root.value)} of root` : '';
-  parts.push(row('cumulative', h('b', { text: fmtSeconds(n.value) }), ` · ${pctOf(n.value, ctx.total)} of all${ofRoot}`));
+  // Two numbers, each named: this node's time on this path, and the
+  // function's own cumtime over all its paths, as pstats prints it. They
+  // agree on exact nodes that carry the whole function.
+  parts.push(row(isAll ? 'cumulative' : 'this path', h('b', { text: fmtSeconds(n.value) }), ` · ${pctOf(n.value, ctx.total)} of all${ofRoot}`));
+  if (!isAll) {
+    const f = ctx.fnRow;
+    parts.push(row('function total (pstats cumtime)', f ? `${fmtSeconds(f.ct)} · ${pctOf(f.ct, ctx.total)} of all` : h('span', { className: 'muted', text: 'loading totals…' })));
+  }
   // Inverted, a node's self is the root's time that came in through no
   // recorded caller of it: calls from outside the profile.
   if (!isAll && typeof n.self === 'number') parts.push(row(ctx.inverted ? 'no caller' : 'self', `${fmtSeconds(n.self)} · ${pctOf(n.self, ctx.total)} of all`));
@@ -54,12 +69,10 @@ export function renderTooltip(el, shape, ctx) {
     const f = ctx.fnRow;
     if (f) {
       const calls = fmtNcalls(f.nc, f.cc);
-      parts.push(row('function', `${calls} ${calls === '1' ? 'call' : 'calls'} · tottime ${fmtSeconds(f.tt)} · cumtime ${fmtSeconds(f.ct)}`));
-    } else {
-      parts.push(row('function', h('span', { className: 'muted', text: 'loading totals…' })));
+      parts.push(row('function', `${calls} ${calls === '1' ? 'call' : 'calls'} · tottime ${fmtSeconds(f.tt)}`));
     }
     if (n.exact === false) {
-      parts.push(h('div', { className: 'tip-flag estimated', text: ctx.inverted ? 'estimated: the root\'s time through this caller, split in proportion to the caller edges' : 'estimated: this path\'s share of the time, split in proportion to the edges' }));
+      parts.push(h('div', { className: 'tip-flag estimated', text: ctx.inverted ? 'estimated: the root\'s time through this caller, split in proportion to the caller edges' : 'estimated: this path\'s share of the function\'s time, split in proportion to the edges' }));
     } else {
       parts.push(h('div', { className: 'tip-flag exact', text: 'exact: the time recorded for this call edge' }));
     }

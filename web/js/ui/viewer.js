@@ -314,6 +314,7 @@ class Viewer {
       notice(`“other” merges ${n.count} functions below the cutoff: lower the cutoff to see them.`);
       return;
     }
+    if (n.unrecorded) return; // no function, nothing below
     if (shape.depth === 0) {
       if (this.state.view === 'sunburst') this.up();
       else if (isFunctionNode(n)) this.change({ sel: n.fid }, { push: false });
