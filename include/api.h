@@ -103,8 +103,8 @@ struct pv_api_route {
                            query: it may be cached forever, and ETagged */
     bool pair;          /* about two profiles (/api/diff...), named in the
                            query: see pv_api_classify_pair() */
-    char profile[PV_ID_HEX + 1];   /* the profile it is about, or "" */
-    char profile_b[PV_ID_HEX + 1]; /* a pair's second profile, or "" */
+    char profile[PV_STORE_ID_HEX + 1];   /* the profile it is about, or "" */
+    char profile_b[PV_STORE_ID_HEX + 1]; /* a pair's second profile, or "" */
 };
 
 /* Cached answers about one profile are in a group named by its id; those

@@ -46,7 +46,7 @@ cJSON *pv_api_json_functions_page(const struct pv_profile *p, const uint32_t *fi
 /* A stored profile's metadata, with its entry points when entries is not
  * NULL ("entries": [{"fid", "file", "line", "name", "label", "kind",
  * "value"}]). */
-cJSON *pv_api_json_meta(const struct pv_meta *m, const struct pv_profile *p,
+cJSON *pv_api_json_meta(const struct pv_store_meta *m, const struct pv_profile *p,
                         const struct pv_entry *entries, size_t nentries);
 
 /* {"total", "offset", "limit", "profiles": list (taken)}: a page of the
@@ -55,7 +55,7 @@ cJSON *pv_api_json_list_page(cJSON *list, int64_t total, const struct pv_store_l
 
 /* An upload's answer: {"id", "name", "url", "delete_token" (when created),
  * "functions", "edges", "total_time", "total_calls"}. */
-cJSON *pv_api_json_import(const struct pv_import *res);
+cJSON *pv_api_json_import(const struct pv_store_record *res);
 
 /* {"file", "path", "line", "first_line", "lines": [...]}: path is the
  * file found under a root (lines->path). */

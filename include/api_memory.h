@@ -34,7 +34,7 @@ cJSON *pv_api_memory_list_json(struct pv_store *s, const char *pid, pv_err *err)
  * functions. */
 struct pv_api_memory_lines {
     cJSON **records; /* each a parsed record body */
-    char (*ids)[PV_ID_HEX + 1];
+    char (*ids)[PV_STORE_ID_HEX + 1];
     size_t n;
 };
 

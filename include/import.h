@@ -27,14 +27,15 @@
  * imports are parsing already, or when, parsed, max_queued_writes writes
  * wait already (the parse is then lost; see pv_store_retry_after_s). */
 pv_code pv_import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                        struct pv_profile **parsed, struct pv_import *res, pv_err *err);
+                        struct pv_profile **parsed, struct pv_store_record *res, pv_err *err);
 
 /* Import the file at path under its base name.  It is mapped, not copied,
  * and the pages the parser has read are given back as it goes, so a 100 MB
  * file costs a few MB while it is parsed.  PV_E_NOTFOUND when there is no
  * such file, PV_E_IO when it cannot be read or is not a regular file, and
  * the failures of pv_import_bytes(). */
-pv_code pv_import_file(struct pv_store *s, const char *path, struct pv_import *res, pv_err *err);
+pv_code pv_import_file(struct pv_store *s, const char *path, struct pv_store_record *res,
+                       pv_err *err);
 
 /* Read the file at path into a model without storing it (`top FILE`,
  * `export FILE`), with memory as pv_import_file() uses it.  On success *out
@@ -48,7 +49,7 @@ pv_code pv_import_read_file(const char *path, struct pv_profile **out, pv_err *e
  * PV_MEMORY_NONE) or memory data's. */
 struct pv_import_any {
     enum pv_memory_kind kind;
-    struct pv_import stats;              /* kind PV_MEMORY_NONE */
+    struct pv_store_record stats;              /* kind PV_MEMORY_NONE */
     struct pv_store_memory_import memory; /* else */
 };
 void pv_import_any_fini(struct pv_import_any *res);
@@ -77,7 +78,7 @@ enum pv_memory_kind pv_import_sniff_file(const char *path);
 /* Read the memory data file at path without storing it (`export FILE`),
  * with its id (pv_store_id_of its bytes).  On success *out is yours
  * (pv_memory_destroy). */
-pv_code pv_import_read_memory_file(const char *path, char id[PV_ID_HEX + 1],
+pv_code pv_import_read_memory_file(const char *path, char id[PV_STORE_ID_HEX + 1],
                                    struct pv_memory **out, pv_err *err);
 
 #endif

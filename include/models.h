@@ -25,7 +25,7 @@
 
 struct pv_model {
     struct pv_cache_entry entry; /* the cache's handle: first */
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     struct pv_profile *p;        /* read-only while held */
     struct pv_entry *entries;    /* entry points, largest first */
     size_t nentries;

@@ -59,8 +59,8 @@
 
 enum { PV_STORE_SCHEMA_VERSION = 3 };
 enum { PV_STORE_WAL_CHECKPOINT_BYTES = 4 << 20 };
-enum { PV_ID_HEX = 32 };    /* 128 bits */
-enum { PV_TOKEN_HEX = 64 }; /* 256 random bits */
+enum { PV_STORE_ID_HEX = 32 };    /* 128 bits */
+enum { PV_STORE_TOKEN_HEX = 64 }; /* 256 random bits */
 
 struct pv_store;
 struct pv_pack_parts; /* pack.h */
@@ -126,13 +126,13 @@ pv_code pv_store_vacuum(struct pv_store *s, pv_err *err);
 pv_code pv_store_default_path(char **out, pv_err *err);
 
 /* The id of some bytes (hex SHA-256 prefix).  Cannot fail. */
-void pv_store_id_of(const uint8_t *buf, size_t len, char id[PV_ID_HEX + 1]);
+void pv_store_id_of(const uint8_t *buf, size_t len, char id[PV_STORE_ID_HEX + 1]);
 
-struct pv_import {
-    char id[PV_ID_HEX + 1];
-    bool created;                      /* false: these bytes were stored before */
-    char delete_token[PV_TOKEN_HEX + 1]; /* only when created */
-    char *name;                        /* malloc'd: as stored (the first name given) */
+struct pv_store_record {
+    char id[PV_STORE_ID_HEX + 1];
+    bool created;                              /* false: these bytes were stored before */
+    char delete_token[PV_STORE_TOKEN_HEX + 1]; /* only when created */
+    char *name;                                /* malloc'd: as stored (the first name given) */
     uint32_t functions, edges;
     int64_t total_calls;
     double total_tt;
@@ -149,7 +149,7 @@ struct pv_import {
  * pv_store_retry_after_s).  PV_E_FULL when the disk is full. */
 pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
                         const struct pv_pack_parts *model, size_t size_bytes, const char *name,
-                        struct pv_import *res, pv_err *err);
+                        struct pv_store_record *res, pv_err *err);
 
 /* An import parses between these two, so that a gate bounds how many
  * parse at once: PV_E_BUSY when max_parsing imports are parsing already
@@ -161,13 +161,13 @@ void pv_store_parse_leave(struct pv_store *s, double elapsed_ms);
 
 /* The import record of a stored id (created = false, no token):
  * PV_OK, or PV_E_NOTFOUND. */
-pv_code pv_store_find(struct pv_store *s, const char *id, struct pv_import *res, pv_err *err);
+pv_code pv_store_find(struct pv_store *s, const char *id, struct pv_store_record *res, pv_err *err);
 
 /* Rebuild a stored profile's model.  *out is yours (pv_profile_destroy). */
 pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **out, pv_err *err);
 
-struct pv_meta {
-    char id[PV_ID_HEX + 1];
+struct pv_store_meta {
+    char id[PV_STORE_ID_HEX + 1];
     char *name;          /* malloc'd */
     int64_t size_bytes;
     int marshal_version;
@@ -179,8 +179,9 @@ struct pv_meta {
     char *warnings_json; /* malloc'd JSON array of strings */
 };
 
-pv_code pv_store_meta(struct pv_store *s, const char *id, struct pv_meta *out, pv_err *err);
-void pv_meta_fini(struct pv_meta *m);
+pv_code pv_store_meta_of(struct pv_store *s, const char *id, struct pv_store_meta *out,
+                         pv_err *err);
+void pv_store_meta_fini(struct pv_store_meta *m);
 
 /* One page of the stored profiles, newest first.  name_contains (NULL or
  * empty: every profile) keeps the names that contain it, ASCII letters in
@@ -195,7 +196,7 @@ struct pv_store_list_query {
  * the upload time makes a page cost its offset plus limit rows, not a sort
  * of every profile. */
 pv_code pv_store_list(struct pv_store *s, const struct pv_store_list_query *query,
-                      bool (*fn)(const struct pv_meta *, void *), void *ctx, int64_t *total,
+                      bool (*fn)(const struct pv_store_meta *, void *), void *ctx, int64_t *total,
                       pv_err *err);
 
 /* Delete a profile if token matches its delete token: PV_E_NOTFOUND,
@@ -223,10 +224,10 @@ struct pv_store_memory_new {
 };
 
 struct pv_store_memory_import {
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     bool created;                        /* false: stored before */
     bool attached;                       /* a new attachment was made */
-    char delete_token[PV_TOKEN_HEX + 1]; /* only when created */
+    char delete_token[PV_STORE_TOKEN_HEX + 1]; /* only when created */
     char kind[8];
     char *name;         /* malloc'd: as stored */
     char *summary_json; /* malloc'd */
@@ -254,7 +255,7 @@ pv_code pv_store_memory_attach(struct pv_store *s, const char *id, const char *p
 
 /* A stored memory record as it is read back. */
 struct pv_store_memory {
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     char kind[8];
     char *name;        /* malloc'd */
     int64_t created_ms;
@@ -262,7 +263,7 @@ struct pv_store_memory {
     char *record_json; /* malloc'd, or NULL when not asked for */
     void *samples, *children; /* malloc'd, or NULL when not asked for */
     size_t samples_bytes, children_bytes;
-    char (*attached_to)[PV_ID_HEX + 1]; /* malloc'd: oldest attachment first */
+    char (*attached_to)[PV_STORE_ID_HEX + 1]; /* malloc'd: oldest attachment first */
     size_t nattached;
 };
 void pv_store_memory_fini(struct pv_store_memory *m);

@@ -165,7 +165,7 @@ enum place { PLACE_NONE, PLACE_HEALTH, PLACE_PROFILES, PLACE_PROFILE, PLACE_BAD_
 
 struct target {
     enum place place;
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     const char *rest; /* after the id: "", "/tree", ... */
 };
 
@@ -212,8 +212,8 @@ void pv_api_classify_pair(struct pv_api_route *route, const char *a, const char 
     route->immutable = a && b && pv_api_params_id(a, strlen(a)) && pv_api_params_id(b, strlen(b));
     if (!route->immutable)
         return;
-    memcpy(route->profile, a, PV_ID_HEX + 1);
-    memcpy(route->profile_b, b, PV_ID_HEX + 1);
+    memcpy(route->profile, a, PV_STORE_ID_HEX + 1);
+    memcpy(route->profile_b, b, PV_STORE_ID_HEX + 1);
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -242,20 +242,20 @@ static void fail_with(struct route_ctx *c, pv_code code, const char *msg)
 static void get_meta(struct route_ctx *c, struct pv_model *m)
 {
     struct pv_store *s = NULL;
-    struct pv_meta meta;
+    struct pv_store_meta meta;
     pv_err err = {0};
-    if (thread_store(c->api, &s, &err) || pv_store_meta(s, c->id, &meta, &err)) {
+    if (thread_store(c->api, &s, &err) || pv_store_meta_of(s, c->id, &meta, &err)) {
         fail(c, &err);
         return;
     }
     cJSON *memory = pv_api_memory_list_json(s, c->id, &err);
     if (!memory) {
-        pv_meta_fini(&meta);
+        pv_store_meta_fini(&meta);
         fail(c, &err);
         return;
     }
     cJSON *doc = pv_api_json_meta(&meta, m->p, m->entries, m->nentries);
-    pv_meta_fini(&meta);
+    pv_store_meta_fini(&meta);
     cJSON_AddItemToObject(doc, "memory", memory);
     pv_api_json_respond(c->res, 200, doc);
 }
@@ -629,7 +629,7 @@ static void post_profile(struct route_ctx *c)
     pv_api_json_respond(c->res, created ? 201 : 200, doc);
 }
 
-static bool add_listed(const struct pv_meta *m, void *ctx)
+static bool add_listed(const struct pv_store_meta *m, void *ctx)
 {
     cJSON_AddItemToArray(ctx, pv_api_json_meta(m, NULL, NULL, 0));
     return true;
@@ -700,12 +700,12 @@ bool pv_api_model_is_heavy(struct pv_api *api, const char *id)
         return false;
     }
     struct pv_store *s = NULL;
-    struct pv_meta meta;
+    struct pv_store_meta meta;
     pv_err err = {0};
-    if (thread_store(api, &s, &err) || pv_store_meta(s, id, &meta, &err))
+    if (thread_store(api, &s, &err) || pv_store_meta_of(s, id, &meta, &err))
         return false; /* an unknown id is a quick 404 */
     bool big = meta.size_bytes > HEAVY_LOAD_BYTES;
-    pv_meta_fini(&meta);
+    pv_store_meta_fini(&meta);
     return big;
 }
 
@@ -737,7 +737,7 @@ bool pv_api_is_heavy(struct pv_api *api, const struct pv_request *req)
 bool pv_api_profile_exists(struct pv_api *api, const char *id)
 {
     struct pv_store *s = NULL;
-    struct pv_import res;
+    struct pv_store_record res;
     pv_err err = {0};
     if (!pv_api_params_id(id, strlen(id)) || thread_store(api, &s, &err) ||
         pv_store_find(s, id, &res, &err))

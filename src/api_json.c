@@ -250,7 +250,7 @@ static void add_url(cJSON *o, const char *id)
     cJSON_AddStringToObject(o, "url", url);
 }
 
-cJSON *pv_api_json_meta(const struct pv_meta *m, const struct pv_profile *p,
+cJSON *pv_api_json_meta(const struct pv_store_meta *m, const struct pv_profile *p,
                         const struct pv_entry *entries, size_t nentries)
 {
     cJSON *o = cJSON_CreateObject();
@@ -292,7 +292,7 @@ cJSON *pv_api_json_list_page(cJSON *list, int64_t total, const struct pv_store_l
     return o;
 }
 
-cJSON *pv_api_json_import(const struct pv_import *res)
+cJSON *pv_api_json_import(const struct pv_store_record *res)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", res->id);

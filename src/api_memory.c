@@ -372,9 +372,9 @@ void pv_api_memory_handle(struct pv_api *api, const struct pv_request *req,
         fail_with(res, PV_E_NOTFOUND, "no memory data with that id");
         return;
     }
-    char key[PV_ID_HEX + 1];
-    memcpy(key, id, PV_ID_HEX);
-    key[PV_ID_HEX] = '\0';
+    char key[PV_STORE_ID_HEX + 1];
+    memcpy(key, id, PV_STORE_ID_HEX);
+    key[PV_STORE_ID_HEX] = '\0';
     const char *rest = id + n;
     bool read = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
     struct pv_store *s = NULL;
@@ -468,7 +468,7 @@ static bool add_lines(const struct pv_store_memory *m, void *ctx)
         cJSON **r = realloc(l->records, ncap * sizeof *r);
         if (r)
             l->records = r;
-        char(*ids)[PV_ID_HEX + 1] = r ? realloc(l->ids, ncap * sizeof *ids) : NULL;
+        char(*ids)[PV_STORE_ID_HEX + 1] = r ? realloc(l->ids, ncap * sizeof *ids) : NULL;
         if (ids)
             l->ids = ids;
         if (!r || !ids)
@@ -479,7 +479,7 @@ static bool add_lines(const struct pv_store_memory *m, void *ctx)
     if (!rec)
         return !(ld->failed = true);
     l->records[l->n] = rec;
-    memcpy(l->ids[l->n++], m->id, PV_ID_HEX + 1);
+    memcpy(l->ids[l->n++], m->id, PV_STORE_ID_HEX + 1);
     return true;
 }
 
@@ -647,7 +647,7 @@ pv_code pv_api_memory_order_by_inc(const uint32_t *sorted, size_t n, const doubl
 /* ---- two runs ------------------------------------------------------------- */
 
 struct peak_choice {
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     double mib;
     bool mprof, any;
 };

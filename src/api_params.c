@@ -52,7 +52,7 @@ bool pv_api_params_decimal(const char *s, double *out)
 
 bool pv_api_params_id(const char *s, size_t n)
 {
-    if (n != PV_ID_HEX)
+    if (n != PV_STORE_ID_HEX)
         return false;
     for (size_t i = 0; i < n; i++)
         if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))

@@ -265,7 +265,7 @@ static int open_store(const char *db, struct pv_store **s)
 static bool looks_like_id(const char *s)
 {
     size_t n = strlen(s);
-    return n == PV_ID_HEX && strspn(s, "0123456789abcdef") == n;
+    return n == PV_STORE_ID_HEX && strspn(s, "0123456789abcdef") == n;
 }
 
 int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p)
@@ -308,7 +308,7 @@ static int cmd_import(int argc, char **argv)
     if ((status = open_store(o.db, &s)))
         return status;
     /* Memory data is attached to the nearest stats file before it. */
-    char last_stats[PV_ID_HEX + 1] = "";
+    char last_stats[PV_STORE_ID_HEX + 1] = "";
     for (int i = 0; i < o.nargs; i++) {
         struct pv_import_any res;
         int failed = import_file(s, o.args[i], CLI_GUNZIP_MAX_BYTES,
@@ -430,7 +430,7 @@ static int export_memory(const char *arg, const char *db, pv_export_format forma
         return usage_error("%s", "memory data exports as --format json only");
     }
     if (memory) {
-        char id[PV_ID_HEX + 1];
+        char id[PV_STORE_ID_HEX + 1];
         pv_code rc;
         if (inflated) {
             pv_store_id_of(inflated, len, id);
@@ -727,9 +727,9 @@ static void check_gives_space_back(struct pv_store *s, const char *db)
 /* What pstatsviz FILE... made of each file: a profile, or memory data
  * attached to the nearest profile before it (attached_to "" when none). */
 struct served_file {
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     bool memory;
-    char attached_to[PV_ID_HEX + 1];
+    char attached_to[PV_STORE_ID_HEX + 1];
 };
 
 /* Import the files given on the command line; fills files. */
@@ -749,7 +749,7 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
         struct served_file *f = &files[i];
         f->memory = res.kind != PV_MEMORY_NONE;
         memcpy(f->id, f->memory ? res.memory.id : res.stats.id, sizeof f->id);
-        if (attach) /* an id: PV_ID_HEX digits */
+        if (attach) /* an id: PV_STORE_ID_HEX digits */
             memcpy(f->attached_to, attach, sizeof f->attached_to);
         else
             f->attached_to[0] = '\0';

@@ -169,7 +169,7 @@ static void print_table(const struct pv_diff *d, const struct pv_diff_select *se
 static bool is_id(const char *s)
 {
     size_t n = strlen(s);
-    return n == PV_ID_HEX && strspn(s, "0123456789abcdef") == n && access(s, F_OK) != 0;
+    return n == PV_STORE_ID_HEX && strspn(s, "0123456789abcdef") == n && access(s, F_OK) != 0;
 }
 
 int pv_cli_diff_main(int argc, char **argv)

@@ -78,11 +78,11 @@ static void release_consumed(void *ctx, size_t offset)
 /* The pipeline from bytes on; progress (may be NULL) goes to the parser. */
 static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
                             const struct pv_parse_progress *progress,
-                            struct pv_profile **parsed, struct pv_import *res, pv_err *err)
+                            struct pv_profile **parsed, struct pv_store_record *res, pv_err *err)
 {
     if (parsed)
         *parsed = NULL;
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     pv_store_id_of(buf, len, id);
     pv_code rc = pv_store_find(s, id, res, err);
     if (rc != PV_E_NOTFOUND)
@@ -116,7 +116,7 @@ destroy_profile:
 }
 
 pv_code pv_import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                        struct pv_profile **parsed, struct pv_import *res, pv_err *err)
+                        struct pv_profile **parsed, struct pv_store_record *res, pv_err *err)
 {
     return import_bytes(s, buf, len, name, NULL, parsed, res, err);
 }
@@ -127,7 +127,8 @@ static const char *base_name(const char *path)
     return slash && slash[1] ? slash + 1 : path;
 }
 
-pv_code pv_import_file(struct pv_store *s, const char *path, struct pv_import *res, pv_err *err)
+pv_code pv_import_file(struct pv_store *s, const char *path, struct pv_store_record *res,
+                       pv_err *err)
 {
     const uint8_t *data;
     size_t len;
@@ -172,7 +173,7 @@ static pv_code import_memory(struct pv_store *s, const uint8_t *buf, size_t len,
                              const char *name, const char *attach_to,
                              struct pv_store_memory_import *res, pv_err *err)
 {
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     pv_store_id_of(buf, len, id);
     pv_code rc = pv_store_memory_find(s, id, res, err);
     if (rc == PV_OK) {
@@ -260,7 +261,7 @@ enum pv_memory_kind pv_import_sniff_file(const char *path)
     return kind;
 }
 
-pv_code pv_import_read_memory_file(const char *path, char id[PV_ID_HEX + 1],
+pv_code pv_import_read_memory_file(const char *path, char id[PV_STORE_ID_HEX + 1],
                                    struct pv_memory **out, pv_err *err)
 {
     const uint8_t *data;

@@ -467,14 +467,14 @@ static void hex(const uint8_t *b, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-void pv_store_id_of(const uint8_t *buf, size_t len, char id[PV_ID_HEX + 1])
+void pv_store_id_of(const uint8_t *buf, size_t len, char id[PV_STORE_ID_HEX + 1])
 {
     struct sha256_ctx ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
     sha256_init(&ctx);
     sha256_update(&ctx, len, buf);
     sha256_digest(&ctx, sizeof digest, digest);
-    hex(digest, PV_ID_HEX / 2, id);
+    hex(digest, PV_STORE_ID_HEX / 2, id);
 }
 
 static void token_hash(const char *token, uint8_t out[SHA256_DIGEST_SIZE])
@@ -485,9 +485,9 @@ static void token_hash(const char *token, uint8_t out[SHA256_DIGEST_SIZE])
     sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
 }
 
-static pv_code new_token(char out[PV_TOKEN_HEX + 1], pv_err *err)
+static pv_code new_token(char out[PV_STORE_TOKEN_HEX + 1], pv_err *err)
 {
-    uint8_t raw[PV_TOKEN_HEX / 2];
+    uint8_t raw[PV_STORE_TOKEN_HEX / 2];
     size_t got = 0;
     while (got < sizeof raw) {
         ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
@@ -536,7 +536,7 @@ static char *warnings_json(const struct pv_profile *p)
     return out;
 }
 
-static pv_code find(struct pv_store *s, const char *id, struct pv_import *res, pv_err *err)
+static pv_code find(struct pv_store *s, const char *id, struct pv_store_record *res, pv_err *err)
 {
     sqlite3_stmt *q = s->st[ST_FIND];
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
@@ -561,7 +561,7 @@ static pv_code find(struct pv_store *s, const char *id, struct pv_import *res, p
     return code;
 }
 
-pv_code pv_store_find(struct pv_store *s, const char *id, struct pv_import *res, pv_err *err)
+pv_code pv_store_find(struct pv_store *s, const char *id, struct pv_store_record *res, pv_err *err)
 {
     return find(s, id, res, err);
 }
@@ -732,9 +732,9 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
 
 pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
                         const struct pv_pack_parts *model, size_t size_bytes, const char *name,
-                        struct pv_import *res, pv_err *err)
+                        struct pv_store_record *res, pv_err *err)
 {
-    char token[PV_TOKEN_HEX + 1];
+    char token[PV_STORE_TOKEN_HEX + 1];
     uint8_t token_sha[SHA256_DIGEST_SIZE];
     if (new_token(token, err))
         return err->code;
@@ -768,7 +768,7 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
     after_write(s, false);
     write_leave(s, &t0);
     memset(res, 0, sizeof *res);
-    memcpy(res->id, id, PV_ID_HEX + 1);
+    memcpy(res->id, id, PV_STORE_ID_HEX + 1);
     memcpy(res->delete_token, token, sizeof token);
     res->created = true;
     res->name = strdup(name);
@@ -806,7 +806,7 @@ pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **ou
     return code;
 }
 
-static pv_code meta_from_row(sqlite3_stmt *q, struct pv_meta *m, pv_err *err)
+static pv_code meta_from_row(sqlite3_stmt *q, struct pv_store_meta *m, pv_err *err)
 {
     memset(m, 0, sizeof *m);
     snprintf(m->id, sizeof m->id, "%s", (const char *)sqlite3_column_text(q, 0));
@@ -823,20 +823,21 @@ static pv_code meta_from_row(sqlite3_stmt *q, struct pv_meta *m, pv_err *err)
     m->edges = (uint32_t)sqlite3_column_int64(q, 10);
     m->warnings_json = strdup((const char *)sqlite3_column_text(q, 11));
     if (!m->name || !m->warnings_json) {
-        pv_meta_fini(m);
+        pv_store_meta_fini(m);
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     }
     return PV_OK;
 }
 
-void pv_meta_fini(struct pv_meta *m)
+void pv_store_meta_fini(struct pv_store_meta *m)
 {
     free(m->name);
     free(m->warnings_json);
     m->name = m->warnings_json = NULL;
 }
 
-pv_code pv_store_meta(struct pv_store *s, const char *id, struct pv_meta *out, pv_err *err)
+pv_code pv_store_meta_of(struct pv_store *s, const char *id, struct pv_store_meta *out,
+                         pv_err *err)
 {
     sqlite3_stmt *q = s->st[ST_META];
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
@@ -862,7 +863,7 @@ static void bind_name_filter(sqlite3_stmt *q, const char *name_contains)
 }
 
 pv_code pv_store_list(struct pv_store *s, const struct pv_store_list_query *query,
-                      bool (*fn)(const struct pv_meta *, void *), void *ctx, int64_t *total,
+                      bool (*fn)(const struct pv_store_meta *, void *), void *ctx, int64_t *total,
                       pv_err *err)
 {
     sqlite3_stmt *count = s->st[ST_LIST_COUNT];
@@ -881,11 +882,11 @@ pv_code pv_store_list(struct pv_store *s, const struct pv_store_list_query *quer
     sqlite3_bind_int64(q, 3, query->offset);
     pv_code code = PV_OK;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        struct pv_meta m;
+        struct pv_store_meta m;
         if ((code = meta_from_row(q, &m, err)))
             break;
         bool more = fn(&m, ctx);
-        pv_meta_fini(&m);
+        pv_store_meta_fini(&m);
         if (!more)
             break;
     }
@@ -988,7 +989,7 @@ void pv_store_write_abandon(struct pv_store *s, const struct timespec *t0)
     write_leave(s, t0);
 }
 
-pv_code pv_store_new_token(char token[PV_TOKEN_HEX + 1], uint8_t sha[32], pv_err *err)
+pv_code pv_store_new_token(char token[PV_STORE_TOKEN_HEX + 1], uint8_t sha[32], pv_err *err)
 {
     if (new_token(token, err))
         return err->code;

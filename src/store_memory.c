@@ -126,7 +126,7 @@ pv_code pv_store_memory_import(struct pv_store *s, const struct pv_store_memory_
                                const char *attach_to, struct pv_store_memory_import *res,
                                pv_err *err)
 {
-    char token[PV_TOKEN_HEX + 1];
+    char token[PV_STORE_TOKEN_HEX + 1];
     uint8_t sha[32];
     struct timespec t0;
     if (pv_store_new_token(token, sha, err) || pv_store_write_begin(s, 0, &t0, err))
@@ -152,7 +152,7 @@ pv_code pv_store_memory_import(struct pv_store *s, const struct pv_store_memory_
     if (pv_store_write_commit(s, &t0, false, err))
         return err->code;
     *res = (struct pv_store_memory_import){.created = true, .attached = added};
-    memcpy(res->id, m->id, PV_ID_HEX + 1);
+    memcpy(res->id, m->id, PV_STORE_ID_HEX + 1);
     memcpy(res->delete_token, token, sizeof token);
     snprintf(res->kind, sizeof res->kind, "%s", m->kind);
     res->name = strdup(m->name);
@@ -272,7 +272,7 @@ static pv_code read_attached(struct pv_store *s, struct pv_store_memory *m, pv_e
             m->attached_to = grown;
             cap = ncap;
         }
-        snprintf(m->attached_to[m->nattached++], PV_ID_HEX + 1, "%s",
+        snprintf(m->attached_to[m->nattached++], PV_STORE_ID_HEX + 1, "%s",
                  (const char *)sqlite3_column_text(q, 0));
     }
     if (!code && rc != SQLITE_DONE)

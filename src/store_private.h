@@ -28,7 +28,7 @@ pv_code pv_store_write_commit(struct pv_store *s, const struct timespec *t0, boo
 void pv_store_write_abandon(struct pv_store *s, const struct timespec *t0);
 
 /* A new delete token and its SHA-256. */
-pv_code pv_store_new_token(char token[PV_TOKEN_HEX + 1], uint8_t sha[32], pv_err *err);
+pv_code pv_store_new_token(char token[PV_STORE_TOKEN_HEX + 1], uint8_t sha[32], pv_err *err);
 
 /* Whether token's SHA-256 is have (have_bytes of it), in constant time. */
 bool pv_store_token_matches(const void *have, int have_bytes, const char *token);

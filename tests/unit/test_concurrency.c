@@ -26,7 +26,7 @@ struct input {
     const char *path;
     uint8_t *bytes;
     size_t len;
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     char *expected; /* the serial export */
     size_t expected_len;
 };
@@ -89,7 +89,7 @@ static void *work(void *arg)
             }
             w->parsed_differ += !same_export(in, p);
             pv_profile_destroy(p);
-            struct pv_import res = {0};
+            struct pv_store_record res = {0};
             if (pv_import_bytes(s, in->bytes, in->len, in->path, NULL, &res, &err) ||
                 pv_store_load(s, res.id, &p, &err)) {
                 w->errors++;

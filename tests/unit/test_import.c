@@ -55,7 +55,7 @@ static struct pv_store *fresh_store(void)
     return s;
 }
 
-static bool count_one(const struct pv_meta *m, void *ctx)
+static bool count_one(const struct pv_store_meta *m, void *ctx)
 {
     (*(int *)ctx)++;
     return true;
@@ -80,12 +80,12 @@ static void files_and_uploads_store_alike(void)
     profile_of_tables(&w, FUNCS, 2, CALLS);
     char path[4200];
     pv_err err = {0};
-    struct pv_import res;
+    struct pv_store_record res;
     pv_code rc = pv_import_file(s, scratch_file(path, "run.prof", w.b, (long)w.n), &res, &err);
     CHECK(rc == PV_OK && res.created && !strcmp(res.name, "run.prof") && res.functions == 2 &&
               res.edges == 1,
           "file_is_stored_under_its_base_name", "rc %d: %s", rc, err.msg);
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     pv_store_id_of(w.b, w.n, id);
     CHECK(rc == PV_OK && !strcmp(res.id, id), "id_comes_from_the_bytes", "%s", res.id);
     if (rc == PV_OK)
@@ -137,7 +137,7 @@ static void bad_and_missing_files_store_nothing(void)
         if (rows[i].n == -2)
             mkdir(path, 0700);
         pv_err err = {0};
-        struct pv_import res;
+        struct pv_store_record res;
         pv_code rc = pv_import_file(s, path, &res, &err);
         struct pv_profile *p = NULL;
         pv_err read_err = {0};
@@ -184,7 +184,7 @@ static void busy_parse_turn_stores_nothing(void)
     struct w w = {.n = 0};
     profile_of_tables(&w, FUNCS, 2, CALLS);
     pv_store_parse_enter(s, &err); /* the one turn, as another upload would hold it */
-    struct pv_import res;
+    struct pv_store_record res;
     struct pv_profile *parsed = NULL;
     pv_code rc = pv_import_bytes(s, w.b, w.n, "busy.prof", &parsed, &res, &err);
     CHECK(rc == PV_E_BUSY && !parsed && stored(s) == 0, "busy_upload_stores_nothing",

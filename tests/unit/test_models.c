@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     snprintf(db, sizeof db, "%s/test_models.db", argv[2]);
     remove(db);
     struct pv_store *s;
-    struct pv_import res;
+    struct pv_store_record res;
     if (pv_store_open(db, &s, &err) || pv_import_bytes(s, buf, len, "t", NULL, &res, &err)) {
         CHECK(0, "store", "%s", err.msg);
     } else {

@@ -59,14 +59,14 @@ static void table_bytes(struct w *w, int tag)
 /* Store the table's file tagged tag through pv_store_import, as the
  * pipeline does: *p is the model (caller destroys). */
 static pv_code store_table(struct pv_store *s, int tag, const char *name, struct pv_profile **p,
-                           struct pv_import *res, pv_err *err)
+                           struct pv_store_record *res, pv_err *err)
 {
     struct w w;
     table_bytes(&w, tag);
     *p = NULL;
     if (pv_profile_parse(w.b, w.n, p, err))
         return err->code;
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     pv_store_id_of(w.b, w.n, id);
     struct pv_pack_parts model;
     if (pv_pack_parts_init(&model, *p, err))
@@ -101,7 +101,7 @@ static const char ORPHANS[] =
 
 static void ids_are_sha256_prefixes(void)
 {
-    char id[PV_ID_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1];
     pv_store_id_of((const uint8_t *)"abc", 3, id);
     CHECK(!strcmp(id, "ba7816bf8f01cfea414140de5dae2223"), "id_is_the_sha256_prefix", "%s", id);
     pv_store_id_of((const uint8_t *)"", 0, id);
@@ -151,15 +151,15 @@ static void opening_makes_a_new_database_or_says_why_not(void)
 
 struct listed {
     int n;
-    char ids[4][PV_ID_HEX + 1];
+    char ids[4][PV_STORE_ID_HEX + 1];
     int stop_after;
 };
 
-static bool list_one(const struct pv_meta *m, void *ctx)
+static bool list_one(const struct pv_store_meta *m, void *ctx)
 {
     struct listed *l = ctx;
     if (l->n < 4)
-        memcpy(l->ids[l->n], m->id, PV_ID_HEX + 1);
+        memcpy(l->ids[l->n], m->id, PV_STORE_ID_HEX + 1);
     l->n++;
     return l->n != l->stop_after;
 }
@@ -184,14 +184,14 @@ static void stored_profiles_read_back_as_stored(void)
         return;
     }
     struct pv_profile *p = NULL;
-    struct pv_import res = {0};
+    struct pv_store_record res = {0};
     pv_code rc = store_table(s, 1, "first.prof", &p, &res, &err);
     CHECK(rc == PV_OK && res.created && !strcmp(res.name, "first.prof") && res.functions == 2 &&
               res.edges == 1 && res.total_calls == 3 && res.total_tt == 2.0 &&
-              strlen(res.delete_token) == PV_TOKEN_HEX &&
-              strspn(res.delete_token, "0123456789abcdef") == PV_TOKEN_HEX,
+              strlen(res.delete_token) == PV_STORE_TOKEN_HEX &&
+              strspn(res.delete_token, "0123456789abcdef") == PV_STORE_TOKEN_HEX,
           "import_gives_a_record_and_a_token", "rc %d: %s", rc, err.msg);
-    char id[PV_ID_HEX + 1], token[PV_TOKEN_HEX + 1];
+    char id[PV_STORE_ID_HEX + 1], token[PV_STORE_TOKEN_HEX + 1];
     memcpy(id, res.id, sizeof id);
     memcpy(token, res.delete_token, sizeof token);
     free(res.name);
@@ -222,8 +222,8 @@ static void stored_profiles_read_back_as_stored(void)
           "load_gives_the_model_back", "rc %d: %s", rc, err.msg);
     pv_profile_destroy(q);
 
-    struct pv_meta m;
-    rc = pv_store_meta(s, id, &m, &err);
+    struct pv_store_meta m;
+    rc = pv_store_meta_of(s, id, &m, &err);
     cJSON *warnings = rc == PV_OK ? cJSON_Parse(m.warnings_json) : NULL;
     CHECK(rc == PV_OK && !strcmp(m.name, "first.prof") && m.functions == 2 && m.edges == 1 &&
               m.total_calls == 3 && m.prim_calls == 0 && m.total_tt == 2.0 &&
@@ -239,13 +239,13 @@ static void stored_profiles_read_back_as_stored(void)
           "%s", rc == PV_OK ? m.warnings_json : err.msg);
     cJSON_Delete(warnings);
     if (rc == PV_OK)
-        pv_meta_fini(&m);
+        pv_store_meta_fini(&m);
 
     /* newest first; a callback that says stop is not called again */
     struct pv_profile *p2 = NULL;
     usleep(5000); /* created_ms must differ */
     rc = store_table(s, 2, "later.prof", &p2, &res, &err);
-    char id2[PV_ID_HEX + 1];
+    char id2[PV_STORE_ID_HEX + 1];
     memcpy(id2, res.id, sizeof id2);
     if (rc == PV_OK)
         free(res.name);
@@ -278,7 +278,7 @@ static void stored_profiles_read_back_as_stored(void)
     CHECK(rc == PV_OK, "right_token_deletes", "rc %d: %s", rc, err.msg);
     CHECK(pv_store_find(s, id, &res, &err) == PV_E_NOTFOUND &&
               pv_store_load(s, id, &q, &err) == PV_E_NOTFOUND &&
-              pv_store_meta(s, id, &m, &err) == PV_E_NOTFOUND &&
+              pv_store_meta_of(s, id, &m, &err) == PV_E_NOTFOUND &&
               strstr(err.msg, "no profile with id"),
           "deleted_profile_is_gone", "%s", err.msg);
     /* the imports turned foreign keys off for their transactions only */
@@ -307,7 +307,7 @@ static void failed_import_leaves_nothing(void)
     }
     setenv("PSTATSVIZ_TEST_IMPORT_FAULT", "fail", 1);
     struct pv_profile *p = NULL;
-    struct pv_import res;
+    struct pv_store_record res;
     pv_code rc = store_table(s, 3, "failing.prof", &p, &res, &err);
     unsetenv("PSTATSVIZ_TEST_IMPORT_FAULT");
     CHECK(rc == PV_E_DB && strstr(err.msg, "on purpose"), "failing_import_fails", "rc %d: %s",
@@ -329,7 +329,7 @@ static void failed_import_leaves_nothing(void)
     /* a failed import, then a delete on the same connection: the
      * rollback turned foreign keys back on */
     setenv("PSTATSVIZ_TEST_IMPORT_FAULT", "fail", 1);
-    struct pv_import failed;
+    struct pv_store_record failed;
     rc = store_table(s, 4, "failing.prof", &p, &failed, &err);
     unsetenv("PSTATSVIZ_TEST_IMPORT_FAULT");
     pv_profile_destroy(p);

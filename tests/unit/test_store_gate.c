@@ -56,8 +56,8 @@ struct job {
     pv_code rc;
     pv_err err;
     double done_ms;
-    char stored_id[PV_ID_HEX + 1];
-    char stored_token[PV_TOKEN_HEX + 1];
+    char stored_id[PV_STORE_ID_HEX + 1];
+    char stored_token[PV_STORE_TOKEN_HEX + 1];
     pthread_t thread;
 };
 
@@ -72,7 +72,7 @@ static void *run_job(void *arg)
         j->rc = pv_store_delete(s, j->id, j->token, &j->err);
     else {
         struct w w;
-        struct pv_import res;
+        struct pv_store_record res;
         tiny_profile(&w, j->tag);
         j->rc = pv_import_bytes(s, w.b, w.n, "gate.prof", NULL, &res, &j->err);
         if (!j->rc) {
@@ -193,7 +193,7 @@ static void a_delete_that_gives_up_leaves_the_line_whole(void)
     CHECK(behind.rc == PV_OK && behind.done_ms > ahead[1].done_ms, "the_one_behind_it_still_writes",
           "code %d: %s", behind.rc, behind.err.msg);
     struct pv_store *s = NULL;
-    struct pv_import res;
+    struct pv_store_record res;
     pv_err err;
     bool kept = !pv_store_open(db_path, &s, &err) && !pv_store_find(s, victim.stored_id, &res, &err);
     if (kept)
