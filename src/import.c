@@ -47,30 +47,51 @@ static void unmap_file(const uint8_t *data, size_t len)
         munmap((void *)data, len);
 }
 
-/* Drop the pages of a mapped file the parser has read: a 100 MB file then
- * costs a few MB of memory while it is parsed, not 100 MB.  They stay
- * mapped, so a reference back into them reads the file again. */
-struct release {
+/* A file being parsed: mapped, and the pages the parser has read dropped
+ * as it goes, so that a 100 MB file costs a few MB of memory while it is
+ * parsed, not 100 MB.  They stay mapped, so a reference back into them
+ * reads the file again. */
+struct parsed_file {
     const uint8_t *data;
     size_t len;
     size_t released;
+    struct pv_parse_progress progress; /* what the parser calls back */
 };
 
 static void release_consumed(void *ctx, size_t offset)
 {
-    struct release *r = ctx;
-    if (offset == r->len) {
+    struct parsed_file *f = ctx;
+    if (offset == f->len) {
         /* Parsing is over: drop everything, pages that references made the
          * parser read again included. */
-        madvise((void *)r->data, r->len, MADV_DONTNEED);
-        r->released = r->len;
+        madvise((void *)f->data, f->len, MADV_DONTNEED);
+        f->released = f->len;
         return;
     }
     size_t upto = offset & ~(size_t)4095; /* mappings start page-aligned */
-    if (upto >= r->released + (8u << 20)) {
-        madvise((void *)(r->data + r->released), upto - r->released, MADV_DONTNEED);
-        r->released = upto;
+    if (upto >= f->released + (8u << 20)) {
+        madvise((void *)(f->data + f->released), upto - f->released, MADV_DONTNEED);
+        f->released = upto;
     }
+}
+
+/* Map path into f (caller memory; close with parsed_file_close). */
+static pv_code parsed_file_open(struct parsed_file *f, const char *path, pv_err *err)
+{
+    *f = (struct parsed_file){.progress = {.consumed = release_consumed, .ctx = f}};
+    return map_file(path, &f->data, &f->len, err);
+}
+
+/* The progress to hand the parser: none for an empty file, which maps
+ * nothing to release. */
+static const struct pv_parse_progress *parsed_file_progress(const struct parsed_file *f)
+{
+    return f->len ? &f->progress : NULL;
+}
+
+static void parsed_file_close(struct parsed_file *f)
+{
+    unmap_file(f->data, f->len);
 }
 
 /* ---- model, pack, store ------------------------------------------------- */
@@ -130,28 +151,22 @@ static const char *base_name(const char *path)
 pv_code pv_import_file(struct pv_store *s, const char *path, struct pv_store_record *res,
                        pv_err *err)
 {
-    const uint8_t *data;
-    size_t len;
-    if (map_file(path, &data, &len, err))
+    struct parsed_file f;
+    if (parsed_file_open(&f, path, err))
         return err->code;
-    struct release r = {.data = data, .len = len};
-    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
-    pv_code rc = import_bytes(s, data, len, base_name(path), len ? &progress : NULL, NULL, res,
-                              err);
-    unmap_file(data, len);
+    pv_code rc = import_bytes(s, f.data, f.len, base_name(path), parsed_file_progress(&f), NULL,
+                              res, err);
+    parsed_file_close(&f);
     return rc;
 }
 
 pv_code pv_import_read_file(const char *path, struct pv_profile **out, pv_err *err)
 {
-    const uint8_t *data;
-    size_t len;
-    if (map_file(path, &data, &len, err))
+    struct parsed_file f;
+    if (parsed_file_open(&f, path, err))
         return err->code;
-    struct release r = {.data = data, .len = len};
-    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
-    pv_code rc = pv_profile_parse_progress(data, len, len ? &progress : NULL, out, err);
-    unmap_file(data, len);
+    pv_code rc = pv_profile_parse_progress(f.data, f.len, parsed_file_progress(&f), out, err);
+    parsed_file_close(&f);
     /* callers tell a missing file from a stored id by this code */
     assert(rc != PV_E_NOTFOUND);
     return rc;
@@ -237,15 +252,12 @@ pv_code pv_import_any_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
 pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *attach_to,
                            struct pv_import_any *res, pv_err *err)
 {
-    const uint8_t *data;
-    size_t len;
-    if (map_file(path, &data, &len, err))
+    struct parsed_file f;
+    if (parsed_file_open(&f, path, err))
         return err->code;
-    struct release r = {.data = data, .len = len};
-    struct pv_parse_progress progress = {.consumed = release_consumed, .ctx = &r};
-    pv_code rc = import_any(s, data, len, base_name(path), attach_to, len ? &progress : NULL,
-                            NULL, res, err);
-    unmap_file(data, len);
+    pv_code rc = import_any(s, f.data, f.len, base_name(path), attach_to,
+                            parsed_file_progress(&f), NULL, res, err);
+    parsed_file_close(&f);
     return rc;
 }
 
