@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "profile.h"
+#include "read_file.h" /* tests/unit: the tests' loader */
 #include "tree.h"
 #include "treejson.h"
 
@@ -21,34 +22,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1 << 20;
-            unsigned char *grown = realloc(buf, cap);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (!got)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
 }
 
 /* Best of runs builds of q: milliseconds, and the nodes of the tree. */
@@ -112,7 +85,7 @@ static double time_json(const struct pv_profile *p, const struct pv_tree_query *
 static void bench_file(const char *path, int runs)
 {
     size_t len = 0;
-    unsigned char *buf = slurp(path, &len);
+    uint8_t *buf = read_file(path, &len);
     struct pv_profile *p = NULL;
     pv_err err = {0};
     if (!buf || pv_profile_parse(buf, len, &p, &err)) {

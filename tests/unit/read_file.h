@@ -1,5 +1,5 @@
 /* read_file.h - a whole file in memory, for the unit tests that take a
- * stats file as an argument. */
+ * stats file as an argument, and bench/tree_timing.c. */
 #ifndef PV_READ_FILE_H
 #define PV_READ_FILE_H
 

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "answers.h"
+#include "cache_of.h"
 #include "check.h"
 
 int __real_deflate(z_streamp strm, int flush);
@@ -34,15 +35,6 @@ static char *json_body(size_t n, size_t *len)
     s[at] = '\0';
     *len = at;
     return s;
-}
-
-static struct pv_cache *cache_of(size_t max_bytes)
-{
-    struct pv_cache *c;
-    pv_err err;
-    if (pv_cache_create(max_bytes, &c, &err))
-        abort();
-    return c;
 }
 
 static void a_hit_is_not_compressed_again(void)

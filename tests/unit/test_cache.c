@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "cache_of.h"
 #include "check.h"
 
 /* A value as a caller makes one: the entry first, then its data. */
@@ -37,15 +38,6 @@ static struct pv_cache_entry *make(int id, size_t bytes, int *destroyed)
 static int id_of(const struct pv_cache_entry *e)
 {
     return e ? ((const struct value *)e)->id : -1;
-}
-
-static struct pv_cache *cache_of(size_t max_bytes)
-{
-    struct pv_cache *c;
-    pv_err err;
-    if (pv_cache_create(max_bytes, &c, &err))
-        abort();
-    return c;
 }
 
 /* Add and release: cached, held by nobody. */

@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "profile.h"
+#include "read_file.h"
 #include "tree.h"
 
 static const char *const DIRS[] = {"rasa",      "workloads", "marshal",
@@ -21,34 +22,6 @@ static const char *const DIRS[] = {"rasa",      "workloads", "marshal",
 
 static double worst_ratio = 1, worst_skew;
 static char worst_file[600];
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1 << 16;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (!got)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 static bool close_rel(double a, double b, double tol)
 {
@@ -312,7 +285,7 @@ static void check_entries(const char *file, const struct pv_profile *p)
 static void check_file(const char *path, const char *file)
 {
     size_t len;
-    uint8_t *buf = slurp(path, &len);
+    uint8_t *buf = read_file(path, &len);
     if (!buf)
         return;
     struct pv_profile *p;
