@@ -43,11 +43,15 @@ cJSON *pv_api_json_function_detail(const struct pv_profile *p, uint32_t fid);
 cJSON *pv_api_json_functions_page(const struct pv_profile *p, const uint32_t *fids, size_t n,
                                   long offset, long limit);
 
-/* A stored profile's metadata, with its entry points when entries is not
- * NULL ("entries": [{"fid", "file", "line", "name", "label", "kind",
- * "value"}]). */
-cJSON *pv_api_json_meta(const struct pv_store_meta *m, const struct pv_profile *p,
-                        const struct pv_entry *entries, size_t nentries);
+/* The entry points of p as the metadata shows them: [{"fid", "file",
+ * "line", "name", "label", "kind", "value"}].  The import stores this
+ * with the profile's row (pv_store_import). */
+cJSON *pv_api_json_entries(const struct pv_profile *p, const struct pv_entry *entries,
+                           size_t nentries);
+
+/* A stored profile's metadata, with "entries" when entries (taken) is not
+ * NULL. */
+cJSON *pv_api_json_meta(const struct pv_store_meta *m, cJSON *entries);
 
 /* {"total", "offset", "limit", "profiles": list (taken)}: a page of the
  * stored profiles. */

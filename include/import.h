@@ -1,5 +1,7 @@
 /* import.h - the one import pipeline: a stats file's bytes are read, made
- * into a model (profile.h), packed (pack.h) and stored (store.h).  The CLI
+ * into a model (profile.h), packed (pack.h) and stored (store.h), with
+ * the entry points the metadata shows (tree.h, api_json.h), so that the
+ * metadata is a row read, not a model load.  The CLI
  * imports files and the server imports uploads through it, so both store
  * alike.
  *

@@ -4,12 +4,14 @@
  * Parsing is not the store's: the import pipeline (import.h) reads a file,
  * builds and packs the model, and hands both to pv_store_import().
  *
- * Schema (version 3, in PRAGMA user_version; see store.c for the SQL):
+ * Schema (version 4, in PRAGMA user_version; see store.c for the SQL):
  *   profiles       one row per stats file: id, original name and size,
  *                  marshal version, import time, totals, counts, warnings
- *                  (a JSON array of strings), and the SHA-256 of its
- *                  delete token; indexed by import time, newest first, for
- *                  the list's pages (version 2 added the index)
+ *                  (a JSON array of strings), the SHA-256 of its delete
+ *                  token, and its entry points as the metadata shows them
+ *                  (JSON; version 4 added them, NULL in older rows);
+ *                  indexed by import time, newest first, for the list's
+ *                  pages (version 2 added the index)
  *   strings        each distinct file or function name of a profile once,
  *                  by its handle in the model (sid)
  *   functions      one row per real function (profile, fid, file and name
@@ -57,7 +59,7 @@
 #include "profile.h"
 #include "pv.h"
 
-enum { PV_STORE_SCHEMA_VERSION = 3 };
+enum { PV_STORE_SCHEMA_VERSION = 4 };
 enum { PV_STORE_WAL_CHECKPOINT_BYTES = 4 << 20 };
 enum { PV_STORE_ID_HEX = 32 };    /* 128 bits */
 enum { PV_STORE_TOKEN_HEX = 64 }; /* 256 random bits */
@@ -139,8 +141,10 @@ struct pv_store_record {
 };
 
 /* Store a parsed profile p under id (pv_store_id_of its size_bytes bytes),
- * with model, its pack (pv_pack_parts_init), in one transaction: the
- * last step of an import (import.h).  name is copied.  When another
+ * with model, its pack (pv_pack_parts_init), and entries_json, its entry
+ * points as the metadata shows them (a JSON array, or NULL: the metadata
+ * then reads the model), in one transaction: the last step of an import
+ * (import.h).  name and entries_json are copied.  When another
  * connection stored id since the caller looked (pv_store_find), res is its
  * record and nothing is written.  Free res->name with free().  On failure
  * nothing is written.
@@ -148,8 +152,9 @@ struct pv_store_record {
  * With a gate: PV_E_BUSY when max_queued_writes writes wait already (see
  * pv_store_retry_after_s).  PV_E_FULL when the disk is full. */
 pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
-                        const struct pv_pack_parts *model, size_t size_bytes, const char *name,
-                        struct pv_store_record *res, pv_err *err);
+                        const struct pv_pack_parts *model, const char *entries_json,
+                        size_t size_bytes, const char *name, struct pv_store_record *res,
+                        pv_err *err);
 
 /* An import parses between these two, so that a gate bounds how many
  * parse at once: PV_E_BUSY when max_parsing imports are parsing already
@@ -177,6 +182,9 @@ struct pv_store_meta {
     double total_tt;
     uint32_t functions, edges;
     char *warnings_json; /* malloc'd JSON array of strings */
+    char *entries_json;  /* malloc'd JSON array: the entry points as the metadata shows them;
+                            NULL for a profile stored before schema version 4, and in a
+                            list's rows */
 };
 
 pv_code pv_store_meta_of(struct pv_store *s, const char *id, struct pv_store_meta *out,

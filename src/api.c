@@ -238,8 +238,10 @@ static void fail_with(struct route_ctx *c, pv_code code, const char *msg)
     fail(c, &err);
 }
 
-/* The metadata is the store's row; the entry points come from the model. */
-static void get_meta(struct route_ctx *c, struct pv_model *m)
+/* The metadata is the store's row, entry points included (the import
+ * keeps them there): no model is loaded for it.  A row stored before
+ * schema version 4 has none, and takes them from the model. */
+static void get_meta(struct route_ctx *c)
 {
     struct pv_store *s = NULL;
     struct pv_store_meta meta;
@@ -254,7 +256,19 @@ static void get_meta(struct route_ctx *c, struct pv_model *m)
         fail(c, &err);
         return;
     }
-    cJSON *doc = pv_api_json_meta(&meta, m->p, m->entries, m->nentries);
+    cJSON *entries = meta.entries_json ? cJSON_Parse(meta.entries_json) : NULL;
+    struct pv_model *m = NULL;
+    if (!entries && model_get(c->api, c->id, &m, &err)) {
+        cJSON_Delete(memory);
+        pv_store_meta_fini(&meta);
+        fail(c, &err);
+        return;
+    }
+    if (m) {
+        entries = pv_api_json_entries(m->p, m->entries, m->nentries);
+        pv_models_release(c->api->cache, m);
+    }
+    cJSON *doc = pv_api_json_meta(&meta, entries);
     pv_store_meta_fini(&meta);
     cJSON_AddItemToObject(doc, "memory", memory);
     pv_api_json_respond(c->res, 200, doc);
@@ -631,7 +645,7 @@ static void post_profile(struct route_ctx *c)
 
 static bool add_listed(const struct pv_store_meta *m, void *ctx)
 {
-    cJSON_AddItemToArray(ctx, pv_api_json_meta(m, NULL, NULL, 0));
+    cJSON_AddItemToArray(ctx, pv_api_json_meta(m, NULL));
     return true;
 }
 
@@ -769,15 +783,17 @@ static void profile_route(struct route_ctx *c)
         fail_with(c, PV_E_METHOD, "method not allowed here");
         return;
     }
+    if (!*rest) {
+        get_meta(c);
+        return;
+    }
     struct pv_model *m = NULL;
     pv_err err = {0};
     if (model_get(c->api, c->id, &m, &err)) {
         fail(c, &err);
         return;
     }
-    if (!*rest)
-        get_meta(c, m);
-    else if (!strcmp(rest, "/functions"))
+    if (!strcmp(rest, "/functions"))
         get_functions(c, m);
     else if (!strncmp(rest, "/functions/", 11))
         get_function(c, m, rest + 11);

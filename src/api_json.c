@@ -250,8 +250,20 @@ static void add_url(cJSON *o, const char *id)
     cJSON_AddStringToObject(o, "url", url);
 }
 
-cJSON *pv_api_json_meta(const struct pv_store_meta *m, const struct pv_profile *p,
-                        const struct pv_entry *entries, size_t nentries)
+cJSON *pv_api_json_entries(const struct pv_profile *p, const struct pv_entry *entries,
+                           size_t nentries)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < nentries; i++) {
+        cJSON *e = cJSON_CreateObject();
+        pv_api_json_func(e, p, entries[i].fid);
+        add_num(e, "value", entries[i].value);
+        cJSON_AddItemToArray(list, e);
+    }
+    return list;
+}
+
+cJSON *pv_api_json_meta(const struct pv_store_meta *m, cJSON *entries)
 {
     cJSON *o = cJSON_CreateObject();
     char when[32];
@@ -270,15 +282,8 @@ cJSON *pv_api_json_meta(const struct pv_store_meta *m, const struct pv_profile *
     cJSON_AddNumberToObject(o, "edges", m->edges);
     cJSON *w = cJSON_Parse(m->warnings_json);
     cJSON_AddItemToObject(o, "warnings", w ? w : cJSON_CreateArray());
-    if (entries) {
-        cJSON *list = cJSON_AddArrayToObject(o, "entries");
-        for (size_t i = 0; i < nentries; i++) {
-            cJSON *e = cJSON_CreateObject();
-            pv_api_json_func(e, p, entries[i].fid);
-            add_num(e, "value", entries[i].value);
-            cJSON_AddItemToArray(list, e);
-        }
-    }
+    if (entries)
+        cJSON_AddItemToObject(o, "entries", entries);
     return o;
 }
 

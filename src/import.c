@@ -1,17 +1,21 @@
-/* import.c - the import pipeline: read, model, pack, store (see import.h). */
+/* import.c - the import pipeline: read, model, pack and entry points,
+ * store (see import.h). */
 #include "import.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "api_json.h"
 #include "pack.h"
+#include "tree.h"
 
 /* ---- read --------------------------------------------------------------- */
 
@@ -96,6 +100,24 @@ static void parsed_file_close(struct parsed_file *f)
 
 /* ---- model, pack, store ------------------------------------------------- */
 
+/* What the metadata shows of the model, kept with the stored row so that
+ * reading it loads no model: the entry points as JSON (free with
+ * cJSON_free), or NULL with err set. */
+static char *entries_json(const struct pv_profile *p, pv_err *err)
+{
+    struct pv_entry *entries;
+    size_t n;
+    if (pv_tree_entries(p, &entries, &n, err))
+        return NULL;
+    cJSON *list = pv_api_json_entries(p, entries, n);
+    free(entries);
+    char *text = list ? cJSON_PrintUnformatted(list) : NULL;
+    cJSON_Delete(list);
+    if (!text)
+        pv_err_set(err, PV_E_NOMEM, "out of memory");
+    return text;
+}
+
 /* The pipeline from bytes on; progress (may be NULL) goes to the parser. */
 static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
                             const struct pv_parse_progress *progress,
@@ -118,11 +140,15 @@ static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
     if (rc)
         return rc;
     /* packed before the write turn: the turn is held only for writing */
+    char *entries = entries_json(p, err);
+    if (!entries)
+        goto destroy_profile;
     struct pv_pack_parts model;
     if (pv_pack_parts_init(&model, p, err))
-        goto destroy_profile;
-    rc = pv_store_import(s, id, p, &model, len, name, res, err);
+        goto free_entries;
+    rc = pv_store_import(s, id, p, &model, entries, len, name, res, err);
     pv_pack_parts_fini(&model);
+    cJSON_free(entries);
     if (rc)
         goto destroy_profile;
     if (parsed)
@@ -131,6 +157,8 @@ static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
         pv_profile_destroy(p);
     return PV_OK;
 
+free_entries:
+    cJSON_free(entries);
 destroy_profile:
     pv_profile_destroy(p);
     return err->code;

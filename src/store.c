@@ -36,7 +36,11 @@ static const char SCHEMA[] =
     "  functions INTEGER NOT NULL,"
     "  edges INTEGER NOT NULL,"
     "  warnings TEXT NOT NULL,"        /* JSON array of strings */
-    "  delete_token_sha256 BLOB NOT NULL"
+    "  delete_token_sha256 BLOB NOT NULL,"
+    /* The entry points as GET /api/profiles/<id> shows them (a JSON
+     * array), so that the metadata is this row and not the model; NULL
+     * in rows stored before version 4. */
+    "  entries TEXT"
     ");"
     /* The list pages newest first: without it, each page sorted every
      * profile (200k profiles: 1.1-1.6 s a call). */
@@ -103,16 +107,16 @@ static const char *const SQL[ST_COUNT] = {
     [ST_FIND] = "SELECT name, functions, edges, total_calls, total_tt FROM profiles WHERE id = ?",
     [ST_INSERT_PROFILE] =
         "INSERT INTO profiles(id, name, size_bytes, marshal_version, python2, created_ms,"
-        " total_calls, prim_calls, total_tt, functions, edges, warnings, delete_token_sha256)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " total_calls, prim_calls, total_tt, functions, edges, warnings, delete_token_sha256,"
+        " entries) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_INSERT_STRING] = "INSERT INTO strings VALUES(?,?,?)",
     [ST_INSERT_FUNC] = "INSERT INTO functions VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_INSERT_MODEL] = "INSERT INTO models VALUES(?,?)",
     [ST_LOAD] = "SELECT blob FROM models JOIN profiles ON pk = profile WHERE id = ?",
     [ST_META] = "SELECT id, name, size_bytes, marshal_version, python2, created_ms, total_calls,"
-                " prim_calls, total_tt, functions, edges, warnings FROM profiles WHERE id = ?",
+                " prim_calls, total_tt, functions, edges, warnings, entries FROM profiles WHERE id = ?",
     [ST_LIST] = "SELECT id, name, size_bytes, marshal_version, python2, created_ms, total_calls,"
-                " prim_calls, total_tt, functions, edges, warnings FROM profiles"
+                " prim_calls, total_tt, functions, edges, warnings, NULL FROM profiles"
                 " WHERE ?1 IS NULL OR instr(lower(name), lower(?1)) > 0"
                 " ORDER BY created_ms DESC, id LIMIT ?2 OFFSET ?3",
     [ST_LIST_COUNT] = "SELECT count(*) FROM profiles"
@@ -315,13 +319,17 @@ static pv_code migrate(struct pv_store *s, pv_err *err)
         return PV_OK;
     /* Version 0 is a new file.  Every statement of the schema is IF NOT
      * EXISTS, so running it again is each later version's step: version 2
-     * added the index on the upload time.  It runs in the same transaction
-     * as the version bump; version 3, the memory tables. */
+     * added the index on the upload time; version 3, the memory tables.
+     * Version 4 added the column profiles.entries, which CREATE TABLE IF
+     * NOT EXISTS cannot.  All in the same transaction as the version
+     * bump. */
     if (exec(s, "BEGIN IMMEDIATE", err))
         return err->code;
     char bump[64];
     snprintf(bump, sizeof bump, "PRAGMA user_version = %d", PV_STORE_SCHEMA_VERSION);
-    if (exec(s, SCHEMA, err) || exec(s, bump, err)) {
+    bool before_4 = version >= 1 && version < 4;
+    if ((before_4 && exec(s, "ALTER TABLE profiles ADD COLUMN entries TEXT", err)) ||
+        exec(s, SCHEMA, err) || exec(s, bump, err)) {
         exec(s, "ROLLBACK", NULL);
         return err->code;
     }
@@ -647,8 +655,9 @@ static pv_code insert_functions(struct pv_store *s, const struct pv_profile *p,
 }
 
 static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
-                           const struct pv_pack_parts *model, const char *id, size_t size_bytes,
-                           const char *name, const uint8_t *token_sha, pv_err *err)
+                           const struct pv_pack_parts *model, const char *entries_json,
+                           const char *id, size_t size_bytes, const char *name,
+                           const uint8_t *token_sha, pv_err *err)
 {
     sqlite3_stmt *q = s->st[ST_INSERT_PROFILE];
     char *warnings = warnings_json(p);
@@ -667,6 +676,7 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
     sqlite3_bind_int64(q, 11, p->nedges);
     sqlite3_bind_text(q, 12, warnings, -1, cJSON_free);
     sqlite3_bind_blob(q, 13, token_sha, SHA256_DIGEST_SIZE, SQLITE_STATIC);
+    sqlite3_bind_text(q, 14, entries_json, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
@@ -731,8 +741,9 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
 }
 
 pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
-                        const struct pv_pack_parts *model, size_t size_bytes, const char *name,
-                        struct pv_store_record *res, pv_err *err)
+                        const struct pv_pack_parts *model, const char *entries_json,
+                        size_t size_bytes, const char *name, struct pv_store_record *res,
+                        pv_err *err)
 {
     char token[PV_STORE_TOKEN_HEX + 1];
     uint8_t token_sha[SHA256_DIGEST_SIZE];
@@ -761,7 +772,7 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
         res->created = false;
         return PV_OK;
     }
-    if (insert_rows(s, p, model, id, size_bytes, name, token_sha, err) ||
+    if (insert_rows(s, p, model, entries_json, id, size_bytes, name, token_sha, err) ||
         exec(s, "COMMIT", err))
         goto roll_back;
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
@@ -822,7 +833,9 @@ static pv_code meta_from_row(sqlite3_stmt *q, struct pv_store_meta *m, pv_err *e
     m->functions = (uint32_t)sqlite3_column_int64(q, 9);
     m->edges = (uint32_t)sqlite3_column_int64(q, 10);
     m->warnings_json = strdup((const char *)sqlite3_column_text(q, 11));
-    if (!m->name || !m->warnings_json) {
+    const char *entries = (const char *)sqlite3_column_text(q, 12);
+    m->entries_json = entries ? strdup(entries) : NULL;
+    if (!m->name || !m->warnings_json || (entries && !m->entries_json)) {
         pv_store_meta_fini(m);
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     }
@@ -833,7 +846,8 @@ void pv_store_meta_fini(struct pv_store_meta *m)
 {
     free(m->name);
     free(m->warnings_json);
-    m->name = m->warnings_json = NULL;
+    free(m->entries_json);
+    m->name = m->warnings_json = m->entries_json = NULL;
 }
 
 pv_code pv_store_meta_of(struct pv_store *s, const char *id, struct pv_store_meta *out,

@@ -489,8 +489,10 @@ def test_profile_list(exe, corpus, tmp):
         " VALUES(?, ?, 1, 4, 0, ?, 1, 1, 0.5, 1, 0, '[]', x'00')",
         [("%032x" % i, "run_%04d%s.prof" % (i, "_cache" if i % 100 == 0 else ""), created - 1000 * (3000 - i))
          for i in range(3000)])
-    # As a version 1 file was: no index, user_version 1.
+    # As a version 1 file was: no index, no entry points in the rows,
+    # user_version 1.
     con.execute("DROP INDEX profiles_by_created")
+    con.execute("ALTER TABLE profiles DROP COLUMN entries")
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
@@ -517,6 +519,10 @@ def test_profile_list(exe, corpus, tmp):
         check(status == 200 and len(page["profiles"]) == 50, "list: 50 by default, never all", page["limit"])
         for bad in ("limit=0", "limit=1001", "offset=-1", "limit=x", "q=" + "a" * 256):
             check(srv.json("GET", "/api/profiles?" + bad)[0] == 400, "list: 400 for " + bad[:20])
+        status, _, meta = srv.json("GET", "/api/profiles/" + real)
+        check(status == 200 and meta["entries"] and meta["entries"][0]["label"],
+              "a row from before the entry points were stored: its metadata takes them from the model",
+              meta)
     finally:
         srv.stop()
     con = sqlite3.connect(db)
@@ -524,7 +530,7 @@ def test_profile_list(exe, corpus, tmp):
         "EXPLAIN QUERY PLAN SELECT id FROM profiles ORDER BY created_ms DESC, id LIMIT 10"))
     version = con.execute("PRAGMA user_version").fetchone()[0]
     con.close()
-    check(version == 3 and "profiles_by_created" in plan and "TEMP B-TREE" not in plan,
+    check(version == 4 and "profiles_by_created" in plan and "TEMP B-TREE" not in plan,
           "list: the migration added the index, and pages use it", (version, plan))
 
 

@@ -5,6 +5,7 @@
  *
  * usage: test_api STATS_FILE TMPDIR */
 #include <cjson/cJSON.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,50 @@ static void metadata_tells_the_stored_row_and_entry_points(void)
     answer_fini(&a);
 }
 
+/* Models a fresh API (one with an empty cache) holds after asking path. */
+static size_t models_after(const struct pv_api_config *cfg, const char *path, cJSON **entries)
+{
+    struct pv_api *shared = api;
+    pv_err err;
+    struct pv_cache_usage u = {0};
+    *entries = NULL;
+    if (pv_api_create(cfg, &api, &err) == PV_OK) {
+        struct answer a = ask("GET", path, NULL, NULL, NULL, 0);
+        *entries = cJSON_DetachItemFromObject(a.json, "entries");
+        answer_fini(&a);
+        pv_cache_usage(pv_api_cache(api), &u);
+        pv_api_destroy(api);
+    }
+    api = shared;
+    return u.entries;
+}
+
+/* The metadata is one row: the import stored the entry points with it.  A
+ * row without them (stored before schema version 4) takes them from the
+ * model, and they are the same. */
+static void metadata_loads_no_model(const struct pv_api_config *cfg)
+{
+    cJSON *stored, *from_model, *none;
+    size_t for_meta = models_after(cfg, base, &stored);
+    char tree[192];
+    snprintf(tree, sizeof tree, "%s/tree", base);
+    size_t for_tree = models_after(cfg, tree, &none);
+    CHECK(for_meta == 0 && cJSON_GetArraySize(stored) > 0 && for_tree == 1,
+          "metadata_loads_no_model", "%zu models after the metadata, %zu after a tree",
+          for_meta, for_tree);
+    sqlite3 *db;
+    int rc = sqlite3_open(cfg->db_path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "UPDATE profiles SET entries = NULL", NULL, NULL, NULL);
+    sqlite3_close(db);
+    size_t for_old_meta = models_after(cfg, base, &from_model);
+    CHECK(rc == SQLITE_OK && for_old_meta == 1 && cJSON_Compare(stored, from_model, true),
+          "metadata_of_an_older_row_takes_the_same_entries_from_the_model",
+          "rc %d, %zu models", rc, for_old_meta);
+    cJSON_Delete(stored);
+    cJSON_Delete(from_model);
+}
+
 /* ---- delete --------------------------------------------------------------- */
 
 static void delete_needs_the_token(void)
@@ -422,6 +467,7 @@ int main(int argc, char **argv)
     routes_answer_as_documented();
     tree_bounds_are_tree_h_s();
     metadata_tells_the_stored_row_and_entry_points();
+    metadata_loads_no_model(&cfg);
     delete_needs_the_token();
 
     pv_api_destroy(api);

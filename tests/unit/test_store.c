@@ -71,7 +71,7 @@ static pv_code store_table(struct pv_store *s, int tag, const char *name, struct
     struct pv_pack_parts model;
     if (pv_pack_parts_init(&model, *p, err))
         return err->code;
-    pv_code rc = pv_store_import(s, id, *p, &model, w.n, name, res, err);
+    pv_code rc = pv_store_import(s, id, *p, &model, NULL, w.n, name, res, err);
     pv_pack_parts_fini(&model);
     return rc;
 }
