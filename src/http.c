@@ -25,21 +25,19 @@
  * small answers keep flowing; past the jobs' slots and waiting places they
  * get 503 with Retry-After.  Their work stops when the client hangs up.
  * Large answers are streamed (stream.h): chunks are written as the socket
- * takes them, so memory holds one chunk, not the answer. */
+ * takes them, so memory holds one chunk, not the answer.  The listening
+ * socket is bound by listen.c and handed to libmicrohttpd. */
 #include "http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -47,6 +45,7 @@
 #include "answers.h"
 #include "deadline.h"
 #include "jobs.h"
+#include "listen.h"
 #include "pages.h"
 #include "stream.h"
 #include "upload.h"
@@ -960,75 +959,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ---- open and close ----------------------------------------------------- */
 
-/* Bind and listen ourselves, and hand the socket to libmicrohttpd: a port
- * in use is then our error to word, once, instead of the library's own
- * "Failed to bind" line in the log above it, and the next port can be
- * tried (cfg->port_tries).  SO_REUSEADDR as libmicrohttpd sets it: a
- * restarted server is not kept off its port by connections in TIME_WAIT. */
-static pv_code listen_on(const struct addrinfo *ai, const struct pv_http_config *cfg,
-                         uint16_t *port, int *fd_out, pv_err *err)
-{
-    unsigned tries = cfg->port_tries > 1 && cfg->port ? cfg->port_tries : 1;
-    if (tries > 65536u - cfg->port)
-        tries = 65536u - cfg->port;
-    int why = 0;
-    for (unsigned i = 0; i < tries; i++) {
-        struct sockaddr_storage addr;
-        memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
-        uint16_t want = (uint16_t)(cfg->port + i);
-        if (ai->ai_family == AF_INET6)
-            ((struct sockaddr_in6 *)&addr)->sin6_port = htons(want);
-        else
-            ((struct sockaddr_in *)&addr)->sin_port = htons(want);
-        /* non-blocking: the pool's threads all wait on it, one wins accept() */
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-            return pv_err_set(err, PV_E_IO, "cannot listen on %s: %s", cfg->host,
-                              strerror(errno));
-        int on = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-        if (ai->ai_family == AF_INET6) /* "::" means IPv6 only, as before */
-            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
-        if (bind(fd, (struct sockaddr *)&addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0) {
-            struct sockaddr_storage got;
-            socklen_t got_len = sizeof got;
-            if (getsockname(fd, (struct sockaddr *)&got, &got_len) == 0)
-                want = ntohs(ai->ai_family == AF_INET6
-                                 ? ((struct sockaddr_in6 *)&got)->sin6_port
-                                 : ((struct sockaddr_in *)&got)->sin_port);
-            *port = want;
-            *fd_out = fd;
-            return PV_OK;
-        }
-        why = errno;
-        close(fd);
-        if (why != EADDRINUSE)
-            break;
-    }
-    if (why == EADDRINUSE && tries > 1)
-        return pv_err_set(err, PV_E_IO, "cannot listen on %s: ports %u to %u are all in use",
-                          cfg->host, cfg->port, cfg->port + tries - 1);
-    return pv_err_set(err, PV_E_IO, "cannot listen on %s port %u: %s", cfg->host, cfg->port,
-                      strerror(why));
-}
-
 pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struct pv_http **out,
                       pv_err *err)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
-    struct addrinfo *ai;
-    char port[8];
-    snprintf(port, sizeof port, "%u", cfg->port);
-    int gai = getaddrinfo(cfg->host, port, &hints, &ai);
-    if (gai)
-        return pv_err_set(err, PV_E_USAGE, "--host %s: %s (give an IP address)", cfg->host,
-                          gai_strerror(gai));
     struct pv_http *h = calloc(1, sizeof *h);
-    if (!h) {
-        freeaddrinfo(ai);
+    if (!h)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    }
     h->api = api;
     h->cache = pv_api_cache(api);
     h->cfg = *cfg;
@@ -1041,7 +977,6 @@ pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struc
     pv_code rc = pv_deadline_create(h->cfg.header_timeout_ms, log_header_deadline, h,
                                     &h->deadlines, err);
     if (rc != PV_OK) {
-        freeaddrinfo(ai);
         free(h);
         return rc;
     }
@@ -1052,26 +987,24 @@ pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struc
     jc.waiting = cfg->heavy_waiting ? cfg->heavy_waiting : 8 * jc.slots;
     if (pv_jobs_create(&jc, &h->jobs, err)) {
         pv_deadline_destroy(h->deadlines);
-        freeaddrinfo(ai);
         free(h);
         return err->code;
     }
-    int listen_fd = -1;
-    int family = ai->ai_family;
-    rc = listen_on(ai, cfg, &h->port, &listen_fd, err);
-    freeaddrinfo(ai);
-    if (rc != PV_OK)
+    /* our socket, handed to libmicrohttpd (listen.h says why) */
+    struct pv_listen_socket sock;
+    if (pv_listen_open(cfg->host, cfg->port, cfg->port_tries, &sock, err))
         goto fail_listen;
+    h->port = sock.port;
     pthread_mutex_init(&h->library_log.lock, NULL);
     MHD_set_panic_func(on_library_panic, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME;
-    if (family == AF_INET6)
+    if (sock.ipv6)
         flags |= MHD_USE_IPv6;
     h->daemon = MHD_start_daemon(
         flags, h->port, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, log_library, &h->library_log, /* first: covers start-up */
-        MHD_OPTION_LISTEN_SOCKET, listen_fd,
+        MHD_OPTION_LISTEN_SOCKET, sock.fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
         MHD_OPTION_THREAD_STACK_SIZE, (size_t)PARSE_STACK_BYTES,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
@@ -1122,7 +1055,7 @@ void pv_http_close(struct pv_http *h)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
     MHD_stop_daemon(h->daemon); /* closes every connection: each forgets its deadline */
     if (listen_fd != MHD_INVALID_SOCKET)
-        close(listen_fd);
+        pv_listen_close(listen_fd);
     pv_jobs_destroy(h->jobs);   /* waits for the last job threads to return */
     pv_deadline_destroy(h->deadlines);
     pthread_mutex_destroy(&h->library_log.lock);
