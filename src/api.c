@@ -256,7 +256,9 @@ static void get_meta(struct route_ctx *c)
         fail(c, &err);
         return;
     }
-    cJSON *entries = meta.entries_json ? cJSON_Parse(meta.entries_json) : NULL;
+    /* The stored text as it is: parsed by cJSON it would lose what
+     * api_json writes raw (a NUL in a name, a line past 2^53). */
+    cJSON *entries = meta.entries_json ? cJSON_CreateRaw(meta.entries_json) : NULL;
     struct pv_model *m = NULL;
     if (!entries && model_get(c->api, c->id, &m, &err)) {
         cJSON_Delete(memory);

@@ -14,6 +14,7 @@
 #include "api.h"
 #include "cache.h"
 #include "check.h"
+#include "marshal_writer.h"
 #include "read_file.h"
 #include "tree.h"
 
@@ -251,16 +252,18 @@ static void metadata_tells_the_stored_row_and_entry_points(void)
     answer_fini(&a);
 }
 
-/* Models a fresh API (one with an empty cache) holds after asking path. */
-static size_t models_after(const struct pv_api_config *cfg, const char *path, cJSON **entries)
+/* Models a fresh API (one with an empty cache) holds after asking path;
+ * *body (malloc'd, may be NULL) is its answer. */
+static size_t models_after(const struct pv_api_config *cfg, const char *path, char **body)
 {
     struct pv_api *shared = api;
     pv_err err;
     struct pv_cache_usage u = {0};
-    *entries = NULL;
+    *body = NULL;
     if (pv_api_create(cfg, &api, &err) == PV_OK) {
         struct answer a = ask("GET", path, NULL, NULL, NULL, 0);
-        *entries = cJSON_DetachItemFromObject(a.json, "entries");
+        if (a.status == 200)
+            *body = a.body, a.body = NULL;
         answer_fini(&a);
         pv_cache_usage(pv_api_cache(api), &u);
         pv_api_destroy(api);
@@ -269,30 +272,60 @@ static size_t models_after(const struct pv_api_config *cfg, const char *path, cJ
     return u.entries;
 }
 
-/* The metadata is one row: the import stored the entry points with it.  A
- * row without them (stored before schema version 4) takes them from the
- * model, and they are the same. */
-static void metadata_loads_no_model(const struct pv_api_config *cfg)
+/* The metadata of profile id (stored in cfg's database) is one row: the
+ * import stored the entry points with it.  A row without them (stored
+ * before schema version 4) takes them from the model, to the same bytes,
+ * a NUL in a name included (api_json writes such names raw). */
+static void metadata_loads_no_model(const struct pv_api_config *cfg, const char *id,
+                                    const char *what)
 {
-    cJSON *stored, *from_model, *none;
-    size_t for_meta = models_after(cfg, base, &stored);
-    char tree[192];
-    snprintf(tree, sizeof tree, "%s/tree", base);
-    size_t for_tree = models_after(cfg, tree, &none);
-    CHECK(for_meta == 0 && cJSON_GetArraySize(stored) > 0 && for_tree == 1,
-          "metadata_loads_no_model", "%zu models after the metadata, %zu after a tree",
-          for_meta, for_tree);
+    char path[192], name[160];
+    snprintf(path, sizeof path, "/api/profiles/%s", id);
+    char *stored, *from_model, *tree;
+    size_t for_meta = models_after(cfg, path, &stored);
+    cJSON *doc = stored ? cJSON_Parse(stored) : NULL;
+    int nentries = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "entries"));
+    cJSON_Delete(doc);
+    snprintf(path + strlen(path), sizeof path - strlen(path), "/tree");
+    size_t for_tree = models_after(cfg, path, &tree);
+    snprintf(name, sizeof name, "metadata_loads_no_model_%s", what);
+    CHECK(for_meta == 0 && nentries > 0 && for_tree == 1, name,
+          "%zu models after the metadata (%d entries), %zu after a tree", for_meta, nentries,
+          for_tree);
     sqlite3 *db;
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE profiles SET entries = NULL WHERE id = '%s'", id);
     int rc = sqlite3_open(cfg->db_path, &db);
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, "UPDATE profiles SET entries = NULL", NULL, NULL, NULL);
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     sqlite3_close(db);
-    size_t for_old_meta = models_after(cfg, base, &from_model);
-    CHECK(rc == SQLITE_OK && for_old_meta == 1 && cJSON_Compare(stored, from_model, true),
-          "metadata_of_an_older_row_takes_the_same_entries_from_the_model",
-          "rc %d, %zu models", rc, for_old_meta);
-    cJSON_Delete(stored);
-    cJSON_Delete(from_model);
+    path[strlen(path) - strlen("/tree")] = '\0';
+    size_t for_old_meta = models_after(cfg, path, &from_model);
+    snprintf(name, sizeof name, "metadata_of_an_older_row_is_the_same_from_the_model_%s", what);
+    CHECK(rc == SQLITE_OK && for_old_meta == 1 && stored && from_model &&
+              !strcmp(stored, from_model),
+          name, "rc %d, %zu models:\n%.300s\n%.300s", rc, for_old_meta,
+          stored ? stored : "(none)", from_model ? from_model : "(none)");
+    free(stored);
+    free(from_model);
+    free(tree);
+}
+
+/* A stats file of one function, ('a.py', 1, 'x\0y'): its entry point's
+ * name has a NUL. */
+static void nul_named_profile(struct w *w)
+{
+    byte(w, '{');
+    tuple(w, 3);
+    str(w, "a.py");
+    num(w, 1);
+    byte(w, 'u');
+    i32(w, 3);
+    memcpy(w->b + w->n, "x\0y", 3);
+    w->n += 3;
+    stats(w, 1, 1, 0.5, 0.5);
+    byte(w, '0');
+    byte(w, '0');
 }
 
 /* ---- delete --------------------------------------------------------------- */
@@ -467,8 +500,18 @@ int main(int argc, char **argv)
     routes_answer_as_documented();
     tree_bounds_are_tree_h_s();
     metadata_tells_the_stored_row_and_entry_points();
-    metadata_loads_no_model(&cfg);
+    metadata_loads_no_model(&cfg, pid, "sample");
     delete_needs_the_token();
+    /* after the delete, which counts the models left in the cache */
+    struct w nul = {.n = 0};
+    nul_named_profile(&nul);
+    up = ask("POST", "/api/profiles", NULL, NULL, nul.b, nul.n);
+    id = cJSON_GetStringValue(cJSON_GetObjectItem(up.json, "id"));
+    CHECK(up.status == 201 && id, "a_profile_with_a_nul_in_a_name_is_201", "status %d",
+          up.status);
+    if (id)
+        metadata_loads_no_model(&cfg, id, "nul_in_a_name");
+    answer_fini(&up);
 
     pv_api_destroy(api);
     remove(db);
