@@ -2,6 +2,11 @@
 // all rows keeps the scrollbar honest, only the rows in view exist in the
 // DOM, and pages of PAGE rows are fetched from GET .../functions as the
 // user scrolls. 300k functions scroll like 30.
+//
+// It is an ARIA grid (the scrolled box, which takes the focus): the header
+// row's column headers carry aria-sort on the sorted one, rows carry
+// aria-rowindex and aria-selected, and aria-activedescendant names the
+// selected row, so that a screen reader follows the arrow keys.
 
 import { fetchFunctions } from '../api.js';
 import { escapeEre } from '../model/search.js';
@@ -71,7 +76,11 @@ export class Table {
   }
 
   buildHead() {
-    const cells = COLUMNS.map(([label, key, title], i) => h('button', {
+    // A column header holds the button that sorts by it.
+    const cells = COLUMNS.map(([label, key, title], i) => h('div', {
+      className: 'thc' + (i === MEM_COLUMN ? ' mem' : ''),
+      attrs: { role: 'columnheader' },
+    }, h('button', {
       type: 'button',
       className: 'th' + (i < NUM_COLUMNS ? ' num' : ' name') + (i === MEM_COLUMN ? ' mem' : ''),
       title: title + ' (click to sort)',
@@ -80,15 +89,18 @@ export class Table {
         const order = this.q.sort === key ? (this.q.order === 'asc' ? 'desc' : 'asc') : defaultOrder(key);
         this.cb.onSort(key, order);
       },
-    }, label, h('span', { className: 'sort-mark' })));
+    }, label, h('span', { className: 'sort-mark' }))));
     replaceChildren(this.els.head, cells);
   }
 
   markHead() {
-    for (const b of this.els.head.children) {
+    for (const cell of this.els.head.children) {
+      const b = cell.firstChild;
       const on = b.dataset.sort === this.q.sort;
       b.classList.toggle('sorted', on);
-      b.setAttribute('aria-sort', on ? (this.q.order === 'asc' ? 'ascending' : 'descending') : 'none');
+      // Only the sorted column has aria-sort (WAI-ARIA: on one header at a time).
+      if (on) cell.setAttribute('aria-sort', this.q.order === 'asc' ? 'ascending' : 'descending');
+      else cell.removeAttribute('aria-sort');
       setText(b.querySelector('.sort-mark'), on ? (this.q.order === 'asc' ? ' ▲' : ' ▼') : '');
     }
   }
@@ -101,6 +113,18 @@ export class Table {
   /** True when the first page for the current query is in (or failed): what the page hook's idle() waits for. */
   loaded() {
     return this.total !== null && !this.renderFrame;
+  }
+
+  /** The height of the rows' window: the box less its sticky header row. */
+  viewHeight() {
+    return Math.max(ROW_H, this.els.scroll.clientHeight - this.els.head.offsetHeight);
+  }
+
+  /** Points aria-activedescendant at the selected row, when it is drawn. */
+  markActive() {
+    const r = this.pool.find((x) => !x.el.hidden && x.fid !== null && x.fid === this.selectedFid);
+    if (r) this.els.scroll.setAttribute('aria-activedescendant', r.el.id);
+    else this.els.scroll.removeAttribute('aria-activedescendant');
   }
 
   /** Shows or hides the table; it fetches only while shown. */
@@ -139,6 +163,7 @@ export class Table {
       r.el.classList.toggle('selected', on);
       r.el.setAttribute('aria-selected', String(on));
     }
+    this.markActive();
   }
 
   /** Selects row i (when loaded) and scrolls it into view. */
@@ -147,8 +172,9 @@ export class Table {
     i = Math.max(0, Math.min(this.total - 1, i));
     const row = this.rowAt(i);
     const s = this.els.scroll;
+    const view = this.viewHeight();
     if (i * ROW_H < s.scrollTop) s.scrollTop = i * ROW_H;
-    else if ((i + 1) * ROW_H > s.scrollTop + s.clientHeight) s.scrollTop = (i + 1) * ROW_H - s.clientHeight;
+    else if ((i + 1) * ROW_H > s.scrollTop + view) s.scrollTop = (i + 1) * ROW_H - view;
     if (!row) return; // its page is on its way: the next key press finds it
     this.selectedIndex = i;
     this.selectedFid = row.fid;
@@ -156,7 +182,7 @@ export class Table {
   }
 
   onKey(e) {
-    const page = Math.max(1, Math.floor(this.els.scroll.clientHeight / ROW_H) - 1);
+    const page = Math.max(1, Math.floor(this.viewHeight() / ROW_H) - 1);
     const firstInView = Math.ceil(this.els.scroll.scrollTop / ROW_H);
     const from = this.selectedIndex >= 0 ? this.selectedIndex : firstInView - 1;
     const step = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page }[e.key];
@@ -223,8 +249,9 @@ export class Table {
       return;
     }
     spacer.style.height = this.total * ROW_H + 'px';
+    scroll.setAttribute('aria-rowcount', String(this.total + 1)); // the header row too
     const first = Math.max(0, Math.floor(scroll.scrollTop / ROW_H) - OVERSCAN);
-    const last = Math.min(this.total, Math.ceil((scroll.scrollTop + scroll.clientHeight) / ROW_H) + OVERSCAN);
+    const last = Math.min(this.total, Math.ceil((scroll.scrollTop + this.viewHeight()) / ROW_H) + OVERSCAN);
     for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last - 1) / PAGE); p++) this.fetchPage(p);
     const need = last - first;
     while (this.pool.length < need) this.pool.push(this.makeRow());
@@ -241,11 +268,15 @@ export class Table {
     const what = this.q.q ? ` matching ${this.literal ? 'the text' : ''} “${truncate(displayText(this.q.q), 60)}”` : '';
     setText(foot, `${fmtCount(this.total)} functions${what}` + (this.total ? ` · rows ${fmtCount(first + 1)}–${fmtCount(Math.max(first + 1, last))}` : '') + (this.literal ? ' (not a valid regular expression: searched as text)' : ''));
     rows.classList.toggle('empty', this.total === 0);
+    this.markActive();
   }
 
   makeRow() {
     const cells = [];
-    for (let c = 0; c <= NUM_COLUMNS; c++) cells.push(h('span', { className: c < NUM_COLUMNS ? 'td num' + (c === MEM_COLUMN ? ' mem' : '') : 'td name' }));
+    for (let c = 0; c <= NUM_COLUMNS; c++) {
+      const className = c < NUM_COLUMNS ? 'td num' + (c === MEM_COLUMN ? ' mem' : '') : 'td name';
+      cells.push(h('span', { className, attrs: { role: 'gridcell' } }));
+    }
     const bar = h('span', { className: 'share' });
     cells[3].prepend(bar);
     const val = h('span', { className: 'v' });
@@ -256,7 +287,7 @@ export class Table {
     const base = h('span', { className: 'base' });
     const label = h('span', { className: 'label' }, dir, base);
     cells[NUM_COLUMNS].append(dot, label);
-    const el = h('div', { className: 'tr', attrs: { role: 'row' } }, cells);
+    const el = h('div', { className: 'tr', id: 'table-row-' + this.pool.length, attrs: { role: 'row', 'aria-selected': 'false' } }, cells);
     const r = { el, cells, bar, val, dot, label, dir, base, fid: null, index: -1, key: null };
     el.addEventListener('click', () => {
       if (r.fid === null) return;
@@ -277,6 +308,8 @@ export class Table {
       r.fid = null;
       r.el.classList.add('loading');
       r.el.classList.remove('selected');
+      r.el.setAttribute('aria-selected', 'false');
+      r.el.setAttribute('aria-rowindex', String(i + 2));
       r.el.removeAttribute('data-fid');
       for (let c = 0; c < NUM_COLUMNS; c++) if (c !== 3) setText(r.cells[c], '');
       setText(r.val, '');
