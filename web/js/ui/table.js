@@ -12,15 +12,17 @@ import { fetchFunctions } from '../api.js';
 import { escapeEre } from '../model/search.js';
 import { colorFor } from '../model/colors.js';
 import { defaultOrder } from '../state.js';
-import { h, replaceChildren, setText } from './dom.js';
+import { h, replaceChildren, setText, charsThatFit } from './dom.js';
 import { fmtMiBDelta } from '../model/memory.js';
-import { displayText, fmtPstats, fmtSeconds, fmtNcalls, fmtCount, fmtPct, truncate } from '../model/format.js';
+import { displayText, fmtPstats, fmtSeconds, fmtNcalls, fmtCount, fmtPct, truncate, cutLabel } from '../model/format.js';
 
 export const ROW_H = 22;
 const PAGE = 200;
 const OVERSCAN = 10;
 const MAX_INFLIGHT = 3;
 const MAX_LABEL = 400;
+// The name cell's padding, colour dot and gap, in CSS pixels (app.css .td.name).
+const NAME_CELL_EXTRA_PX = 12 + 9 + 6;
 
 // [header, sort key, title]
 const COLUMNS = [
@@ -255,16 +257,19 @@ export class Table {
     for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last - 1) / PAGE); p++) this.fetchPage(p);
     const need = last - first;
     while (this.pool.length < need) this.pool.push(this.makeRow());
+    for (const r of this.pool) if (!r.el.parentNode) rows.append(r.el); // in the page, to measure their font
+    // Labels are cut in the middle to the name column's width: the file
+    // name, line and function name stay whole (model/format.js cutLabel).
+    const nameHead = this.els.head.lastElementChild;
+    const chars = this.pool.length && nameHead ? charsThatFit(this.pool[0].el, nameHead.clientWidth - NAME_CELL_EXTRA_PX) : MAX_LABEL;
     for (let k = 0; k < this.pool.length; k++) {
       const r = this.pool[k];
       const i = first + k;
       if (k >= need) { r.el.hidden = true; r.fid = null; continue; }
       r.el.hidden = false;
       r.el.style.top = i * ROW_H + 'px';
-      this.fillRow(r, this.rowAt(i), i);
+      this.fillRow(r, this.rowAt(i), i, chars);
     }
-    if (!rows.firstChild) rows.append(...this.pool.map((r) => r.el));
-    else for (const r of this.pool) if (!r.el.parentNode) rows.append(r.el);
     const what = this.q.q ? ` matching ${this.literal ? 'the text' : ''} “${truncate(displayText(this.q.q), 60)}”` : '';
     setText(foot, `${fmtCount(this.total)} functions${what}` + (this.total ? ` · rows ${fmtCount(first + 1)}–${fmtCount(Math.max(first + 1, last))}` : '') + (this.literal ? ' (not a valid regular expression: searched as text)' : ''));
     rows.classList.toggle('empty', this.total === 0);
@@ -299,8 +304,8 @@ export class Table {
     return r;
   }
 
-  fillRow(r, row, i) {
-    const key = row ? this.gen + ':' + i : null;
+  fillRow(r, row, i, chars) {
+    const key = row ? this.gen + ':' + i + ':' + chars : null;
     r.index = i;
     if (r.key === key && key !== null) return;
     r.key = key;
@@ -332,7 +337,7 @@ export class Table {
     r.bar.style.width = Math.max(0, Math.min(100, row.ct_pct || 0)).toFixed(2) + '%';
     setText(r.cells[4], row.ct_percall == null ? '–' : fmtSeconds(row.ct_percall));
     setText(r.cells[MEM_COLUMN], Number.isFinite(row.mem_inc) ? fmtMiBDelta(row.mem_inc) : '');
-    const text = truncate(displayText(row.label), MAX_LABEL);
+    const text = cutLabel(truncate(displayText(row.label), MAX_LABEL), chars);
     const cut = splitLabel(text, row);
     setText(r.dir, cut[0]);
     setText(r.base, cut[1]);
