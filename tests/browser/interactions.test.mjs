@@ -54,7 +54,8 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
       .filter((e) => !e.hidden)
       .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
       .slice(0, 10)
-      .map((e) => e.querySelector('.label').textContent));
+      // the whole label (the text may be cut in the middle)
+      .map((e) => e.querySelector('.td.name').getAttribute('aria-label')));
     // The rows of a new order arrive after the header shows it: wait (up
     // to 5 s) for the rows to settle on the expected labels, then assert,
     // so a wrong order still fails with the difference.
@@ -63,7 +64,7 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
         .filter((e) => !e.hidden)
         .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
         .slice(0, 10)
-        .map((e) => e.querySelector('.label').textContent);
+        .map((e) => e.querySelector('.td.name').getAttribute('aria-label'));
       return JSON.stringify(got) === JSON.stringify(w);
     }, want, { timeout: 5000 }).catch(() => {});
     // cumtime is the default sort

@@ -321,6 +321,7 @@ export class Table {
       r.bar.style.width = '0';
       setText(r.dir, '');
       setText(r.base, '…');
+      r.cells[NUM_COLUMNS].removeAttribute('aria-label');
       r.dot.style.background = 'transparent';
       return;
     }
@@ -337,8 +338,9 @@ export class Table {
     r.bar.style.width = Math.max(0, Math.min(100, row.ct_pct || 0)).toFixed(2) + '%';
     setText(r.cells[4], row.ct_percall == null ? '–' : fmtSeconds(row.ct_percall));
     setText(r.cells[MEM_COLUMN], Number.isFinite(row.mem_inc) ? fmtMiBDelta(row.mem_inc) : '');
-    const text = cutLabel(truncate(displayText(row.label), MAX_LABEL), chars);
-    const cut = splitLabel(text, row);
+    const whole = truncate(displayText(row.label), MAX_LABEL);
+    const cut = splitLabel(cutLabel(whole, chars), row);
+    r.cells[NUM_COLUMNS].setAttribute('aria-label', whole); // a screen reader reads it whole
     setText(r.dir, cut[0]);
     setText(r.base, cut[1]);
     r.el.title = `${truncate(displayText(row.label), 2000)}\ncumtime ${fmtPct(row.ct_pct)} of total · tottime ${fmtPct(row.tt_pct)}`;
