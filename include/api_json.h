@@ -43,6 +43,16 @@ cJSON *pv_api_json_function_detail(const struct pv_profile *p, uint32_t fid);
 cJSON *pv_api_json_functions_page(const struct pv_profile *p, const uint32_t *fids, size_t n,
                                   long offset, long limit);
 
+/* Adds a search's summary to a functions page:
+ * "search": {"count", "time", "pct"}, count functions matching, together
+ * taking time seconds (search.h), pct its share of total_time (at most
+ * 100; null when total_time is 0). */
+void pv_api_json_add_search(cJSON *page, const struct pv_profile *p, size_t count,
+                            double seconds);
+
+/* {"fid", "path": [fid...], "value"}: the way down to fid (search.h). */
+cJSON *pv_api_json_path(uint32_t fid, const uint32_t *path, size_t len, double value);
+
 /* The entry points of p as the metadata shows them: [{"fid", "file",
  * "line", "name", "label", "kind", "value"}].  The import stores this
  * with the profile's row (pv_store_import). */

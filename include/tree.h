@@ -181,4 +181,10 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
 
 void pv_tree_destroy(struct pv_tree *t);
 
+/* The time of edge e that goes to its callee, as the tree splits it: the
+ * edge's ct, or for a count-only edge (the `profile` module) the callee's
+ * ct in proportion to calls; 0 when not finite or negative.  Cannot
+ * fail. */
+double pv_tree_edge_ct(const struct pv_profile *p, const struct pv_edge *e);
+
 #endif

@@ -30,6 +30,7 @@
 #include "jsonw.h"
 #include "models.h"
 #include "pattern.h"
+#include "search.h"
 #include "source.h"
 #include "store.h"
 #include "treejson.h"
@@ -330,6 +331,7 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
         goto free_order;
     if (reordered)
         sorted = reordered;
+    double seconds = 0; /* the matches' time together (search.h) */
     if (q.q) { /* the rows whose label matches */
         regex_t re;
         char *const *labels;
@@ -339,6 +341,8 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
         if (!rc)
             rc = search(p, sorted, labels, &re, &kept, &n, &err);
         regfree(&re);
+        if (!rc)
+            rc = pv_search_time(p, kept, n, &seconds, &err);
         if (rc)
             goto free_order;
         sorted = kept;
@@ -353,6 +357,8 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
         pv_jsonw_format_double(v, text);
         cJSON_AddItemToObject(row, "mem_inc", v == v ? cJSON_CreateRaw(text) : cJSON_CreateNull());
     }
+    if (q.q)
+        pv_api_json_add_search(doc, p, n, seconds);
     pv_api_json_respond(c->res, 200, doc);
     free(kept);
     free(reordered);
@@ -366,6 +372,33 @@ free_order:
     free(inc);
     pv_api_memory_lines_fini(&lines);
     fail(c, &err);
+}
+
+/* The heaviest way down from an entry point to one function, as a tree
+ * path= (search.h). */
+static void get_path(struct route_ctx *c, struct pv_model *m)
+{
+    uint32_t fid;
+    size_t len = 0;
+    double value = 0;
+    pv_err err = {0};
+    uint32_t *path = malloc(PV_API_MAX_PATH_FIDS * sizeof *path);
+    if (!path) {
+        fail_with(c, PV_E_NOMEM, "out of memory");
+        return;
+    }
+    pv_code rc = pv_api_params_fid(m->p, pv_api_params_arg(c->req, "fid"), &fid, &err);
+    if (!rc)
+        rc = pv_search_path(m->p, m->entries, m->nentries, fid, path, PV_API_MAX_PATH_FIDS, &len,
+                            &value, &err);
+    if (rc == PV_E_LIMIT) { /* longer than a tree's path= takes */
+        err.code = PV_E_BUDGET;
+        pv_api_error(c->res, &err, &(struct pv_api_budget){"fids", 0, PV_API_MAX_PATH_FIDS});
+    } else if (rc)
+        fail(c, &err);
+    else
+        pv_api_json_respond(c->res, 200, pv_api_json_path(fid, path, len, value));
+    free(path);
 }
 
 static void get_function(struct route_ctx *c, struct pv_model *m, const char *fid_text)
@@ -801,6 +834,8 @@ static void profile_route(struct route_ctx *c)
         get_function(c, m, rest + 11);
     else if (!strcmp(rest, "/tree"))
         get_tree(c, m);
+    else if (!strcmp(rest, "/path"))
+        get_path(c, m);
     else if (!strcmp(rest, "/source"))
         get_source(c, m);
     else if (!strcmp(rest, "/export"))

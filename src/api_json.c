@@ -233,6 +233,29 @@ cJSON *pv_api_json_functions_page(const struct pv_profile *p, const uint32_t *fi
     return o;
 }
 
+void pv_api_json_add_search(cJSON *page, const struct pv_profile *p, size_t count,
+                            double seconds)
+{
+    cJSON *s = cJSON_AddObjectToObject(page, "search");
+    cJSON_AddNumberToObject(s, "count", (double)count);
+    add_num(s, "time", seconds);
+    /* ct can exceed the total of tt when the profiler was off for a
+     * while (issue 14, point 15): a share never reads over 100%. */
+    double total = p->total_tt;
+    add_num(s, "pct", total > 0 && isfinite(total) ? fmin(100, 100 * seconds / total) : (double)NAN);
+}
+
+cJSON *pv_api_json_path(uint32_t fid, const uint32_t *path, size_t len, double value)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "fid", fid);
+    cJSON *a = cJSON_AddArrayToObject(o, "path");
+    for (size_t i = 0; i < len; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(path[i]));
+    add_num(o, "value", value);
+    return o;
+}
+
 /* ---- profiles ----------------------------------------------------------- */
 
 static void iso_time(int64_t ms, char out[32])

@@ -892,3 +892,8 @@ void pv_tree_destroy(struct pv_tree *t)
     free(t->crumbs);
     free(t);
 }
+
+double pv_tree_edge_ct(const struct pv_profile *p, const struct pv_edge *e)
+{
+    return edge_ct(p, e);
+}

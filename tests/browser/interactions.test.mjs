@@ -23,53 +23,24 @@ const suite = browserSuite({
   },
 });
 
-/** Count and share of a search, computed here from the API's tree JSON. */
-function expectedSearch(tree, re) {
-  let count = 0;
-  let value = 0;
-  const walk = (n, inside) => {
-    const m = !n.other && n.fid !== null && (re.test(n.name || '') || re.test(n.label || ''));
-    if (m) { count++; if (!inside) value += n.value; }
-    for (const c of n.children || []) walk(c, inside || m);
-  };
-  walk(tree.root, false);
-  return { count, share: (100 * value) / tree.total_time };
-}
-
-test('search: highlights matches, counts them, shares nested time once, Enter zooms to the first', async () => {
+test('search: / focuses it, matches are highlighted and kept in the URL, text that is not a regex still searches', async () => {
+  // The count, share and Enter: tests/browser/search.test.mjs.
   const page = await suite.newPage();
   await page.goto(`${suite.base}/p/${rasa.id}?depth=12`);
   await waitIdle(page);
   await page.keyboard.press('/');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'search', '/ focuses the search box');
-  // rule_policy functions nest inside each other: their share must count the outermost only.
   await page.keyboard.type('rule_policy');
   await page.waitForFunction(() => /match/.test(document.querySelector('#search-info').textContent));
   await waitIdle(page);
-  const tree = await getJson(suite.base, `/api/profiles/${rasa.id}/tree?depth=12&cutoff=0.001`);
-  const want = expectedSearch(tree, /rule_policy/i);
-  assert.ok(want.count > 5);
-  const info = await page.textContent('#search-info');
-  const m = /^([\d,]+) match(?:es)? · ([\d.]+)% of total$/.exec(info);
-  assert.ok(m, 'search info reads "N matches · X% of total": ' + info);
-  assert.equal(Number(m[1].replace(/,/g, '')), want.count);
-  assert.ok(Math.abs(Number(m[2]) - want.share) < 0.1, `share ${m[2]} vs ${want.share}`);
-  assert.ok(want.share < 100, 'nested matches not double-counted');
   const marked = (await nodes(page)).filter((n) => n.match);
-  assert.ok(marked.length > 0 && marked.every((n) => n.fid !== null));
+  assert.ok(marked.length > 5 && marked.every((n) => n.fid !== null));
   assert.match(page.url(), /[?&]q=rule_policy(&|$)/, 'the search is in the URL');
 
-  await page.keyboard.press('Enter');
-  await waitIdle(page);
-  const st = await viewState(page);
-  const root = (await nodes(page)).find((n) => n.depth === 0);
-  assert.equal(root.name, 'predict_action_probabilities', 'Enter zoomed to the first match');
-  assert.equal(st.path[st.path.length - 1], root.fid);
-
   // A query that is not a valid regular expression is searched as text.
-  await page.fill('#search', 'problem_function(');
+  await page.fill('#search', '(problem_function');
   await page.keyboard.press('Escape');
-  await page.waitForFunction(() => /match/.test(document.querySelector('#search-info').textContent));
+  await page.waitForFunction(() => /^1 match/.test(document.querySelector('#search-info').textContent));
   assertNoProblems(page, assert);
   await page.context().close();
 });
@@ -83,7 +54,8 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
       .filter((e) => !e.hidden)
       .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
       .slice(0, 10)
-      .map((e) => e.querySelector('.label').textContent));
+      // the whole label (the text may be cut in the middle)
+      .map((e) => e.querySelector('.td.name').getAttribute('aria-label')));
     // The rows of a new order arrive after the header shows it: wait (up
     // to 5 s) for the rows to settle on the expected labels, then assert,
     // so a wrong order still fails with the difference.
@@ -92,7 +64,7 @@ for (const [label, prof, up] of [['project sample', RASA_SAMPLE, () => rasa], ['
         .filter((e) => !e.hidden)
         .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
         .slice(0, 10)
-        .map((e) => e.querySelector('.label').textContent);
+        .map((e) => e.querySelector('.td.name').getAttribute('aria-label'));
       return JSON.stringify(got) === JSON.stringify(w);
     }, want, { timeout: 5000 }).catch(() => {});
     // cumtime is the default sort

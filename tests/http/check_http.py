@@ -640,10 +640,71 @@ def test_reads_during_upload(exe, corpus, tmp):
         srv.stop()
 
 
+def test_search(exe, corpus, tmp):
+    """The whole-profile search's summary (/functions?q=) and the path to
+    a match (/path?fid=), against pstats on the rasa sample."""
+    import pstats
+    import re
+    rasa = os.path.join(corpus, "rasa", "rasa_maxsize1000.prof")
+    st = pstats.Stats(rasa)
+    labels = {pstats.func_std_string(k): v for k, v in st.stats.items()}
+    srv = Server(exe, os.path.join(tmp, "search.db"))
+    try:
+        pid = upload(srv, rasa)[2]["id"]
+        base = "/api/profiles/" + pid
+
+        def summary(q):
+            status, _, page = srv.json("GET", base + "/functions?sort=cumtime&limit=50&q=" +
+                                       urllib.parse.quote(q))
+            return page if status == 200 else {"search": None, "rows": [], "total": -1}
+
+        page = summary("loads")
+        loads = [k for k in labels if k.endswith("json/__init__.py:299(loads)")]
+        want_pct = 100 * labels[loads[0]][3] / st.total_tt
+        top = page["rows"][0] if page["rows"] else {}
+        check(page["search"] and page["search"]["count"] == 2 and top.get("label") == loads[0] and
+              abs(top["ct_pct"] - want_pct) < 1e-9 and 29 < want_pct < 31,
+              "search loads: json.loads first, with its pstats share (%.1f%%)" % want_pct, page)
+        # loads, decode and raw_decode are one chain: together, loads' time
+        chain = summary(r"json/.*\((loads|decode|raw_decode)\)$")
+        check(chain["search"] and chain["search"]["count"] == 3 and
+              abs(chain["search"]["time"] - labels[loads[0]][3]) < 1e-9,
+              "a chain of matches counts its top once", chain.get("search"))
+        js = summary("json")
+        matching = [k for k in labels if re.search("json", k, re.I)]
+        cts = sorted((labels[k][3] for k in matching), reverse=True)
+        s = js["search"] or {}
+        # json.loads and json.dumps are apart (json.loads alone is 30%); all
+        # the rest is under them or their modules, so the sum over-counts
+        check(s.get("count") == len(matching) and cts[0] + cts[3] <= s["time"] < sum(cts) - 1 and
+              abs(s["pct"] - 100 * s["time"] / st.total_tt) < 1e-9,
+              "search json: every json function, nested ones once (%.3f s of %.3f summed)" %
+              (s.get("time", 0), sum(cts)), s)
+        check(summary("no such function")["search"] == {"count": 0, "time": 0, "pct": 0},
+              "no match: count 0, no time", summary("no such function").get("search"))
+
+        # the path to raw_decode: each step a callee of the one before, and
+        # the tree of that path is rooted at raw_decode
+        raw = [r for r in chain["rows"] if r["name"] == "raw_decode"][0]
+        status, _, path = srv.json("GET", base + "/path?fid=%d" % raw["fid"])
+        ok = status == 200 and path["path"][-1] == raw["fid"] and len(set(path["path"])) == len(path["path"])
+        if ok:
+            status, _, tree = srv.json("GET", base + "/tree?depth=1&path=" + ",".join(map(str, path["path"])))
+            ok = status == 200 and tree["root"]["fid"] == raw["fid"] and tree["breadcrumbs"][1]["name"] == "<built-in method builtins.exec>"
+        check(ok, "path to raw_decode opens it in the tree", path)
+        status, _, bad = srv.json("GET", base + "/path?fid=99999")
+        check(status == 404 and bad["error"]["code"] == "not_found", "path to an unknown fid is 404", bad)
+        status, _, bad = srv.json("GET", base + "/path?fid=x")
+        check(status == 404, "path with a fid that is not a number is 404, as for /functions/x", bad)
+    finally:
+        srv.stop()
+
+
 def main():
     exe, corpus = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     with tempfile.TemporaryDirectory() as tmp:
         test_routes(exe, corpus, tmp)
+        test_search(exe, corpus, tmp)
         test_source(exe, tmp)
         test_sample_source(exe, corpus, tmp)
         test_two_servers(exe, corpus, tmp)

@@ -87,6 +87,11 @@ export function fetchFunction(id, fid, opts = {}) {
   return request('GET', `${BASE}/${enc(id)}/functions/${enc(fid)}`, opts);
 }
 
+/** GET /api/profiles/<id>/path?fid=: the heaviest path from an entry point to a function. */
+export function fetchPath(id, fid, opts = {}) {
+  return request('GET', `${BASE}/${enc(id)}/path` + query({ fid }), opts);
+}
+
 /** GET /api/profiles/<id>/source?fid=: lines around a function (404 when not available). */
 export function fetchSource(id, fid, opts = {}) {
   return request('GET', `${BASE}/${enc(id)}/source` + query({ fid }), opts);

@@ -139,3 +139,43 @@ export function vscodeLink(file, line) {
   const ln = Number.isInteger(line) && line > 0 ? ':' + line : '';
   return 'vscode://file' + enc + ln;
 }
+
+/**
+ * A path cut in the middle to fit max characters: the last component
+ * (the file name, with ":line" or anything else after the last separator)
+ * stays whole, then as many of the directories just above it as fit,
+ * behind "…/":  "/root/x/rasa/core/policies/rule_policy.py:895" at 40 is
+ * "…/rasa/core/policies/rule_policy.py:895". A path that fits, or has no
+ * separator, is returned as it is; a file name longer than max alone is
+ * kept whole all the same ("…/" and the name). "/" and "\" both separate;
+ * the cut keeps the separator it cut at. Pure, cannot fail.
+ */
+export function cutPath(path, max) {
+  path = String(path);
+  if (path.length <= max) return path;
+  const last = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  if (last < 0) return path;
+  let start = last; // the tail kept is path.slice(start + 1), behind "…" and path[start]
+  for (;;) {
+    const prev = Math.max(path.lastIndexOf('/', start - 1), path.lastIndexOf('\\', start - 1));
+    if (prev < 0 || 2 + (path.length - prev - 1) > max) break;
+    start = prev;
+  }
+  return '\u2026' + path.slice(start);
+}
+
+/**
+ * A pstats label ("dir/file.py:12(name)") cut in the middle as cutPath()
+ * cuts a path: the file name, line and function name stay whole, and
+ * directories go first. A built-in's label ("{built-in method len}") has
+ * no path: it is returned as it is. Pure, cannot fail.
+ */
+export function cutLabel(label, max) {
+  label = String(label);
+  // The name starts after ":<line>(", not at a "(" in a directory's name.
+  const m = label.startsWith('{') ? null : /:-?\d+\(/.exec(label);
+  if (!m) return label;
+  const open = m.index + m[0].length - 1;
+  const head = label.slice(0, open);
+  return cutPath(head, Math.max(0, max - (label.length - open))) + label.slice(open);
+}

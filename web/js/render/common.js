@@ -20,7 +20,10 @@ export const THEME = {
   recursiveStroke: '#b3261e',
   selectedStroke: '#111827',
   hoverStroke: '#111827',
-  focusStroke: '#2f6feb',
+  // The keyboard focus: a 3 px dark blue ring with a white ring inside it,
+  // so that it shows on every bar colour, the blue ones included.
+  focusStroke: '#1d3fb8',
+  focusHalo: '#ffffff',
   matchStroke: '#a0148c',
   background: '#ffffff',
 };

@@ -242,16 +242,12 @@ export class Controls {
     $('#crumb-more')?.setAttribute('aria-expanded', 'false');
   }
 
-  /** "12 matches · 37.5% of total" for the chart, or the table's own count. */
-  setSearchInfo(st, stats, total) {
+  /** The line under the search box: {text, title, none} (model/search.js searchInfo). */
+  setSearchInfo(info) {
     const el = $('#search-info');
-    if (!st.q || st.q.trim() === '') { setText(el, ''); el.classList.remove('none'); return; }
-    if (st.view === 'table') { setText(el, 'filtering the table'); el.classList.remove('none'); return; }
-    if (!stats.count) { setText(el, 'no match in this view'); el.classList.add('none'); return; }
-    el.classList.remove('none');
-    const share = total > 0 ? fmtPct((100 * stats.value) / total) : '–';
-    setText(el, `${fmtCount(stats.count)} ${stats.count === 1 ? 'match' : 'matches'} · ${share} of total`);
-    el.title = `${fmtSeconds(stats.value)} in matching nodes (nested matches counted once). Enter zooms to the first.`;
+    setText(el, info.text);
+    el.title = info.title;
+    el.classList.toggle('none', info.none);
   }
 
   focusSearch() {

@@ -3,10 +3,10 @@
 // the profile's summary and entry points. Text only through textContent.
 
 import { fetchFunction, fetchSource } from '../api.js';
-import { h, replaceChildren } from './dom.js';
+import { h, replaceChildren, fitText } from './dom.js';
 import { lineTable } from './memlines.js';
 import { fmtMiBDelta, totalIncrement } from '../model/memory.js';
-import { displayText, fmtSeconds, fmtPstats, fmtPct, fmtCount, fmtNcalls, fullLocation, vscodeLink, truncate, baseName } from '../model/format.js';
+import { displayText, fmtSeconds, fmtPstats, fmtPct, fmtCount, fmtNcalls, fullLocation, vscodeLink, truncate, baseName, cutPath } from '../model/format.js';
 
 const MAX_EDGE_ROWS = 100;
 const KIND_LABEL = { user: 'your code', 'site-packages': 'site-packages', stdlib: 'stdlib', builtin: 'built-in' };
@@ -121,7 +121,7 @@ export class Details {
         h('span', { className: 'muted', text: ' fid ' + f.fid })),
       h('h2', { className: 'fn-name', title: displayText(f.name), text: truncate(displayText(f.name), 2000) }),
       h('div', { className: 'fn-loc' },
-        h('span', { className: 'mono', id: 'fn-location' }, breakable(truncate(displayText(loc), 2000))),
+        h('span', { className: 'mono', id: 'fn-location' }),
         link ? vscodeButton(link) : null),
       statGrid([
         ['ncalls', fmtNcalls(f.nc, f.cc), 'calls (primitive calls when they differ)'],
@@ -140,6 +140,8 @@ export class Details {
       h('section', { className: 'source', id: 'source' }, h('h3', { text: 'Source' }), h('div', { className: 'muted', text: 'Loading source…' })),
     ];
     replaceChildren(this.el, parts);
+    // One line, cut in the middle: the file name and line stay in view.
+    fitText(this.el.querySelector('#fn-location'), truncate(displayText(loc), 2000), cutPath);
     this.setRoot(this.rootFid, this.inverted);
     this.el.scrollTop = 0;
   }
@@ -236,16 +238,6 @@ export class Details {
 
 function vscodeButton(link) {
   return h('a', { className: 'button small', id: 'open-vscode', href: link, title: 'Open this line in Visual Studio Code', text: 'Open in VS Code' });
-}
-
-/** Text with a line-break opportunity after each path separator. */
-function breakable(text) {
-  const out = [];
-  for (const part of text.split(/(?<=[/\\])/)) {
-    out.push(document.createTextNode(part));
-    out.push(document.createElement('wbr'));
-  }
-  return out;
 }
 
 function cmpEdge(a, b, key) {

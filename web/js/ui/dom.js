@@ -97,3 +97,43 @@ export function delayedShow(el, delayMs = 150) {
   const t = setTimeout(() => { el.hidden = false; }, delayMs);
   return () => { clearTimeout(t); el.hidden = true; };
 }
+
+const charWidths = new Map(); // CSS font -> width of one character
+
+/**
+ * How many characters of el's font fit in width CSS pixels, for text cut
+ * to fit (model/format.js cutPath): measured once per font on a canvas,
+ * as the average of a mix of characters, so exact for monospace fonts.
+ */
+export function charsThatFit(el, width) {
+  const font = getComputedStyle(el).font;
+  let w = charWidths.get(font);
+  if (w === undefined) {
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = font;
+    const sample = 'abcdefghijklmnopqrstuvwxyz_/.0123456789';
+    w = ctx.measureText(sample).width / sample.length || 7;
+    charWidths.set(font, w);
+  }
+  return Math.max(0, Math.floor(width / w));
+}
+
+const fitted = new WeakMap(); // element -> its whole text and cut()
+
+/**
+ * Shows text in el cut to el's width by cut(text, chars) (for paths:
+ * cutPath, which keeps the file name and line whole), with the whole text
+ * as its title; cut again whenever el's width changes.
+ */
+export function fitText(el, text, cut) {
+  const had = fitted.has(el);
+  fitted.set(el, { text, cut });
+  el.title = text;
+  const fit = () => {
+    const f = fitted.get(el);
+    if (f && el.clientWidth > 0) setText(el, f.cut(f.text, charsThatFit(el, el.clientWidth)));
+  };
+  setText(el, text);
+  if (!had) new ResizeObserver(fit).observe(el);
+  fit();
+}

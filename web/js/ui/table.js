@@ -2,20 +2,27 @@
 // all rows keeps the scrollbar honest, only the rows in view exist in the
 // DOM, and pages of PAGE rows are fetched from GET .../functions as the
 // user scrolls. 300k functions scroll like 30.
+//
+// It is an ARIA grid (the scrolled box, which takes the focus): the header
+// row's column headers carry aria-sort on the sorted one, rows carry
+// aria-rowindex and aria-selected, and aria-activedescendant names the
+// selected row, so that a screen reader follows the arrow keys.
 
 import { fetchFunctions } from '../api.js';
 import { escapeEre } from '../model/search.js';
 import { colorFor } from '../model/colors.js';
 import { defaultOrder } from '../state.js';
-import { h, replaceChildren, setText } from './dom.js';
+import { h, replaceChildren, setText, charsThatFit } from './dom.js';
 import { fmtMiBDelta } from '../model/memory.js';
-import { displayText, fmtPstats, fmtSeconds, fmtNcalls, fmtCount, fmtPct, truncate } from '../model/format.js';
+import { displayText, fmtPstats, fmtSeconds, fmtNcalls, fmtCount, fmtPct, truncate, cutLabel } from '../model/format.js';
 
 export const ROW_H = 22;
 const PAGE = 200;
 const OVERSCAN = 10;
 const MAX_INFLIGHT = 3;
 const MAX_LABEL = 400;
+// The name cell's padding, colour dot and gap, in CSS pixels (app.css .td.name).
+const NAME_CELL_EXTRA_PX = 12 + 9 + 6;
 
 // [header, sort key, title]
 const COLUMNS = [
@@ -71,7 +78,11 @@ export class Table {
   }
 
   buildHead() {
-    const cells = COLUMNS.map(([label, key, title], i) => h('button', {
+    // A column header holds the button that sorts by it.
+    const cells = COLUMNS.map(([label, key, title], i) => h('div', {
+      className: 'thc' + (i === MEM_COLUMN ? ' mem' : ''),
+      attrs: { role: 'columnheader' },
+    }, h('button', {
       type: 'button',
       className: 'th' + (i < NUM_COLUMNS ? ' num' : ' name') + (i === MEM_COLUMN ? ' mem' : ''),
       title: title + ' (click to sort)',
@@ -80,15 +91,18 @@ export class Table {
         const order = this.q.sort === key ? (this.q.order === 'asc' ? 'desc' : 'asc') : defaultOrder(key);
         this.cb.onSort(key, order);
       },
-    }, label, h('span', { className: 'sort-mark' })));
+    }, label, h('span', { className: 'sort-mark' }))));
     replaceChildren(this.els.head, cells);
   }
 
   markHead() {
-    for (const b of this.els.head.children) {
+    for (const cell of this.els.head.children) {
+      const b = cell.firstChild;
       const on = b.dataset.sort === this.q.sort;
       b.classList.toggle('sorted', on);
-      b.setAttribute('aria-sort', on ? (this.q.order === 'asc' ? 'ascending' : 'descending') : 'none');
+      // Only the sorted column has aria-sort (WAI-ARIA: on one header at a time).
+      if (on) cell.setAttribute('aria-sort', this.q.order === 'asc' ? 'ascending' : 'descending');
+      else cell.removeAttribute('aria-sort');
       setText(b.querySelector('.sort-mark'), on ? (this.q.order === 'asc' ? ' ▲' : ' ▼') : '');
     }
   }
@@ -101,6 +115,18 @@ export class Table {
   /** True when the first page for the current query is in (or failed): what the page hook's idle() waits for. */
   loaded() {
     return this.total !== null && !this.renderFrame;
+  }
+
+  /** The height of the rows' window: the box less its sticky header row. */
+  viewHeight() {
+    return Math.max(ROW_H, this.els.scroll.clientHeight - this.els.head.offsetHeight);
+  }
+
+  /** Points aria-activedescendant at the selected row, when it is drawn. */
+  markActive() {
+    const r = this.pool.find((x) => !x.el.hidden && x.fid !== null && x.fid === this.selectedFid);
+    if (r) this.els.scroll.setAttribute('aria-activedescendant', r.el.id);
+    else this.els.scroll.removeAttribute('aria-activedescendant');
   }
 
   /** Shows or hides the table; it fetches only while shown. */
@@ -139,6 +165,7 @@ export class Table {
       r.el.classList.toggle('selected', on);
       r.el.setAttribute('aria-selected', String(on));
     }
+    this.markActive();
   }
 
   /** Selects row i (when loaded) and scrolls it into view. */
@@ -147,8 +174,9 @@ export class Table {
     i = Math.max(0, Math.min(this.total - 1, i));
     const row = this.rowAt(i);
     const s = this.els.scroll;
+    const view = this.viewHeight();
     if (i * ROW_H < s.scrollTop) s.scrollTop = i * ROW_H;
-    else if ((i + 1) * ROW_H > s.scrollTop + s.clientHeight) s.scrollTop = (i + 1) * ROW_H - s.clientHeight;
+    else if ((i + 1) * ROW_H > s.scrollTop + view) s.scrollTop = (i + 1) * ROW_H - view;
     if (!row) return; // its page is on its way: the next key press finds it
     this.selectedIndex = i;
     this.selectedFid = row.fid;
@@ -156,7 +184,7 @@ export class Table {
   }
 
   onKey(e) {
-    const page = Math.max(1, Math.floor(this.els.scroll.clientHeight / ROW_H) - 1);
+    const page = Math.max(1, Math.floor(this.viewHeight() / ROW_H) - 1);
     const firstInView = Math.ceil(this.els.scroll.scrollTop / ROW_H);
     const from = this.selectedIndex >= 0 ? this.selectedIndex : firstInView - 1;
     const step = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page }[e.key];
@@ -223,29 +251,37 @@ export class Table {
       return;
     }
     spacer.style.height = this.total * ROW_H + 'px';
+    scroll.setAttribute('aria-rowcount', String(this.total + 1)); // the header row too
     const first = Math.max(0, Math.floor(scroll.scrollTop / ROW_H) - OVERSCAN);
-    const last = Math.min(this.total, Math.ceil((scroll.scrollTop + scroll.clientHeight) / ROW_H) + OVERSCAN);
+    const last = Math.min(this.total, Math.ceil((scroll.scrollTop + this.viewHeight()) / ROW_H) + OVERSCAN);
     for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last - 1) / PAGE); p++) this.fetchPage(p);
     const need = last - first;
     while (this.pool.length < need) this.pool.push(this.makeRow());
+    for (const r of this.pool) if (!r.el.parentNode) rows.append(r.el); // in the page, to measure their font
+    // Labels are cut in the middle to the name column's width: the file
+    // name, line and function name stay whole (model/format.js cutLabel).
+    const nameHead = this.els.head.lastElementChild;
+    const chars = this.pool.length && nameHead ? charsThatFit(this.pool[0].el, nameHead.clientWidth - NAME_CELL_EXTRA_PX) : MAX_LABEL;
     for (let k = 0; k < this.pool.length; k++) {
       const r = this.pool[k];
       const i = first + k;
       if (k >= need) { r.el.hidden = true; r.fid = null; continue; }
       r.el.hidden = false;
       r.el.style.top = i * ROW_H + 'px';
-      this.fillRow(r, this.rowAt(i), i);
+      this.fillRow(r, this.rowAt(i), i, chars);
     }
-    if (!rows.firstChild) rows.append(...this.pool.map((r) => r.el));
-    else for (const r of this.pool) if (!r.el.parentNode) rows.append(r.el);
     const what = this.q.q ? ` matching ${this.literal ? 'the text' : ''} “${truncate(displayText(this.q.q), 60)}”` : '';
     setText(foot, `${fmtCount(this.total)} functions${what}` + (this.total ? ` · rows ${fmtCount(first + 1)}–${fmtCount(Math.max(first + 1, last))}` : '') + (this.literal ? ' (not a valid regular expression: searched as text)' : ''));
     rows.classList.toggle('empty', this.total === 0);
+    this.markActive();
   }
 
   makeRow() {
     const cells = [];
-    for (let c = 0; c <= NUM_COLUMNS; c++) cells.push(h('span', { className: c < NUM_COLUMNS ? 'td num' + (c === MEM_COLUMN ? ' mem' : '') : 'td name' }));
+    for (let c = 0; c <= NUM_COLUMNS; c++) {
+      const className = c < NUM_COLUMNS ? 'td num' + (c === MEM_COLUMN ? ' mem' : '') : 'td name';
+      cells.push(h('span', { className, attrs: { role: 'gridcell' } }));
+    }
     const bar = h('span', { className: 'share' });
     cells[3].prepend(bar);
     const val = h('span', { className: 'v' });
@@ -256,7 +292,7 @@ export class Table {
     const base = h('span', { className: 'base' });
     const label = h('span', { className: 'label' }, dir, base);
     cells[NUM_COLUMNS].append(dot, label);
-    const el = h('div', { className: 'tr', attrs: { role: 'row' } }, cells);
+    const el = h('div', { className: 'tr', id: 'table-row-' + this.pool.length, attrs: { role: 'row', 'aria-selected': 'false' } }, cells);
     const r = { el, cells, bar, val, dot, label, dir, base, fid: null, index: -1, key: null };
     el.addEventListener('click', () => {
       if (r.fid === null) return;
@@ -268,8 +304,8 @@ export class Table {
     return r;
   }
 
-  fillRow(r, row, i) {
-    const key = row ? this.gen + ':' + i : null;
+  fillRow(r, row, i, chars) {
+    const key = row ? this.gen + ':' + i + ':' + chars : null;
     r.index = i;
     if (r.key === key && key !== null) return;
     r.key = key;
@@ -277,12 +313,15 @@ export class Table {
       r.fid = null;
       r.el.classList.add('loading');
       r.el.classList.remove('selected');
+      r.el.setAttribute('aria-selected', 'false');
+      r.el.setAttribute('aria-rowindex', String(i + 2));
       r.el.removeAttribute('data-fid');
       for (let c = 0; c < NUM_COLUMNS; c++) if (c !== 3) setText(r.cells[c], '');
       setText(r.val, '');
       r.bar.style.width = '0';
       setText(r.dir, '');
       setText(r.base, '…');
+      r.cells[NUM_COLUMNS].removeAttribute('aria-label');
       r.dot.style.background = 'transparent';
       return;
     }
@@ -299,8 +338,9 @@ export class Table {
     r.bar.style.width = Math.max(0, Math.min(100, row.ct_pct || 0)).toFixed(2) + '%';
     setText(r.cells[4], row.ct_percall == null ? '–' : fmtSeconds(row.ct_percall));
     setText(r.cells[MEM_COLUMN], Number.isFinite(row.mem_inc) ? fmtMiBDelta(row.mem_inc) : '');
-    const text = truncate(displayText(row.label), MAX_LABEL);
-    const cut = splitLabel(text, row);
+    const whole = truncate(displayText(row.label), MAX_LABEL);
+    const cut = splitLabel(cutLabel(whole, chars), row);
+    r.cells[NUM_COLUMNS].setAttribute('aria-label', whole); // a screen reader reads it whole
     setText(r.dir, cut[0]);
     setText(r.base, cut[1]);
     r.el.title = `${truncate(displayText(row.label), 2000)}\ncumtime ${fmtPct(row.ct_pct)} of total · tottime ${fmtPct(row.tt_pct)}`;

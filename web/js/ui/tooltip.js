@@ -2,10 +2,14 @@
 // textContent only.
 
 import { h, replaceChildren } from './dom.js';
-import { displayText, fmtSeconds, fmtPct, fmtCount, fmtNcalls, fullLocation, truncate } from '../model/format.js';
+import { displayText, fmtSeconds, fmtPct, fmtCount, fmtNcalls, fullLocation, truncate, cutPath } from '../model/format.js';
 import { nodeName } from '../model/tree.js';
 
 const MAX_NAME = 300;
+// The characters of 11.5px monospace (.tip-loc) on one line of the
+// tooltip at its widest (460 px less its padding): a longer path is cut in
+// the middle, so that its file name and line show.
+const TIP_PATH_CHARS = 62;
 
 function row(label, ...value) {
   return h('div', { className: 'tip-row' }, h('span', { className: 'tip-k', text: label }), h('span', { className: 'tip-v' }, ...value));
@@ -48,7 +52,7 @@ export function renderTooltip(el, shape, ctx) {
   }
   const isAll = n.fid === null || n.fid === undefined;
   parts.push(h('div', { className: 'tip-name', text: truncate(displayText(n.name), MAX_NAME) }));
-  if (!isAll) parts.push(h('div', { className: 'tip-loc', text: truncate(displayText(fullLocation(n.file, n.line)), MAX_NAME) }));
+  if (!isAll) parts.push(h('div', { className: 'tip-loc', text: cutPath(truncate(displayText(fullLocation(n.file, n.line)), 2000), TIP_PATH_CHARS) }));
   else parts.push(h('div', { className: 'tip-loc', text: 'the whole profile: every entry point' }));
 
   const rootIsAll = !ctx.root || ctx.root.fid === null || ctx.root.fid === undefined;

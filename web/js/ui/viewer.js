@@ -6,10 +6,10 @@
 // The components report user actions back through callbacks; only the
 // Viewer's methods change its fields.
 
-import { fetchProfile, fetchTree, fetchFunction, fetchFunctions } from '../api.js';
+import { fetchProfile, fetchTree, fetchFunction, fetchFunctions, fetchPath } from '../api.js';
 import { stateFromUrl, urlFromState, treeKey, treeQuery, withChanges, limitsFrom, outOfLimits, isInverted } from '../state.js';
 import { pathFromRoot, isFunctionNode } from '../model/tree.js';
-import { escapeEre, NO_SEARCH } from '../model/search.js';
+import { escapeEre, NO_SEARCH, searchInfo } from '../model/search.js';
 import { displayText, truncate } from '../model/format.js';
 import { Chart } from './chart.js';
 import { Table } from './table.js';
@@ -24,6 +24,7 @@ const SPINNER_DELAY_MS = 150;
 const TREE_CACHE = 24;
 const FUNCTION_ROWS = 5000;
 const ID_RE = /^\/p\/([0-9a-f]{32})\/?$/;
+const MAX_LINK_PATH = 256; // fids in a link's path (state.js)
 
 /* ---------- notices and fatal errors (the page only, no state) ---------- */
 
@@ -73,6 +74,10 @@ class Viewer {
     this.tree = { current: null, drawnKey: null, seq: 0, abort: null, cache: new Map(), early: null, limits: null };
     // The chart's search summary for the current tree (model/search.js).
     this.search = NO_SEARCH;
+    // The server's search of the whole profile for state.q: the query, its
+    // answer (searchInfo()'s summary; null for no search) and, while it is
+    // asked for, the promise of it and the request to abort.
+    this.profileSearch = { q: '', summary: null, promise: null, abort: null };
     // Requests in flight, for the spinner.
     this.requests = { pending: 0, hideSpinner: null };
     // /functions rows by fid, for the tooltip's totals, and the fids asked for.
@@ -83,7 +88,7 @@ class Viewer {
 
     this.controls = new Controls({
       change: (c, o) => this.change(c, o),
-      searchEnter: () => this.focusFirstMatch(),
+      searchEnter: () => this.openLargestMatch(),
       crumb: (i) => this.goCrumb(i),
       invert: () => this.toggleInvert(),
     });
@@ -224,8 +229,57 @@ class Viewer {
     if (!treeChanged && (!prev || prev.q !== st.q)) {
       this.search = chart.setSearch(st.q);
     }
-    const cur = this.tree.current;
-    controls.setSearchInfo(st, this.search, cur ? cur.total_time : 0);
+    this.loadSearch(st.q);
+    this.showSearchInfo();
+  }
+
+  /* ---------- the search of the whole profile ---------- */
+
+  /**
+   * Asks the server for the count, the time and the largest match of q
+   * over every function (docs/API.md, "Searching the whole profile"); the
+   * chart's own matches only say what it draws. A query that is not a
+   * POSIX regular expression is searched as text, as the table does.
+   */
+  loadSearch(q) {
+    const s = this.profileSearch;
+    if (s.q === q && (s.summary || s.promise)) return;
+    if (s.abort) s.abort.abort();
+    Object.assign(s, { q, summary: null, promise: null, abort: null });
+    if (!q.trim()) return;
+    const ac = new AbortController();
+    const ask = (text) => fetchFunctions(this.id, { q: text, sort: 'cumtime', limit: 1 }, { signal: ac.signal });
+    s.abort = ac;
+    s.summary = { loading: true };
+    s.promise = this.track((async () => {
+      let literal = false;
+      let res = await ask(q);
+      if (!res.ok && res.error.status === 400) {
+        literal = true;
+        res = await ask(escapeEre(q));
+      }
+      if (!res.ok) return res.error.code === 'aborted' ? null : { error: res.error.message };
+      const d = res.data;
+      const search = d.search || {};
+      const top = d.rows && d.rows.length ? d.rows[0] : null;
+      if (top) this.rememberFunction(top);
+      return { count: search.count || 0, pct: search.pct, time: search.time, top, literal };
+    })());
+    s.promise.then((summary) => {
+      if (s.abort !== ac) return; // another search since
+      s.summary = summary;
+      s.promise = null;
+      s.abort = null;
+      this.showSearchInfo();
+    });
+  }
+
+  showSearchInfo() {
+    const st = this.state;
+    const isTable = st.view === 'table';
+    const zoomed = st.root !== null || st.path.length > 0;
+    const drawn = isTable || !this.tree.current ? null : this.search.functions;
+    this.controls.setSearchInfo(searchInfo(this.profileSearch.summary, drawn, zoomed));
   }
 
   /* ---------- the tree ---------- */
@@ -263,7 +317,7 @@ class Viewer {
     this.controls.setTree(data, t.limits);
     this.controls.setCrumbs(data.breadcrumbs, isInverted(st) ? 'callers' : st.root !== null ? 'root' : null);
     this.search = this.chart.setSearch(this.state.q);
-    this.controls.setSearchInfo(this.state, this.search, data.total_time);
+    this.showSearchInfo();
     this.metrics.treeLoads++;
   }
 
@@ -370,22 +424,35 @@ class Viewer {
     this.change({ path: st.path.slice(0, i) }, { push: true });
   }
 
-  /** Enter in the search box: zoom to the first match in view, else the biggest match anywhere. */
-  async focusFirstMatch() {
+  /**
+   * Enter in the search box: opens the largest match of the whole profile
+   * (by its cumtime) in the chart, along the heaviest path to it, so that
+   * the crumbs show how it is reached; by itself (root=) when the server
+   * finds no path, or one too long for a link.
+   */
+  async openLargestMatch() {
     const q = this.state.q;
     if (!q.trim()) return;
-    if (this.state.view !== 'table' && this.search.firstBelow) {
-      this.drillTo(this.search.firstBelow);
+    this.loadSearch(q);
+    const s = this.profileSearch;
+    const summary = s.promise ? await s.promise : s.summary;
+    if (!summary || q !== this.state.q) return;
+    if (summary.error) {
+      notice('The search failed: ' + truncate(summary.error, 300), 'error');
       return;
     }
-    let res = await this.track(fetchFunctions(this.id, { q, sort: 'cumtime', limit: 1 }));
-    if (!res.ok && res.error.status === 400) res = await this.track(fetchFunctions(this.id, { q: escapeEre(q), sort: 'cumtime', limit: 1 }));
-    if (res.ok && res.data.rows && res.data.rows.length) {
-      const f = res.data.rows[0];
-      this.rememberFunction(f);
-      this.change({ view: this.lastChartView, root: f.fid, invert: false, path: [], sel: f.fid }, { push: true });
-    } else if (res.ok) {
+    if (!summary.top) {
       notice(`No function matches “${truncate(displayText(q), 80)}”.`);
+      return;
+    }
+    const fid = summary.top.fid;
+    const res = await this.track(fetchPath(this.id, fid));
+    if (q !== this.state.q) return;
+    const view = this.lastChartView;
+    if (res.ok && res.data.path.length && res.data.path.length <= MAX_LINK_PATH) {
+      this.change({ view, root: null, invert: false, path: res.data.path, sel: fid }, { push: true });
+    } else {
+      this.change({ view, root: fid, invert: false, path: [], sel: fid }, { push: true });
     }
   }
 
