@@ -187,4 +187,9 @@ void pv_tree_destroy(struct pv_tree *t);
  * fail. */
 double pv_tree_edge_ct(const struct pv_profile *p, const struct pv_edge *e);
 
+/* The pure-Python `profile` module's fake root ('profile', 0, 'profiler'),
+ * which no tree shows, or UINT32_MAX when the profile has none.  Cannot
+ * fail. */
+uint32_t pv_tree_fake_root(const struct pv_profile *p);
+
 #endif

@@ -40,41 +40,6 @@ static bool near(double a, double b)
     return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
 }
 
-/* An edge's share of its callee's ct, as tree.c counts it (docs/API.md,
- * "How the tree is built", 2.): its own ct, or for a count-only edge (the
- * `profile` module) the callee's ct in proportion to calls, where a call
- * into a recursive function from another one is one of its cc outermost
- * calls. */
-static double edge_ct(const struct pv_profile *p, const struct pv_edge *e)
-{
-    if (!(e->flags & PV_EDGE_COUNT_ONLY))
-        return fin(e->ct);
-    const struct pv_func *c = &p->funcs[e->callee];
-    if (c->nc <= 0 || e->nc <= 0)
-        return 0;
-    bool outer = e->caller != e->callee && c->cc > 0 && c->cc < c->nc;
-    double share = (double)e->nc / (double)(outer ? c->cc : c->nc);
-    return fin(c->ct) * fmin(share, 1);
-}
-
-/* The pure-Python `profile` module's fake root ('profile', 0, 'profiler'),
- * or NONE: the normal tree does not show it, so neither is it a caller
- * here; what it called counts as called from outside. */
-static uint32_t fake_root(const struct pv_profile *p)
-{
-    for (uint32_t f = 0; f < p->nfuncs; f++) {
-        size_t nfile, nname;
-        if (p->funcs[f].line != 0)
-            continue;
-        const char *file = pv_profile_str(p, p->funcs[f].file, &nfile);
-        const char *name = pv_profile_str(p, p->funcs[f].name, &nname);
-        if (nfile == 7 && !memcmp(file, "profile", 7) && nname == 8 &&
-            !memcmp(name, "profiler", 8))
-            return f;
-    }
-    return NONE;
-}
-
 struct kid {
     uint32_t fid;
     bool exact, recursive;
@@ -85,7 +50,9 @@ struct work {
     const struct pv_profile *p;
     const struct pv_tree_query *q;
     struct pv_tree *t;
-    uint32_t fake;          /* fake_root() */
+    uint32_t fake;          /* pv_tree_fake_root(): the `profile` module's fake root,
+                               not a caller here: what it called counts as called
+                               from outside */
     uint32_t *parent;       /* by node */
     size_t ncap, parent_cap, crumb_cap;
     uint32_t *anc, anc_cur; /* by fid: == anc_cur when on the node's path */
@@ -133,7 +100,7 @@ static pv_code outside_share(struct work *w, uint32_t fid, double *out, pv_err *
         for (uint32_t k = lo; k < hi; k++) {
             const struct pv_edge *ed = &p->edges[p->by_callee[k]];
             if (ed->caller != w->fake)
-                in += edge_ct(p, ed);
+                in += pv_tree_edge_ct(p, ed);
         }
         w->outside[fid] = ct > 0 ? fmax(0, 1 - in / ct) : 1;
         if (account(w, 1 + (hi - lo), err))
@@ -201,7 +168,7 @@ static pv_code gather_callers(struct work *w, size_t i, double *self, pv_err *er
         const struct pv_edge *ed = &p->edges[p->by_callee[k]];
         if (ed->caller == w->fake)
             continue;
-        double share = edge_ct(p, ed);
+        double share = pv_tree_edge_ct(p, ed);
         /* Measured when the parent is, and either it is the root (the
          * edge's own ct) or all of fid's time came through this caller. */
         bool exact = n->exact && !(ed->flags & PV_EDGE_COUNT_ONLY) &&
@@ -411,7 +378,7 @@ static pv_code top_value(const struct pv_profile *p, const struct pv_tree_query 
 static pv_code work_init(struct work *w, const struct pv_profile *p,
                          const struct pv_tree_query *q, pv_err *err)
 {
-    *w = (struct work){.p = p, .q = q, .fake = fake_root(p)};
+    *w = (struct work){.p = p, .q = q, .fake = pv_tree_fake_root(p)};
     w->max_steps = q->max_steps ? q->max_steps : PV_TREE_DEFAULT_MAX_STEPS;
     size_t nf = (size_t)p->nfuncs + 1;
     if ((w->t = calloc(1, sizeof *w->t))) {

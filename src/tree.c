@@ -897,3 +897,8 @@ double pv_tree_edge_ct(const struct pv_profile *p, const struct pv_edge *e)
 {
     return edge_ct(p, e);
 }
+
+uint32_t pv_tree_fake_root(const struct pv_profile *p)
+{
+    return fake_root(p);
+}
