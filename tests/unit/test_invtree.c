@@ -6,51 +6,7 @@
 
 #include "check.h"
 #include "invtree.h"
-#include "marshal_writer.h"
-#include "profile.h"
-#include "tree.h"
-
-static struct pv_profile *build(const struct fn *fns, int nfns, const struct call *calls)
-{
-    struct w w = {.n = 0};
-    profile_of_tables(&w, fns, nfns, calls);
-    return profile_of_written(&w);
-}
-
-static uint32_t fid(const struct pv_profile *p, const char *name)
-{
-    for (uint32_t f = 0; f < p->nfuncs; f++)
-        if (!strcmp(pv_profile_str(p, p->funcs[f].name, NULL), name))
-            return f;
-    return UINT32_MAX;
-}
-
-/* The node at a '/'-separated path of names below the root ("" = root,
- * "other" = the merged node), or a node of NaNs. */
-static const struct pv_tree_node *at(const struct pv_profile *p, const struct pv_tree *t,
-                                     const char *path)
-{
-    static const struct pv_tree_node missing = {.fid = 0xDEAD, .value = NAN, .self = NAN};
-    size_t i = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *s = strtok(buf, "/"); s && i != SIZE_MAX; s = strtok(NULL, "/")) {
-        const struct pv_tree_node *n = &t->nodes[i];
-        size_t found = SIZE_MAX;
-        for (uint32_t k = 0; k < n->nchildren && found == SIZE_MAX; k++) {
-            const struct pv_tree_node *c = &t->nodes[n->first_child + k];
-            if (c->other ? !strcmp(s, "other") : c->fid == fid(p, s))
-                found = n->first_child + k;
-        }
-        i = found;
-    }
-    return i == SIZE_MAX ? &missing : &t->nodes[i];
-}
-
-static bool eq(double a, double b)
-{
-    return fabs(a - b) <= 1e-12 * fmax(1, fmax(fabs(a), fabs(b)));
-}
+#include "tree_fixture.h"
 
 static struct pv_tree *callers(const struct pv_profile *p, const char *root,
                                struct pv_tree_query q)
@@ -82,38 +38,7 @@ static bool conserved(const struct pv_tree *t)
     return true;
 }
 
-struct expect {
-    const char *name; /* reads as a sentence */
-    const char *path; /* caller names from the root */
-    double value;
-    bool exact, recursive;
-    double self; /* NAN: not checked */
-};
-
-static void check_rows(const struct pv_profile *p, const struct pv_tree *t,
-                       const struct expect *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const struct expect *r = &rows[i];
-        const struct pv_tree_node *nd = at(p, t, r->path);
-        CHECK(eq(nd->value, r->value) && nd->exact == r->exact &&
-                  nd->recursive == r->recursive && (isnan(r->self) || eq(nd->self, r->self)),
-              r->name, "%s: value %.17g exact %d recursive %d self %.17g", r->path, nd->value,
-              nd->exact, nd->recursive, nd->self);
-    }
-}
-
 /* ---- a diamond: main -> a, b -> c -> d ---------------------------------- */
-
-static const struct fn DIAMOND[] = {
-    {"app.py", 1, "main", 1, 1, 1, 10, false}, {"app.py", 10, "a", 1, 1, 1, 4, false},
-    {"app.py", 20, "b", 1, 1, 3, 5, false},    {"app.py", 30, "c", 2, 2, 1, 5, false},
-    {"app.py", 40, "d", 2, 2, 4, 4, false},
-};
-static const struct call DIAMOND_CALLS[] = {
-    {0, 1, 1, 1, 1, 4, false},   {0, 2, 1, 1, 3, 5, false}, {1, 3, 1, 1, 0.6, 3, false},
-    {2, 3, 1, 1, 0.4, 2, false}, {3, 4, 2, 2, 4, 4, false}, {-1, 0, 0, 0, 0, 0, false},
-};
 
 static void diamond_callers_split_by_the_callers_shares(void)
 {
