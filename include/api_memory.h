@@ -44,10 +44,12 @@ pv_code pv_api_memory_lines_init(struct pv_api_memory_lines *l, struct pv_store 
 void pv_api_memory_lines_fini(struct pv_api_memory_lines *l);
 
 /* The reported function (an item of a record's "functions", borrowed from
- * l) that p's function fid is: its file matches by the source lookup's
- * path-suffix rule (source.h: one path is the other's trailing
- * components), and its line lies in [first_line, last_line].  The first
- * such in attachment order; *mem_id says whose.  NULL when none. */
+ * l) that p's function fid is: its line lies in [first_line, last_line],
+ * and its file shares trailing components with the function's file, as
+ * the source lookup finds a recorded path under a root (source.h): at
+ * least the file name, and of several such, the one sharing the most (the
+ * first in attachment order among equals).  *mem_id says whose.  NULL when
+ * none. */
 const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
                                        const struct pv_profile *p, uint32_t fid,
                                        const char **mem_id);
@@ -81,7 +83,9 @@ cJSON *pv_api_memory_detail_json(const cJSON *func, const char *mem_id);
 pv_code pv_api_memory_diff_json(struct pv_api *api, const char *a, const char *b, cJSON **out,
                                 pv_err *err);
 
-/* Whether two paths match by the path-suffix rule above. */
-bool pv_api_memory_paths_match(const char *a, size_t na, const char *b, size_t nb);
+/* How many whole trailing components paths a and b share ("./" prefixes
+ * aside): 0 when their file names differ; "/app/src/x.py" and
+ * "/home/me/src/x.py" share 2. */
+size_t pv_api_memory_paths_shared(const char *a, size_t na, const char *b, size_t nb);
 
 #endif

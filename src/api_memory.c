@@ -508,18 +508,20 @@ void pv_api_memory_lines_fini(struct pv_api_memory_lines *l)
     *l = (struct pv_api_memory_lines){0};
 }
 
-bool pv_api_memory_paths_match(const char *a, size_t na, const char *b, size_t nb)
+size_t pv_api_memory_paths_shared(const char *a, size_t na, const char *b, size_t nb)
 {
     while (na >= 2 && a[0] == '.' && a[1] == '/')
         a += 2, na -= 2;
     while (nb >= 2 && b[0] == '.' && b[1] == '/')
         b += 2, nb -= 2;
-    if (!na || !nb)
-        return false;
-    while (na && nb && a[na - 1] == b[nb - 1])
+    size_t shared = 0;
+    while (na && nb && a[na - 1] == b[nb - 1]) {
         na--, nb--;
-    /* the shorter path used up, at a component boundary of the longer */
-    return (!na && !nb) || (!na && b[nb - 1] == '/') || (!nb && a[na - 1] == '/');
+        /* a component ends where both paths have a '/' or have begun */
+        if ((!na || a[na - 1] == '/') && (!nb || b[nb - 1] == '/') && a[na] != '/')
+            shared++;
+    }
+    return shared;
 }
 
 const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
@@ -529,6 +531,8 @@ const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
     const struct pv_func *fn = &p->funcs[fid];
     size_t flen;
     const char *file = pv_profile_str(p, fn->file, &flen);
+    const cJSON *best = NULL;
+    size_t best_shared = 0;
     for (size_t r = 0; r < l->n; r++) {
         const cJSON *funcs = cJSON_GetObjectItemCaseSensitive(l->records[r], "functions");
         const cJSON *f;
@@ -536,15 +540,18 @@ const cJSON *pv_api_memory_lines_match(const struct pv_api_memory_lines *l,
         {
             const cJSON *path = cJSON_GetObjectItemCaseSensitive(f, "file");
             if (!cJSON_IsString(path) || (double)fn->line < number(f, "first_line") ||
-                (double)fn->line > number(f, "last_line") ||
-                !pv_api_memory_paths_match(file, flen, path->valuestring,
-                                           strlen(path->valuestring)))
+                (double)fn->line > number(f, "last_line"))
                 continue;
-            *mem_id = l->ids[r];
-            return f;
+            size_t shared = pv_api_memory_paths_shared(file, flen, path->valuestring,
+                                                       strlen(path->valuestring));
+            if (shared > best_shared) {
+                best = f;
+                best_shared = shared;
+                *mem_id = l->ids[r];
+            }
         }
     }
-    return NULL;
+    return best;
 }
 
 /* memory_profiler's first measured row is the function's entry (its `def`
@@ -712,7 +719,7 @@ static cJSON *paired_functions(const struct pv_api_memory_lines *la,
                 {
                     const char *nb = string_of(fb, "name"), *pb = string_of(fb, "file");
                     if (nb && pb && !strcmp(nb, name) &&
-                        pv_api_memory_paths_match(file, strlen(file), pb, strlen(pb))) {
+                        pv_api_memory_paths_shared(file, strlen(file), pb, strlen(pb))) {
                         match = fb;
                         break;
                     }

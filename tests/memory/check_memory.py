@@ -12,7 +12,9 @@ usage: check_memory.py PSTATSVIZ
 """
 import gzip
 import json
+import marshal
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -244,6 +246,25 @@ def check_http(report, rec, prof, ours_report, ours_rec):
         check(s == 200 and m.get("mem_id") == up2["id"] and
               m.get("first_line") == func["first_line"] and m.get("lines") == func["lines"],
               "the function's detail has its lines' memory", m)
+        # A report made in another checkout matches by the file name and the
+        # line range, as the source lookup finds a recorded path under a
+        # root: the profile says /workspaces/app/alloc.py, the report
+        # /elsewhere/checkout/alloc.py.
+        def moved_key(k):
+            return ("/workspaces/app/" + k[0] if k[0] == "alloc.py" else k[0],) + tuple(k[1:])
+        stats = marshal.loads(data[prof])
+        prof2 = marshal.dumps({moved_key(k): v[:4] + ({moved_key(c): e for c, e in v[4].items()},)
+                               for k, v in stats.items()})
+        moved = re.sub(rb"(?m)^Filename: (?:.*/)?", b"Filename: /elsewhere/checkout/", data[report])
+        s, _, second = srv.json("POST", "/api/profiles?name=alloc-moved.prof", prof2)
+        s, _, up3 = srv.json("POST", "/api/profiles?attach=" + second["id"], moved)
+        s, _, found = srv.json("GET", "/api/profiles/%s/functions?q=grow" % second["id"])
+        grow = ([r for r in found["rows"] if r["name"] == "grow"] or [{"file": None, "fid": 0}])[0]
+        s, _, detail = srv.json("GET", "/api/profiles/%s/functions/%d" % (second["id"], grow["fid"]))
+        m = detail.get("memory") or {}
+        check(grow["file"] == "/workspaces/app/alloc.py" and b"/elsewhere/checkout/" in moved and
+              up3.get("kind") == "lines" and m.get("mem_id") == up3["id"],
+              "a report from another checkout matches by file name and lines", (grow, up3, m))
         s, _, d = srv.json("GET", "/api/diff?a=%s&b=%s" % (pid, pid))
         mm = d.get("memory") or {}
         check(s == 200 and mm.get("a", {}).get("mem_id") == mid and mm.get("change") == 0.0 and

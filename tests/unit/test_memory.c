@@ -208,36 +208,39 @@ static void numbers_are_read_as_float_reads_them(void)
     pv_memory_destroy(m);
 }
 
-/* The source lookup's path-suffix rule, as line reports are matched. */
+/* Trailing components shared, as the source lookup finds a recorded path
+ * under a root, and as line reports are matched. */
 static const struct {
     const char *a, *b;
-    bool match;
+    size_t shared;
 } PATHS[] = {
-    {"alloc.py", "/app/src/alloc.py", true},
-    {"/workspaces/rasa-sample/rule_policy.py", "rasa-sample/rule_policy.py", true},
-    {"./x/y.py", "/root/x/y.py", true},
-    {"/a/b.py", "/a/b.py", true},
-    {"lloc.py", "/app/alloc.py", false},
-    {"/app/alloc.py", "/other/alloc.py", false},
-    {"", "/app/alloc.py", false},
-    {"b.py", "b.pyc", false},
+    {"alloc.py", "/app/src/alloc.py", 1},
+    {"/workspaces/rasa-sample/rule_policy.py", "rasa-sample/rule_policy.py", 2},
+    {"./x/y.py", "/root/x/y.py", 2},
+    {"/a/b.py", "/a/b.py", 2},
+    {"/app/src/alloc.py", "/home/me/src/alloc.py", 2},
+    {"/app/alloc.py", "/other/alloc.py", 1},
+    {"lloc.py", "/app/alloc.py", 0},
+    {"", "/app/alloc.py", 0},
+    {"b.py", "b.pyc", 0},
+    {"/x/ab.py", "/y/b.py", 0},
 };
 
-static void paths_match_by_whole_trailing_components(void)
+static void paths_share_whole_trailing_components(void)
 {
     for (size_t i = 0; i < sizeof PATHS / sizeof PATHS[0]; i++) {
-        bool got = pv_api_memory_paths_match(PATHS[i].a, strlen(PATHS[i].a), PATHS[i].b,
-                                             strlen(PATHS[i].b));
-        bool back = pv_api_memory_paths_match(PATHS[i].b, strlen(PATHS[i].b), PATHS[i].a,
-                                              strlen(PATHS[i].a));
-        CHECK(got == PATHS[i].match && back == got, "paths_match", "%s vs %s: %d", PATHS[i].a,
-              PATHS[i].b, got);
+        size_t got = pv_api_memory_paths_shared(PATHS[i].a, strlen(PATHS[i].a), PATHS[i].b,
+                                                strlen(PATHS[i].b));
+        size_t back = pv_api_memory_paths_shared(PATHS[i].b, strlen(PATHS[i].b), PATHS[i].a,
+                                                 strlen(PATHS[i].a));
+        CHECK(got == PATHS[i].shared && back == got, "paths_shared", "%s vs %s: %zu",
+              PATHS[i].a, PATHS[i].b, got);
     }
 }
 
 int main(void)
 {
-    paths_match_by_whole_trailing_components();
+    paths_share_whole_trailing_components();
     mprof_061_is_read_exactly();
     lines_061_is_read_exactly();
     old_format_has_mb_and_no_occurrences();
