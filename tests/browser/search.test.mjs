@@ -88,6 +88,26 @@ test('search "json" counts every json function, json.loads included, nested ones
   await page.context().close();
 });
 
+test('the search line gives way in the header: the profile name and every button stay in the window', async () => {
+  for (const width of [1400, 1000]) {
+    const page = await suite.newPage({ viewport: { width, height: 900 } });
+    await page.goto(`${suite.base}/p/${rasa.id}?depth=10`);
+    await waitIdle(page);
+    await search(page, 'json');
+    const boxes = await page.evaluate(() => Object.fromEntries(
+      ['#profile-name', '#compare-with', '#copy-link', '#details-toggle', '#search-info'].map((sel) => {
+        const r = document.querySelector(sel).getBoundingClientRect();
+        return [sel, { left: r.left, right: r.right, width: r.width }];
+      })));
+    for (const sel of ['#compare-with', '#copy-link', '#details-toggle']) {
+      assert.ok(boxes[sel].right <= width, `${width} px: ${sel} ends at ${boxes[sel].right}`);
+    }
+    assert.ok(boxes['#profile-name'].width > 40, `${width} px: the profile name shows (${boxes['#profile-name'].width} px)`);
+    assert.ok(boxes['#search-info'].width > 0, `${width} px: the search line shows, cut if it must be`);
+    await page.context().close();
+  }
+});
+
 test('a search that matches nothing says so, and Enter leaves the view', async () => {
   const page = await suite.newPage();
   await page.goto(`${suite.base}/p/${rasa.id}`);
