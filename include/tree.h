@@ -121,6 +121,13 @@ struct pv_tree_query {
  * stop: a caller sets what its request asks for on top.  Cannot fail. */
 void pv_tree_query_init(struct pv_tree_query *q);
 
+/* Whether q fits p: depth, cutoff and max_nodes within their ranges, known
+ * hide kinds, not both a root and a path, entry points, root and path
+ * steps that are functions of p with stats.  PV_E_USAGE or PV_E_NOTFOUND
+ * with a message naming the parameter.  Both tree builders check with it. */
+pv_code pv_tree_query_check(const struct pv_profile *p, const struct pv_tree_query *q,
+                            pv_err *err);
+
 struct pv_tree_node {
     uint32_t fid;         /* PV_TREE_TOP for the virtual root, "other" and
                              "not recorded" nodes */

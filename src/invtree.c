@@ -309,6 +309,8 @@ static pv_code grow(struct work *w, pv_err *err)
     return rc;
 }
 
+/* What only the inverted tree refuses; the rest is the normal tree's
+ * check (pv_tree_query_check). */
 static pv_code check_query(const struct pv_profile *p, const struct pv_tree_query *q,
                            pv_err *err)
 {
@@ -319,28 +321,7 @@ static pv_code check_query(const struct pv_profile *p, const struct pv_tree_quer
         return pv_err_set(err, PV_E_USAGE, "the inverted tree hides no functions");
     if (q->keep)
         return pv_err_set(err, PV_E_USAGE, "the inverted tree keeps no children on request");
-    if (q->depth != PV_TREE_DEPTH_AUTO &&
-        (q->depth < PV_TREE_MIN_DEPTH || q->depth > PV_TREE_MAX_DEPTH))
-        return pv_err_set(err, PV_E_USAGE, "depth %d: expected %d to %d, or auto", q->depth,
-                          PV_TREE_MIN_DEPTH, PV_TREE_MAX_DEPTH);
-    if (!(q->cutoff >= PV_TREE_MIN_CUTOFF && q->cutoff <= PV_TREE_MAX_CUTOFF))
-        return pv_err_set(err, PV_E_USAGE, "cutoff %g: expected a fraction from %g to %g",
-                          q->cutoff, PV_TREE_MIN_CUTOFF, PV_TREE_MAX_CUTOFF);
-    if (q->max_nodes < PV_TREE_MIN_NODES || q->max_nodes > PV_TREE_MAX_NODES)
-        return pv_err_set(err, PV_E_USAGE, "max_nodes %zu: expected %d to %d", q->max_nodes,
-                          PV_TREE_MIN_NODES, PV_TREE_MAX_NODES);
-    if (q->root >= p->nfuncs)
-        return pv_err_set(err, PV_E_NOTFOUND, "root: no function with fid %u (the profile has %u)",
-                          q->root, p->nfuncs);
-    if (p->funcs[q->root].flags & PV_FUNC_PHANTOM)
-        return pv_err_set(err, PV_E_NOTFOUND,
-                          "root: fid %u is only named as a caller, it has no stats", q->root);
-    for (size_t i = 0; q->entries && i < q->nentries; i++)
-        if (q->entries[i].fid >= p->nfuncs)
-            return pv_err_set(err, PV_E_USAGE,
-                              "entry point %zu: fid %u, but the profile has %u functions", i + 1,
-                              q->entries[i].fid, p->nfuncs);
-    return PV_OK;
+    return pv_tree_query_check(p, q, err);
 }
 
 static void work_fini(struct work *w)

@@ -695,8 +695,8 @@ static pv_code grow_tree(struct work *w, pv_err *err)
     return rc;
 }
 
-static pv_code check_query(const struct pv_profile *p, const struct pv_tree_query *q,
-                           pv_err *err)
+pv_code pv_tree_query_check(const struct pv_profile *p, const struct pv_tree_query *q,
+                            pv_err *err)
 {
     if (q->depth != PV_TREE_DEPTH_AUTO &&
         (q->depth < PV_TREE_MIN_DEPTH || q->depth > PV_TREE_MAX_DEPTH))
@@ -868,7 +868,7 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
     pv_err local;
     if (!err)
         err = &local;
-    if (check_query(p, q, err))
+    if (pv_tree_query_check(p, q, err))
         return err->code;
     struct work w;
     if (work_init(&w, p, q, err))
