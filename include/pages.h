@@ -4,7 +4,10 @@
  * "/" and "/index.html" are the upload page, "/p/<anything>" the viewer
  * (which says itself when the id is unknown), "/diff/<a>/<b>" the compare
  * page (which checks the ids), any other path the file of that name under
- * web/. */
+ * web/.  The pages' scripts are bundles, /js/bundle/<entry module> (built
+ * by esbuild, see meson.build); the modules under web/js are not served
+ * one by one, except from --web-root, where /js/bundle/<path> is
+ * /js/<path>. */
 #ifndef PV_PAGES_H
 #define PV_PAGES_H
 

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 purpose="${1:-build}"
 
-BUILD_PKGS="meson ninja-build pkg-config gcc libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev nettle-dev zlib1g-dev python3"
+BUILD_PKGS="meson ninja-build pkg-config gcc libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev nettle-dev zlib1g-dev python3 esbuild"
 TEST_PKGS="chromium wrk clang libclang-rt-14-dev python3-memory-profiler"
 
 missing=""

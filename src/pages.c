@@ -58,6 +58,13 @@ pv_code pv_pages_init(struct pv_page *out, const char *web_root, const char *pat
     else if (!strncmp(path, "/m/", 3)) /* /m/<id>: memory data on its own */
         path = "/memory.html";
     if (web_root) {
+        /* The bundles are built, not in web/: while developing, the page
+         * loads its entry module and each module it imports as they are
+         * (their relative imports stay under /js/bundle/, mapped here too). */
+        char module[4096];
+        if (!strncmp(path, "/js/bundle/", 11) &&
+            snprintf(module, sizeof module, "/js%s", path + 10) < (int)sizeof module)
+            path = module; /* "/js/bundle/ui/viewer.js" -> "/js/ui/viewer.js" */
         size_t len;
         unsigned char *data = read_web_file(web_root, path, &len);
         if (!data)

@@ -10,6 +10,7 @@ import http.client
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -260,10 +261,10 @@ def test_routes(exe, corpus, tmp):
               (hk.get("content-encoding"), hp.get("content-encoding"), len(kept), len(plain)))
         status, hh, head_body = srv.request("HEAD", "/api/profiles/%s/tree" % pid)
         check(status == 200 and not head_body and hh.get("etag") == etag, "HEAD of a kept answer", (status, hh))
-        status, ha, js = srv.request("GET", "/js/api.js", headers={"Accept-Encoding": "gzip"})
-        status2, _, js_plain = srv.request("GET", "/js/api.js")
+        status, ha, js = srv.request("GET", "/js/bundle/ui/viewer.js", headers={"Accept-Encoding": "gzip"})
+        status2, _, js_plain = srv.request("GET", "/js/bundle/ui/viewer.js")
         check(status == status2 == 200 and ha.get("content-encoding") == "gzip" and
-              gzip.decompress(js) == js_plain and b"export" in js_plain,
+              gzip.decompress(js) == js_plain and b"fetchTree" in js_plain,
               "embedded files are kept gzipped too", (status, ha.get("content-encoding")))
 
         # pages and assets
@@ -272,6 +273,23 @@ def test_routes(exe, corpus, tmp):
             csp = hdrs.get("content-security-policy", "")
             check(status == 200 and "script-src 'self'" in csp and "unsafe-inline" not in csp and
                   hdrs.get("content-type", "").startswith("text/html"), "page %s with CSP" % path, hdrs)
+        # Each page loads one script, its modules bundled: no module asks
+        # for another (a request each, level after level, before any data).
+        pages = {"/": None, "/p/" + pid: None, "/diff/%s/%s" % (pid, pid): None, "/m/" + "0" * 32: None}
+        for path in pages:
+            status, _, data = srv.request("GET", path)
+            scripts = re.findall(r'<script[^>]*src="([^"]+)"', data.decode())
+            check(status == 200 and len(scripts) == 1 and scripts[0].startswith("/js/bundle/"),
+                  "page %s loads one bundled script" % path, scripts)
+            if len(scripts) != 1:
+                continue
+            status, hdrs, js = srv.request("GET", scripts[0])
+            relative = re.findall(rb'(?:^|[;}\s])(?:import|export)[^;]*?from\s*["\']\.{1,2}/', js)
+            check(status == 200 and hdrs.get("content-type", "").startswith("text/javascript") and
+                  len(js) > 1000 and not relative,
+                  "%s is one file: no import of another module" % scripts[0], (status, relative[:3]))
+        status, hdrs, _ = srv.request("GET", "/js/api.js")
+        check(status == 404, "the modules reach the browser only bundled: /js/api.js is 404", status)
         status, hdrs, _ = srv.request("GET", "/no/such/file.js")
         check(status == 404, "unknown asset is 404")
 
@@ -469,6 +487,31 @@ def test_two_servers(exe, corpus, tmp):
         b.stop()
 
 
+def test_web_root(exe, tmp):
+    """--web-root serves web/ as it is: the bundle's URL is its entry module,
+    and the modules it imports resolve under /js/bundle/ too."""
+    web = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
+    srv = Server(exe, os.path.join(tmp, "webroot.db"), "--web-root", web)
+    try:
+        status, _, page = srv.request("GET", "/p/" + "0" * 32)
+        script = re.findall(r'<script[^>]*src="([^"]+)"', page.decode())
+        check(status == 200 and script == ["/js/bundle/ui/viewer.js"], "--web-root: the viewer page", script)
+        status, _, entry = srv.request("GET", "/js/bundle/ui/viewer.js")
+        with open(os.path.join(web, "js", "ui", "viewer.js"), "rb") as f:
+            check(status == 200 and entry == f.read(), "--web-root: the bundle's URL is the entry module as it is", status)
+        imports = re.findall(rb"^import [^;]*?from '(\.{1,2}/[^']+)'", entry, re.M)
+        bad = []
+        for rel in imports:
+            url = os.path.normpath(os.path.join("/js/bundle/ui", rel.decode()))
+            if srv.request("GET", url)[0] != 200:
+                bad.append(url)
+        check(imports and not bad, "--web-root: its imports resolve under /js/bundle/", bad)
+        status, _, _ = srv.request("GET", "/js/bundle/../../../etc/passwd")
+        check(status == 404, "--web-root: no way out of the root", status)
+    finally:
+        srv.stop()
+
+
 def test_profile_list(exe, corpus, tmp):
     """GET /api/profiles pages newest first, searches names, counts them all;
     a version 1 database gains the index on the upload time."""
@@ -562,7 +605,7 @@ def test_compare_link(exe, corpus, tmp):
         r = c.getresponse()
         page = r.read().decode()
         c.close()
-        check(r.status == 200 and "/js/ui/diff.js" in page, "the compare link serves the compare page", r.status)
+        check(r.status == 200 and "/js/bundle/ui/diff.js" in page, "the compare link serves the compare page", r.status)
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         c.request("GET", "/api/profiles")
         lst = json.loads(c.getresponse().read())
@@ -708,6 +751,7 @@ def main():
         test_source(exe, tmp)
         test_sample_source(exe, corpus, tmp)
         test_two_servers(exe, corpus, tmp)
+        test_web_root(exe, tmp)
         test_profile_list(exe, corpus, tmp)
         test_compare_link(exe, corpus, tmp)
         test_diff_kept(exe, corpus, tmp)
