@@ -37,6 +37,7 @@ export class Chart {
     this.focus = null;
     this.focusNextRoot = false; // the keyboard zoomed: the next tree's root takes the focus
     this.rootFocusDue = false;  // ... this tree's, once it is laid out
+    this.scrollTopDue = false;  // a new tree: scroll to the top when drawn
     this.mouse = null;
     this.frames = [];
     this.drawCount = 0;
@@ -93,7 +94,9 @@ export class Chart {
     this.rootFocusDue = this.focusNextRoot;
     this.focusNextRoot = false;
     this.applySearch();
-    this.els.wrap.scrollTop = 0;
+    // Back to the top, when drawn: setting scrollTop now would lay out the
+    // page in the middle of the changes a new tree brings.
+    this.scrollTopDue = true;
     this.schedule();
   }
 
@@ -131,6 +134,10 @@ export class Chart {
     const root = this.model && this.model.root;
     empty.hidden = !!(root && root.value > 0);
     if (!root || W < 10 || H < 10) return;
+    if (this.scrollTopDue) {
+      wrap.scrollTop = 0;
+      this.scrollTopDue = false;
+    }
     let ctx;
     const matches = this.searchStats.matches;
     if (this.view === 'icicle') {

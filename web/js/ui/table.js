@@ -71,6 +71,7 @@ export class Table {
     this.pool = [];
     this.active = false;
     this.renderFrame = 0;
+    this.scrollTopDue = false; // a new query: scroll to the top when rendered
     this.buildHead();
     els.scroll.addEventListener('scroll', () => this.scheduleRender());
     els.scroll.addEventListener('keydown', (e) => this.onKey(e));
@@ -149,7 +150,9 @@ export class Table {
     this.pages.clear();
     this.inflight = 0;
     this.total = null;
-    this.els.scroll.scrollTop = 0;
+    // Back to the top when next shown (render): scrolling now would lay
+    // out the page, even while the table is hidden.
+    this.scrollTopDue = true;
     this.markHead();
     this.scheduleRender();
   }
@@ -245,6 +248,10 @@ export class Table {
 
   render() {
     const { scroll, spacer, rows, foot } = this.els;
+    if (this.scrollTopDue) {
+      scroll.scrollTop = 0;
+      this.scrollTopDue = false;
+    }
     if (this.total === null) {
       this.fetchPage(0);
       setText(foot, 'Loading…');
