@@ -3,6 +3,7 @@
 
 BUILD := build
 ASAN  := build-asan
+RELEASE := build-release
 FUZZ  := build-fuzz
 FUZZ_SECONDS ?= 60
 PORT  ?= 8080
@@ -21,6 +22,9 @@ deps-test:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
 
+$(RELEASE)/build.ninja:
+	meson setup $(RELEASE) --buildtype=release
+
 $(ASAN)/build.ninja:
 	meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
@@ -34,10 +38,13 @@ run: build
 	  data/rasa_maxsize5000.mprof.dat data/rasa_maxsize5000.mem.txt \
 	  --host $(HOST) --port $(PORT) --db $(BUILD)/sample.db --source-root data/rasa_sample
 
-# Every suite, then all of them again under AddressSanitizer + UBSan.
-test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja
+# Every suite, then all of them again under AddressSanitizer + UBSan.  The
+# release build (what the Containerfile ships) is compiled too: at -O3 gcc
+# warns where the debug build does not, and warnings are errors.
+test: deps-test $(BUILD)/build.ninja $(ASAN)/build.ninja $(RELEASE)/build.ninja
 	ninja -C $(BUILD)
 	meson test -C $(BUILD) --print-errorlogs
+	ninja -C $(RELEASE) pstatsviz
 	ninja -C $(ASAN)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN) --print-errorlogs --timeout-multiplier 4
@@ -65,4 +72,4 @@ container-test:
 	scripts/container.sh test
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(RELEASE)

@@ -76,7 +76,7 @@ static void *load_model(void *ctx)
 static pv_code pair_open(struct pv_api *api, const struct pv_request *req, struct pair *pr,
                          pv_err *err)
 {
-    const char *a, *b;
+    const char *a = NULL, *b = NULL; /* set by id_arg; -O3 gcc cannot tell */
     *pr = (struct pair){.api = api};
     if (id_arg(req, "a", &a, err) || id_arg(req, "b", &b, err))
         return err->code;

@@ -163,7 +163,7 @@ void pv_gunzip_destroy(struct pv_gunzip *g)
 pv_code pv_gunzip_inflate(const uint8_t *buf, size_t len, size_t max_out_bytes, uint8_t **out,
                           size_t *out_len, pv_err *err)
 {
-    struct pv_gunzip *g;
+    struct pv_gunzip *g = NULL; /* set by create; -O3 gcc cannot tell */
     if (pv_gunzip_create(max_out_bytes, &g, err))
         return err->code;
     pv_code rc = pv_gunzip_feed(g, buf, len, err);

@@ -291,8 +291,10 @@ pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *att
 
 enum pv_memory_kind pv_import_sniff_file(const char *path)
 {
-    const uint8_t *data;
-    size_t len;
+    /* Set although map_file sets them on success: at -O3 gcc cannot see
+     * that its error return is never PV_OK. */
+    const uint8_t *data = NULL;
+    size_t len = 0;
     pv_err err;
     if (map_file(path, &data, &len, &err))
         return PV_MEMORY_NONE;
@@ -304,8 +306,8 @@ enum pv_memory_kind pv_import_sniff_file(const char *path)
 pv_code pv_import_read_memory_file(const char *path, char id[PV_STORE_ID_HEX + 1],
                                    struct pv_memory **out, pv_err *err)
 {
-    const uint8_t *data;
-    size_t len;
+    const uint8_t *data = NULL; /* as in pv_import_sniff_file */
+    size_t len = 0;
     if (map_file(path, &data, &len, err))
         return err->code;
     pv_store_id_of(data, len, id);
