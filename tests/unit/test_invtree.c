@@ -190,6 +190,10 @@ static void bad_queries_are_refused_and_budgets_hold(void)
         t = NULL;
         pv_code rc = pv_invtree_build(p, &q, &t, &err);
         CHECK(rc == rows[i].code && !t, rows[i].name, "code %d: %s", rc, rc ? err.msg : "ok");
+        if (rc == PV_E_LIMIT)
+            CHECK(!strcmp(err.msg, "inverted tree too large: building it takes over 1 steps, the "
+                                   "budget - lower max_nodes or depth, or raise cutoff"),
+                  "the_step_budget_message_says_what_to_change", "%s", err.msg);
         pv_tree_destroy(t);
     }
     /* depth 0 is auto, the default: as deep as the cutoff allows */
