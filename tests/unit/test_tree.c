@@ -96,18 +96,7 @@ static void recursion_is_a_leaf(void)
     /* fib recursing into itself; its edge to itself carries almost all of
      * its ct, so with g its children exceed it: the recursive leaf, the
      * larger, keeps its edge ct and g gets the rest. */
-    static const struct fn fns[] = {
-        {"r.py", 1, "main", 1, 1, 0.5, 3, false},
-        {"r.py", 5, "fib", 1, 10, 2, 2.5, false},
-        {"r.py", 9, "g", 3, 3, 0.5, 0.5, false},
-    };
-    static const struct call calls[] = {
-        {0, 1, 1, 1, 0.2, 2.5, false},
-        {1, 1, 9, 0, 1.8, 2.3, false},
-        {1, 2, 3, 3, 0.5, 0.5, false},
-        {-1, 0, 0, 0, 0, 0, false},
-    };
-    struct pv_profile *p = build(fns, 3, calls);
+    struct pv_profile *p = build(FIB, 3, FIB_CALLS);
     struct pv_tree *t = p ? tree(p, (struct pv_tree_query){.depth = 64}) : NULL;
     if (!t) {
         pv_profile_destroy(p);
