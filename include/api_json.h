@@ -1,10 +1,7 @@
 /* api_json.h - the JSON documents the API answers, built with cJSON.
  *
- * Names and paths are untrusted bytes (NUL, lone surrogates, invalid
- * UTF-8): they are escaped by pv_jsonw_string, never handed to cJSON
- * as C strings.  Views show names, they do not archive them: text over
- * PV_VIEW_TEXT_MAX is cut and ends in U+2026.  Counts and line numbers are
- * written as exact integers, not through a double.  Every function that
+ * A function's fields, names and exact integers are written as
+ * profile_json.h writes them, for the import too.  Every function that
  * returns a cJSON document returns NULL on out-of-memory (the caller's
  * pv_api_json_respond() then answers 500). */
 #ifndef PV_API_JSON_H
@@ -16,6 +13,7 @@
 
 #include "api.h"
 #include "profile.h"
+#include "profile_json.h"
 #include "source.h"
 #include "store.h"
 #include "tree.h"
@@ -23,13 +21,6 @@
 /* Answer status with doc (taken) as its body; 500 when doc is NULL or
  * cannot be printed. */
 void pv_api_json_respond(struct pv_response *res, int status, cJSON *doc);
-
-/* A function's "fid", "file", "line", "name", "label" and "kind" into o,
- * as every route writes them (names cut as views show them). */
-void pv_api_json_func(cJSON *o, const struct pv_profile *p, uint32_t fid);
-
-/* v into o under key, written exactly (not through a double). */
-void pv_api_json_int(cJSON *o, const char *key, int64_t v);
 
 /* {"fid", "file", "line", "name", "label", "kind", "cc", "nc", "tt", "ct",
  *  "tt_percall", "ct_percall", "tt_pct", "ct_pct"}: a row of the table. */
@@ -52,12 +43,6 @@ void pv_api_json_add_search(cJSON *page, const struct pv_profile *p, size_t coun
 
 /* {"fid", "path": [fid...], "value"}: the way down to fid (search.h). */
 cJSON *pv_api_json_path(uint32_t fid, const uint32_t *path, size_t len, double value);
-
-/* The entry points of p as the metadata shows them: [{"fid", "file",
- * "line", "name", "label", "kind", "value"}].  The import stores this
- * with the profile's row (pv_store_import). */
-cJSON *pv_api_json_entries(const struct pv_profile *p, const struct pv_entry *entries,
-                           size_t nentries);
 
 /* A stored profile's metadata, with "entries" when entries (taken) is not
  * NULL. */

@@ -268,7 +268,7 @@ static void get_meta(struct route_ctx *c)
         return;
     }
     if (m) {
-        entries = pv_api_json_entries(m->p, m->entries, m->nentries);
+        entries = pv_profile_json_entries(m->p, m->entries, m->nentries);
         pv_models_release(c->api->cache, m);
     }
     cJSON *doc = pv_api_json_meta(&meta, entries);

@@ -127,8 +127,8 @@ static cJSON *run_json(const struct pv_profile *p, const char *id)
     else
         cJSON_AddNullToObject(o, "id");
     add_time(o, "total_time", p->total_tt);
-    pv_api_json_int(o, "total_calls", p->total_calls);
-    pv_api_json_int(o, "prim_calls", p->prim_calls);
+    pv_profile_json_int(o, "total_calls", p->total_calls);
+    pv_profile_json_int(o, "prim_calls", p->prim_calls);
     cJSON_AddNumberToObject(o, "functions", p->nreal);
     return o;
 }
@@ -138,10 +138,10 @@ static cJSON *change_json(const struct pv_profile *a, const struct pv_profile *b
     cJSON *o = cJSON_CreateObject();
     add_time(o, "total_time", b->total_tt - a->total_tt);
     add_time(o, "total_time_ratio", pv_diff_ratio(a->total_tt, b->total_tt));
-    pv_api_json_int(o, "total_calls", b->total_calls - a->total_calls);
+    pv_profile_json_int(o, "total_calls", b->total_calls - a->total_calls);
     add_time(o, "total_calls_ratio",
                     pv_diff_ratio((double)a->total_calls, (double)b->total_calls));
-    pv_api_json_int(o, "prim_calls", b->prim_calls - a->prim_calls);
+    pv_profile_json_int(o, "prim_calls", b->prim_calls - a->prim_calls);
     add_time(o, "prim_calls_ratio",
                     pv_diff_ratio((double)a->prim_calls, (double)b->prim_calls));
     return o;
@@ -169,8 +169,8 @@ static cJSON *side_json(const struct pv_diff_side *s)
     if (!s->present)
         return cJSON_CreateNull();
     cJSON *o = cJSON_CreateObject();
-    pv_api_json_int(o, "cc", s->cc);
-    pv_api_json_int(o, "nc", s->nc);
+    pv_profile_json_int(o, "cc", s->cc);
+    pv_profile_json_int(o, "nc", s->nc);
     add_time(o, "tt", s->tt);
     add_time(o, "ct", s->ct);
     return o;
@@ -182,7 +182,7 @@ static cJSON *row_json(const struct pv_diff *d, const struct pv_diff_row *r)
     pv_diff_side_of(d, r, false, &a);
     pv_diff_side_of(d, r, true, &b);
     cJSON *o = cJSON_CreateObject();
-    pv_api_json_func(o, r->a != NONE ? d->a : d->b, r->a != NONE ? r->a : r->b);
+    pv_profile_json_func(o, r->a != NONE ? d->a : d->b, r->a != NONE ? r->a : r->b);
     if (r->a == NONE) /* the function's fid in A is null; its B fid below */
         cJSON_ReplaceItemInObject(o, "fid", cJSON_CreateNull());
     if (r->b != NONE)
@@ -193,12 +193,12 @@ static cJSON *row_json(const struct pv_diff *d, const struct pv_diff_row *r)
         cJSON_AddStringToObject(o, "match", pv_diff_rule_name(r->rule));
         if (r->rule == PV_DIFF_SUFFIX) {
             cJSON *tmp = cJSON_CreateObject();
-            pv_api_json_func(tmp, d->b, r->b);
+            pv_profile_json_func(tmp, d->b, r->b);
             cJSON_AddItemToObject(o, "file_b", cJSON_DetachItemFromObject(tmp, "file"));
             cJSON_Delete(tmp);
         }
         if (r->line_moved)
-            pv_api_json_int(o, "line_b", d->b->funcs[r->b].line);
+            pv_profile_json_int(o, "line_b", d->b->funcs[r->b].line);
         size_t na, nb; /* names that differ only in an object's address */
         const char *sa = pv_profile_str(d->a, d->a->funcs[r->a].name, &na);
         const char *sb = pv_profile_str(d->b, d->b->funcs[r->b].name, &nb);
@@ -211,8 +211,8 @@ static cJSON *row_json(const struct pv_diff *d, const struct pv_diff_row *r)
     cJSON_AddItemToObject(o, "a", side_json(&a));
     cJSON_AddItemToObject(o, "b", side_json(&b));
     cJSON *delta = cJSON_AddObjectToObject(o, "delta");
-    pv_api_json_int(delta, "cc", b.cc - a.cc);
-    pv_api_json_int(delta, "nc", b.nc - a.nc);
+    pv_profile_json_int(delta, "cc", b.cc - a.cc);
+    pv_profile_json_int(delta, "nc", b.nc - a.nc);
     add_time(delta, "tt", b.tt - a.tt);
     add_time(delta, "ct", b.ct - a.ct);
     cJSON *ratio = cJSON_AddObjectToObject(o, "ratio");

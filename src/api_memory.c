@@ -148,6 +148,7 @@ struct sampling {
     int64_t pids[4096];   /* children, by first appearance */
     size_t npids, last;
     bool too_many_children;
+    bool bucketing_children; /* the children's second pass: their pids are known */
 };
 
 static void main_buckets(const void *chunk, size_t bytes, void *ctx)
@@ -172,34 +173,27 @@ static size_t child_index(struct sampling *sm, int64_t pid)
     return sm->last = k;
 }
 
-static void child_pids(const void *chunk, size_t bytes, void *ctx)
+/* The children's samples of a chunk, in two passes: first their pids, by
+ * first appearance; then (bucketing_children) their buckets. */
+static void child_samples(const void *chunk, size_t bytes, void *ctx)
 {
     struct sampling *sm = ctx;
     const uint8_t *base = chunk;
     for (size_t at = 0; at + sizeof(struct pv_mprof_child_sample) <= bytes;
          at += sizeof(struct pv_mprof_child_sample)) {
         struct pv_mprof_child_sample c;
-        memcpy(&c, base + at, sizeof c);
-        if (child_index(sm, c.pid) < sm->npids)
-            continue;
-        if (sm->npids < sizeof sm->pids / sizeof sm->pids[0])
-            sm->pids[sm->npids++] = c.pid;
-        else
-            sm->too_many_children = true; /* the reader allows 4096: not stored */
-    }
-}
-
-static void child_cells(const void *chunk, size_t bytes, void *ctx)
-{
-    struct sampling *sm = ctx;
-    const uint8_t *base = chunk;
-    for (size_t at = 0; at + sizeof(struct pv_mprof_child_sample) <= bytes;
-         at += sizeof(struct pv_mprof_child_sample)) {
-        struct pv_mprof_child_sample c;
-        memcpy(&c, base + at, sizeof c);
+        memcpy(&c, base + at, sizeof c); /* a BLOB: unaligned */
         size_t k = child_index(sm, c.pid);
-        if (k < sm->npids && c.t >= sm->t0 && c.t <= sm->t1)
-            take(&sm->cells[k * sm->width + bucket_of(c.t, sm->t0, sm->t1, sm->width)], c.mib);
+        if (sm->bucketing_children) {
+            if (k < sm->npids && c.t >= sm->t0 && c.t <= sm->t1)
+                take(&sm->cells[k * sm->width + bucket_of(c.t, sm->t0, sm->t1, sm->width)],
+                     c.mib);
+        } else if (k == sm->npids) {
+            if (sm->npids < sizeof sm->pids / sizeof sm->pids[0])
+                sm->pids[sm->npids++] = c.pid;
+            else
+                sm->too_many_children = true; /* the reader allows 4096: not stored */
+        }
     }
 }
 
@@ -209,7 +203,7 @@ static pv_code child_buckets(struct pv_store *s, const char *id, struct sampling
                              struct bucket **out, pv_err *err)
 {
     *out = NULL;
-    if (pv_store_memory_read_samples(s, id, true, child_pids, sm, err))
+    if (pv_store_memory_read_samples(s, id, true, child_samples, sm, err))
         return err->code;
     if (!sm->npids)
         return PV_OK;
@@ -225,7 +219,8 @@ static pv_code child_buckets(struct pv_store *s, const char *id, struct sampling
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     }
     sm->last = 0;
-    if (pv_store_memory_read_samples(s, id, true, child_cells, sm, err)) {
+    sm->bucketing_children = true;
+    if (pv_store_memory_read_samples(s, id, true, child_samples, sm, err)) {
         free(sm->cells);
         free(sum);
         return err->code;

@@ -7,7 +7,9 @@
  *                            [--db PATH]
  *   pstatsviz vacuum [--db PATH]
  *   pstatsviz diff A B [--sort KEY] [-n N|all] [--json] [--db PATH]   (cli_diff.c)
+ *   pstatsviz FILE... [--port 8080] [serve's options], pstatsviz serve ...
  *
+ * Memory files among the FILEs, and their export, are cli_memory.c's.
  * Every failure is one line on stderr, "pstatsviz: WHAT: WHY", and a
  * non-zero exit status. */
 #include "cli.h"
@@ -28,11 +30,11 @@
 
 #include "api.h"
 #include "browser.h"
+#include "cli_private.h"
 #include "export.h"
 #include "gunzip.h"
 #include "http.h"
 #include "import.h"
-#include "jsonw.h"
 #include "memory.h"
 #include "profile.h"
 #include "report.h"
@@ -42,8 +44,6 @@
 #ifndef PV_VERSION
 #define PV_VERSION "unknown"
 #endif
-
-enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static bool parse_size(const char *s, size_t *out);
 
@@ -91,15 +91,13 @@ static const char USAGE[] =
     "              else ~/.local/share/pstatsviz/profiles.db)\n"
     "  --help, --version\n";
 
-static int fail(const char *what, const pv_err *err)
+int pv_cli_fail(const char *what, const pv_err *err)
 {
     fprintf(stderr, "pstatsviz: %s: %s\n", what, err->msg);
-    return err->code == PV_E_USAGE ? EXIT_USAGE : EXIT_FAIL;
+    return err->code == PV_E_USAGE ? PV_CLI_EXIT_USAGE : PV_CLI_EXIT_FAIL;
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
+int pv_cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -107,21 +105,24 @@ static int usage_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputs(" (see pstatsviz --help)\n", stderr);
     va_end(ap);
-    return EXIT_USAGE;
+    return PV_CLI_EXIT_USAGE;
 }
 
-/* A FILE.gz is read whole into memory, inflated: at most this much for
- * import, top, export and diff (pstatsviz FILE holds it to --max-upload,
- * like an upload).  Larger profiles are rare; gunzip those first, and they
- * are read mapped, a few pages at a time. */
-#define CLI_GUNZIP_MAX_BYTES ((size_t)1 << 30)
+int pv_cli_parse_limit(const char *v, long *limit)
+{
+    if (!strcmp(v, "all")) {
+        *limit = -1;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    *limit = strtol(v, &end, 10);
+    if (errno || *end || end == v || *limit < 0)
+        return pv_cli_usage_error("-n takes a number or 'all', not '%s'", v);
+    return 0;
+}
 
-/* The inflated bytes of the file at path when it is gzip (its first two
- * bytes say so, not its name): 0 with *out malloc'd (free it) and *len,
- * or the exit status after its one-line error.  0 with *out NULL when it
- * is no gzip, or cannot be opened: the usual reading of the file says
- * why. */
-static int read_gzip_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len)
+int pv_cli_read_gzip_file(const char *path, size_t max_bytes, uint8_t **out, size_t *len)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -148,47 +149,14 @@ static int read_gzip_file(const char *path, size_t max_bytes, uint8_t **out, siz
     fclose(f);
     if (rc == PV_E_TOO_LARGE)
         fprintf(stderr, "pstatsviz: %s: %s (gunzip it first%s)\n", path, err.msg,
-                max_bytes == CLI_GUNZIP_MAX_BYTES ? "" : ", or raise --max-upload");
-    return rc == PV_E_TOO_LARGE ? EXIT_FAIL : rc ? fail(path, &err) : 0;
+                max_bytes == PV_CLI_GUNZIP_MAX_BYTES ? "" : ", or raise --max-upload");
+    return rc == PV_E_TOO_LARGE ? PV_CLI_EXIT_FAIL : rc ? pv_cli_fail(path, &err) : 0;
 }
 
-static const char *base_name(const char *path)
+const char *pv_cli_base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash && slash[1] ? slash + 1 : path;
-}
-
-/* Store one file of any kind (for import and pstatsviz FILE), a gzip one
- * inflated to at most max_gunzip_bytes; memory data attached to the
- * profile attach_to (NULL: none): 0, or the exit status after its
- * one-line error.  Fini res. */
-static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_bytes,
-                       const char *attach_to, struct pv_import_any *res)
-{
-    pv_err err = {0};
-    uint8_t *inflated;
-    size_t len;
-    int status = read_gzip_file(path, max_gunzip_bytes, &inflated, &len);
-    if (status)
-        return status;
-    if (!inflated)
-        return pv_import_any_file(s, path, attach_to, res, &err) ? fail(path, &err) : 0;
-    pv_code rc = pv_import_any_bytes(s, inflated, len, base_name(path), attach_to, NULL, res,
-                                     &err);
-    free(inflated);
-    return rc ? fail(path, &err) : 0;
-}
-
-/* Whether the file at path, inflated if it is gzip, is memory data. */
-static bool is_memory_file(const char *path)
-{
-    uint8_t *inflated;
-    size_t len;
-    if (read_gzip_file(path, CLI_GUNZIP_MAX_BYTES, &inflated, &len) || !inflated)
-        return pv_import_sniff_file(path) != PV_MEMORY_NONE;
-    bool memory = pv_memory_sniff(inflated, len) != PV_MEMORY_NONE;
-    free(inflated);
-    return memory;
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -220,49 +188,40 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                                                       : NULL;
         if (slot || !strcmp(a, "-n")) {
             if (i + 1 >= argc)
-                return usage_error("%s needs a value", a);
+                return pv_cli_usage_error("%s needs a value", a);
             const char *v = argv[++i];
-            if (slot) {
+            if (slot)
                 *slot = v;
-                continue;
-            }
-            if (!strcmp(v, "all")) {
-                o->limit = -1;
-                continue;
-            }
-            char *end;
-            errno = 0;
-            o->limit = strtol(v, &end, 10);
-            if (errno || *end || end == v || o->limit < 0)
-                return usage_error("-n takes a number or 'all', not '%s'", v);
+            else if (pv_cli_parse_limit(v, &o->limit))
+                return PV_CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--json"))
             o->json = true;
         else if (a[0] == '-' && a[1])
-            return usage_error("unknown option %s", a);
+            return pv_cli_usage_error("unknown option %s", a);
         else if (o->nargs < (int)(sizeof o->args / sizeof o->args[0]))
             o->args[o->nargs++] = a;
         else
-            return usage_error("too many arguments (at most 64 files: %s)", a);
+            return pv_cli_usage_error("too many arguments (at most 64 files: %s)", a);
     }
     return 0;
 }
 
-static int open_store(const char *db, struct pv_store **s)
+int pv_cli_open_store(const char *db, struct pv_store **s)
 {
     pv_err err = {0};
     char *path = NULL;
     if (!db) {
         if (pv_store_default_path(&path, &err))
-            return fail("database", &err);
+            return pv_cli_fail("database", &err);
         db = path;
     }
     pv_code rc = pv_store_open(db, s, &err);
-    int status = rc ? fail(db, &err) : 0;
+    int status = rc ? pv_cli_fail(db, &err) : 0;
     free(path);
     return status;
 }
 
-static bool looks_like_id(const char *s)
+bool pv_cli_looks_like_id(const char *s)
 {
     size_t n = strlen(s);
     return n == PV_STORE_ID_HEX && strspn(s, "0123456789abcdef") == n;
@@ -273,28 +232,40 @@ int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p)
     pv_err err = {0};
     uint8_t *inflated;
     size_t len;
-    int status = read_gzip_file(arg, CLI_GUNZIP_MAX_BYTES, &inflated, &len);
+    int status = pv_cli_read_gzip_file(arg, PV_CLI_GUNZIP_MAX_BYTES, &inflated, &len);
     if (status)
         return status;
     if (inflated) {
         pv_code parsed = pv_profile_parse(inflated, len, p, &err);
         free(inflated);
-        return parsed ? fail(arg, &err) : 0;
+        return parsed ? pv_cli_fail(arg, &err) : 0;
     }
     pv_code rc = pv_import_read_file(arg, p, &err);
     if (rc == PV_OK)
         return 0;
-    if (rc != PV_E_NOTFOUND || !looks_like_id(arg))
-        return fail(arg, &err);
+    if (rc != PV_E_NOTFOUND || !pv_cli_looks_like_id(arg))
+        return pv_cli_fail(arg, &err);
     struct pv_store *s = NULL;
-    if ((status = open_store(db, &s)))
+    if ((status = pv_cli_open_store(db, &s)))
         return status;
     rc = pv_store_load(s, arg, p, &err);
     pv_store_close(s);
-    return rc ? fail(arg, &err) : 0;
+    return rc ? pv_cli_fail(arg, &err) : 0;
 }
 
 /* ---- subcommands -------------------------------------------------------- */
+
+/* pv_cli_imported_fn of import: a line for each file stored. */
+static void print_imported(void *ctx, int i, const struct pv_import_any *res,
+                           const char *attached_to)
+{
+    if (res->kind == PV_MEMORY_NONE)
+        printf("%s  %s  %u  %u\n", res->stats.id, res->stats.name, res->stats.functions,
+               res->stats.edges);
+    else
+        printf("%s  %s  %s  %s\n", res->memory.id, res->memory.name, res->memory.kind,
+               attached_to ? attached_to : "-");
+}
 
 static int cmd_import(int argc, char **argv)
 {
@@ -303,30 +274,12 @@ static int cmd_import(int argc, char **argv)
     if (status)
         return status;
     if (!o.nargs)
-        return usage_error("%s", "import needs at least one FILE");
+        return pv_cli_usage_error("%s", "import needs at least one FILE");
     struct pv_store *s = NULL;
-    if ((status = open_store(o.db, &s)))
+    if ((status = pv_cli_open_store(o.db, &s)))
         return status;
-    /* Memory data is attached to the nearest stats file before it. */
-    char last_stats[PV_STORE_ID_HEX + 1] = "";
-    for (int i = 0; i < o.nargs; i++) {
-        struct pv_import_any res;
-        int failed = import_file(s, o.args[i], CLI_GUNZIP_MAX_BYTES,
-                                 *last_stats && is_memory_file(o.args[i]) ? last_stats : NULL,
-                                 &res);
-        if (failed) {
-            status = failed;
-            continue;
-        }
-        if (res.kind == PV_MEMORY_NONE) {
-            printf("%s  %s  %u  %u\n", res.stats.id, res.stats.name, res.stats.functions,
-                   res.stats.edges);
-            memcpy(last_stats, res.stats.id, sizeof last_stats);
-        } else
-            printf("%s  %s  %s  %s\n", res.memory.id, res.memory.name, res.memory.kind,
-                   *last_stats ? last_stats : "-");
-        pv_import_any_fini(&res);
-    }
+    status = pv_cli_import_files(s, o.args, o.nargs, PV_CLI_GUNZIP_MAX_BYTES, true,
+                                 print_imported, NULL);
     pv_store_close(s);
     return status;
 }
@@ -352,13 +305,13 @@ static int cmd_top(int argc, char **argv)
     if (status)
         return status;
     if (o.nargs != 1)
-        return usage_error("%s", "top needs one FILE or ID");
+        return pv_cli_usage_error("%s", "top needs one FILE or ID");
     if (o.callers && o.callees)
-        return usage_error("%s", "give --callers or --callees, not both");
+        return pv_cli_usage_error("%s", "give --callers or --callees, not both");
     pv_err err = {0};
     struct pv_sort sort;
     if (pv_sort_parse(o.sort, &sort, &err))
-        return fail("--sort", &err);
+        return pv_cli_fail("--sort", &err);
     struct pv_profile *p;
     if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
@@ -373,118 +326,7 @@ static int cmd_top(int argc, char **argv)
         rc = pv_report_print_stats(p, title_of(o.args[0], title, sizeof title), &sort, &sel,
                                    stdout, &err);
     pv_profile_destroy(p);
-    return rc ? fail(o.args[0], &err) : 0;
-}
-
-/* The canonical record of memory data: GET /api/memory/<id>'s fields,
- * then every sample of an mprof recording. */
-static void write_memory_record(FILE *out, const char *id, const char *name, const char *created,
-                                const char *const *attached, size_t nattached, const char *body,
-                                const void *samples, size_t samples_bytes, const void *children,
-                                size_t children_bytes)
-{
-    fprintf(out, "{\"id\":\"%s\",\"name\":", id);
-    pv_jsonw_string(out, name, strlen(name));
-    fputs(",\"created\":", out);
-    if (created)
-        fprintf(out, "\"%s\"", created);
-    else
-        fputs("null", out);
-    fputs(",\"attached_to\":[", out);
-    for (size_t i = 0; i < nattached; i++)
-        fprintf(out, "%s\"%s\"", i ? "," : "", attached[i]);
-    fputs("],", out);
-    size_t body_len = strlen(body);
-    fwrite(body + 1, 1, body_len - 2, out); /* the body's fields, without its braces */
-    if (samples) {
-        fputs(",\"mem\":", out);
-        pv_memory_write_samples(out, samples, samples_bytes);
-        fputs(",\"chld\":", out);
-        pv_memory_write_children(out, children, children_bytes);
-    }
-    fputs("}\n", out);
-}
-
-/* export of memory data, a file or a stored id: *handled false when arg
- * is neither (a stats file or a profile's id, or nothing: the usual
- * loading says which). */
-static int export_memory(const char *arg, const char *db, pv_export_format format, bool *handled)
-{
-    pv_err err = {0};
-    struct pv_memory *m = NULL;
-    uint8_t *inflated;
-    size_t len;
-    int status = read_gzip_file(arg, CLI_GUNZIP_MAX_BYTES, &inflated, &len);
-    if (status)
-        return status;
-    bool memory = inflated ? pv_memory_sniff(inflated, len) != PV_MEMORY_NONE
-                           : pv_import_sniff_file(arg) != PV_MEMORY_NONE;
-    struct stat st;
-    if (!memory && (inflated || !stat(arg, &st) || !looks_like_id(arg))) {
-        free(inflated);
-        return 0; /* a file, not memory data */
-    }
-    *handled = true;
-    if (memory && format != PV_EXPORT_JSON) {
-        free(inflated);
-        return usage_error("%s", "memory data exports as --format json only");
-    }
-    if (memory) {
-        char id[PV_STORE_ID_HEX + 1];
-        pv_code rc;
-        if (inflated) {
-            pv_store_id_of(inflated, len, id);
-            rc = pv_memory_parse(inflated, len, &m, &err);
-            free(inflated);
-        } else
-            rc = pv_import_read_memory_file(arg, id, &m, &err);
-        if (rc)
-            return fail(arg, &err);
-        char *body;
-        if (pv_memory_body_json(m, &body, &err)) {
-            pv_memory_destroy(m);
-            return fail(arg, &err);
-        }
-        const void *samples, *children;
-        size_t samples_bytes, children_bytes;
-        pv_memory_samples(m, &samples, &samples_bytes, &children, &children_bytes);
-        write_memory_record(stdout, id, base_name(arg), NULL, NULL, 0, body, samples,
-                            samples_bytes, children, children_bytes);
-        free(body);
-        pv_memory_destroy(m);
-        return fflush(stdout) ? fail(arg, &(pv_err){PV_E_IO, "writing the export failed"}) : 0;
-    }
-    /* an id: memory data stored, or else a profile's (the usual loading) */
-    struct pv_store *s = NULL;
-    if ((status = open_store(db, &s)))
-        return status;
-    struct pv_store_memory rec;
-    pv_code rc = pv_store_memory_get(s, arg, PV_STORE_MEMORY_RECORD | PV_STORE_MEMORY_SAMPLES,
-                                     &rec, &err);
-    pv_store_close(s);
-    if (rc == PV_E_NOTFOUND) {
-        *handled = false;
-        return 0;
-    }
-    if (rc)
-        return fail(arg, &err);
-    if (format != PV_EXPORT_JSON) {
-        pv_store_memory_fini(&rec);
-        return usage_error("%s", "memory data exports as --format json only");
-    }
-    const char *attached[64];
-    size_t nattached = rec.nattached < 64 ? rec.nattached : 64;
-    for (size_t i = 0; i < nattached; i++)
-        attached[i] = rec.attached_to[i];
-    char created[32];
-    time_t t = (time_t)(rec.created_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    write_memory_record(stdout, rec.id, rec.name, created, attached, nattached, rec.record_json,
-                        rec.samples, rec.samples_bytes, rec.children, rec.children_bytes);
-    pv_store_memory_fini(&rec);
-    return fflush(stdout) ? fail(arg, &(pv_err){PV_E_IO, "writing the export failed"}) : 0;
+    return rc ? pv_cli_fail(o.args[0], &err) : 0;
 }
 
 static int cmd_export(int argc, char **argv)
@@ -494,30 +336,30 @@ static int cmd_export(int argc, char **argv)
     if (status)
         return status;
     if (o.nargs != 1)
-        return usage_error("%s", "export needs one FILE or ID");
+        return pv_cli_usage_error("%s", "export needs one FILE or ID");
     pv_err err = {0};
     pv_export_format format;
     if (pv_export_format_parse(o.format, &format, &err))
-        return fail("--format", &err);
+        return pv_cli_fail("--format", &err);
     size_t max_bytes = PV_EXPORT_DEFAULT_MAX_BYTES;
     if (o.max_export && !parse_size(o.max_export, &max_bytes))
-        return usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
+        return pv_cli_usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
                            o.max_export);
     bool handled = false;
-    if ((status = export_memory(o.args[0], o.db, format, &handled)) || handled)
+    if ((status = pv_cli_export_memory(o.args[0], o.db, format, &handled)) || handled)
         return status;
     struct pv_profile *p;
     if ((status = pv_cli_load_profile(o.args[0], o.db, &p)))
         return status;
     /* The export is sized first: one over the budget writes nothing. */
-    pv_code rc = pv_export_write(p, base_name(o.args[0]), format, max_bytes, stdout, &err);
+    pv_code rc = pv_export_write(p, pv_cli_base_name(o.args[0]), format, max_bytes, stdout, &err);
     if (!rc && fflush(stdout))
         rc = pv_err_set(&err, PV_E_IO, "writing the export failed");
     pv_profile_destroy(p);
     if (rc == PV_E_LIMIT)
         fprintf(stderr, "pstatsviz: %s: %s (raise --max-export, or 0 for no limit)\n",
                 o.args[0], err.msg);
-    return rc == PV_E_LIMIT ? EXIT_FAIL : rc ? fail(o.args[0], &err) : 0;
+    return rc == PV_E_LIMIT ? PV_CLI_EXIT_FAIL : rc ? pv_cli_fail(o.args[0], &err) : 0;
 }
 
 static int cmd_vacuum(int argc, char **argv)
@@ -527,15 +369,15 @@ static int cmd_vacuum(int argc, char **argv)
     if (status)
         return status;
     if (o.nargs)
-        return usage_error("%s", "vacuum takes no FILE, only --db");
+        return pv_cli_usage_error("%s", "vacuum takes no FILE, only --db");
     struct pv_store *s;
-    if ((status = open_store(o.db, &s)))
+    if ((status = pv_cli_open_store(o.db, &s)))
         return status;
     pv_err err = {0};
     struct pv_store_space before, after;
     if (pv_store_space_of(s, &before, &err) || pv_store_vacuum(s, &err) ||
         pv_store_space_of(s, &after, &err))
-        status = fail("vacuum", &err);
+        status = pv_cli_fail("vacuum", &err);
     else
         printf("%.1f MB -> %.1f MB; deletes give space back: %s\n",
                (double)(before.pages * before.page_bytes) / 1e6,
@@ -602,7 +444,7 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
                      !strcmp(a, "--max-export") || !strcmp(a, "--heavy");
         const char *v = takes && i + 1 < argc ? argv[++i] : NULL;
         if (takes && !v)
-            return usage_error("%s needs a value", a);
+            return pv_cli_usage_error("%s needs a value", a);
         char *end;
         if (!strcmp(a, "--host"))
             o->host = v;
@@ -613,50 +455,50 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         else if (!strcmp(a, "--port")) {
             o->port = strtol(v, &end, 10);
             if (*end || end == v || o->port < 0 || o->port > 65535)
-                return usage_error("--port takes 0 to 65535, not '%s'", v);
+                return pv_cli_usage_error("--port takes 0 to 65535, not '%s'", v);
         } else if (!strcmp(a, "--threads")) {
             o->threads = strtol(v, &end, 10);
             if (*end || end == v || o->threads < 1 || o->threads > 256)
-                return usage_error("--threads takes 1 to 256, not '%s'", v);
+                return pv_cli_usage_error("--threads takes 1 to 256, not '%s'", v);
         } else if (!strcmp(a, "--max-connections")) {
             o->max_conns = strtol(v, &end, 10);
             if (*end || end == v || o->max_conns < 16 || o->max_conns > 1000000)
-                return usage_error("--max-connections takes 16 to 1000000, not '%s'", v);
+                return pv_cli_usage_error("--max-connections takes 16 to 1000000, not '%s'", v);
         } else if (!strcmp(a, "--max-connections-per-ip")) {
             o->max_conns_per_ip = strtol(v, &end, 10);
             if (*end || end == v || o->max_conns_per_ip < 1 || o->max_conns_per_ip > 1000000)
-                return usage_error("--max-connections-per-ip takes 1 to 1000000, not '%s'", v);
+                return pv_cli_usage_error("--max-connections-per-ip takes 1 to 1000000, not '%s'", v);
         } else if (!strcmp(a, "--header-timeout")) {
             o->header_timeout_s = strtol(v, &end, 10);
             if (*end || end == v || o->header_timeout_s < 1 || o->header_timeout_s > 3600)
-                return usage_error("--header-timeout takes 1 to 3600 seconds, not '%s'", v);
+                return pv_cli_usage_error("--header-timeout takes 1 to 3600 seconds, not '%s'", v);
         } else if (!strcmp(a, "--max-parsing")) {
             o->max_parsing = strtol(v, &end, 10);
             if (*end || end == v || o->max_parsing < 1 || o->max_parsing > 1024)
-                return usage_error("--max-parsing takes 1 to 1024, not '%s'", v);
+                return pv_cli_usage_error("--max-parsing takes 1 to 1024, not '%s'", v);
         } else if (!strcmp(a, "--write-queue")) {
             o->write_queue = strtol(v, &end, 10);
             if (*end || end == v || o->write_queue < 1 || o->write_queue > 1024)
-                return usage_error("--write-queue takes 1 to 1024, not '%s'", v);
+                return pv_cli_usage_error("--write-queue takes 1 to 1024, not '%s'", v);
         } else if (!strcmp(a, "--max-upload")) {
             if (!parse_size(v, &o->max_upload) || !o->max_upload)
-                return usage_error("--max-upload takes a size like 256M, not '%s'", v);
+                return pv_cli_usage_error("--max-upload takes a size like 256M, not '%s'", v);
         } else if (!strcmp(a, "--heavy")) {
             o->heavy = strtol(v, &end, 10);
             if (*end || end == v || o->heavy < 1 || o->heavy > 256)
-                return usage_error("--heavy takes 1 to 256, not '%s'", v);
+                return pv_cli_usage_error("--heavy takes 1 to 256, not '%s'", v);
         } else if (!strcmp(a, "--max-export")) {
             if (!parse_size(v, &o->max_export))
-                return usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
+                return pv_cli_usage_error("--max-export takes a size like 1G (0: no limit), not '%s'",
                                    v);
             if (!o->max_export)
                 o->max_export = SIZE_MAX;
         } else if (!strcmp(a, "--cache")) {
             if (!parse_size(v, &o->cache))
-                return usage_error("--cache takes a size like 512M, not '%s'", v);
+                return pv_cli_usage_error("--cache takes a size like 512M, not '%s'", v);
         } else if (!strcmp(a, "--source-root")) {
             if (o->nroots == (int)(sizeof o->roots / sizeof o->roots[0]))
-                return usage_error("at most 32 --source-root folders (%s)", v);
+                return pv_cli_usage_error("at most 32 --source-root folders (%s)", v);
             o->roots[o->nroots++] = v;
         } else if (!strcmp(a, "--list"))
             o->list = true;
@@ -665,16 +507,16 @@ static int parse_serve_opts(int argc, char **argv, struct serve_opts *o)
         else if (!strcmp(a, "--no-browser"))
             o->no_browser = true;
         else if (a[0] == '-' && a[1])
-            return usage_error("unknown option %s", a);
+            return pv_cli_usage_error("unknown option %s", a);
         else if (o->nfiles < (int)(sizeof o->files / sizeof o->files[0]))
             o->files[o->nfiles++] = a;
         else
-            return usage_error("too many files (at most 64: %s)", a);
+            return pv_cli_usage_error("too many files (at most 64: %s)", a);
     }
     if (o->open && o->no_browser)
-        return usage_error("%s", "give --open or --no-browser, not both");
+        return pv_cli_usage_error("%s", "give --open or --no-browser, not both");
     if (o->max_conns_per_ip > o->max_conns)
-        return usage_error("--max-connections-per-ip %ld is over --max-connections %ld",
+        return pv_cli_usage_error("--max-connections-per-ip %ld is over --max-connections %ld",
                            o->max_conns_per_ip, o->max_conns);
     return 0;
 }
@@ -732,31 +574,31 @@ struct served_file {
     char attached_to[PV_STORE_ID_HEX + 1];
 };
 
+/* pv_cli_imported_fn of pstatsviz FILE...: ctx is the struct served_file
+ * array, filled at i. */
+static void note_served(void *ctx, int i, const struct pv_import_any *res,
+                        const char *attached_to)
+{
+    struct served_file *f = (struct served_file *)ctx + i;
+    f->memory = res->kind != PV_MEMORY_NONE;
+    memcpy(f->id, f->memory ? res->memory.id : res->stats.id, sizeof f->id);
+    if (attached_to) /* an id: PV_STORE_ID_HEX digits */
+        memcpy(f->attached_to, attached_to, sizeof f->attached_to);
+    else
+        f->attached_to[0] = '\0';
+}
+
 /* Import the files given on the command line; fills files. */
 static int import_for_serving(const struct serve_opts *o, const char *db,
                               struct served_file files[])
 {
     struct pv_store *s = NULL;
-    int status = open_store(db, &s);
-    if (!status)
-        check_gives_space_back(s, db);
-    const char *last_stats = NULL;
-    for (int i = 0; !status && i < o->nfiles; i++) {
-        struct pv_import_any res;
-        const char *attach = last_stats && is_memory_file(o->files[i]) ? last_stats : NULL;
-        if ((status = import_file(s, o->files[i], o->max_upload, attach, &res)))
-            break;
-        struct served_file *f = &files[i];
-        f->memory = res.kind != PV_MEMORY_NONE;
-        memcpy(f->id, f->memory ? res.memory.id : res.stats.id, sizeof f->id);
-        if (attach) /* an id: PV_STORE_ID_HEX digits */
-            memcpy(f->attached_to, attach, sizeof f->attached_to);
-        else
-            f->attached_to[0] = '\0';
-        if (!f->memory)
-            last_stats = f->id;
-        pv_import_any_fini(&res);
-    }
+    int status = pv_cli_open_store(db, &s);
+    if (status)
+        return status;
+    check_gives_space_back(s, db);
+    status = pv_cli_import_files(s, o->files, o->nfiles, o->max_upload, false, note_served,
+                                 files);
     pv_store_close(s);
     return status;
 }
@@ -775,14 +617,14 @@ static int serve_main(int argc, char **argv, bool file_mode)
     if (status)
         return status;
     if (o.no_browser && !file_mode)
-        return usage_error("%s", "serve opens no browser unless --open: --no-browser is for "
+        return pv_cli_usage_error("%s", "serve opens no browser unless --open: --no-browser is for "
                            "pstatsviz FILE");
     pv_err err = {0};
     char *default_db = NULL;
     const char *db = o.db;
     if (!db) {
         if (pv_store_default_path(&default_db, &err))
-            return fail("database", &err);
+            return pv_cli_fail("database", &err);
         db = default_db;
     }
     struct served_file files[64];
@@ -799,7 +641,7 @@ static int serve_main(int argc, char **argv, bool file_mode)
             for (int k = 0; k <= i; k++)
                 free(roots[k]);
             free(default_db);
-            return EXIT_USAGE;
+            return PV_CLI_EXIT_USAGE;
         }
     }
     /* Block the stop signals before any thread starts, so only sigwait
@@ -829,7 +671,7 @@ static int serve_main(int argc, char **argv, bool file_mode)
     struct pv_api *api = NULL;
     struct pv_http *http = NULL;
     if (pv_api_create(&acfg, &api, &err) || pv_http_open(&hcfg, api, &http, &err)) {
-        status = fail("serve", &err);
+        status = pv_cli_fail("serve", &err);
         goto stop_serving;
     }
     /* A wildcard address is reached as localhost from this machine. */
@@ -885,7 +727,7 @@ int pv_cli_main(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(USAGE, stderr);
-        return EXIT_USAGE;
+        return PV_CLI_EXIT_USAGE;
     }
     /* A file size limit (ulimit -f) then fails a write with EFBIG, which the
      * store reports like a full disk, instead of killing us mid-write. */
@@ -913,5 +755,5 @@ int pv_cli_main(int argc, char **argv)
         return serve_main(argc - 2, argv + 2, false);
     if (cmd[0] != '-') /* pstatsviz FILE...: everything is options or files */
         return serve_main(argc - 1, argv + 1, true);
-    return usage_error("unknown command %s", cmd);
+    return pv_cli_usage_error("unknown command %s", cmd);
 }

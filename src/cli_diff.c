@@ -7,7 +7,6 @@
  * A and B are stats files or ids in the database.  Failures are one line
  * on stderr, as for every subcommand. */
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,12 +15,10 @@
 #include <unistd.h>
 
 #include "api_diff.h"
-#include "cli.h"
+#include "cli_private.h"
 #include "diff.h"
 #include "profile.h"
 #include "store.h"
-
-enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct diff_opts {
     const char *db, *sort;
@@ -31,12 +28,6 @@ struct diff_opts {
     bool json;
 };
 
-static int usage(const char *what, const char *arg)
-{
-    fprintf(stderr, "pstatsviz: %s%s (see pstatsviz --help)\n", what, arg ? arg : "");
-    return EXIT_USAGE;
-}
-
 static int parse_diff_opts(int argc, char **argv, struct diff_opts *o)
 {
     *o = (struct diff_opts){.sort = "delta", .limit = 25};
@@ -44,29 +35,25 @@ static int parse_diff_opts(int argc, char **argv, struct diff_opts *o)
         const char *a = argv[i];
         bool valued = !strcmp(a, "--db") || !strcmp(a, "--sort") || !strcmp(a, "-n");
         if (valued && i + 1 >= argc)
-            return usage(a, " needs a value");
+            return pv_cli_usage_error("%s needs a value", a);
         if (!strcmp(a, "--db"))
             o->db = argv[++i];
         else if (!strcmp(a, "--sort"))
             o->sort = argv[++i];
         else if (!strcmp(a, "-n")) {
-            const char *v = argv[++i];
-            char *end;
-            errno = 0;
-            o->limit = strcmp(v, "all") ? strtol(v, &end, 10) : -1;
-            if (strcmp(v, "all") && (errno || *end || end == v || o->limit < 0))
-                return usage("-n takes a number or 'all', not ", v);
+            if (pv_cli_parse_limit(argv[++i], &o->limit))
+                return PV_CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--json"))
             o->json = true;
         else if (a[0] == '-' && a[1])
-            return usage("unknown option ", a);
+            return pv_cli_usage_error("unknown option %s", a);
         else if (o->nargs < 2)
             o->args[o->nargs++] = a;
         else
-            return usage("diff takes two profiles, A and B; one more: ", a);
+            return pv_cli_usage_error("diff takes two profiles, A and B; one more: %s", a);
     }
     if (o->nargs != 2)
-        return usage("diff needs two profiles: A and B (files or ids)", NULL);
+        return pv_cli_usage_error("%s", "diff needs two profiles: A and B (files or ids)");
     return 0;
 }
 
@@ -168,8 +155,7 @@ static void print_table(const struct pv_diff *d, const struct pv_diff_select *se
  * pv_cli_load_profile decides: a file of that name comes first). */
 static bool is_id(const char *s)
 {
-    size_t n = strlen(s);
-    return n == PV_STORE_ID_HEX && strspn(s, "0123456789abcdef") == n && access(s, F_OK) != 0;
+    return pv_cli_looks_like_id(s) && access(s, F_OK) != 0;
 }
 
 int pv_cli_diff_main(int argc, char **argv)
@@ -182,7 +168,7 @@ int pv_cli_diff_main(int argc, char **argv)
     struct pv_diff_select sel = {0};
     if (pv_diff_sort_parse(o.sort, &sel.key, &err)) {
         fprintf(stderr, "pstatsviz: --sort: %s\n", err.msg);
-        return EXIT_USAGE;
+        return PV_CLI_EXIT_USAGE;
     }
     sel.descending = pv_diff_sort_descending(sel.key);
     struct pv_profile *a = NULL, *b = NULL;
@@ -194,7 +180,7 @@ int pv_cli_diff_main(int argc, char **argv)
         goto done;
     if (pv_diff_create(a, b, &d, &err) || pv_diff_select(d, &sel, &rows, &n, &err)) {
         fprintf(stderr, "pstatsviz: diff: %s\n", err.msg);
-        status = EXIT_FAIL;
+        status = PV_CLI_EXIT_FAIL;
         goto done;
     }
     size_t shown = o.limit < 0 || (size_t)o.limit > n ? n : (size_t)o.limit;
@@ -206,7 +192,7 @@ int pv_cli_diff_main(int argc, char **argv)
         cJSON_Delete(doc);
         if (!text) {
             fputs("pstatsviz: diff: out of memory\n", stderr);
-            status = EXIT_FAIL;
+            status = PV_CLI_EXIT_FAIL;
             goto done;
         }
         puts(text);
@@ -217,7 +203,7 @@ int pv_cli_diff_main(int argc, char **argv)
     }
     if (fflush(stdout)) {
         fputs("pstatsviz: diff: writing the output failed\n", stderr);
-        status = EXIT_FAIL;
+        status = PV_CLI_EXIT_FAIL;
     }
 done:
     free(rows);

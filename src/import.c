@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api_json.h"
 #include "pack.h"
+#include "profile_json.h"
 #include "tree.h"
 
 /* ---- read --------------------------------------------------------------- */
@@ -109,7 +109,7 @@ static char *entries_json(const struct pv_profile *p, pv_err *err)
     size_t n;
     if (pv_tree_entries(p, &entries, &n, err))
         return NULL;
-    cJSON *list = pv_api_json_entries(p, entries, n);
+    cJSON *list = pv_profile_json_entries(p, entries, n);
     free(entries);
     char *text = list ? cJSON_PrintUnformatted(list) : NULL;
     cJSON_Delete(list);

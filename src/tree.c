@@ -1,8 +1,9 @@
 /* tree.c - the call tree rebuilt from edge totals (see tree.h).
  *
  * One build is: the entry points (given, or found by one pass over the
- * edges), then the path or root, then a breadth-first expansion.  Expanding a node ("expand")
- * turns its callee edges into candidate children; with hide, hidden callees
+ * edges), then the path or root, then a breadth-first expansion (grown as
+ * treegrow.h grows every tree).  Expanding a node ("expand") turns its
+ * callee edges into candidate children; with hide, hidden callees
  * are folded away by a walk of the hidden functions reachable from the node
  * (an iterative DFS, then one pass in topological order so every hidden
  * function is expanded once however many ways reach it).  Candidates live in
@@ -11,8 +12,8 @@
  * recurses on the C stack.
  *
  * Profiles may hold NaN, infinite or negative numbers (they load with a
- * warning): every time read here goes through fin(), so the tree's numbers
- * are finite and at least 0. */
+ * warning): every time read here goes through pv_treegrow_time(), so the
+ * tree's numbers are finite and at least 0. */
 #include "tree.h"
 
 #include <math.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "treegrow.h"
 #include "vec.h"
 
 #define NONE UINT32_MAX
@@ -29,26 +31,7 @@
  * which it is rounding, not a node: cProfile's sums round far below it. */
 #define UNRECORDED_MIN 1e-6
 
-/* How often a build asks q->stop: a poll() of the client's socket costs
- * about a microsecond, these steps some milliseconds. */
-enum { STOP_CHECK_STEPS = 1 << 16 };
-
-/* ---- small helpers ------------------------------------------------------ */
-
-static pv_code no_memory(pv_err *err)
-{
-    return pv_err_set(err, PV_E_NOMEM, "out of memory building the tree");
-}
-
-static double fin(double x)
-{
-    return isfinite(x) && x > 0 ? x : 0;
-}
-
-static bool near(double a, double b)
-{
-    return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
-}
+/* ---- edges ------------------------------------------------------------- */
 
 /* An edge's share of its callee's ct: its own ct, or for a count-only edge
  * (the `profile` module) the callee's ct in proportion to calls.  A
@@ -59,13 +42,13 @@ static bool near(double a, double b)
 static double edge_ct(const struct pv_profile *p, const struct pv_edge *e)
 {
     if (!(e->flags & PV_EDGE_COUNT_ONLY))
-        return fin(e->ct);
+        return pv_treegrow_time(e->ct);
     const struct pv_func *c = &p->funcs[e->callee];
     if (c->nc <= 0 || e->nc <= 0)
         return 0;
     bool outer = e->caller != e->callee && c->cc > 0 && c->cc < c->nc;
     double share = (double)e->nc / (double)(outer ? c->cc : c->nc);
-    return fin(c->ct) * fmin(share, 1);
+    return pv_treegrow_time(c->ct) * fmin(share, 1);
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -134,7 +117,8 @@ pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_
         }
         /* A recursive function's ct counts outermost calls only, and the
          * outside call is one of them: its whole ct is the entry's. */
-        double v = fn->nc > fn->cc ? fin(fn->ct) : fin(fin(fn->ct) - sum[f].ct);
+        double ct = pv_treegrow_time(fn->ct);
+        double v = fn->nc > fn->cc ? ct : pv_treegrow_time(ct - sum[f].ct);
         e[count++] = (struct pv_entry){f, v};
     }
     free(sum);
@@ -153,12 +137,6 @@ struct cand {
     uint32_t next;  /* hidden: DFS cursor into its callee edges */
     double value, calls;
     bool exact, recursive, hidden, seen;
-};
-
-struct kid {
-    uint32_t fid;
-    bool exact, recursive;
-    double value, calls;
 };
 
 /* Folding is the same for every node of one function in a build (only the
@@ -185,25 +163,14 @@ struct work {
     size_t nc, ccap;
     uint32_t *stack, *post;
     size_t nstack, npost;
-    struct kid *kids;       /* the children of the last expansion */
-    size_t nkids, kcap;
-    struct kid *spare;      /* q->keep: the children it did not keep */
+    struct pv_treegrow g;   /* the tree being grown, the budget, the children */
+    struct pv_treegrow_kid *spare; /* q->keep: the children it did not keep */
     size_t spare_cap;
     double hidden_self;     /* the folded functions' share of tt */
     size_t fold_work;
-    size_t steps, max_steps, next_stop_check; /* the work budget */
     struct memo *memo;      /* nfuncs, with hide */
-    struct kid *memo_kids;
+    struct pv_treegrow_kid *memo_kids;
     size_t nmemo_kids, memo_cap;
-    const struct pv_entry *entries; /* the query's, or found */
-    size_t nentries;
-    struct pv_entry *found;         /* found here when the query has none */
-    /* the tree being built */
-    const struct pv_tree_query *q;
-    struct pv_tree *t;
-    size_t ncap, crumb_cap;
-    uint32_t *parent;       /* node -> its parent node; grown with nodes */
-    size_t parent_cap;
 };
 
 static bool on_path(const struct work *w, uint32_t f)
@@ -235,7 +202,7 @@ static pv_code cand_of(struct work *w, uint32_t fid, bool hidden, bool fresh, ui
         return PV_OK;
     }
     if (!pv_vec_reserve((void **)&w->c, &w->ccap, w->nc + 1, sizeof *w->c))
-        return no_memory(err);
+        return pv_treegrow_no_memory(&w->g, err);
     w->c[w->nc] = (struct cand){.fid = fid, .leaf = NONE, .order = NONE, .exact = true,
                                 .hidden = hidden};
     *out = (uint32_t)w->nc++;
@@ -267,25 +234,11 @@ static pv_code contribute(struct work *w, uint32_t fid, double value, double cal
         back = true;
     }
     struct cand *c = &w->c[i];
-    c->value += fin(value);
-    c->calls += fin(calls);
+    c->value += pv_treegrow_time(value);
+    c->calls += pv_treegrow_time(calls);
     c->exact = c->exact && exact;
     c->recursive = c->recursive || back;
     return PV_OK;
-}
-
-/* Every step counts against q->max_steps: the children considered at each
- * expansion and the edges walked while folding.  Each function is folded
- * once per build (see struct memo), so folding binds only when the memo is
- * full: the budget guards against quadratic work. */
-static pv_code over_steps(const struct work *w, pv_err *err)
-{
-    char budget[32];
-    pv_format_count(w->max_steps, budget);
-    return pv_err_set(err, PV_E_LIMIT,
-                      "tree too large: building it takes over %s steps, the budget - lower "
-                      "max_nodes or depth, raise cutoff, or hide fewer kinds",
-                      budget);
 }
 
 /* stack and post hold hidden cands, one per fid: nfuncs is enough. */
@@ -316,8 +269,8 @@ static pv_code fold_order(struct work *w, size_t nseeds, pv_err *err)
                 continue;
             }
             uint32_t g = p->edges[w->c[top].next++].callee;
-            if (++w->fold_work > w->max_steps)
-                return over_steps(w, err);
+            if (++w->fold_work > w->g.max_steps)
+                return pv_treegrow_over_steps(&w->g, err);
             if (!folds(w, g))
                 continue;
             uint32_t j;
@@ -333,21 +286,21 @@ static pv_code fold_order(struct work *w, size_t nseeds, pv_err *err)
 }
 
 /* The children of fid (NONE: the virtual root, whose children are the
- * entry points) when its node carries its whole ct, into w->kids: hidden
+ * entry points) when its node carries its whole ct, into w->g.kids: hidden
  * functions folded, duplicates merged. */
 static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
 {
     const struct pv_profile *p = w->p;
     w->cur++;
     w->nc = 0;
-    w->nkids = 0;
+    w->g.nkids = 0;
     w->hidden_self = 0;
     if (fid == NONE) {
-        for (size_t i = 0; i < w->nentries; i++) {
-            const struct pv_func *f = &p->funcs[w->entries[i].fid];
-            double v = w->entries[i].value;
-            if (contribute(w, w->entries[i].fid, v, f->nc > 0 ? (double)f->nc : 0,
-                           near(v, fin(f->ct)), NONE, err))
+        for (size_t i = 0; i < w->g.nentries; i++) {
+            const struct pv_func *f = &p->funcs[w->g.entries[i].fid];
+            double v = w->g.entries[i].value;
+            if (contribute(w, w->g.entries[i].fid, v, f->nc > 0 ? (double)f->nc : 0,
+                           pv_treegrow_near(v, pv_treegrow_time(f->ct)), NONE, err))
                 return err->code;
         }
     } else {
@@ -366,13 +319,13 @@ static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
         for (size_t k = w->npost; k-- > 0;) {
             const struct cand h = w->c[w->post[k]];
             const struct pv_func *f = &p->funcs[h.fid];
-            double ct = fin(f->ct), hratio = ct > 0 ? h.value / ct : 0;
+            double ct = pv_treegrow_time(f->ct), hratio = ct > 0 ? h.value / ct : 0;
             double call_ratio = f->nc > 0 ? h.calls / (double)f->nc : 0;
-            bool h_exact = h.exact && near(h.value, ct);
-            w->hidden_self += fin(f->tt) * hratio;
+            bool h_exact = h.exact && pv_treegrow_near(h.value, ct);
+            w->hidden_self += pv_treegrow_time(f->tt) * hratio;
             w->fold_work += p->callees_at[h.fid + 1] - p->callees_at[h.fid];
-            if (w->fold_work > w->max_steps)
-                return over_steps(w, err); /* steps >= fold_work: stop now */
+            if (w->fold_work > w->g.max_steps)
+                return pv_treegrow_over_steps(&w->g, err); /* steps >= fold_work: stop now */
             for (uint32_t e = p->callees_at[h.fid]; e < p->callees_at[h.fid + 1]; e++) {
                 const struct pv_edge *ed = &p->edges[e];
                 if (contribute(w, ed->callee, edge_ct(p, ed) * hratio,
@@ -382,81 +335,62 @@ static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
             }
         }
     }
-    if (!pv_vec_reserve((void **)&w->kids, &w->kcap, w->nc + 1, sizeof *w->kids))
-        return no_memory(err);
+    if (pv_treegrow_reserve_kids(&w->g, w->nc + 1, err))
+        return err->code;
     for (size_t i = 0; i < w->nc; i++) {
         const struct cand *c = &w->c[i];
         if (!c->hidden)
-            w->kids[w->nkids++] =
-                (struct kid){c->fid, c->exact, c->recursive, c->value, c->calls};
+            w->g.kids[w->g.nkids++] =
+                (struct pv_treegrow_kid){c->fid, c->exact, c->recursive, c->value, c->calls};
     }
     return PV_OK;
 }
 
-/* Count an expansion's steps against the budget, and now and then ask
- * whether to go on. */
-static pv_code account(struct work *w, size_t steps, pv_err *err)
-{
-    w->steps += steps;
-    if (w->steps > w->max_steps)
-        return over_steps(w, err);
-    if (w->q->stop && w->steps >= w->next_stop_check) {
-        w->next_stop_check = w->steps + STOP_CHECK_STEPS;
-        if (w->q->stop(w->q->stop_ctx))
-            return pv_err_set(err, PV_E_CANCELLED, "the tree was no longer wanted after %zu steps",
-                              w->steps);
-    }
-    return PV_OK;
-}
-
-/* The children of fid at value into w->kids, recursive where they are on
+/* The children of fid at value into w->g.kids, recursive where they are on
  * the path: gathered at the whole ct (or taken from the memo), then scaled
- * to value. */
+ * to value.
+ *
+ * Every step counts against q->max_steps: the children considered at each
+ * expansion and the edges walked while folding.  Each function is folded
+ * once per build (see struct memo), so folding binds only when the memo is
+ * full: the budget guards against quadratic work. */
 static pv_code expand(struct work *w, uint32_t fid, double value, bool exact, pv_err *err)
 {
     size_t folded = w->fold_work;
     double ratio = 1;
     bool src_exact = exact;
     if (fid != NONE) {
-        double ct = fin(w->p->funcs[fid].ct);
+        double ct = pv_treegrow_time(w->p->funcs[fid].ct);
         ratio = ct > 0 ? value / ct : 0;
-        src_exact = exact && near(value, ct);
+        src_exact = exact && pv_treegrow_near(value, ct);
     }
     struct memo *m = w->memo && fid != NONE && w->keep == NONE ? &w->memo[fid] : NULL;
     if (m && m->n != NONE) {
-        if (!pv_vec_reserve((void **)&w->kids, &w->kcap, m->n + 1, sizeof *w->kids))
-            return no_memory(err);
+        if (pv_treegrow_reserve_kids(&w->g, m->n + 1, err))
+            return err->code;
         if (m->n)
-            memcpy(w->kids, w->memo_kids + m->at, m->n * sizeof *w->kids);
-        w->nkids = m->n;
+            memcpy(w->g.kids, w->memo_kids + m->at, m->n * sizeof *w->g.kids);
+        w->g.nkids = m->n;
         w->hidden_self = m->self;
     } else {
         if (gather(w, fid, err))
             return err->code;
-        if (m && w->nmemo_kids + w->nkids <= MEMO_MAX_KIDS &&
-            pv_vec_reserve((void **)&w->memo_kids, &w->memo_cap, w->nmemo_kids + w->nkids + 1,
+        if (m && w->nmemo_kids + w->g.nkids <= MEMO_MAX_KIDS &&
+            pv_vec_reserve((void **)&w->memo_kids, &w->memo_cap, w->nmemo_kids + w->g.nkids + 1,
                  sizeof *w->memo_kids)) {
-            memcpy(w->memo_kids + w->nmemo_kids, w->kids, w->nkids * sizeof *w->kids);
-            *m = (struct memo){(uint32_t)w->nmemo_kids, (uint32_t)w->nkids, w->hidden_self};
-            w->nmemo_kids += w->nkids;
+            memcpy(w->memo_kids + w->nmemo_kids, w->g.kids, w->g.nkids * sizeof *w->g.kids);
+            *m = (struct memo){(uint32_t)w->nmemo_kids, (uint32_t)w->g.nkids, w->hidden_self};
+            w->nmemo_kids += w->g.nkids;
         }
     }
-    for (size_t i = 0; i < w->nkids; i++) {
-        struct kid *k = &w->kids[i];
+    for (size_t i = 0; i < w->g.nkids; i++) {
+        struct pv_treegrow_kid *k = &w->g.kids[i];
         k->value *= ratio;
         k->exact = k->exact && src_exact;
         k->recursive = k->recursive || on_path(w, k->fid);
     }
     w->hidden_self *= ratio;
-    return account(w, 1 + w->nkids + (w->fold_work - folded), err);
-}
-
-static int cmp_kids(const void *x, const void *y)
-{
-    const struct kid *a = x, *b = y;
-    if (a->value != b->value)
-        return a->value > b->value ? -1 : 1;
-    return (a->fid > b->fid) - (a->fid < b->fid);
+    return pv_treegrow_account(&w->g, 1 + w->g.nkids + (w->fold_work - folded), err);
 }
 
 /* After expand(): fit the children in value, sort them, and return the
@@ -477,14 +411,14 @@ static int cmp_kids(const void *x, const void *y)
 static double settle_kids(struct work *w, uint32_t fid, double value)
 {
     double sum = 0;
-    for (size_t i = 0; i < w->nkids; i++)
-        sum += w->kids[i].value;
-    qsort(w->kids, w->nkids, sizeof *w->kids, cmp_kids);
+    for (size_t i = 0; i < w->g.nkids; i++)
+        sum += w->g.kids[i].value;
+    pv_treegrow_sort_kids(&w->g);
     if (sum > value) {
         double room = value;
         sum = 0;
-        for (size_t i = 0; i < w->nkids; i++) {
-            struct kid *k = &w->kids[i];
+        for (size_t i = 0; i < w->g.nkids; i++) {
+            struct pv_treegrow_kid *k = &w->g.kids[i];
             double kept = fmin(k->value, room);
             k->exact = k->exact && kept >= k->value * (1 - 1e-9);
             k->value = kept;
@@ -492,87 +426,60 @@ static double settle_kids(struct work *w, uint32_t fid, double value)
             sum += kept;
         }
         /* The cut ones may now tie at 0: ties go by fid. */
-        qsort(w->kids, w->nkids, sizeof *w->kids, cmp_kids);
+        pv_treegrow_sort_kids(&w->g);
     }
     double own = 0;
     if (fid != NONE) {
-        double ct = fin(w->p->funcs[fid].ct);
-        own = ct > 0 ? fin(w->p->funcs[fid].tt) * (value / ct) : 0;
+        double ct = pv_treegrow_time(w->p->funcs[fid].ct);
+        own = ct > 0 ? pv_treegrow_time(w->p->funcs[fid].tt) * (value / ct) : 0;
     }
-    return fin(fmin(value - sum, own + w->hidden_self));
+    return pv_treegrow_time(fmin(value - sum, own + w->hidden_self));
 }
 
 /* ---- the tree ----------------------------------------------------------- */
 
-static int64_t as_calls(double c)
-{
-    c = fin(c);
-    return c < 9.2e18 ? (int64_t)llround(c) : INT64_MAX;
-}
-
 /* A leaf's self: its share of tt, as if it were expanded without hiding. */
 static double leaf_self(const struct pv_profile *p, uint32_t fid, double value)
 {
-    double ct = fin(p->funcs[fid].ct);
-    return ct > 0 ? fin(fmin(value, fin(p->funcs[fid].tt) * (value / ct))) : 0;
+    double ct = pv_treegrow_time(p->funcs[fid].ct), tt = pv_treegrow_time(p->funcs[fid].tt);
+    return ct > 0 ? pv_treegrow_time(fmin(value, tt * (value / ct))) : 0;
 }
 
-static pv_code add_node(struct work *w, const struct pv_tree_node *n, uint32_t parent,
-                        pv_err *err)
-{
-    struct pv_tree *t = w->t;
-    if (!pv_vec_reserve((void **)&t->nodes, &w->ncap, t->nnodes + 1, sizeof *t->nodes) ||
-        !pv_vec_reserve((void **)&w->parent, &w->parent_cap, t->nnodes + 1, sizeof *w->parent))
-        return no_memory(err);
-    w->parent[t->nnodes] = parent;
-    t->nodes[t->nnodes++] = *n;
-    return PV_OK;
-}
-
-static struct pv_tree_node kid_node(const struct pv_profile *p, const struct kid *k)
+static struct pv_tree_node kid_node(const struct pv_profile *p, const struct pv_treegrow_kid *k)
 {
     struct pv_tree_node n = {.fid = k->fid, .exact = k->exact, .recursive = k->recursive};
     n.truncated = !k->recursive && p->callees_at[k->fid + 1] > p->callees_at[k->fid];
     n.value = k->value;
     n.self = leaf_self(p, k->fid, k->value);
-    n.calls = as_calls(k->calls);
+    n.calls = pv_treegrow_calls(k->calls);
     return n;
-}
-
-static pv_code add_crumb(struct work *w, uint32_t fid, double value, pv_err *err)
-{
-    struct pv_tree *t = w->t;
-    if (!pv_vec_reserve((void **)&t->crumbs, &w->crumb_cap, t->ncrumbs + 1, sizeof *t->crumbs))
-        return no_memory(err);
-    t->crumbs[t->ncrumbs++] = (struct pv_crumb){fid, value};
-    return PV_OK;
 }
 
 /* Move the children below the cutoff (kids[kept..]) that q->keep asks for
  * up to kids[kept..], in order; returns how many children are kept now. */
 static pv_code keep_asked(struct work *w, size_t i, size_t *kept, pv_err *err)
 {
-    const struct pv_tree *t = w->t;
+    const struct pv_tree *t = w->g.t;
     uint32_t fids[PV_TREE_MAX_DEPTH + 1];
     size_t nfids = 0;
-    for (size_t a = i; a != 0 && nfids < PV_TREE_MAX_DEPTH + 1; a = w->parent[a])
+    for (size_t a = i; a != 0 && nfids < PV_TREE_MAX_DEPTH + 1; a = w->g.parent[a])
         fids[nfids++] = t->nodes[a].fid;
     for (size_t k = 0; k < nfids / 2; k++) {
         uint32_t f = fids[k];
         fids[k] = fids[nfids - 1 - k];
         fids[nfids - 1 - k] = f;
     }
-    if (!pv_vec_reserve((void **)&w->spare, &w->spare_cap, w->nkids + 1, sizeof *w->spare))
-        return no_memory(err);
+    if (!pv_vec_reserve((void **)&w->spare, &w->spare_cap, w->g.nkids + 1, sizeof *w->spare))
+        return pv_treegrow_no_memory(&w->g, err);
     size_t nspare = 0, to = *kept;
-    for (size_t k = *kept; k < w->nkids; k++) {
-        if (w->q->keep(w->q->keep_ctx, i, fids, nfids, w->kids[k].fid))
-            w->kids[to++] = w->kids[k];
+    for (size_t k = *kept; k < w->g.nkids; k++) {
+        if (w->g.q->keep(w->g.q->keep_ctx, i, fids, nfids, w->g.kids[k].fid))
+            w->g.kids[to++] = w->g.kids[k];
         else
-            w->spare[nspare++] = w->kids[k];
+            w->spare[nspare++] = w->g.kids[k];
     }
     if (nspare)
-        memcpy(w->kids + to, w->spare, nspare * sizeof *w->spare);
+        memcpy(w->g.kids + to, w->spare, nspare * sizeof *w->spare);
     *kept = to;
     return PV_OK;
 }
@@ -589,13 +496,13 @@ static pv_code keep_asked(struct work *w, size_t i, size_t *kept, pv_err *err)
 static double unrecorded_time(const struct work *w, uint32_t fid, double value, double self,
                               double limit)
 {
-    if (!w->q->show_unrecorded || fid == NONE)
+    if (!w->g.q->show_unrecorded || fid == NONE)
         return 0;
     double sum = 0;
-    for (size_t k = 0; k < w->nkids; k++)
-        sum += w->kids[k].value;
+    for (size_t k = 0; k < w->g.nkids; k++)
+        sum += w->g.kids[k].value;
     double left = value - sum - self;
-    if (!(left >= limit && left > UNRECORDED_MIN * w->t->nodes[0].value))
+    if (!(left >= limit && left > UNRECORDED_MIN * w->g.t->nodes[0].value))
         return 0;
     const struct pv_profile *p = w->p;
     for (uint32_t e = p->callees_at[fid]; e < p->callees_at[fid + 1]; e++)
@@ -604,95 +511,34 @@ static double unrecorded_time(const struct work *w, uint32_t fid, double value, 
     return left;
 }
 
-/* Expand node i: its children go at the end of the node array. */
-static pv_code expand_node(struct work *w, size_t i, double limit, pv_err *err)
+/* kid_node() as the growth asks for it (pv_treegrow_leaf_fn); ctx is the
+ * work. */
+static pv_code leaf_node(void *ctx, const struct pv_treegrow_kid *k, struct pv_tree_node *out,
+                         pv_err *err)
 {
-    struct pv_tree *t = w->t;
-    size_t budget = w->q->max_nodes - t->nnodes;
-    if (!budget)
-        return PV_OK;
-    w->anc_cur++;
-    for (size_t a = i; a != 0; a = w->parent[a])
-        w->anc[t->nodes[a].fid] = w->anc_cur;
-    uint32_t fid = t->nodes[i].fid == PV_TREE_TOP ? NONE : t->nodes[i].fid;
-    if (expand(w, fid, t->nodes[i].value, t->nodes[i].exact, err))
-        return err->code;
-    double self = settle_kids(w, fid, t->nodes[i].value);
-    double unrecorded = unrecorded_time(w, fid, t->nodes[i].value, self, limit);
-    size_t kept = 0, extra = unrecorded > 0;
-    while (kept < w->nkids && w->kids[kept].value >= limit)
-        kept++;
-    if (w->q->keep && kept < w->nkids && keep_asked(w, i, &kept, err))
-        return err->code;
-    if (kept + extra + (kept < w->nkids) > budget) {
-        if (budget < 2)
-            return PV_OK; /* an "other" alone says nothing: stay a leaf */
-        if (budget < 3)
-            extra = 0; /* the time stays unshown, as in a leaf */
-        kept = budget - 1 - extra;
-    }
-    t->nodes[i].self = self;
-    t->nodes[i].truncated = false;
-    t->nodes[i].first_child = (uint32_t)t->nnodes;
-    for (size_t k = 0; k < kept; k++) {
-        struct pv_tree_node n = kid_node(w->p, &w->kids[k]);
-        if (add_node(w, &n, (uint32_t)i, err))
-            return err->code;
-    }
-    if (extra) {
-        struct pv_tree_node u = {.fid = PV_TREE_TOP, .unrecorded = true,
-                                 .exact = t->nodes[i].exact, .value = unrecorded,
-                                 .self = unrecorded};
-        if (add_node(w, &u, (uint32_t)i, err))
-            return err->code;
-    }
-    if (kept < w->nkids) {
-        struct pv_tree_node o = {.fid = PV_TREE_TOP, .other = true, .exact = true};
-        double calls = 0;
-        for (size_t k = kept; k < w->nkids; k++) {
-            const struct kid *c = &w->kids[k];
-            o.count++;
-            o.value += c->value;
-            o.self += leaf_self(w->p, c->fid, c->value);
-            o.exact = o.exact && c->exact;
-            calls += c->calls;
-        }
-        o.calls = as_calls(calls);
-        if (add_node(w, &o, (uint32_t)i, err))
-            return err->code;
-    }
-    t->nodes[i].nchildren = (uint32_t)(t->nnodes - t->nodes[i].first_child);
+    const struct work *w = ctx;
+    *out = kid_node(w->p, k);
     return PV_OK;
 }
 
-/* Level by level, larger values first, until the depth or the budget. */
-static pv_code grow_tree(struct work *w, pv_err *err)
+/* Expand node i (pv_treegrow_expand_fn; ctx is the work): its children go
+ * at the end of the node array. */
+static pv_code expand_node(void *ctx, size_t i, double limit, pv_err *err)
 {
-    struct pv_tree *t = w->t;
-    double limit = w->q->cutoff * t->nodes[0].value;
-    struct pv_entry *level = NULL; /* fid: a node of the level */
-    size_t level_cap = 0, lo = 0, hi = 1;
-    pv_code rc = PV_OK;
-    int depth = w->q->depth == PV_TREE_DEPTH_AUTO ? PV_TREE_MAX_DEPTH : w->q->depth;
-    for (int d = 0; d < depth && lo < hi; d++) {
-        if (!pv_vec_reserve((void **)&level, &level_cap, hi - lo, sizeof *level)) {
-            rc = no_memory(err);
-            break;
-        }
-        size_t n = 0;
-        for (size_t i = lo; i < hi; i++)
-            if (!t->nodes[i].other && !t->nodes[i].unrecorded && !t->nodes[i].recursive)
-                level[n++] = (struct pv_entry){(uint32_t)i, t->nodes[i].value};
-        qsort(level, n, sizeof *level, cmp_entries);
-        for (size_t k = 0; k < n && rc == PV_OK; k++)
-            rc = expand_node(w, level[k].fid, limit, err);
-        if (rc)
-            break;
-        lo = hi;
-        hi = t->nnodes;
-    }
-    free(level);
-    return rc;
+    struct work *w = ctx;
+    const struct pv_tree_node *n = &w->g.t->nodes[i];
+    w->anc_cur++;
+    for (size_t a = i; a != 0; a = w->g.parent[a])
+        w->anc[w->g.t->nodes[a].fid] = w->anc_cur;
+    uint32_t fid = n->fid == PV_TREE_TOP ? NONE : n->fid;
+    if (expand(w, fid, n->value, n->exact, err))
+        return err->code;
+    double self = settle_kids(w, fid, n->value);
+    double unrecorded = unrecorded_time(w, fid, n->value, self, limit);
+    size_t kept = pv_treegrow_over_cutoff(&w->g, limit);
+    if (w->g.q->keep && kept < w->g.nkids && keep_asked(w, i, &kept, err))
+        return err->code;
+    return pv_treegrow_place(&w->g, i, self, kept, unrecorded, leaf_node, w, err);
 }
 
 pv_code pv_tree_query_check(const struct pv_profile *p, const struct pv_tree_query *q,
@@ -738,7 +584,7 @@ pv_code pv_tree_query_check(const struct pv_profile *p, const struct pv_tree_que
  * one before as the tree shows it, and takes the value it had there. */
 static pv_code walk_path(struct work *w, struct pv_tree_node *root, pv_err *err)
 {
-    const struct pv_tree_query *q = w->q;
+    const struct pv_tree_query *q = w->g.q;
     for (size_t i = 0; i < q->npath; i++) {
         uint32_t f = q->path[i];
         if (w->anc[f] == ON_PATH)
@@ -751,17 +597,17 @@ static pv_code walk_path(struct work *w, struct pv_tree_node *root, pv_err *err)
         if (expand(w, i ? q->path[i - 1] : NONE, root->value, root->exact, err))
             return err->code;
         settle_kids(w, i ? q->path[i - 1] : NONE, root->value);
-        const struct kid *k = NULL;
-        for (size_t j = 0; j < w->nkids && !k; j++)
-            if (w->kids[j].fid == f)
-                k = &w->kids[j];
+        const struct pv_treegrow_kid *k = NULL;
+        for (size_t j = 0; j < w->g.nkids && !k; j++)
+            if (w->g.kids[j].fid == f)
+                k = &w->g.kids[j];
         if (!k && !i)
             return pv_err_set(err, PV_E_USAGE, "path step 1: fid %u is not an entry point", f);
         if (!k)
             return pv_err_set(err, PV_E_USAGE, "path step %zu: fid %u is not called by fid %u",
                               i + 1, f, q->path[i - 1]);
         *root = kid_node(w->p, k);
-        if (add_crumb(w, f, root->value, err))
+        if (pv_treegrow_add_crumb(&w->g, f, root->value, err))
             return err->code;
         w->anc[f] = ON_PATH;
     }
@@ -778,7 +624,6 @@ void pv_tree_query_init(struct pv_tree_query *q)
 
 static void work_fini(struct work *w)
 {
-    free(w->found);
     free(w->slot);
     free(w->stamp);
     free(w->anc);
@@ -788,10 +633,8 @@ static void work_fini(struct work *w)
     free(w->c);
     free(w->stack);
     free(w->post);
-    free(w->kids);
     free(w->spare);
-    free(w->parent);
-    pv_tree_destroy(w->t);
+    pv_treegrow_fini(&w->g);
 }
 
 /* The arrays a build indexes by fid, an empty tree, and the entry points.
@@ -799,15 +642,11 @@ static void work_fini(struct work *w)
 static pv_code work_init(struct work *w, const struct pv_profile *p,
                          const struct pv_tree_query *q, pv_err *err)
 {
-    *w = (struct work){.p = p, .hide = q->hide, .keep = NONE, .q = q};
-    w->max_steps = q->max_steps ? q->max_steps : PV_TREE_DEFAULT_MAX_STEPS;
+    *w = (struct work){.p = p, .hide = q->hide, .keep = NONE};
+    if (pv_treegrow_init(&w->g, p, q, false, "tree",
+                         "lower max_nodes or depth, raise cutoff, or hide fewer kinds", err))
+        return err->code;
     size_t nf = (size_t)p->nfuncs + 1;
-    if ((w->t = calloc(1, sizeof *w->t))) {
-        w->t->depth = q->depth;
-        w->t->cutoff = q->cutoff;
-        w->t->max_nodes = q->max_nodes;
-        w->t->hide = q->hide;
-    }
     w->slot = malloc(nf * sizeof *w->slot);
     w->stamp = calloc(nf, sizeof *w->stamp);
     w->anc = calloc(nf, sizeof *w->anc);
@@ -817,24 +656,17 @@ static pv_code work_init(struct work *w, const struct pv_profile *p,
         w->post = malloc(nf * sizeof *w->post);
         w->memo = malloc(nf * sizeof *w->memo);
     }
-    if (!w->t || !w->slot || !w->stamp || !w->anc ||
+    if (!w->slot || !w->stamp || !w->anc ||
         (q->hide && (!w->kind || !w->stack || !w->post || !w->memo))) {
+        pv_treegrow_no_memory(&w->g, err);
         work_fini(w);
-        return no_memory(err);
+        return err->code;
     }
     if (q->hide) {
         for (size_t f = 0; f < nf; f++)
             w->memo[f].n = NONE;
         pv_funckind_fill(p, w->kind);
     }
-    if (q->entries) {
-        w->entries = q->entries;
-        w->nentries = q->nentries;
-    } else if (pv_tree_entries(p, &w->found, &w->nentries, err)) {
-        work_fini(w);
-        return err->code;
-    } else
-        w->entries = w->found;
     return PV_OK;
 }
 
@@ -843,23 +675,22 @@ static pv_code work_init(struct work *w, const struct pv_profile *p,
 static pv_code plant_root(struct work *w, pv_err *err)
 {
     const struct pv_profile *p = w->p;
-    const struct pv_tree_query *q = w->q;
-    double total = 0;
-    for (size_t i = 0; i < w->nentries; i++)
-        total += w->entries[i].value;
-    if (add_crumb(w, PV_TREE_TOP, total, err))
+    const struct pv_tree_query *q = w->g.q;
+    double total = pv_treegrow_top_value(&w->g);
+    if (pv_treegrow_add_crumb(&w->g, PV_TREE_TOP, total, err))
         return err->code;
     struct pv_tree_node root = {
-        .fid = PV_TREE_TOP, .exact = true, .value = total, .truncated = w->nentries > 0};
+        .fid = PV_TREE_TOP, .exact = true, .value = total, .truncated = w->g.nentries > 0};
     if (q->by_root) {
         const struct pv_func *f = &p->funcs[q->root];
-        root = kid_node(p, &(struct kid){q->root, true, false, fin(f->ct), (double)f->nc});
+        root = kid_node(p, &(struct pv_treegrow_kid){q->root, true, false,
+                                                     pv_treegrow_time(f->ct), (double)f->nc});
         w->anc[q->root] = ON_PATH;
-        if (add_crumb(w, q->root, root.value, err))
+        if (pv_treegrow_add_crumb(&w->g, q->root, root.value, err))
             return err->code;
     } else if (walk_path(w, &root, err))
         return err->code;
-    return add_node(w, &root, 0, err);
+    return pv_treegrow_add_node(&w->g, &root, 0, err);
 }
 
 pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
@@ -875,10 +706,10 @@ pv_code pv_tree_build(const struct pv_profile *p, const struct pv_tree_query *q,
         return err->code;
     pv_code rc = plant_root(&w, err);
     if (rc == PV_OK)
-        rc = grow_tree(&w, err);
+        rc = pv_treegrow_grow(&w.g, expand_node, &w, err);
     if (rc == PV_OK) {
-        *out = w.t;
-        w.t = NULL;
+        *out = w.g.t;
+        w.g.t = NULL;
     }
     work_fini(&w);
     return rc;

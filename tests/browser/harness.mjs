@@ -6,7 +6,7 @@
 
 import { before, after } from 'node:test';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -134,10 +134,13 @@ export async function newPage(browser, opts = {}) {
   return page;
 }
 
-/** Uploads a file through the API (not the page); resolves the JSON answer. */
-export async function uploadApi(base, file, name) {
-  const { readFileSync } = await import('node:fs');
-  const r = await fetch(`${base}/api/profiles?name=${encodeURIComponent(name || file.split('/').pop())}`, {
+/**
+ * Uploads a file through the API (not the page); resolves the JSON answer.
+ * attach: the id of the profile that memory data is attached to.
+ */
+export async function uploadApi(base, file, name, attach) {
+  const query = `name=${encodeURIComponent(name || file.split('/').pop())}${attach ? `&attach=${attach}` : ''}`;
+  const r = await fetch(`${base}/api/profiles?${query}`, {
     method: 'POST', body: readFileSync(file), headers: { 'Content-Type': 'application/octet-stream' },
   });
   if (r.status !== 200 && r.status !== 201) throw new Error(`upload ${file}: ${r.status} ${await r.text()}`);
@@ -160,6 +163,18 @@ export function pstats(file, code) {
 export function pstatsTop(file, key, n = 10) {
   return pstats(file, `s.sort_stats(${JSON.stringify(key)})
 print(json.dumps([pstats.func_std_string(f) for f in s.fcn_list[:${n}]]))`);
+}
+
+/** The largest MEM sample of an mprof recording, and its FUNC lines: what mprof's read_mprofile_file reads. */
+export function readMprof(path) {
+  let peak = -Infinity;
+  const funcs = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'MEM') peak = Math.max(peak, Number(f[1]));
+    else if (f[0] === 'FUNC') funcs.push(f[1]);
+  }
+  return { peak, funcs };
 }
 
 /** Waits until the viewer shows what its URL says (no request in flight, chart drawn). */

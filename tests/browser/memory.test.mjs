@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserSuite, uploadApi, getJson, waitIdle, viewState, screenshot, assertNoProblems, RASA_SAMPLE, RASA_5000 } from './harness.mjs';
+import { browserSuite, uploadApi, getJson, waitIdle, viewState, screenshot, assertNoProblems, RASA_SAMPLE, RASA_5000, readMprof } from './harness.mjs';
 import { fmtMiB, fmtMiBDelta } from '../../web/js/model/memory.js';
 
 // The interpreter that has memory_profiler: Debian's, when python3 on the
@@ -78,18 +78,6 @@ const suite = browserSuite({
 });
 
 test.after(() => { if (work) rmSync(work, { recursive: true, force: true }); });
-
-/** The largest MEM sample of an mprof file, and its FUNC lines: what mprof's read_mprofile_file reads. */
-function readMprof(path) {
-  let peak = -Infinity;
-  const funcs = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const f = line.split(' ');
-    if (f[0] === 'MEM') peak = Math.max(peak, Number(f[1]));
-    else if (f[0] === 'FUNC') funcs.push(f[1]);
-  }
-  return { peak, funcs };
-}
 
 /** Line 847's increment (MiB) in a memory_profiler report: the largest. */
 function reportIncrement(path, line) {

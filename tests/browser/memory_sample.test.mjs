@@ -8,42 +8,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserSuite, uploadApi, getJson, waitIdle, screenshot, assertNoProblems, RASA_SAMPLE, RASA_5000, REPO } from './harness.mjs';
+import { browserSuite, uploadApi, getJson, waitIdle, screenshot, assertNoProblems, RASA_SAMPLE, RASA_5000, REPO, readMprof } from './harness.mjs';
 import { fmtMiB } from '../../web/js/model/memory.js';
 
 const DATA = join(REPO, 'data');
 const ids = {};
-
-async function attach(base, file, pid) {
-  const r = await fetch(`${base}/api/profiles?name=${encodeURIComponent(file.split('/').pop())}&attach=${pid}`, {
-    method: 'POST', body: readFileSync(file), headers: { 'Content-Type': 'application/octet-stream' },
-  });
-  if (r.status !== 201 && r.status !== 200) throw new Error(`attach ${file}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
 
 const suite = browserSuite({
   setup: async (s) => {
     ids.a = (await uploadApi(s.base, RASA_SAMPLE)).id;
     ids.b = (await uploadApi(s.base, RASA_5000)).id;
     for (const [run, pid] of [['1000', ids.a], ['5000', ids.b]]) {
-      ids['mprof' + run] = (await attach(s.base, join(DATA, `rasa_maxsize${run}.mprof.dat`), pid)).id;
-      ids['lines' + run] = (await attach(s.base, join(DATA, `rasa_maxsize${run}.mem.txt`), pid)).id;
+      ids['mprof' + run] = (await uploadApi(s.base, join(DATA, `rasa_maxsize${run}.mprof.dat`), null, pid)).id;
+      ids['lines' + run] = (await uploadApi(s.base, join(DATA, `rasa_maxsize${run}.mem.txt`), null, pid)).id;
     }
   },
 });
-
-/** The largest MEM sample and the FUNC names of an mprof file. */
-function readMprof(path) {
-  let peak = -Infinity;
-  const funcs = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const f = line.split(' ');
-    if (f[0] === 'MEM') peak = Math.max(peak, Number(f[1]));
-    else if (f[0] === 'FUNC') funcs.push(f[1]);
-  }
-  return { peak, funcs };
-}
 
 /**
  * The line of the largest increment in a memory_profiler report's first

@@ -113,18 +113,7 @@ static void diamond_callers_split_by_the_callers_shares(void)
 
 static void recursive_callers_are_leaves_that_give_back_double_counted_time(void)
 {
-    static const struct fn fns[] = {
-        {"r.py", 1, "main", 1, 1, 0.5, 3, false},
-        {"r.py", 5, "fib", 1, 10, 2, 2.5, false},
-        {"r.py", 9, "g", 3, 3, 0.5, 0.5, false},
-    };
-    static const struct call calls[] = {
-        {0, 1, 1, 1, 0.2, 2.5, false},
-        {1, 1, 9, 0, 1.8, 2.3, false},
-        {1, 2, 3, 3, 0.5, 0.5, false},
-        {-1, 0, 0, 0, 0, 0, false},
-    };
-    struct pv_profile *p = build(fns, 3, calls);
+    struct pv_profile *p = build(FIB, 3, FIB_CALLS);
     struct pv_tree *t = p ? callers(p, "g", (struct pv_tree_query){.depth = 64, .cutoff = 0})
                           : NULL;
     if (!t) {
@@ -190,6 +179,10 @@ static void bad_queries_are_refused_and_budgets_hold(void)
         t = NULL;
         pv_code rc = pv_invtree_build(p, &q, &t, &err);
         CHECK(rc == rows[i].code && !t, rows[i].name, "code %d: %s", rc, rc ? err.msg : "ok");
+        if (rc == PV_E_LIMIT)
+            CHECK(!strcmp(err.msg, "inverted tree too large: building it takes over 1 steps, the "
+                                   "budget - lower max_nodes or depth, or raise cutoff"),
+                  "the_step_budget_message_says_what_to_change", "%s", err.msg);
         pv_tree_destroy(t);
     }
     /* depth 0 is auto, the default: as deep as the cutoff allows */

@@ -100,4 +100,19 @@ static const struct call DIAMOND_CALLS[] = {
     {2, 3, 1, 1, 0.4, 2, false}, {3, 4, 2, 2, 4, 4, false}, {-1, 0, 0, 0, 0, 0, false},
 };
 
+/* fib recursing into itself: main -> fib (once from outside), fib -> fib
+ * (9 nested calls) and fib -> g.  fib's edge to itself carries almost all
+ * of its ct, so its callees (itself and g) add up to more than it. */
+static const struct fn FIB[] = {
+    {"r.py", 1, "main", 1, 1, 0.5, 3, false},
+    {"r.py", 5, "fib", 1, 10, 2, 2.5, false},
+    {"r.py", 9, "g", 3, 3, 0.5, 0.5, false},
+};
+static const struct call FIB_CALLS[] = {
+    {0, 1, 1, 1, 0.2, 2.5, false},
+    {1, 1, 9, 0, 1.8, 2.3, false},
+    {1, 2, 3, 3, 0.5, 0.5, false},
+    {-1, 0, 0, 0, 0, 0, false},
+};
+
 #endif
