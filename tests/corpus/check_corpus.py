@@ -16,7 +16,12 @@ Every file the oracle rejects must give a non-zero exit and exactly one line
 on stderr within a second.  Deliberate differences from the oracle are
 listed in DELIBERATE below (and in README.md).
 
-usage: check_corpus.py PSTATSVIZ CORPUS
+With --sanitized (the ASan+UBSan build) the time limits, a second to
+reject and ten to import, do not apply: instrumented code on a loaded
+machine can miss them honestly.  Every run still stops at its timeout
+(10 s to reject, 60 s otherwise), so a hang fails there as well.
+
+usage: check_corpus.py PSTATSVIZ CORPUS [--sanitized]
 """
 import io
 import json
@@ -27,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+SANITIZED = "--sanitized" in sys.argv[3:]
 
 import inputs
 
@@ -104,7 +111,7 @@ def check_accepted(exe, corpus, rel, check):
         fields = p.stdout.decode().split()
         if p.returncode or fields[2:] != [str(check["functions"]), str(check["edges"])]:
             fail(rel, "import: %r %r" % (p.stdout[:200], p.stderr[:200]))
-        elif secs > 10:
+        elif secs > 10 and not SANITIZED:
             fail(rel, "import took %.1f s" % secs)
         return
     p, _ = run([exe, "export", path])
@@ -153,7 +160,7 @@ def check_rejected(exe, corpus, rel, expect_in=None):
         fail(rel, "killed by signal %d" % -p.returncode)
     elif err.count("\n") != 1 or not err.startswith("pstatsviz: "):
         fail(rel, "error is not one line: %r" % err[:300])
-    elif secs > 1.0:
+    elif secs > 1.0 and not SANITIZED:
         fail(rel, "took %.2f s to reject" % secs)
     elif expect_in and expect_in not in err:
         fail(rel, "error %r does not say %r" % (err.strip(), expect_in))
