@@ -21,14 +21,18 @@ import { h, $, replaceChildren, setText } from './dom.js';
 
 const KIND_LABEL = { mprof: 'mprof recording', lines: 'line report' };
 
-/** Whether two ranges (unix seconds) are the same but for a link's rounding. */
-function sameRange(a, b) {
-  return !!a && !!b && Math.abs(a[0] - b[0]) <= 2e-6 && Math.abs(a[1] - b[1]) <= 2e-6;
-}
 const RANGE_SETTLE_MS = 250;
 // A link's range may end past the recording by this much (seconds): it
 // was rounded to the microsecond on the way into the link.
 const RANGE_SLACK_S = 1e-3;
+// Two ranges this close (seconds) at both ends are one: a link's half a
+// microsecond of rounding, plus a double's steps at unix times (0.24 µs).
+const RANGE_SAME_S = 2e-6;
+
+/** Whether two ranges (unix seconds) are the same but for a link's rounding. */
+function sameRange(a, b) {
+  return !!a && !!b && Math.abs(a[0] - b[0]) <= RANGE_SAME_S && Math.abs(a[1] - b[1]) <= RANGE_SAME_S;
+}
 
 export class MemoryView {
   /**
