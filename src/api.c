@@ -347,7 +347,8 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
             goto free_order;
         sorted = kept;
     }
-    cJSON *doc = pv_api_json_functions_page(p, sorted, n, q.offset, q.limit);
+    double share_base = pv_api_json_share_base(p, m->entries, m->nentries);
+    cJSON *doc = pv_api_json_functions_page(p, sorted, n, q.offset, q.limit, share_base);
     cJSON *row;
     size_t at = (size_t)q.offset;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(doc, "rows"))
@@ -358,7 +359,7 @@ static void get_functions(struct route_ctx *c, struct pv_model *m)
         cJSON_AddItemToObject(row, "mem_inc", v == v ? cJSON_CreateRaw(text) : cJSON_CreateNull());
     }
     if (q.q)
-        pv_api_json_add_search(doc, p, n, seconds);
+        pv_api_json_add_search(doc, n, seconds, share_base);
     pv_api_json_respond(c->res, 200, doc);
     free(kept);
     free(reordered);
@@ -415,7 +416,8 @@ static void get_function(struct route_ctx *c, struct pv_model *m, const char *fi
         fail(c, &err);
         return;
     }
-    cJSON *doc = pv_api_json_function_detail(m->p, fid);
+    cJSON *doc = pv_api_json_function_detail(
+        m->p, fid, pv_api_json_share_base(m->p, m->entries, m->nentries));
     const char *mem_id;
     const cJSON *func = pv_api_memory_lines_match(&lines, m->p, fid, &mem_id);
     if (func)

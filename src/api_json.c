@@ -81,7 +81,24 @@ void pv_api_error(struct pv_response *res, const pv_err *err, const struct pv_ap
 
 /* ---- functions ---------------------------------------------------------- */
 
-cJSON *pv_api_json_function(const struct pv_profile *p, uint32_t fid)
+double pv_api_json_share_base(const struct pv_profile *p, const struct pv_entry *entries,
+                              size_t nentries)
+{
+    double top = 0; /* the virtual root's value, as tree.c's plant_root() adds it */
+    for (size_t i = 0; i < nentries; i++)
+        top += entries[i].value;
+    return fmax(p->total_tt, top); /* fmax: a NaN total (a file's NaN times) gives way */
+}
+
+/* 100 * part / base, at most 100 (a function's ct can exceed the root's
+ * value only in files whose times contradict each other), or NaN when
+ * there is no base. */
+static double share_pct(double part, double base)
+{
+    return base > 0 && isfinite(base) ? fmin(100, 100 * part / base) : (double)NAN;
+}
+
+cJSON *pv_api_json_function(const struct pv_profile *p, uint32_t fid, double share_base)
 {
     const struct pv_func *f = &p->funcs[fid];
     cJSON *o = cJSON_CreateObject();
@@ -92,8 +109,8 @@ cJSON *pv_api_json_function(const struct pv_profile *p, uint32_t fid)
     pv_profile_json_num(o, "ct", f->ct);
     pv_profile_json_num(o, "tt_percall", f->nc ? f->tt / (double)f->nc : (double)NAN);
     pv_profile_json_num(o, "ct_percall", f->cc ? f->ct / (double)f->cc : (double)NAN);
-    pv_profile_json_num(o, "tt_pct", p->total_tt > 0 ? 100 * f->tt / p->total_tt : (double)NAN);
-    pv_profile_json_num(o, "ct_pct", p->total_tt > 0 ? 100 * f->ct / p->total_tt : (double)NAN);
+    pv_profile_json_num(o, "tt_pct", share_pct(f->tt, share_base));
+    pv_profile_json_num(o, "ct_pct", share_pct(f->ct, share_base));
     return o;
 }
 
@@ -116,10 +133,10 @@ static cJSON *edge_json(const struct pv_profile *p, const struct pv_edge *e, uin
     return o;
 }
 
-cJSON *pv_api_json_function_detail(const struct pv_profile *p, uint32_t fid)
+cJSON *pv_api_json_function_detail(const struct pv_profile *p, uint32_t fid, double share_base)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(o, "function", pv_api_json_function(p, fid));
+    cJSON_AddItemToObject(o, "function", pv_api_json_function(p, fid, share_base));
     cJSON *callers = cJSON_AddArrayToObject(o, "callers");
     for (uint32_t k = p->callers_at[fid]; k < p->callers_at[fid + 1]; k++) {
         const struct pv_edge *e = &p->edges[p->by_callee[k]];
@@ -132,7 +149,7 @@ cJSON *pv_api_json_function_detail(const struct pv_profile *p, uint32_t fid)
 }
 
 cJSON *pv_api_json_functions_page(const struct pv_profile *p, const uint32_t *fids, size_t n,
-                                  long offset, long limit)
+                                  long offset, long limit, double share_base)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "total", (double)n);
@@ -141,20 +158,16 @@ cJSON *pv_api_json_functions_page(const struct pv_profile *p, const uint32_t *fi
     pv_profile_json_num(o, "total_time", p->total_tt);
     cJSON *rows = cJSON_AddArrayToObject(o, "rows");
     for (size_t i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit; i++)
-        cJSON_AddItemToArray(rows, pv_api_json_function(p, fids[i]));
+        cJSON_AddItemToArray(rows, pv_api_json_function(p, fids[i], share_base));
     return o;
 }
 
-void pv_api_json_add_search(cJSON *page, const struct pv_profile *p, size_t count,
-                            double seconds)
+void pv_api_json_add_search(cJSON *page, size_t count, double seconds, double share_base)
 {
     cJSON *s = cJSON_AddObjectToObject(page, "search");
     cJSON_AddNumberToObject(s, "count", (double)count);
     pv_profile_json_num(s, "time", seconds);
-    /* ct can exceed the total of tt when the profiler was off for a
-     * while (issue 14, point 15): a share never reads over 100%. */
-    double total = p->total_tt;
-    pv_profile_json_num(s, "pct", total > 0 && isfinite(total) ? fmin(100, 100 * seconds / total) : (double)NAN);
+    pv_profile_json_num(s, "pct", share_pct(seconds, share_base));
 }
 
 cJSON *pv_api_json_path(uint32_t fid, const uint32_t *path, size_t len, double value)

@@ -160,6 +160,62 @@ test('compare: the start page lists both runs; picking them opens the comparison
   await page.context().close();
 });
 
+// The diff tree's default depth is the tree's, auto; the page kept its own
+// 10, which stopped one level above json.loads' raw_decode.
+test('compare: depth is auto by default, as in the viewer; a number or auto in the field, and in the link', async () => {
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  const trees = [];
+  page.on('request', (r) => { if (r.url().includes('/api/diff/tree')) trees.push(new URL(r.url())); });
+  await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}`);
+  await waitIdle(page);
+  const deepest = async () => Math.max(...(await nodes(page)).map((n) => n.depth));
+  assert.equal(trees.at(-1).searchParams.has('depth'), false, 'no depth sent: the server\'s default');
+  assert.equal(await page.inputValue('#depth'), 'auto', 'the field says auto');
+  assert.equal((await viewState(page)).depth, null);
+  assert.doesNotMatch(page.url(), /depth=/);
+  assert.ok(await deepest() > 10, 'deeper than the old fixed 10 levels: ' + await deepest());
+  assert.ok(await nodeByName(page, 'raw_decode'), 'raw_decode under json.loads is drawn');
+  await screenshot(page, 'diff-depth-auto-1400');
+
+  await page.fill('#depth', '5');
+  await page.press('#depth', 'Tab');
+  await waitIdle(page);
+  assert.match(page.url(), /[?&]depth=5(&|$)/);
+  assert.equal(trees.at(-1).searchParams.get('depth'), '5');
+  assert.ok(await deepest() <= 5);
+
+  await page.goBack();
+  await waitIdle(page);
+  assert.doesNotMatch(page.url(), /depth=/, 'back: the default again');
+  assert.equal(await page.inputValue('#depth'), 'auto');
+  assert.ok(await deepest() > 10);
+
+  await page.fill('#depth', '7');
+  await page.press('#depth', 'Enter');
+  await waitIdle(page);
+  assert.equal((await viewState(page)).depth, 7);
+  await page.fill('#depth', 'ninety');
+  await page.press('#depth', 'Enter');
+  await page.waitForSelector('#notices .notice');
+  assert.match(await page.textContent('#notices'), /1 to 64, or auto/);
+  assert.equal(await page.inputValue('#depth'), '7', 'a bad depth leaves the field as it was');
+  assert.equal((await viewState(page)).depth, 7);
+  await page.fill('#depth', 'auto');
+  await page.press('#depth', 'Enter');
+  await waitIdle(page);
+  assert.doesNotMatch(page.url(), /depth=/, 'auto, the default, is left out of the link');
+  assert.equal(await page.inputValue('#depth'), 'auto');
+
+  await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}?depth=auto&view=sunburst`);
+  await waitIdle(page);
+  assert.equal(trees.at(-1).searchParams.get('depth'), 'auto', 'a link\'s depth=auto is sent');
+  assert.equal(await page.inputValue('#depth'), 'auto');
+  assert.ok(await deepest() > 10, 'the sunburst draws the whole tree too');
+  await screenshot(page, 'diff-depth-auto-sunburst-1400');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
 test('compare: the noise threshold turns changes grey', async () => {
   const page = await suite.newPage();
   await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}?noise=1000`);

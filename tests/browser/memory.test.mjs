@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserSuite, uploadApi, getJson, waitIdle, viewState, screenshot, assertNoProblems, RASA_SAMPLE, RASA_5000, readMprof } from './harness.mjs';
+import { browserSuite, uploadApi, getJson, waitIdle, viewState, screenshot, assertNoProblems, RASA_SAMPLE, RASA_5000, REPO, readMprof } from './harness.mjs';
 import { fmtMiB, fmtMiBDelta } from '../../web/js/model/memory.js';
 
 // The interpreter that has memory_profiler: Debian's, when python3 on the
@@ -156,6 +156,121 @@ test('memory: an mprof recording attached through the viewer draws as a chart, w
   assert.equal((await viewState(page)).view, 'memory');
   assert.equal((await page.evaluate(() => window.__pstatsviz.memory())).peak.mib, want.peak);
   assertNoProblems(page, assert);
+});
+
+/**
+ * POSTs body raw. The server closes a kept-alive connection after 10 idle
+ * seconds (docs/API.md, "Connections"), and the setup's memory_profiler
+ * runs take longer, so node's fetch may first try the connection it
+ * closed: once, on a new one.
+ */
+async function post(url, body) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
+    } catch (e) {
+      if (attempt > 0 || e.cause?.code !== 'UND_ERR_SOCKET') throw e;
+    }
+  }
+}
+
+// The zoom was not in the link: a link copied while zoomed opened the
+// whole recording, and back did not undo a zoom.
+test('memory: the Memory view\'s zoom is kept in the link (range=t0,t1), restored on open and on back/forward; a bad range shows the whole recording', async () => {
+  const up = await post(`${suite.base}/api/profiles?name=zoom.prof`, readFileSync(join(REPO, 'tests', 'corpus', 'real', 'betterjsonstorage_default_init.prof')));
+  assert.ok(up.status === 200 || up.status === 201, 'uploaded: ' + up.status);
+  const prof = await up.json();
+  const r = await post(`${suite.base}/api/profiles?attach=${prof.id}&name=zoom.dat`, readFileSync(files.mprof));
+  assert.ok(r.status === 200 || r.status === 201, 'attached: ' + r.status);
+  const mem = (await r.json()).id;
+  const rec = await getJson(suite.base, `/api/memory/${mem}`);
+  const view = `${suite.base}/p/${prof.id}?view=memory&mem=${mem}`;
+  const shown = (page) => page.evaluate(() => window.__pstatsviz.memory());
+  const linkRange = (page) => {
+    const v = new URL(page.url()).searchParams.get('range');
+    return v === null ? null : v.split(',').map(Number);
+  };
+  const near = (a, b) => Math.abs(a - b) <= 2e-6;
+
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(view);
+  await waitIdle(page);
+  const whole = await shown(page);
+  assert.equal(whole.whole, true);
+  assert.equal(linkRange(page), null, 'the whole recording: no range in the link');
+
+  // A drag: into the link, as seconds from the start, once it settles.
+  const y = whole.plot.y + whole.plot.h / 2;
+  await page.mouse.move(whole.plot.x + whole.plot.w * 0.3, y);
+  await page.mouse.down();
+  await page.mouse.move(whole.plot.x + whole.plot.w * 0.6, y, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => !window.__pstatsviz.memory().whole && window.__pstatsviz.idle(), null, { timeout: 15000 });
+  const dragged = await shown(page);
+  const first = linkRange(page);
+  assert.ok(first, 'the zoom is in the link: ' + page.url());
+  assert.ok(near(first[0], dragged.t0 - rec.start_t) && near(first[1], dragged.t1 - rec.start_t), `range=${first} is what the chart shows`);
+  assert.deepEqual((await viewState(page)).range, first);
+
+  // The wheel: one more step, however many notches.
+  await page.mouse.move(dragged.plot.x + dragged.plot.w / 2, y);
+  for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -200);
+  await page.waitForFunction((span) => { const m = window.__pstatsviz.memory(); return m.t1 - m.t0 < span && window.__pstatsviz.idle(); }, dragged.t1 - dragged.t0, { timeout: 15000 });
+  const wheeled = await shown(page);
+  const second = linkRange(page);
+  assert.ok(near(second[0], wheeled.t0 - rec.start_t) && near(second[1], wheeled.t1 - rec.start_t), `range=${second} after the wheel`);
+
+  // The link, opened afresh, shows the same range.
+  const fresh = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  await fresh.goto(page.url());
+  await waitIdle(fresh);
+  const again = await shown(fresh);
+  assert.equal(again.whole, false);
+  assert.ok(near(again.t0, wheeled.t0) && near(again.t1, wheeled.t1), `the copied link's range: ${again.t0}-${again.t1}, was ${wheeled.t0}-${wheeled.t1}`);
+  assert.equal(await fresh.$eval('#mem-whole', (b) => b.hidden), false);
+  assert.equal(linkRange(fresh).join(), second.join(), 'opening it leaves the link as it was');
+  await screenshot(fresh, 'memory-zoom-link-1400');
+  assertNoProblems(fresh, assert);
+  await fresh.context().close();
+
+  // Back: the drag's range, then the whole recording; forward: the drag's again.
+  await page.goBack();
+  await waitIdle(page);
+  assert.deepEqual(linkRange(page), first);
+  let m = await shown(page);
+  assert.ok(near(m.t0 - rec.start_t, first[0]) && near(m.t1 - rec.start_t, first[1]), 'back: the drag\'s range');
+  await page.goBack();
+  await waitIdle(page);
+  assert.equal(linkRange(page), null);
+  assert.equal((await shown(page)).whole, true, 'back again: the whole recording');
+  await page.goForward();
+  await waitIdle(page);
+  m = await shown(page);
+  assert.ok(!m.whole && near(m.t0 - rec.start_t, first[0]), 'forward: the drag\'s range');
+  // A double-click shows the whole recording, and takes the range out of the link.
+  await page.mouse.dblclick(m.plot.x + 20, y);
+  await page.waitForFunction(() => window.__pstatsviz.memory().whole && window.__pstatsviz.idle(), null, { timeout: 15000 });
+  assert.equal(linkRange(page), null);
+  assertNoProblems(page, assert);
+
+  // Bad ranges in a link: the whole recording, with a notice.
+  const span = rec.end_t - rec.start_t;
+  for (const [bad, why] of [['1.5,0.25', /ends before it starts/], ['soon,later', /two times/], [`${Math.ceil(span) + 10},${Math.ceil(span) + 20}`, /recording is .* long/]]) {
+    const p = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+    await p.goto(`${view}&range=${bad}`);
+    await waitIdle(p);
+    await p.waitForSelector('#notices .notice');
+    const text = await p.textContent('#notices');
+    assert.match(text, why, `range=${bad}: ${text}`);
+    assert.match(text, /whole recording/);
+    assert.equal((await shown(p)).whole, true, `range=${bad}: the whole recording`);
+    if (why.source.includes('long')) {
+      await p.waitForFunction(() => !new URL(location.href).searchParams.has('range'));
+      await screenshot(p, 'memory-zoom-bad-range-1400');
+    }
+    await p.context().close();
+  }
+  await page.context().close();
 });
 
 test('memory: the recording on its own page, /m/<id>, at 800×600', async () => {

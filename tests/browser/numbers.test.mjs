@@ -94,12 +94,18 @@ const GAP_STATS = `{
     ("run.py", 40, "busy"): (1, 1, 0.15, 0.15, {("run.py", 30, "paused"): (1, 1, 0.15, 0.15)}),
 }`;
 
-test('numbers: time no recorded call accounts for is a grey "(not recorded)" node, and no share is over 100%', async () => {
+/** The gap profile written to a fresh file: {file, total, top}. */
+function gapProfile() {
   const dir = mkdtempSync(join(tmpdir(), 'pstatsviz-gap-'));
   const file = join(dir, 'gap.prof');
   execFileSync('python3', ['-c', `import marshal, sys\nmarshal.dump(${GAP_STATS}, open(sys.argv[1], "wb"))`, file]);
   const { total, top } = pstats(file, 'print(json.dumps({"total": s.total_tt, "top": max(v[3] for v in s.stats.values())}))');
   assert.ok(top - total > 0.4, `the top call ${top} exceeds pstats' total ${total}`);
+  return { file, total, top };
+}
+
+test('numbers: time no recorded call accounts for is a grey "(not recorded)" node, and no share is over 100%', async () => {
+  const { file, total, top } = gapProfile();
   const up = await uploadApi(suite.base, file, 'gap.prof');
   const page = await suite.newPage();
   await page.goto(`${suite.base}/p/${up.id}`);
@@ -135,6 +141,56 @@ test('numbers: time no recorded call accounts for is a grey "(not recorded)" nod
     for (const m of t.matchAll(/([\d.]+)% of all/g)) assert.ok(Number(m[1]) <= 100, `${n.name}: ${m[0]}`);
   }
   assert.match(await tip(shown.find((n) => n.name === '<built-in method builtins.exec>')), /this path1\.70 s · 100\.0% of all/);
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
+// The details panel, the table and the search give their shares of what
+// the chart's are of (the top call's 1.7 s here), not of pstats' total
+// (1.2 s): exec read "cum % 141.7%" in the details panel beside a chart
+// that says 100%.
+test('numbers: on the gap profile the details panel, the table and the search share the chart\'s whole, never over 100%', async () => {
+  const { file } = gapProfile();
+  const up = await uploadApi(suite.base, file, 'gap.prof');
+  const page = await suite.newPage();
+  await page.goto(`${suite.base}/p/${up.id}`);
+  await waitIdle(page);
+  const shown = await nodes(page);
+  const cumPct = async (name) => {
+    await clickNode(page, shown.find((n) => n.name === name));
+    await waitIdle(page);
+    await page.waitForFunction((want) => document.querySelector('.fn-name')?.textContent === want, name);
+    return page.$$eval('.fn-stats .stat', (els) => Object.fromEntries(els.map((e) => [e.querySelector('dt').textContent, e.querySelector('dd').textContent]))['cum %']);
+  };
+  assert.equal(await cumPct('<built-in method builtins.exec>'), '100.0%', 'exec, the top call, is all of it');
+  await screenshot(page, 'numbers-gap-details');
+  // work: 1.0 s of 1.7 s, as its node's tooltip says.
+  await page.goto(`${suite.base}/p/${up.id}`);
+  await waitIdle(page);
+  const work = (await nodes(page)).find((n) => n.name === 'work');
+  await page.mouse.move(work.x + work.w / 2, work.y + work.h / 2);
+  await page.waitForSelector('#tooltip:not([hidden])');
+  const tipShare = /· ([\d.]+%) of all/.exec(await page.$eval('#tooltip', (e) => e.textContent))[1];
+  assert.equal(tipShare, '58.8%');
+  assert.equal(await cumPct('work'), tipShare, 'the details panel and the tooltip agree');
+
+  await page.goto(`${suite.base}/p/${up.id}?view=table`);
+  await waitIdle(page);
+  const titles = await page.$$eval('#table-rows .tr[data-fid]', (rows) => rows.map((r) => r.title));
+  assert.equal(titles.length, 6);
+  for (const t of titles) {
+    const m = /cumtime ([\d.]+)% of all/.exec(t);
+    assert.ok(m && Number(m[1]) <= 100, 'a row\'s share: ' + t);
+  }
+  assert.ok(titles.some((t) => t.includes('(<built-in method builtins.exec>)') || t.includes('{built-in method builtins.exec}')) &&
+    titles.some((t) => /builtins\.exec[^\n]*\ncumtime 100\.0% of all/.test(t)), 'exec\'s row: 100.0%: ' + titles.join(' | '));
+  const bars = await page.$$eval('#table-rows .tr[data-fid] .share', (els) => els.map((e) => e.getBoundingClientRect().width));
+  assert.ok(bars.length === 6 && bars.some((w) => w > 0), 'share bars are drawn');
+
+  await page.goto(`${suite.base}/p/${up.id}?q=${encodeURIComponent('\\(work\\)')}`);
+  await waitIdle(page);
+  await page.waitForFunction(() => /match/.test(document.querySelector('#search-info')?.textContent || ''));
+  assert.match(await page.textContent('#search-info'), /1 match · 58\.8% of total/, 'the search\'s share is of the same whole');
   assertNoProblems(page, assert);
   await page.context().close();
 });

@@ -6,6 +6,10 @@ through GET /api/profiles/<id>/tree of the real binary:
     _rule_key_to_state carries each function's pstats cumtime, exact; and
     so does every node below problem_function reached through functions
     with one caller each;
+  - time no recorded call accounts for is an "(not recorded)" node;
+  - every share "of all" (the function table's and the function detail's
+    *_pct, a search's pct) is of the chart's denominator: the larger of
+    pstats' total and the virtual root's value, so never over 100%;
 
 usage: check_tree_numbers.py PSTATSVIZ DATA_DIR
 """
@@ -164,6 +168,55 @@ def unrecorded_time_is_a_node(srv, tmp):
         check(not extra, "%s has no (not recorded) node" % name, extra[:5])
 
 
+def shares_are_of_the_charts_whole(srv, tmp):
+    """The table's and the details' percentages divide by what the chart
+    divides by (docs/API.md, "The root's value and pstats' total"): on the
+    gap profile, exec's ct (1.7 s) over pstats' total (1.2 s) read 141.7%."""
+    path = os.path.join(tmp, "gap_shares.prof")
+    with open(path, "wb") as f:
+        marshal.dump(GAP_STATS, f)
+    st = pstats.Stats(path)
+    with open(path, "rb") as f:
+        pid = srv.upload(f.read())
+    doc = tree(srv, pid, "")
+    whole = max(doc["total_time"], doc["breadcrumbs"][0]["value"])
+    check(whole > st.total_tt + 0.4, "the chart's whole is the top call's ct, over pstats' total",
+          (whole, st.total_tt))
+    status, _, page = srv.json("GET", "/api/profiles/%s/functions?limit=1000" % pid)
+    rows = page.get("rows", []) if status == 200 else []
+    check(status == 200 and len(rows) == len(st.stats), "the table has every function",
+          (status, len(rows)))
+    wrong = [(r["name"], r["ct_pct"], r["tt_pct"]) for r in rows
+             if not (close(r["ct_pct"], 100 * r["ct"] / whole) and
+                     close(r["tt_pct"], 100 * r["tt"] / whole) and r["ct_pct"] <= 100)]
+    check(not wrong, "every row's ct_pct and tt_pct are shares of the chart's whole, at most 100%",
+          wrong)
+    by_name = {r["name"]: r for r in rows}
+    exec_row = by_name.get("<built-in method builtins.exec>", {})
+    check(exec_row.get("ct_pct") == 100, "exec, the top call, is 100% (not 141.7%)",
+          exec_row.get("ct_pct"))
+    work = by_name.get("work", {})
+    status, _, detail = srv.json("GET", "/api/profiles/%s/functions/%d" % (pid, work.get("fid", 0)))
+    got = detail.get("function", {}).get("ct_pct") if status == 200 else None
+    check(got is not None and close(got, 100 / 1.7),
+          "the function detail gives work 1.0 s of 1.7 s: 58.8%", (status, got))
+    status, _, found = srv.json("GET", "/api/profiles/%s/functions?q=%%5C(work%%5C)" % pid)
+    pct = found.get("search", {}).get("pct") if status == 200 else None
+    check(pct is not None and close(pct, 100 / 1.7), "a search's share is of the same whole",
+          (status, pct))
+
+    # Where the times add up, the whole is the larger of the two as well.
+    with open(os.path.join(srv.data_dir, "rasa_maxsize1000.prof"), "rb") as f:
+        pid = srv.upload(f.read())
+    doc = tree(srv, pid, "")
+    whole = max(doc["total_time"], doc["breadcrumbs"][0]["value"])
+    status, _, page = srv.json("GET", "/api/profiles/%s/functions?limit=50" % pid)
+    rows = page.get("rows", []) if status == 200 else []
+    wrong = [(r["name"], r["ct_pct"]) for r in rows
+             if not close(r["ct_pct"], 100 * r["ct"] / whole)]
+    check(rows and not wrong, "the sample's ct_pct are shares of the chart's whole", wrong[:5])
+
+
 def depth_auto_reaches_the_hot_spot(srv, data_dir):
     with open(os.path.join(data_dir, "rasa_maxsize1000.prof"), "rb") as f:
         pid = srv.upload(f.read())
@@ -201,6 +254,7 @@ def main():
             srv.data_dir = data_dir
             sample_numbers_agree(srv, data_dir)
             unrecorded_time_is_a_node(srv, tmp)
+            shares_are_of_the_charts_whole(srv, tmp)
             depth_auto_reaches_the_hot_spot(srv, data_dir)
         finally:
             code, log = srv.stop()

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   diffStateFromSearch, searchFromDiffState, swappedUrl, idsFromPath, idFromText, changeClass,
-  changeStrength, layoutDiffIcicle, hitDiffIcicle, layoutDiffSunburst, hitDiffSunburst, drillPath, DEFAULTS,
+  changeStrength, layoutDiffIcicle, hitDiffIcicle, layoutDiffSunburst, hitDiffSunburst, drillPath, DEFAULTS, parseDepth,
 } from '../../web/js/model/diff.js';
 
 const A = 'a'.repeat(32);
@@ -34,6 +34,24 @@ test('state: defaults, every field checked, and back to the same URL', () => {
   const bad = diffStateFromSearch('?view=x&path=1,-2,a&cutoff=0.3&depth=0&noise=-1&floor=nan&sort=evil&order=up');
   assert.deepEqual(bad, Object.assign({}, DEFAULTS, { path: [1], hide: [] }));
   assert.equal(searchFromDiffState(diffStateFromSearch('')), '');
+});
+
+test('state: depth is the server\'s default (auto) unless chosen; a link\'s auto is kept', () => {
+  assert.equal(DEFAULTS.depth, null, 'no depth: the server\'s default');
+  assert.equal(diffStateFromSearch('').depth, null);
+  assert.equal(diffStateFromSearch('?depth=auto').depth, 'auto');
+  assert.equal(searchFromDiffState(diffStateFromSearch('?depth=auto')), '?depth=auto');
+  assert.equal(diffStateFromSearch('?depth=10').depth, 10);
+  assert.equal(searchFromDiffState(diffStateFromSearch('?depth=10')), '?depth=10', 'ten is a choice, no longer the default');
+  assert.equal(diffStateFromSearch('?depth=64').depth, 64);
+  for (const bad of ['0', '65', '1.5', '-1', 'AUTO', 'auto5', '', '1e1']) {
+    assert.equal(diffStateFromSearch('?depth=' + bad).depth, null, 'depth=' + bad);
+  }
+  assert.equal(parseDepth(''), null);
+  assert.equal(parseDepth(' auto '), 'auto');
+  assert.equal(parseDepth('12'), 12);
+  assert.equal(parseDepth('0'), undefined);
+  assert.equal(parseDepth('ten'), undefined);
 });
 
 test('swap: B against A, the path on the same run', () => {

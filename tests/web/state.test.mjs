@@ -1,7 +1,7 @@
 // state.js: links round-trip, and bad values fall back with a notice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stateFromUrl, urlFromState, defaultState, treeKey, treeQuery, withChanges } from '../../web/js/state.js';
+import { stateFromUrl, urlFromState, defaultState, treeKey, treeQuery, withChanges, rangeOf } from '../../web/js/state.js';
 
 test('empty query gives the defaults without notices', () => {
   const { state, notices } = stateFromUrl('');
@@ -157,6 +157,35 @@ test('memory: view=memory, mem=<id> and sort=mem_inc round-trip; a bad mem id is
   assert.equal(bad.notices.length, 1);
   assert.match(bad.notices[0], /mem=/);
   assert.equal(stateFromUrl('?mem=0123456789ABCDEF0123456789ABCDEF').state.mem, null, 'ids are lowercase');
+});
+
+test('memory: the zoom range=t0,t1 (seconds from the start) round-trips; a bad or reversed one is ignored with a notice', () => {
+  const id = '0123456789abcdef0123456789abcdef';
+  const { state, notices } = stateFromUrl(`?v=1&view=memory&mem=${id}&range=0.25,1.5`);
+  assert.deepEqual(notices, []);
+  assert.deepEqual(state.range, [0.25, 1.5]);
+  const url = urlFromState(state);
+  assert.equal(url, `?v=1&view=memory&mem=${id}&range=0.25,1.5`);
+  assert.deepEqual(stateFromUrl(url).state, state);
+  assert.equal(urlFromState(defaultState()).includes('range'), false, 'the whole recording is left out');
+  // What the chart reports is rounded to the microsecond, as the link keeps it.
+  const r = rangeOf(0.1234567891, 2.0000004);
+  assert.deepEqual(r, [0.123457, 2]);
+  assert.match(urlFromState(Object.assign(defaultState(), { range: r })), /&range=0\.123457,2$/);
+  assert.deepEqual(stateFromUrl(urlFromState(Object.assign(defaultState(), { range: r }))).state.range, r);
+  assert.equal(rangeOf(1, 1.0000001), null, 'no span once rounded');
+  assert.deepEqual(rangeOf(-0.5, 1), [0, 1]);
+  for (const [bad, why] of [['1.5,0.25', /ends before it starts/], ['1,1', /ends before it starts/], ['abc', /two times/],
+    ['-1,2', /two times/], ['1e3,2e3', /two times/], ['0.5', /two times/], ['0,1,2', /two times/], ['0.1234567,1', /two times/]]) {
+    const got = stateFromUrl(`?view=memory&range=${bad}`);
+    assert.equal(got.state.range, null, 'range=' + bad);
+    assert.equal(got.notices.length, 1, 'range=' + bad);
+    assert.match(got.notices[0], why);
+    assert.match(got.notices[0], /whole recording/);
+  }
+  const copy = withChanges(state, {});
+  copy.range[0] = 9;
+  assert.deepEqual(state.range, [0.25, 1.5], 'copies do not share the range');
 });
 
 test('depth=auto in a link is kept, sent and written back; the default is left out', () => {

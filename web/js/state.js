@@ -15,6 +15,10 @@
 //   q       search text                    empty
 //   sort    a /functions sort key          cumtime   (table)
 //   order   asc | desc                     by sort key
+//   mem     a memory record's id           the first recording
+//   range   t0,t1  (the Memory view's       none: the whole recording
+//           zoom, seconds from the
+//           recording's start)
 //
 // A value that does not parse falls back to its default, and a notice says
 // so; nothing in a link can make the page fail.
@@ -39,6 +43,11 @@ export const HIDE_KINDS = ['builtins', 'stdlib', 'site-packages'];
 export const SORT_KEYS = ['cumtime', 'tottime', 'ncalls', 'pcalls', 'name', 'file', 'line', 'tt_percall', 'ct_percall', 'mem_inc'];
 // A memory record's id (mem=): 32 hex digits, like a profile's.
 const MEM_ID_RE = /^[0-9a-f]{32}$/;
+// range=t0,t1: plain decimals, as rangeOf() writes them. A microsecond is
+// finer than any zoom (model/memory.js keeps a span of 1 ms or more), and
+// relative times keep links short where unix times would take 17 digits.
+const RANGE_RE = /^(\d{1,12}(?:\.\d{1,6})?),(\d{1,12}(?:\.\d{1,6})?)$/;
+const RANGE_DIGITS = 6;
 const ASC_DEFAULT = new Set(['name', 'file', 'line']);
 const MAX_FID = 2 ** 31 - 1;
 const MAX_PATH = 256;
@@ -51,8 +60,24 @@ export function defaultOrder(sort) {
 export function defaultState() {
   return {
     view: 'icicle', path: [], root: null, invert: false, depth: null, cutoff: null,
-    hide: [], sel: null, q: '', sort: 'cumtime', order: 'desc', mem: null,
+    hide: [], sel: null, q: '', sort: 'cumtime', order: 'desc', mem: null, range: null,
   };
+}
+
+/**
+ * The Memory view's zoom as the state (and the link) keeps it: [t0, t1],
+ * seconds from the recording's start, rounded to the microsecond. Whether
+ * it lies within the recording is the Memory view's to judge (it knows
+ * the recording); null when t1 does not come after t0 once rounded.
+ */
+export function rangeOf(t0, t1) {
+  const round = (t) => Number(Math.max(0, t).toFixed(RANGE_DIGITS));
+  const r = [round(t0), round(t1)];
+  return r[1] > r[0] ? r : null;
+}
+
+function rangeText(t) {
+  return t.toFixed(RANGE_DIGITS).replace(/\.?0+$/, '');
 }
 
 function parseFid(s) {
@@ -147,6 +172,14 @@ export function stateFromUrl(search) {
     else bad('mem', mem, 'a memory record id is 32 hexadecimal digits');
   }
 
+  const range = p.get('range');
+  if (range !== null && range !== '') {
+    const m = RANGE_RE.exec(range);
+    if (!m) bad('range', range, 'a range is two times in seconds from the start, t0,t1: showing the whole recording');
+    else if (!(Number(m[2]) > Number(m[1]))) bad('range', range, 'the range ends before it starts: showing the whole recording');
+    else st.range = [Number(m[1]), Number(m[2])];
+  }
+
   const sort = p.get('sort');
   if (sort !== null) {
     if (SORT_KEYS.includes(sort)) st.sort = sort;
@@ -190,6 +223,7 @@ export function urlFromState(st, pathname = '') {
   if (st.sort && st.sort !== 'cumtime') parts.push('sort=' + enc(st.sort));
   if (st.order && st.order !== defaultOrder(st.sort)) parts.push('order=' + st.order);
   if (st.mem) parts.push('mem=' + st.mem);
+  if (st.range) parts.push('range=' + rangeText(st.range[0]) + ',' + rangeText(st.range[1]));
   return pathname + '?' + parts.join('&');
 }
 
@@ -291,5 +325,6 @@ export function withChanges(st, changes) {
   const out = Object.assign({}, st, changes);
   out.path = (changes.path || st.path || []).slice();
   out.hide = (changes.hide || st.hide || []).slice();
+  out.range = out.range ? out.range.slice() : null;
   return out;
 }

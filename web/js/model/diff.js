@@ -20,15 +20,36 @@ export const HIDE_KINDS = ['builtins', 'stdlib', 'site-packages'];
 export const SORTS = ['delta', 'ratio', 'calls', 'tdelta', 'cumtime', 'tottime', 'name', 'file'];
 export const CUTOFFS = [0, 0.0001, 0.001, 0.005, 0.01, 0.05];
 
+// depth: null is the server's default (auto: as deep as the cutoff and
+// max_nodes allow, docs/API.md), left out of the request and the link, as
+// in the viewer; 'auto' from a link is kept and sent; else 1 to 64 levels.
+export const DEPTH_AUTO = 'auto';
+export const DEPTH_MIN = 1;
+export const DEPTH_MAX = 64;
+
 export const DEFAULTS = Object.freeze({
   view: 'icicle', side: 'a', path: Object.freeze([]), q: '', hide: Object.freeze([]),
-  cutoff: 0.001, depth: 10, noise: 5, floor: 0.1, sort: 'delta', order: 'desc',
+  cutoff: 0.001, depth: null, noise: 5, floor: 0.1, sort: 'delta', order: 'desc',
 });
 
 function num(s, lo, hi, dflt) {
   if (s === null || s === '' || !/^[0-9]*\.?[0-9]+$/.test(s)) return dflt;
   const v = Number(s);
   return v >= lo && v <= hi ? v : dflt;
+}
+
+/**
+ * A depth as the page's field or a link gives it: null for empty (the
+ * server's default), 'auto', or a whole number of levels from 1 to 64;
+ * undefined when it is none of these.
+ */
+export function parseDepth(text) {
+  const t = String(text ?? '').trim();
+  if (t === '') return null;
+  if (t === DEPTH_AUTO) return DEPTH_AUTO;
+  if (!/^[0-9]{1,3}$/.test(t)) return undefined;
+  const d = Number(t);
+  return d >= DEPTH_MIN && d <= DEPTH_MAX ? d : undefined;
 }
 
 /** {a, b} from /diff/<a>/<b>, or null when the path is not one. */
@@ -50,7 +71,7 @@ export function diffStateFromSearch(search) {
     q: (p.get('q') || '').slice(0, 1000),
     hide: [...new Set(list('hide', HIDE_KINDS))],
     cutoff: CUTOFFS.includes(num(p.get('cutoff'), 0, 1, -1)) ? Number(p.get('cutoff')) : DEFAULTS.cutoff,
-    depth: Math.round(num(p.get('depth'), 1, 64, DEFAULTS.depth)),
+    depth: parseDepth(p.get('depth')) ?? DEFAULTS.depth,
     noise: num(p.get('noise'), 0, 1000, DEFAULTS.noise),
     floor: num(p.get('floor'), 0, 100, DEFAULTS.floor),
     sort: SORTS.includes(p.get('sort')) ? p.get('sort') : DEFAULTS.sort,
@@ -69,7 +90,7 @@ export function searchFromDiffState(s) {
   if (s.q) p.set('q', s.q);
   if (s.hide.length) p.set('hide', s.hide.join(','));
   if (s.cutoff !== DEFAULTS.cutoff) p.set('cutoff', String(s.cutoff));
-  if (s.depth !== DEFAULTS.depth) p.set('depth', String(s.depth));
+  if (s.depth !== null && s.depth !== undefined) p.set('depth', String(s.depth));
   if (s.noise !== DEFAULTS.noise) p.set('noise', String(s.noise));
   if (s.floor !== DEFAULTS.floor) p.set('floor', String(s.floor));
   if (s.sort !== DEFAULTS.sort) p.set('sort', s.sort);

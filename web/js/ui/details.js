@@ -129,7 +129,10 @@ export class Details {
         ['percall', f.tt_percall == null ? '–' : fmtSeconds(f.tt_percall), 'tottime / ncalls'],
         ['cumtime', fmtPstats(f.ct) + ' s', 'time in the function and everything it called'],
         ['percall', f.ct_percall == null ? '–' : fmtSeconds(f.ct_percall), 'cumtime / primitive calls'],
-        ['cum %', fmtPct(f.ct_pct), `cumtime is ${fmtPct(f.ct_pct)} and tottime ${fmtPct(f.tt_pct)} of the profile's total time`],
+        // Of all, as the chart counts it (the server's ct_pct): the larger
+        // of pstats' total and the top calls' time, so at most 100% where
+        // the profiler was off for a while (docs/API.md).
+        ['cum %', fmtPct(f.ct_pct), `cumtime is ${fmtPct(f.ct_pct)} and tottime ${fmtPct(f.tt_pct)} of all, as in the chart: the larger of pstats' total and the time of the calls at the top`],
       ], 'fn-stats'),
       h('div', { className: 'fn-actions' },
         h('button', { className: 'button small', type: 'button', id: 'show-all-calls', text: 'Show all its calls in the chart', title: 'The tree of this function over every path that reaches it (root mode)', onclick: () => this.cb.onFocusFunction(f.fid) }),

@@ -6,7 +6,7 @@
 
 import { fetchProfile, fetchDiff, fetchDiffTree } from '../api.js';
 import {
-  idsFromPath, diffStateFromSearch, searchFromDiffState, swappedUrl, drillPath,
+  idsFromPath, diffStateFromSearch, searchFromDiffState, swappedUrl, drillPath, parseDepth, DEPTH_AUTO, DEPTH_MIN, DEPTH_MAX,
   layoutDiffIcicle, hitDiffIcicle, layoutDiffSunburst, hitDiffSunburst, nodeLabel, changeClass,
 } from '../model/diff.js';
 import { compileQuery, escapeEre } from '../model/search.js';
@@ -39,6 +39,11 @@ function signed(x, fmt) {
 function pct(ratio) {
   if (ratio === null || ratio === undefined) return 'new';
   return signed(ratio * 100, (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(1)) + '%');
+}
+
+/** The depth field's text: the server's default (null) is auto. */
+function depthText(depth) {
+  return depth === null ? DEPTH_AUTO : String(depth);
 }
 
 function fatal(title, text) {
@@ -190,11 +195,20 @@ class DiffPage {
     });
     const num = (id, key) => $(id).addEventListener('change', (e) => {
       const v = Number(e.target.value);
-      const ok = e.target.value !== '' && Number.isFinite(v) && (key === 'depth' ? Number.isInteger(v) && v >= 1 && v <= 64 : v >= 0);
-      if (ok) this.change({ [key]: v });
+      if (e.target.value !== '' && Number.isFinite(v) && v >= 0) this.change({ [key]: v });
       else e.target.value = String(this.state[key]);
     });
-    num('#depth', 'depth');
+    // As the viewer's depth: empty or auto is the server's default (auto),
+    // left out of the link; a number is that many levels.
+    $('#depth').addEventListener('change', (e) => {
+      const d = parseDepth(e.target.value.toLowerCase());
+      if (d === undefined) {
+        this.notice(`The depth is a whole number of levels from ${DEPTH_MIN} to ${DEPTH_MAX}, or auto.`);
+        e.target.value = depthText(this.state.depth);
+        return;
+      }
+      this.change({ depth: d === DEPTH_AUTO ? null : d }, { push: true });
+    });
     num('#noise', 'noise');
     num('#floor', 'floor');
     $('#cutoff').addEventListener('change', (e) => this.change({ cutoff: Number(e.target.value) }));
@@ -218,7 +232,7 @@ class DiffPage {
     const s = this.state;
     for (const b of document.querySelectorAll('#view-switch button')) b.setAttribute('aria-pressed', String(b.dataset.view === s.view));
     if ($('#search').value !== s.q && document.activeElement !== $('#search')) $('#search').value = s.q;
-    if (document.activeElement !== $('#depth')) $('#depth').value = String(s.depth);
+    if (document.activeElement !== $('#depth')) $('#depth').value = depthText(s.depth);
     if (document.activeElement !== $('#noise')) $('#noise').value = String(s.noise);
     if (document.activeElement !== $('#floor')) $('#floor').value = String(s.floor);
     $('#cutoff').value = String(s.cutoff);
@@ -369,7 +383,8 @@ class DiffPage {
     } else {
       const height = Math.max(300, wrap.clientHeight - 4);
       const radius = Math.min(width, height) / 2 - 4;
-      this.layout = layoutDiffSunburst(root, radius, this.state.depth);
+      // The tree is as deep as the server built it: auto draws all of it.
+      this.layout = layoutDiffSunburst(root, radius, Number.isInteger(this.state.depth) ? this.state.depth : Infinity);
       this.layout.cx = width / 2;
       this.layout.cy = height / 2;
       const ctx = sizeCanvas(canvas, width, height);

@@ -22,7 +22,11 @@ const MAX_WIDTH = 8192; // the API's largest width
 
 export class MemoryChart {
   /**
-   * els: {wrap, canvas, overlay, tooltip}; cb: {track(promise), onError(error), onRange(t0, t1, whole)}
+   * els: {wrap, canvas, overlay, tooltip}; cb: {track(promise), onError(error),
+   * onRange(t0, t1, whole, source)}. onRange is told of every range shown;
+   * source says what chose it: 'drag', 'wheel', 'key' or 'reset' for the
+   * user's zooms, null for setRecord() and setRange() by the page (a link,
+   * back or forward), which a page must not write back as a new step.
    * The chart draws nothing until setRecord().
    */
   constructor(els, cb = {}) {
@@ -54,7 +58,7 @@ export class MemoryChart {
     overlay.addEventListener('mousedown', (e) => this.onDown(e));
     window.addEventListener('mouseup', (e) => this.onUp(e));
     overlay.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
-    overlay.addEventListener('dblclick', () => this.reset());
+    overlay.addEventListener('dblclick', () => this.reset('reset'));
     overlay.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => { this.schedule(); this.refetchSoon(); }).observe(wrap);
   }
@@ -68,6 +72,7 @@ export class MemoryChart {
     this.layout = null;
     const whole = [rec.start_t, rec.end_t];
     this.range = range ? clampRange(range[0], range[1], whole[0], whole[1]) : whole;
+    if (this.cb.onRange) this.cb.onRange(this.range[0], this.range[1], isWhole(...this.range, ...whole), null);
     this.load();
   }
 
@@ -111,8 +116,11 @@ export class MemoryChart {
     }, RESIZE_REFETCH_MS);
   }
 
-  /** Shows [t0, t1] (unix seconds): at once from what is on screen, then from the server. */
-  setRange(t0, t1) {
+  /**
+   * Shows [t0, t1] (unix seconds): at once from what is on screen, then
+   * from the server. source: what chose it (see the constructor).
+   */
+  setRange(t0, t1, source = null) {
     if (!this.rec) return;
     const lo = this.rec.start_t;
     const hi = this.rec.end_t;
@@ -123,13 +131,14 @@ export class MemoryChart {
       this.preview = { t0, t1, columns: rebucket(columnsFromSamples(this.samples), s0, s1, t0, t1, this.plotWidth()) };
     }
     this.range = [t0, t1];
-    if (this.cb.onRange) this.cb.onRange(t0, t1, isWhole(t0, t1, lo, hi));
+    if (this.cb.onRange) this.cb.onRange(t0, t1, isWhole(t0, t1, lo, hi), source);
     this.schedule();
     this.load();
   }
 
-  reset() {
-    if (this.rec) this.setRange(this.rec.start_t, this.rec.end_t);
+  /** Shows the whole recording; source as for setRange(). */
+  reset(source = null) {
+    if (this.rec) this.setRange(this.rec.start_t, this.rec.end_t, source);
   }
 
   schedule() {
@@ -221,7 +230,7 @@ export class MemoryChart {
     if (d.moved && this.layout) {
       const a = this.layout.x.fromPx(Math.min(d.x0, d.x1));
       const b = this.layout.x.fromPx(Math.max(d.x0, d.x1));
-      this.setRange(a, b);
+      this.setRange(a, b, 'drag');
     }
     this.paintOverlay();
   }
@@ -234,7 +243,7 @@ export class MemoryChart {
     e.preventDefault();
     const factor = e.deltaY < 0 ? WHEEL_STEP : 1 / WHEEL_STEP;
     const [t0, t1] = zoomAround(this.range[0], this.range[1], (x - plot.x) / plot.w, factor, this.rec.start_t, this.rec.end_t);
-    this.setRange(t0, t1);
+    this.setRange(t0, t1, 'wheel');
   }
 
   /** + and - zoom around the middle, 0 shows the whole recording. */
@@ -243,10 +252,10 @@ export class MemoryChart {
     const zoom = { '+': WHEEL_STEP, '=': WHEEL_STEP, '-': 1 / WHEEL_STEP }[e.key];
     if (zoom) {
       e.preventDefault();
-      this.setRange(...zoomAround(this.range[0], this.range[1], 0.5, zoom, this.rec.start_t, this.rec.end_t));
+      this.setRange(...zoomAround(this.range[0], this.range[1], 0.5, zoom, this.rec.start_t, this.rec.end_t), 'key');
     } else if (e.key === '0') {
       e.preventDefault();
-      this.reset();
+      this.reset('reset');
     }
   }
 

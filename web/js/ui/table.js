@@ -350,7 +350,7 @@ export class Table {
     r.cells[NUM_COLUMNS].setAttribute('aria-label', whole); // a screen reader reads it whole
     setText(r.dir, cut[0]);
     setText(r.base, cut[1]);
-    r.el.title = `${truncate(displayText(row.label), 2000)}\ncumtime ${fmtPct(row.ct_pct)} of total · tottime ${fmtPct(row.tt_pct)}`;
+    r.el.title = `${truncate(displayText(row.label), 2000)}\ncumtime ${fmtPct(row.ct_pct)} of all · tottime ${fmtPct(row.tt_pct)}`;
     r.dot.style.background = colorFor(row);
   }
 }

@@ -131,7 +131,8 @@ class Viewer {
     this.memview = new MemoryView(profileId, {
       track: (p) => this.track(p),
       notice: (text, kind) => notice(text, kind),
-      choose: (mem) => this.change({ mem }, { push: false }),
+      choose: (mem) => this.change({ mem, range: null }, { push: false }),
+      range: (range, opts) => this.change({ range }, opts),
       attached: (answer) => this.memoryAttached(answer),
       showFunction: (name) => this.change({ view: 'table', q: '^' + escapeEre(name) + '$' }, { push: true }),
     });
@@ -211,7 +212,7 @@ class Viewer {
     if (isChart) this.lastChartView = st.view;
     $('#chart-pane').hidden = !isChart;
     $('#table-pane').hidden = st.view !== 'table';
-    this.memview.show(st.view === 'memory', st.mem);
+    this.memview.show(st.view === 'memory', st.mem, st.range);
     table.setQuery({ sort: st.sort, order: st.order, q: st.q });
     table.setActive(st.view === 'table');
     if (isChart) {
@@ -517,7 +518,7 @@ class Viewer {
     this.table.reset();
     this.details.reload();
     notice(`Attached ${truncate(displayText(answer.name), 80)}.`);
-    this.change({ view: answer.kind === 'mprof' ? 'memory' : this.state.view, mem: answer.id }, { push: true });
+    this.change({ view: answer.kind === 'mprof' ? 'memory' : this.state.view, mem: answer.id, range: null }, { push: true });
   }
 
   /* ---------- start ---------- */
