@@ -59,13 +59,13 @@
 #include "profile.h"
 #include "pv.h"
 
-enum { PV_STORE_SCHEMA_VERSION = 4 };
+enum { PV_STORE_SCHEMA_VERSION = 5 };
 enum { PV_STORE_WAL_CHECKPOINT_BYTES = 4 << 20 };
 enum { PV_STORE_ID_HEX = 32 };    /* 128 bits */
 enum { PV_STORE_TOKEN_HEX = 64 }; /* 256 random bits */
 
 struct pv_store;
-struct pv_pack_parts; /* pack.h */
+struct pv_pack_writer; /* pack.h */
 
 /* Open (creating if needed) the database at path.  Fails with PV_E_DB when
  * the file is not a database or has a newer schema than this build. */
@@ -141,7 +141,8 @@ struct pv_store_record {
 };
 
 /* Store a parsed profile p under id (pv_store_id_of its size_bytes bytes),
- * with model, its pack (pv_pack_parts_init), and entries_json, its entry
+ * with model, its pack (pv_pack_writer_init, written out here, in pieces,
+ * so that the packed model is never whole in memory), and entries_json, its entry
  * points as the metadata shows them (a JSON array, or NULL: the metadata
  * then reads the model), in one transaction: the last step of an import
  * (import.h).  name and entries_json are copied.  When another
@@ -152,7 +153,7 @@ struct pv_store_record {
  * With a gate: PV_E_BUSY when max_queued_writes writes wait already (see
  * pv_store_retry_after_s).  PV_E_FULL when the disk is full. */
 pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
-                        const struct pv_pack_parts *model, const char *entries_json,
+                        struct pv_pack_writer *model, const char *entries_json,
                         size_t size_bytes, const char *name, struct pv_store_record *res,
                         pv_err *err);
 

@@ -1,6 +1,7 @@
 /* pack.c - the model as a blob and back (see pack.h). */
 #include "pack.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,98 +57,132 @@ static int64_t unzigzag(uint64_t v)
  * byte, two doubles. */
 enum { EDGE_MAX_BYTES = 5 + 5 + 1 + 10 + 10 + 16 };
 
-/* Encode edges into out, which has room for EDGE_MAX_BYTES an edge.
+_Static_assert(sizeof(struct pack_header) <= PV_PACK_HEADER_MAX_BYTES, "pack header fits");
+_Static_assert((int)EDGE_MAX_BYTES <= (int)PV_PACK_PIECE_MIN_BYTES, "an edge fits in a piece");
+
+/* Encode edges from w->at on into out[0..cap), while an edge surely fits.
  * Returns the bytes used. */
-static size_t encode_edges(const struct pv_profile *p, unsigned char *out)
+static size_t encode_edges(struct pv_pack_writer *w, unsigned char *out, size_t cap)
 {
-    unsigned char tmp[64];
+    const struct pv_profile *p = w->p;
     size_t total = 0;
-    uint32_t prev_caller = 0, prev_callee = 0;
-    for (uint32_t e = 0; e < p->nedges; e++) {
+    uint32_t e = (uint32_t)w->at, prev_caller = w->prev_caller, prev_callee = w->prev_callee;
+    for (; e < p->nedges && cap - total >= EDGE_MAX_BYTES; e++) {
         const struct pv_edge *ed = &p->edges[e];
+        unsigned char *o = out + total;
         size_t n = 0;
         bool same = e > 0 && ed->caller == prev_caller;
-        n += put_varint(tmp + n, ed->caller - prev_caller);
-        n += put_varint(tmp + n, same ? ed->callee - prev_callee : ed->callee);
-        tmp[n++] = (unsigned char)ed->flags;
-        n += put_varint(tmp + n, zigzag(ed->nc));
+        n += put_varint(o + n, ed->caller - prev_caller);
+        n += put_varint(o + n, same ? ed->callee - prev_callee : ed->callee);
+        o[n++] = (unsigned char)ed->flags;
+        n += put_varint(o + n, zigzag(ed->nc));
         if (!(ed->flags & PV_EDGE_COUNT_ONLY)) {
-            n += put_varint(tmp + n, zigzag(ed->cc));
-            memcpy(tmp + n, &ed->tt, 8);
-            memcpy(tmp + n + 8, &ed->ct, 8);
+            n += put_varint(o + n, zigzag(ed->cc));
+            memcpy(o + n, &ed->tt, 8);
+            memcpy(o + n + 8, &ed->ct, 8);
             n += 16;
         }
-        memcpy(out + total, tmp, n);
         total += n;
         prev_caller = ed->caller;
         prev_callee = ed->callee;
     }
+    w->at = e;
+    w->prev_caller = prev_caller;
+    w->prev_callee = prev_callee;
     return total;
 }
 
-pv_code pv_pack_parts_init(struct pv_pack_parts *out, const struct pv_profile *p,
-                           pv_err *err)
+/* The body's stages, in blob order: each a span of memory copied as it
+ * is, but the edges, which are encoded. */
+enum { STAGE_STRINGS, STAGE_PADDING, STAGE_FUNCS, STAGE_EDGES, STAGE_DONE };
+
+void pv_pack_writer_init(struct pv_pack_writer *w, const struct pv_profile *p)
 {
-    /* Room for the longest encoding, which untouched pages make cheap,
-     * instead of measuring first: that encoded every edge twice (5% of
-     * an import). */
-    unsigned char *edges = pv_vec_alloc(p->nedges, EDGE_MAX_BYTES);
-    if (!edges)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory packing a profile");
-    size_t edges_len = encode_edges(p, edges);
+    *w = (struct pv_pack_writer){.p = p};
+}
+
+/* The memory stage copies from, and its length. */
+static const void *stage_span(const struct pv_pack_writer *w, size_t *len)
+{
+    const struct pv_profile *p = w->p;
+    switch (w->stage) {
+    case STAGE_STRINGS:
+        *len = p->strings_len;
+        return p->strings;
+    case STAGE_PADDING:
+        *len = ((p->strings_len + 7) & ~(size_t)7) - p->strings_len;
+        return PADDING;
+    case STAGE_FUNCS:
+        *len = (size_t)p->nfuncs * sizeof *p->funcs;
+        return p->funcs;
+    }
+    *len = 0;
+    return NULL;
+}
+
+size_t pv_pack_writer_body(struct pv_pack_writer *w, void *piece, size_t cap)
+{
+    assert(cap >= PV_PACK_PIECE_MIN_BYTES);
+    unsigned char *out = piece;
+    size_t used = 0;
+    while (w->stage < STAGE_EDGES) {
+        size_t len;
+        const unsigned char *from = stage_span(w, &len);
+        size_t n = len - w->at < cap - used ? len - w->at : cap - used;
+        if (n)
+            memcpy(out + used, from + w->at, n);
+        used += n;
+        w->at += n;
+        if (w->at < len)
+            return used; /* the piece is full */
+        w->stage++;
+        w->at = 0;
+    }
+    if (w->stage == STAGE_EDGES) {
+        size_t n = encode_edges(w, out + used, cap - used);
+        used += n;
+        w->edges_len += n;
+        if (w->at == w->p->nedges)
+            w->stage = STAGE_DONE;
+    }
+    return used;
+}
+
+size_t pv_pack_writer_header(const struct pv_pack_writer *w,
+                             unsigned char header[PV_PACK_HEADER_MAX_BYTES])
+{
+    assert(w->stage == STAGE_DONE);
+    const struct pv_profile *p = w->p;
     struct pack_header h = {
         .nfuncs = p->nfuncs, .nreal = p->nreal, .nedges = p->nedges,
         .marshal_version = (uint32_t)p->marshal_version, .strings_len = p->strings_len,
-        .trailing_bytes = p->trailing_bytes, .edges_len = edges_len,
+        .trailing_bytes = p->trailing_bytes, .edges_len = w->edges_len,
         .total_calls = p->total_calls, .prim_calls = p->prim_calls, .total_tt = p->total_tt,
         .python2 = p->python2, .nwarnings = p->nwarnings};
-    _Static_assert(sizeof h <= sizeof out->header, "pack header fits");
     memcpy(h.magic, MAGIC, sizeof MAGIC);
     memcpy(h.warnings, p->warnings, sizeof h.warnings);
-    memset(out->header, 0, sizeof out->header);
-    memcpy(out->header, &h, sizeof h);
-    out->header_len = sizeof h;
-    out->part[0] = p->strings;
-    out->len[0] = p->strings_len;
-    out->part[1] = PADDING;
-    out->len[1] = ((p->strings_len + 7) & ~(size_t)7) - p->strings_len;
-    out->part[2] = p->funcs;
-    out->len[2] = (size_t)p->nfuncs * sizeof *p->funcs;
-    out->part[3] = edges;
-    out->len[3] = edges_len;
-    out->owned = edges;
-    out->total = out->header_len;
-    for (int k = 0; k < 4; k++)
-        out->total += out->len[k];
-    return PV_OK;
-}
-
-void pv_pack_parts_fini(struct pv_pack_parts *parts)
-{
-    free(parts->owned);
-    parts->owned = NULL;
+    memcpy(header, &h, sizeof h);
+    return sizeof h;
 }
 
 pv_code pv_pack_dup(const struct pv_profile *p, void **blob, size_t *len, pv_err *err)
 {
-    struct pv_pack_parts parts;
-    if (pv_pack_parts_init(&parts, p, err))
-        return err->code;
-    char *b = malloc(parts.total);
-    if (!b) {
-        pv_pack_parts_fini(&parts);
+    /* Room for the longest encoding (a test's size, not an import's) */
+    size_t cap = PV_PACK_HEADER_MAX_BYTES + p->strings_len + 8 +
+                 (size_t)p->nfuncs * sizeof *p->funcs + (size_t)p->nedges * EDGE_MAX_BYTES +
+                 PV_PACK_PIECE_MIN_BYTES;
+    unsigned char *b = malloc(cap);
+    if (!b)
         return pv_err_set(err, PV_E_NOMEM, "out of memory packing a profile");
-    }
-    memcpy(b, parts.header, parts.header_len);
-    size_t at = parts.header_len;
-    for (int k = 0; k < 4; k++) {
-        if (parts.len[k])
-            memcpy(b + at, parts.part[k], parts.len[k]);
-        at += parts.len[k];
-    }
-    pv_pack_parts_fini(&parts);
+    struct pv_pack_writer w;
+    pv_pack_writer_init(&w, p);
+    size_t at = PV_PACK_HEADER_MAX_BYTES, n;
+    while ((n = pv_pack_writer_body(&w, b + at, PV_PACK_PIECE_MIN_BYTES)) > 0)
+        at += n;
+    size_t header_len = pv_pack_writer_header(&w, b);
+    memmove(b + header_len, b + PV_PACK_HEADER_MAX_BYTES, at - PV_PACK_HEADER_MAX_BYTES);
     *blob = b;
-    *len = parts.total;
+    *len = at - PV_PACK_HEADER_MAX_BYTES + header_len;
     return PV_OK;
 }
 

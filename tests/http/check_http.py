@@ -532,10 +532,17 @@ def test_profile_list(exe, corpus, tmp):
         " VALUES(?, ?, 1, 4, 0, ?, 1, 1, 0.5, 1, 0, '[]', x'00')",
         [("%032x" % i, "run_%04d%s.prof" % (i, "_cache" if i % 100 == 0 else ""), created - 1000 * (3000 - i))
          for i in range(3000)])
-    # As a version 1 file was: no index, no entry points in the rows,
-    # user_version 1.
+    # As a version 1 file was: no index, no entry points in the rows, each
+    # model one row of a table models, user_version 1.
     con.execute("DROP INDEX profiles_by_created")
     con.execute("ALTER TABLE profiles DROP COLUMN entries")
+    blobs = {}
+    for profile, part in con.execute("SELECT profile, bytes FROM model_parts ORDER BY profile, part"):
+        blobs[profile] = blobs.get(profile, b"") + part
+    con.execute("DROP TABLE model_parts")
+    con.execute("CREATE TABLE models(profile INTEGER PRIMARY KEY REFERENCES profiles(pk) ON DELETE CASCADE,"
+                " blob BLOB NOT NULL)")
+    con.executemany("INSERT INTO models VALUES(?, ?)", blobs.items())
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
@@ -572,9 +579,13 @@ def test_profile_list(exe, corpus, tmp):
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM profiles ORDER BY created_ms DESC, id LIMIT 10"))
     version = con.execute("PRAGMA user_version").fetchone()[0]
+    parts = con.execute("SELECT count(*), sum(part) FROM model_parts").fetchone()
+    old_models = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'models'").fetchone()[0]
     con.close()
-    check(version == 4 and "profiles_by_created" in plan and "TEMP B-TREE" not in plan,
+    check(version == 5 and "profiles_by_created" in plan and "TEMP B-TREE" not in plan,
           "list: the migration added the index, and pages use it", (version, plan))
+    check(parts == (1, 0) and old_models == 0,
+          "the migration made each model of the table models one part", (parts, old_models))
 
 
 def test_compare_link(exe, corpus, tmp):

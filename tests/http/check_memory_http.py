@@ -68,8 +68,8 @@ def main():
         version = con.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         con.close()
-        check(version == 4 and {"memory", "memory_attachments"} <= tables,
-              "a version 2 database gains the memory tables (version 3, now 4)", (version, tables))
+        check(version == 5 and {"memory", "memory_attachments"} <= tables,
+              "a version 2 database gains the memory tables (version 3, now 5)", (version, tables))
         _, h0, _ = srv.request("GET", "/api/profiles/" + pid)
 
         body, hdrs = multipart("x.mprof.dat", RECORDING)

@@ -37,7 +37,8 @@ def dump(db):
 def counts(db):
     con = sqlite3.connect(db)
     out = {t: con.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
-           for t in ("profiles", "functions", "strings", "models")}
+           for t in ("profiles", "functions", "strings")}
+    out["models"] = con.execute("SELECT count(DISTINCT profile) FROM model_parts").fetchone()[0]
     out["integrity"] = con.execute("PRAGMA integrity_check").fetchone()[0]
     con.close()
     return out

@@ -133,7 +133,8 @@ def test_thirty_uploads(exe, tmp):
           "error logged", (code, log.splitlines()[-40:] if code != 0 else
                             [line for line in log.splitlines() if "internal" in line][:3]))
     con = sqlite3.connect(os.path.join(tmp, "thirty.db"))
-    counts = [con.execute("SELECT count(*) FROM " + t).fetchone()[0] for t in ("profiles", "models")]
+    counts = [con.execute(q).fetchone()[0] for q in (
+        "SELECT count(*) FROM profiles", "SELECT count(DISTINCT profile) FROM model_parts")]
     integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
     con.close()
     check(counts == [30, 30] and integrity == "ok", "30 profiles, 30 models, integrity ok",
@@ -255,7 +256,7 @@ def test_kill_with_writes_queued(exe, tmp):
     con = sqlite3.connect(db)
     integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
     rows = con.execute("SELECT p.functions, (SELECT count(*) FROM functions f WHERE f.profile = p.pk),"
-                       " (SELECT count(*) FROM models m WHERE m.profile = p.pk) FROM profiles p").fetchall()
+                       " (SELECT count(*) FROM model_parts m WHERE m.profile = p.pk AND m.part = 0) FROM profiles p").fetchall()
     con.close()
     check(answered and integrity == "ok" and 1 <= len(rows) < len(profiles) and
           all(n == f and m == 1 for n, f, m in rows),

@@ -1,7 +1,7 @@
 /* Unit tests of the pack format (pack.h): a model packed and read back is
  * the same model, field for field (strings, functions, edges, totals,
- * warnings and the rebuilt indexes), whether packed whole or in the parts
- * the store writes; and a damaged blob, cut short, grown, of another
+ * warnings and the rebuilt indexes), whether packed whole or in the pieces
+ * the store writes, of any size; and a damaged blob, cut short, grown, of another
  * version or with any one bit flipped, is refused with PV_E_DB or read
  * into a model that keeps profile.h's promises, never a crash.  (The
  * damaged function orders and edge orders that fuzz_profile found are
@@ -116,26 +116,78 @@ static void models_read_back_as_packed(void)
           "round_trip_keeps_every_field", "rc %d: %s", rc, err.msg);
     pv_profile_destroy(q);
 
-    /* the parts the store writes, one after the other, are the blob */
-    struct pv_pack_parts parts;
-    rc = pv_pack_parts_init(&parts, p, &err);
-    unsigned char *joined = rc == PV_OK ? malloc(parts.total) : NULL;
-    size_t at = 0;
-    if (joined) {
-        memcpy(joined, parts.header, parts.header_len);
-        at = parts.header_len;
-        for (int k = 0; k < 4; k++) {
-            if (parts.len[k])
-                memcpy(joined + at, parts.part[k], parts.len[k]);
-            at += parts.len[k];
-        }
-        pv_pack_parts_fini(&parts);
-    }
-    CHECK(joined && at == parts.total && parts.total == len && !memcmp(joined, blob, len),
-          "parts_make_the_blob", "%zu parts bytes, %zu blob bytes", at, len);
-    free(joined);
     free(blob);
     pv_profile_destroy(p);
+}
+
+/* A model of WIDE_FUNCS functions, each calling the next eight, every
+ * third with a bare count: its edges take several small pieces. */
+enum { WIDE_FUNCS = 300, WIDE_CALLS = 8 };
+
+static void wide_profile(struct pv_profile *p)
+{
+    static char strings[] = "\7\0\0\0wide.py\0\1\0\0\0f";
+    static struct pv_func funcs[WIDE_FUNCS];
+    static struct pv_edge edges[WIDE_FUNCS * WIDE_CALLS];
+    uint32_t ne = 0;
+    for (uint32_t i = 0; i < WIDE_FUNCS; i++) {
+        funcs[i] = (struct pv_func){.file = 0, .name = 12, .line = i + 1, .cc = 1, .nc = 1,
+                                    .tt = 0.5, .ct = 1.0, .order = i};
+        for (uint32_t j = 1; j <= WIDE_CALLS && i + j < WIDE_FUNCS; j++)
+            edges[ne++] = j % 3 ? (struct pv_edge){.caller = i, .callee = i + j, .cc = j,
+                                                   .nc = 1000 * j, .tt = 0.125 * j,
+                                                   .ct = 0.25 * j}
+                                : (struct pv_edge){.caller = i, .callee = i + j, .nc = 1000 * j,
+                                                   .flags = PV_EDGE_COUNT_ONLY};
+    }
+    *p = (struct pv_profile){.strings = strings, .strings_len = sizeof strings, .funcs = funcs,
+                             .nfuncs = WIDE_FUNCS, .nreal = WIDE_FUNCS, .edges = edges,
+                             .nedges = ne, .marshal_version = 4};
+}
+
+/* The pieces the store writes, the header then the body, are the blob,
+ * whatever the pieces' size; none is longer than asked, and each but the
+ * last is short by less than an edge's longest encoding (47 bytes). */
+static void pieces_of_any_size_make_the_blob(void)
+{
+    struct pv_profile p;
+    wide_profile(&p);
+    void *blob = NULL;
+    size_t len = 0;
+    pv_err err = {0};
+    struct pv_profile *q = NULL;
+    pv_code rc = pv_pack_dup(&p, &blob, &len, &err);
+    CHECK(rc == PV_OK && pv_pack_read(blob, len, &q, &err) == PV_OK && q->nedges == p.nedges &&
+              !memcmp(q->edges, p.edges, p.nedges * sizeof *p.edges),
+          "wide_model_reads_back", "rc %d: %s", rc, err.msg);
+    pv_profile_destroy(q);
+    static const size_t caps[] = {PV_PACK_PIECE_MIN_BYTES, PV_PACK_PIECE_MIN_BYTES + 37, 1 << 20};
+    for (size_t c = 0; rc == PV_OK && c < sizeof caps / sizeof caps[0]; c++) {
+        size_t cap = caps[c];
+        unsigned char *joined = malloc(len + cap), *piece = malloc(cap);
+        struct pv_pack_writer w;
+        pv_pack_writer_init(&w, &p);
+        size_t at = 0, n, pieces = 0, last = 0;
+        bool sizes_ok = joined && piece;
+        while (sizes_ok && (n = pv_pack_writer_body(&w, piece, cap)) > 0) {
+            sizes_ok = n <= cap && at + n <= len && (!pieces || last + 47 > cap);
+            if (sizes_ok)
+                memcpy(joined + at, piece, n);
+            at += n;
+            last = n;
+            pieces++;
+        }
+        size_t header_len = sizes_ok ? pv_pack_writer_header(&w, piece) : 0;
+        bool same = sizes_ok && header_len + at == len && !memcmp(piece, blob, header_len) &&
+                    !memcmp(joined, (char *)blob + header_len, at);
+        char name[80];
+        snprintf(name, sizeof name, "pieces_of_%zu_bytes_make_the_blob", cap);
+        CHECK(same && (cap > len || pieces > 2), name, "%zu pieces, %zu + %zu bytes, blob %zu",
+              pieces, header_len, at, len);
+        free(joined);
+        free(piece);
+    }
+    free(blob);
 }
 
 static void damaged_blobs_are_refused_or_whole(void)
@@ -204,6 +256,7 @@ static void damaged_blobs_are_refused_or_whole(void)
 int main(void)
 {
     models_read_back_as_packed();
+    pieces_of_any_size_make_the_blob();
     damaged_blobs_are_refused_or_whole();
     return check_done();
 }

@@ -68,12 +68,9 @@ static pv_code store_table(struct pv_store *s, int tag, const char *name, struct
         return err->code;
     char id[PV_STORE_ID_HEX + 1];
     pv_store_id_of(w.b, w.n, id);
-    struct pv_pack_parts model;
-    if (pv_pack_parts_init(&model, *p, err))
-        return err->code;
-    pv_code rc = pv_store_import(s, id, *p, &model, NULL, w.n, name, res, err);
-    pv_pack_parts_fini(&model);
-    return rc;
+    struct pv_pack_writer model;
+    pv_pack_writer_init(&model, *p);
+    return pv_store_import(s, id, *p, &model, NULL, w.n, name, res, err);
 }
 
 /* What sql, a query of one integer, gives on its own connection to the
@@ -97,7 +94,7 @@ static int count_of(const char *path, const char *sql)
 static const char ORPHANS[] =
     "SELECT (SELECT count(*) FROM strings WHERE profile NOT IN (SELECT pk FROM profiles))"
     " + (SELECT count(*) FROM functions WHERE profile NOT IN (SELECT pk FROM profiles))"
-    " + (SELECT count(*) FROM models WHERE profile NOT IN (SELECT pk FROM profiles))";
+    " + (SELECT count(*) FROM model_parts WHERE profile NOT IN (SELECT pk FROM profiles))";
 
 static void ids_are_sha256_prefixes(void)
 {
@@ -317,7 +314,7 @@ static void failed_import_leaves_nothing(void)
     int64_t total = -1;
     list_page(s, NULL, 100, 0, &all, &total);
     int rows = count_of(path, "SELECT (SELECT count(*) FROM strings) + (SELECT count(*) FROM "
-                              "functions) + (SELECT count(*) FROM models)");
+                              "functions) + (SELECT count(*) FROM model_parts)");
     CHECK(all.n == 0 && total == 0 && rows == 0, "no_row_of_it_is_left", "%d profiles, %d rows",
           all.n, rows);
     /* and the connection still works */
