@@ -678,7 +678,9 @@ static pv_code insert_functions(struct pv_store *s, const struct pv_profile *p,
  * zeroblob filled in place: SQLite wrote its zero pages to the WAL as
  * its cache spilled, then read them back to fill them, and wrote them
  * again; and the packed edges were a second 20 MB of fresh pages.  100k
- * functions: 0.46 -> 0.41 s of CPU (about 850 WAL frames -> 710). */
+ * functions, median of 25 interleaved runs on a loaded machine: 0.424 ->
+ * 0.405 s of CPU, the system's share 0.120 -> 0.097 s (about 850 WAL
+ * frames -> 710). */
 enum { MODEL_PIECE_BYTES = 1 << 20 };
 
 static pv_code insert_model_part(struct pv_store *s, sqlite3_int64 pk, int part,
