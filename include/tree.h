@@ -45,6 +45,10 @@ struct pv_entry {
 pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_t *n,
                         pv_err *err);
 
+/* The tree's top ("all", PV_TREE_TOP): the entry points' values summed.
+ * The API's shares are of it too (api_json.h).  Cannot fail. */
+double pv_tree_entries_value(const struct pv_entry *entries, size_t n);
+
 /* ---- the tree ----------------------------------------------------------- */
 
 /* The settings a query may give, their ranges and their defaults: the one

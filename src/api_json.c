@@ -84,10 +84,8 @@ void pv_api_error(struct pv_response *res, const pv_err *err, const struct pv_ap
 double pv_api_json_share_base(const struct pv_profile *p, const struct pv_entry *entries,
                               size_t nentries)
 {
-    double top = 0; /* the virtual root's value, as tree.c's plant_root() adds it */
-    for (size_t i = 0; i < nentries; i++)
-        top += entries[i].value;
-    return fmax(p->total_tt, top); /* fmax: a NaN total (a file's NaN times) gives way */
+    /* fmax: a NaN total (a file's NaN times) gives way */
+    return fmax(p->total_tt, pv_tree_entries_value(entries, nentries));
 }
 
 /* 100 * part / base, at most 100 (a function's ct can exceed the root's

@@ -183,7 +183,7 @@ static pv_code plant_root(struct work *w, const struct pv_tree_query *q, pv_err 
                                    f->nc > 0 ? (double)f->nc : 0};
     struct pv_tree_node n;
     if (caller_node(w, &root, &n, err) || pv_treegrow_add_node(&w->g, &n, 0, err) ||
-        pv_treegrow_add_crumb(&w->g, PV_TREE_TOP, pv_treegrow_top_value(&w->g), err))
+        pv_treegrow_add_crumb(&w->g, PV_TREE_TOP, pv_tree_entries_value(w->g.entries, w->g.nentries), err))
         return err->code;
     return pv_treegrow_add_crumb(&w->g, q->root, n.value, err);
 }

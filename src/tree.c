@@ -83,6 +83,14 @@ struct called {
     bool any;
 };
 
+double pv_tree_entries_value(const struct pv_entry *entries, size_t n)
+{
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += entries[i].value;
+    return total;
+}
+
 pv_code pv_tree_entries(const struct pv_profile *p, struct pv_entry **out, size_t *n,
                         pv_err *err)
 {
@@ -676,7 +684,7 @@ static pv_code plant_root(struct work *w, pv_err *err)
 {
     const struct pv_profile *p = w->p;
     const struct pv_tree_query *q = w->g.q;
-    double total = pv_treegrow_top_value(&w->g);
+    double total = pv_tree_entries_value(w->g.entries, w->g.nentries);
     if (pv_treegrow_add_crumb(&w->g, PV_TREE_TOP, total, err))
         return err->code;
     struct pv_tree_node root = {

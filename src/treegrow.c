@@ -87,14 +87,6 @@ pv_code pv_treegrow_init(struct pv_treegrow *g, const struct pv_profile *p,
     return PV_OK;
 }
 
-double pv_treegrow_top_value(const struct pv_treegrow *g)
-{
-    double total = 0;
-    for (size_t i = 0; i < g->nentries; i++)
-        total += g->entries[i].value;
-    return total;
-}
-
 pv_code pv_treegrow_reserve_kids(struct pv_treegrow *g, size_t n, pv_err *err)
 {
     if (!pv_vec_reserve((void **)&g->kids, &g->kcap, n, sizeof *g->kids))

@@ -3,13 +3,14 @@
  * the same way, and each rule of that growth is written here once.
  *
  * Shared: reading a time (finite, at least 0), the entry points (given or
- * found) and the top's value, the work budget and the stop check, the node
- * and crumb arrays with each node's parent, the children of the expansion
- * at hand and their order, placing them under their node (those over the
- * cutoff, then "not recorded", then "other", within the node budget), and
- * the breadth-first growth, level by level and the larger nodes of a level
- * first.  Each builder's own: how a node's children are found and fitted
- * in its value, and what a leaf's self time is.
+ * found; pv_tree_entries_value sums them into the top's value), the work
+ * budget and the stop check, the node and crumb arrays with each node's
+ * parent, the children of the expansion at hand and their order, placing
+ * them under their node (those over the cutoff, then "not recorded", then
+ * "other", within the node budget), and the breadth-first growth, level
+ * by level and the larger nodes of a level first.  Each builder's own:
+ * how a node's children are found and fitted in its value, and what a
+ * leaf's self time is.
  *
  * Internal to the tree modules: only tree.c and invtree.c include it. */
 #ifndef PV_TREEGROW_H
@@ -70,9 +71,6 @@ pv_code pv_treegrow_init(struct pv_treegrow *g, const struct pv_profile *p,
 /* Frees everything g holds, the tree too unless it was moved out.  Cannot
  * fail. */
 void pv_treegrow_fini(struct pv_treegrow *g);
-
-/* The top's value: the entry points' values summed.  Cannot fail. */
-double pv_treegrow_top_value(const struct pv_treegrow *g);
 
 /* PV_E_NOMEM, worded for this builder. */
 pv_code pv_treegrow_no_memory(const struct pv_treegrow *g, pv_err *err);
