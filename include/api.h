@@ -150,6 +150,12 @@ void pv_api_error(struct pv_response *res, const pv_err *err, const struct pv_ap
 /* Answer 503 with Retry-After, for a request the server is too busy for. */
 void pv_api_busy(struct pv_response *res, const char *why, unsigned retry_after_s);
 
+/* Keep p, the model of the stored profile id just parsed, in the model
+ * cache, so that its first view need not load it back from the store.
+ * Takes p; best effort: when it cannot be kept, it is freed and the first
+ * view loads the profile as usual. */
+void pv_api_models_take(struct pv_api *api, const char *id, struct pv_profile *p);
+
 /* The cache the api keeps models in, for the http module's answers: one
  * budget for both, and a delete drops a profile's model and answers
  * together.  Valid until pv_api_destroy(). */

@@ -71,7 +71,7 @@ pv_code pv_import_any_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
 /* The same for the file at path, under its base name (mapped, as
  * pv_import_file() does); PV_E_NOTFOUND also when there is no such file. */
 pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *attach_to,
-                           struct pv_import_any *res, pv_err *err);
+                           struct pv_profile **parsed, struct pv_import_any *res, pv_err *err);
 
 /* Whether the file at path is memory data (by its content; false when it
  * cannot be read: reading it says why).  Cannot fail. */

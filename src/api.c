@@ -93,6 +93,14 @@ static pv_code model_get(struct pv_api *api, const char *id, struct pv_model **o
     return pv_models_add_take(api->cache, id, p, out, err);
 }
 
+void pv_api_models_take(struct pv_api *api, const char *id, struct pv_profile *p)
+{
+    struct pv_model *m;
+    pv_err ignored;
+    if (pv_models_add_take(api->cache, id, p, &m, &ignored) == PV_OK)
+        pv_models_release(api->cache, m);
+}
+
 pv_code pv_api_create(const struct pv_api_config *cfg, struct pv_api **out, pv_err *err)
 {
     struct pv_api *api = calloc(1, sizeof *api);
@@ -651,12 +659,8 @@ static void post_profile(struct route_ctx *c)
     struct pv_import_any res;
     struct pv_profile *p;
     pv_code rc = pv_import_any_bytes(s, req->body, req->body_len, clean, attach, &p, &res, &err);
-    /* The uploader opens it next: keep the parsed model in the cache (best
-     * effort: failing that, the first view loads it). */
-    struct pv_model *m;
-    pv_err ignored;
-    if (p && pv_models_add_take(c->api->cache, res.stats.id, p, &m, &ignored) == PV_OK)
-        pv_models_release(c->api->cache, m);
+    if (p) /* the uploader opens it next */
+        pv_api_models_take(c->api, res.stats.id, p);
     if (rc) {
         fail(c, &err);
         if (rc == PV_E_BUSY)
@@ -854,8 +858,13 @@ void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_r
     struct route_ctx c = {.api = api, .req = req, .res = res};
     switch (parse_path(req->path, &t)) {
     case PLACE_HEALTH: {
-        cJSON *doc = cJSON_CreateObject();
+        cJSON *doc = cJSON_CreateObject(), *cache = cJSON_AddObjectToObject(doc, "cache");
         cJSON_AddBoolToObject(doc, "ok", true);
+        struct pv_cache_usage u;
+        pv_cache_usage(api->cache, &u);
+        cJSON_AddNumberToObject(cache, "entries", (double)u.entries);
+        cJSON_AddNumberToObject(cache, "bytes", (double)u.bytes);
+        cJSON_AddNumberToObject(cache, "max_bytes", (double)u.max_bytes);
         pv_api_json_respond(res, 200, doc);
         return;
     }

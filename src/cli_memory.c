@@ -21,20 +21,24 @@
 
 /* Store one file of any kind, a gzip one inflated to at most
  * max_gunzip_bytes; memory data attached to the profile attach_to (NULL:
- * none): 0, or the exit status after its one-line error.  Fini res. */
+ * none): 0, or the exit status after its one-line error.  Fini res;
+ * *parsed as pv_import_any_bytes() sets it. */
 static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_bytes,
-                       const char *attach_to, struct pv_import_any *res)
+                       const char *attach_to, struct pv_profile **parsed,
+                       struct pv_import_any *res)
 {
     pv_err err = {0};
     uint8_t *inflated;
     size_t len;
+    *parsed = NULL;
     int status = pv_cli_read_gzip_file(path, max_gunzip_bytes, &inflated, &len);
     if (status)
         return status;
     if (!inflated)
-        return pv_import_any_file(s, path, attach_to, res, &err) ? pv_cli_fail(path, &err) : 0;
-    pv_code rc = pv_import_any_bytes(s, inflated, len, pv_cli_base_name(path), attach_to, NULL, res,
-                                     &err);
+        return pv_import_any_file(s, path, attach_to, parsed, res, &err) ? pv_cli_fail(path, &err)
+                                                                         : 0;
+    pv_code rc = pv_import_any_bytes(s, inflated, len, pv_cli_base_name(path), attach_to, parsed,
+                                     res, &err);
     free(inflated);
     return rc ? pv_cli_fail(path, &err) : 0;
 }
@@ -60,14 +64,15 @@ int pv_cli_import_files(struct pv_store *s, const char *const *paths, int n,
     for (int i = 0; i < n; i++) {
         const char *attach = *last_stats && is_memory_file(paths[i]) ? last_stats : NULL;
         struct pv_import_any res;
-        int failed = import_file(s, paths[i], max_gunzip_bytes, attach, &res);
+        struct pv_profile *parsed;
+        int failed = import_file(s, paths[i], max_gunzip_bytes, attach, &parsed, &res);
         if (failed && !keep_going)
             return failed;
         if (failed) {
             status = failed;
             continue;
         }
-        imported(ctx, i, &res, attach);
+        imported(ctx, i, &res, attach, parsed);
         if (res.kind == PV_MEMORY_NONE)
             memcpy(last_stats, res.stats.id, sizeof last_stats);
         pv_import_any_fini(&res);

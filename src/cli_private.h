@@ -59,9 +59,11 @@ int pv_cli_open_store(const char *db, struct pv_store **s);
 
 /* Told of each file pv_cli_import_files() stored: i is its place among
  * the paths, attached_to the id of the profile memory data was attached to
- * (NULL: none).  res is borrowed for the call. */
+ * (NULL: none).  res is borrowed for the call; parsed, the model of a
+ * stats file that was parsed (NULL: stored already, or memory data), is
+ * the function's to keep or to pv_profile_destroy(). */
 typedef void (*pv_cli_imported_fn)(void *ctx, int i, const struct pv_import_any *res,
-                                   const char *attached_to);
+                                   const char *attached_to, struct pv_profile *parsed);
 
 /* Store the files at paths[0 .. n) in order, of any kind, a gzip one
  * inflated to at most max_gunzip_bytes: memory data is attached to the

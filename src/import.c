@@ -276,13 +276,13 @@ pv_code pv_import_any_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
 }
 
 pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *attach_to,
-                           struct pv_import_any *res, pv_err *err)
+                           struct pv_profile **parsed, struct pv_import_any *res, pv_err *err)
 {
     struct parsed_file f;
     if (parsed_file_open(&f, path, err))
         return err->code;
     pv_code rc = import_any(s, f.data, f.len, base_name(path), attach_to,
-                            parsed_file_progress(&f), NULL, res, err);
+                            parsed_file_progress(&f), parsed, res, err);
     parsed_file_close(&f);
     return rc;
 }

@@ -9,6 +9,12 @@ SSH, no DISPLAY, a container (`container=podman`) and `serve` without
 decision itself (tests/unit/test_browser.c): this machine may be a
 container, which rightly keeps the browser closed.
 
+Kept models: `pstatsviz FILE...` hands the models it has just parsed, of
+the first two profiles, to the server's cache, so their first view skips
+loading them back from the database.  /healthz shows the cache's entries;
+the first tree answered from a kept model equals the one a second start
+(the profile stored already: nothing kept) loads from the database.
+
 Port: a Python socket holds a port.  `serve --port N` stops with exit
 status 1 and exactly one line on stderr, ours (libmicrohttpd's "Failed to
 bind" used to come first); `pstatsviz FILE --port N` serves on N+1 and
@@ -16,6 +22,7 @@ prints it.
 
 usage: check_serve_start.py PSTATSVIZ SAMPLE.prof
 """
+import json
 import os
 import signal
 import socket
@@ -159,9 +166,49 @@ def busy_port_cases(exe, sample, tmp):
         holder.close()
 
 
+def get(base, path):
+    with urllib.request.urlopen(base + path, timeout=30) as resp:
+        return resp.read()
+
+
+def kept_model_cases(exe, sample, tmp):
+    db = os.path.join(tmp, "k.db")
+    # three distinct files (trailing bytes are ignored, with a warning)
+    files = []
+    with open(sample, "rb") as f:
+        data = f.read()
+    for i in range(3):
+        path = os.path.join(tmp, "run%d.prof" % i)
+        with open(path, "wb") as f:
+            f.write(data + b"\0" * i)
+        files.append(path)
+    env = dict(os.environ, DISPLAY="")
+
+    def serve_and_ask(argv):
+        p, out = start([exe] + argv + ["--port", "0", "--db", db, "--no-browser"], env)
+        try:
+            base = out.split("pstatsviz: serving ", 1)[1].split()[0]
+            health = json.loads(get(base, "healthz"))
+            first = out.split("/p/", 1)[1].split()[0]
+            tree = get(base, "api/profiles/%s/tree" % first)
+        finally:
+            stop(p)
+        return health, json.loads(tree)
+
+    health, kept_tree = serve_and_ask(files)
+    check(health.get("ok") is True and health.get("cache", {}).get("entries") == 2,
+          "file_mode_keeps_the_first_two_parsed_models", health)
+    health, loaded_tree = serve_and_ask(files[:1])
+    check(health.get("cache", {}).get("entries") == 0,
+          "a_profile_stored_already_is_not_parsed_or_kept", health)
+    check(kept_tree == loaded_tree and kept_tree.get("root"),
+          "the_kept_model_answers_as_the_stored_one", (len(str(kept_tree)), len(str(loaded_tree))))
+
+
 def main():
     exe, sample = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="pv-serve-start-") as tmp:
+        kept_model_cases(exe, sample, tmp)
         browser_cases(exe, sample, tmp)
         busy_port_cases(exe, sample, tmp)
     return tally()
