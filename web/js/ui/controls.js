@@ -167,7 +167,11 @@ export class Controls {
   setCrumbs(crumbs, mode) {
     this.crumbData = { crumbs: crumbs || [], mode };
     this.closeCrumbMenu();
-    this.layoutCrumbs();
+    this.renderCrumbs(0);
+    // Whether they fit is measured in the next frame, with the chart's
+    // layout: measuring here, as a tree arrives, laid the page out once
+    // more before that frame.
+    if (!this.crumbFrame) this.crumbFrame = requestAnimationFrame(() => { this.crumbFrame = 0; this.layoutCrumbs(); });
   }
 
   /**
