@@ -573,7 +573,7 @@ struct served_file {
     char id[PV_STORE_ID_HEX + 1];
     bool memory;
     char attached_to[PV_STORE_ID_HEX + 1];
-    struct pv_profile *parsed; /* for the model cache, or NULL (keep_parsed()) */
+    struct pv_profile *parsed; /* for the model cache (KEPT_PARSED_MAX), or NULL */
 };
 
 /* The parsed models handed to the server's cache, so that the first view
