@@ -623,6 +623,11 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
     if (status)
         return status;
     check_gives_space_back(s, db);
+    pv_err err = {0};
+    if (o->nfiles && pv_store_leave_checkpoints(s, &err)) { /* the server checkpoints */
+        pv_store_close(s);
+        return pv_cli_fail("database", &err);
+    }
     status = pv_cli_import_files(s, o->files, o->nfiles, o->max_upload, false, note_served,
                                  files);
     pv_store_close(s);

@@ -149,6 +149,7 @@ struct pv_store {
     struct pv_store_gate *gate; /* borrowed, or NULL */
     int64_t page_bytes;
     int wal_pages;              /* after our last commit (sqlite3_wal_hook) */
+    bool leaves_checkpoints;    /* pv_store_leave_checkpoints() */
     unsigned retry_after_s;     /* after PV_E_BUSY */
 };
 
@@ -269,8 +270,18 @@ static void after_write(struct pv_store *s, bool freed_pages)
     if (freed_pages && exec(s, "PRAGMA incremental_vacuum", &err))
         fprintf(stderr, "pstatsviz: giving space back: %s\n", err.msg);
     /* A file shrinks only when a checkpoint copies the vacuum in. */
-    if (freed_pages || (int64_t)s->wal_pages * s->page_bytes >= PV_STORE_WAL_CHECKPOINT_BYTES)
+    if (freed_pages || (!s->leaves_checkpoints &&
+                        (int64_t)s->wal_pages * s->page_bytes >= PV_STORE_WAL_CHECKPOINT_BYTES))
         checkpoint(s);
+}
+
+pv_code pv_store_leave_checkpoints(struct pv_store *s, pv_err *err)
+{
+    if (exec(s, "PRAGMA synchronous=FULL", err))
+        return err->code;
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    s->leaves_checkpoints = true;
+    return PV_OK;
 }
 
 static pv_code pragma_int(struct pv_store *s, const char *sql, int64_t *out, pv_err *err)

@@ -15,6 +15,11 @@ loading them back from the database.  /healthz shows the cache's entries;
 the first tree answered from a kept model equals the one a second start
 (the profile stored already: nothing kept) loads from the database.
 
+Checkpoints: `pstatsviz FILE` leaves its import in the WAL (synced) for
+the server to copy into the database: the WAL holds it while serving; a
+server killed with SIGKILL loses nothing (the next open reads the WAL);
+one stopped with SIGTERM copies it in and removes the WAL.
+
 Port: a Python socket holds a port.  `serve --port N` stops with exit
 status 1 and exactly one line on stderr, ours (libmicrohttpd's "Failed to
 bind" used to come first); `pstatsviz FILE --port N` serves on N+1 and
@@ -205,10 +210,38 @@ def kept_model_cases(exe, sample, tmp):
           "the_kept_model_answers_as_the_stored_one", (len(str(kept_tree)), len(str(loaded_tree))))
 
 
+def size(path):
+    return os.path.getsize(path) if os.path.exists(path) else 0
+
+
+def checkpoint_cases(exe, sample, tmp):
+    env = dict(os.environ, DISPLAY="")
+    for how in ("SIGKILL", "SIGTERM"):
+        db = os.path.join(tmp, "c-%s.db" % how)
+        p, out = start([exe, sample, "--port", "0", "--db", db, "--no-browser"], env)
+        pid = out.split("/p/", 1)[1].split()[0] if "/p/" in out else None
+        wal, main_db = size(db + "-wal"), size(db)
+        if how == "SIGKILL":
+            check(pid and wal > size(sample) / 2 and main_db < wal,
+                  "file_mode_leaves_its_import_in_the_wal_for_the_server", (wal, main_db, out))
+            p.kill()
+            p.wait()
+        else:
+            stop(p)
+            check(size(db + "-wal") == 0 and size(db) > size(sample) / 2,
+                  "a_stopped_server_copies_the_wal_into_the_database",
+                  (size(db + "-wal"), size(db)))
+        r = subprocess.run([exe, "top", pid or "-", "--db", db, "-n", "1"],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0 and "function calls" in r.stdout,
+              "the_import_survives_a_server_stopped_with_" + how, (r.returncode, r.stderr))
+
+
 def main():
     exe, sample = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="pv-serve-start-") as tmp:
         kept_model_cases(exe, sample, tmp)
+        checkpoint_cases(exe, sample, tmp)
         browser_cases(exe, sample, tmp)
         busy_port_cases(exe, sample, tmp)
     return tally()
