@@ -533,10 +533,9 @@ class Viewer {
     this.state = parsed.state;
     history.replaceState(null, '', urlFromState(this.state, window.location.pathname));
     this.controls.update(this.state);
-    // Ask for the first tree together with the profile: one round trip less
-    // before the first chart.
-    this.tree.early = { key: treeKey(this.state), promise: this.track(fetchTree(this.id, treeQuery(this.state))) };
-    const meta = await this.track(fetchProfile(this.id));
+    const first = firstRequests || askFirst(this.id);
+    this.tree.early = { key: first.treeKey, promise: this.track(first.tree) };
+    const meta = await this.track(first.profile);
     if (!meta.ok) {
       if (meta.error.status === 404) fatal('This profile does not exist or was deleted', 'Check the link, or upload the stats file again: the same file gets the same link.');
       else fatal('The profile could not be loaded', meta.error.message);
@@ -574,7 +573,18 @@ function exposeHook(viewer) {
   Object.defineProperty(window, '__pstatsviz', { value: hook, writable: false });
 }
 
+/**
+ * The profile and its first tree, asked for together (one round trip less
+ * before the first chart), and before the page's parts are built, so that
+ * the answers travel while the constructors run.
+ */
+function askFirst(id) {
+  const state = stateFromUrl(window.location.search).state;
+  return { treeKey: treeKey(state), tree: fetchTree(id, treeQuery(state)), profile: fetchProfile(id) };
+}
+
 const m = ID_RE.exec(window.location.pathname);
+const firstRequests = m ? askFirst(m[1]) : null;
 const viewer = new Viewer(m ? m[1] : null);
 exposeHook(viewer);
 viewer.start();
