@@ -412,7 +412,7 @@ test('keyboard: arrows move, Enter zooms in, Backspace and Escape go up', async 
   assert.equal(await page.getAttribute('#chart-live', 'aria-live'), 'polite');
   const said = await page.textContent('#chart-live');
   const pf = (await nodes(page)).find((n) => n.name === 'problem_function');
-  assert.ok(said.startsWith(`problem_function \u00b7 ${fmtSeconds(pf.value)} \u00b7 `) && /% of total · level 2/.test(said), said);
+  assert.ok(said.startsWith(`problem_function \u00b7 ${fmtSeconds(pf.value)} \u00b7 `) && /% of all · level 2/.test(said), said);
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('Enter');

@@ -190,7 +190,7 @@ test('numbers: on the gap profile the details panel, the table and the search sh
   await page.goto(`${suite.base}/p/${up.id}?q=${encodeURIComponent('\\(work\\)')}`);
   await waitIdle(page);
   await page.waitForFunction(() => /match/.test(document.querySelector('#search-info')?.textContent || ''));
-  assert.match(await page.textContent('#search-info'), /1 match · 58\.8% of total/, 'the search\'s share is of the same whole');
+  assert.match(await page.textContent('#search-info'), /1 match · 58\.8% of all/, 'the search\'s share is of the same whole');
   assertNoProblems(page, assert);
   await page.context().close();
 });

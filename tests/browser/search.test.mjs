@@ -26,7 +26,7 @@ async function search(page, q) {
   return { text: await page.textContent('#search-info'), title: await page.getAttribute('#search-info', 'title') };
 }
 
-const INFO = /^([\d,]+) match(?:es)? · ([\d.]+)% of total(?: · ([\d,]+) (below the drawn depth|outside this view))?$/;
+const INFO = /^([\d,]+) match(?:es)? · ([\d.]+)% of all(?: · ([\d,]+) (below the drawn depth|outside this view))?$/;
 
 test('search "loads" finds json.loads below the drawn depth, with its share; Enter opens it', async () => {
   const page = await suite.newPage();
@@ -37,7 +37,7 @@ test('search "loads" finds json.loads below the drawn depth, with its share; Ent
   assert.equal(want.rows.length, 2, 'json.loads and marshal.loads');
   const info = await search(page, 'loads');
   const m = INFO.exec(info.text);
-  assert.ok(m, 'search info reads "N matches · X% of total · M below the drawn depth": ' + info.text);
+  assert.ok(m, 'search info reads "N matches · X% of all · M below the drawn depth": ' + info.text);
   assert.equal(Number(m[1]), 2);
   // the two are not nested: their cumtimes add up
   const share = (100 * want.rows.reduce((s, r) => s + r[1], 0)) / want.total;
@@ -47,7 +47,7 @@ test('search "loads" finds json.loads below the drawn depth, with its share; Ent
   assert.equal(Number(m[3] || 0), 2 - drawn.size, 'matches not drawn');
   assert.equal(m[4], 'below the drawn depth');
   const loads = want.rows.find((r) => r[0].endsWith('json/__init__.py:299(loads)'));
-  assert.match(info.title, new RegExp(`Enter opens the largest: loads \\(${(100 * loads[1] / want.total).toFixed(1)}% of total\\)`));
+  assert.match(info.title, new RegExp(`Enter opens the largest: loads \\(${(100 * loads[1] / want.total).toFixed(1)}% of all\\)`));
 
   await page.focus('#search');
   await page.keyboard.press('Enter');
@@ -60,7 +60,7 @@ test('search "loads" finds json.loads below the drawn depth, with its share; Ent
   assert.equal(st.sel, root.fid);
   const names = await crumbs(page);
   for (const n of ['problem_function', '_rule_key_to_state', 'loads']) assert.ok(names.includes(n), `${n} in the crumbs ${names}`);
-  assert.match(await page.textContent('#search-info'), /^2 matches · [\d.]+% of total · 1 outside this view$/);
+  assert.match(await page.textContent('#search-info'), /^2 matches · [\d.]+% of all · 1 outside this view$/);
   assertNoProblems(page, assert);
   await page.context().close();
 });

@@ -18,19 +18,19 @@ test('a search on its way says so', () => {
 
 test('the count and share are the whole profile\'s, and matches not drawn are told', () => {
   const info = searchInfo(loads, 1, false);
-  assert.equal(info.text, '2 matches · 34.6% of total · 1 below the drawn depth');
-  assert.match(info.title, /Enter opens the largest: loads \(29\.6% of total\)/);
+  assert.equal(info.text, '2 matches · 34.6% of all · 1 below the drawn depth');
+  assert.match(info.title, /Enter opens the largest: loads \(29\.6% of all\)/);
   assert.equal(info.none, false);
 });
 
 test('in a zoomed view a match not drawn may be elsewhere', () => {
-  assert.equal(searchInfo(loads, 0, true).text, '2 matches · 34.6% of total · 2 outside this view');
+  assert.equal(searchInfo(loads, 0, true).text, '2 matches · 34.6% of all · 2 outside this view');
 });
 
 test('every match drawn, or the table: count and share alone', () => {
-  assert.equal(searchInfo(loads, 2, false).text, '2 matches · 34.6% of total');
-  assert.equal(searchInfo(loads, null, false).text, '2 matches · 34.6% of total');
-  assert.equal(searchInfo({ ...loads, count: 1 }, 5, false).text, '1 match · 34.6% of total');
+  assert.equal(searchInfo(loads, 2, false).text, '2 matches · 34.6% of all');
+  assert.equal(searchInfo(loads, null, false).text, '2 matches · 34.6% of all');
+  assert.equal(searchInfo({ ...loads, count: 1 }, 5, false).text, '1 match · 34.6% of all');
 });
 
 test('no match and a failed search are marked', () => {

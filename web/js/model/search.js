@@ -100,7 +100,7 @@ export function searchInfo(summary, drawn, zoomed) {
   const how = summary.literal ? ' (searched as text: not a valid regular expression)' : '';
   if (!summary.count) return { text: 'no match', title: 'No function of the profile matches' + how + '.', none: true };
   const n = summary.count;
-  let text = `${fmtCount(n)} ${n === 1 ? 'match' : 'matches'} · ${fmtPct(summary.pct)} of total`;
+  let text = `${fmtCount(n)} ${n === 1 ? 'match' : 'matches'} · ${fmtPct(summary.pct)} of all`;
   const title = [`${fmtCount(n)} ${n === 1 ? 'function matches' : 'functions match'} in the whole profile${how}, ` +
     `taking ${fmtPct(summary.pct)} of the total time together (by their own cumtime, nested matches counted once).`];
   if (drawn !== null && drawn !== undefined) {
@@ -111,6 +111,6 @@ export function searchInfo(summary, drawn, zoomed) {
         (zoomed ? 'outside the part of the profile shown, below its depth, or under the cutoff.' : 'below the drawn depth, or under the cutoff.'));
     }
   }
-  if (summary.top) title.push(`Enter opens the largest: ${truncate(displayText(summary.top.name), 200)} (${fmtPct(summary.top.ct_pct)} of total).`);
+  if (summary.top) title.push(`Enter opens the largest: ${truncate(displayText(summary.top.name), 200)} (${fmtPct(summary.top.ct_pct)} of all).`);
   return { text, title: title.join(' '), none: false };
 }

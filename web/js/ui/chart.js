@@ -332,7 +332,7 @@ export class Chart {
     if (!live || !shape || !this.tree) return;
     const n = shape.node;
     const base = shareBase(this.tree);
-    const share = base > 0 ? ' · ' + fmtPct((100 * n.value) / base) + ' of total' : '';
+    const share = base > 0 ? ' · ' + fmtPct((100 * n.value) / base) + ' of all' : '';
     const kids = shape.kids ? shape.kids.filter((k) => !k.agg).length : 0;
     live.textContent = `${labelOf(n)} · ${fmtSeconds(n.value)}${share} · level ${shape.depth + 1}` +
       (kids ? ` · ${kids} callee${kids === 1 ? '' : 's'} shown` : '');
