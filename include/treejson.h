@@ -26,6 +26,20 @@
 
 struct pv_treejson;
 
+/* Room enough for pv_treejson_format_settings(): its text is about 250
+ * bytes with the longest numbers. */
+#define PV_TREEJSON_SETTINGS_MAX 512
+
+/* The answer's "params" (the depth, cutoff, max_nodes and invert t was
+ * built with, the depth as asked: "auto" for PV_TREE_DEPTH_AUTO) and
+ * "limits" (the ranges and defaults of include/tree.h, the one place they
+ * are written), as ",\"params\":{...},\"limits\":{...}": it starts with a
+ * comma, to follow another member.  /tree and /api/diff/tree write it
+ * alike.  Writes at most cap bytes to buf, NUL included, and returns the
+ * length; 0 (buf unspecified) when cap is too small, which
+ * PV_TREEJSON_SETTINGS_MAX never is. */
+size_t pv_treejson_format_settings(const struct pv_tree *t, char *buf, size_t cap);
+
 /* Get ready to write t (taken: freed with the writer, or here on failure)
  * of p (borrowed: it must outlive the writer).  On success *out is yours
  * (pv_treejson_destroy); PV_E_NOMEM otherwise. */

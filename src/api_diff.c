@@ -8,6 +8,7 @@
  * bounded by max_nodes and by the server's tree budget. */
 #include "api_diff.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include "jsonw.h"
 #include "models.h"
 #include "pattern.h"
+#include "treejson.h"
 
 #define NONE PV_DIFF_NONE
 
@@ -478,6 +480,13 @@ static pv_code tree_text(const struct pair *pr, const struct pv_difftree *t, boo
         return pv_err_set(err, PV_E_NOMEM, "out of memory writing the diff tree");
     fprintf(w.out, "{\"a\":\"%s\",\"b\":\"%s\",\"side\":\"%s\"", pr->a->id, pr->b->id,
             from_b ? "b" : "a");
+    /* The run the query names has its tree (difftree.h), built with the
+     * query's settings: the same "params" and "limits" as /tree's. */
+    char settings[PV_TREEJSON_SETTINGS_MAX];
+    size_t settings_len = pv_treejson_format_settings(from_b ? t->tb : t->ta, settings,
+                                                      sizeof settings);
+    assert(settings_len > 0);
+    fwrite(settings, 1, settings_len, w.out);
     write_num(w.out, "total_time_a", pr->a->p->total_tt);
     write_num(w.out, "total_time_b", pr->b->p->total_tt);
     write_crumbs(&w);

@@ -67,14 +67,11 @@ struct level {
     uint32_t node, next; /* next: the child to write next */
 };
 
-/* Room for the settings: about 250 bytes with the longest numbers. */
-enum { SETTINGS_BUF = 512 };
-
 struct pv_treejson {
     const struct pv_profile *p;
     struct pv_tree *t;
     uint64_t bound;
-    char settings[SETTINGS_BUF]; /* format_settings() */
+    char settings[PV_TREEJSON_SETTINGS_MAX]; /* pv_treejson_format_settings() */
     size_t settings_len;
     uint8_t *kind;      /* fid -> pv_funckind, 0xff: not known yet */
     struct level stack[MAX_LEVELS];
@@ -98,10 +95,9 @@ static const char *format_depth(char buf[16], int depth)
     return buf;
 }
 
-/* The settings that made the tree and the ones a query may give
- * (include/tree.h), as the head of the answer carries them: so clients
- * need no copy of the ranges and defaults. */
-static size_t format_settings(char *buf, size_t cap, const struct pv_tree *t)
+/* The settings that made the tree and the ones a query may give: so
+ * clients need no copy of the ranges and defaults. */
+size_t pv_treejson_format_settings(const struct pv_tree *t, char *buf, size_t cap)
 {
     char cutoff[32], min_cutoff[32], max_cutoff[32], default_cutoff[32], depth[16],
         default_depth[16];
@@ -217,7 +213,7 @@ pv_code pv_treejson_create(const struct pv_profile *p, struct pv_tree *t,
     j->p = p;
     j->t = t;
     memset(j->kind, 0xff, (size_t)p->nfuncs + 1);
-    j->settings_len = format_settings(j->settings, sizeof j->settings, t);
+    j->settings_len = pv_treejson_format_settings(t, j->settings, sizeof j->settings);
     assert(j->settings_len > 0); /* the buffer is twice the longest */
     if (measure(j, err)) {
         pv_treejson_destroy(j);

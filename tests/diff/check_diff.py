@@ -12,7 +12,8 @@ pstats reads from the same files at test time.
   - files that cProfile makes here: a function moved down its file pairs
     by the moved-line rule, the same code run from another directory by
     the path-suffix rule, and the answer names the rule and the roots;
-  - the diff tree holds each run's own tree values, node for node, and
+  - the diff tree holds each run's own tree values, node for node, says
+    the settings it was built with and their limits as /tree does, and
     answers bad parameters 400 and unknown ids 404.
 
 usage: check_diff.py PSTATSVIZ DATA_DIR
@@ -192,6 +193,22 @@ def test_tree(srv, a, b):
           d["root"]["value_b"] == tb["root"]["value"] and
           d["root"]["delta"] == tb["root"]["value"] - ta["root"]["value"],
           "diff_tree_root_holds_both_runs", status)
+    # The settings the tree was built with and the ranges a query may give,
+    # as /tree says them (one writer: treejson.c's).
+    check(d.get("params") == ta["params"] == {"depth": 12, "cutoff": 0.01, "max_nodes": 20000} and
+          d.get("limits") == ta["limits"], "diff_tree_says_its_params_and_limits_as_tree_does",
+          (d.get("params"), d.get("limits"), ta["params"]))
+    _, dflt = srv.get("/api/diff/tree?a=%s&b=%s" % (a, b))
+    _, tdflt = srv.get("/api/profiles/%s/tree" % a)
+    check(dflt.get("params") == {"depth": "auto", "cutoff": 0.001, "max_nodes": 20000} and
+          dflt.get("limits") == tdflt["limits"] == {
+              "depth": {"min": 1, "max": 64, "default": "auto"},
+              "cutoff": {"min": 0, "max": 1, "default": 0.001},
+              "max_nodes": {"min": 1, "max": 100000, "default": 20000}},
+          "diff_tree_default_params_are_the_trees_defaults", (dflt.get("params"), dflt.get("limits")))
+    _, small = srv.get("/api/diff/tree?a=%s&b=%s&side=b&depth=auto&max_nodes=500&cutoff=0" % (a, b))
+    check(small.get("params") == {"depth": "auto", "cutoff": 0, "max_nodes": 500},
+          "diff_tree_params_are_the_querys_on_side_b", small.get("params"))
     # Every node either run's own tree shows is in the diff tree, with that
     # run's value (the sample's fids are the same in both files).
     pa, pb = by_path(ta["root"]), by_path(tb["root"])
