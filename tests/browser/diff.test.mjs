@@ -216,6 +216,57 @@ test('compare: depth is auto by default, as in the viewer; a number or auto in t
   await page.context().close();
 });
 
+// The page kept its own depth range (1 to 64) beside the server's; now it
+// reads the tree answer's limits, as the viewer does.
+test('compare: the depth field\'s range is the tree answer\'s limits; 65 is refused with a notice', async () => {
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  const trees = [];
+  page.on('request', (r) => { if (r.url().includes('/api/diff/tree')) trees.push(new URL(r.url())); });
+  await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}`);
+  await waitIdle(page);
+  const answer = await getJson(suite.base, `/api/diff/tree?a=${ids.a}&b=${ids.b}`);
+  assert.deepEqual(answer.limits.depth, { min: 1, max: 64, default: 'auto' }, 'the server\'s range');
+  assert.match(await page.getAttribute('#depth', 'title'), /\(1 to 64\), or auto/);
+  const sent = trees.length;
+  await page.fill('#depth', '65');
+  await page.press('#depth', 'Enter');
+  await page.waitForSelector('#notices .notice');
+  assert.match(await page.textContent('#notices'), /whole number of levels from 1 to 64, or auto/);
+  assert.equal(await page.inputValue('#depth'), 'auto', 'the field is put back');
+  assert.equal((await viewState(page)).depth, null);
+  assert.doesNotMatch(page.url(), /depth=/);
+  assert.equal(trees.length, sent, 'no tree asked for with depth 65');
+  await screenshot(page, 'diff-depth-65-1400');
+  await page.fill('#depth', '64');
+  await page.press('#depth', 'Enter');
+  await waitIdle(page);
+  assert.equal(trees.at(-1).searchParams.get('depth'), '64', 'the largest depth the server allows is sent');
+  assertNoProblems(page, assert);
+  await page.context().close();
+
+  // A server with a narrower range: the page follows its answer, not a copy.
+  const narrow = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  await narrow.route('**/api/diff/tree?**', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    if (body.limits) body.limits.depth = { min: 2, max: 20, default: 'auto' };
+    await route.fulfill({ response: res, json: body });
+  });
+  await narrow.goto(`${suite.base}/diff/${ids.a}/${ids.b}`);
+  await waitIdle(narrow);
+  assert.match(await narrow.getAttribute('#depth', 'title'), /\(2 to 20\)/);
+  await narrow.fill('#depth', '30');
+  await narrow.press('#depth', 'Enter');
+  await narrow.waitForSelector('#notices .notice');
+  assert.match(await narrow.textContent('#notices'), /from 2 to 20, or auto/);
+  assert.equal((await viewState(narrow)).depth, null, '30 is outside this answer\'s range');
+  await narrow.fill('#depth', '20');
+  await narrow.press('#depth', 'Enter');
+  await waitIdle(narrow);
+  assert.equal((await viewState(narrow)).depth, 20);
+  await narrow.context().close();
+});
+
 test('compare: the noise threshold turns changes grey', async () => {
   const page = await suite.newPage();
   await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}?noise=1000`);

@@ -52,6 +52,9 @@ test('state: depth is the server\'s default (auto) unless chosen; a link\'s auto
   assert.equal(parseDepth('12'), 12);
   assert.equal(parseDepth('0'), undefined);
   assert.equal(parseDepth('ten'), undefined);
+  // Within the server's range (a tree answer's limits.depth) when it is known.
+  assert.equal(parseDepth('80', { min: 1, max: 100 }), 80);
+  assert.equal(parseDepth('12', { min: 1, max: 10 }), undefined);
 });
 
 test('swap: B against A, the path on the same run', () => {

@@ -22,10 +22,12 @@ export const CUTOFFS = [0, 0.0001, 0.001, 0.005, 0.01, 0.05];
 
 // depth: null is the server's default (auto: as deep as the cutoff and
 // max_nodes allow, docs/API.md), left out of the request and the link, as
-// in the viewer; 'auto' from a link is kept and sent; else 1 to 64 levels.
+// in the viewer; 'auto' from a link is kept and sent; else a number of
+// levels within the server's range. The range is the tree answer's
+// ("limits", state.js's limitsFrom()); DEPTH_START stands for it until the
+// first answer comes, and for a link read before any answer.
 export const DEPTH_AUTO = 'auto';
-export const DEPTH_MIN = 1;
-export const DEPTH_MAX = 64;
+export const DEPTH_START = Object.freeze({ min: 1, max: 64, default: DEPTH_AUTO });
 
 export const DEFAULTS = Object.freeze({
   view: 'icicle', side: 'a', path: Object.freeze([]), q: '', hide: Object.freeze([]),
@@ -40,16 +42,17 @@ function num(s, lo, hi, dflt) {
 
 /**
  * A depth as the page's field or a link gives it: null for empty (the
- * server's default), 'auto', or a whole number of levels from 1 to 64;
- * undefined when it is none of these.
+ * server's default), 'auto', or a whole number of levels from bounds.min
+ * to bounds.max (the answer's limits.depth, else DEPTH_START); undefined
+ * when it is none of these.
  */
-export function parseDepth(text) {
+export function parseDepth(text, bounds = DEPTH_START) {
   const t = String(text ?? '').trim();
   if (t === '') return null;
   if (t === DEPTH_AUTO) return DEPTH_AUTO;
-  if (!/^[0-9]{1,3}$/.test(t)) return undefined;
+  if (!/^[0-9]{1,9}$/.test(t)) return undefined;
   const d = Number(t);
-  return d >= DEPTH_MIN && d <= DEPTH_MAX ? d : undefined;
+  return d >= bounds.min && d <= bounds.max ? d : undefined;
 }
 
 /** {a, b} from /diff/<a>/<b>, or null when the path is not one. */

@@ -6,10 +6,11 @@
 
 import { fetchProfile, fetchDiff, fetchDiffTree } from '../api.js';
 import {
-  idsFromPath, diffStateFromSearch, searchFromDiffState, swappedUrl, drillPath, parseDepth, DEPTH_AUTO, DEPTH_MIN, DEPTH_MAX,
+  idsFromPath, diffStateFromSearch, searchFromDiffState, swappedUrl, drillPath, parseDepth, DEPTH_AUTO, DEPTH_START,
   layoutDiffIcicle, hitDiffIcicle, layoutDiffSunburst, hitDiffSunburst, nodeLabel, changeClass,
 } from '../model/diff.js';
 import { compileQuery, escapeEre } from '../model/search.js';
+import { limitsFrom } from '../state.js';
 import { fmtSeconds, fmtCount, displayText, truncate } from '../model/format.js';
 import { sizeCanvas } from '../render/common.js';
 import { drawDiffIcicle, drawDiffSunburst, nodeColor } from '../render/diff.js';
@@ -41,11 +42,6 @@ function pct(ratio) {
   return signed(ratio * 100, (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(1)) + '%');
 }
 
-/** The depth field's text: the server's default (null) is auto. */
-function depthText(depth) {
-  return depth === null ? DEPTH_AUTO : String(depth);
-}
-
 function fatal(title, text) {
   document.body.classList.add('is-fatal');
   $('#viewer').hidden = true;
@@ -62,6 +58,7 @@ class DiffPage {
     this.state = diffStateFromSearch(window.location.search);
     this.summary = null; // /api/diff's totals (the first page of rows beside it)
     this.tree = null; // /api/diff/tree's answer on screen
+    this.limits = null; // the server's ranges and defaults (limitsFrom), from the last tree answer that had them
     this.rows = []; // the table's rows
     this.layout = null; // icicle or sunburst shapes of this.tree
     this.hover = null;
@@ -148,6 +145,8 @@ class DiffPage {
       return;
     }
     this.tree = r.data;
+    this.limits = limitsFrom(r.data) || this.limits;
+    this.reflect();
     this.setCrumbs();
     this.searchTree();
     this.draw();
@@ -198,16 +197,18 @@ class DiffPage {
       if (e.target.value !== '' && Number.isFinite(v) && v >= 0) this.change({ [key]: v });
       else e.target.value = String(this.state[key]);
     });
-    // As the viewer's depth: empty or auto is the server's default (auto),
-    // left out of the link; a number is that many levels.
+    // As the viewer's depth: empty or the server's default (auto) is left
+    // out of the request and the link; a number is that many levels,
+    // within the server's range.
     $('#depth').addEventListener('change', (e) => {
-      const d = parseDepth(e.target.value.toLowerCase());
+      const range = this.depthRange();
+      const d = parseDepth(e.target.value.toLowerCase(), range);
       if (d === undefined) {
-        this.notice(`The depth is a whole number of levels from ${DEPTH_MIN} to ${DEPTH_MAX}, or auto.`);
-        e.target.value = depthText(this.state.depth);
+        this.notice(`The depth is a whole number of levels from ${range.min} to ${range.max}, or ${DEPTH_AUTO}.`);
+        e.target.value = this.depthShown();
         return;
       }
-      this.change({ depth: d === DEPTH_AUTO ? null : d }, { push: true });
+      this.change({ depth: d === range.default ? null : d }, { push: true });
     });
     num('#noise', 'noise');
     num('#floor', 'floor');
@@ -227,12 +228,26 @@ class DiffPage {
     });
   }
 
+  /** The depth's range and default: the server's once a tree answer said them. */
+  depthRange() {
+    return this.limits ? this.limits.depth : DEPTH_START;
+  }
+
+  /** The depth field's text: the state's depth, else the server's default. */
+  depthShown() {
+    const d = this.state.depth;
+    return String(d === null || d === undefined ? this.depthRange().default : d);
+  }
+
   /** The header controls show the state. */
   reflect() {
     const s = this.state;
     for (const b of document.querySelectorAll('#view-switch button')) b.setAttribute('aria-pressed', String(b.dataset.view === s.view));
     if ($('#search').value !== s.q && document.activeElement !== $('#search')) $('#search').value = s.q;
-    if (document.activeElement !== $('#depth')) $('#depth').value = depthText(s.depth);
+    if (document.activeElement !== $('#depth')) $('#depth').value = this.depthShown();
+    const range = this.depthRange();
+    $('#depth').title = `Levels shown below the root (${range.min} to ${range.max}), or ${DEPTH_AUTO}: as deep as the cutoff allows` +
+      (range.default === DEPTH_AUTO ? ' (the default)' : ` (the default is ${range.default})`);
     if (document.activeElement !== $('#noise')) $('#noise').value = String(s.noise);
     if (document.activeElement !== $('#floor')) $('#floor').value = String(s.floor);
     $('#cutoff').value = String(s.cutoff);
