@@ -174,26 +174,27 @@ async function post(url, body) {
   }
 }
 
-// The zoom was not in the link: a link copied while zoomed opened the
-// whole recording, and back did not undo a zoom.
-test('memory: the Memory view\'s zoom is kept in the link (range=t0,t1), restored on open and on back/forward; a bad range shows the whole recording', async () => {
-  const up = await post(`${suite.base}/api/profiles?name=zoom.prof`, readFileSync(join(REPO, 'tests', 'corpus', 'real', 'betterjsonstorage_default_init.prof')));
-  assert.ok(up.status === 200 || up.status === 201, 'uploaded: ' + up.status);
-  const prof = await up.json();
-  const r = await post(`${suite.base}/api/profiles?attach=${prof.id}&name=zoom.dat`, readFileSync(files.mprof));
-  assert.ok(r.status === 200 || r.status === 201, 'attached: ' + r.status);
-  const mem = (await r.json()).id;
-  const rec = await getJson(suite.base, `/api/memory/${mem}`);
-  const view = `${suite.base}/p/${prof.id}?view=memory&mem=${mem}`;
+/** The range in a page's link, [t0, t1], or null. */
+function linkRange(page) {
+  const v = new URL(page.url()).searchParams.get('range');
+  return v === null ? null : v.split(',').map(Number);
+}
+
+/**
+ * The zoom in the link, as the viewer's Memory view and the memory page
+ * both keep it: url opens rec's chart whole; a drag and the wheel each go
+ * into the link as one history step (range=t0,t1 from the start); the link
+ * reloaded or opened afresh shows the same range; back and forward go
+ * through the zooms; a double-click takes the range out; a bad range shows
+ * the whole recording with a notice. state: the page has the viewer's
+ * state() to agree with the link. Screenshots are named after shots.
+ */
+async function zoomLinkRoundTrip(url, rec, { state = false, shots }) {
   const shown = (page) => page.evaluate(() => window.__pstatsviz.memory());
-  const linkRange = (page) => {
-    const v = new URL(page.url()).searchParams.get('range');
-    return v === null ? null : v.split(',').map(Number);
-  };
   const near = (a, b) => Math.abs(a - b) <= 2e-6;
 
   const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(view);
+  await page.goto(url);
   await waitIdle(page);
   const whole = await shown(page);
   assert.equal(whole.whole, true);
@@ -210,7 +211,7 @@ test('memory: the Memory view\'s zoom is kept in the link (range=t0,t1), restore
   const first = linkRange(page);
   assert.ok(first, 'the zoom is in the link: ' + page.url());
   assert.ok(near(first[0], dragged.t0 - rec.start_t) && near(first[1], dragged.t1 - rec.start_t), `range=${first} is what the chart shows`);
-  assert.deepEqual((await viewState(page)).range, first);
+  if (state) assert.deepEqual((await viewState(page)).range, first);
 
   // The wheel: one more step, however many notches.
   await page.mouse.move(dragged.plot.x + dragged.plot.w / 2, y);
@@ -229,15 +230,21 @@ test('memory: the Memory view\'s zoom is kept in the link (range=t0,t1), restore
   assert.ok(near(again.t0, wheeled.t0) && near(again.t1, wheeled.t1), `the copied link's range: ${again.t0}-${again.t1}, was ${wheeled.t0}-${wheeled.t1}`);
   assert.equal(await fresh.$eval('#mem-whole', (b) => b.hidden), false);
   assert.equal(linkRange(fresh).join(), second.join(), 'opening it leaves the link as it was');
-  await screenshot(fresh, 'memory-zoom-link-1400');
+  await screenshot(fresh, shots + '-link-1400');
   assertNoProblems(fresh, assert);
   await fresh.context().close();
+
+  // Reloaded, the page keeps it too.
+  await page.reload();
+  await waitIdle(page);
+  let m = await shown(page);
+  assert.ok(!m.whole && near(m.t0, wheeled.t0) && near(m.t1, wheeled.t1), 'reloaded: the same range');
 
   // Back: the drag's range, then the whole recording; forward: the drag's again.
   await page.goBack();
   await waitIdle(page);
   assert.deepEqual(linkRange(page), first);
-  let m = await shown(page);
+  m = await shown(page);
   assert.ok(near(m.t0 - rec.start_t, first[0]) && near(m.t1 - rec.start_t, first[1]), 'back: the drag\'s range');
   await page.goBack();
   await waitIdle(page);
@@ -255,21 +262,60 @@ test('memory: the Memory view\'s zoom is kept in the link (range=t0,t1), restore
 
   // Bad ranges in a link: the whole recording, with a notice.
   const span = rec.end_t - rec.start_t;
+  const sep = url.includes('?') ? '&' : '?';
   for (const [bad, why] of [['1.5,0.25', /ends before it starts/], ['soon,later', /two times/], [`${Math.ceil(span) + 10},${Math.ceil(span) + 20}`, /recording is .* long/]]) {
     const p = await suite.newPage({ viewport: { width: 1400, height: 900 } });
-    await p.goto(`${view}&range=${bad}`);
+    await p.goto(`${url}${sep}range=${bad}`);
     await waitIdle(p);
     await p.waitForSelector('#notices .notice');
     const text = await p.textContent('#notices');
     assert.match(text, why, `range=${bad}: ${text}`);
     assert.match(text, /whole recording/);
     assert.equal((await shown(p)).whole, true, `range=${bad}: the whole recording`);
-    if (why.source.includes('long')) {
-      await p.waitForFunction(() => !new URL(location.href).searchParams.has('range'));
-      await screenshot(p, 'memory-zoom-bad-range-1400');
-    }
+    await p.waitForFunction(() => !new URL(location.href).searchParams.has('range'));
+    if (why.source.includes('long')) await screenshot(p, shots + '-bad-range-1400');
     await p.context().close();
   }
+  return page;
+}
+
+// The zoom was not in the link: a link copied while zoomed opened the
+// whole recording, and back did not undo a zoom.
+test('memory: the Memory view\'s zoom is kept in the link (range=t0,t1), restored on open and on back/forward; a bad range shows the whole recording', async () => {
+  const up = await post(`${suite.base}/api/profiles?name=zoom.prof`, readFileSync(join(REPO, 'tests', 'corpus', 'real', 'betterjsonstorage_default_init.prof')));
+  assert.ok(up.status === 200 || up.status === 201, 'uploaded: ' + up.status);
+  const prof = await up.json();
+  const r = await post(`${suite.base}/api/profiles?attach=${prof.id}&name=zoom.dat`, readFileSync(files.mprof));
+  assert.ok(r.status === 200 || r.status === 201, 'attached: ' + r.status);
+  const mem = (await r.json()).id;
+  const rec = await getJson(suite.base, `/api/memory/${mem}`);
+  const page = await zoomLinkRoundTrip(`${suite.base}/p/${prof.id}?view=memory&mem=${mem}`, rec, { state: true, shots: 'memory-zoom' });
+  await page.context().close();
+});
+
+// The memory page kept its zoom to itself, as the viewer did before: a
+// copied link or a reload showed the whole recording, and back left the page.
+test('memory: the memory page /m/<id> keeps its zoom in the link as the viewer does; an @profile call picked is a step too', async () => {
+  const up = await post(`${suite.base}/api/profiles?name=zoom-page.dat`, readFileSync(files.mprof));
+  assert.ok(up.status === 200 || up.status === 201, 'uploaded: ' + up.status);
+  const mem = (await up.json()).id;
+  const rec = await getJson(suite.base, `/api/memory/${mem}`);
+  const url = `${suite.base}/m/${mem}`;
+  const page = await zoomLinkRoundTrip(url, rec, { shots: 'memory-page-zoom' });
+  assert.equal(page.url(), url, 'the whole recording: the bare link');
+
+  // A row of the @profile calls zooms to that call, as a step of its own.
+  const call = rec.funcs[1];
+  await page.click('.mem-funcs tbody tr:nth-child(2)');
+  await page.waitForFunction(() => new URL(location.href).searchParams.has('range') && window.__pstatsviz.idle(), null, { timeout: 15000 });
+  const [t0, t1] = linkRange(page);
+  assert.ok(Math.abs(t0 - (call.start_t - rec.start_t)) <= 2e-6 && Math.abs(t1 - (call.end_t - rec.start_t)) <= 2e-6, `range=${t0},${t1} is the call's`);
+  await screenshot(page, 'memory-page-zoom-call-1400');
+  await page.goBack();
+  await waitIdle(page);
+  assert.equal(page.url(), url, 'back: the whole recording');
+  assert.equal((await page.evaluate(() => window.__pstatsviz.memory())).whole, true);
+  assertNoProblems(page, assert);
   await page.context().close();
 });
 

@@ -1,7 +1,7 @@
 // state.js: links round-trip, and bad values fall back with a notice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stateFromUrl, urlFromState, defaultState, treeKey, treeQuery, withChanges, rangeOf } from '../../web/js/state.js';
+import { stateFromUrl, urlFromState, defaultState, treeKey, treeQuery, withChanges, rangeOf, memoryLinkFromUrl, memoryUrl } from '../../web/js/state.js';
 
 test('empty query gives the defaults without notices', () => {
   const { state, notices } = stateFromUrl('');
@@ -186,6 +186,24 @@ test('memory: the zoom range=t0,t1 (seconds from the start) round-trips; a bad o
   const copy = withChanges(state, {});
   copy.range[0] = 9;
   assert.deepEqual(state.range, [0.25, 1.5], 'copies do not share the range');
+});
+
+test('memory page: its link keeps the zoom as range=t0,t1, read and written as the viewer does', () => {
+  const m = '/m/0123456789abcdef0123456789abcdef';
+  assert.equal(memoryUrl(null, m), m, 'the whole recording: the bare page');
+  const url = memoryUrl(rangeOf(0.1234567891, 2), m);
+  assert.equal(url, m + '?v=1&range=0.123457,2');
+  assert.deepEqual(memoryLinkFromUrl(url.slice(m.length)), { range: [0.123457, 2], notices: [] });
+  assert.deepEqual(memoryLinkFromUrl(''), { range: null, notices: [] });
+  for (const [bad, why] of [['1.5,0.25', /ends before it starts/], ['soon,later', /two times/]]) {
+    const got = memoryLinkFromUrl(`?v=1&range=${bad}`);
+    assert.equal(got.range, null, 'range=' + bad);
+    assert.equal(got.notices.length, 1);
+    assert.match(got.notices[0], why);
+    assert.match(got.notices[0], /whole recording/);
+    assert.equal(got.notices[0], stateFromUrl(`?range=${bad}`).notices[0], 'the viewer\'s notice, word for word');
+  }
+  assert.match(memoryLinkFromUrl('?v=2&range=0,1').notices[0], /format version 2/);
 });
 
 test('depth=auto in a link is kept, sent and written back; the default is left out', () => {

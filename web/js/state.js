@@ -23,6 +23,10 @@
 // A value that does not parse falls back to its default, and a notice says
 // so; nothing in a link can make the page fail.
 //
+// The memory page (/m/<id>) keeps only range, the same way:
+// memoryLinkFromUrl() and memoryUrl() (v=1 and range; no query at all for
+// the whole recording).
+//
 // The tree's ranges and defaults (depth, cutoff) are the server's: every
 // tree answer carries them ("params" and "limits", docs/API.md), and the
 // viewer keeps no copy. depth and cutoff are null until the user chooses
@@ -78,6 +82,19 @@ export function rangeOf(t0, t1) {
 
 function rangeText(t) {
   return t.toFixed(RANGE_DIGITS).replace(/\.?0+$/, '');
+}
+
+/** range=... of a link: {range: [t0, t1]} or {why: what is wrong with it}. */
+function parseRange(text) {
+  const m = RANGE_RE.exec(text);
+  if (!m) return { why: 'a range is two times in seconds from the start, t0,t1: showing the whole recording' };
+  if (!(Number(m[2]) > Number(m[1]))) return { why: 'the range ends before it starts: showing the whole recording' };
+  return { range: [Number(m[1]), Number(m[2])] };
+}
+
+/** The link's text of a range: range=t0,t1. */
+function rangeParam(r) {
+  return 'range=' + rangeText(r[0]) + ',' + rangeText(r[1]);
 }
 
 function parseFid(s) {
@@ -174,10 +191,9 @@ export function stateFromUrl(search) {
 
   const range = p.get('range');
   if (range !== null && range !== '') {
-    const m = RANGE_RE.exec(range);
-    if (!m) bad('range', range, 'a range is two times in seconds from the start, t0,t1: showing the whole recording');
-    else if (!(Number(m[2]) > Number(m[1]))) bad('range', range, 'the range ends before it starts: showing the whole recording');
-    else st.range = [Number(m[1]), Number(m[2])];
+    const r = parseRange(range);
+    if (r.range) st.range = r.range;
+    else bad('range', range, r.why);
   }
 
   const sort = p.get('sort');
@@ -223,8 +239,36 @@ export function urlFromState(st, pathname = '') {
   if (st.sort && st.sort !== 'cumtime') parts.push('sort=' + enc(st.sort));
   if (st.order && st.order !== defaultOrder(st.sort)) parts.push('order=' + st.order);
   if (st.mem) parts.push('mem=' + st.mem);
-  if (st.range) parts.push('range=' + rangeText(st.range[0]) + ',' + rangeText(st.range[1]));
+  if (st.range) parts.push(rangeParam(st.range));
   return pathname + '?' + parts.join('&');
+}
+
+/**
+ * The memory page's link (/m/<id>): {range, notices}, range read as
+ * stateFromUrl() reads it ([t0, t1] from the recording's start, or null),
+ * with the same notices for a bad one. Other keys are not the page's and
+ * are left alone. Cannot fail.
+ */
+export function memoryLinkFromUrl(search) {
+  const p = search instanceof URLSearchParams ? search : new URLSearchParams(search || '');
+  const notices = [];
+  const v = p.get('v');
+  if (v !== null && v !== String(VERSION)) {
+    notices.push(`This link has format version ${clip(v, 10)}; this page reads version ${VERSION}, so its range may be ignored.`);
+  }
+  let range = null;
+  const text = p.get('range');
+  if (text !== null && text !== '') {
+    const r = parseRange(text);
+    if (r.range) range = r.range;
+    else notices.push(`Ignored range=${clip(text)} in the link: ${r.why}.`);
+  }
+  return { range, notices };
+}
+
+/** The memory page's link for a range: pathname alone for the whole recording. */
+export function memoryUrl(range, pathname = '') {
+  return range ? pathname + '?v=' + VERSION + '&' + rangeParam(range) : pathname;
 }
 
 /**

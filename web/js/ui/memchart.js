@@ -6,13 +6,15 @@
 // around the pointer; a double-click (or reset()) shows the whole
 // recording again. A zoom shows at once from the buckets on screen, then
 // the server's answer for the new range replaces them. Used by the memory
-// page (/m/<id>) and the viewer's Memory view.
+// page (/m/<id>) and the viewer's Memory view, which both keep the zoom in
+// their link through a RangeLink (below).
 
 import { fetchMemorySamples } from '../api.js';
 import { layoutMemory, hitMemory, zoomAround, clampRange, isWhole, columnsFromSamples, rebucket, fmtMiB, fmtElapsed, CHART_PAD } from '../model/memory.js';
 import { displayText, truncate } from '../model/format.js';
 import { sizeCanvas } from '../render/common.js';
 import { drawMemory, drawMemoryHover, bandLabel } from '../render/memory.js';
+import { rangeOf } from '../state.js';
 import { h, replaceChildren } from './dom.js';
 
 const WHEEL_STEP = 0.8; // one notch in: 80% of the span
@@ -20,13 +22,27 @@ const DRAG_MIN_PX = 4;
 const RESIZE_REFETCH_MS = 150;
 const MAX_WIDTH = 8192; // the API's largest width
 
+const RANGE_SETTLE_MS = 250;
+// A link's range may end past the recording by this much (seconds): it
+// was rounded to the microsecond on the way into the link.
+const RANGE_SLACK_S = 1e-3;
+// Two ranges this close (seconds) at both ends are one: a link's half a
+// microsecond of rounding, plus a double's steps at unix times (0.24 µs).
+const RANGE_SAME_S = 2e-6;
+
+/** Whether two ranges (unix seconds) are the same but for a link's rounding. */
+function sameRange(a, b) {
+  return !!a && !!b && Math.abs(a[0] - b[0]) <= RANGE_SAME_S && Math.abs(a[1] - b[1]) <= RANGE_SAME_S;
+}
+
 export class MemoryChart {
   /**
    * els: {wrap, canvas, overlay, tooltip}; cb: {track(promise), onError(error),
    * onRange(t0, t1, whole, source)}. onRange is told of every range shown;
-   * source says what chose it: 'drag', 'wheel', 'key' or 'reset' for the
-   * user's zooms, null for setRecord() and setRange() by the page (a link,
-   * back or forward), which a page must not write back as a new step.
+   * source says what chose it: 'drag', 'wheel', 'key', 'reset' or 'call'
+   * (an @profile call picked in a list) for the user's zooms, null for
+   * setRecord() and setRange() by the page (a link, back or forward),
+   * which a page must not write back as a new step.
    * The chart draws nothing until setRecord().
    */
   constructor(els, cb = {}) {
@@ -307,5 +323,82 @@ export class MemoryChart {
       bands: L.bands.map((b) => ({ name: b.name, lane: b.lane, x: r.left + b.x, y: r.top + b.y, w: b.w, h: b.h, text: (this.labels && this.labels.get(b)) || null })),
       yMax: L.y.d1,
     };
+  }
+}
+
+/**
+ * A chart's zoom kept in its page's link, for the viewer's Memory view and
+ * the memory page alike. The link holds range=t0,t1 in seconds from the
+ * recording's start (state.js reads and writes it). The link's range, on
+ * open and on back or forward, is shown without being written back; the
+ * user's zoom goes into the link once a gesture settles (RANGE_SETTLE_MS:
+ * a wheel makes dozens of steps, which would each be a history entry), as
+ * one step back. A link's range that leaves the recording (a link made for
+ * another one, or edited) shows the whole recording, says so, and is taken
+ * out of the link.
+ */
+export class RangeLink {
+  /**
+   * chart: the MemoryChart, whose onRange the page passes on to onRange().
+   * cb: {notice(text, kind), range([t0, t1] | null, {push})}: range is told
+   * what the link should now hold, seconds from the start (null: the whole
+   * recording); push is true for a zoom of the user's (a new history step)
+   * and false for a correction of the link.
+   */
+  constructor(chart, cb) {
+    this.chart = chart;
+    this.cb = cb;
+    this.wanted = null; // the link's range: [t0, t1] from the start, or null
+    this.settle = 0;    // a zoom of the user's, waiting to go into the link
+    // Back or forward while a zoom waits: the history's range wins. This
+    // runs before the page's own popstate handler, registered after it.
+    window.addEventListener('popstate', () => { clearTimeout(this.settle); this.settle = 0; });
+  }
+
+  /**
+   * Shows record id (rec: its GET /api/memory/<id>, an mprof recording)
+   * over wanted, the link's range ([t0, t1] from its start, or null for
+   * the whole recording).
+   */
+  show(id, rec, wanted) {
+    this.wanted = wanted;
+    const chart = this.chart;
+    // A zoom of the user's on its way into the link is newer than the link.
+    if (this.settle && chart.id === id) { chart.schedule(); return; }
+    const target = this.target(rec);
+    if (chart.id !== id) chart.setRecord(id, rec, target);
+    else if (!sameRange(chart.range, target || [rec.start_t, rec.end_t])) {
+      if (target) chart.setRange(target[0], target[1]);
+      else chart.reset();
+    } else chart.schedule();
+  }
+
+  /** The link's range as unix seconds within rec, or null for the whole recording. */
+  target(rec) {
+    const r = this.wanted;
+    if (!r) return null;
+    const span = rec.end_t - rec.start_t;
+    if (r[0] < span && r[1] <= span + RANGE_SLACK_S) return [rec.start_t + r[0], Math.min(rec.end_t, rec.start_t + r[1])];
+    this.cb.notice(`Ignored range=${r[0]},${r[1]} in the link: the recording is ${fmtElapsed(span)} long; showing the whole recording.`, 'warn');
+    this.wanted = null;
+    queueMicrotask(() => this.cb.range(null, { push: false }));
+    return null;
+  }
+
+  /** The chart's onRange: a zoom of the user's (source set) goes into the link once it settles. */
+  onRange(t0, t1, whole, source) {
+    if (!source) return;
+    const rec = this.chart.rec;
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => {
+      this.settle = 0;
+      if (!rec || rec !== this.chart.rec) return;
+      this.cb.range(whole ? null : rangeOf(t0 - rec.start_t, t1 - rec.start_t), { push: true });
+    }, RANGE_SETTLE_MS);
+  }
+
+  /** Whether a zoom of the user's waits to go into the link. */
+  busy() {
+    return this.settle !== 0;
   }
 }

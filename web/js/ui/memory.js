@@ -4,11 +4,17 @@
 // shows each function's per-line table (ui/memlines.js). The profiles it
 // is attached to are linked. Text from the files goes in through dom.js
 // (textContent) and the canvas's fillText only.
+//
+// A recording's zoom is kept in the link, range=t0,t1 in seconds from its
+// start (state.js's memoryLinkFromUrl and memoryUrl), as in the viewer's
+// Memory view and by the same code (memchart.js's RangeLink): one history
+// step per settled zoom, restored on open and on back or forward.
 
 import { fetchMemory } from '../api.js';
 import { fmtMiB, fmtMiBDelta, fmtElapsed } from '../model/memory.js';
 import { displayText, truncate, fmtCount, baseName } from '../model/format.js';
-import { MemoryChart } from './memchart.js';
+import { MemoryChart, RangeLink } from './memchart.js';
+import { memoryLinkFromUrl, memoryUrl } from '../state.js';
 import { lineTable } from './memlines.js';
 import { h, $, replaceChildren, setText, delayedShow } from './dom.js';
 
@@ -24,9 +30,11 @@ function fatal(title, text) {
   document.title = title + ' · pstatsviz';
 }
 
-function notice(text) {
+/** A notice under the header; kind: 'error' or 'warn' (both wait to be dismissed). */
+function notice(text, kind = 'error') {
   const box = $('#notices');
-  const el = h('div', { className: 'notice error' }, h('span', { text }),
+  for (const n of box.children) if (n.dataset.text === text) return;
+  const el = h('div', { className: 'notice ' + kind, dataset: { text } }, h('span', { text }),
     h('button', { type: 'button', className: 'notice-x', title: 'Dismiss', text: '×', onclick: () => el.remove() }));
   box.append(el);
 }
@@ -40,6 +48,7 @@ class MemoryPage {
   constructor(id) {
     this.id = id;
     this.rec = null;
+    this.range = null; // the link's range: [t0, t1] from the recording's start, or null
     this.pending = 0;
     this.hideSpinner = null;
     this.chart = new MemoryChart({
@@ -47,10 +56,35 @@ class MemoryPage {
     }, {
       track: (p) => this.track(p),
       onError: (e) => notice('The samples could not be loaded: ' + truncate(e.message, 300)),
-      onRange: (t0, t1, whole) => this.showRange(t0, t1, whole),
+      onRange: (t0, t1, whole, source) => {
+        this.showRange(t0, t1, whole);
+        this.link.onRange(t0, t1, whole, source);
+      },
     });
-    $('#mem-whole').addEventListener('click', () => this.chart.reset());
+    // Made before the page's popstate handler is added (see RangeLink).
+    this.link = new RangeLink(this.chart, { notice, range: (range, opts) => this.setRange(range, opts) });
+    window.addEventListener('popstate', () => this.readLink());
+    $('#mem-whole').addEventListener('click', () => this.chart.reset('reset'));
     $('#copy-link').addEventListener('click', () => this.copyLink());
+  }
+
+  /** Takes the range from the link (on open, back and forward), with notices for a bad one. */
+  readLink() {
+    const parsed = memoryLinkFromUrl(window.location.search);
+    parsed.notices.forEach((n) => notice(n, 'warn'));
+    this.range = parsed.range;
+    if (this.rec && this.rec.kind === 'mprof') this.link.show(this.id, this.rec, this.range);
+  }
+
+  /** The link's range changes: push for a zoom of the user's, else the link is corrected in place. */
+  setRange(range, { push = false } = {}) {
+    this.range = range;
+    const url = memoryUrl(range, window.location.pathname);
+    if (url !== window.location.pathname + window.location.search) {
+      if (push) history.pushState(null, '', url);
+      else history.replaceState(null, '', url);
+    }
+    if (this.rec && this.rec.kind === 'mprof') this.link.show(this.id, this.rec, range);
   }
 
   track(promise) {
@@ -63,6 +97,9 @@ class MemoryPage {
   }
 
   async start() {
+    this.readLink();
+    // A bad range leaves the link with its notice.
+    history.replaceState(null, '', memoryUrl(this.range, window.location.pathname));
     const res = await this.track(fetchMemory(this.id));
     if (!res.ok) {
       if (res.error.status === 404) fatal('This memory record does not exist or was deleted', 'Check the link, or upload the file again: the same file gets the same link.');
@@ -91,7 +128,7 @@ class MemoryPage {
     $('#mem-chart-pane').hidden = false;
     const dur = rec.end_t - rec.start_t;
     setText($('#mem-meta'), `mprof · ${fmtCount(rec.samples)} samples · ${fmtElapsed(dur)} · peak ${fmtMiB(rec.peak && rec.peak.mib)}`);
-    this.chart.setRecord(this.id, rec);
+    this.link.show(this.id, rec, this.range);
     const funcs = Array.isArray(rec.funcs) ? rec.funcs : [];
     const kids = Array.isArray(rec.children) ? rec.children : [];
     $('#lg-children').hidden = kids.length === 0;
@@ -116,7 +153,7 @@ class MemoryPage {
           h('th', { className: 'num', text: 'memory' }), h('th', { className: 'num', text: 'change' }))),
         h('tbody', {}, funcs.slice(0, MAX_FUNCS).map((f) => h('tr', {
           className: 'clickable', title: 'Zoom the chart to this call',
-          onclick: () => this.chart.setRange(f.start_t, f.end_t),
+          onclick: () => this.chart.setRange(f.start_t, f.end_t, 'call'),
         },
         h('td', { className: 'fn mono', text: truncate(displayText(f.name), 200) }),
         h('td', { className: 'num', text: fmtElapsed(f.start_t - rec.start_t) }),
@@ -168,7 +205,7 @@ class MemoryPage {
   }
 
   idle() {
-    if (!this.rec || this.pending) return false;
+    if (!this.rec || this.pending || this.link.busy()) return false;
     return this.rec.kind !== 'mprof' || this.chart.idle();
   }
 }

@@ -4,35 +4,17 @@
 // "Add memory data…" button, which uploads a file attached to the profile
 // (POST /api/profiles?attach=<pid>). It keeps the records it fetched; the
 // viewer owns the view state (view=memory, mem=<id>, range=t0,t1) and is
-// told of a choice, a zoom or an upload through callbacks.
-//
-// The zoom goes into the link once a gesture settles (RANGE_SETTLE_MS: a
-// wheel makes dozens of steps, which would each be a history entry), as
-// one step back; the link's range, on open and on back or forward, is
-// shown without being written back.
+// told of a choice, a zoom or an upload through callbacks. The zoom goes
+// into the link as the memory page's does (memchart.js's RangeLink).
 
 import { fetchMemory, uploadProfile } from '../api.js';
 import { fmtMiB, fmtElapsed } from '../model/memory.js';
 import { displayText, truncate, baseName, fmtCount } from '../model/format.js';
-import { MemoryChart } from './memchart.js';
-import { rangeOf } from '../state.js';
+import { MemoryChart, RangeLink } from './memchart.js';
 import { lineTable } from './memlines.js';
 import { h, $, replaceChildren, setText } from './dom.js';
 
 const KIND_LABEL = { mprof: 'mprof recording', lines: 'line report' };
-
-const RANGE_SETTLE_MS = 250;
-// A link's range may end past the recording by this much (seconds): it
-// was rounded to the microsecond on the way into the link.
-const RANGE_SLACK_S = 1e-3;
-// Two ranges this close (seconds) at both ends are one: a link's half a
-// microsecond of rounding, plus a double's steps at unix times (0.24 µs).
-const RANGE_SAME_S = 2e-6;
-
-/** Whether two ranges (unix seconds) are the same but for a link's rounding. */
-function sameRange(a, b) {
-  return !!a && !!b && Math.abs(a[0] - b[0]) <= RANGE_SAME_S && Math.abs(a[1] - b[1]) <= RANGE_SAME_S;
-}
 
 export class MemoryView {
   /**
@@ -50,7 +32,6 @@ export class MemoryView {
     this.active = false;
     this.loading = 0;
     this.wanted = null;    // the state's range: [t0, t1] from the start, or null
-    this.settle = 0;       // a zoom of the user's, waiting to go into the link
     this.chart = new MemoryChart({
       wrap: $('#mem-wrap'), canvas: $('#mem-chart'), overlay: $('#mem-overlay'), tooltip: $('#tooltip'),
     }, {
@@ -58,12 +39,11 @@ export class MemoryView {
       onError: (e) => cb.notice('The memory samples could not be loaded: ' + truncate(e.message, 300), 'error'),
       onRange: (t0, t1, whole, source) => {
         this.showRange(t0, t1, whole);
-        if (source) this.zoomed(t0, t1, whole);
+        this.link.onRange(t0, t1, whole, source);
       },
     });
-    // Back or forward while a zoom waits: the history's range wins (this
-    // runs before the viewer's popstate handler, registered after it).
-    window.addEventListener('popstate', () => { clearTimeout(this.settle); this.settle = 0; });
+    // Made before the viewer adds its popstate handler (see RangeLink).
+    this.link = new RangeLink(this.chart, { notice: cb.notice, range: cb.range });
     $('#mem-select').addEventListener('change', (e) => this.cb.choose(e.target.value || null));
     $('#mem-whole').addEventListener('click', () => this.chart.reset('reset'));
     const file = $('#mem-file');
@@ -179,42 +159,7 @@ export class MemoryView {
     replaceChildren($('#mem-lines'));
     setText($('#mem-summary'), `${fmtCount(rec.samples)} samples · ${fmtElapsed(rec.end_t - rec.start_t)} · peak ${fmtMiB(rec.peak && rec.peak.mib)}` +
       (Array.isArray(rec.funcs) && rec.funcs.length ? ` · ${fmtCount(rec.funcs.length)} @profile calls` : ''));
-    // A zoom of the user's on its way into the link is newer than the state.
-    if (this.settle && this.chart.id === id) { this.chart.schedule(); return; }
-    const target = this.target(rec);
-    if (this.chart.id !== id) this.chart.setRecord(id, rec, target);
-    else if (!sameRange(this.chart.range, target || [rec.start_t, rec.end_t])) {
-      if (target) this.chart.setRange(target[0], target[1]);
-      else this.chart.reset();
-    } else this.chart.schedule();
-  }
-
-  /**
-   * The state's range as unix seconds within rec, or null for the whole
-   * recording. A range that leaves the recording (a link made for another
-   * one, or edited) shows the whole recording, says so, and is taken out
-   * of the link.
-   */
-  target(rec) {
-    const r = this.wanted;
-    if (!r) return null;
-    const span = rec.end_t - rec.start_t;
-    if (r[0] < span && r[1] <= span + RANGE_SLACK_S) return [rec.start_t + r[0], Math.min(rec.end_t, rec.start_t + r[1])];
-    this.cb.notice(`Ignored range=${r[0]},${r[1]} in the link: the recording is ${fmtElapsed(span)} long; showing the whole recording.`, 'warn');
-    this.wanted = null;
-    queueMicrotask(() => this.cb.range(null, { push: false }));
-    return null;
-  }
-
-  /** The user zoomed to [t0, t1] (unix seconds): into the link once the gesture settles. */
-  zoomed(t0, t1, whole) {
-    const rec = this.chart.rec;
-    clearTimeout(this.settle);
-    this.settle = setTimeout(() => {
-      this.settle = 0;
-      if (!rec || rec !== this.chart.rec) return;
-      this.cb.range(whole ? null : rangeOf(t0 - rec.start_t, t1 - rec.start_t), { push: true });
-    }, RANGE_SETTLE_MS);
+    this.link.show(id, rec, this.wanted);
   }
 
   showReport(rec) {
@@ -260,7 +205,7 @@ export class MemoryView {
 
   idle() {
     if (!this.active) return true;
-    if (this.loading || this.settle) return false;
+    if (this.loading || this.link.busy()) return false;
     const r = this.current ? this.records.get(this.current) : null;
     if (r instanceof Promise) return false;
     return !r || r.kind !== 'mprof' || this.chart.idle();
