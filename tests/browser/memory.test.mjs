@@ -213,9 +213,13 @@ async function zoomLinkRoundTrip(url, rec, { state = false, shots }) {
   assert.ok(near(first[0], dragged.t0 - rec.start_t) && near(first[1], dragged.t1 - rec.start_t), `range=${first} is what the chart shows`);
   if (state) assert.deepEqual((await viewState(page)).range, first);
 
-  // The wheel: one more step, however many notches.
+  // The wheel: one more step, however many notches. The notches are sent
+  // in one go: three page.mouse.wheel() calls can be more than the settling
+  // time apart on a loaded machine, and then make two steps.
   await page.mouse.move(dragged.plot.x + dragged.plot.w / 2, y);
-  for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -200);
+  await page.$eval('#mem-overlay', (el, at) => {
+    for (let i = 0; i < 3; i++) el.dispatchEvent(new WheelEvent('wheel', { deltaY: -200, clientX: at.x, clientY: at.y, bubbles: true, cancelable: true }));
+  }, { x: dragged.plot.x + dragged.plot.w / 2, y });
   await page.waitForFunction((span) => { const m = window.__pstatsviz.memory(); return m.t1 - m.t0 < span && window.__pstatsviz.idle(); }, dragged.t1 - dragged.t0, { timeout: 15000 });
   const wheeled = await shown(page);
   const second = linkRange(page);
