@@ -1,4 +1,5 @@
-/* http.c - the libmicrohttpd adapter (see http.h).
+/* http.c - the libmicrohttpd adapter (see http.h): the request cycle,
+ * and the daemon's open and close.
  *
  * One request: headers arrive (first call of on_request), the body arrives
  * in pieces (later calls), then the api module answers.  An upload over
@@ -8,111 +9,36 @@
  *
  * What a request is (an upload, an answer fixed by a profile's bytes) the
  * api module says (pv_api_classify), and so are its answers and errors:
- * this module knows only HTTP.  Every response carries a
- * Content-Security-Policy that forbids inline scripts and styles and every
- * other origin; profile data is answered with an ETag (304 on
- * If-None-Match), and from the answers kept gzipped in the shared cache
- * (answers.h) once it has been rendered.
+ * this module knows only HTTP.  Profile data is answered with an ETag (304
+ * on If-None-Match), and from the answers kept gzipped in the shared cache
+ * (answers.h) once it has been rendered: both are known here before any
+ * work.  How a response is sent (its headers, gzip, kept, streamed, the
+ * web UI's pages) is http_send.c's; heavy requests and uploads run off the
+ * pool threads in http_work.c.
  *
  * Connections are limited in number (--max-connections, and per client
  * address --max-connections-per-ip: libmicrohttpd refuses the rest at
  * accept) and in time: a request's headers are due within
  * --header-timeout of the accept, or of the request before on a kept-alive
- * connection, however slowly they trickle in (the deadline module).
- *
- * Requests the api module judges heavy (big trees, stack exports, loading a
- * big profile) run as jobs (jobs.h) off the pool threads, so /healthz and
- * small answers keep flowing; past the jobs' slots and waiting places they
- * get 503 with Retry-After.  Their work stops when the client hangs up.
- * Large answers are streamed (stream.h): chunks are written as the socket
- * takes them, so memory holds one chunk, not the answer.  The listening
- * socket is bound by listen.c and handed to libmicrohttpd. */
-#include "http.h"
+ * connection, however slowly they trickle in (the deadline module).  The
+ * listening socket is bound by listen.c and handed to libmicrohttpd. */
+#include "http_private.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <microhttpd.h>
 #include <stdarg.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "answers.h"
 #include "deadline.h"
 #include "jobs.h"
 #include "listen.h"
-#include "pages.h"
 #include "stream.h"
 #include "upload.h"
-#include "vec.h"
-
-struct pv_http {
-    struct MHD_Daemon *daemon;
-    struct pv_api *api;
-    struct pv_http_config cfg;
-    uint16_t port;
-    struct pv_cache *cache;  /* the api's: rendered answers beside its models */
-    /* Connections suspended while an upload or a job works on a thread of
-     * its own.  MHD panics (abort) when it stops with one still suspended:
-     * close waits for this to drop to zero, and once it sets stopping no
-     * new one starts (see suspend_for_work). */
-    _Atomic int suspended;
-    _Atomic bool stopping;
-    struct pv_deadline *deadlines;
-    struct library_log {     /* see log_library */
-        pthread_mutex_t lock;
-        time_t second;
-        unsigned lines, dropped;
-    } library_log;
-    struct pv_jobs *jobs;    /* heavy requests */
-};
-
-/* The marshal reader recurses up to 2000 levels (as CPython does); thread
- * stacks otherwise follow RLIMIT_STACK, or glibc's default when that is
- * unlimited.  Measured need: under 2 MB even with ASan; this is headroom,
- * and costs address space only. */
-enum { PARSE_STACK_BYTES = 16 << 20 };
-
-static const char CSP[] =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'";
-
-/* A query argument, copied: a job may not read the connection. */
-struct arg_copy {
-    char *key, *value;
-};
-
-/* What one connection's request accumulates between calls. */
-struct req {
-    struct timespec start;
-    char method[16];
-    char *path;              /* for the log */
-    int status;
-    size_t bytes;
-    struct pv_api_route route; /* what the api says it is */
-    struct pv_upload up;     /* an upload's body, as it arrives */
-    /* an upload is parsed and stored on a thread of its own: */
-    struct pv_http *http;
-    struct MHD_Connection *conn;
-    char *name_arg;          /* ?name=, copied: the worker may not read the connection */
-    char *attach_arg;        /* ?attach=, likewise */
-    struct pv_response res;
-    enum { UPLOAD_RECEIVING, UPLOAD_WORKING, UPLOAD_DONE } stage;
-    /* a heavy request runs as a job (see answer_api): */
-    int fd;                  /* the client's socket: has it hung up? */
-    enum { JOB_NONE, JOB_WORKING, JOB_DONE } job;
-    struct arg_copy *args;
-    size_t nargs, args_cap;
-    char etag[PV_CACHE_KEY_MAX];
-    bool head;
-    unsigned retry_after_s;  /* the answer's Retry-After, or 0 */
-};
 
 /* ---- connections ------------------------------------------------------- */
 
@@ -230,328 +156,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     *req_cls = NULL;
 }
 
-/* ---- responses ---------------------------------------------------------- */
-
-static void common_headers(struct MHD_Response *resp, const char *content_type)
-{
-    MHD_add_response_header(resp, "Content-Type", content_type);
-    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    /* links carry profile ids: do not hand them to other sites */
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-}
-
-static bool accepts_gzip(struct MHD_Connection *conn)
-{
-    const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
-    return ae && strstr(ae, "gzip");
-}
-
-static bool etag_matches(struct MHD_Connection *conn, const char *etag)
-{
-    const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-    return inm && etag[0] && (strstr(inm, etag) || !strcmp(inm, "*"));
-}
-
-static void cache_headers(struct MHD_Response *resp, const struct req *r, const char *etag)
-{
-    if (etag && etag[0]) {
-        MHD_add_response_header(resp, "ETag", etag);
-        MHD_add_response_header(resp, "Cache-Control", "no-cache");
-    } else
-        MHD_add_response_header(resp, "Cache-Control", "no-store");
-    if (r->retry_after_s) {
-        char secs[16];
-        snprintf(secs, sizeof secs, "%u", r->retry_after_s);
-        MHD_add_response_header(resp, "Retry-After", secs);
-    }
-}
-
-/* Queue resp (taken) with status and the headers of every answer. */
-static enum MHD_Result queue(struct MHD_Connection *conn, struct req *r, int status,
-                             struct MHD_Response *resp, const char *content_type, bool gzipped,
-                             const char *etag, size_t len)
-{
-    common_headers(resp, content_type);
-    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-    if (gzipped)
-        MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    cache_headers(resp, r, etag);
-    r->status = status;
-    r->bytes = len;
-    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ok;
-}
-
-/* Queue body (taken: freed here) with status, gzipped when the client
- * takes it and it pays. */
-static enum MHD_Result send_body(struct MHD_Connection *conn, struct req *r, int status,
-                                 const char *content_type, char *body, size_t len,
-                                 const char *etag, bool head)
-{
-    bool gzipped = false;
-    if (len >= PV_ANSWERS_GZIP_MIN_BYTES && accepts_gzip(conn)) {
-        size_t zlen;
-        char *z = pv_answers_gzip_dup(body, len, &zlen);
-        if (z) {
-            free(body);
-            body = z;
-            len = zlen;
-            gzipped = true;
-        }
-    }
-    if (head) {
-        free(body);
-        body = NULL;
-        len = 0;
-    }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
-    }
-    return queue(conn, r, status, resp, content_type, gzipped, etag, len);
-}
-
-static void release_answer(void *cls)
-{
-    struct pv_answer *a = cls;
-    pv_answers_release(a->cache, a);
-}
-
-/* Queue a kept answer (held: released here) as a 200: its bytes as they
- * are kept, which MHD reads until it is done with them, or inflated for a
- * client that does not take gzip. */
-static enum MHD_Result send_kept(struct MHD_Connection *conn, struct req *r, struct pv_answer *a,
-                                 const char *etag, bool head)
-{
-    const char *type = a->content_type;
-    if (head || (a->gzipped && !accepts_gzip(conn))) {
-        size_t len = 0;
-        char *plain = head ? NULL : pv_answers_plain_dup(a, &len);
-        pv_answers_release(a->cache, a);
-        if (!head && !plain)
-            return MHD_NO;
-        return send_body(conn, r, 200, type, plain, len, etag, head);
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
-        a->len, a->bytes, release_answer, a);
-    if (!resp) {
-        pv_answers_release(a->cache, a);
-        return MHD_NO;
-    }
-    return queue(conn, r, 200, resp, type, a->gzipped, etag, a->len);
-}
-
-static enum MHD_Result send_not_modified(struct MHD_Connection *conn, struct req *r,
-                                         const char *etag)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    if (!resp)
-        return MHD_NO;
-    MHD_add_response_header(resp, "ETag", etag);
-    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-    r->status = 304;
-    r->bytes = 0;
-    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, resp);
-    MHD_destroy_response(resp);
-    return ok;
-}
-
-/* Queue the api's error answer for err: its JSON and status are the api's. */
-static enum MHD_Result send_error(struct MHD_Connection *conn, struct req *r, const pv_err *err)
-{
-    struct pv_response res;
-    pv_api_error(&res, err, NULL);
-    r->retry_after_s = res.retry_after_s;
-    return send_body(conn, r, res.status, res.content_type, res.body, res.len, NULL, false);
-}
-
-static enum MHD_Result send_failure(struct MHD_Connection *conn, struct req *r, pv_code code,
-                                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static enum MHD_Result send_failure(struct MHD_Connection *conn, struct req *r, pv_code code,
-                                    const char *fmt, ...)
-{
-    pv_err err = {.code = code};
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err.msg, sizeof err.msg, fmt, ap);
-    va_end(ap);
-    return send_error(conn, r, &err);
-}
-
-/* ---- streamed answers --------------------------------------------------- */
-
-/* Answers up to this size are written whole before they are sent, so they
- * can be kept (answers.h) and gzipped in one go (a default tree
- * of the 100k-function profile is 210 KB); larger ones are streamed, and
- * each holds no more than this while it waits for the client. */
-enum { INLINE_MAX_BYTES = 1 << 20 };
-
-/* Bytes MHD asks for at a time, and our gzip output buffer. */
-enum { STREAM_CHUNK = 64 * 1024 };
-
-struct streamed {
-    struct pv_stream *s;
-    struct req *r;       /* for the log: valid while MHD reads (see on_completed) */
-    bool gzip, zdone;
-    z_stream z;
-    char *zbuf;
-    size_t zlen, zoff;   /* compressed bytes waiting: zbuf[zoff..zlen) */
-};
-
-static void free_streamed(void *cls)
-{
-    struct streamed *st = cls;
-    pv_stream_destroy(st->s);
-    if (st->gzip)
-        deflateEnd(&st->z);
-    free(st->zbuf);
-    free(st);
-}
-
-/* MHD's content reader: the next bytes of the answer, written now. */
-static ssize_t read_streamed(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    struct streamed *st = cls;
-    pv_err err = {0};
-    size_t n;
-    for (;;) {
-        if (st->gzip && st->zoff < st->zlen) {
-            n = st->zlen - st->zoff < max ? st->zlen - st->zoff : max;
-            memcpy(buf, st->zbuf + st->zoff, n);
-            st->zoff += n;
-            break;
-        }
-        if (st->gzip && st->zdone)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        const char *data = pv_stream_peek(st->s, &n);
-        if (!n && !pv_stream_done(st->s)) {
-            /* The client took what we had: write the next piece. */
-            if (pv_stream_fill(st->s, STREAM_CHUNK, &err)) {
-                fprintf(stderr, "pstatsviz: %s: answer cut short: %s\n", st->r->path, err.msg);
-                return MHD_CONTENT_READER_END_WITH_ERROR;
-            }
-            data = pv_stream_peek(st->s, &n);
-        }
-        if (!st->gzip) {
-            if (!n)
-                return MHD_CONTENT_READER_END_OF_STREAM;
-            n = n < max ? n : max;
-            memcpy(buf, data, n);
-            pv_stream_consume(st->s, n);
-            break;
-        }
-        bool last = pv_stream_done(st->s); /* then all that is left is in data */
-        st->z.next_in = (Bytef *)data;
-        st->z.avail_in = (uInt)n;
-        st->z.next_out = (Bytef *)st->zbuf;
-        st->z.avail_out = STREAM_CHUNK;
-        int rc = deflate(&st->z, last ? Z_FINISH : Z_NO_FLUSH);
-        pv_stream_consume(st->s, n - st->z.avail_in);
-        st->zoff = 0;
-        st->zlen = STREAM_CHUNK - st->z.avail_out;
-        st->zdone = rc == Z_STREAM_END;
-        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-            return MHD_CONTENT_READER_END_WITH_ERROR;
-    }
-    st->r->bytes += n;
-    return (ssize_t)n;
-}
-
-/* Queue a 200 whose body s (taken) writes while it is sent. */
-static enum MHD_Result send_stream(struct MHD_Connection *conn, struct req *r,
-                                   const char *content_type, struct pv_stream *s,
-                                   const char *etag)
-{
-    struct streamed *st = calloc(1, sizeof *st);
-    if (!st) {
-        pv_stream_destroy(s);
-        return MHD_NO;
-    }
-    st->s = s;
-    st->r = r;
-    if (accepts_gzip(conn)) {
-        /* Level 1: a pool thread compresses while others wait on it, and
-         * JSON of repeated keys shrinks well even so (a 28 MB tree: 5 MB). */
-        st->zbuf = malloc(STREAM_CHUNK);
-        st->gzip = st->zbuf && deflateInit2(&st->z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8,
-                                            Z_DEFAULT_STRATEGY) == Z_OK;
-    }
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK, read_streamed, st,
-                                          free_streamed);
-    if (!resp) {
-        free_streamed(st);
-        return MHD_NO;
-    }
-    return queue(conn, r, 200, resp, content_type, st->gzip, etag, 0);
-}
-
-/* Write res's stream up to INLINE_MAX_BYTES; when that is all of it, it
- * becomes res's body.  A stream that fails before a byte is sent becomes
- * a 500. */
-static void fill_inline(struct pv_response *res)
-{
-    pv_err err = {0};
-    if (!res->stream)
-        return;
-    if (pv_stream_fill(res->stream, INLINE_MAX_BYTES, &err)) {
-        pv_stream_destroy(res->stream);
-        pv_api_error(res, &err, NULL); /* nothing is sent yet: an error can be */
-        return;
-    }
-    if (!pv_stream_done(res->stream))
-        return;
-    size_t len;
-    const char *data = pv_stream_peek(res->stream, &len);
-    char *body = malloc(len + 1);
-    if (!body)
-        return; /* stream it after all */
-    memcpy(body, data, len);
-    pv_stream_destroy(res->stream);
-    res->stream = NULL;
-    res->body = body;
-    res->len = len;
-}
-
-/* ---- pages of the web UI ---------------------------------------------- */
-
-static enum MHD_Result send_page(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
-                                 const char *path, bool head)
-{
-    struct pv_page pg;
-    pv_err err = {0};
-    if (pv_pages_init(&pg, h->cfg.web_root, path, &err))
-        return send_error(conn, r, &err);
-    if (!pg.etag) { /* read from --web-root: for development, kept nowhere */
-        char *body = malloc(pg.len + 1);
-        if (body)
-            memcpy(body, pg.data, pg.len);
-        enum MHD_Result ok = body ? send_body(conn, r, 200, pg.content_type, body, pg.len, NULL,
-                                              head)
-                                  : MHD_NO;
-        pv_pages_fini(&pg);
-        return ok;
-    }
-    if (etag_matches(conn, pg.etag))
-        return send_not_modified(conn, r, pg.etag);
-    /* Embedded files are answers like any other: gzipped once, kept. */
-    struct pv_answer *a = pv_answers_get(h->cache, pg.etag);
-    if (!a)
-        a = pv_answers_add(h->cache, pg.etag, "", pg.content_type, pg.data, pg.len);
-    if (a)
-        return send_kept(conn, r, a, pg.etag, head);
-    char *body = malloc(pg.len + 1);
-    if (!body)
-        return MHD_NO;
-    memcpy(body, pg.data, pg.len);
-    return send_body(conn, r, 200, pg.content_type, body, pg.len, pg.etag, head);
-}
-
 /* ---- requests ----------------------------------------------------------- */
 
 static const char *get_arg(void *ctx, const char *name)
@@ -638,153 +242,6 @@ static size_t unescape_keeping_nul(void *cls, struct MHD_Connection *conn, char 
     return (size_t)(w - s);
 }
 
-/* Send what the api answered (res's body and stream are taken).  An
- * immutable 200 is kept, gzipped, under its ETag, in its profile's group,
- * and sent from there. */
-static enum MHD_Result send_answer(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
-                                   struct pv_response *res, const char *etag, bool head)
-{
-    fill_inline(res);
-    bool kept = r->route.immutable && res->status == 200;
-    r->retry_after_s = res->retry_after_s;
-    struct pv_stream *stream = res->stream;
-    char *body = res->body;
-    res->stream = NULL;
-    res->body = NULL;
-    if (stream && !head)
-        return send_stream(conn, r, res->content_type, stream, kept ? etag : NULL);
-    pv_stream_destroy(stream);
-    if (kept && body) {
-        const char *group = r->route.pair ? PV_API_PAIR_GROUP : r->route.profile;
-        struct pv_answer *a = pv_answers_add(h->cache, etag, group, res->content_type,
-                                             body, res->len);
-        /* Sent as kept, unless the kept bytes are gzip this client does
-         * not take: it gets the plain body in hand, not one inflated. */
-        if (a && (!a->gzipped || (accepts_gzip(conn) && !head))) {
-            free(body);
-            return send_kept(conn, r, a, etag, head);
-        }
-        pv_answers_release(h->cache, a);
-    }
-    if (stream || (!body && res->status != 204)) {
-        free(body);
-        body = strdup("");
-        res->len = 0;
-    }
-    return send_body(conn, r, res->status, res->content_type, body, res->len, kept ? etag : NULL,
-                     head);
-}
-
-/* ---- heavy requests, as jobs -------------------------------------------- */
-
-enum { BUSY_RETRY_AFTER_S = 5 };
-
-/* Whether the client hung up: a job asks now and then while it works.  A
- * hang-up shows as POLLRDHUP (the peer's FIN) or POLLHUP/POLLERR (a reset);
- * unread bytes alone (a pipelined request) are not one. */
-static bool client_gone(void *ctx)
-{
-    const struct req *r = ctx;
-    struct pollfd pfd = {.fd = r->fd, .events = POLLIN | POLLRDHUP};
-    return r->fd >= 0 && poll(&pfd, 1, 0) > 0 &&
-           (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
-}
-
-static const char *copied_arg(void *ctx, const char *name)
-{
-    const struct req *r = ctx;
-    for (size_t i = 0; i < r->nargs; i++)
-        if (!strcmp(r->args[i].key, name))
-            return r->args[i].value;
-    return NULL;
-}
-
-static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                const char *value)
-{
-    struct req *r = cls;
-    if (!pv_vec_reserve((void **)&r->args, &r->args_cap, r->nargs + 1, sizeof *r->args))
-        return MHD_NO;
-    struct arg_copy *a = r->args;
-    a[r->nargs] = (struct arg_copy){strdup(key), value ? strdup(value) : NULL};
-    if (!a[r->nargs].key || (value && !a[r->nargs].value)) {
-        free(a[r->nargs].key);
-        free(a[r->nargs].value);
-        return MHD_NO;
-    }
-    r->nargs++;
-    return MHD_YES;
-}
-
-static void run_job(void *ctx, bool started)
-{
-    struct req *r = ctx;
-    if (!started)
-        pv_api_busy(&r->res, "the server is busy with other large requests: try again shortly",
-                    BUSY_RETRY_AFTER_S);
-    else if (client_gone(r))
-        pv_api_busy(&r->res, "the client has gone", 0); /* nobody will read it */
-    else {
-        struct pv_request req = {.method = r->method, .path = r->path, .arg = copied_arg,
-                                 .ctx = r, .gone = client_gone, .gone_ctx = r};
-        pv_api_handle(r->http->api, &req, &r->res);
-        /* write small answers here rather than on a pool thread */
-        fill_inline(&r->res);
-    }
-    r->job = JOB_DONE;
-    struct pv_http *h = r->http; /* r is the pool's again once resumed */
-    MHD_resume_connection(r->conn);
-    pv_api_thread_done(h->api);
-    h->suspended--;
-}
-
-/* Count a connection about to be suspended; false when the server is
- * stopping.  The count goes up before stopping is read, and close sets
- * stopping before it reads the count: one of the two sees the other. */
-static bool suspend_for_work(struct pv_http *h)
-{
-    h->suspended++;
-    if (!h->stopping)
-        return true;
-    h->suspended--;
-    return false;
-}
-
-static void stopping_answer(struct pv_response *res)
-{
-    pv_api_busy(res, "the server is stopping", BUSY_RETRY_AFTER_S);
-}
-
-/* Suspend the connection and run the request as a job; answer 503 at once
- * when the jobs are all taken. */
-static enum MHD_Result start_job(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
-                                 const char *etag, bool head)
-{
-    /* copy_arg stops at the first allocation that fails: then fewer */
-    int nargs = MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r);
-    if (nargs < 0 || r->nargs != (size_t)nargs)
-        return send_failure(conn, r, PV_E_NOMEM, "out of memory copying the query");
-    snprintf(r->etag, sizeof r->etag, "%s", etag);
-    r->head = head;
-    r->conn = conn;
-    struct pv_response res;
-    if (!suspend_for_work(h)) {
-        stopping_answer(&res);
-        return send_answer(h, conn, r, &res, etag, head);
-    }
-    r->job = JOB_WORKING;
-    MHD_suspend_connection(conn);
-    if (pv_jobs_submit(h->jobs, run_job, r))
-        return MHD_YES;
-    r->job = JOB_NONE;
-    MHD_resume_connection(conn);
-    h->suspended--;
-    pv_api_busy(&res, "the server is busy with other large requests: try again shortly",
-                BUSY_RETRY_AFTER_S);
-    return send_answer(h, conn, r, &res, etag, head);
-}
-
 static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                   const char *url, const char *method)
 {
@@ -795,81 +252,27 @@ static enum MHD_Result answer_api(struct pv_http *h, struct MHD_Connection *conn
     if (r->route.immutable) {
         etag_of(h->api, conn, url, &r->route, etag);
         struct pv_answer *a = pv_answers_get(h->cache, etag);
-        if (a && etag_matches(conn, etag)) {
+        if (a && pv_http_etag_matches(conn, etag)) {
             pv_answers_release(h->cache, a);
-            return send_not_modified(conn, r, etag);
+            return pv_http_send_not_modified(conn, r, etag);
         }
         if (a)
-            return send_kept(conn, r, a, etag, head);
-        if (etag_matches(conn, etag) && route_profiles_exist(h->api, &r->route))
-            return send_not_modified(conn, r, etag);
+            return pv_http_send_kept(conn, r, a, etag, head);
+        if (pv_http_etag_matches(conn, etag) && route_profiles_exist(h->api, &r->route))
+            return pv_http_send_not_modified(conn, r, etag);
     }
     struct pv_request req = {
         .method = method, .path = url, .arg = get_arg, .header = get_header, .ctx = conn,
         /* an upload whose thread could not start is answered here */
         .body = (const uint8_t *)r->up.body, .body_len = r->up.len, .upload_name = r->up.name,
-        .gone = client_gone, .gone_ctx = r, .light = true};
+        .gone = pv_http_client_gone, .gone_ctx = r, .light = true};
     if (pv_api_is_heavy(h->api, &req))
-        return start_job(h, conn, r, etag, head);
+        return pv_http_start_job(h, conn, r, etag, head);
     struct pv_response res;
     pv_api_handle(h->api, &req, &res);
     if (res.heavy) /* more work than it looked: finish it as a job */
-        return start_job(h, conn, r, etag, head);
-    return send_answer(h, conn, r, &res, etag, head);
-}
-
-/* ---- uploads, off the pool ---------------------------------------------- */
-
-/* Parsing and storing a large upload takes a second.  On a pool thread that
- * would stall every connection that thread accepted, so the connection is
- * suspended and the work runs on a thread of its own; resuming it lets the
- * pool send the answer. */
-static const char *upload_arg(void *ctx, const char *name)
-{
-    struct req *r = ctx;
-    return !strcmp(name, "name") ? r->name_arg : !strcmp(name, "attach") ? r->attach_arg : NULL;
-}
-
-static void *upload_worker(void *arg)
-{
-    struct req *r = arg;
-    struct pv_request req = {.method = r->method, .path = r->path, .arg = upload_arg,
-                             .ctx = r, .body = (const uint8_t *)r->up.body,
-                             .body_len = r->up.len, .upload_name = r->up.name};
-    pv_api_handle(r->http->api, &req, &r->res);
-    pv_upload_drop_body(&r->up); /* the bytes are stored or refused: let them go now */
-    r->stage = UPLOAD_DONE;
-    struct pv_http *h = r->http; /* r is the pool's again once resumed */
-    MHD_resume_connection(r->conn);
-    pv_api_thread_done(h->api);
-    h->suspended--;
-    return NULL;
-}
-
-/* Start the worker; false when no thread can be had (then answer here).
- * The caller counted the suspension (suspend_for_work). */
-static bool start_upload(struct req *r, struct MHD_Connection *conn)
-{
-    const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
-    r->name_arg = name ? strdup(name) : NULL;
-    const char *attach = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "attach");
-    r->attach_arg = attach ? strdup(attach) : NULL;
-    r->conn = conn;
-    r->stage = UPLOAD_WORKING;
-    MHD_suspend_connection(conn);
-    pthread_attr_t attr;
-    pthread_t t;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, PARSE_STACK_BYTES);
-    bool ok = pthread_create(&t, &attr, upload_worker, r) == 0;
-    pthread_attr_destroy(&attr);
-    if (!ok) {
-        r->stage = UPLOAD_RECEIVING;
-        MHD_resume_connection(conn);
-        r->http->suspended--;
-    }
-    return ok;
+        return pv_http_start_job(h, conn, r, etag, head);
+    return pv_http_send_answer(h, conn, r, &res, etag, head);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -902,7 +305,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             const char *cl =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
             if (cl && strtoull(cl, NULL, 10) > h->cfg.max_upload_bytes)
-                return send_failure(conn, r, PV_E_TOO_LARGE,
+                return pv_http_send_failure(conn, r, PV_E_TOO_LARGE,
                                     "the upload is larger than the server's limit of %zu bytes",
                                     h->cfg.max_upload_bytes);
             pv_upload_init(&r->up, conn, h->cfg.max_upload_bytes);
@@ -922,39 +325,39 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (upload && r->stage == UPLOAD_RECEIVING)
         pv_upload_finish(&r->up);
     if (upload && r->up.too_large)
-        return send_failure(conn, r, PV_E_TOO_LARGE,
+        return pv_http_send_failure(conn, r, PV_E_TOO_LARGE,
                             "the upload is larger than the server's limit of %zu bytes",
                             h->cfg.max_upload_bytes);
     if (upload && r->up.refused.code)
-        return send_error(conn, r, &r->up.refused);
+        return pv_http_send_error(conn, r, &r->up.refused);
     if (upload && r->stage == UPLOAD_WORKING)
         return MHD_YES; /* resumed early: the worker is not done */
     if (upload && r->stage == UPLOAD_DONE) {
         char *body = r->res.body ? r->res.body : strdup("");
         r->res.body = NULL;
         r->retry_after_s = r->res.retry_after_s;
-        return send_body(conn, r, r->res.status, r->res.content_type, body, r->res.len, NULL,
-                         false);
+        return pv_http_send_body(conn, r, r->res.status, r->res.content_type, body, r->res.len,
+                                 NULL, false);
     }
-    if (upload && !suspend_for_work(h)) {
+    if (upload && !pv_http_suspend_for_work(h)) {
         struct pv_response res;
-        stopping_answer(&res);
-        return send_answer(h, conn, r, &res, "", false);
+        pv_http_stopping_answer(&res);
+        return pv_http_send_answer(h, conn, r, &res, "", false);
     }
-    if (upload && start_upload(r, conn))
+    if (upload && pv_http_start_upload(r, conn))
         return MHD_YES;
     if (r->job == JOB_WORKING)
         return MHD_YES; /* resumed early: the job is not done */
     if (r->job == JOB_DONE) {
         r->job = JOB_NONE;
-        return send_answer(h, conn, r, &r->res, r->etag, r->head);
+        return pv_http_send_answer(h, conn, r, &r->res, r->etag, r->head);
     }
 
     if (r->route.ours)
         return answer_api(h, conn, r, url, method);
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-        return send_failure(conn, r, PV_E_METHOD, "pages are read with GET");
-    return send_page(h, conn, r, url, !strcmp(method, "HEAD"));
+        return pv_http_send_failure(conn, r, PV_E_METHOD, "pages are read with GET");
+    return pv_http_send_page(h, conn, r, url, !strcmp(method, "HEAD"));
 }
 
 /* ---- open and close ----------------------------------------------------- */
@@ -1006,7 +409,7 @@ pv_code pv_http_open(const struct pv_http_config *cfg, struct pv_api *api, struc
         MHD_OPTION_EXTERNAL_LOGGER, log_library, &h->library_log, /* first: covers start-up */
         MHD_OPTION_LISTEN_SOCKET, sock.fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 1),
-        MHD_OPTION_THREAD_STACK_SIZE, (size_t)PARSE_STACK_BYTES,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)PV_HTTP_PARSE_STACK_BYTES,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
         /* idle time between reads of a request under way, and while a

@@ -20,8 +20,8 @@
  *
  * Not reached from here, because it lives in libmicrohttpd behind a
  * connection: HTTP parsing itself, URL and query decoding, the multipart
- * post processor, and http.c's glue (413s, the response cache, ETags,
- * gzip, static assets).
+ * post processor, and the http module's glue (src/http*.c: 413s, the
+ * response cache, ETags, gzip, static assets).
  *
  * Checks: every response has a status the API documents, never 500 (nor
  * 503 or 507, which one request at a time cannot cause); JSON
