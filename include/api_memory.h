@@ -1,8 +1,9 @@
 /* api_memory.h - the api's memory data: GET and DELETE /api/memory/<id>,
  * GET /api/memory/<id>/samples, and what the profile, function, table and
  * diff routes show of the memory data attached to a profile (docs/API.md,
- * "Memory data").  api.c and api_diff.c dispatch to it; it uses the
- * store's memory records (store.h) and api.c's status mapping. */
+ * "Memory data").  api.c dispatches to it, api_profile.c and api_diff.c
+ * show what it reads; it uses the store's memory records (store.h) and
+ * the api's status mapping. */
 #ifndef PV_API_MEMORY_H
 #define PV_API_MEMORY_H
 

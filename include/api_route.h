@@ -1,5 +1,6 @@
-/* api_route.h - what api.c lends the api's other route files (api_diff.c):
- * its models, loaded through this thread's store, and its budgets.  The
+/* api_route.h - what api.c lends the api's route files (api_profile.c,
+ * api_diff.c, api_memory.c): its models, loaded through this thread's
+ * store, its settings and budgets, and the places of streamed answers.  The
  * parameter grammar is api_params.h's, the documents and the one mapping
  * of codes to statuses api_json.h's and pv_api_error()'s.  Not for
  * modules outside the api. */
@@ -7,6 +8,7 @@
 #define PV_API_ROUTE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "api.h"
@@ -41,5 +43,21 @@ struct pv_cache *pv_api_route_cache(struct pv_api *api);
 
 /* The server's budget for a tree's JSON, in bytes. */
 uint64_t pv_api_max_tree_bytes(const struct pv_api *api);
+
+/* The server's budget for an export, in bytes. */
+uint64_t pv_api_max_export_bytes(const struct pv_api *api);
+
+/* Whether the server answers GET /api/profiles (--list). */
+bool pv_api_lists_profiles(const struct pv_api *api);
+
+/* The directories source lines are read from (realpath'd), *n of them;
+ * valid until pv_api_destroy(). */
+const char *const *pv_api_source_roots(const struct pv_api *api, size_t *n);
+
+/* Whether one more streamed answer may hold a model (at most max_streams
+ * at once): true takes a place, which pv_api_streams_leave() gives back
+ * when the stream ends; false takes none. */
+bool pv_api_streams_enter(struct pv_api *api);
+void pv_api_streams_leave(struct pv_api *api);
 
 #endif

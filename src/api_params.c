@@ -81,7 +81,7 @@ static const struct {
     {"name", PV_SORT_NAME, false},         {"file", PV_SORT_FILENAME, false},
     {"line", PV_SORT_LINE, false},         {"tt_percall", PV_SORT_TT_PERCALL, true},
     {"ct_percall", PV_SORT_CT_PERCALL, true},
-    /* the line reports' increments: ordered by api.c, cumulative beneath */
+    /* the line reports' increments: ordered by api_profile.c, cumulative beneath */
     {"mem_inc", PV_SORT_CUMULATIVE, true},
 };
 
