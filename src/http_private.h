@@ -37,6 +37,10 @@ struct pv_http {
      * close waits for this to drop to zero, and once it sets stopping no
      * new one starts (see pv_http_suspend_for_work). */
     _Atomic int suspended;
+    /* Answers of work done off the pool (an upload stored, a job's answer)
+     * whose connection is resumed but not yet answered: close waits for
+     * these too, a while, or the stop could cut a stored upload's 201. */
+    _Atomic int answers_owed;
     _Atomic bool stopping;
     struct pv_deadline *deadlines;
     struct library_log {     /* see log_library */
@@ -71,6 +75,7 @@ struct req {
     /* a heavy request runs as a job (see answer_api): */
     int fd;                  /* the client's socket: has it hung up? */
     enum { JOB_NONE, JOB_WORKING, JOB_DONE } job;
+    bool owes_answer;        /* counted in answers_owed until on_completed */
     struct arg_copy *args;
     size_t nargs, args_cap;
     char etag[PV_CACHE_KEY_MAX];

@@ -79,6 +79,8 @@ static void run_job(void *ctx, bool started)
     }
     r->job = JOB_DONE;
     struct pv_http *h = r->http; /* r is the pool's again once resumed */
+    r->owes_answer = true;
+    h->answers_owed++;
     MHD_resume_connection(r->conn);
     pv_api_thread_done(h->api);
     h->suspended--;
@@ -150,6 +152,8 @@ static void *upload_worker(void *arg)
     pv_upload_drop_body(&r->up); /* the bytes are stored or refused: let them go now */
     r->stage = UPLOAD_DONE;
     struct pv_http *h = r->http; /* r is the pool's again once resumed */
+    r->owes_answer = true;
+    h->answers_owed++;
     MHD_resume_connection(r->conn);
     pv_api_thread_done(h->api);
     h->suspended--;
