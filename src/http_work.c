@@ -62,6 +62,19 @@ static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+/* The work of r, on a thread of its own, is done and r->res holds the
+ * answer: a pool thread sends it once the connection is resumed.  The
+ * answer is owed until then (pv_http_close waits for it). */
+static void resume_with_answer(struct req *r)
+{
+    struct pv_http *h = r->http; /* r is the pool's again once resumed */
+    r->owes_answer = true;
+    h->answers_owed++;
+    MHD_resume_connection(r->conn);
+    pv_api_thread_done(h->api);
+    h->suspended--;
+}
+
 static void run_job(void *ctx, bool started)
 {
     struct req *r = ctx;
@@ -78,12 +91,7 @@ static void run_job(void *ctx, bool started)
         pv_http_fill_inline(&r->res);
     }
     r->job = JOB_DONE;
-    struct pv_http *h = r->http; /* r is the pool's again once resumed */
-    r->owes_answer = true;
-    h->answers_owed++;
-    MHD_resume_connection(r->conn);
-    pv_api_thread_done(h->api);
-    h->suspended--;
+    resume_with_answer(r);
 }
 
 /* The count goes up before stopping is read, and close sets stopping
@@ -151,12 +159,7 @@ static void *upload_worker(void *arg)
     pv_api_handle(r->http->api, &req, &r->res);
     pv_upload_drop_body(&r->up); /* the bytes are stored or refused: let them go now */
     r->stage = UPLOAD_DONE;
-    struct pv_http *h = r->http; /* r is the pool's again once resumed */
-    r->owes_answer = true;
-    h->answers_owed++;
-    MHD_resume_connection(r->conn);
-    pv_api_thread_done(h->api);
-    h->suspended--;
+    resume_with_answer(r);
     return NULL;
 }
 
