@@ -332,6 +332,9 @@ test('memory: the recording on its own page, /m/<id>, at 800×600', async () => 
   assert.equal(m.peak.mib, readMprof(files.mprof).peak);
   assert.match(await page.$eval('#mem-meta', (e) => e.textContent), /^mprof · \d+ samples/);
   assert.equal(await page.$$eval('.mem-funcs tbody tr', (r) => r.length), 3);
+  // the function column is the widest, and the names fit whole (it was 58 px: "rule_…")
+  const cut = await page.$$eval('.mem-funcs td.fn', (tds) => tds.filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent));
+  assert.deepEqual(cut, [], 'function names cut in the @profile calls table');
   assert.ok(await page.$(`.mem-attached a[href^="/p/${ids.a}"]`), 'links the profile it is attached to');
   await screenshot(page, 'memory-page-800');
   assertNoProblems(page, assert);

@@ -155,7 +155,7 @@ class MemoryPage {
           className: 'clickable', title: 'Zoom the chart to this call',
           onclick: () => this.chart.setRange(f.start_t, f.end_t, 'call'),
         },
-        h('td', { className: 'fn mono', text: truncate(displayText(f.name), 200) }),
+        h('td', { className: 'fn mono', title: displayText(f.name), text: truncate(displayText(f.name), 200) }),
         h('td', { className: 'num', text: fmtElapsed(f.start_t - rec.start_t) }),
         h('td', { className: 'num', text: fmtElapsed(f.end_t - f.start_t) }),
         h('td', { className: 'num', text: `${fmtMiB(f.start_mib)} → ${fmtMiB(f.end_mib)}` }),
