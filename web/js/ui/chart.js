@@ -224,9 +224,9 @@ export class Chart {
   paintOverlay() {
     const shown = this.focus || this.hover;
     if (!this.overlaySize || (!shown && !this.overlayPainted)) return;
-    const { w, h } = this.overlaySize;
-    const ctx = sizeCanvas(this.els.overlay, w, h);
-    ctx.clearRect(0, 0, w, h);
+    const size = this.overlaySize;
+    const ctx = sizeCanvas(this.els.overlay, size.w, size.h);
+    ctx.clearRect(0, 0, size.w, size.h);
     this.overlayPainted = !!shown;
     const outline = (s, color, w) => {
       if (!s) return;

@@ -25,6 +25,7 @@ export class Controls {
     this.searchTimer = 0;
     this.copyTimer = 0;
     this.crumbData = { crumbs: [], mode: null };
+    this.crumbFrame = 0; // the frame that measures the crumbs (setCrumbs), or 0
     this.wire();
     // Narrower or wider: the crumbs that fit change.
     new ResizeObserver(() => this.layoutCrumbs()).observe($('#crumbs'));

@@ -523,7 +523,8 @@ class Viewer {
 
   /* ---------- start ---------- */
 
-  async start() {
+  /** first: the page's first requests (askFirst), made before the Viewer was. */
+  async start(first) {
     if (!this.id) {
       fatal('Not a profile link', 'A profile link looks like /p/ followed by 32 hexadecimal digits.');
       return;
@@ -533,7 +534,6 @@ class Viewer {
     this.state = parsed.state;
     history.replaceState(null, '', urlFromState(this.state, window.location.pathname));
     this.controls.update(this.state);
-    const first = firstRequests || askFirst(this.id);
     this.tree.early = { key: first.treeKey, promise: this.track(first.tree) };
     const meta = await this.track(first.profile);
     if (!meta.ok) {
@@ -587,4 +587,4 @@ const m = ID_RE.exec(window.location.pathname);
 const firstRequests = m ? askFirst(m[1]) : null;
 const viewer = new Viewer(m ? m[1] : null);
 exposeHook(viewer);
-viewer.start();
+viewer.start(firstRequests);
