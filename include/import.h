@@ -7,7 +7,9 @@
  *
  * A profile's id comes from its bytes (pv_store_id_of): bytes stored
  * already are not parsed again, and their record comes back with
- * created = false.  Parsing runs before the write transaction, so other
+ * created = false.  (A big input's id is hashed on a thread of its own
+ * while the parse begins, which stops as soon as the id is found stored.)
+ * Parsing runs before the write transaction, so other
  * connections' reads and uploads go on meanwhile; with a gate on the
  * store, parsing waits for its turn like the write does (store.h). */
 #ifndef PV_IMPORT_H

@@ -85,9 +85,10 @@ pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out
  * the bytes before offset have been read, and consumed(ctx, len) once the
  * whole dict has been read.  A caller that mapped a file can
  * drop those pages (the parser may still read them again, through a
- * reference, so they must stay mapped). */
+ * reference, so they must stay mapped).  When consumed() returns false,
+ * the parse stops there and fails with PV_E_CANCELLED. */
 struct pv_parse_progress {
-    void (*consumed)(void *ctx, size_t offset);
+    bool (*consumed)(void *ctx, size_t offset);
     void *ctx;
 };
 pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,

@@ -3,9 +3,11 @@
 #include "import.h"
 
 #include <assert.h>
-#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -62,7 +64,7 @@ struct parsed_file {
     struct pv_parse_progress progress; /* what the parser calls back */
 };
 
-static void release_consumed(void *ctx, size_t offset)
+static bool release_consumed(void *ctx, size_t offset)
 {
     struct parsed_file *f = ctx;
     if (offset == f->len) {
@@ -70,13 +72,14 @@ static void release_consumed(void *ctx, size_t offset)
          * parser read again included. */
         madvise((void *)f->data, f->len, MADV_DONTNEED);
         f->released = f->len;
-        return;
+        return true;
     }
     size_t upto = offset & ~(size_t)4095; /* mappings start page-aligned */
     if (upto >= f->released + (8u << 20)) {
         madvise((void *)(f->data + f->released), upto - f->released, MADV_DONTNEED);
         f->released = upto;
     }
+    return true;
 }
 
 /* Map path into f (caller memory; close with parsed_file_close). */
@@ -118,6 +121,91 @@ static char *entries_json(const struct pv_profile *p, pv_err *err)
     return text;
 }
 
+/* ---- the id, beside the parse -------------------------------------------- */
+
+/* The id hashes every byte (pv_store_id_of): 10% of a 100k-function
+ * import's CPU, and until now the parse waited for it, since bytes stored
+ * already are not parsed again.  From this size on, a thread of its own
+ * hashes them while the parser reads the same bytes; the parse stops at
+ * its next entry once the id shows the profile is stored.  Below it, a
+ * thread is not worth starting. */
+enum { ID_THREAD_MIN_BYTES = 1 << 20 };
+
+struct id_job {
+    const uint8_t *buf;
+    size_t len;
+    char id[PV_STORE_ID_HEX + 1];
+    atomic_bool ready; /* id is written */
+    bool threaded;     /* thread is to be joined */
+    pthread_t thread;
+};
+
+static void *id_job_run(void *arg)
+{
+    struct id_job *job = arg;
+    pv_store_id_of(job->buf, job->len, job->id);
+    atomic_store_explicit(&job->ready, true, memory_order_release);
+    return NULL;
+}
+
+/* Start hashing buf (read-only until id_job_wait): on a thread for big
+ * inputs, else, or when no thread can start, here and now. */
+static void id_job_start(struct id_job *job, const uint8_t *buf, size_t len)
+{
+    *job = (struct id_job){.buf = buf, .len = len};
+    atomic_init(&job->ready, false);
+    job->threaded = len >= ID_THREAD_MIN_BYTES &&
+                    pthread_create(&job->thread, NULL, id_job_run, job) == 0;
+    if (!job->threaded)
+        id_job_run(job);
+}
+
+static bool id_job_ready(struct id_job *job)
+{
+    return atomic_load_explicit(&job->ready, memory_order_acquire);
+}
+
+/* The id, once the thread (if any) is done. */
+static const char *id_job_wait(struct id_job *job)
+{
+    if (job->threaded) {
+        pthread_join(job->thread, NULL);
+        job->threaded = false;
+    }
+    return job->id;
+}
+
+/* The parse's progress as import_bytes() watches it: the caller's, and
+ * a look in the store as soon as the id is ready. */
+struct parse_watch {
+    const struct pv_parse_progress *inner; /* may be NULL */
+    struct pv_parse_progress progress;     /* what the parser calls */
+    struct id_job *job;
+    struct pv_store *s;
+    struct pv_store_record *res;
+    bool looked;   /* found holds the store's answer */
+    pv_code found; /* PV_E_NOTFOUND: a new profile; PV_OK: stored already */
+    pv_err find_err;
+};
+
+/* Look the id up in the store, once. */
+static pv_code watch_look(struct parse_watch *w)
+{
+    if (!w->looked) {
+        w->found = pv_store_find(w->s, id_job_wait(w->job), w->res, &w->find_err);
+        w->looked = true;
+    }
+    return w->found;
+}
+
+static bool watch_consumed(void *ctx, size_t offset)
+{
+    struct parse_watch *w = ctx;
+    if (w->inner && !w->inner->consumed(w->inner->ctx, offset))
+        return false;
+    return w->looked || !id_job_ready(w->job) || watch_look(w) == PV_E_NOTFOUND;
+}
+
 /* The pipeline from bytes on; progress (may be NULL) goes to the parser. */
 static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
                             const struct pv_parse_progress *progress,
@@ -125,20 +213,29 @@ static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
 {
     if (parsed)
         *parsed = NULL;
-    char id[PV_STORE_ID_HEX + 1];
-    pv_store_id_of(buf, len, id);
-    pv_code rc = pv_store_find(s, id, res, err);
-    if (rc != PV_E_NOTFOUND)
-        return rc; /* stored already (created = false), or the store failed */
-    if (pv_store_parse_enter(s, err))
-        return err->code;
+    struct id_job job;
+    id_job_start(&job, buf, len);
+    struct parse_watch watch = {.inner = progress, .job = &job, .s = s, .res = res,
+                                .progress = {.consumed = watch_consumed, .ctx = &watch}};
+    pv_code rc;
+    /* Waiting for the id first (a small input's is ready already) saves
+     * the parse, which a profile stored already does not need. */
+    if ((!job.threaded && watch_look(&watch) != PV_E_NOTFOUND) || pv_store_parse_enter(s, err))
+        goto stored_or_not;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct pv_profile *p;
-    rc = pv_profile_parse_progress(buf, len, progress, &p, err);
+    rc = pv_profile_parse_progress(buf, len, &watch.progress, &p, err);
     pv_store_parse_leave(s, pv_elapsed_ms(&t0));
+    if (rc == PV_E_CANCELLED && watch.looked)
+        goto stored_or_not; /* the id stopped it */
+    id_job_wait(&job);
     if (rc)
         return rc;
+    if (watch_look(&watch) != PV_E_NOTFOUND) {
+        pv_profile_destroy(p);
+        goto stored_or_not;
+    }
     char *entries = entries_json(p, err);
     if (!entries)
         goto destroy_profile;
@@ -147,7 +244,7 @@ static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
      * to copy again, and encoding them is a few ms of the turn. */
     struct pv_pack_writer model;
     pv_pack_writer_init(&model, p);
-    rc = pv_store_import(s, id, p, &model, entries, len, name, res, err);
+    rc = pv_store_import(s, job.id, p, &model, entries, len, name, res, err);
     cJSON_free(entries);
     if (rc)
         goto destroy_profile;
@@ -160,6 +257,15 @@ static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
 destroy_profile:
     pv_profile_destroy(p);
     return err->code;
+
+stored_or_not:
+    /* Stored already (created = false), the store failed, or the parse
+     * gate said no: then a profile stored already is still an answer. */
+    if (watch_look(&watch) == PV_E_NOTFOUND)
+        return err->code;
+    if (watch.found != PV_OK)
+        *err = watch.find_err;
+    return watch.found;
 }
 
 pv_code pv_import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,

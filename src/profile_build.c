@@ -844,6 +844,11 @@ static void builder_fini(struct builder *b)
     free(b->edges);
 }
 
+static pv_code stopped(pv_err *err)
+{
+    return pv_err_set(err, PV_E_CANCELLED, "the parse was stopped");
+}
+
 static pv_code read_entries(struct builder *b, struct pv_marshal *m, struct pv_arena *scratch,
                             const struct pv_parse_progress *progress, pv_err *err)
 {
@@ -860,8 +865,8 @@ static pv_code read_entries(struct builder *b, struct pv_marshal *m, struct pv_a
         if (add_entry(b, &key, &val, err))
             return err->code;
         pv_arena_reset(scratch);
-        if (progress)
-            progress->consumed(progress->ctx, pv_marshal_offset(m));
+        if (progress && !progress->consumed(progress->ctx, pv_marshal_offset(m)))
+            return stopped(err);
     }
 }
 
@@ -895,8 +900,10 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
         pv_err_set(err, PV_E_SHAPE, "the stats dict is empty (pstats refuses it too)");
         goto free_reader;
     }
-    if (progress)
-        progress->consumed(progress->ctx, len);
+    if (progress && !progress->consumed(progress->ctx, len)) {
+        stopped(err);
+        goto free_reader;
+    }
     b.p->trailing_bytes = len - pv_marshal_offset(m);
     if (b.p->trailing_bytes)
         warn(b.p, "%zu bytes after the stats dict were ignored (as marshal.load does)%s",

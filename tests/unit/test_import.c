@@ -1,9 +1,15 @@
 /* Unit tests of the import pipeline (import.h) on a scratch database: a
  * file stored under its base name, the same bytes not parsed twice, bad
  * files and missing ones refused with nothing stored, a file read without
- * storing, and a busy parse turn that stores nothing.
+ * storing, and a busy parse turn that stores nothing.  BIG, a profile of
+ * a few MB, takes the other way through import.c: its id is hashed on a
+ * thread of its own while it is parsed.  Also built with ThreadSanitizer
+ * (tests/meson.build), which reports a race on the id or a thread never
+ * joined.
  *
- * usage: test_import DIR   (DIR: a folder for scratch files) */
+ * usage: test_import DIR BIG   (DIR: a folder for scratch files, made if
+ * missing: each build of the test gets its own, as meson may run them at
+ * once) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +19,7 @@
 #include "check.h"
 #include "import.h"
 #include "profile_table.h"
+#include "read_file.h"
 #include "store.h"
 
 static char dir[4096];
@@ -203,16 +210,87 @@ static void busy_parse_turn_stores_nothing(void)
     pv_store_gate_destroy(g);
 }
 
+/* A big input: its id hashed beside the parse, which stops once the id
+ * shows the bytes are stored already; the answers are those of a small
+ * input's. */
+static void big_bytes_are_stored_once(const char *big)
+{
+    size_t len = 0;
+    uint8_t *bytes = read_file(big, &len);
+    struct pv_store *s = fresh_store();
+    struct pv_store_gate *g = NULL;
+    struct pv_store_gate_limits lim = {.max_parsing = 1, .max_queued_writes = 4};
+    pv_err err = {0};
+    if (!bytes || len < (2u << 20) || !s || pv_store_gate_create(&lim, &g, &err)) {
+        CHECK(false, "big_input_and_store_open", "%s: %zu bytes; %s", big, len, err.msg);
+        free(bytes);
+        pv_store_close(s);
+        return;
+    }
+    pv_store_set_gate(s, g);
+    char id[PV_STORE_ID_HEX + 1];
+    pv_store_id_of(bytes, len, id);
+    struct pv_store_record res;
+    struct pv_profile *parsed = NULL;
+    pv_code rc = pv_import_bytes(s, bytes, len, "big.prof", &parsed, &res, &err);
+    CHECK(rc == PV_OK && res.created && !strcmp(res.id, id) && parsed &&
+              res.functions == parsed->nreal,
+          "big_bytes_are_stored_under_their_id", "rc %d: %s", rc, err.msg);
+    if (rc == PV_OK)
+        free(res.name);
+    pv_profile_destroy(parsed);
+
+    parsed = (struct pv_profile *)&parsed;
+    rc = pv_import_bytes(s, bytes, len, "again.prof", &parsed, &res, &err);
+    CHECK(rc == PV_OK && !res.created && !strcmp(res.id, id) && !strcmp(res.name, "big.prof") &&
+              !parsed,
+          "big_bytes_stored_already_give_their_record", "rc %d, created %d: %s", rc,
+          res.created, err.msg);
+    if (rc == PV_OK)
+        free(res.name);
+
+    char path[4200];
+    rc = pv_import_file(s, scratch_file(path, "big.prof", bytes, (long)len), &res, &err);
+    CHECK(rc == PV_OK && !res.created && !strcmp(res.id, id), "big_file_stored_already_too",
+          "rc %d: %s", rc, err.msg);
+    if (rc == PV_OK)
+        free(res.name);
+
+    /* Every parse turn taken: the id alone answers. */
+    pv_store_parse_enter(s, &err);
+    rc = pv_import_bytes(s, bytes, len, "busy.prof", NULL, &res, &err);
+    CHECK(rc == PV_OK && !res.created, "big_bytes_stored_already_need_no_parse_turn",
+          "rc %d: %s", rc, err.msg);
+    if (rc == PV_OK)
+        free(res.name);
+    bytes[len - 1] ^= 1; /* other bytes: a new id, which must wait for the turn */
+    rc = pv_import_bytes(s, bytes, len, "busy.prof", NULL, &res, &err);
+    CHECK(rc == PV_E_BUSY, "new_big_bytes_wait_for_the_parse_turn", "rc %d: %s", rc, err.msg);
+    pv_store_parse_leave(s, 1.0);
+
+    /* A bad type code in the first entry: the parse fails before the id
+     * is hashed, and the id's thread is joined all the same. */
+    bytes[1] = '?';
+    rc = pv_import_bytes(s, bytes, len, "bad.prof", NULL, &res, &err);
+    CHECK(rc == PV_E_FORMAT, "big_bad_bytes_are_refused", "rc %d: %s", rc, err.msg);
+    CHECK(stored(s) == 1, "one_big_profile_is_stored", "%d", stored(s));
+    pv_store_close(s);
+    pv_store_gate_destroy(g);
+    free(bytes);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_import DIR\n");
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_import DIR BIG\n");
         return 2;
     }
     snprintf(dir, sizeof dir, "%s", argv[1]);
+    mkdir(dir, 0700);
     files_and_uploads_store_alike();
     bad_and_missing_files_store_nothing();
     files_are_read_without_storing();
     busy_parse_turn_stores_nothing();
+    big_bytes_are_stored_once(argv[2]);
     return check_done();
 }
