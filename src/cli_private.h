@@ -1,7 +1,7 @@
-/* cli_private.h - what cli.c lends cli_diff.c and cli_memory.c: exit
- * statuses, one-line errors, reading a gzip file whole, telling an id from
- * a file, opening the database; and what those two give back.  Inside the
- * cli module only. */
+/* cli_private.h - what cli.c lends cli_diff.c, cli_memory.c and
+ * cli_serve.c: exit statuses, one-line errors, sizes, reading a gzip file
+ * whole, telling an id from a file, opening the database; and what those
+ * three give back.  Inside the cli module only. */
 #ifndef PV_CLI_PRIVATE_H
 #define PV_CLI_PRIVATE_H
 
@@ -35,6 +35,10 @@ int pv_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* -n's value, a count or "all" (-1), into *limit: 0, or the exit status
  * after its one-line error. */
 int pv_cli_parse_limit(const char *v, long *limit);
+
+/* A size, "256M", "1G", "64K" or bytes, into *out: false when it is none
+ * (nothing written). */
+bool pv_cli_parse_size(const char *s, size_t *out);
 
 /* The inflated bytes of the file at path when it is gzip (its first two
  * bytes say so, not its name): 0 with *out malloc'd (free it) and *len,
@@ -93,5 +97,11 @@ int pv_cli_load_profile(const char *arg, const char *db, struct pv_profile **p);
 
 /* pstatsviz diff A B ... (cli_diff.c): argv holds what follows "diff". */
 int pv_cli_diff_main(int argc, char **argv);
+
+/* ---- cli_serve.c -------------------------------------------------------- */
+
+/* pstatsviz serve ... (argv holds what follows "serve"), or, file_mode,
+ * pstatsviz FILE... (argv holds the files and options). */
+int pv_cli_serve_main(int argc, char **argv, bool file_mode);
 
 #endif

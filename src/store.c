@@ -781,7 +781,6 @@ static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
         return err->code;
 
     return insert_model(s, model, pk, err);
-    return PV_OK;
 }
 
 pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
