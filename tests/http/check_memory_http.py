@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """check_memory_http.py - the memory data routes' statuses on hand-made
 files (no memory_profiler needed): attach=, DELETE with each kind of
-token, 400/404/405/422, the /samples parameters, multipart and gzip
-uploads, and the ETags of a profile's answers as memory data comes and
+token, 400/404/405/422, the /samples parameters and the nearest samples
+outside a window (on a sparse recording), multipart and gzip uploads,
+and the ETags of a profile's answers as memory data comes and
 goes.
 
 usage: check_memory_http.py PSTATSVIZ STATS_FILE
@@ -23,6 +24,14 @@ RECORDING = (b"CMDLINE python3 x.py\n"
              b"MEM 10.5 1000.0\nCHLD 0 3.0 1000.05\nMEM 20.25 1000.1\n"
              b"FUNC __main__.f 10.5 1000.0 20.25 1000.1 0\nCHLD 0 4.5 1000.15\n"
              b"MEM 15.0 1000.2\n")
+# Sparse: a tick every 2 s; each tick's CHLD lines stamped a little after
+# its MEM line, as mprof writes them.  Child 1 stops after 1002.0, child 2
+# starts at 1006.0; two main samples share 1004.0.
+SPARSE = (b"CMDLINE python3 sparse.py\n"
+          b"MEM 10.5 1000.0\nCHLD 0 2.0 1000.0001\nCHLD 1 1.0 1000.0002\n"
+          b"MEM 20.25 1002.0\nCHLD 0 4.0 1002.0001\nCHLD 1 3.0 1002.0003\n"
+          b"MEM 30.0 1004.0\nMEM 31.0 1004.0\nCHLD 0 5.0 1004.0001\n"
+          b"MEM 12.0 1006.0\nCHLD 0 6.0 1006.0001\nCHLD 2 1.5 1006.0002\n")
 REPORT = (b"Filename: /app/x.py\n\n"
           b"Line #    Mem usage    Increment  Occurrences   Line Contents\n"
           b"=============================================================\n"
@@ -53,6 +62,44 @@ def version_2_database(db, stats):
     con.commit()
     con.close()
     return prof
+
+
+def sparse_windows(srv):
+    """/samples of a window between two samples, or holding one, of SPARSE:
+    empty buckets, and the nearest samples either side."""
+    s, _, rec = srv.json("POST", "/api/profiles?name=sparse.dat", SPARSE)
+    check(s == 201 and rec["samples"] == 5 and rec["children"] == 3, "a sparse recording", rec)
+    rows = (
+        ("t0=1000.5&t1=1001.5&width=2", "between the first two samples",
+         {"main": [None, None], "before": [1000.0, 10.5], "after": [1002.0, 20.25],
+          "children": [None, None], "children_before": [1000.0002, 3.0],
+          "children_after": [1002.0001, 7.0]}),
+        ("t0=1001&t1=1003&width=4", "one sample inside",
+         {"main": [None, None, [1002.0, 20.25, 20.25], None], "before": [1000.0, 10.5],
+          "after": [1004.0, 30.0], "children": [None, None, [1002.0, 7.0, 7.0], None],
+          "children_before": [1000.0002, 3.0], "children_after": [1004.0001, 5.0]}),
+        # 1004.0 twice: the line leaves from the last and comes to the first;
+        # child 2's first sample is a tick later than `after`'s, child 1's
+        # last a tick earlier than `before`'s: neither is summed.
+        ("t0=1003&t1=1003.5&width=1", "before two samples of the same time",
+         {"main": [None], "before": [1002.0, 20.25], "after": [1004.0, 30.0],
+          "children": [None], "children_before": [1002.0003, 7.0],
+          "children_after": [1004.0001, 5.0]}),
+        ("t0=1004.5&t1=1005&width=1", "after them, and before the last tick",
+         {"main": [None], "before": [1004.0, 31.0], "after": [1006.0, 12.0],
+          "children": [None], "children_before": [1004.0001, 5.0],
+          "children_after": [1006.0001, 7.5]}),
+        ("t0=0&t1=999&width=1", "before the recording",
+         {"main": [None], "before": None, "after": [1000.0, 10.5], "children": [None],
+          "children_before": None, "children_after": [1000.0001, 3.0]}),
+        ("t0=2000&t1=3000&width=1", "after the recording",
+         {"main": [None], "before": [1006.0, 12.0], "after": None, "children": [None],
+          "children_before": [1006.0002, 7.5], "children_after": None}),
+    )
+    for query, why, want in rows:
+        s, _, smp = srv.json("GET", "/api/memory/%s/samples?%s" % (rec["id"], query))
+        got = {k: smp.get(k) for k in want} if s == 200 else smp
+        check(s == 200 and got == want, "sparse samples, a window " + why, (s, got))
 
 
 def main():
@@ -88,12 +135,18 @@ def main():
         s, _, smp = srv.json("GET", "/api/memory/%s/samples?width=2" % rec["id"])
         check(s == 200 and smp == {"t0": 1000.0, "t1": 1000.2, "width": 2,
                                    "main": [[1000.0, 10.5, 10.5], [1000.1, 15.0, 20.25]],
-                                   "children": [[1000.0, 3.0, 3.0], [1000.1, 4.5, 4.5]]},
-              "two buckets of main and children", smp)
+                                   "before": None, "after": None,
+                                   "children": [[1000.0, 3.0, 3.0], [1000.1, 4.5, 4.5]],
+                                   "children_before": None, "children_after": None},
+              "two buckets of main and children, nothing outside the whole recording", smp)
         s, _, smp = srv.json("GET", "/api/memory/%s/samples?width=1&t0=1000.1&t1=1000.1"
                              % rec["id"])
         check(s == 200 and smp["main"] == [[1000.1, 20.25, 20.25]] and smp["children"] == [None],
               "a window of one instant", smp)
+        check((smp["before"], smp["after"], smp["children_before"], smp["children_after"]) ==
+              ([1000.0, 10.5], [1000.2, 15.0], [1000.05, 3.0], [1000.15, 4.5]),
+              "a window of one instant: the samples either side", smp)
+        sparse_windows(srv)
         for q, why in (("width=0", "width 0"), ("width=8193", "width over 8192"),
                        ("width=", "an empty width"), ("t0=abc", "a bad t0"),
                        ("t0=5&t1=4", "t1 before t0"), ("t0=-1", "a negative t0")):
