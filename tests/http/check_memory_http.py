@@ -143,7 +143,7 @@ def main():
                              % rec["id"])
         check(s == 200 and smp["main"] == [[1000.1, 20.25, 20.25]] and smp["children"] == [None],
               "a window of one instant", smp)
-        check((smp["before"], smp["after"], smp["children_before"], smp["children_after"]) ==
+        check(tuple(smp.get(k) for k in ("before", "after", "children_before", "children_after")) ==
               ([1000.0, 10.5], [1000.2, 15.0], [1000.05, 3.0], [1000.15, 4.5]),
               "a window of one instant: the samples either side", smp)
         sparse_windows(srv)
