@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   fmtMiB, fmtMiBDelta, fmtElapsed, fmtTick, linearScale, niceTicks, mibDomain, columnsFromSamples, rebucket, downsample,
-  funcLanes, layoutMemory, hitMemory, nearestColumn, zoomAround, clampRange, isWhole, MIN_SPAN_S, lineRows, totalIncrement,
+  funcLanes, layoutMemory, hitMemory, nearestColumn, edgesFromSamples, edgesWithin, extendToEdges, zoomAround, clampRange, isWhole, MIN_SPAN_S, lineRows, totalIncrement,
   pairLines, changeClause, verdict,
 } from '../../web/js/model/memory.js';
 
@@ -162,11 +162,105 @@ test('hitMemory tells the time, the sample and the function running', () => {
   const hit = hitMemory(L, px, L.plot.y + 10);
   assert.ok(Math.abs(hit.t - 102.2) < 0.02);
   assert.ok(Math.abs(hit.elapsed - 2.2) < 0.02);
-  assert.equal(hit.column.max, 30);
+  // No sample at 102.2: the line's value there, between the samples at
+  // 100..101 (10-12 MiB, drawn at 11, placed at 100.5) and 102..103
+  // (20-30, at 25, placed at 102.5); the nearest sample is the latter.
+  assert.equal(hit.column.interpolated, true);
+  assert.ok(Math.abs(hit.column.max - (11 + (14 * 1.7) / 2)) < 0.2, String(hit.column.max));
+  assert.equal(hit.sample.max, 30);
+  assert.ok(Math.abs(hit.sample.t - 102.5) < 0.02 && !hit.sample.exact);
+  const own = hitMemory(L, L.x.toPx(102.5) + 0.1, L.plot.y + 10);
+  assert.equal(own.column.max, 30, 'a pixel with a sample shows its own');
+  assert.equal(own.column.interpolated, undefined);
   assert.deepEqual(hit.funcs.map((f) => f.name), ['mod.build']);
   const band = L.bands[0];
   assert.equal(hitMemory(L, band.x + 2, band.y + 2).band.name, 'mod.build');
   assert.equal(hitMemory(L, 2, 2), null);
+});
+
+// A sparse recording: a sample every 2 s, 10 MiB at 1000, 20 at 1002, 30
+// at 1004, 12 at 1006; the children 2 MiB at 1000 and 4 at 1002.
+function sparseRecord() {
+  return { kind: 'mprof', start_t: 1000, end_t: 1006, peak: { mib: 30, t: 1004 }, funcs: [] };
+}
+const PX = 400 - 64 - 16; // the plot's width at 400 px: one bucket a pixel
+
+/** /samples of [t0, t1] of the sparse recording, the buckets given by index. */
+function sparseAnswer(t0, t1, buckets = {}, edges = {}) {
+  const main = new Array(PX).fill(null);
+  for (const [i, b] of Object.entries(buckets)) main[i] = b;
+  return Object.assign({ t0, t1, width: PX, main, before: null, after: null, children: null, children_before: null, children_after: null }, edges);
+}
+
+function colT(L, i) {
+  return L.t0 + ((i + 0.5) * (L.t1 - L.t0)) / L.columns.length;
+}
+
+test('edgesFromSamples reads the samples outside the window, a malformed one as none', () => {
+  assert.deepEqual(edgesFromSamples({ before: [1, 2], after: null, children_before: [1, 'x'], children_after: [3, 4] }),
+    { before: { t: 1, mib: 2 }, after: null, childBefore: null, childAfter: { t: 3, mib: 4 } });
+  assert.deepEqual(edgesFromSamples(null), { before: null, after: null, childBefore: null, childAfter: null });
+});
+
+// A window between two samples drew nothing: every bucket empty.
+test('layoutMemory between two samples carries the line across the plot, from the sample before to the one after', () => {
+  const L = layoutMemory(sparseRecord(), sparseAnswer(1000.5, 1001.5, {}, { before: [1000, 10], after: [1002, 20] }), 400, 300);
+  assert.equal(L.columns.length, PX);
+  const drawn = L.columns.map((c, i) => [c, i]).filter(([c]) => c);
+  assert.deepEqual(drawn.map(([, i]) => i), [0, PX - 1], 'the first and last pixels carry the line');
+  for (const [c, i] of drawn) {
+    assert.equal(c.interpolated, true);
+    assert.equal(c.hasMain, true);
+    assert.ok(Math.abs(c.max - (10 + (10 * (colT(L, i) - 1000)) / 2)) < 1e-9, `pixel ${i}: ${c.max}`);
+  }
+  // The y axis holds the line: 12.5 to 17.5 MiB, not a default 0..1.
+  assert.ok(L.y.d1 >= 17.5 && L.y.d0 === 0, `${L.y.d0}..${L.y.d1}`);
+  // No edges (the whole recording): nothing made up.
+  const bare = layoutMemory(sparseRecord(), sparseAnswer(1000.5, 1001.5), 400, 300);
+  assert.equal(bare.columns.filter(Boolean).length, 0);
+});
+
+test('layoutMemory with one sample in the window goes from the sample before, through it, to the one after', () => {
+  const mid = Math.floor(PX / 2); // 1002 in [1001, 1003]
+  const L = layoutMemory(sparseRecord(), sparseAnswer(1001, 1003, { [mid]: [1002, 20, 20] }, { before: [1000, 10], after: [1004, 30] }), 400, 300);
+  const first = L.columns[0];
+  const last = L.columns[PX - 1];
+  const midT = colT(L, mid);
+  assert.ok(Math.abs(first.max - (10 + ((20 - 10) * (colT(L, 0) - 1000)) / (midT - 1000))) < 1e-9, String(first.max));
+  assert.ok(Math.abs(last.max - (20 + ((30 - 20) * (colT(L, PX - 1) - midT)) / (1004 - midT))) < 1e-9, String(last.max));
+  assert.equal(L.columns[mid].max, 20);
+  assert.equal(L.columns[mid].interpolated, undefined);
+  // A sample in the first pixel: nothing added on that side.
+  const edge = layoutMemory(sparseRecord(), sparseAnswer(1002, 1003, { 0: [1002, 20, 20] }, { before: [1000, 10], after: [1004, 30] }), 400, 300);
+  assert.equal(edge.columns[0].interpolated, undefined);
+  assert.equal(edge.columns[PX - 1].interpolated, true);
+});
+
+test('extendToEdges stacks the children\'s line as well, and leaves the columns given alone', () => {
+  const cols = new Array(10).fill(null);
+  const out = extendToEdges(cols, 1000.5, 1001.5, { before: { t: 1000, mib: 10 }, after: { t: 1002, mib: 20 }, childBefore: { t: 1000, mib: 2 }, childAfter: { t: 1002, mib: 4 } });
+  assert.ok(Math.abs(out[0].childMax - (2 + (2 * 0.55) / 2)) < 1e-9, String(out[0].childMax)); // at 1000.55
+  assert.ok(Math.abs(out[0].top - out[0].max - out[0].childMax) < 1e-12);
+  assert.ok(Math.abs(out[9].childMax - (2 + (2 * 1.45) / 2)) < 1e-9);
+  assert.equal(cols[0], null);
+  assert.equal(extendToEdges(cols, 1000.5, 1001.5, { before: { t: 1000, mib: 10 }, after: null }).filter(Boolean).length, 0, 'one end alone is no line');
+});
+
+test('hitMemory between two samples reads the line\'s value, and the nearest sample with its own time', () => {
+  const L = layoutMemory(sparseRecord(), sparseAnswer(1000.5, 1001.5, {}, { before: [1000, 10], after: [1002, 20] }), 400, 300);
+  const hit = hitMemory(L, L.x.toPx(1001.25), L.plot.y + 10);
+  assert.equal(hit.column.interpolated, true);
+  assert.ok(Math.abs(hit.column.max - 16.25) < 0.05, String(hit.column.max));
+  assert.deepEqual(hit.sample, { t: 1002, min: 20, max: 20, exact: true, elapsed: 2 });
+  assert.deepEqual(hitMemory(L, L.x.toPx(1000.6), L.plot.y + 10).sample.t, 1000, 'nearer the sample before');
+});
+
+test('edgesWithin gives a zoom shown from the buckets on screen the samples around its window', () => {
+  // [1000, 1006] in 6 buckets of 1 s: samples at 1000, 1002, 1004 (middles 1000.5, 1002.5, 1004.5).
+  const a = { t0: 1000, t1: 1006, width: 6, main: [[1000, 10, 10], null, [1002, 20, 20], null, [1004, 28, 32], null],
+    children: [[1000, 2, 2], null, [1002, 4, 4], null, null, null], before: null, after: [1006.5, 12] };
+  assert.deepEqual(edgesWithin(a, 1001, 1002), { before: [1000.5, 10], after: [1002.5, 20], children_before: [1000.5, 2], children_after: [1002.5, 4] });
+  assert.deepEqual(edgesWithin(a, 1004.8, 1005.5), { before: [1004.5, 30], after: [1006.5, 12], children_before: [1002.5, 4], children_after: null });
 });
 
 test('nearestColumn finds the closest sample when a pixel has none', () => {
@@ -176,6 +270,7 @@ test('nearestColumn finds the closest sample when a pixel has none', () => {
   assert.equal(nearestColumn(cols, 4).max, 2);
   assert.equal(nearestColumn(cols, 6).max, 2);
   assert.equal(nearestColumn([null, null], 0), null);
+  assert.equal(nearestColumn([{ max: 5, interpolated: true }, null, { max: 3 }], 0).max, 3, 'a sample, not the line\'s value at an edge');
 });
 
 test('zoomAround keeps the time under the pointer, within the recording', () => {

@@ -7,7 +7,8 @@
 // return, ui/ wires them to the page, tests/web/memory.test.mjs tests them.
 //
 // Shapes read (docs/API.md, "Memory"): a samples answer
-//   {t0, t1, width, main: [[t_start, min_mib, max_mib] | null, ...], children: [...] | null}
+//   {t0, t1, width, main: [[t_start, min_mib, max_mib] | null, ...], children: [...] | null,
+//    before, after, children_before, children_after: [t, mib] | null}
 // a record's funcs [{name, start_mib, start_t, end_mib, end_t}], and a line
 // report's functions [{file, name, first_line, last_line, max_inc_line, lines: [{line, mem, inc, occ, text}]}].
 
@@ -223,6 +224,117 @@ export function downsample(samples, t0, t1, width) {
   return out;
 }
 
+/* ---------- the line outside the window ---------- */
+
+function point(p) {
+  return Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]) ? { t: p[0], mib: p[1] } : null;
+}
+
+/**
+ * A samples answer's nearest samples outside its window:
+ * {before, after, childBefore, childAfter}, each {t, mib} or null (absent
+ * or malformed). Cannot fail.
+ */
+export function edgesFromSamples(answer) {
+  const a = answer || {};
+  return {
+    before: point(a.before), after: point(a.after),
+    childBefore: point(a.children_before), childAfter: point(a.children_after),
+  };
+}
+
+/**
+ * The nearest samples outside [n0, n1] as a samples answer over [t0, t1]
+ * holds them (its fields before, after, children_before, children_after,
+ * for a zoom shown before its own answer comes): its buckets' points (at
+ * the bucket's middle, as rebucket places them, main at the middle of
+ * min and max as the line is drawn) and its own edges, whichever is
+ * nearest to the new window.
+ */
+export function edgesWithin(answer, n0, n1) {
+  const e = edgesFromSamples(answer);
+  const main = answer && Array.isArray(answer.main) ? answer.main : [];
+  const kids = answer && Array.isArray(answer.children) ? answer.children : [];
+  const t0 = answer && answer.t0;
+  const t1 = answer && answer.t1;
+  const out = { before: e.before, after: e.after, childBefore: e.childBefore, childAfter: e.childAfter };
+  const scan = (buckets, value, beforeKey, afterKey) => {
+    const step = (t1 - t0) / Math.max(1, buckets.length);
+    for (let i = 0; i < buckets.length; i++) {
+      const b = bucket(buckets[i]);
+      if (!b) continue;
+      const t = t0 + (i + 0.5) * step;
+      const p = { t, mib: value(b) };
+      if (t < n0 && (!out[beforeKey] || t >= out[beforeKey].t)) out[beforeKey] = p;
+      if (t > n1 && (!out[afterKey] || t < out[afterKey].t)) out[afterKey] = p;
+    }
+  };
+  if (Number.isFinite(t0) && Number.isFinite(t1) && t1 > t0) {
+    scan(main, (b) => (b[1] + b[2]) / 2, 'before', 'after');
+    scan(kids, (b) => b[2], 'childBefore', 'childAfter');
+  }
+  const arr = (p) => (p ? [p.t, p.mib] : null);
+  return { before: arr(out.before), after: arr(out.after), children_before: arr(out.childBefore), children_after: arr(out.childAfter) };
+}
+
+/** The main process's line through a column: where strokes go (render/memory.js). */
+function mainMid(c) {
+  return (c.min + c.max) / 2;
+}
+
+function lerp(a, b, t) {
+  return b.t === a.t ? b.mib : a.mib + ((b.mib - a.mib) * (t - a.t)) / (b.t - a.t);
+}
+
+/**
+ * Columns (one per pixel over [t0, t1]) with the line carried on to the
+ * plot's edges: the first and last column, when no sample falls in them,
+ * get the value the line has there on its way from edges.before to the
+ * first sample in the window, and from the last one to edges.after (from
+ * before to after when the window holds none): straight from sample to
+ * sample, as the line is drawn inside the window, and so clipped to the
+ * plot. The children likewise, from childBefore and to childAfter. Such
+ * columns are marked interpolated. A new array; columns is not changed.
+ */
+export function extendToEdges(columns, t0, t1, edges) {
+  const n = columns.length;
+  const out = columns.slice();
+  if (!n || !(t1 > t0) || !edges) return out;
+  const colT = (i) => t0 + ((i + 0.5) * (t1 - t0)) / n;
+  const find = (from, step, has) => {
+    for (let i = from; i >= 0 && i < n; i += step) if (columns[i] && has(columns[i])) return i;
+    return -1;
+  };
+  // The point the line goes to from an edge: the nearest column with a
+  // value in the window, or the sample beyond the other edge.
+  const inner = (from, step, has, value, far) => {
+    const j = find(from, step, has);
+    return j >= 0 ? { t: colT(j), mib: value(columns[j]) } : far;
+  };
+  const edgeColumn = (i, near, step, farMain, farChild) => {
+    const own = columns[i];
+    if ((own && own.hasMain) || !near) return;
+    const to = inner(i, step, (c) => c.hasMain, mainMid, farMain);
+    if (!to) return;
+    const v = lerp(near, to, colT(i));
+    // A column of children only (their CHLD lines come a little after
+    // the tick's MEM line) keeps its own children.
+    let child = own ? own.childMax : 0;
+    const nearChild = step > 0 ? edges.childBefore : edges.childAfter;
+    if (!own && nearChild) {
+      const toChild = inner(i, step, (c) => c.childMax > 0, (c) => c.childMax, farChild);
+      if (toChild) child = Math.max(0, lerp(nearChild, toChild, colT(i)));
+    }
+    out[i] = {
+      t: t0 + (i * (t1 - t0)) / n, min: v, max: v, childMin: own ? own.childMin : child, childMax: child,
+      hasMain: true, top: v + child, interpolated: true,
+    };
+  };
+  edgeColumn(0, edges.before, 1, edges.after, edges.childAfter);
+  if (n > 1) edgeColumn(n - 1, edges.after, -1, edges.before, edges.childBefore);
+  return out;
+}
+
 /* ---------- the chart's layout ---------- */
 
 export const CHART_PAD = Object.freeze({ left: 64, right: 16, top: 22, bottom: 30 });
@@ -258,11 +370,13 @@ function tickStep(ticks) {
 /**
  * Everything the chart draws, in CSS pixels of a width × height canvas:
  *   {plot: {x, y, w, h}, x (time scale, unix seconds), y (MiB scale),
- *    start_t (the recording's start, 0 on the axis), columns, bands,
- *    peak: {t, mib, x, y} | null, xTicks, yTicks, t0, t1, lanes}
+ *    start_t (the recording's start, 0 on the axis), columns, edges,
+ *    bands, peak: {t, mib, x, y} | null, xTicks, yTicks, t0, t1, lanes}
  * rec: the record (GET /api/memory/<id>): start_t, peak, funcs.
  * samples: the samples answer for [t0, t1]. columns, when given, are
  * drawn instead of the answer's (a zoom shown before its answer came).
+ * columns carry the line to the plot's edges (extendToEdges) from the
+ * answer's edges (edgesFromSamples), which the layout keeps for the hover.
  */
 export function layoutMemory(rec, samples, width, height, columns = null) {
   const lanesOf = funcLanes(rec && rec.funcs);
@@ -282,6 +396,10 @@ export function layoutMemory(rec, samples, width, height, columns = null) {
   // flight) is merged into the plot's pixels.
   const px = Math.max(1, Math.round(plot.w));
   if (columns.length !== px) columns = rebucket(columns, t0, t1, t0, t1, px);
+  // Zoomed between samples, the line comes in from the sample before the
+  // window and goes on to the one after it.
+  const edges = edgesFromSamples(samples);
+  columns = extendToEdges(columns, t0, t1, edges);
   const peak = rec && rec.peak && Number.isFinite(rec.peak.mib) ? rec.peak : null;
   const peakInView = peak && peak.t >= t0 && peak.t <= t1;
   const [ylo, yhi] = mibDomain(columns, peakInView ? peak.mib : 0);
@@ -301,7 +419,7 @@ export function layoutMemory(rec, samples, width, height, columns = null) {
     bands.push(Object.assign(f, { x: bx0, w: Math.max(1, bx1 - bx0), y: bandTop + f.lane * LANE_H, h: LANE_H - 2 }));
   }
   return {
-    plot, x, y, start_t: start, t0, t1, columns, bands, lanes,
+    plot, x, y, start_t: start, t0, t1, columns, edges, bands, lanes,
     peak: peakInView ? { t: peak.t, mib: peak.mib, x: x.toPx(peak.t), y: y.toPx(peak.mib) } : null,
     xTicks, yTicks,
   };
@@ -309,9 +427,15 @@ export function layoutMemory(rec, samples, width, height, columns = null) {
 
 /**
  * What is under a point of the chart: null outside the plot and the bands,
- * else {t (unix s), elapsed (s from start), column (or null: no sample
- * there), funcs (the brackets running at t, outermost first), band (the
- * band under the point, if any)}.
+ * else {t (unix s), elapsed (s from start), column, sample, funcs (the
+ * brackets running at t, outermost first), band (the band under the
+ * point, if any)}. column is the pixel's own when a sample falls in it;
+ * else the line's value at the point, interpolated from the samples on
+ * either side as the line is drawn (a column marked interpolated); else,
+ * beyond the line's ends, the nearest column with samples (or null).
+ * sample is the nearest sample, {t, elapsed, min, max, exact}, from the
+ * columns (t: its bucket's start, within a pixel of the sample's) or the
+ * samples just outside the window (exact: their own time); or null.
  */
 export function hitMemory(layout, px, py) {
   if (!layout) return null;
@@ -323,18 +447,67 @@ export function hitMemory(layout, px, py) {
   const t = x.fromPx(px);
   const i = Math.min(columns.length - 1, Math.max(0, Math.floor(((px - plot.x) / plot.w) * columns.length)));
   const funcs = bands.filter((b) => b.start_t <= t && b.end_t >= t).sort((a, b) => a.lane - b.lane);
-  return { t, elapsed: t - layout.start_t, column: nearestColumn(columns, i), funcs, band };
+  const own = columns[i];
+  const column = own && own.hasMain ? own : lineAt(layout, px, i, t) || nearestColumn(columns, i);
+  return { t, elapsed: t - layout.start_t, column, sample: nearestSample(layout, t, i), funcs, band };
+}
+
+/** The x of column i's middle, as render/memory.js draws it. */
+function columnX(layout, i) {
+  return layout.plot.x + ((i + 0.5) * layout.plot.w) / layout.columns.length;
 }
 
 /**
- * The column at i, or the nearest one with samples: zoomed in further than
- * the sampling interval, most pixels have none, and the line is drawn
- * straight from one sample to the next.
+ * The line's value at px (column i, time t), between the nearest columns
+ * with a value on either side, as an interpolated column; null outside
+ * the line's ends.
+ */
+function lineAt(layout, px, i, t) {
+  const { columns } = layout;
+  const around = (has) => {
+    let a = i;
+    while (a >= 0 && !(columns[a] && has(columns[a]))) a--;
+    let b = i;
+    while (b < columns.length && !(columns[b] && has(columns[b]))) b++;
+    return a >= 0 && b < columns.length ? [a, b] : null;
+  };
+  const at = ([a, b], value) => {
+    if (a === b) return value(columns[a]);
+    const xa = columnX(layout, a);
+    const f = Math.min(1, Math.max(0, (px - xa) / (columnX(layout, b) - xa)));
+    return value(columns[a]) + (value(columns[b]) - value(columns[a])) * f;
+  };
+  const m = around((c) => c.hasMain);
+  if (!m) return null;
+  const v = at(m, mainMid);
+  const k = around((c) => c.childMax > 0);
+  const child = k ? at(k, (c) => c.childMax) : 0;
+  return { t, min: v, max: v, childMin: child, childMax: child, hasMain: true, top: v + child, interpolated: true };
+}
+
+/** The sample nearest to t: see hitMemory. */
+function nearestSample(layout, t, i) {
+  const c = nearestColumn(layout.columns, i);
+  const found = [];
+  if (c && c.hasMain) found.push({ t: c.t, min: c.min, max: c.max, exact: false });
+  for (const e of [layout.edges && layout.edges.before, layout.edges && layout.edges.after]) {
+    if (e) found.push({ t: e.t, min: e.mib, max: e.mib, exact: true });
+  }
+  if (!found.length) return null;
+  const best = found.reduce((p, q) => (Math.abs(q.t - t) < Math.abs(p.t - t) ? q : p));
+  return Object.assign(best, { elapsed: best.t - layout.start_t });
+}
+
+/**
+ * The column at i, or the nearest one with samples (interpolated columns
+ * are none): zoomed in further than the sampling interval, most pixels
+ * have none, and the line is drawn straight from one sample to the next.
  */
 export function nearestColumn(columns, i) {
+  const real = (c) => c && !c.interpolated;
   for (let d = 0; d < columns.length; d++) {
-    if (columns[i - d]) return columns[i - d];
-    if (columns[i + d]) return columns[i + d];
+    if (real(columns[i - d])) return columns[i - d];
+    if (real(columns[i + d])) return columns[i + d];
   }
   return null;
 }

@@ -5,12 +5,15 @@
 // draws with render/memory.js. Zoom: drag across a range, or the wheel
 // around the pointer; a double-click (or reset()) shows the whole
 // recording again. A zoom shows at once from the buckets on screen, then
-// the server's answer for the new range replaces them. Used by the memory
+// the server's answer for the new range replaces them. Between samples
+// (a sparse recording, zoomed in), the line comes in from the sample
+// before the range and goes on to the one after it (the answer's before
+// and after; model/memory.js extendToEdges). Used by the memory
 // page (/m/<id>) and the viewer's Memory view, which both keep the zoom in
 // their link through a RangeLink (below).
 
 import { fetchMemorySamples } from '../api.js';
-import { layoutMemory, hitMemory, zoomAround, clampRange, isWhole, columnsFromSamples, rebucket, fmtMiB, fmtElapsed, CHART_PAD } from '../model/memory.js';
+import { layoutMemory, hitMemory, zoomAround, clampRange, isWhole, columnsFromSamples, rebucket, edgesWithin, fmtMiB, fmtElapsed, CHART_PAD } from '../model/memory.js';
 import { displayText, truncate } from '../model/format.js';
 import { sizeCanvas } from '../render/common.js';
 import { drawMemory, drawMemoryHover, bandLabel } from '../render/memory.js';
@@ -52,7 +55,7 @@ export class MemoryChart {
     this.rec = null;     // GET /api/memory/<id>, read only
     this.samples = null; // the last samples answer
     this.samplesRange = null; // the range it was asked for
-    this.preview = null; // {t0, t1, columns}: a zoom shown from the buckets on screen
+    this.preview = null; // {t0, t1, columns, edges}: a zoom shown from the buckets on screen
     this.range = null;   // [t0, t1] shown
     this.layout = null;
     this.seq = 0;
@@ -144,7 +147,11 @@ export class MemoryChart {
     if (this.range && t0 === this.range[0] && t1 === this.range[1]) return;
     if (this.samples) {
       const [s0, s1] = this.samplesRange;
-      this.preview = { t0, t1, columns: rebucket(columnsFromSamples(this.samples), s0, s1, t0, t1, this.plotWidth()) };
+      this.preview = {
+        t0, t1,
+        columns: rebucket(columnsFromSamples(this.samples), s0, s1, t0, t1, this.plotWidth()),
+        edges: edgesWithin(this.samples, t0, t1),
+      };
     }
     this.range = [t0, t1];
     if (this.cb.onRange) this.cb.onRange(t0, t1, isWhole(t0, t1, lo, hi), source);
@@ -173,9 +180,9 @@ export class MemoryChart {
     const current = this.samples && this.samplesRange[0] === r0 && this.samplesRange[1] === r1;
     // A zoom whose answer is on its way shows the buckets that were on
     // screen, merged into the new range's pixels.
-    const preview = !current && this.preview && this.preview.t0 === r0 && this.preview.t1 === r1 ? this.preview.columns : null;
-    const samples = current ? this.samples : { t0: r0, t1: r1, main: [] };
-    this.layout = layoutMemory(this.rec, samples, W, H, preview);
+    const preview = !current && this.preview && this.preview.t0 === r0 && this.preview.t1 === r1 ? this.preview : null;
+    const samples = current ? this.samples : Object.assign({ t0: r0, t1: r1, main: [] }, preview && preview.edges);
+    this.layout = layoutMemory(this.rec, samples, W, H, preview && preview.columns);
     const ctx = sizeCanvas(canvas, W, H);
     sizeCanvas(overlay, W, H);
     drawMemory(ctx, this.layout, W, H);
@@ -279,11 +286,18 @@ export class MemoryChart {
     const tip = this.els.tooltip;
     if (!hit || !at) { tip.hidden = true; return; }
     const row = (k, v) => h('div', { className: 'tip-row' }, h('span', { className: 'tip-k', text: k }), h('span', { className: 'tip-v', text: v }));
+    const span = (lo, hi) => (lo === hi ? fmtMiB(hi) : `${fmtMiB(lo)} – ${fmtMiB(hi)}`);
     const c = hit.column;
     const parts = [h('div', { className: 'tip-name', text: fmtElapsed(hit.elapsed) + ' from the start' })];
-    if (c && c.hasMain) parts.push(row('memory', c.min === c.max ? fmtMiB(c.max) : `${fmtMiB(c.min)} – ${fmtMiB(c.max)}`));
+    if (c && c.interpolated) {
+      // No sample here: the line's value, and the sample it is nearest to.
+      parts.push(row('memory', '\u2248 ' + fmtMiB(c.max)));
+      if (c.childMax > 0) parts.push(row('children', '\u2248 ' + fmtMiB(c.childMax)));
+      const smp = hit.sample;
+      if (smp) parts.push(row('nearest sample', `${span(smp.min, smp.max)} at ${fmtElapsed(smp.elapsed)}`));
+    } else if (c && c.hasMain) parts.push(row('memory', span(c.min, c.max)));
     else parts.push(row('memory', 'no sample here'));
-    if (c && c.childMax > 0) parts.push(row('children', c.childMin === c.childMax ? fmtMiB(c.childMax) : `${fmtMiB(c.childMin)} – ${fmtMiB(c.childMax)}`));
+    if (c && !c.interpolated && c.childMax > 0) parts.push(row('children', span(c.childMin, c.childMax)));
     for (const f of hit.funcs.slice(0, 4)) {
       parts.push(row('in', truncate(displayText(f.name), 120)));
     }
@@ -317,7 +331,8 @@ export class MemoryChart {
       t1: L.t1,
       whole: isWhole(L.t0, L.t1, this.rec.start_t, this.rec.end_t),
       width: this.samples ? this.samples.width : null,
-      columns: L.columns.filter(Boolean).length,
+      columns: L.columns.filter((c) => c && !c.interpolated).length,
+      edges: L.columns.filter((c) => c && c.interpolated).length,
       plot: { x: r.left + L.plot.x, y: r.top + L.plot.y, w: L.plot.w, h: L.plot.h },
       peak: L.peak ? { mib: L.peak.mib, t: L.peak.t, x: r.left + L.peak.x, y: r.top + L.peak.y } : null,
       bands: L.bands.map((b) => ({ name: b.name, lane: b.lane, x: r.left + b.x, y: r.top + b.y, w: b.w, h: b.h, text: (this.labels && this.labels.get(b)) || null })),
