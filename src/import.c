@@ -124,7 +124,7 @@ static char *entries_json(const struct pv_profile *p, pv_err *err)
 /* ---- the id, beside the parse -------------------------------------------- */
 
 /* The id hashes every byte (pv_store_id_of): 10% of a 100k-function
- * import's CPU, and until now the parse waited for it, since bytes stored
+ * import's CPU, which the parse would wait for, since bytes stored
  * already are not parsed again.  From this size on, a thread of its own
  * hashes them while the parser reads the same bytes; the parse stops at
  * its next entry once the id shows the profile is stored.  Below it, a
