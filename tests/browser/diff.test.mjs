@@ -267,6 +267,33 @@ test('compare: the depth field\'s range is the tree answer\'s limits; 65 is refu
   await narrow.context().close();
 });
 
+// The table's numbers are never cut: "17,279 → 17,2…" was the calls
+// column at 1400×900. The function's name takes the width they leave, at
+// least its minimum, and shows whole on hover; "calls A → B" may break at
+// its arrow, never inside a number.
+test('compare: the table shows every number whole, from 1100×800 down to 800×600', async () => {
+  for (const [width, height] of [[1400, 900], [1100, 800], [800, 600]]) {
+    const page = await suite.newPage({ viewport: { width, height } });
+    await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}`);
+    await waitIdle(page);
+    await page.waitForSelector('#dt-body tr');
+    const cut = await page.$$eval('#dt-head th.num, #dt-body td.num', (cells) =>
+      cells.filter((c) => c.scrollWidth > c.clientWidth + 1 || c.textContent.includes('…')).map((c) => c.textContent));
+    assert.deepEqual(cut, [], `${width}×${height}: numbers cut`);
+    const broken = await page.$$eval('#dt-body td.calls .nowrap', (spans) =>
+      spans.filter((e) => e.getClientRects().length !== 1).map((e) => e.textContent));
+    assert.deepEqual(broken, [], `${width}×${height}: call counts broken`);
+    const pane = await page.$eval('#table-pane', (e) => ({ client: e.clientWidth, scroll: e.scrollWidth }));
+    assert.ok(pane.scroll <= pane.client, `${width}×${height}: the table is wider than its pane (${pane.scroll} > ${pane.client})`);
+    const name = await page.$eval('#dt-body td.fn', (c) => c.getBoundingClientRect().width);
+    assert.ok(name >= (width > 1200 ? 200 : 84), `${width}×${height}: the name column is ${name} px wide`);
+    assert.ok((await page.$eval('#dt-body tr', (r) => r.title)).length > 0, 'a row names its function whole on hover');
+    await screenshot(page, `diff-table-${width}`);
+    assertNoProblems(page, assert);
+    await page.context().close();
+  }
+});
+
 test('compare: the noise threshold turns changes grey', async () => {
   const page = await suite.newPage();
   await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}?noise=1000`);

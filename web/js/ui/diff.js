@@ -356,7 +356,10 @@ class DiffPage {
       h('td', { className: 'num', text: r.b ? fmtSeconds(r.b.ct) : '–' }),
       h('td', { className: 'num delta', text: signed(r.delta.ct, fmtSeconds) }),
       h('td', { className: 'num', text: pct(r.ratio.ct) }),
-      h('td', { className: 'num', text: `${calls(r.a)} → ${calls(r.b)}` }),
+      // A break only at the arrow, when the column is short of room: a
+      // number is never cut or broken.
+      h('td', { className: 'num calls' }, h('span', { className: 'nowrap', text: calls(r.a) }), ' → ',
+        h('span', { className: 'nowrap', text: calls(r.b) })),
       h('td', { className: 'num', text: signed(r.delta.nc, fmtCount) }));
     }));
     setText($('#dt-foot'), this.summary ? `${fmtCount(Math.min(this.rows.length, this.summary.total))} of ${fmtCount(this.summary.total)} functions` +
