@@ -233,6 +233,22 @@ int pv_cli_open_store(const char *db, struct pv_store **s)
     return status;
 }
 
+/* Writing direct saves writing and syncing the model twice, and costs
+ * switching the journal mode and back: a few small syncs.  Importing into
+ * a new database, interleaved runs: 36 KB (the rasa sample) 0.024 ->
+ * 0.027 s, 2.6 MB even, 10 MB 0.140 -> 0.124 s, 33 MB 0.377 -> 0.312 s. */
+enum { DIRECT_MIN_BYTES = 4 << 20 };
+
+bool pv_cli_worth_writing_direct(const char *const *paths, int n)
+{
+    off_t total = 0;
+    struct stat st;
+    for (int i = 0; i < n; i++)
+        if (!stat(paths[i], &st) && S_ISREG(st.st_mode))
+            total += st.st_size;
+    return total >= DIRECT_MIN_BYTES;
+}
+
 bool pv_cli_looks_like_id(const char *s)
 {
     size_t n = strlen(s);
@@ -291,6 +307,8 @@ static int cmd_import(int argc, char **argv)
     struct pv_store *s = NULL;
     if ((status = pv_cli_open_store(o.db, &s)))
         return status;
+    if (pv_cli_worth_writing_direct(o.args, o.nargs))
+        pv_store_write_direct(s); /* unless a server has the file open */
     status = pv_cli_import_files(s, o.args, o.nargs, PV_CLI_GUNZIP_MAX_BYTES, true,
                                  print_imported, NULL);
     pv_store_close(s);

@@ -59,6 +59,10 @@ bool pv_cli_looks_like_id(const char *s);
  * (pv_store_close), or the exit status after its one-line error. */
 int pv_cli_open_store(const char *db, struct pv_store **s);
 
+/* Whether the files at paths[0 .. n) are large enough for their import to
+ * write straight into the database file (pv_store_write_direct()). */
+bool pv_cli_worth_writing_direct(const char *const *paths, int n);
+
 /* ---- cli_memory.c ------------------------------------------------------- */
 
 /* Told of each file pv_cli_import_files() stored: i is its place among

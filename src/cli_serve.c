@@ -243,7 +243,10 @@ static int import_for_serving(const struct serve_opts *o, const char *db,
         return status;
     check_gives_space_back(s, db);
     pv_err err = {0};
-    if (o->nfiles && pv_store_leave_checkpoints(s, &err)) { /* the server checkpoints */
+    bool direct = pv_cli_worth_writing_direct(o->files, o->nfiles) && pv_store_write_direct(s);
+    /* Small files, or beside another server: into the WAL, which this
+     * server checkpoints. */
+    if (o->nfiles && !direct && pv_store_leave_checkpoints(s, &err)) {
         pv_store_close(s);
         return pv_cli_fail("database", &err);
     }

@@ -150,6 +150,7 @@ struct pv_store {
     int64_t page_bytes;
     int wal_pages;              /* after our last commit (sqlite3_wal_hook) */
     bool leaves_checkpoints;    /* pv_store_leave_checkpoints() */
+    bool writes_direct;         /* pv_store_write_direct(): back to WAL on close */
     unsigned retry_after_s;     /* after PV_E_BUSY */
 };
 
@@ -282,6 +283,25 @@ pv_code pv_store_leave_checkpoints(struct pv_store *s, pv_err *err)
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     s->leaves_checkpoints = true;
     return PV_OK;
+}
+
+bool pv_store_write_direct(struct pv_store *s)
+{
+    /* SQLite answers the mode it is in, the old one when it may not change
+     * (another connection has the file open): an error or "wal". */
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode=DELETE", -1, &q, NULL) != SQLITE_OK)
+        return false;
+    const unsigned char *mode = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_text(q, 0) : NULL;
+    s->writes_direct = mode && !strcmp((const char *)mode, "delete");
+    sqlite3_finalize(q);
+    /* FULL, as SQLite advises with a rollback journal: NORMAL leaves out
+     * a sync of the journal, and on some file systems a power cut could
+     * then corrupt the file. */
+    pv_err err;
+    if (s->writes_direct && exec(s, "PRAGMA synchronous=FULL", &err))
+        fprintf(stderr, "pstatsviz: %s\n", err.msg);
+    return s->writes_direct;
 }
 
 static pv_code pragma_int(struct pv_store *s, const char *sql, int64_t *out, pv_err *err)
@@ -454,6 +474,11 @@ void pv_store_close(struct pv_store *s)
         return;
     for (int k = 0; k < ST_COUNT; k++)
         sqlite3_finalize(s->st[k]);
+    /* Failing leaves a rollback-journal database, as sound; the next
+     * pv_store_open() sets WAL again. */
+    pv_err err;
+    if (s->writes_direct && exec(s, "PRAGMA journal_mode=WAL", &err))
+        fprintf(stderr, "pstatsviz: back to WAL mode: %s\n", err.msg);
     sqlite3_close(s->db);
     free(s);
 }

@@ -15,10 +15,14 @@ loading them back from the database.  /healthz shows the cache's entries;
 the first tree answered from a kept model equals the one a second start
 (the profile stored already: nothing kept) loads from the database.
 
-Checkpoints: `pstatsviz FILE` leaves its import in the WAL (synced) for
-the server to copy into the database: the WAL holds it while serving; a
-server killed with SIGKILL loses nothing (the next open reads the WAL);
-one stopped with SIGTERM copies it in and removes the WAL.
+Checkpoints: alone on its database, `pstatsviz FILE` writes a large
+file's import (5.4 MB, generated) straight into the database file: the WAL
+is empty while it serves.  A small file's import (the sample), or a large
+one's beside a server that has the database open, it leaves in the WAL
+(synced) for the servers to copy in: the WAL holds it while they serve.
+Servers killed with SIGKILL lose nothing (the next open reads the WAL);
+stopped with SIGTERM, they copy it in and remove the WAL.  Either way
+`pstatsviz top` finds the profile afterwards.
 
 Port: a Python socket holds a port.  `serve --port N` stops with exit
 status 1 and exactly one line on stderr, ours (libmicrohttpd's "Failed to
@@ -39,6 +43,9 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from harness import check, free_port, tally  # noqa: E402
+
+GENERATOR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gen",
+                         "synthetic.py")
 
 # what a desktop session without SSH has; each case changes some of it
 DESKTOP = {"DISPLAY": ":0", "WAYLAND_DISPLAY": "", "SSH_CONNECTION": "", "SSH_TTY": "",
@@ -216,25 +223,42 @@ def size(path):
 
 def checkpoint_cases(exe, sample, tmp):
     env = dict(os.environ, DISPLAY="")
-    for how in ("SIGKILL", "SIGTERM"):
-        db = os.path.join(tmp, "c-%s.db" % how)
-        p, out = start([exe, sample, "--port", "0", "--db", db, "--no-browser"], env)
-        pid = out.split("/p/", 1)[1].split()[0] if "/p/" in out else None
-        wal, main_db = size(db + "-wal"), size(db)
-        if how == "SIGKILL":
-            check(pid and wal > size(sample) / 2 and main_db < wal,
-                  "file_mode_leaves_its_import_in_the_wal_for_the_server", (wal, main_db, out))
-            p.kill()
-            p.wait()
-        else:
-            stop(p)
-            check(size(db + "-wal") == 0 and size(db) > size(sample) / 2,
-                  "a_stopped_server_copies_the_wal_into_the_database",
-                  (size(db + "-wal"), size(db)))
-        r = subprocess.run([exe, "top", pid or "-", "--db", db, "-n", "1"],
-                           capture_output=True, text=True, timeout=60)
-        check(r.returncode == 0 and "function calls" in r.stdout,
-              "the_import_survives_a_server_stopped_with_" + how, (r.returncode, r.stderr))
+    # 18k functions, 5.4 MB: over the 4 MiB that are worth writing direct
+    large = os.path.join(tmp, "large.prof")
+    subprocess.run([sys.executable, GENERATOR, "18000", "--seed", "3", "-o", large], check=True,
+                   stdout=subprocess.DEVNULL)
+    for what, path, beside in (("a_large_file_alone", large, False),
+                               ("a_small_file", sample, False),
+                               ("a_large_file_beside_a_server", large, True)):
+        for how in ("SIGKILL", "SIGTERM"):
+            db = os.path.join(tmp, "c-%s-%s.db" % (what, how))
+            other = start([exe, "serve", "--port", "0", "--db", db], env)[0] if beside else None
+            wal, main_db = size(db + "-wal"), size(db)
+            p, out = start([exe, path, "--port", "0", "--db", db, "--no-browser"], env)
+            pid = out.split("/p/", 1)[1].split()[0] if "/p/" in out else None
+            servers = [p] + ([other] if other else [])
+            if how == "SIGKILL":
+                if what == "a_large_file_alone":
+                    check(pid and size(db + "-wal") == 0 and size(db) > size(path) / 2,
+                          what + "_is_written_into_the_database_file",
+                          (size(db + "-wal"), size(db), out))
+                else:
+                    grown = size(db + "-wal") - wal
+                    check(pid and grown > size(path) / 2 and size(db) - main_db < grown,
+                          what + "_is_left_in_the_wal_for_the_server",
+                          (wal, size(db + "-wal"), main_db, size(db), out))
+                for q in servers:
+                    q.kill()
+                    q.wait()
+            else:
+                for q in servers:
+                    stop(q)
+                check(size(db + "-wal") == 0, what + "_is_in_the_database_once_stopped",
+                      (size(db + "-wal"), size(db)))
+            r = subprocess.run([exe, "top", pid or "-", "--db", db, "-n", "1"],
+                               capture_output=True, text=True, timeout=60)
+            check(r.returncode == 0 and "function calls" in r.stdout,
+                  "%s_survives_servers_stopped_with_%s" % (what, how), (r.returncode, r.stderr))
 
 
 def main():

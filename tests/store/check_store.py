@@ -2,7 +2,8 @@
 """The store, through the real binary: import, re-import (same id, no
 duplicate), a failed import leaves the database unchanged, a kill -9 in the
 middle of an import leaves a database that opens and holds no part of it,
-and the same file gets the same id and fids in two databases.
+the same file gets the same id and fids in two databases, and an import
+beside a running server is stored and served.
 
 usage: check_store.py PSTATSVIZ CORPUS      (CORPUS: the test inputs meson
                                             assembles, tests/corpus/inputs.py)
@@ -18,8 +19,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "corpus"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from harness import check, tally  # noqa: E402
+from harness import Server, check, tally  # noqa: E402
 import inputs  # noqa: E402  (the oracle's counts)
+
+GENERATOR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gen",
+                         "synthetic.py")
 
 
 def run(exe, *args, env=None):
@@ -86,35 +90,49 @@ def main():
               "fault_inside_the_transaction_fails_the_import", p.stderr)
         check(dump(db) == before, "failed_transaction_leaves_database_unchanged")
 
-        # kill -9 while the import sits inside its transaction
-        proc = subprocess.Popen([exe, "import", synth, "--db", db],
+        # kill -9 while the import sits inside its transaction: a file large
+        # enough (over 4 MiB) that the import writes the database file
+        # directly, under a rollback journal, which the next open rolls back
+        large = os.path.join(tmp, "large.prof")
+        subprocess.run([sys.executable, GENERATOR, "18000", "--seed", "3", "-o", large],
+                       check=True, stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen([exe, "import", large, "--db", db],
                                 env=dict(os.environ, PSTATSVIZ_TEST_IMPORT_FAULT="sleep:5000"),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # Parsing 10k functions takes ~50 ms, seconds under ASan on a busy
-        # machine: wait until the import holds the write lock (it then
-        # sleeps 5 s inside its transaction), at most 4 s.
-        locked, deadline = False, time.monotonic() + 4
-        while not locked and time.monotonic() < deadline and proc.poll() is None:
+        # Parsing 18k functions takes ~100 ms, seconds under ASan on a busy
+        # machine: wait until the import's journal shows (it then sleeps 5 s
+        # inside its transaction), at most 8 s, with no connection open
+        # meanwhile (beside one, the import would stay in WAL mode); then
+        # check that it holds the write lock.
+        journal, deadline = False, time.monotonic() + 8
+        while not journal and time.monotonic() < deadline and proc.poll() is None:
+            journal = os.path.exists(db + "-journal")
+            time.sleep(0.02)
+        locked = False
+        if journal:
             probe = sqlite3.connect(db, timeout=0)
             try:
                 probe.execute("BEGIN IMMEDIATE")
                 probe.execute("ROLLBACK")
-                time.sleep(0.05)
             except sqlite3.OperationalError:
                 locked = True  # the import holds the write lock: mid-transaction
             probe.close()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         check(locked, "kill_landed_inside_the_transaction")
+        check(journal, "a_large_import_alone_writes_under_a_rollback_journal")
         p = run(exe, "import", rasa5, "--db", db)
         check(p.returncode == 0, "database_opens_after_kill_9", p.stderr)
         c2 = counts(db)
         check(c2["integrity"] == "ok" and c2["profiles"] == 2 and
               c2["functions"] == n_rasa + n_rasa5 and c2["models"] == 2,
               "killed_import_left_nothing_behind", c2)
-        p = run(exe, "import", synth, "--db", db)
-        check(p.returncode == 0 and p.stdout.split()[2:] == synth_counts,
+        p = run(exe, "import", large, "--db", db)
+        check(p.returncode == 0 and p.stdout.split()[2:] == [b"18000", b"123815"],
               "killed_file_imports_cleanly_afterwards", p.stdout + p.stderr)
+        mode = sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0]
+        check(mode == "wal" and not os.path.exists(db + "-journal"),
+              "and_leaves_the_file_in_wal_mode", mode)
 
         # by id: the same export as from the file, in a second database too
         rid = first[0]
@@ -133,6 +151,20 @@ def main():
         p = run(exe, "top", "0" * 32, "--db", db)
         check(p.returncode != 0 and b"no profile with id" in p.stderr, "unknown_id_is_an_error",
               p.stderr)
+
+        # Beside a server that has the file open, a large import goes
+        # through the WAL (SQLite cannot leave WAL mode), and the server
+        # reads it at once.
+        srv = Server(exe, db2)
+        try:
+            p = run(exe, "import", large, "--db", db2)
+            sid = p.stdout.decode().split()[0] if p.returncode == 0 else "-"
+            status, _, meta = srv.json("GET", "/api/profiles/%s" % sid)
+            check(p.returncode == 0 and status == 200,
+                  "an_import_beside_a_server_is_stored_and_served",
+                  (p.returncode, p.stderr, status))
+        finally:
+            srv.stop()
 
         # a newer schema is refused, not misread
         con = sqlite3.connect(db2)

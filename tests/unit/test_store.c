@@ -2,9 +2,10 @@
  * opening (a new file, a folder, a file that is no database, a newer
  * schema), storing a parsed profile and reading it back (record, model,
  * metadata with its warnings, the list), deleting with the token and
- * without, a failed import that leaves nothing, ids, and the gate's parse
- * turn.  Writers in turn are test_store_gate.c's; the pipeline in front of
- * the store is test_import.c's.
+ * without, a failed import that leaves nothing, writes straight into the
+ * file, ids, and the gate's parse turn.  Writers in turn are
+ * test_store_gate.c's; the pipeline in front of the store is
+ * test_import.c's.
  *
  * usage: test_store DIR   (DIR: a folder for scratch databases) */
 #include <cjson/cJSON.h>
@@ -27,8 +28,8 @@ static int ndbs;
 static const char *fresh_path(char path[4200])
 {
     snprintf(path, 4200, "%s/test_store_%d.db", dir, ndbs++);
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (int i = 0; i < 4; i++) {
         char f[4300];
         snprintf(f, sizeof f, "%s%s", path, suffix[i]);
         unlink(f);
@@ -338,6 +339,101 @@ static void failed_import_leaves_nothing(void)
     pv_store_close(s);
 }
 
+/* Whether path's file of the given suffix ("-wal") exists. */
+static bool file_exists(const char *path, const char *suffix)
+{
+    char f[4300];
+    snprintf(f, sizeof f, "%s%s", path, suffix);
+    return access(f, F_OK) == 0;
+}
+
+/* Whether the database file says WAL mode: bytes 18 and 19 of its header
+ * (the read and write versions) are 2, where a rollback journal's are 1. */
+static bool header_says_wal(const char *path)
+{
+    unsigned char h[20] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(h, 1, sizeof h, f) : 0;
+    if (f)
+        fclose(f);
+    return n == sizeof h && h[18] == 2 && h[19] == 2;
+}
+
+/* What the checks below look at, for their messages. */
+static const char *files_of(const char *path)
+{
+    static char out[200];
+    snprintf(out, sizeof out, "WAL header %d, -wal %d, -journal %d, %d profiles",
+             header_says_wal(path), file_exists(path, "-wal"), file_exists(path, "-journal"),
+             count_of(path, "SELECT count(*) FROM profiles"));
+    return out;
+}
+
+/* Table tagged tag stored through s; false (with a CHECK) if it was not. */
+static bool stores(struct pv_store *s, int tag, const char *what)
+{
+    struct pv_profile *p = NULL;
+    struct pv_store_record res;
+    pv_err err = {0};
+    pv_code rc = store_table(s, tag, "direct.prof", &p, &res, &err);
+    pv_profile_destroy(p);
+    CHECK(rc == PV_OK && res.created, what, "rc %d: %s", rc, err.msg);
+    if (rc == PV_OK)
+        free(res.name);
+    return rc == PV_OK;
+}
+
+/* A connection with the file to itself writes into the file itself, not
+ * into a WAL; the file is in WAL mode again once it closes.  Beside another
+ * connection it cannot leave WAL mode, and writes through the WAL. */
+static void a_connection_alone_writes_the_file_directly(void)
+{
+    char path[4200];
+    struct pv_store *a = NULL, *b = NULL;
+    pv_err err = {0};
+    if (pv_store_open(fresh_path(path), &a, &err)) {
+        CHECK(false, "store_opens", "%s", err.msg);
+        return;
+    }
+    CHECK(pv_store_write_direct(a), "alone_it_writes_directly", "%s", files_of(path));
+    if (stores(a, 10, "a_direct_import_stores"))
+        CHECK(!file_exists(path, "-wal") && !file_exists(path, "-journal") &&
+                  !header_says_wal(path) && count_of(path, "SELECT count(*) FROM profiles") == 1,
+              "the_import_is_in_the_file_with_no_wal_or_journal_beside_it", "%s", files_of(path));
+    pv_store_close(a);
+    CHECK(header_says_wal(path) && !file_exists(path, "-journal"),
+          "closed_the_file_is_in_wal_mode_again", "%s", files_of(path));
+
+    /* a connection opening meanwhile sets WAL mode, and a follows it */
+    if (pv_store_open(path, &a, &err) || !pv_store_write_direct(a) ||
+        pv_store_open(path, &b, &err)) {
+        CHECK(false, "alone_again_then_a_second_connection_opens", "%s", err.msg);
+        pv_store_close(a);
+        return;
+    }
+    CHECK(header_says_wal(path), "a_connection_opening_sets_wal_mode_again", "%s", files_of(path));
+    if (stores(a, 11, "the_next_import_stores_beside_it"))
+        CHECK(file_exists(path, "-wal") && count_of(path, "SELECT count(*) FROM profiles") == 2,
+              "and_goes_through_the_wal", "%s", files_of(path));
+    pv_store_close(b);
+    pv_store_close(a);
+
+    /* beside another connection */
+    if (pv_store_open(path, &a, &err) || pv_store_open(path, &b, &err)) {
+        CHECK(false, "stores_open_again", "%s", err.msg);
+        pv_store_close(a);
+        return;
+    }
+    CHECK(!pv_store_write_direct(a), "beside_another_connection_it_cannot", "%s", files_of(path));
+    if (stores(a, 12, "it_still_imports"))
+        CHECK(header_says_wal(path) && file_exists(path, "-wal"), "through_the_wal", "%s",
+              files_of(path));
+    pv_store_close(a);
+    pv_store_close(b);
+    CHECK(count_of(path, "SELECT count(*) FROM profiles") == 3, "all_three_are_stored", "%s",
+          files_of(path));
+}
+
 /* The gate bounds parsing: the pipeline asks for a turn, and gets
  * PV_E_BUSY past max_parsing, with a time to try again. */
 static void parse_turns_are_bounded_by_the_gate(void)
@@ -386,6 +482,7 @@ int main(int argc, char **argv)
     opening_makes_a_new_database_or_says_why_not();
     stored_profiles_read_back_as_stored();
     failed_import_leaves_nothing();
+    a_connection_alone_writes_the_file_directly();
     parse_turns_are_bounded_by_the_gate();
     return check_done();
 }
