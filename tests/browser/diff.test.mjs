@@ -271,7 +271,7 @@ test('compare: the depth field\'s range is the tree answer\'s limits; 65 is refu
 // column at 1400×900. The function's name takes the width they leave, at
 // least its minimum, and shows whole on hover; "calls A → B" may break at
 // its arrow, never inside a number.
-test('compare: the table shows every number whole, from 1400×900 down to a 390×844 phone', async () => {
+test('compare: the table shows every number whole, from 1400×900 down to a 390×844 phone, where the name stays in view', async () => {
   for (const [width, height] of [[1400, 900], [1100, 800], [800, 600], [390, 844]]) {
     const page = await suite.newPage({ viewport: { width, height } });
     await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}`);
@@ -291,6 +291,16 @@ test('compare: the table shows every number whole, from 1400×900 down to a 390�
       assert.ok(pane.scroll <= pane.client, `${width}×${height}: the table is wider than its pane (${pane.scroll} > ${pane.client})`);
       const name = await page.$eval('#dt-body td.fn', (c) => c.getBoundingClientRect().width);
       assert.ok(name >= (width > 1200 ? 200 : 84), `${width}×${height}: the name column is ${name} px wide`);
+    }
+    if (width < 600) {
+      // The pane scrolls sideways; the name stays at its left edge, readable.
+      const fn = await page.$eval('#table-pane', (p) => {
+        p.scrollLeft = p.scrollWidth;
+        const c = document.querySelector('#dt-body td.fn').getBoundingClientRect();
+        return { scrolled: p.scrollLeft, left: c.left - p.getBoundingClientRect().left, width: c.width };
+      });
+      assert.ok(fn.scrolled > 0 && Math.abs(fn.left) <= 1 && fn.width >= 140,
+        `${width}×${height}: scrolled ${fn.scrolled} px, the name cell is at ${fn.left} px, ${fn.width} px wide`);
     }
     assert.ok((await page.$eval('#dt-body tr', (r) => r.title)).length > 0, 'a row names its function whole on hover');
     await screenshot(page, `diff-table-${width}`);
