@@ -216,6 +216,37 @@ test('compare: depth is auto by default, as in the viewer; a number or auto in t
   await page.context().close();
 });
 
+// The page sent its own cutoff (0.001) with every tree request; now it
+// sends none until one is chosen, and shows the one the answer used.
+test('compare: the cutoff is the server\'s until chosen: shown from the answer, left out of the request and the link', async () => {
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  const trees = [];
+  page.on('request', (r) => { if (r.url().includes('/api/diff/tree')) trees.push(new URL(r.url())); });
+  await page.goto(`${suite.base}/diff/${ids.a}/${ids.b}`);
+  await waitIdle(page);
+  assert.equal(trees.at(-1).searchParams.has('cutoff'), false, 'no cutoff sent: the server\'s default');
+  const used = await page.evaluate(async (u) => (await (await fetch(u)).json()).params.cutoff, trees.at(-1).href);
+  assert.equal(await page.inputValue('#cutoff'), String(used), 'the select shows the cutoff the answer used');
+  assert.doesNotMatch(page.url(), /cutoff=/);
+  await page.selectOption('#cutoff', '0.01');
+  await waitIdle(page);
+  assert.equal(trees.at(-1).searchParams.get('cutoff'), '0.01');
+  assert.match(page.url(), /[?&]cutoff=0\.01(&|$)/);
+  await page.goBack();
+  await waitIdle(page);
+  assert.doesNotMatch(page.url(), /cutoff=/, 'back: the default again');
+  assert.equal(await page.inputValue('#cutoff'), String(used));
+  await page.selectOption('#cutoff', '0.05');
+  await waitIdle(page);
+  assert.match(page.url(), /[?&]cutoff=0\.05(&|$)/);
+  await page.selectOption('#cutoff', String(used));
+  await waitIdle(page);
+  assert.doesNotMatch(page.url(), /cutoff=/, 'the default chosen again is left out of the link');
+  assert.equal(trees.at(-1).searchParams.has('cutoff'), false);
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
 // The page kept its own depth range (1 to 64) beside the server's; now it
 // reads the tree answer's limits, as the viewer does.
 test('compare: the depth field\'s range is the tree answer\'s limits; 65 is refused with a notice', async () => {

@@ -36,6 +36,15 @@ test('state: defaults, every field checked, and back to the same URL', () => {
   assert.equal(searchFromDiffState(diffStateFromSearch('')), '');
 });
 
+test('state: cutoff is the server\'s default unless chosen; a chosen one stays in the link', () => {
+  assert.equal(DEFAULTS.cutoff, null, 'no cutoff: the server\'s default');
+  assert.equal(diffStateFromSearch('').cutoff, null);
+  assert.equal(diffStateFromSearch('?cutoff=0.001').cutoff, 0.001);
+  assert.equal(searchFromDiffState(diffStateFromSearch('?cutoff=0.001')), '?cutoff=0.001', 'a choice, even of the usual value');
+  assert.equal(searchFromDiffState(diffStateFromSearch('?cutoff=0')), '?cutoff=0');
+  for (const bad of ['0.3', '-1', 'x', '']) assert.equal(diffStateFromSearch('?cutoff=' + bad).cutoff, null, 'cutoff=' + bad);
+});
+
 test('state: depth is the server\'s default (auto) unless chosen; a link\'s auto is kept', () => {
   assert.equal(DEFAULTS.depth, null, 'no depth: the server\'s default');
   assert.equal(diffStateFromSearch('').depth, null);

@@ -29,9 +29,13 @@ export const CUTOFFS = [0, 0.0001, 0.001, 0.005, 0.01, 0.05];
 export const DEPTH_AUTO = 'auto';
 export const DEPTH_START = Object.freeze({ min: 1, max: 64, default: DEPTH_AUTO });
 
+// cutoff: null is the server's default (the tree answer's
+// limits.cutoff.default, shown from its params), left out of the request
+// and the link, as in the viewer; a link's cutoff is one of CUTOFFS, the
+// select's choices.
 export const DEFAULTS = Object.freeze({
   view: 'icicle', side: 'a', path: Object.freeze([]), q: '', hide: Object.freeze([]),
-  cutoff: 0.001, depth: null, noise: 5, floor: 0.1, sort: 'delta', order: 'desc',
+  cutoff: null, depth: null, noise: 5, floor: 0.1, sort: 'delta', order: 'desc',
 });
 
 function num(s, lo, hi, dflt) {
@@ -92,7 +96,7 @@ export function searchFromDiffState(s) {
   }
   if (s.q) p.set('q', s.q);
   if (s.hide.length) p.set('hide', s.hide.join(','));
-  if (s.cutoff !== DEFAULTS.cutoff) p.set('cutoff', String(s.cutoff));
+  if (s.cutoff !== null && s.cutoff !== undefined) p.set('cutoff', String(s.cutoff));
   if (s.depth !== null && s.depth !== undefined) p.set('depth', String(s.depth));
   if (s.noise !== DEFAULTS.noise) p.set('noise', String(s.noise));
   if (s.floor !== DEFAULTS.floor) p.set('floor', String(s.floor));

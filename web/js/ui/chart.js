@@ -19,7 +19,8 @@ const MAX_FRAMES = 600;
 
 export class Chart {
   /**
-   * els: {wrap, canvas, overlay, tooltip, empty}
+   * els: {wrap, canvas, overlay, tooltip, empty, live (optional: where the
+   *   focused node is announced)}
    * cb: {onActivate(shape), functionRow(fid) → row|null, wantFunction(fid)}
    */
   constructor(els, cb) {

@@ -212,7 +212,10 @@ class DiffPage {
     });
     num('#noise', 'noise');
     num('#floor', 'floor');
-    $('#cutoff').addEventListener('change', (e) => this.change({ cutoff: Number(e.target.value) }));
+    $('#cutoff').addEventListener('change', (e) => {
+      const c = Number(e.target.value);
+      this.change({ cutoff: this.limits && c === this.limits.cutoff.default ? null : c }, { push: true });
+    });
     $('#hide-add').addEventListener('change', (e) => {
       const k = e.target.value;
       e.target.value = '';
@@ -239,6 +242,18 @@ class DiffPage {
     return String(d === null || d === undefined ? this.depthRange().default : d);
   }
 
+  /**
+   * The cutoff select's value: the state's cutoff, else the one the answer
+   * on screen was built with, else the server's default; null before any
+   * answer.
+   */
+  cutoffShown() {
+    if (this.state.cutoff !== null && this.state.cutoff !== undefined) return this.state.cutoff;
+    const used = this.tree && this.tree.params && this.tree.params.cutoff;
+    if (typeof used === 'number') return used;
+    return this.limits ? this.limits.cutoff.default : null;
+  }
+
   /** The header controls show the state. */
   reflect() {
     const s = this.state;
@@ -250,7 +265,8 @@ class DiffPage {
       (range.default === DEPTH_AUTO ? ' (the default)' : ` (the default is ${range.default})`);
     if (document.activeElement !== $('#noise')) $('#noise').value = String(s.noise);
     if (document.activeElement !== $('#floor')) $('#floor').value = String(s.floor);
-    $('#cutoff').value = String(s.cutoff);
+    const cutoff = this.cutoffShown();
+    if (cutoff !== null) $('#cutoff').value = String(cutoff);
     replaceChildren($('#chips'), s.hide.map((k) => h('button', {
       type: 'button', className: 'chip', title: 'Show ' + HIDE_LABEL[k] + ' again',
       onclick: () => this.change({ hide: s.hide.filter((x) => x !== k) }, { push: true }),
