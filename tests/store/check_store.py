@@ -100,23 +100,25 @@ def main():
                                 env=dict(os.environ, PSTATSVIZ_TEST_IMPORT_FAULT="sleep:5000"),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         # Parsing 18k functions takes ~100 ms, seconds under ASan on a busy
-        # machine: wait until the import's journal shows (it then sleeps 5 s
-        # inside its transaction), at most 8 s, with no connection open
-        # meanwhile (beside one, the import would stay in WAL mode); then
-        # check that it holds the write lock.
-        journal, deadline = False, time.monotonic() + 8
-        while not journal and time.monotonic() < deadline and proc.poll() is None:
-            journal = os.path.exists(db + "-journal")
+        # machine: wait until the import's journal shows and the import
+        # holds the write lock (it then sleeps 5 s inside its transaction),
+        # at most 8 s.  No connection is opened before the journal shows:
+        # beside one, the import would stay in WAL mode.  The journal also
+        # shows for a moment while the import leaves WAL mode (the file's
+        # header is rewritten), so it alone does not say the import's
+        # transaction has begun.
+        journal, locked, deadline = False, False, time.monotonic() + 8
+        while not locked and time.monotonic() < deadline and proc.poll() is None:
+            if os.path.exists(db + "-journal"):
+                journal = True
+                probe = sqlite3.connect(db, timeout=0)
+                try:
+                    probe.execute("BEGIN IMMEDIATE")
+                    probe.execute("ROLLBACK")
+                except sqlite3.OperationalError:
+                    locked = True  # the import holds the write lock: mid-transaction
+                probe.close()
             time.sleep(0.02)
-        locked = False
-        if journal:
-            probe = sqlite3.connect(db, timeout=0)
-            try:
-                probe.execute("BEGIN IMMEDIATE")
-                probe.execute("ROLLBACK")
-            except sqlite3.OperationalError:
-                locked = True  # the import holds the write lock: mid-transaction
-            probe.close()
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         check(locked, "kill_landed_inside_the_transaction")
