@@ -34,15 +34,19 @@ const char *pv_export_content_type(pv_export_format format);
  * format repeats the file name in every function and every edge. */
 #define PV_EXPORT_DEFAULT_MAX_BYTES ((uint64_t)1 << 30)
 
+struct pv_entry; /* tree.h */
 struct pv_export;
 
 /* Get ready to write p (borrowed: it must outlive the export) in format;
  * name is the profile's name (speedscope shows it; copied).  The stack
- * formats build the tree here, asking stop (may be NULL) now and then
- * whether to go on.  On success *out is yours (pv_export_destroy).  On
- * failure *out is untouched: PV_E_LIMIT or PV_E_CANCELLED from the tree
- * build, PV_E_NOMEM. */
-pv_code pv_export_create(const struct pv_profile *p, const char *name, pv_export_format format,
+ * formats build the tree here, from p's entry points as pv_tree_entries()
+ * gave them (nentries of them, borrowed for the call; NULL: found here,
+ * for a caller that keeps none, like the CLI), asking stop (may be NULL)
+ * now and then whether to go on.  On success *out is yours
+ * (pv_export_destroy).  On failure *out is untouched: PV_E_LIMIT or
+ * PV_E_CANCELLED from the tree build, PV_E_NOMEM. */
+pv_code pv_export_create(const struct pv_profile *p, const struct pv_entry *entries,
+                         size_t nentries, const char *name, pv_export_format format,
                          bool (*stop)(void *ctx), void *stop_ctx, struct pv_export **out,
                          pv_err *err);
 

@@ -97,8 +97,8 @@ struct pv_tree_query {
     size_t max_nodes;     /* PV_TREE_MIN_NODES .. PV_TREE_MAX_NODES */
     size_t max_steps;     /* work budget; 0: PV_TREE_DEFAULT_MAX_STEPS */
     /* The profile's entry points as pv_tree_entries() gave them, borrowed
-     * for the build; NULL: the build finds them itself (the CLI and
-     * exports, which build one tree per profile). */
+     * for the build; NULL: the build finds them itself (the CLI, which
+     * builds one tree per profile). */
     const struct pv_entry *entries;
     size_t nentries;
     /* Asked every few thousand steps (may be NULL): true stops the build

@@ -424,7 +424,8 @@ static void get_export(struct route_ctx *c, struct pv_model *m)
         return;
     }
     struct pv_export *x;
-    if (pv_export_create(m->p, c->id, format, c->req->gone, c->req->gone_ctx, &x, &err)) {
+    if (pv_export_create(m->p, m->entries, m->nentries, c->id, format, c->req->gone,
+                         c->req->gone_ctx, &x, &err)) {
         if (err.code == PV_E_LIMIT) { /* the full tree's work */
             err.code = PV_E_BUDGET;
             pv_api_error(c->res, &err,

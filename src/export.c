@@ -262,7 +262,8 @@ static pv_code stacks_bound(struct pv_export *x, pv_err *err)
     return PV_OK;
 }
 
-pv_code pv_export_create(const struct pv_profile *p, const char *name, pv_export_format format,
+pv_code pv_export_create(const struct pv_profile *p, const struct pv_entry *entries,
+                         size_t nentries, const char *name, pv_export_format format,
                          bool (*stop)(void *ctx), void *stop_ctx, struct pv_export **out,
                          pv_err *err)
 {
@@ -282,6 +283,7 @@ pv_code pv_export_create(const struct pv_profile *p, const char *name, pv_export
         return PV_OK;
     }
     struct pv_tree_query q = {.depth = MAX_DEPTH, .cutoff = 0, .max_nodes = PV_TREE_MAX_NODES,
+                              .entries = entries, .nentries = nentries,
                               .stop = stop, .stop_ctx = stop_ctx};
     if (pv_tree_build(p, &q, &x->t, err))
         goto destroy_export;
@@ -457,7 +459,7 @@ pv_code pv_export_write(const struct pv_profile *p, const char *name, pv_export_
                         uint64_t max_bytes, FILE *out, pv_err *err)
 {
     struct pv_export *x;
-    if (pv_export_create(p, name, format, NULL, NULL, &x, err))
+    if (pv_export_create(p, NULL, 0, name, format, NULL, NULL, &x, err))
         return err->code;
     pv_code rc = PV_OK;
     if (max_bytes && x->bound > max_bytes)

@@ -127,13 +127,20 @@ static void export_profile(const char *what, const struct pv_profile *p)
         pv_code rc, prc;
         char *all = write_all(p, f, 0, &len, &rc);
         struct pv_export *x = NULL;
+        struct pv_entry *entries = NULL;
+        size_t nentries;
         pv_err err = {0};
-        if (rc || pv_export_create(p, "test profile", f, NULL, NULL, &x, &err)) {
+        /* the server's way: the entry points its model found, given; the
+         * whole written at once finds them itself, and must match */
+        if (rc || pv_tree_entries(p, &entries, &nentries, &err) ||
+            pv_export_create(p, entries, nentries, "test profile", f, NULL, NULL, &x, &err)) {
             snprintf(name, sizeof name, "%s_%s_export_is_written", what, names[f]);
             CHECK(false, name, "%s", err.msg);
+            free(entries);
             free(all);
             continue;
         }
+        free(entries); /* borrowed for the create only */
         uint64_t bound = pv_export_bound(x);
         /* times are counted at 24 bytes; ints and strings exactly */
         uint64_t slack = 24 * (2 * (uint64_t)p->nfuncs + 2 * p->nedges + 64);
