@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* A malloc'd block's real cost: what the allocator gave (a parsed
  * profile's string arena may be larger than its strings), and its
  * header.  NULL costs nothing. */
@@ -105,17 +107,7 @@ static pv_code build_labels(struct pv_model *m, pv_err *err)
     for (uint32_t f = 0; at && f < p->nfuncs; f++) {
         size_t n;
         char *label = pv_profile_label_dup(p, f, PV_VIEW_TEXT_MAX, &n);
-        if (label && total + n + 1 > cap) {
-            size_t ncap = cap ? cap : 4096;
-            while (ncap < total + n + 1)
-                ncap *= 2;
-            char *t = realloc(text, ncap);
-            if (t) {
-                text = t;
-                cap = ncap;
-            }
-        }
-        if (!label || total + n + 1 > cap) {
+        if (!label || !pv_vec_reserve((void **)&text, &cap, total + n + 1, 1)) {
             free(label);
             free(at);
             at = NULL;
