@@ -32,8 +32,7 @@ struct pv_model {
     /* private to models.c */
     struct pv_cache *cache;      /* to tell it what lazy parts cost */
     pthread_mutex_t lazy_lock;   /* guards labels and orders */
-    char **labels;               /* into label_text */
-    char *label_text;
+    struct pv_profile_labels labels; /* cut at PV_VIEW_TEXT_MAX */
     uint32_t *orders[2 * PV_SORT_KEYS]; /* (key, reverse) -> fids */
 };
 

@@ -115,6 +115,23 @@ bool pv_profile_is_builtin(const struct pv_profile *p, uint32_t fid);
 char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t max_part_bytes,
                            size_t *len);
 
+/* Every function's label, as pv_profile_label_dup(p, fid, max_part_bytes)
+ * gives it, in one block: one allocation instead of one per function
+ * (which cost 16-32 bytes each on top), sized before it is written, so a
+ * budget can count it.  Searches keep them cut (PV_VIEW_TEXT_MAX), the
+ * "stdname" sort whole (pstats compares whole labels). */
+struct pv_profile_labels {
+    char **of;  /* of[fid] for fid < nfuncs, NUL-terminated; of[nfuncs]:
+                   the end of the text */
+    char *text; /* the block they point into */
+};
+/* On success l is yours (pv_profile_labels_fini); on failure (PV_E_NOMEM)
+ * it holds nothing. */
+pv_code pv_profile_labels_init(struct pv_profile_labels *l, const struct pv_profile *p,
+                               size_t max_part_bytes, pv_err *err);
+/* Free what l holds and leave it empty; an empty l does nothing. */
+void pv_profile_labels_fini(struct pv_profile_labels *l);
+
 /* The same label as the pieces it joins, without copying the file or the
  * name (which may be megabytes): part[0..nparts) in order, text[i] for the
  * file and the name (what max_part_bytes cuts).  Every piece starts and

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vec.h"
-
 /* A malloc'd block's real cost: what the allocator gave (a parsed
  * profile's string arena may be larger than its strings), and its
  * header.  NULL costs nothing. */
@@ -27,7 +25,8 @@ static size_t model_bytes(const struct pv_model *m)
     size_t bytes = block_bytes(m) + block_bytes(p) + block_bytes(p->strings) +
                    block_bytes(p->funcs) + block_bytes(p->edges) + block_bytes(p->callees_at) +
                    block_bytes(p->callers_at) + block_bytes(p->by_callee) +
-                   block_bytes(m->entries) + block_bytes(m->labels) + block_bytes(m->label_text);
+                   block_bytes(m->entries) + block_bytes(m->labels.of) +
+                   block_bytes(m->labels.text);
     for (size_t k = 0; k < sizeof m->orders / sizeof m->orders[0]; k++)
         bytes += block_bytes(m->orders[k]);
     return bytes;
@@ -36,8 +35,7 @@ static size_t model_bytes(const struct pv_model *m)
 static void model_destroy(struct pv_cache_entry *e)
 {
     struct pv_model *m = (struct pv_model *)e;
-    free(m->labels);
-    free(m->label_text);
+    pv_profile_labels_fini(&m->labels);
     for (size_t k = 0; k < sizeof m->orders / sizeof m->orders[0]; k++)
         free(m->orders[k]);
     pthread_mutex_destroy(&m->lazy_lock);
@@ -95,53 +93,15 @@ void pv_models_release(struct pv_cache *c, struct pv_model *m)
         pv_cache_release(c, &m->entry);
 }
 
-/* All labels in one block: one allocation instead of one per function
- * (which cost 16-32 bytes each on top), and a size the budget can count.
- * labels[nfuncs] marks the end of the text. */
-static pv_code build_labels(struct pv_model *m, pv_err *err)
-{
-    const struct pv_profile *p = m->p;
-    size_t total = 0, cap = 0;
-    char *text = NULL;
-    size_t *at = malloc(((size_t)p->nfuncs + 1) * sizeof *at);
-    for (uint32_t f = 0; at && f < p->nfuncs; f++) {
-        size_t n;
-        char *label = pv_profile_label_dup(p, f, PV_VIEW_TEXT_MAX, &n);
-        if (!label || !pv_vec_reserve((void **)&text, &cap, total + n + 1, 1)) {
-            free(label);
-            free(at);
-            at = NULL;
-            break;
-        }
-        memcpy(text + total, label, n + 1);
-        free(label);
-        at[f] = total;
-        total += n + 1;
-    }
-    char **labels = at ? malloc(((size_t)p->nfuncs + 1) * sizeof *labels) : NULL;
-    char *fitted = labels ? realloc(text, total ? total : 1) : NULL; /* give back the slack */
-    if (!fitted) {
-        free(at);
-        free(labels);
-        free(text);
-        return pv_err_set(err, PV_E_NOMEM, "out of memory for %u labels", p->nfuncs);
-    }
-    for (uint32_t f = 0; f < p->nfuncs; f++)
-        labels[f] = fitted + at[f];
-    labels[p->nfuncs] = fitted + total;
-    free(at);
-    m->label_text = fitted;
-    m->labels = labels;
-    return PV_OK;
-}
-
 pv_code pv_models_labels(struct pv_model *m, char *const **labels, pv_err *err)
 {
     pthread_mutex_lock(&m->lazy_lock);
     pv_code rc = PV_OK;
-    if (!m->labels && !(rc = build_labels(m, err)))
+    /* cut as searches see them: a 1 MiB file name shared by 20,000
+     * functions would make 20 GB of labels */
+    if (!m->labels.of && !(rc = pv_profile_labels_init(&m->labels, m->p, PV_VIEW_TEXT_MAX, err)))
         pv_cache_resize(m->cache, &m->entry, model_bytes(m));
-    *labels = m->labels;
+    *labels = m->labels.of;
     pthread_mutex_unlock(&m->lazy_lock);
     return rc;
 }

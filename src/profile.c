@@ -131,6 +131,56 @@ void pv_profile_label(const struct pv_profile *p, uint32_t fid, struct pv_label 
 #undef PART
 }
 
+/* The bytes append_cut writes for s[0..n) cut at max (0: whole). */
+static size_t cut_len(const char *s, size_t n, size_t max)
+{
+    size_t keep = max ? pv_profile_text_cut(s, n, max) : n;
+    return keep < n ? keep + 3 : keep;
+}
+
+pv_code pv_profile_labels_init(struct pv_profile_labels *l, const struct pv_profile *p,
+                               size_t max_part_bytes, pv_err *err)
+{
+    *l = (struct pv_profile_labels){NULL, NULL};
+    /* sized exactly first: no doubling, no slack to give back */
+    size_t total = 0;
+    bool overflow = false;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        struct pv_label parts;
+        pv_profile_label(p, f, &parts);
+        for (int i = 0; i < parts.nparts; i++)
+            overflow |= __builtin_add_overflow(
+                total, cut_len(parts.part[i], parts.len[i], parts.text[i] ? max_part_bytes : 0),
+                &total);
+        overflow |= __builtin_add_overflow(total, 1, &total); /* its NUL */
+    }
+    l->of = overflow ? NULL : pv_vec_alloc((size_t)p->nfuncs + 1, sizeof *l->of);
+    l->text = l->of ? pv_vec_alloc(total, 1) : NULL;
+    if (!l->text) {
+        pv_profile_labels_fini(l);
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for %u labels", p->nfuncs);
+    }
+    size_t at = 0;
+    for (uint32_t f = 0; f < p->nfuncs; f++) {
+        struct pv_label parts;
+        pv_profile_label(p, f, &parts);
+        l->of[f] = l->text + at;
+        for (int i = 0; i < parts.nparts; i++)
+            append_cut(l->text, &at, parts.part[i], parts.len[i],
+                       parts.text[i] ? max_part_bytes : 0);
+        l->text[at++] = '\0';
+    }
+    l->of[p->nfuncs] = l->text + at;
+    return PV_OK;
+}
+
+void pv_profile_labels_fini(struct pv_profile_labels *l)
+{
+    free(l->of);
+    free(l->text);
+    *l = (struct pv_profile_labels){NULL, NULL};
+}
+
 char *pv_profile_label_dup(const struct pv_profile *p, uint32_t fid, size_t max_part_bytes,
                            size_t *len)
 {

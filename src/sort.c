@@ -79,7 +79,7 @@ void pv_sort_describe(const struct pv_sort *s, char *buf, size_t cap)
 struct sorter {
     const struct pv_profile *p;
     const struct pv_sort *s;
-    char **labels; /* for "stdname" only */
+    struct pv_profile_labels labels; /* for "stdname" only */
 };
 
 static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
@@ -133,7 +133,7 @@ static int compare(const struct sorter *st, uint32_t x, uint32_t y)
             if (!r)
                 r = cmp_int(a->line, b->line);
             break;
-        case PV_SORT_STDNAME: r = strcmp(st->labels[x], st->labels[y]); break;
+        case PV_SORT_STDNAME: r = strcmp(st->labels.of[x], st->labels.of[y]); break;
         case PV_SORT_TT_PERCALL: r = -cmp_num(per_call(a->tt, a->nc), per_call(b->tt, b->nc)); break;
         case PV_SORT_CT_PERCALL: r = -cmp_num(per_call(a->ct, a->cc), per_call(b->ct, b->cc)); break;
         case PV_SORT_KEYS: break; /* a count, not a key */
@@ -216,19 +216,12 @@ pv_code pv_sort_fids(const struct pv_profile *p, const struct pv_sort *s, uint32
     bool stdname = false;
     for (int i = 0; i < s->nkeys; i++)
         stdname |= s->keys[i] == PV_SORT_STDNAME;
-    if (stdname) {
-        st.labels = calloc(p->nfuncs + 1, sizeof *st.labels);
-        for (uint32_t f = 0; st.labels && f < p->nfuncs; f++)
-            if (!(st.labels[f] = pv_profile_label_dup(p, f, 0, NULL))) {
-                for (uint32_t g = 0; g < f; g++)
-                    free(st.labels[g]);
-                free(st.labels);
-                st.labels = NULL;
-            }
-        if (!st.labels) {
-            free(a);
-            return pv_err_set(err, PV_E_NOMEM, "out of memory");
-        }
+    /* Whole, unlike the labels a model keeps for searches (cut at
+     * PV_VIEW_TEXT_MAX): pstats orders by the whole label, and two long
+     * labels may differ only past the cut. */
+    if (stdname && pv_profile_labels_init(&st.labels, p, 0, err)) {
+        free(a);
+        return err->code;
     }
     /* CPython's own algorithm where it is pstats' order; a reversed order
      * is ours, and any stable sort gives it */
@@ -243,11 +236,7 @@ pv_code pv_sort_fids(const struct pv_profile *p, const struct pv_sort *s, uint32
             merge_sort(&st, a, tmp, p->nreal);
         free(tmp);
     }
-    if (st.labels) {
-        for (uint32_t f = 0; f < p->nfuncs; f++)
-            free(st.labels[f]);
-        free(st.labels);
-    }
+    pv_profile_labels_fini(&st.labels);
     if (!a)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     *fids = a;

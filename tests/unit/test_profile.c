@@ -183,6 +183,17 @@ static void labels_cut_for_views(void)
               "label_parts_cut_at_character_boundaries", "fid %u max %zu: %s != %s",
               rows[i].fid, rows[i].max, got, rows[i].want);
         free(got);
+        /* all labels in one block are the same, each ending where the
+         * next begins */
+        struct pv_profile_labels all;
+        bool same = !pv_profile_labels_init(&all, p, rows[i].max, &err);
+        for (uint32_t f = 0; same && f < p->nfuncs; f++) {
+            char *one = pv_profile_label_dup(p, f, rows[i].max, &n);
+            same = one && !strcmp(all.of[f], one) && all.of[f + 1] == all.of[f] + n + 1;
+            free(one);
+        }
+        CHECK(same, "labels_in_one_block_are_each_label", "max %zu: %s", rows[i].max, err.msg);
+        pv_profile_labels_fini(&all);
     }
     pv_profile_destroy(p);
 }
