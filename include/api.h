@@ -102,7 +102,7 @@ struct pv_api_route {
     bool immutable;     /* its 200 is fixed by the profiles' bytes and the
                            query: it may be cached forever, and ETagged */
     bool pair;          /* about two profiles (/api/diff...), named in the
-                           query: see pv_api_classify_pair() */
+                           query: immutable only when both are ids */
     char profile[PV_STORE_ID_HEX + 1];   /* the profile it is about, or "" */
     char profile_b[PV_STORE_ID_HEX + 1]; /* a pair's second profile, or "" */
 };
@@ -112,12 +112,12 @@ struct pv_api_route {
  * are rare, and a pair cannot be found by one of its ids). */
 #define PV_API_PAIR_GROUP "pairs"
 
-/* Classify method and path (decoded, without the query).  Cannot fail. */
-void pv_api_classify(const char *method, const char *path, struct pv_api_route *out);
-
-/* A pair's route, completed with its query's a= and b=: immutable only
- * when both are profile ids (NULL: absent). */
-void pv_api_classify_pair(struct pv_api_route *route, const char *a, const char *b);
+/* Classify method and path (decoded, without the query), reading the
+ * query's arguments that matter with arg(arg_ctx, name) (as
+ * pv_request.arg; NULL: absent).  Cannot fail. */
+void pv_api_classify(const char *method, const char *path,
+                     const char *(*arg)(void *ctx, const char *name), void *arg_ctx,
+                     struct pv_api_route *out);
 
 /* Answer one request; never fails (errors are JSON responses). */
 void pv_api_handle(struct pv_api *api, const struct pv_request *req, struct pv_response *res);

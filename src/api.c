@@ -217,7 +217,20 @@ static bool is_read(const char *method)
     return !strcmp(method, "GET") || !strcmp(method, "HEAD");
 }
 
-void pv_api_classify(const char *method, const char *path, struct pv_api_route *out)
+/* A pair's route is immutable only when its a= and b= are profile ids:
+ * then they are its profiles. */
+static void classify_pair(struct pv_api_route *route, const char *a, const char *b)
+{
+    route->immutable = a && b && pv_api_params_id(a, strlen(a)) && pv_api_params_id(b, strlen(b));
+    if (!route->immutable)
+        return;
+    memcpy(route->profile, a, PV_STORE_ID_HEX + 1);
+    memcpy(route->profile_b, b, PV_STORE_ID_HEX + 1);
+}
+
+void pv_api_classify(const char *method, const char *path,
+                     const char *(*arg)(void *ctx, const char *name), void *arg_ctx,
+                     struct pv_api_route *out)
 {
     struct target t;
     parse_path(path, &t);
@@ -229,15 +242,8 @@ void pv_api_classify(const char *method, const char *path, struct pv_api_route *
         .immutable = t.place == PLACE_PROFILE && is_read(method) && strcmp(t.rest, "/source"),
         .pair = is_read(method) && pv_api_diff_owns(path)};
     memcpy(out->profile, t.id, sizeof t.id);
-}
-
-void pv_api_classify_pair(struct pv_api_route *route, const char *a, const char *b)
-{
-    route->immutable = a && b && pv_api_params_id(a, strlen(a)) && pv_api_params_id(b, strlen(b));
-    if (!route->immutable)
-        return;
-    memcpy(route->profile, a, PV_STORE_ID_HEX + 1);
-    memcpy(route->profile_b, b, PV_STORE_ID_HEX + 1);
+    if (out->pair)
+        classify_pair(out, arg(arg_ctx, "a"), arg(arg_ctx, "b"));
 }
 
 /* ---- dispatch ----------------------------------------------------------- */

@@ -144,8 +144,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
             r->bytes, pv_elapsed_ms(&r->start),
             why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     pv_upload_fini(&r->up);
-    free(r->name_arg);
-    free(r->attach_arg);
     for (size_t i = 0; i < r->nargs; i++) {
         free(r->args[i].key);
         free(r->args[i].value);
@@ -298,11 +296,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         r->fd = ci ? ci->connect_fd : -1;
         *req_cls = r;
-        pv_api_classify(method, url, &r->route);
-        if (r->route.pair)
-            pv_api_classify_pair(&r->route,
-                                 MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "a"),
-                                 MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "b"));
+        pv_api_classify(method, url, get_arg, conn, &r->route);
         if (r->route.upload) {
             const char *cl =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");

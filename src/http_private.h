@@ -68,15 +68,13 @@ struct req {
     /* an upload is parsed and stored on a thread of its own: */
     struct pv_http *http;
     struct MHD_Connection *conn;
-    char *name_arg;          /* ?name=, copied: the worker may not read the connection */
-    char *attach_arg;        /* ?attach=, likewise */
     struct pv_response res;
     enum { UPLOAD_RECEIVING, UPLOAD_WORKING, UPLOAD_DONE } stage;
     /* a heavy request runs as a job (see answer_api): */
     int fd;                  /* the client's socket: has it hung up? */
     enum { JOB_NONE, JOB_WORKING, JOB_DONE } job;
     bool owes_answer;        /* counted in answers_owed until on_completed */
-    struct arg_copy *args;
+    struct arg_copy *args;   /* the query, copied for a job or an upload's worker */
     size_t nargs, args_cap;
     char etag[PV_CACHE_KEY_MAX];
     bool head;
@@ -154,9 +152,10 @@ void pv_http_stopping_answer(struct pv_response *res);
 enum MHD_Result pv_http_start_job(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                   const char *etag, bool head);
 
-/* Suspend the connection and parse and store r's upload on a thread of its
- * own; false when no thread can be had (the connection is resumed, the
- * count given back: answer it here).  The caller counted the suspension
+/* Copy the query, suspend the connection and parse and store r's upload
+ * on a thread of its own; false when no thread can be had or the copy runs
+ * out of memory (the connection is not suspended, the count is given back:
+ * answer it here).  The caller counted the suspension
  * (pv_http_suspend_for_work).  Its answer is sent by the call of
  * on_request that follows its resumption (r->stage is UPLOAD_DONE). */
 bool pv_http_start_upload(struct req *r, struct MHD_Connection *conn);

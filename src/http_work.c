@@ -62,6 +62,16 @@ static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *
     return MHD_YES;
 }
 
+/* Copy the query into r, for a thread that may not read the connection;
+ * false on out-of-memory. */
+static bool copy_args(struct req *r, struct MHD_Connection *conn)
+{
+    /* copy_arg stops at the first allocation that fails: then fewer */
+    int nargs = MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r);
+    return nargs >= 0 && r->nargs == (size_t)nargs;
+}
+
 /* The work of r, on a thread of its own, is done and r->res holds the
  * answer: a pool thread sends it once the connection is resumed.  The
  * answer is owed until then (pv_http_close waits for it). */
@@ -113,10 +123,7 @@ void pv_http_stopping_answer(struct pv_response *res)
 enum MHD_Result pv_http_start_job(struct pv_http *h, struct MHD_Connection *conn, struct req *r,
                                   const char *etag, bool head)
 {
-    /* copy_arg stops at the first allocation that fails: then fewer */
-    int nargs = MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, r);
-    if (nargs < 0 || r->nargs != (size_t)nargs)
+    if (!copy_args(r, conn))
         return pv_http_send_failure(conn, r, PV_E_NOMEM, "out of memory copying the query");
     snprintf(r->etag, sizeof r->etag, "%s", etag);
     r->head = head;
@@ -144,16 +151,10 @@ enum MHD_Result pv_http_start_job(struct pv_http *h, struct MHD_Connection *conn
  * would stall every connection that thread accepted, so the connection is
  * suspended and the work runs on a thread of its own; resuming it lets the
  * pool send the answer. */
-static const char *upload_arg(void *ctx, const char *name)
-{
-    struct req *r = ctx;
-    return !strcmp(name, "name") ? r->name_arg : !strcmp(name, "attach") ? r->attach_arg : NULL;
-}
-
 static void *upload_worker(void *arg)
 {
     struct req *r = arg;
-    struct pv_request req = {.method = r->method, .path = r->path, .arg = upload_arg,
+    struct pv_request req = {.method = r->method, .path = r->path, .arg = copied_arg,
                              .ctx = r, .body = (const uint8_t *)r->up.body,
                              .body_len = r->up.len, .upload_name = r->up.name};
     pv_api_handle(r->http->api, &req, &r->res);
@@ -165,10 +166,10 @@ static void *upload_worker(void *arg)
 
 bool pv_http_start_upload(struct req *r, struct MHD_Connection *conn)
 {
-    const char *name = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "name");
-    r->name_arg = name ? strdup(name) : NULL;
-    const char *attach = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "attach");
-    r->attach_arg = attach ? strdup(attach) : NULL;
+    if (!copy_args(r, conn)) {
+        r->http->suspended--;
+        return false;
+    }
     r->conn = conn;
     r->stage = UPLOAD_WORKING;
     MHD_suspend_connection(conn);

@@ -372,6 +372,7 @@ struct classify_row {
 };
 
 #define ID "0123456789abcdef0123456789abcdef"
+#define ID_B "fedcba9876543210fedcba9876543210"
 
 static const struct classify_row CLASSIFY_ROWS[] = {
     {"post_of_the_profiles_is_an_upload", "POST", "/api/profiles", true, true, false, ""},
@@ -390,16 +391,43 @@ static const struct classify_row CLASSIFY_ROWS[] = {
     {"the_start_page_is_not_ours", "GET", "/", false, false, false, ""},
 };
 
+/* A pair's query: {a, b}. */
+static const char *pair_arg(void *ctx, const char *name)
+{
+    const char *const *ab = ctx;
+    return !strcmp(name, "a") ? ab[0] : !strcmp(name, "b") ? ab[1] : NULL;
+}
+
+static const struct {
+    const char *name;
+    const char *ab[2];
+    bool immutable;
+    const char *profile, *profile_b;
+} PAIR_ROWS[] = {
+    {"a_diff_of_two_ids_is_immutable", {ID, ID_B}, true, ID, ID_B},
+    {"a_diff_of_a_bad_id_is_not_kept", {ID, "x"}, false, "", ""},
+    {"a_diff_of_one_id_is_not_kept", {ID, NULL}, false, "", ""},
+};
+
 static void classify_tells_http_what_a_request_is(void)
 {
     for (size_t i = 0; i < sizeof CLASSIFY_ROWS / sizeof CLASSIFY_ROWS[0]; i++) {
         const struct classify_row *r = &CLASSIFY_ROWS[i];
         struct pv_api_route got;
-        pv_api_classify(r->method, r->path, &got);
+        pv_api_classify(r->method, r->path, pair_arg, (const char *[]){NULL, NULL}, &got);
         CHECK(got.ours == r->ours && got.upload == r->upload && got.immutable == r->immutable &&
                   !strcmp(got.profile, r->profile),
               r->name, "ours %d upload %d immutable %d profile '%s'", got.ours, got.upload,
               got.immutable, got.profile);
+    }
+    for (size_t i = 0; i < sizeof PAIR_ROWS / sizeof PAIR_ROWS[0]; i++) {
+        struct pv_api_route got;
+        pv_api_classify("GET", "/api/diff/tree", pair_arg, (void *)PAIR_ROWS[i].ab, &got);
+        CHECK(got.ours && got.pair && got.immutable == PAIR_ROWS[i].immutable &&
+                  !strcmp(got.profile, PAIR_ROWS[i].profile) &&
+                  !strcmp(got.profile_b, PAIR_ROWS[i].profile_b),
+              PAIR_ROWS[i].name, "pair %d immutable %d profiles '%s' '%s'", got.pair,
+              got.immutable, got.profile, got.profile_b);
     }
 }
 
