@@ -80,8 +80,20 @@ static inline uint32_t pv_hashmap_mix(uint64_t h)
     return (uint32_t)h;
 }
 
+/* 2^64 divided by the golden ratio: odd, its bits without a pattern, so
+ * multiplying by it spreads a small number over the whole word. */
+#define PV_HASHMAP_GOLDEN 0x9e3779b97f4a7c15ull
+
 /* A hash of n bytes at s (may be NULL when n is 0).  Cannot fail. */
 uint32_t pv_hashmap_hash_bytes(const void *s, size_t n);
+
+/* The hash of a function's key (file, line, name), the file and the name
+ * each given as a 32-bit number that stands for it (a string's handle in
+ * one profile, or its hash across two).  Cannot fail. */
+static inline uint32_t pv_hashmap_hash_key(uint32_t file, int64_t line, uint32_t name)
+{
+    return pv_hashmap_mix(((uint64_t)file << 32 | name) ^ (uint64_t)line * PV_HASHMAP_GOLDEN);
+}
 
 /* Start looking up hash h. */
 static inline struct pv_hashmap_probe pv_hashmap_probe(const struct pv_hashmap *m, uint32_t h)

@@ -337,11 +337,6 @@ static pv_code find_roots(struct pv_diff *d, const struct files *fa, const struc
 
 /* ---- functions ---------------------------------------------------------- */
 
-static uint32_t key_hash(uint32_t file, int64_t line, uint32_t name_hash)
-{
-    return pv_hashmap_mix(((uint64_t)file << 32 ^ name_hash) + (uint64_t)line * 0x9e3779b97f4a7c15ull);
-}
-
 static bool real(const struct pv_profile *p, uint32_t fid)
 {
     return !(p->funcs[fid].flags & PV_FUNC_PHANTOM);
@@ -368,8 +363,8 @@ static pv_code pair_by_line(struct pv_diff *d, const struct files *fa, const str
         if (!real(b, f) || fb->f[file_of_b[f]].pair == NONE)
             continue;
         uint32_t v;
-        struct pv_hashmap_probe pr =
-            pv_hashmap_probe(&m, key_hash(file_of_b[f], b->funcs[f].line, name_hash_b[f]));
+        struct pv_hashmap_probe pr = pv_hashmap_probe(
+            &m, pv_hashmap_hash_key(file_of_b[f], b->funcs[f].line, name_hash_b[f]));
         while (pv_hashmap_next(&m, &pr, &v))
             ;
         pv_hashmap_insert(&m, &pr, f);
@@ -382,7 +377,7 @@ static pv_code pair_by_line(struct pv_diff *d, const struct files *fa, const str
             if (!real(a, f))
                 continue;
             struct pv_hashmap_probe pr = pv_hashmap_probe(
-                &m, key_hash(j, a->funcs[f].line, hash_str(a, a->funcs[f].name)));
+                &m, pv_hashmap_hash_key(j, a->funcs[f].line, hash_str(a, a->funcs[f].name)));
             uint32_t g;
             while (pv_hashmap_next(&m, &pr, &g))
                 if (file_of_b[g] == j && b->funcs[g].line == a->funcs[f].line &&
@@ -417,7 +412,8 @@ static pv_code pair_by_name(struct pv_diff *d, const struct files *fa, const str
     for (uint32_t f = 0; f < b->nfuncs; f++) {
         if (!real(b, f) || d->b_to_a[f] != NONE || fb->f[file_of_b[f]].pair == NONE)
             continue;
-        struct pv_hashmap_probe pr = pv_hashmap_probe(&m, key_hash(file_of_b[f], 0, name_hash_b[f]));
+        struct pv_hashmap_probe pr =
+            pv_hashmap_probe(&m, pv_hashmap_hash_key(file_of_b[f], 0, name_hash_b[f]));
         uint32_t g;
         bool seen = false;
         while (!seen && pv_hashmap_next(&m, &pr, &g))
@@ -435,7 +431,7 @@ static pv_code pair_by_name(struct pv_diff *d, const struct files *fa, const str
             if (j == NONE || !real(a, f) || d->a_to_b[f] != NONE)
                 continue;
             struct pv_hashmap_probe pr =
-                pv_hashmap_probe(&m, key_hash(j, 0, hash_str(a, a->funcs[f].name)));
+                pv_hashmap_probe(&m, pv_hashmap_hash_key(j, 0, hash_str(a, a->funcs[f].name)));
             uint32_t g;
             while (pv_hashmap_next(&m, &pr, &g))
                 if (file_of_b[g] == j && same_str(a, a->funcs[f].name, b, b->funcs[g].name)) {

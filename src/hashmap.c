@@ -67,7 +67,7 @@ size_t pv_hashmap_bytes(const struct pv_hashmap *m)
 uint32_t pv_hashmap_hash_bytes(const void *s, size_t n)
 {
     const unsigned char *p = s;
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    uint64_t h = PV_HASHMAP_GOLDEN ^ n;
     for (; n >= 8; p += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, p, 8);

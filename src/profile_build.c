@@ -283,11 +283,6 @@ static void key_text(char *out, size_t cap, const pv_value *k)
     }
 }
 
-static uint32_t key_hash(uint32_t file, int64_t line, uint32_t name)
-{
-    return pv_hashmap_mix(((uint64_t)file << 32 | name) ^ (uint64_t)line * 0x9e3779b97f4a7c15ull);
-}
-
 /* The function index of a key, adding a function (without stats) when the
  * key is new. */
 static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what, uint32_t *out,
@@ -311,8 +306,8 @@ static pv_code key_lookup(struct builder *b, const pv_value *k, const char *what
         return err->code;
     if (!pv_hashmap_reserve(&b->funcs_by_key, 1))
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    struct pv_hashmap_probe pr = pv_hashmap_probe(&b->funcs_by_key,
-                                                  key_hash(file, line->u.i, name));
+    struct pv_hashmap_probe pr =
+        pv_hashmap_probe(&b->funcs_by_key, pv_hashmap_hash_key(file, line->u.i, name));
     uint32_t fi;
     while (pv_hashmap_next(&b->funcs_by_key, &pr, &fi)) {
         const struct bfunc *f = &b->funcs[fi];
