@@ -37,9 +37,10 @@ bool pv_api_model_is_heavy(struct pv_api *api, const char *id);
  * thread ends). */
 pv_code pv_api_store(struct pv_api *api, struct pv_store **out, pv_err *err);
 
-/* The cache that keeps models and answers: a route that changes what a
- * profile's answers show drops that profile's group. */
-struct pv_cache *pv_api_route_cache(struct pv_api *api);
+/* Forget the cached answers about profile id (its group in pv_api_cache())
+ * and those about every pair (a pair cannot be found by one of its ids):
+ * for a route that changes what they show.  Its model goes with them. */
+void pv_api_drop_answers(struct pv_api *api, const char *id);
 
 /* The server's budget for a tree's JSON, in bytes. */
 uint64_t pv_api_max_tree_bytes(const struct pv_api *api);

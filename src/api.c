@@ -352,9 +352,10 @@ pv_code pv_api_store(struct pv_api *api, struct pv_store **out, pv_err *err)
     return thread_store(api, out, err);
 }
 
-struct pv_cache *pv_api_route_cache(struct pv_api *api)
+void pv_api_drop_answers(struct pv_api *api, const char *id)
 {
-    return api->cache;
+    pv_cache_drop_group(api->cache, id);
+    pv_cache_drop_group(api->cache, PV_API_PAIR_GROUP);
 }
 
 uint64_t pv_api_max_tree_bytes(const struct pv_api *api)

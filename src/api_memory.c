@@ -181,8 +181,7 @@ static void delete_record(struct pv_api *api, struct pv_store *s, const char *id
     }
     /* The profiles it was attached to show it no longer. */
     for (size_t i = 0; i < m.nattached; i++)
-        pv_cache_drop_group(pv_api_route_cache(api), m.attached_to[i]);
-    pv_cache_drop_group(pv_api_route_cache(api), PV_API_PAIR_GROUP);
+        pv_api_drop_answers(api, m.attached_to[i]);
     pv_store_memory_fini(&m);
     *res = (struct pv_response){.status = 204, .content_type = "application/json"};
 }

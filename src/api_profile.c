@@ -299,7 +299,7 @@ static void respond_stream(struct route_ctx *c, struct pv_model *m, struct pv_tr
         fail_with(c, PV_E_NOMEM, "out of memory");
         return;
     }
-    pv_models_hold(pv_api_route_cache(c->api), m);
+    pv_models_hold(pv_api_cache(c->api), m);
     *h = (struct held){.api = c->api, .m = m, .tree = tree, .export = export};
     /* The bound is a backstop too: a writer that passes it has a bug, and
      * its answer ends early rather than growing without end. */
@@ -488,10 +488,8 @@ static void post_profile(struct route_ctx *c)
         doc = pv_api_json_import(&res.stats);
         created = res.stats.created;
     } else {
-        if (res.memory.attached) { /* the profile's answers show it now */
-            pv_cache_drop_group(pv_api_route_cache(c->api), attach);
-            pv_cache_drop_group(pv_api_route_cache(c->api), PV_API_PAIR_GROUP);
-        }
+        if (res.memory.attached) /* the profile's answers show it now */
+            pv_api_drop_answers(c->api, attach);
         doc = pv_api_memory_import_json(&res.memory, attach);
         created = res.memory.created;
     }
@@ -544,9 +542,7 @@ static void delete_profile(struct route_ctx *c)
             c->res->retry_after_s = pv_store_retry_after_s(s);
         return;
     }
-    /* Its model and every answer about it, from the one cache: */
-    pv_cache_drop_group(pv_api_route_cache(c->api), c->id);
-    pv_cache_drop_group(pv_api_route_cache(c->api), PV_API_PAIR_GROUP);
+    pv_api_drop_answers(c->api, c->id); /* its model and every answer about it */
     *c->res = (struct pv_response){.status = 204, .content_type = "application/json"};
 }
 
@@ -564,7 +560,7 @@ enum {
 bool pv_api_profile_is_heavy(struct pv_api *api, const struct pv_request *req, const char *id,
                              const char *rest)
 {
-    struct pv_model *m = pv_models_get(pv_api_route_cache(api), id);
+    struct pv_model *m = pv_models_get(pv_api_cache(api), id);
     if (!m)
         return pv_api_model_is_heavy(api, id);
     bool heavy = false;

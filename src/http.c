@@ -168,7 +168,11 @@ static const char *get_header(void *ctx, const char *name)
     return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
 }
 
-/* FNV-1a, 64 bits, over the path and the query: the ETag's second half. */
+/* FNV-1a, 64 bits, over the path and the query: the ETag's second half.
+ * Not pv_hashmap_hash_bytes(): the ETag is also the key of the answers
+ * kept (pv_answers_get), where 32 bits would let two of a profile's
+ * queries meet by chance after some 65,000 of them; and this hash is fed
+ * piece by piece, as MHD hands out the arguments. */
 #define FNV_OFFSET 1469598103934665603ul
 #define FNV_PRIME 1099511628211ul
 
