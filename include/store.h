@@ -4,7 +4,8 @@
  * Parsing is not the store's: the import pipeline (import.h) reads a file,
  * builds and packs the model, and hands both to pv_store_import().
  *
- * Schema (version 4, in PRAGMA user_version; see store.c for the SQL):
+ * Schema (version 5, PV_STORE_SCHEMA_VERSION, kept in PRAGMA user_version;
+ * see store.c for the SQL):
  *   profiles       one row per stats file: id, original name and size,
  *                  marshal version, import time, totals, counts, warnings
  *                  (a JSON array of strings), the SHA-256 of its delete
@@ -19,8 +20,12 @@
  *                  aligning two profiles
  *   function_rows  a view of functions with the names joined in, for
  *                  people who query the file with sqlite3
- *   models         the packed model (pack.h): rebuilding a profile is one
- *                  BLOB read, not 875k row reads
+ *   model_parts    the packed model (pack.h) in pieces of about 1 MiB
+ *                  (profile, part, bytes): read in part order they are the
+ *                  blob, part 0 its header, so rebuilding a profile is one
+ *                  read of its pieces, not 875k row reads (version 5;
+ *                  before, one BLOB in a table models, which opening the
+ *                  file moves into part 0, once)
  *   memory         one row per memory data file (memory.h; version 3): id,
  *                  name, kind, size, import time, peak, the upload's
  *                  summary and the record's body as JSON, an mprof
