@@ -1,5 +1,6 @@
 /* pv.h - what every pstatsviz module shares: result codes and the error
- * record that failing functions fill.
+ * record that failing functions fill, counts written with thousands
+ * separators (pv_format_count), and elapsed time (pv_elapsed_ms).
  *
  * A bad file or request is ordinary work, not a crash: functions that can
  * fail return a pv_code (PV_OK = 0) and describe the failure in the pv_err

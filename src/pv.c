@@ -1,4 +1,5 @@
-/* pv.c - the shared error record (see pv.h). */
+/* pv.c - what every module shares: the error record, counts with
+ * thousands separators, elapsed time (see pv.h). */
 #include "pv.h"
 
 #include <stdarg.h>
