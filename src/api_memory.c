@@ -16,6 +16,7 @@
 #include "jsonw.h"
 #include "memory.h"
 #include "memsamples.h"
+#include "vec.h"
 
 bool pv_api_memory_owns(const char *path)
 {
@@ -276,7 +277,7 @@ cJSON *pv_api_memory_list_json(struct pv_store *s, const char *pid, pv_err *err)
 
 struct lines_loading {
     struct pv_api_memory_lines *l;
-    size_t cap;
+    size_t records_cap, ids_cap;
     bool failed;
 };
 
@@ -286,18 +287,9 @@ static bool add_lines(const struct pv_store_memory *m, void *ctx)
     struct pv_api_memory_lines *l = ld->l;
     if (strcmp(m->kind, "lines"))
         return true;
-    if (l->n == ld->cap) {
-        size_t ncap = ld->cap ? 2 * ld->cap : 4;
-        cJSON **r = realloc(l->records, ncap * sizeof *r);
-        if (r)
-            l->records = r;
-        char(*ids)[PV_STORE_ID_HEX + 1] = r ? realloc(l->ids, ncap * sizeof *ids) : NULL;
-        if (ids)
-            l->ids = ids;
-        if (!r || !ids)
-            return !(ld->failed = true);
-        ld->cap = ncap;
-    }
+    if (!pv_vec_reserve((void **)&l->records, &ld->records_cap, l->n + 1, sizeof *l->records) ||
+        !pv_vec_reserve((void **)&l->ids, &ld->ids_cap, l->n + 1, sizeof *l->ids))
+        return !(ld->failed = true);
     cJSON *rec = cJSON_Parse(m->record_json);
     if (!rec)
         return !(ld->failed = true);

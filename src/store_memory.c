@@ -6,6 +6,7 @@
 
 #include "store.h"
 #include "store_private.h"
+#include "vec.h"
 
 /* One statement, prepared for one call: memory routes are few and cheap
  * beside their BLOBs, so no statement is kept. */
@@ -262,15 +263,10 @@ static pv_code read_attached(struct pv_store *s, struct pv_store_memory *m, pv_e
     pv_code code = PV_OK;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (cap == m->nattached) {
-            size_t ncap = cap ? 2 * cap : 4;
-            void *grown = realloc(m->attached_to, ncap * sizeof *m->attached_to);
-            if (!grown) {
-                code = pv_err_set(err, PV_E_NOMEM, "out of memory");
-                break;
-            }
-            m->attached_to = grown;
-            cap = ncap;
+        if (!pv_vec_reserve((void **)&m->attached_to, &cap, m->nattached + 1,
+                            sizeof *m->attached_to)) {
+            code = pv_err_set(err, PV_E_NOMEM, "out of memory");
+            break;
         }
         snprintf(m->attached_to[m->nattached++], PV_STORE_ID_HEX + 1, "%s",
                  (const char *)sqlite3_column_text(q, 0));
