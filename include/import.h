@@ -58,22 +58,22 @@ struct pv_import_any {
 };
 void pv_import_any_fini(struct pv_import_any *res);
 
-/* Import len bytes at buf, told apart by their content (memory.h): memory
- * data is parsed (its id is that of the bytes: bytes stored already are
- * not parsed again) and stored, attached to the profile attach_to when it
- * is not NULL; anything else goes through pv_import_bytes() (parsed: as
- * there).  PV_E_USAGE when attach_to is given with a stats file (nothing
- * stored), PV_E_NOTFOUND when it names no stored profile; else the
- * failures of pv_import_bytes() and of the memory readers.  On success
- * fini res. */
-pv_code pv_import_any_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                            const char *attach_to, struct pv_profile **parsed,
-                            struct pv_import_any *res, pv_err *err);
+/* Import len bytes at buf, told apart by their content (memory.h), and
+ * fill res (caller memory) with what was made: memory data is parsed (its
+ * id is that of the bytes: bytes stored already are not parsed again) and
+ * stored, attached to the profile attach_to when it is not NULL; anything
+ * else goes through pv_import_bytes() (parsed: as there).  PV_E_USAGE when
+ * attach_to is given with a stats file (nothing stored), PV_E_NOTFOUND
+ * when it names no stored profile; else the failures of pv_import_bytes()
+ * and of the memory readers.  On success pv_import_any_fini(res). */
+pv_code pv_import_any_init_bytes(struct pv_import_any *res, struct pv_store *s,
+                                 const uint8_t *buf, size_t len, const char *name,
+                                 const char *attach_to, struct pv_profile **parsed, pv_err *err);
 
 /* The same for the file at path, under its base name (mapped, as
  * pv_import_file() does); PV_E_NOTFOUND also when there is no such file. */
-pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *attach_to,
-                           struct pv_profile **parsed, struct pv_import_any *res, pv_err *err);
+pv_code pv_import_any_init_file(struct pv_import_any *res, struct pv_store *s, const char *path,
+                                const char *attach_to, struct pv_profile **parsed, pv_err *err);
 
 /* Whether the file at path is memory data (by its content; false when it
  * cannot be read: reading it says why).  Cannot fail. */

@@ -217,8 +217,12 @@ struct pv_store_meta {
                             list's rows */
 };
 
-pv_code pv_store_meta_of(struct pv_store *s, const char *id, struct pv_store_meta *out,
-                         pv_err *err);
+/* Fill out (caller memory) with the stored profile id's metadata: PV_OK,
+ * then pv_store_meta_fini(out); else PV_E_NOTFOUND, PV_E_NOMEM or PV_E_DB,
+ * with nothing to fini. */
+pv_code pv_store_meta_init(struct pv_store_meta *out, struct pv_store *s, const char *id,
+                           pv_err *err);
+/* Free what pv_store_meta_init() or a list's row filled in. */
 void pv_store_meta_fini(struct pv_store_meta *m);
 
 /* One page of the stored profiles, newest first.  name_contains (NULL or
@@ -309,10 +313,11 @@ void pv_store_memory_fini(struct pv_store_memory *m);
 /* What to read of a record besides its row. */
 enum { PV_STORE_MEMORY_RECORD = 1, PV_STORE_MEMORY_SAMPLES = 2 };
 
-/* The memory record id, with what `what` asks for: PV_E_NOTFOUND or PV_OK
- * (then fini *out). */
-pv_code pv_store_memory_get(struct pv_store *s, const char *id, unsigned what,
-                            struct pv_store_memory *out, pv_err *err);
+/* Fill out (caller memory) with the memory record id, with what `what`
+ * asks for: PV_OK, then pv_store_memory_fini(out); else PV_E_NOTFOUND,
+ * PV_E_NOMEM or PV_E_DB, with nothing to fini. */
+pv_code pv_store_memory_init(struct pv_store_memory *out, struct pv_store *s, const char *id,
+                             unsigned what, pv_err *err);
 
 /* Call fn for each memory record attached to the profile pid, oldest
  * attachment first (attached_to not filled, record_json when what asks);

@@ -49,8 +49,11 @@ struct pv_upload {
  * boundary: PV_E_USAGE).  Cannot fail otherwise. */
 void pv_upload_init(struct pv_upload *u, struct MHD_Connection *conn, size_t limit);
 
-/* The next n bytes of the body. */
-void pv_upload_take(struct pv_upload *u, const char *data, size_t n);
+/* Feed the next n bytes of the body in: a raw body's are copied, a
+ * multipart body's go through its parser, a gzip file's through the
+ * inflater.  data is not kept.  Cannot fail: what goes wrong refuses the
+ * upload (too_large, refused). */
+void pv_upload_feed(struct pv_upload *u, const char *data, size_t n);
 
 /* The body is all in: a multipart body must have ended at its closing
  * boundary and held one part named file, a gzip file at the end of its

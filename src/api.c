@@ -109,7 +109,7 @@ bool pv_api_model_is_heavy(struct pv_api *api, const char *id)
     struct pv_store *s = NULL;
     struct pv_store_meta meta;
     pv_err err = {0};
-    if (thread_store(api, &s, &err) || pv_store_meta_of(s, id, &meta, &err))
+    if (thread_store(api, &s, &err) || pv_store_meta_init(&meta, s, id, &err))
         return false; /* an unknown id is a quick 404 */
     bool big = meta.size_bytes > HEAVY_LOAD_BYTES;
     pv_store_meta_fini(&meta);

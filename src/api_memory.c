@@ -70,7 +70,7 @@ static void get_record(struct pv_store *s, const char *id, struct pv_response *r
 {
     struct pv_store_memory m;
     pv_err err = {0};
-    if (pv_store_memory_get(s, id, PV_STORE_MEMORY_RECORD, &m, &err)) {
+    if (pv_store_memory_init(&m, s, id, PV_STORE_MEMORY_RECORD, &err)) {
         pv_api_error(res, &err, NULL);
         return;
     }
@@ -119,7 +119,7 @@ static void get_samples(struct pv_store *s, const char *id, const struct pv_requ
     char *text = NULL;
     size_t len = 0;
     FILE *f = NULL;
-    if (pv_store_memory_get(s, id, PV_STORE_MEMORY_RECORD, &m, &err))
+    if (pv_store_memory_init(&m, s, id, PV_STORE_MEMORY_RECORD, &err))
         goto free_samples;
     if (strcmp(m.kind, "mprof")) {
         pv_err_set(&err, PV_E_NOTFOUND, "no samples: this memory data is a line report");
@@ -169,7 +169,7 @@ static void delete_record(struct pv_api *api, struct pv_store *s, const char *id
         token = auth + 6 + strspn(auth + 6, " ");
     pv_err err = {0};
     struct pv_store_memory m;
-    if (pv_store_memory_get(s, id, 0, &m, &err)) {
+    if (pv_store_memory_init(&m, s, id, 0, &err)) {
         pv_api_error(res, &err, NULL);
         return;
     }

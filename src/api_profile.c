@@ -68,7 +68,7 @@ static void get_meta(struct route_ctx *c)
     struct pv_store *s = NULL;
     struct pv_store_meta meta;
     pv_err err = {0};
-    if (pv_api_store(c->api, &s, &err) || pv_store_meta_of(s, c->id, &meta, &err)) {
+    if (pv_api_store(c->api, &s, &err) || pv_store_meta_init(&meta, s, c->id, &err)) {
         fail(c, &err);
         return;
     }
@@ -473,7 +473,8 @@ static void post_profile(struct route_ctx *c)
     snprintf(clean, sizeof clean, "%s", name); /* names are shown, not trusted: cap them */
     struct pv_import_any res;
     struct pv_profile *p;
-    pv_code rc = pv_import_any_bytes(s, req->body, req->body_len, clean, attach, &p, &res, &err);
+    pv_code rc =
+        pv_import_any_init_bytes(&res, s, req->body, req->body_len, clean, attach, &p, &err);
     if (p) /* the uploader opens it next */
         pv_api_models_take(c->api, res.stats.id, p);
     if (rc) {

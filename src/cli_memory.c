@@ -22,7 +22,7 @@
 /* Store one file of any kind, a gzip one inflated to at most
  * max_gunzip_bytes; memory data attached to the profile attach_to (NULL:
  * none): 0, or the exit status after its one-line error.  Fini res;
- * *parsed as pv_import_any_bytes() sets it. */
+ * *parsed as pv_import_any_init_bytes() sets it. */
 static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_bytes,
                        const char *attach_to, struct pv_profile **parsed,
                        struct pv_import_any *res)
@@ -35,10 +35,11 @@ static int import_file(struct pv_store *s, const char *path, size_t max_gunzip_b
     if (status)
         return status;
     if (!inflated)
-        return pv_import_any_file(s, path, attach_to, parsed, res, &err) ? pv_cli_fail(path, &err)
-                                                                         : 0;
-    pv_code rc = pv_import_any_bytes(s, inflated, len, pv_cli_base_name(path), attach_to, parsed,
-                                     res, &err);
+        return pv_import_any_init_file(res, s, path, attach_to, parsed, &err)
+                   ? pv_cli_fail(path, &err)
+                   : 0;
+    pv_code rc = pv_import_any_init_bytes(res, s, inflated, len, pv_cli_base_name(path),
+                                          attach_to, parsed, &err);
     free(inflated);
     return rc ? pv_cli_fail(path, &err) : 0;
 }
@@ -162,8 +163,8 @@ int pv_cli_export_memory(const char *arg, const char *db, pv_export_format forma
     if ((status = pv_cli_open_store(db, &s)))
         return status;
     struct pv_store_memory rec;
-    pv_code rc = pv_store_memory_get(s, arg, PV_STORE_MEMORY_RECORD | PV_STORE_MEMORY_SAMPLES,
-                                     &rec, &err);
+    pv_code rc = pv_store_memory_init(&rec, s, arg,
+                                      PV_STORE_MEMORY_RECORD | PV_STORE_MEMORY_SAMPLES, &err);
     pv_store_close(s);
     if (rc == PV_E_NOTFOUND) {
         *handled = false;

@@ -317,7 +317,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size) {
         if (r->route.upload)
-            pv_upload_take(&r->up, upload_data, *upload_data_size);
+            pv_upload_feed(&r->up, upload_data, *upload_data_size);
         *upload_data_size = 0; /* bodies of other requests are ignored */
         return MHD_YES;
     }

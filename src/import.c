@@ -374,15 +374,15 @@ static pv_code import_any(struct pv_store *s, const uint8_t *buf, size_t len, co
     return import_bytes(s, buf, len, name, progress, parsed, &res->stats, err);
 }
 
-pv_code pv_import_any_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                            const char *attach_to, struct pv_profile **parsed,
-                            struct pv_import_any *res, pv_err *err)
+pv_code pv_import_any_init_bytes(struct pv_import_any *res, struct pv_store *s,
+                                 const uint8_t *buf, size_t len, const char *name,
+                                 const char *attach_to, struct pv_profile **parsed, pv_err *err)
 {
     return import_any(s, buf, len, name, attach_to, NULL, parsed, res, err);
 }
 
-pv_code pv_import_any_file(struct pv_store *s, const char *path, const char *attach_to,
-                           struct pv_profile **parsed, struct pv_import_any *res, pv_err *err)
+pv_code pv_import_any_init_file(struct pv_import_any *res, struct pv_store *s, const char *path,
+                                const char *attach_to, struct pv_profile **parsed, pv_err *err)
 {
     struct parsed_file f;
     if (parsed_file_open(&f, path, err))

@@ -959,8 +959,8 @@ void pv_store_meta_fini(struct pv_store_meta *m)
     m->name = m->warnings_json = m->entries_json = NULL;
 }
 
-pv_code pv_store_meta_of(struct pv_store *s, const char *id, struct pv_store_meta *out,
-                         pv_err *err)
+pv_code pv_store_meta_init(struct pv_store_meta *out, struct pv_store *s, const char *id,
+                           pv_err *err)
 {
     sqlite3_stmt *q = s->st[ST_META];
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);

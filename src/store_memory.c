@@ -277,8 +277,8 @@ static pv_code read_attached(struct pv_store *s, struct pv_store_memory *m, pv_e
     return code;
 }
 
-pv_code pv_store_memory_get(struct pv_store *s, const char *id, unsigned what,
-                            struct pv_store_memory *out, pv_err *err)
+pv_code pv_store_memory_init(struct pv_store_memory *out, struct pv_store *s, const char *id,
+                             unsigned what, pv_err *err)
 {
     char cols[160], sql[256];
     columns(what, cols, sizeof cols);

@@ -160,7 +160,7 @@ void pv_upload_init(struct pv_upload *u, struct MHD_Connection *conn, size_t lim
     }
 }
 
-void pv_upload_take(struct pv_upload *u, const char *data, size_t n)
+void pv_upload_feed(struct pv_upload *u, const char *data, size_t n)
 {
     u->received += n;
     if (u->too_large)

@@ -221,7 +221,7 @@ static void stored_profiles_read_back_as_stored(void)
     pv_profile_destroy(q);
 
     struct pv_store_meta m;
-    rc = pv_store_meta_of(s, id, &m, &err);
+    rc = pv_store_meta_init(&m, s, id, &err);
     cJSON *warnings = rc == PV_OK ? cJSON_Parse(m.warnings_json) : NULL;
     CHECK(rc == PV_OK && !strcmp(m.name, "first.prof") && m.functions == 2 && m.edges == 1 &&
               m.total_calls == 3 && m.prim_calls == 0 && m.total_tt == 2.0 &&
@@ -276,7 +276,7 @@ static void stored_profiles_read_back_as_stored(void)
     CHECK(rc == PV_OK, "right_token_deletes", "rc %d: %s", rc, err.msg);
     CHECK(pv_store_find(s, id, &res, &err) == PV_E_NOTFOUND &&
               pv_store_load(s, id, &q, &err) == PV_E_NOTFOUND &&
-              pv_store_meta_of(s, id, &m, &err) == PV_E_NOTFOUND &&
+              pv_store_meta_init(&m, s, id, &err) == PV_E_NOTFOUND &&
               strstr(err.msg, "no profile with id"),
           "deleted_profile_is_gone", "%s", err.msg);
     /* the imports turned foreign keys off for their transactions only */
