@@ -303,40 +303,37 @@ static void get_diff(struct pv_api *api, const struct pv_request *req, struct pv
     bool filter = q && *q, compiled = false;
     uint32_t *rows = NULL;
     size_t n = 0;
+    cJSON *memory, *o = NULL;
+    bool answered = false;
     if (table_args(req, &sel, &limit, &offset, &err) || pair_open(api, req, &pr, &err))
-        goto fail;
+        goto close_pair;
     if (filter) {
         if (pv_pattern_compile(q, true, &s.re, &err))
-            goto fail;
+            goto close_pair;
         compiled = true;
         if (pv_models_labels(pr.a, &s.labels_a, &err) || pv_models_labels(pr.b, &s.labels_b, &err))
-            goto fail;
+            goto close_pair;
         s.total = pr.d->nrows;
         clock_gettime(CLOCK_MONOTONIC, &s.t0);
         sel.keep = search_keep;
         sel.keep_ctx = &s;
     }
-    if (pv_diff_select(pr.d, &sel, &rows, &n, &err))
-        goto fail;
-    cJSON *memory;
-    if (pv_api_memory_diff_json(api, pr.a->id, pr.b->id, &memory, &err)) {
-        free(rows);
-        goto fail;
-    }
-    cJSON *o = pv_api_diff_document(pr.d, pr.a->id, pr.b->id, &sel, rows, n, (size_t)offset,
-                                    (size_t)limit);
+    if (pv_diff_select(pr.d, &sel, &rows, &n, &err) ||
+        pv_api_memory_diff_json(api, pr.a->id, pr.b->id, &memory, &err))
+        goto close_pair;
+    o = pv_api_diff_document(pr.d, pr.a->id, pr.b->id, &sel, rows, n, (size_t)offset,
+                             (size_t)limit);
     cJSON_AddItemToObject(o, "memory", memory ? memory : cJSON_CreateNull());
+    answered = true;
+close_pair:
     free(rows);
     if (compiled)
         regfree(&s.re);
     pair_close(&pr);
-    pv_api_json_respond(res, 200, o);
-    return;
-fail:
-    if (compiled)
-        regfree(&s.re);
-    pair_close(&pr);
-    pv_api_error(res, &err, NULL);
+    if (answered)
+        pv_api_json_respond(res, 200, o); /* a NULL document answers out of memory */
+    else
+        pv_api_error(res, &err, NULL);
 }
 
 /* ---- GET /api/diff/tree ------------------------------------------------- */

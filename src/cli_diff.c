@@ -177,11 +177,11 @@ int pv_cli_diff_main(int argc, char **argv)
     size_t n = 0;
     if ((status = pv_cli_load_profile(o.args[0], o.db, &a)) ||
         (status = pv_cli_load_profile(o.args[1], o.db, &b)))
-        goto done;
+        goto destroy_profiles;
     if (pv_diff_create(a, b, &d, &err) || pv_diff_select(d, &sel, &rows, &n, &err)) {
         fprintf(stderr, "pstatsviz: diff: %s\n", err.msg);
         status = PV_CLI_EXIT_FAIL;
-        goto done;
+        goto destroy_profiles;
     }
     size_t shown = o.limit < 0 || (size_t)o.limit > n ? n : (size_t)o.limit;
     if (o.json) {
@@ -193,7 +193,7 @@ int pv_cli_diff_main(int argc, char **argv)
         if (!text) {
             fputs("pstatsviz: diff: out of memory\n", stderr);
             status = PV_CLI_EXIT_FAIL;
-            goto done;
+            goto destroy_profiles;
         }
         puts(text);
         free(text);
@@ -205,7 +205,7 @@ int pv_cli_diff_main(int argc, char **argv)
         fputs("pstatsviz: diff: writing the output failed\n", stderr);
         status = PV_CLI_EXIT_FAIL;
     }
-done:
+destroy_profiles:
     free(rows);
     pv_diff_destroy(d);
     pv_profile_destroy(a);

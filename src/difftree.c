@@ -188,7 +188,7 @@ static pv_code merge(const struct pv_diff *d, struct pv_difftree *t, pv_err *err
     if (!m.b_slot || !m.b_stamp ||
         !pv_vec_reserve((void **)&t->nodes, &m.cap, 1, sizeof *t->nodes)) {
         rc = no_memory(err);
-        goto done;
+        goto free_scratch;
     }
     t->nodes[t->nnodes++] =
         (struct pv_difftree_node){t->ta ? 0 : NONE, t->tb ? 0 : NONE, 0, 0};
@@ -196,7 +196,7 @@ static pv_code merge(const struct pv_diff *d, struct pv_difftree *t, pv_err *err
      * level, as the tree module numbers its nodes. */
     for (size_t i = 0; i < t->nnodes && !rc; i++)
         rc = merge_children(&m, i, err);
-done:
+free_scratch:
     free(m.b_slot);
     free(m.b_stamp);
     free(m.kids);
@@ -243,21 +243,21 @@ pv_code pv_difftree_build(const struct pv_diff *d, const struct pv_tree_query *q
     pv_code rc = PV_OK;
     if (!path_y || !t) {
         rc = no_memory(err);
-        goto done;
+        goto destroy_trees;
     }
     if ((rc = pv_tree_build(px, &qx, &first, err)))
-        goto done;
+        goto destroy_trees;
     if (translate(&qx, x_to_y, path_y, !entries ? NULL : from_b ? entries->a : entries->b,
                   !entries ? 0 : from_b ? entries->na : entries->nb, &qy)) {
         rc = build_keeping(py, &qy, first, y_to_x, x_to_y, &ty, err);
         if (rc == PV_E_USAGE || rc == PV_E_NOTFOUND)
             rc = PV_OK; /* the path leads nowhere in Y: that side is empty */
         if (rc)
-            goto done;
+            goto destroy_trees;
     }
     if (ty) {
         if ((rc = build_keeping(px, &qx, ty, x_to_y, y_to_x, &tx, err)))
-            goto done;
+            goto destroy_trees;
     } else {
         tx = first;
         first = NULL;
@@ -266,10 +266,10 @@ pv_code pv_difftree_build(const struct pv_diff *d, const struct pv_tree_query *q
     t->tb = from_b ? tx : ty;
     tx = ty = NULL;
     if ((rc = merge(d, t, err)))
-        goto done;
+        goto destroy_trees;
     *out = t;
     t = NULL;
-done:
+destroy_trees:
     pv_tree_destroy(first);
     pv_tree_destroy(tx);
     pv_tree_destroy(ty);

@@ -267,7 +267,7 @@ pv_code pv_search_path(const struct pv_profile *p, const struct pv_entry *entrie
     }
     if (!settled[fid]) {
         rc = pv_err_set(err, PV_E_NOTFOUND, "no entry point calls function %u", fid);
-        goto done;
+        goto free_scratch;
     }
     size_t steps = 0;
     for (uint32_t f = fid; f != NONE; f = from[f])
@@ -275,7 +275,7 @@ pv_code pv_search_path(const struct pv_profile *p, const struct pv_entry *entrie
     if (steps > max) {
         rc = pv_err_set(err, PV_E_LIMIT, "the path to function %u has %zu steps, over %zu", fid,
                         steps, max);
-        goto done;
+        goto free_scratch;
     }
     size_t i = steps;
     for (uint32_t f = fid; f != NONE; f = from[f])
@@ -283,11 +283,11 @@ pv_code pv_search_path(const struct pv_profile *p, const struct pv_entry *entrie
     *len = steps;
     if (value)
         *value = best[fid];
-    goto done;
+    goto free_scratch;
 
 fail_memory:
     rc = no_memory(err);
-done:
+free_scratch:
     free(best);
     free(from);
     free(settled);
