@@ -342,7 +342,10 @@ pv_code pv_store_memory_stamp(struct pv_store *s, const char *pid, uint64_t *out
         return err->code;
     sqlite3_bind_text(q, 1, pid, -1, SQLITE_STATIC);
     /* FNV-1a over the ids: they are hashes of the files, so the set fixes
-     * every answer that shows memory data. */
+     * every answer that shows memory data.  Not pv_hashmap_hash_bytes():
+     * the stamp goes into ETags (pv_api_memory_stamp), where its 32 bits
+     * would let two sets meet by chance, and it is fed id by id as the
+     * rows come.  Never stored: changing it would only renew the tags. */
     uint64_t h = 1469598103934665603u;
     bool any = false;
     int rc;
