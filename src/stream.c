@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* An empty buffer larger than this is given back. */
 enum { SHRINK_BYTES = 256 * 1024 };
+
+/* The buffer's first size. */
+enum { FIRST_BYTES = 64 * 1024 };
 
 struct pv_stream {
     pv_stream_next_fn next;
@@ -46,17 +51,12 @@ static ssize_t sink_write(void *cookie, const char *data, size_t n)
             s->end -= s->start;
             s->start = 0;
         }
-        if (n > s->cap - s->end) {
-            size_t ncap = s->cap ? s->cap : 64 * 1024;
-            while (ncap - s->end < n)
-                ncap *= 2;
-            char *b = realloc(s->buf, ncap);
-            if (!b) {
-                s->nomem = true;
-                return 0;
-            }
-            s->buf = b;
-            s->cap = ncap;
+        /* At least FIRST_BYTES: a piece is some kilobytes, and doubling
+         * up from vec's 64 would copy it a dozen times. */
+        size_t need = s->end + n < FIRST_BYTES ? FIRST_BYTES : s->end + n;
+        if (n > s->cap - s->end && !pv_vec_reserve((void **)&s->buf, &s->cap, need, 1)) {
+            s->nomem = true;
+            return 0;
         }
     }
     memcpy(s->buf + s->end, data, n);
