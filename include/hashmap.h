@@ -87,6 +87,14 @@ static inline uint32_t pv_hashmap_mix(uint64_t h)
 /* A hash of n bytes at s (may be NULL when n is 0).  Cannot fail. */
 uint32_t pv_hashmap_hash_bytes(const void *s, size_t n);
 
+/* FNV-1a, 64 bits, fed piece by piece: h = PV_HASHMAP_FNV_BASIS, then
+ * h = pv_hashmap_fnv(h, bytes, n) for each piece.  For keys that are
+ * built up a piece at a time and must not meet by chance where
+ * pv_hashmap_hash_bytes()'s 32 bits would: ETags, which also key the
+ * answers kept.  Cannot fail. */
+#define PV_HASHMAP_FNV_BASIS 0xcbf29ce484222325ull
+uint64_t pv_hashmap_fnv(uint64_t h, const void *bytes, size_t n);
+
 /* The hash of a function's key (file, line, name), the file and the name
  * each given as a 32-bit number that stands for it (a string's handle in
  * one profile, or its hash across two).  Cannot fail. */

@@ -62,6 +62,14 @@ size_t pv_hashmap_bytes(const struct pv_hashmap *m)
     return m->cap * sizeof *m->entries;
 }
 
+uint64_t pv_hashmap_fnv(uint64_t h, const void *bytes, size_t n)
+{
+    const unsigned char *p = bytes;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull; /* the FNV prime */
+    return h;
+}
+
 /* Eight bytes a step, each step a multiply; the tail is read as a short
  * word, and the length is mixed in so "a" and "a\0" differ. */
 uint32_t pv_hashmap_hash_bytes(const void *s, size_t n)

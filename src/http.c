@@ -35,6 +35,7 @@
 
 #include "answers.h"
 #include "deadline.h"
+#include "hashmap.h"
 #include "jobs.h"
 #include "listen.h"
 #include "stream.h"
@@ -168,24 +169,16 @@ static const char *get_header(void *ctx, const char *name)
     return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
 }
 
-/* FNV-1a, 64 bits, over the path and the query: the ETag's second half.
- * Not pv_hashmap_hash_bytes(): the ETag is also the key of the answers
- * kept (pv_answers_get), where 32 bits would let two of a profile's
- * queries meet by chance after some 65,000 of them; and this hash is fed
- * piece by piece, as MHD hands out the arguments. */
-#define FNV_OFFSET 1469598103934665603ul
-#define FNV_PRIME 1099511628211ul
-
-static void fnv(unsigned long *h, const char *s)
+/* pv_hashmap_fnv() over the path and the query: the ETag's second half. */
+static void fnv(uint64_t *h, const char *s)
 {
-    for (; *s; s++)
-        *h = (*h ^ (unsigned char)*s) * FNV_PRIME;
+    *h = pv_hashmap_fnv(*h, s, strlen(s));
 }
 
 static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                 const char *value)
 {
-    unsigned long *h = cls;
+    uint64_t *h = cls;
     fnv(h, key);
     fnv(h, "=");
     fnv(h, value ? value : "");
@@ -200,7 +193,7 @@ static enum MHD_Result hash_arg(void *cls, enum MHD_ValueKind kind, const char *
 static void etag_of(struct pv_api *api, struct MHD_Connection *conn, const char *url,
                     const struct pv_api_route *route, char etag[PV_CACHE_KEY_MAX])
 {
-    unsigned long q = FNV_OFFSET;
+    uint64_t q = PV_HASHMAP_FNV_BASIS;
     fnv(&q, url);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, hash_arg, &q);
     /* Memory data attached later changes what a profile's answers show:
@@ -209,8 +202,8 @@ static void etag_of(struct pv_api *api, struct MHD_Connection *conn, const char 
     snprintf(stamp, sizeof stamp, "%016llx", (unsigned long long)pv_api_memory_stamp(
                                                  api, route->profile, route->profile_b));
     fnv(&q, stamp);
-    snprintf(etag, PV_CACHE_KEY_MAX, "\"%s%s%s-%016lx\"", route->profile,
-             route->pair ? "-" : "", route->profile_b, q);
+    snprintf(etag, PV_CACHE_KEY_MAX, "\"%s%s%s-%016llx\"", route->profile,
+             route->pair ? "-" : "", route->profile_b, (unsigned long long)q);
 }
 
 /* Whether the profiles an ETag names are all still stored. */

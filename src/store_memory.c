@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "store.h"
 #include "store_private.h"
 #include "vec.h"
@@ -341,18 +342,17 @@ pv_code pv_store_memory_stamp(struct pv_store *s, const char *pid, uint64_t *out
                 &q, err))
         return err->code;
     sqlite3_bind_text(q, 1, pid, -1, SQLITE_STATIC);
-    /* FNV-1a over the ids: they are hashes of the files, so the set fixes
-     * every answer that shows memory data.  Not pv_hashmap_hash_bytes():
-     * the stamp goes into ETags (pv_api_memory_stamp), where its 32 bits
-     * would let two sets meet by chance, and it is fed id by id as the
-     * rows come.  Never stored: changing it would only renew the tags. */
-    uint64_t h = 1469598103934665603u;
+    /* pv_hashmap_fnv() over the ids, fed id by id as the rows come: they
+     * are hashes of the files, so the set fixes every answer that shows
+     * memory data.  It goes into ETags (pv_api_memory_stamp), never into
+     * the database: changing it would only renew the tags. */
+    uint64_t h = PV_HASHMAP_FNV_BASIS;
     bool any = false;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        for (const unsigned char *c = sqlite3_column_text(q, 0); c && *c; c++)
-            h = (h ^ *c) * 1099511628211u;
-        h = (h ^ ',') * 1099511628211u;
+        const char *id = (const char *)sqlite3_column_text(q, 0);
+        h = pv_hashmap_fnv(h, id, id ? strlen(id) : 0);
+        h = pv_hashmap_fnv(h, ",", 1);
         any = true;
     }
     sqlite3_finalize(q);

@@ -246,6 +246,20 @@ static void hash_bytes(void)
 
 /* The low bits decide the entry: a hash that leaves them alike would
  * make every lookup walk the whole cluster. */
+/* FNV-1a's published 64-bit values, and a piece at a time is the same as
+ * all at once. */
+static void fnv_is_fnv1a_64(void)
+{
+    CHECK(pv_hashmap_fnv(PV_HASHMAP_FNV_BASIS, "", 0) == 0xcbf29ce484222325ull &&
+              pv_hashmap_fnv(PV_HASHMAP_FNV_BASIS, "a", 1) == 0xaf63dc4c8601ec8cull &&
+              pv_hashmap_fnv(PV_HASHMAP_FNV_BASIS, "foobar", 6) == 0x85944171f73967e8ull,
+          "fnv_gives_fnv1a_64", "%016llx",
+          (unsigned long long)pv_hashmap_fnv(PV_HASHMAP_FNV_BASIS, "a", 1));
+    uint64_t h = pv_hashmap_fnv(PV_HASHMAP_FNV_BASIS, "foo", 3);
+    CHECK(pv_hashmap_fnv(h, "bar", 3) == 0x85944171f73967e8ull, "fnv_by_pieces_is_the_same", "%016llx",
+          (unsigned long long)pv_hashmap_fnv(h, "bar", 3));
+}
+
 static void mix_spreads_the_low_bits(void)
 {
     enum { N = 4096 };
@@ -269,6 +283,7 @@ int main(void)
     reserve_that_cannot_fit_leaves_the_map_alone();
     reserve_ahead_means_no_growth_while_adding();
     hash_bytes();
+    fnv_is_fnv1a_64();
     mix_spreads_the_low_bits();
     return check_done();
 }
