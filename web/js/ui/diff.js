@@ -10,7 +10,7 @@ import {
   layoutDiffIcicle, hitDiffIcicle, layoutDiffSunburst, hitDiffSunburst, nodeLabel, changeClass,
 } from '../model/diff.js';
 import { compileQuery, escapeEre } from '../model/search.js';
-import { limitsFrom } from '../state.js';
+import { limitsFrom, shownSettings } from '../state.js';
 import { fmtSeconds, fmtCount, displayText, truncate } from '../model/format.js';
 import { sizeCanvas } from '../render/common.js';
 import { drawDiffIcicle, drawDiffSunburst, nodeColor } from '../render/diff.js';
@@ -248,10 +248,8 @@ class DiffPage {
    * answer.
    */
   cutoffShown() {
-    if (this.state.cutoff !== null && this.state.cutoff !== undefined) return this.state.cutoff;
-    const used = this.tree && this.tree.params && this.tree.params.cutoff;
-    if (typeof used === 'number') return used;
-    return this.limits ? this.limits.cutoff.default : null;
+    const shown = shownSettings(this.state, this.tree).cutoff;
+    return shown !== null ? shown : this.limits ? this.limits.cutoff.default : null;
   }
 
   /** The header controls show the state. */
