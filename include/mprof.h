@@ -69,8 +69,9 @@ struct pv_mprof {
     size_t nchld;
     struct pv_mprof_child *children; /* in the order they first appear */
     size_t nchildren;
-    /* of the main process's samples: the largest (the first, if tied),
-     * and the first and last times (smallest, largest) */
+    /* of the main process's samples, the largest (the first, if tied);
+     * the recording's span: the smallest and largest time of those samples
+     * and the FUNC brackets */
     double peak_mib, peak_t, start_t, end_t;
 };
 

@@ -207,6 +207,15 @@ pv_code pv_mprof_parse(const uint8_t *buf, size_t len, struct pv_mprof **out, pv
         if (s->t > m->end_t)
             m->end_t = s->t;
     }
+    /* The span covers the FUNC brackets too: mprof samples every 0.1 s,
+     * so a short call often starts or ends between the last sample and the
+     * end of the run, and a chart of the samples' span alone left it out. */
+    for (size_t i = 0; i < m->nfuncs; i++) {
+        if (m->funcs[i].start_t < m->start_t)
+            m->start_t = m->funcs[i].start_t;
+        if (m->funcs[i].end_t > m->end_t)
+            m->end_t = m->funcs[i].end_t;
+    }
     *out = m;
     return PV_OK;
 

@@ -134,6 +134,10 @@ def check_mprof(py, rec, name):
         funcs.setdefault(f["name"], []).append(
             [f["start_t"], f["end_t"], f["start_mib"], f["end_mib"], f["level"]])
     check(funcs == theirs["funcs"], name + ": FUNC brackets", (funcs, theirs["funcs"]))
+    times = theirs["t"] + [t for calls in theirs["funcs"].values() for c in calls for t in c[:2]]
+    check([ours["start_t"], ours["end_t"]] == [min(times), max(times)],
+          name + ": the span covers the samples and the FUNC brackets",
+          ([ours["start_t"], ours["end_t"]], [min(times), max(times)]))
     check(ours["cmdline"] == theirs["cmd"].rstrip("\n"), name + ": the command line")
     chld = {k: [list(x) for x in v] for k, v in theirs["children"].items()}
     check(ours["chld"] == chld, name + ": the children's samples",
@@ -207,7 +211,7 @@ def check_http(report, rec, prof, ours_report, ours_rec):
               (got, expect))
         s, _, smp = srv.json("GET", "/api/memory/%s/samples?width=7" % mid)
         mem = ours_rec["mem"]
-        t0, t1 = min(t for _, t in mem), max(t for _, t in mem)
+        t0, t1 = ours_rec["start_t"], ours_rec["end_t"]  # the span, FUNC brackets included
         buckets = [None] * 7
         for m, t in mem:
             b = min(int((t - t0) / (t1 - t0) * 7), 6)

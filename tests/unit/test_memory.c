@@ -77,6 +77,33 @@ static void mprof_061_is_read_exactly(void)
     pv_memory_destroy(m);
 }
 
+/* As mprof wrote it on a fast machine: samples every 0.1 s, the calls
+ * shorter.  The last one starts after the last sample, and the first
+ * ends before the second sample: the span reaches both ends. */
+static const char MPROF_CALLS_BETWEEN_SAMPLES[] =
+    "FUNC __main__.f 21.6406 1796652777.0800 21.6406 1796652777.1401 0\n"
+    "FUNC __main__.f 21.6406 1796652777.2900 41.6289 1796652777.3144 0\n"
+    "CMDLINE /usr/bin/python3 rule_policy.py 20\n"
+    "MEM 0.195312 1796652777.0729\n"
+    "MEM 21.640625 1796652777.1732\n"
+    "MEM 41.628906 1796652777.2735\n";
+
+static void span_covers_calls_after_the_last_sample(void)
+{
+    const char *name = "span_covers_calls_after_the_last_sample";
+    struct pv_memory *m;
+    pv_err err = {0};
+    CHECK(parse(MPROF_CALLS_BETWEEN_SAMPLES, &m, &err) == PV_OK, name, "%s", err.msg);
+    if (err.code)
+        return;
+    const struct pv_mprof *p = m->mprof;
+    CHECK(p->start_t == 1796652777.0729 && p->end_t == 1796652777.3144, name,
+          "span %.4f..%.4f", p->start_t, p->end_t);
+    CHECK(p->peak_mib == 41.628906 && p->peak_t == 1796652777.2735, name,
+          "the peak is a sample's");
+    pv_memory_destroy(m);
+}
+
 static void lines_061_is_read_exactly(void)
 {
     const char *name = "lines_061_is_read_exactly";
@@ -242,6 +269,7 @@ int main(void)
 {
     paths_share_whole_trailing_components();
     mprof_061_is_read_exactly();
+    span_covers_calls_after_the_last_sample();
     lines_061_is_read_exactly();
     old_format_has_mb_and_no_occurrences();
     malformed_files_are_refused_with_their_line();
