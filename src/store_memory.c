@@ -78,9 +78,19 @@ static pv_code attach(struct pv_store *s, const char *id, const char *pid, bool 
         return pv_err_set(err, PV_E_NOTFOUND, "no profile with id %s to attach to", pid);
     if (rc != SQLITE_ROW)
         return pv_store_db_error(s, err, "looking up a profile");
+    /* created_ms orders a profile's memory data, and a record's profiles,
+     * by when they were attached (the first is the one a comparison
+     * shows).  Two attaches can come in one millisecond, or the clock can
+     * step back, so the time is kept past every earlier attachment of
+     * either side: ties would otherwise fall to the ids, which are hashes. */
     if (prepare(s,
                 "INSERT OR IGNORE INTO memory_attachments(memory, profile, created_ms)"
-                " SELECT m.pk, p.pk, ?3 FROM memory m, profiles p WHERE m.id = ?1 AND p.id = ?2",
+                " SELECT m.pk, p.pk, MAX(?3,"
+                "   1 + COALESCE((SELECT MAX(created_ms) FROM memory_attachments"
+                "                 WHERE profile = p.pk), -1),"
+                "   1 + COALESCE((SELECT MAX(created_ms) FROM memory_attachments"
+                "                 WHERE memory = m.pk), -1))"
+                " FROM memory m, profiles p WHERE m.id = ?1 AND p.id = ?2",
                 &q, err))
         return err->code;
     sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);

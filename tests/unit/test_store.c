@@ -471,6 +471,79 @@ static void parse_turns_are_bounded_by_the_gate(void)
     pv_store_gate_destroy(g);
 }
 
+/* Collects the ids pv_store_memory_of_profile lists. */
+struct memory_listed {
+    char ids[32][PV_STORE_ID_HEX + 1];
+    size_t n;
+};
+
+static bool list_memory_id(const struct pv_store_memory *m, void *ctx)
+{
+    struct memory_listed *l = ctx;
+    if (l->n < 32)
+        memcpy(l->ids[l->n++], m->id, sizeof l->ids[0]);
+    return true;
+}
+
+/* The first memory record attached is the one a comparison shows, so the
+ * order of attachment is kept, not only to the millisecond: records
+ * attached in one millisecond came out in the order of their ids.  Ids
+ * here fall as the records are attached, so any tie shows. */
+static void memory_is_listed_in_attachment_order(void)
+{
+    const char *name = "memory_is_listed_in_attachment_order";
+    char path[4200];
+    struct pv_store *s = NULL;
+    pv_err err = {0};
+    if (pv_store_open(fresh_path(path), &s, &err)) {
+        CHECK(false, name, "%s", err.msg);
+        return;
+    }
+    char pids[2][PV_STORE_ID_HEX + 1];
+    for (int k = 0; k < 2; k++) {
+        struct pv_profile *p = NULL;
+        struct pv_store_record rec = {0};
+        pv_code rc = store_table(s, 40 + k, "attached.prof", &p, &rec, &err);
+        CHECK(rc == PV_OK, name, "profile %d: %s", k, err.msg);
+        memcpy(pids[k], rec.id, sizeof pids[k]);
+        free(rec.name);
+        pv_profile_destroy(p);
+    }
+    enum { N = 24 };
+    char ids[N][PV_STORE_ID_HEX + 1];
+    for (int k = 0; k < N; k++) {
+        snprintf(ids[k], sizeof ids[k], "%032x", N - k);
+        struct pv_store_memory_new m = {.id = ids[k], .name = "report.txt", .kind = "lines",
+                                        .size_bytes = 1, .summary_json = "{}",
+                                        .record_json = "{}"};
+        struct pv_store_memory_import res;
+        /* the last one goes to the second profile first */
+        pv_code rc = pv_store_memory_import(s, &m, pids[k == N - 1], &res, &err);
+        CHECK(rc == PV_OK && res.attached, name, "import %d: %s", k, err.msg);
+        if (rc == PV_OK)
+            pv_store_memory_import_fini(&res);
+    }
+    bool added = false;
+    CHECK(pv_store_memory_attach(s, ids[N - 1], pids[0], &added, &err) == PV_OK && added, name,
+          "attach: %s", err.msg);
+    struct memory_listed l = {0};
+    CHECK(pv_store_memory_of_profile(s, pids[0], 0, list_memory_id, &l, &err) == PV_OK, name, "%s",
+          err.msg);
+    CHECK(l.n == N, name, "%zu listed", l.n);
+    for (size_t k = 0; k < l.n; k++)
+        CHECK(!strcmp(l.ids[k], ids[k]), name, "listed %zu is %s, attached as %s", k, l.ids[k],
+              ids[k]);
+    struct pv_store_memory m;
+    if (pv_store_memory_init(&m, s, ids[N - 1], 0, &err) == PV_OK) {
+        CHECK(m.nattached == 2 && !strcmp(m.attached_to[0], pids[1]) &&
+                  !strcmp(m.attached_to[1], pids[0]),
+              name, "attached_to: oldest attachment first");
+        pv_store_memory_fini(&m);
+    } else
+        CHECK(false, name, "%s", err.msg);
+    pv_store_close(s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -484,5 +557,6 @@ int main(int argc, char **argv)
     failed_import_leaves_nothing();
     a_connection_alone_writes_the_file_directly();
     parse_turns_are_bounded_by_the_gate();
+    memory_is_listed_in_attachment_order();
     return check_done();
 }
