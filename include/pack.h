@@ -2,7 +2,7 @@
  *
  * The blob is a header, the strings and functions as they are in memory,
  * and the edges in a compact encoding (varint fids and counts, exact
- * doubles: 22 bytes an edge instead of 48, which halves what an import
+ * doubles: 22 bytes an edge instead of 40, which halves what an import
  * writes).  Rebuilding a model from it is a copy and a counting sort, not
  * a parse. */
 #ifndef PV_PACK_H

@@ -44,12 +44,13 @@ struct pv_func {
     uint32_t flags;      /* PV_FUNC_* */
 };
 
+/* 40 bytes, no padding: a 100k-function profile has 825k of them, most of
+ * an import's memory.  Their flags are apart (pv_profile.edge_flags), since
+ * cProfile's files have none. */
 struct pv_edge {
     uint32_t caller, callee; /* fids */
     int64_t cc, nc;          /* calls of callee by caller */
-    double tt, ct;
-    uint32_t flags;          /* PV_EDGE_* */
-    uint32_t reserved;       /* zero */
+    double tt, ct;           /* cc, tt and ct are 0 for a count-only edge */
 };
 
 enum { PV_PROFILE_MAX_WARNINGS = 8 };
@@ -65,6 +66,7 @@ struct pv_profile {
     uint32_t *callees_at;   /* nfuncs+1: edges[callees_at[f]..callees_at[f+1]) */
     uint32_t *callers_at;   /* nfuncs+1: ranges of by_callee */
     uint32_t *by_callee;    /* edge indices ordered by (callee, caller) */
+    uint8_t *edge_flags;    /* by edge, PV_EDGE_*; NULL when every edge's are 0 */
     int64_t total_calls, prim_calls;
     double total_tt;
     int marshal_version;    /* see pv_marshal_version_guess() */
@@ -96,6 +98,13 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
                                   struct pv_profile **out, pv_err *err);
 
 void pv_profile_destroy(struct pv_profile *p);
+
+/* Whether e, an edge of p->edges, is an int-valued callers entry, of which
+ * only nc is known.  Inline: tree builds ask it of every edge they walk. */
+static inline bool pv_profile_edge_count_only(const struct pv_profile *p, const struct pv_edge *e)
+{
+    return p->edge_flags && (p->edge_flags[e - p->edges] & PV_EDGE_COUNT_ONLY);
+}
 
 /* A string of the profile: valid until pv_profile_destroy().  *len (may be
  * NULL) gets its length; the bytes are also NUL-terminated, but may contain

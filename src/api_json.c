@@ -119,7 +119,7 @@ static cJSON *edge_json(const struct pv_profile *p, const struct pv_edge *e, uin
     pv_profile_json_func(o, p, other);
     if (p->funcs[other].flags & PV_FUNC_PHANTOM) /* a dangling caller: no row of its own */
         cJSON_ReplaceItemInObject(o, "fid", cJSON_CreateNull());
-    bool count_only = e->flags & PV_EDGE_COUNT_ONLY;
+    bool count_only = pv_profile_edge_count_only(p, e);
     if (count_only)
         cJSON_AddNullToObject(o, "cc");
     else

@@ -107,7 +107,7 @@ static pv_code gather_callers(struct work *w, size_t i, double *self, pv_err *er
         double share = pv_tree_edge_ct(p, ed);
         /* Measured when the parent is, and either it is the root (the
          * edge's own ct) or all of fid's time came through this caller. */
-        bool exact = n->exact && !(ed->flags & PV_EDGE_COUNT_ONLY) &&
+        bool exact = n->exact && !pv_profile_edge_count_only(p, ed) &&
                      (i == 0 || pv_treegrow_near(share, ct));
         struct pv_treegrow_kid kid = {ed->caller, exact, w->anc[ed->caller] == w->anc_cur,
                                       share * ratio, ed->nc > 0 ? (double)ed->nc : 0};

@@ -23,10 +23,10 @@ static size_t model_bytes(const struct pv_model *m)
 {
     const struct pv_profile *p = m->p;
     size_t bytes = block_bytes(m) + block_bytes(p) + block_bytes(p->strings) +
-                   block_bytes(p->funcs) + block_bytes(p->edges) + block_bytes(p->callees_at) +
-                   block_bytes(p->callers_at) + block_bytes(p->by_callee) +
-                   block_bytes(m->entries) + block_bytes(m->labels.of) +
-                   block_bytes(m->labels.text);
+                   block_bytes(p->funcs) + block_bytes(p->edges) + block_bytes(p->edge_flags) +
+                   block_bytes(p->callees_at) + block_bytes(p->callers_at) +
+                   block_bytes(p->by_callee) + block_bytes(m->entries) +
+                   block_bytes(m->labels.of) + block_bytes(m->labels.text);
     for (size_t k = 0; k < sizeof m->orders / sizeof m->orders[0]; k++)
         bytes += block_bytes(m->orders[k]);
     return bytes;

@@ -74,9 +74,10 @@ static size_t encode_edges(struct pv_pack_writer *w, unsigned char *out, size_t 
         bool same = e > 0 && ed->caller == prev_caller;
         n += put_varint(o + n, ed->caller - prev_caller);
         n += put_varint(o + n, same ? ed->callee - prev_callee : ed->callee);
-        o[n++] = (unsigned char)ed->flags;
+        uint8_t flags = p->edge_flags ? p->edge_flags[e] : 0;
+        o[n++] = flags;
         n += put_varint(o + n, zigzag(ed->nc));
-        if (!(ed->flags & PV_EDGE_COUNT_ONLY)) {
+        if (!(flags & PV_EDGE_COUNT_ONLY)) {
             n += put_varint(o + n, zigzag(ed->cc));
             memcpy(o + n, &ed->tt, 8);
             memcpy(o + n + 8, &ed->ct, 8);
@@ -229,7 +230,8 @@ static bool get_varint(const unsigned char **s, const unsigned char *end, uint64
     return false;
 }
 
-static bool decode_edges(struct pv_profile *p, const unsigned char *s, size_t len)
+/* PV_E_DB for damage. */
+static pv_code decode_edges(struct pv_profile *p, const unsigned char *s, size_t len, pv_err *err)
 {
     const unsigned char *end = s + len;
     uint64_t caller = 0, callee = 0;
@@ -237,29 +239,37 @@ static bool decode_edges(struct pv_profile *p, const unsigned char *s, size_t le
         struct pv_edge *ed = &p->edges[e];
         uint64_t dcaller, c, nc, cc = 0;
         if (!get_varint(&s, end, &dcaller) || !get_varint(&s, end, &c) || s >= end)
-            return false;
+            goto damaged;
         uint64_t prev_caller = caller, prev_callee = callee;
         callee = e > 0 && dcaller == 0 ? callee + c : c;
         caller += dcaller;
         /* sorted by (caller, callee), no repeats (profile.h): a zero or
          * wrapping delta is damage */
         if (e > 0 && (caller < prev_caller || (caller == prev_caller && callee <= prev_callee)))
-            return false;
-        *ed = (struct pv_edge){.caller = (uint32_t)caller, .callee = (uint32_t)callee,
-                               .flags = *s++};
+            goto damaged;
+        *ed = (struct pv_edge){.caller = (uint32_t)caller, .callee = (uint32_t)callee};
+        uint8_t flags = *s++ & PV_EDGE_COUNT_ONLY; /* the one flag there is */
         if (caller >= p->nfuncs || callee >= p->nfuncs || !get_varint(&s, end, &nc))
-            return false;
+            goto damaged;
         ed->nc = unzigzag(nc);
-        if (!(ed->flags & PV_EDGE_COUNT_ONLY)) {
+        if (flags) {
+            /* the first edge with flags makes the array (see profile.h) */
+            if (!p->edge_flags && !(p->edge_flags = calloc(p->nedges, 1)))
+                return pv_err_set(err, PV_E_NOMEM, "out of memory");
+            p->edge_flags[e] = flags;
+        } else {
             if (!get_varint(&s, end, &cc) || end - s < 16)
-                return false;
+                goto damaged;
             ed->cc = unzigzag(cc);
             memcpy(&ed->tt, s, 8);
             memcpy(&ed->ct, s + 8, 8);
             s += 16;
         }
     }
-    return s == end;
+    if (s == end)
+        return PV_OK;
+damaged:
+    return pv_err_set(err, PV_E_DB, "stored profile is damaged");
 }
 
 pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_err *err)
@@ -304,7 +314,11 @@ pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_e
     memcpy(p->warnings, h.warnings, sizeof p->warnings);
     for (unsigned w = 0; w < PV_PROFILE_MAX_WARNINGS; w++)
         p->warnings[w][sizeof p->warnings[w] - 1] = '\0';
-    bool ok = decode_edges(p, (const unsigned char *)b + sizeof h + strings + nf, h.edges_len);
+    if (decode_edges(p, (const unsigned char *)b + sizeof h + strings + nf, h.edges_len, err)) {
+        pv_profile_destroy(p);
+        return err->code;
+    }
+    bool ok = true;
     for (uint32_t f = 0; f < p->nfuncs && ok; f++)
         ok = handle_ok(p, p->funcs[f].file) && handle_ok(p, p->funcs[f].name);
     ok = ok && orders_ok(p);

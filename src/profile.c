@@ -61,6 +61,7 @@ void pv_profile_destroy(struct pv_profile *p)
     free(p->strings);
     free(p->funcs);
     free(p->edges);
+    free(p->edge_flags);
     drop_indexes(p);
     free(p);
 }

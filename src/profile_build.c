@@ -60,15 +60,15 @@ struct builder {
     size_t nfuncs, fcap;
     uint32_t nkeys;              /* distinct stats keys so far: the next dict order */
     struct pv_hashmap funcs_by_key; /* (file, line, name) -> function index */
-    struct pv_edge *edges;       /* in file order; flags bit 31 = dead; reserved:
-                                    where finish() puts it */
+    struct pv_edge *edges;       /* in file order; those of a duplicate key's
+                                    earlier value are in no function's range */
     size_t nedges, ecap;
+    uint8_t *edge_flags;         /* by edge; NULL until an edge has flags */
+    size_t flags_cap;
     char *tmp;                   /* for re-encoded strings */
     size_t tmp_cap;
     size_t entry_at;             /* offset of the entry being read, for messages */
 };
-
-#define EDGE_DEAD (1u << 31) /* flags bit: replaced by a duplicate key */
 
 static void warn(struct pv_profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -399,6 +399,19 @@ static inline void check_numbers(struct builder *b, const pv_value *k, int64_t c
 
 /* ---- one entry ---------------------------------------------------------- */
 
+/* Note the flags of the edge about to be added, edges[nedges]: the array
+ * is made at the first edge with flags, the earlier ones' zeroed. */
+static pv_code note_edge_flags(struct builder *b, uint8_t flags, pv_err *err)
+{
+    bool first = b->edge_flags == NULL;
+    if (!pv_vec_reserve((void **)&b->edge_flags, &b->flags_cap, b->nedges + 1, 1))
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for edges");
+    if (first)
+        memset(b->edge_flags, 0, b->nedges);
+    b->edge_flags[b->nedges] = flags;
+    return PV_OK;
+}
+
 /* Room for more edges than the guess of builder_init(). */
 static pv_code grow_edges(struct builder *b, pv_err *err)
 {
@@ -415,6 +428,7 @@ static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee
     if (key_index(b, ckey, "a caller key", &caller, err))
         return err->code;
     struct pv_edge e = {.caller = caller, .callee = callee};
+    uint8_t flags = 0;
     if (cval->type == PV_V_TUPLE && cval->len == 4 && is_count(&cval->u.items[0]) &&
         is_count(&cval->u.items[1]) && is_time(&cval->u.items[2]) &&
         is_time(&cval->u.items[3])) {
@@ -424,7 +438,7 @@ static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee
         e.ct = as_time(&cval->u.items[3]);
     } else if (is_count(cval)) {
         e.nc = cval->u.i;
-        e.flags = PV_EDGE_COUNT_ONLY;
+        flags = PV_EDGE_COUNT_ONLY;
     } else {
         char text[160];
         key_text(text, sizeof text, ckey);
@@ -435,6 +449,8 @@ static pv_code add_edge(struct builder *b, const pv_value *fkey, uint32_t callee
     }
     check_numbers(b, fkey, e.nc, e.cc, e.tt, e.ct, warned);
     if (b->nedges == b->ecap && grow_edges(b, err))
+        return err->code;
+    if ((flags || b->edge_flags) && note_edge_flags(b, flags, err))
         return err->code;
     b->edges[b->nedges++] = e;
     return PV_OK;
@@ -473,9 +489,9 @@ static pv_code add_entry(struct builder *b, const pv_value *key, const pv_value 
     }
     struct bfunc *f = &b->funcs[fi];
     if (f->has_stats) {
-        /* Python's dict keeps the last value at the first key's place. */
-        for (uint32_t e = f->edge_lo; e < f->edge_hi; e++)
-            b->edges[e].flags |= EDGE_DEAD;
+        /* Python's dict keeps the last value at the first key's place.
+         * The earlier value's edges stay behind, in no function's range:
+         * sort_edges() puts them last, finish() drops them. */
         key_text(text, sizeof text, key);
         warn(b->p, "duplicate key %s: the last value wins", text);
     } else
@@ -638,9 +654,9 @@ static pv_code number_funcs(struct builder *b, uint32_t *fid_of, pv_err *err)
     return PV_OK;
 }
 
-/* Move every edge e[i] to e[e[i].reserved], which holds a permutation of
- * 0..n-1, in place: no second 48-byte-per-edge array (qsort's merge
- * buffer was 42 MB for 875k edges).
+/* Move every edge e[i] to e[dest[i]], dest being a permutation of 0..n-1,
+ * in place, with its dest[i] and its flags (when there are flags): no
+ * second array of edges (qsort's merge buffer was 42 MB for 875k edges).
  *
  * Following the permutation's cycles over the whole array reads each edge
  * at random, a cache miss each: that was 15% of an import.  So first each
@@ -650,7 +666,30 @@ static pv_code number_funcs(struct builder *b, uint32_t *fid_of, pv_err *err)
  * block, which fits in the L2 cache. */
 enum { BLOCK_SHIFT = 12, BLOCK_EDGES = 1 << BLOCK_SHIFT, AHEAD_EDGES = 4 };
 
-static pv_code place_edges(struct pv_edge *e, size_t n, pv_err *err)
+/* An edge on its way, with where it goes and its flags. */
+struct moving {
+    struct pv_edge e;
+    uint32_t dest;
+    uint8_t flags;
+};
+
+static inline struct moving take(const struct pv_edge *e, const uint32_t *dest,
+                                 const uint8_t *flags, size_t i)
+{
+    return (struct moving){.e = e[i], .dest = dest[i], .flags = flags ? flags[i] : 0};
+}
+
+static inline void put(struct pv_edge *e, uint32_t *dest, uint8_t *flags, size_t i,
+                       const struct moving *m)
+{
+    e[i] = m->e;
+    dest[i] = m->dest;
+    if (flags)
+        flags[i] = m->flags;
+}
+
+static pv_code place_edges(struct pv_edge *e, uint32_t *dest, uint8_t *flags, size_t n,
+                           pv_err *err)
 {
     size_t nblocks = (n >> BLOCK_SHIFT) + 1;
     size_t *next = pv_vec_alloc(nblocks, sizeof *next);
@@ -661,18 +700,20 @@ static pv_code place_edges(struct pv_edge *e, size_t n, pv_err *err)
     for (size_t k = 0; k < nblocks; k++) {
         size_t end = (k + 1) << BLOCK_SHIFT < n ? (k + 1) << BLOCK_SHIFT : n;
         while (next[k] < end) {
-            struct pv_edge x = e[next[k]];
-            size_t to = x.reserved >> BLOCK_SHIFT;
+            struct moving x = take(e, dest, flags, next[k]);
+            size_t to = x.dest >> BLOCK_SHIFT;
             while (to != k) { /* x goes to block to: take out what is there */
                 size_t at = next[to]++;
-                if (at + AHEAD_EDGES < n)
+                if (at + AHEAD_EDGES < n) {
                     __builtin_prefetch(&e[at + AHEAD_EDGES]);
-                struct pv_edge y = e[at];
-                e[at] = x;
+                    __builtin_prefetch(&dest[at + AHEAD_EDGES]);
+                }
+                struct moving y = take(e, dest, flags, at);
+                put(e, dest, flags, at, &x);
                 x = y;
-                to = x.reserved >> BLOCK_SHIFT;
+                to = x.dest >> BLOCK_SHIFT;
             }
-            e[next[k]++] = x;
+            put(e, dest, flags, next[k]++, &x);
         }
     }
     free(next);
@@ -683,10 +724,12 @@ static pv_code place_edges(struct pv_edge *e, size_t n, pv_err *err)
         for (const char *line = (const char *)&e[lo]; line < (const char *)&e[hi]; line += 64)
             __builtin_prefetch(line);
         for (size_t i = lo; i < hi; i++)
-            while (e[i].reserved != i) {
-                struct pv_edge x = e[e[i].reserved];
-                e[e[i].reserved] = e[i];
-                e[i] = x;
+            while (dest[i] != i) {
+                size_t j = dest[i];
+                struct moving x = take(e, dest, flags, j);
+                struct moving y = take(e, dest, flags, i);
+                put(e, dest, flags, j, &y);
+                put(e, dest, flags, i, &x);
             }
     }
     return PV_OK;
@@ -705,8 +748,12 @@ static pv_code sort_edges(struct builder *b, const uint32_t *fid_of, const uint3
     struct pv_edge *e = b->edges;
     size_t n = b->nedges, nf = b->nfuncs, nlive = 0;
     uint32_t *start = pv_vec_calloc(nf, sizeof *start);
-    if (!start)
+    uint32_t *dest = pv_vec_alloc(n, sizeof *dest); /* where each edge goes */
+    if (!start || !dest) {
+        free(start);
+        free(dest);
         return pv_err_set(err, PV_E_NOMEM, "out of memory sorting %zu edges", n);
+    }
     for (size_t fid = 0; fid < nf; fid++) {
         const struct bfunc *f = &b->funcs[index_of[fid]];
         for (uint32_t i = f->edge_lo; i < f->edge_hi; i++) {
@@ -721,18 +768,24 @@ static pv_code sort_edges(struct builder *b, const uint32_t *fid_of, const uint3
         start[fid] = (uint32_t)at;
         at += count;
     }
+    /* Edges in no function's range (see add_entry) keep UINT32_MAX, set
+     * here, then go after the rest. */
+    if (nlive < n)
+        memset(dest, 0xFF, n * sizeof *dest);
     for (size_t fid = 0; fid < nf; fid++) {
         const struct bfunc *f = &b->funcs[index_of[fid]];
         for (uint32_t i = f->edge_lo; i < f->edge_hi; i++)
-            e[i].reserved = start[e[i].caller]++;
+            dest[i] = start[e[i].caller]++;
     }
     free(start);
-    if (nlive < n) /* duplicate keys left dead edges */
+    if (nlive < n)
         for (size_t i = 0, dead = nlive; i < n; i++)
-            if (e[i].flags & EDGE_DEAD)
-                e[i].reserved = (uint32_t)dead++;
+            if (dest[i] == UINT32_MAX)
+                dest[i] = (uint32_t)dead++;
     *live = nlive;
-    return place_edges(e, n, err);
+    pv_code rc = place_edges(e, dest, b->edge_flags, n, err);
+    free(dest);
+    return rc;
 }
 
 static pv_code totals(struct pv_profile *p, pv_err *err)
@@ -787,11 +840,15 @@ static pv_code finish(struct builder *b, pv_err *err)
             b->edges[out - 1].callee == b->edges[e].callee)
             out--;
         b->edges[out] = b->edges[e];
-        b->edges[out++].reserved = 0;
+        if (b->edge_flags)
+            b->edge_flags[out] = b->edge_flags[e];
+        out++;
     }
     p->edges = b->edges;
+    p->edge_flags = b->edge_flags;
     p->nedges = (uint32_t)out;
     b->edges = NULL;
+    b->edge_flags = NULL;
     if (totals(p, err))
         return err->code;
     return pv_profile_index(p, err);
@@ -837,6 +894,7 @@ static void builder_fini(struct builder *b)
     free(b->string_at);
     free(b->funcs);
     free(b->edges);
+    free(b->edge_flags);
 }
 
 static pv_code stopped(pv_err *err)

@@ -211,7 +211,7 @@ static void print_call_line(FILE *out, const struct pv_profile *p, size_t width,
         const struct pv_edge *e = &p->edges[callers ? p->by_callee[k] : k];
         uint32_t other = callers ? e->caller : e->callee;
         size_t indent = k == lo ? 0 : 1;
-        if (!(e->flags & PV_EDGE_COUNT_ONLY)) {
+        if (!pv_profile_edge_count_only(p, e)) {
             for (size_t i = 0; i < indent * (width + 1); i++)
                 fputc(' ', out);
             char calls[48];
@@ -271,7 +271,7 @@ pv_code pv_report_print_calls(const struct pv_profile *p, const struct pv_sort *
             first_order = p->funcs[f].order;
         }
     if (first != UINT32_MAX &&
-        !(p->edges[p->by_callee[p->callers_at[first]]].flags & PV_EDGE_COUNT_ONLY)) {
+        !pv_profile_edge_count_only(p, &p->edges[p->by_callee[p->callers_at[first]]])) {
         for (size_t i = 0; i < width; i++)
             fputc(' ', out);
         fputs("    ncalls  tottime  cumtime\n", out);

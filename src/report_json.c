@@ -85,7 +85,7 @@ static void write_edge(FILE *out, const struct pv_profile *p, const struct pv_ed
     write_key(out, p, ed->caller);
     fputs(J_CALLEE, out);
     write_key(out, p, ed->callee);
-    if (ed->flags & PV_EDGE_COUNT_ONLY) {
+    if (pv_profile_edge_count_only(p, ed)) {
         fputs(J_COUNT_ONLY_CC, out);
         pv_jsonw_int(out, ed->nc);
         fputs(J_COUNT_ONLY_TAIL, out);
@@ -180,7 +180,7 @@ pv_code pv_report_json_export_bound(const struct pv_profile *p, uint64_t *bytes,
         const struct pv_edge *ed = &p->edges[e];
         n += (e ? LIT(J_SEP) : 0) + LIT(J_CALLER) + keys[ed->caller] + LIT(J_CALLEE) +
              keys[ed->callee];
-        if (ed->flags & PV_EDGE_COUNT_ONLY)
+        if (pv_profile_edge_count_only(p, ed))
             n += LIT(J_COUNT_ONLY_CC) + pv_jsonw_int_len(ed->nc) + LIT(J_COUNT_ONLY_TAIL);
         else
             n += LIT(J_CC) + pv_jsonw_int_len(ed->cc) + LIT(J_NC) + pv_jsonw_int_len(ed->nc) +

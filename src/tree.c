@@ -41,7 +41,7 @@
  * outside caller) got 1/57,313 of fib's time instead of all of it. */
 static double edge_ct(const struct pv_profile *p, const struct pv_edge *e)
 {
-    if (!(e->flags & PV_EDGE_COUNT_ONLY))
+    if (!pv_profile_edge_count_only(p, e))
         return pv_treegrow_time(e->ct);
     const struct pv_func *c = &p->funcs[e->callee];
     if (c->nc <= 0 || e->nc <= 0)
@@ -315,7 +315,7 @@ static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
         for (uint32_t e = p->callees_at[fid]; e < p->callees_at[fid + 1]; e++) {
             const struct pv_edge *ed = &p->edges[e];
             if (contribute(w, ed->callee, edge_ct(p, ed), (double)ed->nc,
-                           !(ed->flags & PV_EDGE_COUNT_ONLY), NONE, err))
+                           !pv_profile_edge_count_only(p, ed), NONE, err))
                 return err->code;
         }
     }
@@ -338,7 +338,7 @@ static pv_code gather(struct work *w, uint32_t fid, pv_err *err)
                 const struct pv_edge *ed = &p->edges[e];
                 if (contribute(w, ed->callee, edge_ct(p, ed) * hratio,
                                (double)ed->nc * call_ratio,
-                               h_exact && !(ed->flags & PV_EDGE_COUNT_ONLY), h.order, err))
+                               h_exact && !pv_profile_edge_count_only(p, ed), h.order, err))
                     return err->code;
             }
         }
@@ -514,7 +514,7 @@ static double unrecorded_time(const struct work *w, uint32_t fid, double value, 
         return 0;
     const struct pv_profile *p = w->p;
     for (uint32_t e = p->callees_at[fid]; e < p->callees_at[fid + 1]; e++)
-        if (p->edges[e].flags & PV_EDGE_COUNT_ONLY)
+        if (pv_profile_edge_count_only(p, &p->edges[e]))
             return 0;
     return left;
 }

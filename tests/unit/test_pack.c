@@ -47,6 +47,13 @@ static struct pv_profile *rich_profile(void)
     return p;
 }
 
+static bool same_edge_flags(const struct pv_profile *a, const struct pv_profile *b)
+{
+    if (!a->edge_flags || !b->edge_flags)
+        return !a->edge_flags && !b->edge_flags;
+    return !memcmp(a->edge_flags, b->edge_flags, a->nedges);
+}
+
 static bool same_model(const struct pv_profile *a, const struct pv_profile *b)
 {
     size_t nf = (size_t)a->nfuncs + 1;
@@ -54,7 +61,7 @@ static bool same_model(const struct pv_profile *a, const struct pv_profile *b)
            a->strings_len == b->strings_len &&
            !memcmp(a->strings, b->strings, a->strings_len) &&
            !memcmp(a->funcs, b->funcs, a->nfuncs * sizeof *a->funcs) &&
-           !memcmp(a->edges, b->edges, a->nedges * sizeof *a->edges) &&
+           !memcmp(a->edges, b->edges, a->nedges * sizeof *a->edges) && same_edge_flags(a, b) &&
            !memcmp(a->callees_at, b->callees_at, nf * sizeof *a->callees_at) &&
            !memcmp(a->callers_at, b->callers_at, nf * sizeof *a->callers_at) &&
            !memcmp(a->by_callee, b->by_callee, a->nedges * sizeof *a->by_callee) &&
@@ -129,20 +136,22 @@ static void wide_profile(struct pv_profile *p)
     static char strings[] = "\7\0\0\0wide.py\0\1\0\0\0f";
     static struct pv_func funcs[WIDE_FUNCS];
     static struct pv_edge edges[WIDE_FUNCS * WIDE_CALLS];
+    static uint8_t edge_flags[WIDE_FUNCS * WIDE_CALLS];
     uint32_t ne = 0;
     for (uint32_t i = 0; i < WIDE_FUNCS; i++) {
         funcs[i] = (struct pv_func){.file = 0, .name = 12, .line = i + 1, .cc = 1, .nc = 1,
                                     .tt = 0.5, .ct = 1.0, .order = i};
-        for (uint32_t j = 1; j <= WIDE_CALLS && i + j < WIDE_FUNCS; j++)
+        for (uint32_t j = 1; j <= WIDE_CALLS && i + j < WIDE_FUNCS; j++) {
+            edge_flags[ne] = j % 3 ? 0 : PV_EDGE_COUNT_ONLY;
             edges[ne++] = j % 3 ? (struct pv_edge){.caller = i, .callee = i + j, .cc = j,
                                                    .nc = 1000 * j, .tt = 0.125 * j,
                                                    .ct = 0.25 * j}
-                                : (struct pv_edge){.caller = i, .callee = i + j, .nc = 1000 * j,
-                                                   .flags = PV_EDGE_COUNT_ONLY};
+                                : (struct pv_edge){.caller = i, .callee = i + j, .nc = 1000 * j};
+        }
     }
     *p = (struct pv_profile){.strings = strings, .strings_len = sizeof strings, .funcs = funcs,
                              .nfuncs = WIDE_FUNCS, .nreal = WIDE_FUNCS, .edges = edges,
-                             .nedges = ne, .marshal_version = 4};
+                             .edge_flags = edge_flags, .nedges = ne, .marshal_version = 4};
 }
 
 /* The pieces the store writes, the header then the body, are the blob,
@@ -158,7 +167,8 @@ static void pieces_of_any_size_make_the_blob(void)
     struct pv_profile *q = NULL;
     pv_code rc = pv_pack_dup(&p, &blob, &len, &err);
     CHECK(rc == PV_OK && pv_pack_read(blob, len, &q, &err) == PV_OK && q->nedges == p.nedges &&
-              !memcmp(q->edges, p.edges, p.nedges * sizeof *p.edges),
+              !memcmp(q->edges, p.edges, p.nedges * sizeof *p.edges) && q->edge_flags &&
+              !memcmp(q->edge_flags, p.edge_flags, p.nedges),
           "wide_model_reads_back", "rc %d: %s", rc, err.msg);
     pv_profile_destroy(q);
     static const size_t caps[] = {PV_PACK_PIECE_MIN_BYTES, PV_PACK_PIECE_MIN_BYTES + 37, 1 << 20};

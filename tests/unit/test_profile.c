@@ -98,7 +98,7 @@ static void profile_module_callers_are_ints(void)
     byte(&w, '0');
     pv_err err = {0};
     struct pv_profile *p = parse(&w, &err);
-    CHECK(p && p->nedges == 1 && (p->edges[0].flags & PV_EDGE_COUNT_ONLY) && p->edges[0].nc == 4,
+    CHECK(p && p->nedges == 1 && pv_profile_edge_count_only(p, &p->edges[0]) && p->edges[0].nc == 4,
           "int_valued_callers_are_count_only_edges", "%s", p ? "wrong edge" : err.msg);
     /* ('profile', 0, 'profiler') has no stats entry: a phantom caller */
     CHECK(p && p->nreal == 1 && p->nfuncs == 2, "dangling_caller_is_kept_as_phantom",
