@@ -221,6 +221,65 @@ static void duplicate_key_last_wins_at_first_place(void)
     pv_profile_destroy(p);
 }
 
+/* Count-only edges among tuple ones, a caller named twice in one callers
+ * dict, and a duplicate key whose earlier value had both kinds: each flag
+ * ends on its own edge once the edges are sorted, the repeated caller's
+ * last value kept and the earlier value's edges dropped; a pack keeps
+ * them.  (Sorted, the flags are not where the file had them.) */
+static void count_only_flags_follow_their_edges(void)
+{
+    struct w w = {.n = 0};
+    byte(&w, '{');
+    key(&w, "a.py", 1, "f");
+    stats(&w, 1, 1, 1.0, 1.0);
+    caller(&w, "a.py", 8, "y", 1, 1, 0.5, 0.5);
+    key(&w, "a.py", 9, "x");
+    num(&w, 2); /* the first flagged edge, after one without */
+    byte(&w, '0');
+    key(&w, "a.py", 2, "g");
+    stats(&w, 3, 3, 2.0, 2.0);
+    caller(&w, "a.py", 1, "f", 2, 2, 1.0, 1.0);
+    key(&w, "a.py", 1, "f"); /* f again: this value wins */
+    num(&w, 3);
+    byte(&w, '0');
+    key(&w, "a.py", 1, "f"); /* again: these callers replace the first ones */
+    stats(&w, 11, 11, 3.0, 3.0);
+    caller(&w, "a.py", 9, "x", 4, 4, 1.5, 1.5);
+    caller(&w, "a.py", 8, "y", 7, 7, 0.25, 0.25);
+    byte(&w, '0');
+    byte(&w, '0');
+    pv_err err = {0};
+    struct pv_profile *p = parse(&w, &err);
+    CHECK(p && p->nfuncs == 4 && p->nedges == 3, "count_only_flags_parse", "%s",
+          p ? "wrong counts" : err.msg);
+    if (!p || p->nfuncs != 4 || p->nedges != 3) {
+        pv_profile_destroy(p);
+        return;
+    }
+    /* fids: f 0, g 1, y 2, x 3; edges by (caller, callee) */
+    const struct pv_edge *e = p->edges;
+    CHECK(e[0].caller == 0 && e[0].callee == 1 && e[0].nc == 3 &&
+              pv_profile_edge_count_only(p, &e[0]) && e[1].caller == 2 && e[1].nc == 7 &&
+              !pv_profile_edge_count_only(p, &e[1]) && e[2].caller == 3 && e[2].nc == 4 &&
+              e[2].ct == 1.5 && !pv_profile_edge_count_only(p, &e[2]),
+          "count_only_flags_follow_their_edges", "flags %d %d %d",
+          pv_profile_edge_count_only(p, &e[0]), pv_profile_edge_count_only(p, &e[1]),
+          pv_profile_edge_count_only(p, &e[2]));
+    void *blob = NULL;
+    size_t len = 0;
+    struct pv_profile *q = NULL;
+    bool packed = pv_pack_dup(p, &blob, &len, &err) == PV_OK;
+    CHECK(packed && pv_pack_read(blob, len, &q, &err) == PV_OK && q->nedges == 3 &&
+              pv_profile_edge_count_only(q, &q->edges[0]) &&
+              !pv_profile_edge_count_only(q, &q->edges[1]) &&
+              !pv_profile_edge_count_only(q, &q->edges[2]),
+          "count_only_flags_are_packed", "%s", err.msg);
+    if (packed)
+        free(blob);
+    pv_profile_destroy(q);
+    pv_profile_destroy(p);
+}
+
 /* A duplicate takes no place in dict order: with two duplicates before a
  * later key, counting entries instead of keys wrote past the order table
  * (an upload of 207 bytes crashed the server). */
@@ -511,6 +570,7 @@ int main(void)
     labels();
     labels_cut_for_views();
     duplicate_key_last_wins_at_first_place();
+    count_only_flags_follow_their_edges();
     duplicates_before_a_later_key_take_no_order_slot();
     empty_python2_string_is_an_empty_name();
     text_of_other_kinds();
