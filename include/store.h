@@ -5,7 +5,7 @@
  * builds and packs the model, and hands both to pv_store_import().
  *
  * Schema (version 5, PV_STORE_SCHEMA_VERSION, kept in PRAGMA user_version;
- * see store.c for the SQL):
+ * see store_schema.c for the SQL and the migrations):
  *   profiles       one row per stats file: id, original name and size,
  *                  marshal version, import time, totals, counts, warnings
  *                  (a JSON array of strings), the SHA-256 of its delete

@@ -1,6 +1,7 @@
-/* store.c - profiles in SQLite: the schema, storing a parsed profile, and
- * the queries that read it back (see store.h); the write gate is
- * store_gate.c's. */
+/* store.c - profiles in SQLite: opening the file, its journal modes and
+ * checkpoints, storing a parsed profile, and the queries that read it back
+ * (see store.h).  The tables and their migrations are store_schema.c's,
+ * the write gate store_gate.c's, memory data store_memory.c's. */
 #include "store.h"
 
 #include <cjson/cJSON.h>
@@ -20,91 +21,6 @@
 #include "pack.h"
 #include "store_gate.h"
 #include "store_private.h"
-
-static const char SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS profiles("
-    "  pk INTEGER PRIMARY KEY,"
-    "  id TEXT NOT NULL UNIQUE,"
-    "  name TEXT NOT NULL,"
-    "  size_bytes INTEGER NOT NULL,"
-    "  marshal_version INTEGER NOT NULL,"
-    "  python2 INTEGER NOT NULL,"
-    "  created_ms INTEGER NOT NULL,"
-    "  total_calls INTEGER NOT NULL,"
-    "  prim_calls INTEGER NOT NULL,"
-    "  total_tt REAL,"                 /* NULL when NaN: SQLite has no NaN */
-    "  functions INTEGER NOT NULL,"
-    "  edges INTEGER NOT NULL,"
-    "  warnings TEXT NOT NULL,"        /* JSON array of strings */
-    "  delete_token_sha256 BLOB NOT NULL,"
-    /* The entry points as GET /api/profiles/<id> shows them (a JSON
-     * array), so that the metadata is this row and not the model; NULL
-     * in rows stored before version 4. */
-    "  entries TEXT"
-    ");"
-    /* The list pages newest first: without it, each page sorted every
-     * profile (200k profiles: 1.1-1.6 s a call). */
-    "CREATE INDEX IF NOT EXISTS profiles_by_created ON profiles(created_ms DESC, id);"
-    /* Each distinct file or function name once per profile: a 1 MiB path
-     * shared by 20,000 functions is stored once, not 20,000 times. */
-    "CREATE TABLE IF NOT EXISTS strings("
-    "  profile INTEGER NOT NULL REFERENCES profiles(pk) ON DELETE CASCADE,"
-    "  sid INTEGER NOT NULL,"
-    "  text TEXT NOT NULL,"
-    "  PRIMARY KEY(profile, sid)"
-    ") WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS functions("
-    "  profile INTEGER NOT NULL REFERENCES profiles(pk) ON DELETE CASCADE,"
-    "  fid INTEGER NOT NULL,"
-    "  file INTEGER NOT NULL,"         /* strings.sid */
-    "  line INTEGER NOT NULL,"
-    "  name INTEGER NOT NULL,"         /* strings.sid */
-    "  cc INTEGER NOT NULL, nc INTEGER NOT NULL, tt REAL, ct REAL,"
-    "  PRIMARY KEY(profile, fid)"
-    ") WITHOUT ROWID;"
-    /* The packed model (pack.h), in pieces of about MODEL_PIECE_BYTES,
-     * that read in part order make the blob: part 0 the header, written
-     * last.  (Version 5; before, one row of a table models, which the
-     * migration makes part 0.) */
-    "CREATE TABLE IF NOT EXISTS model_parts("
-    "  profile INTEGER NOT NULL REFERENCES profiles(pk) ON DELETE CASCADE,"
-    "  part INTEGER NOT NULL,"
-    "  bytes BLOB NOT NULL,"
-    "  PRIMARY KEY(profile, part)"
-    ");"
-    /* The readable form, for people who query the file with sqlite3. */
-    "CREATE VIEW IF NOT EXISTS function_rows AS"
-    "  SELECT p.id AS profile, f.fid, fs.text AS file, f.line, ns.text AS name,"
-    "         f.cc, f.nc, f.tt, f.ct"
-    "  FROM functions f JOIN profiles p ON p.pk = f.profile"
-    "  JOIN strings fs ON fs.profile = f.profile AND fs.sid = f.file"
-    "  JOIN strings ns ON ns.profile = f.profile AND ns.sid = f.name;"
-    /* Version 3: memory data (store_memory.c).  One row a file; an mprof
-     * recording's samples packed in BLOBs (memory.h), not a row a sample:
-     * a million samples are one 16 MB write. */
-    "CREATE TABLE IF NOT EXISTS memory("
-    "  pk INTEGER PRIMARY KEY,"
-    "  id TEXT NOT NULL UNIQUE,"
-    "  name TEXT NOT NULL,"
-    "  kind TEXT NOT NULL,"            /* 'mprof' or 'lines' */
-    "  size_bytes INTEGER NOT NULL,"
-    "  created_ms INTEGER NOT NULL,"
-    "  peak_mib REAL NOT NULL,"
-    "  summary TEXT NOT NULL,"         /* JSON object: what an upload answers */
-    "  record TEXT NOT NULL,"          /* JSON object: the record's body (memory.h) */
-    "  samples BLOB,"                  /* mprof: the main process's samples */
-    "  children BLOB,"                 /* mprof: the children's samples */
-    "  delete_token_sha256 BLOB NOT NULL"
-    ");"
-    /* Which profiles a memory record is attached to (many to many). */
-    "CREATE TABLE IF NOT EXISTS memory_attachments("
-    "  memory INTEGER NOT NULL REFERENCES memory(pk) ON DELETE CASCADE,"
-    "  profile INTEGER NOT NULL REFERENCES profiles(pk) ON DELETE CASCADE,"
-    "  created_ms INTEGER NOT NULL,"
-    "  PRIMARY KEY(memory, profile)"
-    ") WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS memory_attachments_by_profile"
-    "  ON memory_attachments(profile, created_ms);";
 
 enum { ST_FIND, ST_INSERT_PROFILE, ST_INSERT_STRING, ST_INSERT_FUNC, ST_INSERT_MODEL, ST_LOAD,
        ST_LOAD_PARTS, ST_META, ST_LIST, ST_LIST_COUNT, ST_TOKEN, ST_DELETE, ST_COUNT };
@@ -184,8 +100,7 @@ static pv_code db_error(struct pv_store *s, pv_err *err, const char *what)
     return db_error_msg(s, err, what, sqlite3_errmsg(s->db));
 }
 
-/* Run sql; on failure err holds SQLite's message, coded as by db_error. */
-static pv_code exec(struct pv_store *s, const char *sql, pv_err *err)
+pv_code pv_store_exec(struct pv_store *s, const char *sql, pv_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -268,7 +183,7 @@ static void after_write(struct pv_store *s, bool freed_pages)
     pv_err err;
     /* Its own transaction: on a disk too full for it the delete before
      * still stands, and the pages stay free for the next import. */
-    if (freed_pages && exec(s, "PRAGMA incremental_vacuum", &err))
+    if (freed_pages && pv_store_exec(s, "PRAGMA incremental_vacuum", &err))
         fprintf(stderr, "pstatsviz: giving space back: %s\n", err.msg);
     /* A file shrinks only when a checkpoint copies the vacuum in. */
     if (freed_pages || (!s->leaves_checkpoints &&
@@ -278,7 +193,7 @@ static void after_write(struct pv_store *s, bool freed_pages)
 
 pv_code pv_store_leave_checkpoints(struct pv_store *s, pv_err *err)
 {
-    if (exec(s, "PRAGMA synchronous=FULL", err))
+    if (pv_store_exec(s, "PRAGMA synchronous=FULL", err))
         return err->code;
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     s->leaves_checkpoints = true;
@@ -299,12 +214,12 @@ bool pv_store_write_direct(struct pv_store *s)
      * a sync of the journal, and on some file systems a power cut could
      * then corrupt the file. */
     pv_err err;
-    if (s->writes_direct && exec(s, "PRAGMA synchronous=FULL", &err))
+    if (s->writes_direct && pv_store_exec(s, "PRAGMA synchronous=FULL", &err))
         fprintf(stderr, "pstatsviz: %s\n", err.msg);
     return s->writes_direct;
 }
 
-static pv_code pragma_int(struct pv_store *s, const char *sql, int64_t *out, pv_err *err)
+pv_code pv_store_query_int(struct pv_store *s, const char *sql, int64_t *out, pv_err *err)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
@@ -320,10 +235,10 @@ static pv_code pragma_int(struct pv_store *s, const char *sql, int64_t *out, pv_
 pv_code pv_store_space_of(struct pv_store *s, struct pv_store_space *out, pv_err *err)
 {
     int64_t mode;
-    if (pragma_int(s, "PRAGMA page_size", &out->page_bytes, err) ||
-        pragma_int(s, "PRAGMA page_count", &out->pages, err) ||
-        pragma_int(s, "PRAGMA freelist_count", &out->free_pages, err) ||
-        pragma_int(s, "PRAGMA auto_vacuum", &mode, err))
+    if (pv_store_query_int(s, "PRAGMA page_size", &out->page_bytes, err) ||
+        pv_store_query_int(s, "PRAGMA page_count", &out->pages, err) ||
+        pv_store_query_int(s, "PRAGMA freelist_count", &out->free_pages, err) ||
+        pv_store_query_int(s, "PRAGMA auto_vacuum", &mode, err))
         return err->code;
     out->gives_back = mode == 2; /* INCREMENTAL */
     return PV_OK;
@@ -336,54 +251,11 @@ pv_code pv_store_vacuum(struct pv_store *s, pv_err *err)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     /* The mode takes effect when VACUUM rebuilds the file. */
-    pv_code rc = exec(s, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err);
+    pv_code rc = pv_store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM", err);
     if (!rc)
         checkpoint(s);
     write_leave(s, &t0);
     return rc;
-}
-
-static pv_code migrate(struct pv_store *s, pv_err *err)
-{
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-        return db_error(s, err, "reading the schema version");
-    int version = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
-    if (version > PV_STORE_SCHEMA_VERSION)
-        return pv_err_set(err, PV_E_DB,
-                          "the database has schema version %d; this pstatsviz knows up to %d",
-                          version, PV_STORE_SCHEMA_VERSION);
-    if (version == PV_STORE_SCHEMA_VERSION)
-        return PV_OK;
-    /* Version 0 is a new file.  Every statement of the schema is IF NOT
-     * EXISTS, so running it again is each later version's step: version 2
-     * added the index on the upload time; version 3, the memory tables.
-     * Version 4 added the column profiles.entries, which CREATE TABLE IF
-     * NOT EXISTS cannot; version 5 keeps models in pieces (model_parts),
-     * an older model being one piece.  All in the same transaction as the
-     * version bump. */
-    if (exec(s, "BEGIN IMMEDIATE", err))
-        return err->code;
-    char bump[64];
-    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", PV_STORE_SCHEMA_VERSION);
-    bool before_4 = version >= 1 && version < 4;
-    int64_t old_models = 0;
-    if (version >= 1 && version < 5 &&
-        pragma_int(s, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
-                      " name = 'models'", &old_models, err)) {
-        exec(s, "ROLLBACK", NULL);
-        return err->code;
-    }
-    if ((before_4 && exec(s, "ALTER TABLE profiles ADD COLUMN entries TEXT", err)) ||
-        exec(s, SCHEMA, err) ||
-        (old_models && exec(s, "INSERT INTO model_parts SELECT profile, 0, blob FROM models;"
-                             " DROP TABLE models", err)) ||
-        exec(s, bump, err)) {
-        exec(s, "ROLLBACK", NULL);
-        return err->code;
-    }
-    return exec(s, "COMMIT", err);
 }
 
 /* Why opening failed, from SQLite's word and, where the OS said why, its. */
@@ -441,17 +313,18 @@ pv_code pv_store_open(const char *path, struct pv_store **out, pv_err *err)
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
              " PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=%d",
              PV_STORE_WAL_CHECKPOINT_BYTES);
-    if (exec(s, "PRAGMA page_size=65536", err) ||
-        pragma_int(s, "PRAGMA page_count", &pages, err) ||
-        (pages == 0 && exec(s, "PRAGMA auto_vacuum=INCREMENTAL", err)) || exec(s, pragmas, err)) {
+    if (pv_store_exec(s, "PRAGMA page_size=65536", err) ||
+        pv_store_query_int(s, "PRAGMA page_count", &pages, err) ||
+        (pages == 0 && pv_store_exec(s, "PRAGMA auto_vacuum=INCREMENTAL", err)) ||
+        pv_store_exec(s, pragmas, err)) {
         open_error(s, err, sqlite3_errmsg(s->db));
         goto close_store;
     }
-    if (migrate(s, err)) {
+    if (pv_store_schema_migrate(s, err)) {
         open_error(s, err, err->msg);
         goto close_store;
     }
-    if (pragma_int(s, "PRAGMA page_size", &s->page_bytes, err))
+    if (pv_store_query_int(s, "PRAGMA page_size", &s->page_bytes, err))
         goto close_store;
     sqlite3_wal_hook(s->db, on_wal_commit, s);
     for (int k = 0; k < ST_COUNT; k++)
@@ -477,7 +350,7 @@ void pv_store_close(struct pv_store *s)
     /* Failing leaves a rollback-journal database, as sound; the next
      * pv_store_open() sets WAL again. */
     pv_err err;
-    if (s->writes_direct && exec(s, "PRAGMA journal_mode=WAL", &err))
+    if (s->writes_direct && pv_store_exec(s, "PRAGMA journal_mode=WAL", &err))
         fprintf(stderr, "pstatsviz: back to WAL mode: %s\n", err.msg);
     sqlite3_close(s->db);
     free(s);
@@ -830,18 +703,18 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
      * The connection setting, not the pragma, which does nothing inside a
      * transaction; it is set outside one. */
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 0, NULL);
-    if (exec(s, "BEGIN IMMEDIATE", err))
+    if (pv_store_exec(s, "BEGIN IMMEDIATE", err))
         goto check_keys_again;
     /* Another writer may have stored the same bytes since we looked. */
     if (find(s, id, res, err) == PV_OK) {
-        exec(s, "COMMIT", NULL);
+        pv_store_exec(s, "COMMIT", NULL);
         sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
         write_leave(s, &t0);
         res->created = false;
         return PV_OK;
     }
     if (insert_rows(s, p, model, entries_json, id, size_bytes, name, token_sha, err) ||
-        exec(s, "COMMIT", err))
+        pv_store_exec(s, "COMMIT", err))
         goto roll_back;
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
     after_write(s, false);
@@ -860,7 +733,7 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
     return PV_OK;
 
 roll_back:
-    exec(s, "ROLLBACK", NULL);
+    pv_store_exec(s, "ROLLBACK", NULL);
 check_keys_again:
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
     write_leave(s, &t0);
@@ -1026,7 +899,7 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
         return err->code;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (exec(s, "BEGIN IMMEDIATE", err)) {
+    if (pv_store_exec(s, "BEGIN IMMEDIATE", err)) {
         write_leave(s, &t0);
         return err->code;
     }
@@ -1061,8 +934,8 @@ pv_code pv_store_delete(struct pv_store *s, const char *id, const char *token, p
         sqlite3_reset(q);
         sqlite3_clear_bindings(q);
     }
-    if (code || (code = exec(s, "COMMIT", err)))
-        exec(s, "ROLLBACK", NULL);
+    if (code || (code = pv_store_exec(s, "COMMIT", err)))
+        pv_store_exec(s, "ROLLBACK", NULL);
     else
         after_write(s, true);
     write_leave(s, &t0);
@@ -1087,7 +960,7 @@ pv_code pv_store_write_begin(struct pv_store *s, unsigned wait_ms, struct timesp
     if (write_enter(s, wait_ms, err))
         return err->code;
     clock_gettime(CLOCK_MONOTONIC, t0);
-    if (exec(s, "BEGIN IMMEDIATE", err)) {
+    if (pv_store_exec(s, "BEGIN IMMEDIATE", err)) {
         write_leave(s, t0);
         return err->code;
     }
@@ -1097,9 +970,9 @@ pv_code pv_store_write_begin(struct pv_store *s, unsigned wait_ms, struct timesp
 pv_code pv_store_write_commit(struct pv_store *s, const struct timespec *t0, bool freed_pages,
                               pv_err *err)
 {
-    pv_code code = exec(s, "COMMIT", err);
+    pv_code code = pv_store_exec(s, "COMMIT", err);
     if (code)
-        exec(s, "ROLLBACK", NULL);
+        pv_store_exec(s, "ROLLBACK", NULL);
     else
         after_write(s, freed_pages);
     write_leave(s, t0);
@@ -1108,7 +981,7 @@ pv_code pv_store_write_commit(struct pv_store *s, const struct timespec *t0, boo
 
 void pv_store_write_abandon(struct pv_store *s, const struct timespec *t0)
 {
-    exec(s, "ROLLBACK", NULL);
+    pv_store_exec(s, "ROLLBACK", NULL);
     write_leave(s, t0);
 }
 

@@ -1,6 +1,6 @@
-/* store_private.h - what store.c lends store_memory.c: the connection,
- * its error mapping, the write turn and delete tokens.  Inside the store
- * module only. */
+/* store_private.h - what store.c lends store_memory.c and store_schema.c:
+ * the connection, its error mapping and statements, the write turn and
+ * delete tokens.  Inside the store module only. */
 #ifndef PV_STORE_PRIVATE_H
 #define PV_STORE_PRIVATE_H
 
@@ -12,6 +12,18 @@
 #include "store.h"
 
 sqlite3 *pv_store_db(struct pv_store *s);
+
+/* Run sql (statements, no rows); on failure err holds SQLite's message,
+ * coded as by pv_store_db_error. */
+pv_code pv_store_exec(struct pv_store *s, const char *sql, pv_err *err);
+
+/* The integer in the first column of sql's first row (a PRAGMA, a count). */
+pv_code pv_store_query_int(struct pv_store *s, const char *sql, int64_t *out, pv_err *err);
+
+/* Create the tables of a new file, or bring an older schema version's up
+ * to PV_STORE_SCHEMA_VERSION in one transaction (store_schema.c);
+ * PV_E_DB for a newer version than this pstatsviz knows. */
+pv_code pv_store_schema_migrate(struct pv_store *s, pv_err *err);
 
 /* err for SQLite's last error, coded as every store error is (PV_E_FULL,
  * PV_E_BUSY, PV_E_DB); what says what was being done. */
