@@ -108,6 +108,23 @@ test('the search line gives way in the header: the profile name and every button
   }
 });
 
+test('while a search is typed, its line takes the place of the profile\'s counts: whole at 1400 px', async () => {
+  const page = await suite.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${suite.base}/p/${rasa.id}`);
+  await waitIdle(page);
+  assert.ok(await page.$eval('#profile-meta', (e) => e.getBoundingClientRect().width > 0), 'the counts show before a search');
+  const info = await search(page, 'loads');
+  assert.match(info.text, /^2 matches · [\d.]+% of all$/);
+  const fit = await page.$eval('#search-info', (e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+  assert.ok(fit.scroll <= fit.client, `the line is whole (${fit.scroll} px of text in ${fit.client} px)`);
+  assert.equal(await page.$eval('#profile-meta', (e) => e.getBoundingClientRect().width), 0, 'the counts make room');
+  await page.fill('#search', '');
+  await waitIdle(page);
+  assert.ok(await page.$eval('#profile-meta', (e) => e.getBoundingClientRect().width > 0), 'and come back when the search is cleared');
+  assertNoProblems(page, assert);
+  await page.context().close();
+});
+
 test('a search that matches nothing says so, and Enter leaves the view', async () => {
   const page = await suite.newPage();
   await page.goto(`${suite.base}/p/${rasa.id}`);
