@@ -52,6 +52,8 @@ for (const [w, h] of [[1400, 900], [800, 600]]) {
     assert.equal(chart.id, ids.mprof1000, 'the Memory view shows the recording by default');
     assert.equal(chart.peak.mib, want.peak);
     assert.deepEqual(chart.bands.map((b) => b.name), want.funcs);
+    // one call: "1 @profile call", not "1 @profile calls"
+    assert.match(await page.textContent('#mem-summary'), new RegExp(`^[\\d,]+ samples · .* · ${want.funcs.length} @profile call${want.funcs.length === 1 ? '' : 's'}$`));
     await screenshot(page, `memory-sample-chart-${w}`);
 
     const rows = (await getJson(suite.base, `/api/profiles/${ids.a}/functions?q=${encodeURIComponent('rule_policy\\.py:[0-9]+\\(_predict\\)$')}`)).rows;

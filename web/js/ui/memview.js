@@ -157,8 +157,9 @@ export class MemoryView {
   showRecording(id, rec) {
     $('#mem-wrap').hidden = false;
     replaceChildren($('#mem-lines'));
-    setText($('#mem-summary'), `${fmtCount(rec.samples)} samples · ${fmtElapsed(rec.end_t - rec.start_t)} · peak ${fmtMiB(rec.peak && rec.peak.mib)}` +
-      (Array.isArray(rec.funcs) && rec.funcs.length ? ` · ${fmtCount(rec.funcs.length)} @profile calls` : ''));
+    const calls = Array.isArray(rec.funcs) ? rec.funcs.length : 0;
+    setText($('#mem-summary'), `${fmtCount(rec.samples)} sample${rec.samples === 1 ? '' : 's'} · ${fmtElapsed(rec.end_t - rec.start_t)} · peak ${fmtMiB(rec.peak && rec.peak.mib)}` +
+      (calls ? ` · ${fmtCount(calls)} @profile call${calls === 1 ? '' : 's'}` : ''));
     this.link.show(id, rec, this.wanted);
   }
 
