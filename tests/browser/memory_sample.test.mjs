@@ -54,6 +54,13 @@ for (const [w, h] of [[1400, 900], [800, 600]]) {
     assert.deepEqual(chart.bands.map((b) => b.name), want.funcs);
     // one call: "1 @profile call", not "1 @profile calls"
     assert.match(await page.textContent('#mem-summary'), new RegExp(`^[\\d,]+ samples · .* · ${want.funcs.length} @profile call${want.funcs.length === 1 ? '' : 's'}$`));
+    // the picker shows the file's name and kind whole
+    const pick = await page.$eval('#mem-select', (sel) => {
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = getComputedStyle(sel).font;
+      return { text: ctx.measureText(sel.options[sel.selectedIndex].text).width, box: sel.clientWidth };
+    });
+    assert.ok(pick.box >= pick.text + 20, `the memory file picker is ${pick.box} px for ${Math.round(pick.text)} px of text`);
     await screenshot(page, `memory-sample-chart-${w}`);
 
     const rows = (await getJson(suite.base, `/api/profiles/${ids.a}/functions?q=${encodeURIComponent('rule_policy\\.py:[0-9]+\\(_predict\\)$')}`)).rows;
