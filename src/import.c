@@ -56,9 +56,10 @@ static void unmap_file(const uint8_t *data, size_t len)
 /* A file being parsed: mapped, and the pages the parser has read dropped
  * as it goes, so that a 100 MB file costs a few MB of memory while it is
  * parsed, not 100 MB.  They stay mapped, so a reference back into them
- * reads the file again; each release drops everything behind the parser,
- * those pages read again included (kept until the end, they were 10 MB of
- * a 33 MB file's import at its peak RSS). */
+ * reads the file again; each release drops everything behind the parser:
+ * the pages read again through references, and those the id thread mapped
+ * in (kept until the end, they were 10-16 MB of a 33 MB file's import at
+ * its peak RSS). */
 struct parsed_file {
     const uint8_t *data;
     size_t len;
@@ -139,7 +140,6 @@ struct id_job {
     char id[PV_STORE_ID_HEX + 1];
     atomic_bool ready; /* id is written */
     bool threaded;     /* thread is to be joined */
-    bool drop_pages;   /* buf maps a file: see id_job_run */
     pthread_t thread;
 };
 
@@ -148,31 +148,22 @@ static void *id_job_run(void *arg)
     struct id_job *job = arg;
     pv_store_id_of(job->buf, job->len, job->id);
     atomic_store_explicit(&job->ready, true, memory_order_release);
-    /* Hashing runs far ahead of the parser and maps in every page of the
-     * file, which stayed in the process until the parser came by to
-     * release them (parsed_file): a 33 MB file was 9-17 MB of an import's
-     * peak RSS.  The parser reads the few pages it is on again. */
-    if (job->drop_pages)
-        madvise((void *)job->buf, job->len, MADV_DONTNEED);
     return NULL;
 }
 
 /* Start hashing buf (read-only until id_job_wait): on a thread for big
- * inputs, else, or when no thread can start, here and now.  file: buf is
- * that file's mapping, whose pages may be dropped and read again. */
-static void id_job_start(struct id_job *job, const uint8_t *buf, size_t len,
-                         const struct parsed_file *file)
+ * inputs, else, or when no thread can start, here and now.  (The pages the
+ * thread maps in ahead of the parser are dropped as the parser passes
+ * them: see parsed_file.  Dropping them as soon as they are hashed saved
+ * under 1 MB of a 100k-function import's peak RSS.) */
+static void id_job_start(struct id_job *job, const uint8_t *buf, size_t len)
 {
     *job = (struct id_job){.buf = buf, .len = len};
     atomic_init(&job->ready, false);
-    if (len >= ID_THREAD_MIN_BYTES) {
-        job->drop_pages = file != NULL;
-        job->threaded = pthread_create(&job->thread, NULL, id_job_run, job) == 0;
-    }
-    if (!job->threaded) {
-        job->drop_pages = false; /* a small input: the parser reads it next */
+    job->threaded = len >= ID_THREAD_MIN_BYTES &&
+                    pthread_create(&job->thread, NULL, id_job_run, job) == 0;
+    if (!job->threaded)
         id_job_run(job);
-    }
 }
 
 static bool id_job_ready(struct id_job *job)
@@ -221,18 +212,16 @@ static bool watch_consumed(void *ctx, size_t offset)
     return w->looked || !id_job_ready(w->job) || watch_look(w) == PV_E_NOTFOUND;
 }
 
-/* The pipeline from bytes on: buf is file's mapping, or, with file NULL,
- * bytes in memory. */
+/* The pipeline from bytes on; progress (may be NULL) goes to the parser. */
 static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                            const struct parsed_file *file, struct pv_profile **parsed,
-                            struct pv_store_record *res, pv_err *err)
+                            const struct pv_parse_progress *progress,
+                            struct pv_profile **parsed, struct pv_store_record *res, pv_err *err)
 {
     if (parsed)
         *parsed = NULL;
     struct id_job job;
-    id_job_start(&job, buf, len, file);
-    struct parse_watch watch = {.inner = file ? parsed_file_progress(file) : NULL,
-                                .job = &job, .s = s, .res = res,
+    id_job_start(&job, buf, len);
+    struct parse_watch watch = {.inner = progress, .job = &job, .s = s, .res = res,
                                 .progress = {.consumed = watch_consumed, .ctx = &watch}};
     pv_code rc;
     /* Waiting for the id first (a small input's is ready already) saves
@@ -303,7 +292,8 @@ pv_code pv_import_file(struct pv_store *s, const char *path, struct pv_store_rec
     struct parsed_file f;
     if (parsed_file_open(&f, path, err))
         return err->code;
-    pv_code rc = import_bytes(s, f.data, f.len, base_name(path), &f, NULL, res, err);
+    pv_code rc = import_bytes(s, f.data, f.len, base_name(path), parsed_file_progress(&f), NULL,
+                              res, err);
     parsed_file_close(&f);
     return rc;
 }
@@ -374,7 +364,7 @@ free_json:
 }
 
 static pv_code import_any(struct pv_store *s, const uint8_t *buf, size_t len, const char *name,
-                          const char *attach_to, const struct parsed_file *file,
+                          const char *attach_to, const struct pv_parse_progress *progress,
                           struct pv_profile **parsed, struct pv_import_any *res, pv_err *err)
 {
     if (parsed)
@@ -387,7 +377,7 @@ static pv_code import_any(struct pv_store *s, const uint8_t *buf, size_t len, co
         return pv_err_set(err, PV_E_USAGE,
                           "attach= is for memory data (an mprof recording or a memory_profiler "
                           "report), and this is a stats file");
-    return import_bytes(s, buf, len, name, file, parsed, &res->stats, err);
+    return import_bytes(s, buf, len, name, progress, parsed, &res->stats, err);
 }
 
 pv_code pv_import_any_init_bytes(struct pv_import_any *res, struct pv_store *s,
@@ -403,7 +393,8 @@ pv_code pv_import_any_init_file(struct pv_import_any *res, struct pv_store *s, c
     struct parsed_file f;
     if (parsed_file_open(&f, path, err))
         return err->code;
-    pv_code rc = import_any(s, f.data, f.len, base_name(path), attach_to, &f, parsed, res, err);
+    pv_code rc = import_any(s, f.data, f.len, base_name(path), attach_to,
+                            parsed_file_progress(&f), parsed, res, err);
     parsed_file_close(&f);
     return rc;
 }
