@@ -14,9 +14,8 @@ struct pv_arena_chunk {
 };
 
 /* The first chunk; each next one is twice the last, so a kept arena of
- * 10 MB takes 6 chunks, not 40, and its larger ones get huge pages (see
- * vec.h).  The newest chunk may stay mostly unused: untouched pages cost
- * address space, not memory. */
+ * 10 MB takes 6 chunks, not 40.  The newest chunk may stay mostly unused:
+ * untouched pages cost address space, not memory. */
 enum { CHUNK_BYTES = 256 * 1024 };
 
 void pv_arena_init(struct pv_arena *a, size_t limit_bytes)

@@ -288,9 +288,6 @@ pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_e
     if (!p)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     const char *b = blob;
-    /* vec's arrays: the large ones in huge pages, as the reader makes them
-     * (on a 100k-function profile the edges' page faults were most of a
-     * load) */
     p->strings = pv_vec_alloc(h.strings_len + 1, 1);
     p->funcs = pv_vec_alloc(h.nfuncs, sizeof *p->funcs);
     p->edges = pv_vec_alloc(h.nedges, sizeof *p->edges);
