@@ -99,6 +99,28 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
 
 void pv_profile_destroy(struct pv_profile *p);
 
+/* The same parse in two steps, for a caller with work to do beside the
+ * second (the import writes the functions' rows meanwhile: import.c).
+ *
+ * pv_profile_read() reads the dict and puts the functions in fid order:
+ * on success *out is yours, to destroy, or to finish and take.
+ * pv_profile_build_model() is the profile being built, to read only: after
+ * pv_profile_read() its names and functions are final (strings,
+ * strings_len, funcs, nfuncs, nreal), and nothing else is ready; after
+ * pv_profile_finish(), all of it.  pv_profile_finish() (once) sorts and
+ * indexes the edges, and writes no part of the profile that was final:
+ * one thread may read those while another finishes.  On failure the build
+ * is still yours to destroy.  pv_profile_build_take() hands over a
+ * finished build's profile (yours, to pv_profile_destroy) and frees the
+ * rest. */
+struct pv_profile_build;
+pv_code pv_profile_read(const uint8_t *buf, size_t len, const struct pv_parse_progress *progress,
+                        struct pv_profile_build **out, pv_err *err);
+const struct pv_profile *pv_profile_build_model(const struct pv_profile_build *b);
+pv_code pv_profile_finish(struct pv_profile_build *b, pv_err *err);
+struct pv_profile *pv_profile_build_take(struct pv_profile_build *b);
+void pv_profile_build_destroy(struct pv_profile_build *b);
+
 /* Whether e, an edge of p->edges, is an int-valued callers entry, of which
  * only nc is known.  Inline: tree builds ask it of every edge they walk. */
 static inline bool pv_profile_edge_count_only(const struct pv_profile *p, const struct pv_edge *e)

@@ -2,7 +2,8 @@
  * and the queries that read them back.
  *
  * Parsing is not the store's: the import pipeline (import.h) reads a file,
- * builds and packs the model, and hands both to pv_store_import().
+ * builds and packs the model, and hands both to the store
+ * (pv_store_import_begin/_end, or pv_store_import in one call).
  *
  * Schema (version 5, PV_STORE_SCHEMA_VERSION, kept in PRAGMA user_version;
  * see store_schema.c for the SQL and the migrations):
@@ -60,6 +61,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "profile.h"
 #include "pv.h"
@@ -185,6 +187,34 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
                         struct pv_pack_writer *model, const char *entries_json,
                         size_t size_bytes, const char *name, struct pv_store_record *res,
                         pv_err *err);
+
+/* The same in two steps, so that the import can finish the model while the
+ * functions' rows are written (import.c).  txn is caller memory.
+ *
+ * pv_store_import_begin() takes the write turn, opens the transaction and
+ * writes p's names and functions, which are only read (the rest of p need
+ * not be ready: pv_profile_read).  On PV_OK with txn->open, end it with
+ * pv_store_import_end() (p whole by then) or pv_store_import_abandon().
+ * On PV_OK without, id was stored already: res is its record.  On failure
+ * nothing is open or written.  Between the two, s is txn's alone.
+ *
+ * pv_store_import_end() writes the model and the profile's row and
+ * commits; on failure it rolls back, and nothing is written. */
+struct pv_store_import_txn {
+    struct pv_store *s;
+    struct timespec t0;                  /* the write turn's start */
+    int64_t pk;                          /* the profile row's, chosen in begin */
+    char token[PV_STORE_TOKEN_HEX + 1];  /* the delete token */
+    bool open;
+};
+pv_code pv_store_import_begin(struct pv_store *s, const char *id, const struct pv_profile *p,
+                              struct pv_store_import_txn *txn, struct pv_store_record *res,
+                              pv_err *err);
+pv_code pv_store_import_end(struct pv_store_import_txn *txn, const struct pv_profile *p,
+                            struct pv_pack_writer *model, const char *entries_json,
+                            const char *id, size_t size_bytes, const char *name,
+                            struct pv_store_record *res, pv_err *err);
+void pv_store_import_abandon(struct pv_store_import_txn *txn);
 
 /* An import parses between these two, so that a gate bounds how many
  * parse at once: PV_E_BUSY when max_parsing imports are parsing already

@@ -3,7 +3,8 @@
  * The top-level dict is streamed one entry at a time (pv_marshal_dict_next)
  * into growing arrays, so a 100 MB file never exists as a value tree; the
  * scratch arena holding one entry's values is reset after each entry.
- * finish() then sorts functions into fid order and builds the indexes.
+ * number_funcs() then sorts the functions into fid order, the end of
+ * pv_profile_read(); finish() sorts the edges and builds the indexes.
  *
  * Keys are found through the shared hashmap: strings by their text, and
  * by their address in the input (a string met again through a reference
@@ -812,24 +813,20 @@ static pv_code totals(struct pv_profile *p, pv_err *err)
     return PV_OK;
 }
 
-static pv_code finish(struct builder *b, pv_err *err)
+/* The second step (pv_profile_finish): number the edges' ends by fid_of,
+ * sort them, keep the last of a repeated caller, total, index. */
+static pv_code finish(struct builder *b, const uint32_t *fid_of, pv_err *err)
 {
     struct pv_profile *p = b->p;
     size_t n = b->nfuncs;
-    /* Real functions are numbered 0..k-1 in dict order; phantoms have no
-     * order.  fid_of: a builder function's fid; index_of: the reverse. */
-    uint32_t *fid_of = pv_vec_alloc(n, sizeof *fid_of);
+    /* index_of: the builder function of each fid */
     uint32_t *index_of = pv_vec_alloc(n, sizeof *index_of);
+    if (!index_of)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory for %zu functions", n);
+    for (size_t i = 0; i < n; i++)
+        index_of[fid_of[i]] = (uint32_t)i;
     size_t live = 0;
-    pv_code rc;
-    if (!fid_of || !index_of)
-        rc = pv_err_set(err, PV_E_NOMEM, "out of memory for %zu functions", n);
-    else if ((rc = number_funcs(b, fid_of, err)) == PV_OK) {
-        for (size_t i = 0; i < n; i++)
-            index_of[fid_of[i]] = (uint32_t)i;
-        rc = sort_edges(b, fid_of, index_of, &live, err);
-    }
-    free(fid_of);
+    pv_code rc = sort_edges(b, fid_of, index_of, &live, err);
     free(index_of);
     if (rc)
         return rc;
@@ -923,6 +920,104 @@ static pv_code read_entries(struct builder *b, struct pv_marshal *m, struct pv_a
     }
 }
 
+/* A parse between its two steps: the builder, and each builder function's
+ * fid (number_funcs), which the edges are numbered by. */
+struct pv_profile_build {
+    struct builder b;
+    uint32_t *fid_of;
+};
+
+void pv_profile_build_destroy(struct pv_profile_build *pb)
+{
+    if (!pb)
+        return;
+    builder_fini(&pb->b);
+    pv_profile_destroy(pb->b.p);
+    free(pb->fid_of);
+    free(pb);
+}
+
+pv_code pv_profile_read(const uint8_t *buf, size_t len, const struct pv_parse_progress *progress,
+                        struct pv_profile_build **out, pv_err *err)
+{
+    if (len == 0)
+        return pv_err_set(err, PV_E_FORMAT, "empty file");
+    if (buf[0] != '{' && buf[0] != ('{' | 0x80)) {
+        const char *kind = pv_marshal_sniff(buf, len);
+        if (kind)
+            return pv_err_set(err, PV_E_FORMAT, "not a stats file: %s", kind);
+    }
+    struct pv_profile_build *pb = calloc(1, sizeof *pb);
+    if (!pb)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    struct builder *b = &pb->b;
+    if (builder_init(b, len, err))
+        goto destroy_build;
+    struct pv_marshal *m;
+    if (pv_marshal_create(buf, len, &m, err))
+        goto destroy_build;
+    struct pv_arena scratch;
+    pv_arena_init(&scratch, 8 * len + (64u << 20));
+    if (read_entries(b, m, &scratch, progress, err))
+        goto free_reader;
+    if (!b->nfuncs) {
+        pv_err_set(err, PV_E_SHAPE, "the stats dict is empty (pstats refuses it too)");
+        goto free_reader;
+    }
+    if (progress && !progress->consumed(progress->ctx, len)) {
+        stopped(err);
+        goto free_reader;
+    }
+    b->p->trailing_bytes = len - pv_marshal_offset(m);
+    if (b->p->trailing_bytes)
+        warn(b->p, "%zu bytes after the stats dict were ignored (as marshal.load does)%s",
+             b->p->trailing_bytes,
+             b->p->trailing_bytes > 1 && (buf[len - b->p->trailing_bytes] & 0x7f) == '{'
+                 ? ": they look like a second profile"
+                 : "");
+    b->p->marshal_version = pv_marshal_version_guess(m, &b->p->python2);
+    /* The reader and the lookup tables are done with: free them before
+     * the functions and edges are sorted, so their memory and the sorts'
+     * never add up. */
+    pv_arena_fini(&scratch);
+    pv_marshal_destroy(m);
+    drop_lookups(b);
+    pb->fid_of = pv_vec_alloc(b->nfuncs, sizeof *pb->fid_of);
+    if (!pb->fid_of) {
+        pv_err_set(err, PV_E_NOMEM, "out of memory for %zu functions", b->nfuncs);
+        goto destroy_build;
+    }
+    if (number_funcs(b, pb->fid_of, err))
+        goto destroy_build;
+    *out = pb;
+    return PV_OK;
+
+free_reader:
+    pv_arena_fini(&scratch);
+    pv_marshal_destroy(m);
+destroy_build:
+    pv_profile_build_destroy(pb);
+    return err->code;
+}
+
+const struct pv_profile *pv_profile_build_model(const struct pv_profile_build *pb)
+{
+    return pb->b.p;
+}
+
+pv_code pv_profile_finish(struct pv_profile_build *pb, pv_err *err)
+{
+    return finish(&pb->b, pb->fid_of, err);
+}
+
+struct pv_profile *pv_profile_build_take(struct pv_profile_build *pb)
+{
+    struct pv_profile *p = pb->b.p;
+    pb->b.p = NULL;
+    pv_profile_build_destroy(pb);
+    return p;
+}
+
 pv_code pv_profile_parse(const uint8_t *buf, size_t len, struct pv_profile **out, pv_err *err)
 {
     return pv_profile_parse_progress(buf, len, NULL, out, err);
@@ -932,55 +1027,13 @@ pv_code pv_profile_parse_progress(const uint8_t *buf, size_t len,
                                   const struct pv_parse_progress *progress,
                                   struct pv_profile **out, pv_err *err)
 {
-    if (len == 0)
-        return pv_err_set(err, PV_E_FORMAT, "empty file");
-    if (buf[0] != '{' && buf[0] != ('{' | 0x80)) {
-        const char *kind = pv_marshal_sniff(buf, len);
-        if (kind)
-            return pv_err_set(err, PV_E_FORMAT, "not a stats file: %s", kind);
+    struct pv_profile_build *pb;
+    if (pv_profile_read(buf, len, progress, &pb, err))
+        return err->code;
+    if (pv_profile_finish(pb, err)) {
+        pv_profile_build_destroy(pb);
+        return err->code;
     }
-    struct builder b;
-    if (builder_init(&b, len, err))
-        goto free_builder;
-    struct pv_marshal *m;
-    if (pv_marshal_create(buf, len, &m, err))
-        goto free_builder;
-    struct pv_arena scratch;
-    pv_arena_init(&scratch, 8 * len + (64u << 20));
-    if (read_entries(&b, m, &scratch, progress, err))
-        goto free_reader;
-    if (!b.nfuncs) {
-        pv_err_set(err, PV_E_SHAPE, "the stats dict is empty (pstats refuses it too)");
-        goto free_reader;
-    }
-    if (progress && !progress->consumed(progress->ctx, len)) {
-        stopped(err);
-        goto free_reader;
-    }
-    b.p->trailing_bytes = len - pv_marshal_offset(m);
-    if (b.p->trailing_bytes)
-        warn(b.p, "%zu bytes after the stats dict were ignored (as marshal.load does)%s",
-             b.p->trailing_bytes,
-             b.p->trailing_bytes > 1 && (buf[len - b.p->trailing_bytes] & 0x7f) == '{'
-                 ? ": they look like a second profile"
-                 : "");
-    b.p->marshal_version = pv_marshal_version_guess(m, &b.p->python2);
-    /* The reader and the lookup tables are done with: free them before
-     * finish() sorts, so their memory and the sort's never add up. */
-    pv_arena_fini(&scratch);
-    pv_marshal_destroy(m);
-    drop_lookups(&b);
-    if (finish(&b, err))
-        goto free_builder;
-    builder_fini(&b);
-    *out = b.p;
+    *out = pv_profile_build_take(pb);
     return PV_OK;
-
-free_reader:
-    pv_arena_fini(&scratch);
-    pv_marshal_destroy(m);
-free_builder:
-    builder_fini(&b);
-    pv_profile_destroy(b.p);
-    return err->code;
 }

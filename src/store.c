@@ -28,9 +28,9 @@ enum { ST_FIND, ST_INSERT_PROFILE, ST_INSERT_STRING, ST_INSERT_FUNC, ST_INSERT_M
 static const char *const SQL[ST_COUNT] = {
     [ST_FIND] = "SELECT name, functions, edges, total_calls, total_tt FROM profiles WHERE id = ?",
     [ST_INSERT_PROFILE] =
-        "INSERT INTO profiles(id, name, size_bytes, marshal_version, python2, created_ms,"
+        "INSERT INTO profiles(pk, id, name, size_bytes, marshal_version, python2, created_ms,"
         " total_calls, prim_calls, total_tt, functions, edges, warnings, delete_token_sha256,"
-        " entries) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " entries) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_INSERT_STRING] = "INSERT INTO strings VALUES(?,?,?)",
     [ST_INSERT_FUNC] = "INSERT INTO functions VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_INSERT_MODEL] = "INSERT INTO model_parts VALUES(?,?,?)",
@@ -625,103 +625,123 @@ static pv_code insert_model(struct pv_store *s, struct pv_pack_writer *model, sq
     return rc;
 }
 
-static pv_code insert_rows(struct pv_store *s, const struct pv_profile *p,
-                           struct pv_pack_writer *model, const char *entries_json,
-                           const char *id, size_t size_bytes, const char *name,
-                           const uint8_t *token_sha, pv_err *err)
+/* The profile's names: string ids are the model's handles, offsets of the
+ * string records. */
+static pv_code insert_strings(struct pv_store *s, const struct pv_profile *p, sqlite3_int64 pk,
+                              pv_err *err)
 {
-    sqlite3_stmt *q = s->st[ST_INSERT_PROFILE];
-    char *warnings = warnings_json(p);
-    if (!warnings)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)size_bytes);
-    sqlite3_bind_int(q, 4, p->marshal_version);
-    sqlite3_bind_int(q, 5, p->python2);
-    sqlite3_bind_int64(q, 6, now_ms());
-    sqlite3_bind_int64(q, 7, p->total_calls);
-    sqlite3_bind_int64(q, 8, p->prim_calls);
-    bind_real(q, 9, p->total_tt);
-    sqlite3_bind_int64(q, 10, p->nreal);
-    sqlite3_bind_int64(q, 11, p->nedges);
-    sqlite3_bind_text(q, 12, warnings, -1, cJSON_free);
-    sqlite3_bind_blob(q, 13, token_sha, SHA256_DIGEST_SIZE, SQLITE_STATIC);
-    sqlite3_bind_text(q, 14, entries_json, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    if (rc != SQLITE_DONE)
-        return db_error(s, err, "storing the profile");
-    sqlite3_int64 pk = sqlite3_last_insert_rowid(s->db);
-
-    /* String ids are the model's handles: offsets of the string records. */
-    q = s->st[ST_INSERT_STRING];
+    sqlite3_stmt *q = s->st[ST_INSERT_STRING];
     sqlite3_bind_int64(q, 1, pk);
-    for (size_t h = 0; h < p->strings_len;) {
+    int rc = SQLITE_DONE;
+    for (size_t h = 0; h < p->strings_len && rc == SQLITE_DONE;) {
         size_t n;
         const char *text = pv_profile_str(p, (uint32_t)h, &n);
         sqlite3_bind_int64(q, 2, (sqlite3_int64)h);
         sqlite3_bind_text64(q, 3, text, n, SQLITE_STATIC, SQLITE_UTF8);
         rc = sqlite3_step(q);
         sqlite3_reset(q);
-        if (rc != SQLITE_DONE) {
-            sqlite3_clear_bindings(q);
-            return db_error(s, err, "storing names");
-        }
         h += 4 + n + 1;
     }
     sqlite3_clear_bindings(q);
-
-    if (insert_functions(s, p, pk, err))
-        return err->code;
-    if (test_fault(err))
-        return err->code;
-
-    return insert_model(s, model, pk, err);
+    return rc == SQLITE_DONE ? PV_OK : db_error(s, err, "storing names");
 }
 
-pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
-                        struct pv_pack_writer *model, const char *entries_json,
-                        size_t size_bytes, const char *name, struct pv_store_record *res,
-                        pv_err *err)
+static pv_code insert_profile(struct pv_store *s, sqlite3_int64 pk, const struct pv_profile *p,
+                              const char *entries_json, const char *id, size_t size_bytes,
+                              const char *name, const uint8_t *token_sha, pv_err *err)
 {
-    char token[PV_STORE_TOKEN_HEX + 1];
-    uint8_t token_sha[SHA256_DIGEST_SIZE];
-    if (new_token(token, err))
+    sqlite3_stmt *q = s->st[ST_INSERT_PROFILE];
+    char *warnings = warnings_json(p);
+    if (!warnings)
+        return pv_err_set(err, PV_E_NOMEM, "out of memory");
+    sqlite3_bind_int64(q, 1, pk);
+    sqlite3_bind_text(q, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)size_bytes);
+    sqlite3_bind_int(q, 5, p->marshal_version);
+    sqlite3_bind_int(q, 6, p->python2);
+    sqlite3_bind_int64(q, 7, now_ms());
+    sqlite3_bind_int64(q, 8, p->total_calls);
+    sqlite3_bind_int64(q, 9, p->prim_calls);
+    bind_real(q, 10, p->total_tt);
+    sqlite3_bind_int64(q, 11, p->nreal);
+    sqlite3_bind_int64(q, 12, p->nedges);
+    sqlite3_bind_text(q, 13, warnings, -1, cJSON_free);
+    sqlite3_bind_blob(q, 14, token_sha, SHA256_DIGEST_SIZE, SQLITE_STATIC);
+    sqlite3_bind_text(q, 15, entries_json, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? PV_OK : db_error(s, err, "storing the profile");
+}
+
+void pv_store_import_abandon(struct pv_store_import_txn *txn)
+{
+    if (!txn->open)
+        return;
+    pv_store_write_abandon(txn->s, &txn->t0);
+    sqlite3_db_config(txn->s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
+    txn->open = false;
+}
+
+pv_code pv_store_import_begin(struct pv_store *s, const char *id, const struct pv_profile *p,
+                              struct pv_store_import_txn *txn, struct pv_store_record *res,
+                              pv_err *err)
+{
+    *txn = (struct pv_store_import_txn){.s = s};
+    if (new_token(txn->token, err))
         return err->code;
-    token_hash(token, token_sha);
-    if (write_enter(s, 0, err))
-        return err->code;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* Every row the import adds refers to the profile row it adds first,
+    /* Every row the import adds belongs to the profile row it adds last,
      * in the same transaction, so SQLite's foreign key checks on them
-     * could only pass; and a check that may fail makes each multi-row
-     * insert keep a statement journal (insert_functions()).  They are off
-     * for this transaction only: a delete needs them (ON DELETE CASCADE).
-     * The connection setting, not the pragma, which does nothing inside a
-     * transaction; it is set outside one. */
+     * could only pass once it is there; and a check that may fail makes
+     * each multi-row insert keep a statement journal (insert_functions()).
+     * They are off for this transaction only: a delete needs them (ON
+     * DELETE CASCADE).  The connection setting, not the pragma, which does
+     * nothing inside a transaction; it is set outside one. */
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 0, NULL);
-    if (pv_store_exec(s, "BEGIN IMMEDIATE", err))
-        goto check_keys_again;
-    /* Another writer may have stored the same bytes since we looked. */
-    if (find(s, id, res, err) == PV_OK) {
-        pv_store_exec(s, "COMMIT", NULL);
+    if (pv_store_write_begin(s, 0, &txn->t0, err)) {
         sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
-        write_leave(s, &t0);
-        res->created = false;
-        return PV_OK;
+        return err->code;
     }
-    if (insert_rows(s, p, model, entries_json, id, size_bytes, name, token_sha, err) ||
-        pv_store_exec(s, "COMMIT", err))
-        goto roll_back;
+    txn->open = true;
+    /* Another writer may have stored the same bytes since we looked: then
+     * res is its record (created false), and nothing was written. */
+    pv_code found = find(s, id, res, err);
+    if (found != PV_E_NOTFOUND) {
+        pv_store_import_abandon(txn);
+        return found;
+    }
+    /* The profile row's key, taken now (the turn keeps other writers
+     * out) so that the rows before it can name it. */
+    if (pv_store_query_int(s, "SELECT coalesce(max(pk), 0) + 1 FROM profiles", &txn->pk, err) ||
+        insert_strings(s, p, txn->pk, err) || insert_functions(s, p, txn->pk, err)) {
+        pv_store_import_abandon(txn);
+        return err->code;
+    }
+    return PV_OK;
+}
+
+pv_code pv_store_import_end(struct pv_store_import_txn *txn, const struct pv_profile *p,
+                            struct pv_pack_writer *model, const char *entries_json,
+                            const char *id, size_t size_bytes, const char *name,
+                            struct pv_store_record *res, pv_err *err)
+{
+    struct pv_store *s = txn->s;
+    uint8_t token_sha[SHA256_DIGEST_SIZE];
+    token_hash(txn->token, token_sha);
+    if (test_fault(err) || insert_model(s, model, txn->pk, err) ||
+        insert_profile(s, txn->pk, p, entries_json, id, size_bytes, name, token_sha, err)) {
+        pv_store_import_abandon(txn);
+        return err->code;
+    }
+    pv_code rc = pv_store_write_commit(s, &txn->t0, false, err);
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
-    after_write(s, false);
-    write_leave(s, &t0);
+    txn->open = false;
+    if (rc)
+        return rc;
     memset(res, 0, sizeof *res);
     memcpy(res->id, id, PV_STORE_ID_HEX + 1);
-    memcpy(res->delete_token, token, sizeof token);
+    memcpy(res->delete_token, txn->token, sizeof txn->token);
     res->created = true;
     res->name = strdup(name);
     res->functions = p->nreal;
@@ -731,13 +751,19 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
     if (!res->name)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
     return PV_OK;
+}
 
-roll_back:
-    pv_store_exec(s, "ROLLBACK", NULL);
-check_keys_again:
-    sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
-    write_leave(s, &t0);
-    return err->code;
+pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_profile *p,
+                        struct pv_pack_writer *model, const char *entries_json,
+                        size_t size_bytes, const char *name, struct pv_store_record *res,
+                        pv_err *err)
+{
+    struct pv_store_import_txn txn;
+    if (pv_store_import_begin(s, id, p, &txn, res, err))
+        return err->code;
+    if (!txn.open)
+        return PV_OK; /* stored already */
+    return pv_store_import_end(&txn, p, model, entries_json, id, size_bytes, name, res, err);
 }
 
 /* The blob of the model of profile pk, total bytes in all its parts, into

@@ -3,7 +3,8 @@
  * files and missing ones refused with nothing stored, a file read without
  * storing, and a busy parse turn that stores nothing.  BIG, a profile of
  * a few MB, takes the other way through import.c: its id is hashed on a
- * thread of its own while it is parsed.  Also built with ThreadSanitizer
+ * thread of its own while it is parsed, and its model finished on another
+ * while its functions are stored.  Also built with ThreadSanitizer
  * (tests/meson.build), which reports a race on the id or a thread never
  * joined.
  *
@@ -238,6 +239,18 @@ static void big_bytes_are_stored_once(const char *big)
           "big_bytes_are_stored_under_their_id", "rc %d: %s", rc, err.msg);
     if (rc == PV_OK)
         free(res.name);
+    /* finished beside the store: the model of a parse in one step */
+    struct pv_profile *want = NULL;
+    pv_profile_parse(bytes, len, &want, &err);
+    CHECK(parsed && want && parsed->nfuncs == want->nfuncs && parsed->nedges == want->nedges &&
+              parsed->total_calls == want->total_calls &&
+              !memcmp(parsed->funcs, want->funcs, want->nfuncs * sizeof *want->funcs) &&
+              !memcmp(parsed->edges, want->edges, want->nedges * sizeof *want->edges) &&
+              !memcmp(parsed->by_callee, want->by_callee, want->nedges * sizeof(uint32_t)),
+          "big_model_is_the_parsed_model", "%u/%u functions, %u/%u edges",
+          parsed ? parsed->nfuncs : 0, want ? want->nfuncs : 0, parsed ? parsed->nedges : 0,
+          want ? want->nedges : 0);
+    pv_profile_destroy(want);
     pv_profile_destroy(parsed);
 
     parsed = (struct pv_profile *)&parsed;
@@ -279,6 +292,74 @@ static void big_bytes_are_stored_once(const char *big)
     free(bytes);
 }
 
+/* A marshal int of 2**62: 'l', five 15-bit digits, the last 4. */
+static size_t long_2_62(uint8_t *out)
+{
+    static const uint8_t l[] = {'l', 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0};
+    memcpy(out, l, sizeof l);
+    return sizeof l;
+}
+
+/* The big input with two entries in front whose call counts are 2**62
+ * each: its functions read, stored beside the finish, which then fails
+ * (their total does not fit in 64 bits).  The import stores nothing and
+ * leaves the write turn free: the next one stores. */
+static void big_bytes_whose_finish_fails_store_nothing(const char *big)
+{
+    size_t len = 0;
+    uint8_t *bytes = read_file(big, &len);
+    struct pv_store *s = fresh_store();
+    struct pv_store_gate *g = NULL;
+    struct pv_store_gate_limits lim = {.max_parsing = 1, .max_queued_writes = 4};
+    pv_err err = {0};
+    uint8_t *odd = bytes ? malloc(len + 200) : NULL;
+    if (!odd || !s || pv_store_gate_create(&lim, &g, &err)) {
+        CHECK(false, "big_input_and_store_open", "%s: %zu bytes; %s", big, len, err.msg);
+        free(bytes);
+        free(odd);
+        pv_store_close(s);
+        return;
+    }
+    pv_store_set_gate(s, g);
+    size_t n = 0;
+    odd[n++] = bytes[0]; /* the dict, flagged for references or not */
+    for (int k = 0; k < 2; k++) {
+        static const uint8_t key[] = {')', 3, 'u', 6, 0, 0, 0, 'o', 'd', 'd', '.', 'p', 'y',
+                                      'i', 1, 0, 0, 0, 'u', 1, 0, 0, 0};
+        memcpy(odd + n, key, sizeof key);
+        n += sizeof key;
+        odd[n++] = (uint8_t)('a' + k); /* the function's name */
+        static const uint8_t cc[] = {')', 5, 'i', 1, 0, 0, 0};
+        memcpy(odd + n, cc, sizeof cc);
+        n += sizeof cc;
+        n += long_2_62(odd + n);
+        static const uint8_t times[] = {'g', 0, 0, 0, 0, 0, 0, 0, 0, 'g', 0, 0, 0, 0, 0, 0, 0,
+                                        0, '{', '0'};
+        memcpy(odd + n, times, sizeof times);
+        n += sizeof times;
+    }
+    memcpy(odd + n, bytes + 1, len - 1);
+    n += len - 1;
+    struct pv_store_record res;
+    struct pv_profile *parsed = NULL;
+    pv_code rc = pv_import_bytes(s, odd, n, "odd.prof", &parsed, &res, &err);
+    struct pv_store_gate_load load;
+    pv_store_gate_peek(g, &load);
+    CHECK(rc == PV_E_LIMIT && strstr(err.msg, "does not fit in 64 bits") && !parsed &&
+              stored(s) == 0 && !load.parsing && !load.writing,
+          "big_bytes_whose_finish_fails_store_nothing", "rc %d: %s; parsing %u, writing %d",
+          rc, err.msg, load.parsing, load.writing);
+    rc = pv_import_bytes(s, bytes, len, "big.prof", NULL, &res, &err);
+    CHECK(rc == PV_OK && res.created && stored(s) == 1, "and_the_next_import_stores",
+          "rc %d: %s", rc, err.msg);
+    if (rc == PV_OK)
+        free(res.name);
+    pv_store_close(s);
+    pv_store_gate_destroy(g);
+    free(odd);
+    free(bytes);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -292,5 +373,6 @@ int main(int argc, char **argv)
     files_are_read_without_storing();
     busy_parse_turn_stores_nothing();
     big_bytes_are_stored_once(argv[2]);
+    big_bytes_whose_finish_fails_store_nothing(argv[2]);
     return check_done();
 }

@@ -339,6 +339,84 @@ static void failed_import_leaves_nothing(void)
     pv_store_close(s);
 }
 
+/* The import's two steps (pv_store_import_begin/_end), as import.c takes
+ * them: abandoned after the first (the model's finish failed), nothing is
+ * left, and the write turn and foreign keys are as before; the id stored
+ * already, begin gives its record and opens nothing. */
+static void import_in_two_steps(void)
+{
+    char path[4200];
+    struct pv_store *s = NULL;
+    struct pv_store_gate *g = NULL;
+    struct pv_store_gate_limits lim = {.max_parsing = 1, .max_queued_writes = 1};
+    pv_err err = {0};
+    if (pv_store_open(fresh_path(path), &s, &err) || pv_store_gate_create(&lim, &g, &err)) {
+        CHECK(false, "store_and_gate_open", "%s", err.msg);
+        pv_store_close(s);
+        return;
+    }
+    pv_store_set_gate(s, g);
+    struct pv_profile *kept = NULL;
+    struct pv_store_record first;
+    pv_code rc = store_table(s, 5, "kept.prof", &kept, &first, &err);
+    pv_profile_destroy(kept);
+    if (rc == PV_OK)
+        free(first.name);
+
+    struct w w;
+    table_bytes(&w, 6);
+    struct pv_profile *p = NULL;
+    pv_profile_parse(w.b, w.n, &p, &err);
+    char id[PV_STORE_ID_HEX + 1];
+    pv_store_id_of(w.b, w.n, id);
+    struct pv_store_import_txn txn;
+    struct pv_store_record res;
+    pv_code begun = p ? pv_store_import_begin(s, id, p, &txn, &res, &err) : PV_E_FORMAT;
+    int written = count_of(path, "SELECT count(*) FROM functions");
+    struct pv_store_gate_load load;
+    pv_store_gate_peek(g, &load);
+    CHECK(rc == PV_OK && begun == PV_OK && txn.open && load.writing && written == 2,
+          "begin_holds_the_turn_with_its_rows_unseen",
+          "kept %d, begin %d, open %d, writing %d, %d function rows seen", rc, begun,
+          begun == PV_OK && txn.open, load.writing, written);
+    if (begun == PV_OK)
+        pv_store_import_abandon(&txn);
+    pv_store_import_abandon(&txn); /* closed already: does nothing */
+    pv_store_gate_peek(g, &load);
+    int rows = count_of(path, "SELECT (SELECT count(*) FROM profiles) + (SELECT count(*) FROM "
+                              "strings) + (SELECT count(*) FROM functions) + (SELECT count(*) "
+                              "FROM model_parts)");
+    int kept_rows = count_of(path, "SELECT 1 + (SELECT count(*) FROM strings) + (SELECT "
+                                   "count(*) FROM functions) + (SELECT count(*) FROM model_parts)");
+    CHECK(!load.writing && rows == kept_rows, "an_abandoned_import_leaves_nothing",
+          "writing %d, %d rows, %d kept", load.writing, rows, kept_rows);
+
+    /* Foreign keys are on again: the delete takes the kept profile's rows. */
+    pv_code deleted = rc == PV_OK ? pv_store_delete(s, first.id, first.delete_token, &err) : rc;
+    rows = count_of(path, "SELECT (SELECT count(*) FROM strings) + (SELECT count(*) FROM "
+                          "functions) + (SELECT count(*) FROM model_parts)");
+    CHECK(deleted == PV_OK && rows == 0, "a_delete_after_it_takes_every_row",
+          "delete %d: %s; %d rows left", deleted, err.msg, rows);
+
+    /* Stored since the caller looked: begin answers its record. */
+    struct pv_pack_writer model;
+    pv_pack_writer_init(&model, p);
+    rc = pv_store_import(s, id, p, &model, NULL, w.n, "six.prof", &res, &err);
+    struct pv_store_record again = {0};
+    begun = pv_store_import_begin(s, id, p, &txn, &again, &err);
+    pv_store_gate_peek(g, &load);
+    CHECK(rc == PV_OK && begun == PV_OK && !txn.open && !again.created &&
+              again.name && !strcmp(again.name, "six.prof") && !load.writing,
+          "begin_on_a_stored_id_gives_its_record", "import %d, begin %d: %s", rc, begun,
+          err.msg);
+    free(again.name);
+    if (rc == PV_OK)
+        free(res.name);
+    pv_profile_destroy(p);
+    pv_store_close(s);
+    pv_store_gate_destroy(g);
+}
+
 /* Whether path's file of the given suffix ("-wal") exists. */
 static bool file_exists(const char *path, const char *suffix)
 {
@@ -555,6 +633,7 @@ int main(int argc, char **argv)
     opening_makes_a_new_database_or_says_why_not();
     stored_profiles_read_back_as_stored();
     failed_import_leaves_nothing();
+    import_in_two_steps();
     a_connection_alone_writes_the_file_directly();
     parse_turns_are_bounded_by_the_gate();
     memory_is_listed_in_attachment_order();
