@@ -211,24 +211,51 @@ static void busy_parse_turn_stores_nothing(void)
     pv_store_gate_destroy(g);
 }
 
+/* The big input, a fresh store, and a gate on it with one parse turn. */
+struct big_case {
+    uint8_t *bytes;
+    size_t len;
+    struct pv_store *s;
+    struct pv_store_gate *g;
+};
+
+/* Open c for the input at path; false, with a failed check, when any
+ * part cannot be had (then nothing is left to close). */
+static bool big_case_open(struct big_case *c, const char *path)
+{
+    *c = (struct big_case){.s = fresh_store()};
+    c->bytes = read_file(path, &c->len);
+    struct pv_store_gate_limits lim = {.max_parsing = 1, .max_queued_writes = 4};
+    pv_err err = {0};
+    if (!c->bytes || c->len < (2u << 20) || !c->s || pv_store_gate_create(&lim, &c->g, &err)) {
+        CHECK(false, "big_input_and_store_open", "%s: %zu bytes; %s", path, c->len, err.msg);
+        free(c->bytes);
+        pv_store_close(c->s);
+        return false;
+    }
+    pv_store_set_gate(c->s, c->g);
+    return true;
+}
+
+static void big_case_close(struct big_case *c)
+{
+    pv_store_close(c->s);
+    pv_store_gate_destroy(c->g);
+    free(c->bytes);
+}
+
 /* A big input: its id hashed beside the parse, which stops once the id
  * shows the bytes are stored already; the answers are those of a small
  * input's. */
 static void big_bytes_are_stored_once(const char *big)
 {
-    size_t len = 0;
-    uint8_t *bytes = read_file(big, &len);
-    struct pv_store *s = fresh_store();
-    struct pv_store_gate *g = NULL;
-    struct pv_store_gate_limits lim = {.max_parsing = 1, .max_queued_writes = 4};
-    pv_err err = {0};
-    if (!bytes || len < (2u << 20) || !s || pv_store_gate_create(&lim, &g, &err)) {
-        CHECK(false, "big_input_and_store_open", "%s: %zu bytes; %s", big, len, err.msg);
-        free(bytes);
-        pv_store_close(s);
+    struct big_case c;
+    if (!big_case_open(&c, big))
         return;
-    }
-    pv_store_set_gate(s, g);
+    uint8_t *bytes = c.bytes;
+    size_t len = c.len;
+    struct pv_store *s = c.s;
+    pv_err err = {0};
     char id[PV_STORE_ID_HEX + 1];
     pv_store_id_of(bytes, len, id);
     struct pv_store_record res;
@@ -287,9 +314,7 @@ static void big_bytes_are_stored_once(const char *big)
     rc = pv_import_bytes(s, bytes, len, "bad.prof", NULL, &res, &err);
     CHECK(rc == PV_E_FORMAT, "big_bad_bytes_are_refused", "rc %d: %s", rc, err.msg);
     CHECK(stored(s) == 1, "one_big_profile_is_stored", "%d", stored(s));
-    pv_store_close(s);
-    pv_store_gate_destroy(g);
-    free(bytes);
+    big_case_close(&c);
 }
 
 /* A marshal int of 2**62: 'l', five 15-bit digits, the last 4. */
@@ -306,21 +331,19 @@ static size_t long_2_62(uint8_t *out)
  * leaves the write turn free: the next one stores. */
 static void big_bytes_whose_finish_fails_store_nothing(const char *big)
 {
-    size_t len = 0;
-    uint8_t *bytes = read_file(big, &len);
-    struct pv_store *s = fresh_store();
-    struct pv_store_gate *g = NULL;
-    struct pv_store_gate_limits lim = {.max_parsing = 1, .max_queued_writes = 4};
+    struct big_case c;
+    if (!big_case_open(&c, big))
+        return;
+    const uint8_t *bytes = c.bytes;
+    size_t len = c.len;
+    struct pv_store *s = c.s;
     pv_err err = {0};
-    uint8_t *odd = bytes ? malloc(len + 200) : NULL;
-    if (!odd || !s || pv_store_gate_create(&lim, &g, &err)) {
-        CHECK(false, "big_input_and_store_open", "%s: %zu bytes; %s", big, len, err.msg);
-        free(bytes);
-        free(odd);
-        pv_store_close(s);
+    uint8_t *odd = malloc(len + 200);
+    if (!odd) {
+        CHECK(false, "big_input_copied", "%zu bytes", len + 200);
+        big_case_close(&c);
         return;
     }
-    pv_store_set_gate(s, g);
     size_t n = 0;
     odd[n++] = bytes[0]; /* the dict, flagged for references or not */
     for (int k = 0; k < 2; k++) {
@@ -344,7 +367,7 @@ static void big_bytes_whose_finish_fails_store_nothing(const char *big)
     struct pv_profile *parsed = NULL;
     pv_code rc = pv_import_bytes(s, odd, n, "odd.prof", &parsed, &res, &err);
     struct pv_store_gate_load load;
-    pv_store_gate_peek(g, &load);
+    pv_store_gate_peek(c.g, &load);
     CHECK(rc == PV_E_LIMIT && strstr(err.msg, "does not fit in 64 bits") && !parsed &&
               stored(s) == 0 && !load.parsing && !load.writing,
           "big_bytes_whose_finish_fails_store_nothing", "rc %d: %s; parsing %u, writing %d",
@@ -354,10 +377,8 @@ static void big_bytes_whose_finish_fails_store_nothing(const char *big)
           "rc %d: %s", rc, err.msg);
     if (rc == PV_OK)
         free(res.name);
-    pv_store_close(s);
-    pv_store_gate_destroy(g);
     free(odd);
-    free(bytes);
+    big_case_close(&c);
 }
 
 int main(int argc, char **argv)
