@@ -230,27 +230,39 @@ static bool get_varint(const unsigned char **s, const unsigned char *end, uint64
     return false;
 }
 
-/* PV_E_DB for damage. */
-static pv_code decode_edges(struct pv_profile *p, const unsigned char *s, size_t len, pv_err *err)
+static pv_code damaged(pv_err *err)
 {
+    return pv_err_set(err, PV_E_DB, "stored profile is damaged");
+}
+
+/* Decode the whole edges in s[0..len), from the reader's next one on.
+ * PV_E_DB for damage, an edge cut short at len included: the writer never
+ * cuts one (pv_pack_writer_body). */
+static pv_code decode_edges(struct pv_pack_reader *r, const unsigned char *s, size_t len,
+                            pv_err *err)
+{
+    struct pv_profile *p = r->p;
     const unsigned char *end = s + len;
-    uint64_t caller = 0, callee = 0;
-    for (uint32_t e = 0; e < p->nedges; e++) {
+    uint64_t caller = r->caller, callee = r->callee;
+    uint32_t e = r->edge;
+    for (; s < end; e++) {
+        if (e == p->nedges)
+            return damaged(err);
         struct pv_edge *ed = &p->edges[e];
         uint64_t dcaller, c, nc, cc = 0;
         if (!get_varint(&s, end, &dcaller) || !get_varint(&s, end, &c) || s >= end)
-            goto damaged;
+            return damaged(err);
         uint64_t prev_caller = caller, prev_callee = callee;
         callee = e > 0 && dcaller == 0 ? callee + c : c;
         caller += dcaller;
         /* sorted by (caller, callee), no repeats (profile.h): a zero or
          * wrapping delta is damage */
         if (e > 0 && (caller < prev_caller || (caller == prev_caller && callee <= prev_callee)))
-            goto damaged;
+            return damaged(err);
         *ed = (struct pv_edge){.caller = (uint32_t)caller, .callee = (uint32_t)callee};
         uint8_t flags = *s++ & PV_EDGE_COUNT_ONLY; /* the one flag there is */
         if (caller >= p->nfuncs || callee >= p->nfuncs || !get_varint(&s, end, &nc))
-            goto damaged;
+            return damaged(err);
         ed->nc = unzigzag(nc);
         if (flags) {
             /* the first edge with flags makes the array (see profile.h) */
@@ -259,44 +271,53 @@ static pv_code decode_edges(struct pv_profile *p, const unsigned char *s, size_t
             p->edge_flags[e] = flags;
         } else {
             if (!get_varint(&s, end, &cc) || end - s < 16)
-                goto damaged;
+                return damaged(err);
             ed->cc = unzigzag(cc);
             memcpy(&ed->tt, s, 8);
             memcpy(&ed->ct, s + 8, 8);
             s += 16;
         }
     }
-    if (s == end)
-        return PV_OK;
-damaged:
-    return pv_err_set(err, PV_E_DB, "stored profile is damaged");
+    r->caller = caller;
+    r->callee = callee;
+    r->edge = e;
+    return PV_OK;
 }
 
-pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_err *err)
+void pv_pack_reader_init(struct pv_pack_reader *r, size_t len)
+{
+    *r = (struct pv_pack_reader){.len = len};
+}
+
+void pv_pack_reader_fini(struct pv_pack_reader *r)
+{
+    pv_profile_destroy(r->p);
+    r->p = NULL;
+}
+
+/* The header is whole: check it against the blob's length, and make the
+ * profile it describes, its arrays still to fill. */
+static pv_code begin_profile(struct pv_pack_reader *r, pv_err *err)
 {
     struct pack_header h;
-    if (len < sizeof h)
-        return pv_err_set(err, PV_E_DB, "stored profile is damaged (short header)");
-    memcpy(&h, blob, sizeof h);
+    memcpy(&h, r->header, sizeof h);
     size_t strings = (h.strings_len + 7) & ~(size_t)7;
     size_t nf = (size_t)h.nfuncs * sizeof(struct pv_func);
-    if (memcmp(h.magic, MAGIC, sizeof MAGIC) || h.strings_len > len || h.edges_len > len ||
-        sizeof h + strings + nf + h.edges_len != len || h.nreal > h.nfuncs ||
+    if (memcmp(h.magic, MAGIC, sizeof MAGIC) || h.strings_len > r->len || h.edges_len > r->len ||
+        sizeof h + strings + nf + h.edges_len != r->len || h.nreal > h.nfuncs ||
         h.nedges > h.edges_len)
         return pv_err_set(err, PV_E_DB, "stored profile is damaged or of another version");
-    struct pv_profile *p = calloc(1, sizeof *p);
+    r->strings_end = sizeof h + h.strings_len;
+    r->funcs_at = sizeof h + strings;
+    r->edges_at = r->funcs_at + nf;
+    struct pv_profile *p = r->p = calloc(1, sizeof *p);
     if (!p)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    const char *b = blob;
     p->strings = pv_vec_alloc(h.strings_len + 1, 1);
     p->funcs = pv_vec_alloc(h.nfuncs, sizeof *p->funcs);
     p->edges = pv_vec_alloc(h.nedges, sizeof *p->edges);
-    if (!p->strings || !p->funcs || !p->edges) {
-        pv_profile_destroy(p);
+    if (!p->strings || !p->funcs || !p->edges)
         return pv_err_set(err, PV_E_NOMEM, "out of memory");
-    }
-    memcpy(p->strings, b + sizeof h, h.strings_len);
-    memcpy(p->funcs, b + sizeof h + strings, nf);
     p->strings_len = h.strings_len;
     p->nfuncs = h.nfuncs;
     p->nreal = h.nreal;
@@ -311,18 +332,70 @@ pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_e
     memcpy(p->warnings, h.warnings, sizeof p->warnings);
     for (unsigned w = 0; w < PV_PROFILE_MAX_WARNINGS; w++)
         p->warnings[w][sizeof p->warnings[w] - 1] = '\0';
-    if (decode_edges(p, (const unsigned char *)b + sizeof h + strings + nf, h.edges_len, err)) {
-        pv_profile_destroy(p);
-        return err->code;
+    return PV_OK;
+}
+
+/* Copy what of bytes[0..n) falls in the blob's span [from, to) to dest,
+ * which holds that span; the bytes start at the blob's offset at. */
+static void copy_span(void *dest, size_t from, size_t to, size_t at, const unsigned char *bytes,
+                      size_t n)
+{
+    size_t lo = at > from ? at : from, hi = at + n < to ? at + n : to;
+    if (lo < hi)
+        memcpy((char *)dest + (lo - from), bytes + (lo - at), hi - lo);
+}
+
+pv_code pv_pack_reader_feed(struct pv_pack_reader *r, const void *bytes, size_t n, pv_err *err)
+{
+    const unsigned char *b = bytes;
+    if (n > r->len - r->at)
+        return pv_err_set(err, PV_E_DB, "stored profile is damaged (its parts grew)");
+    if (r->at < sizeof(struct pack_header)) {
+        size_t k = sizeof(struct pack_header) - r->at < n ? sizeof(struct pack_header) - r->at : n;
+        memcpy(r->header + r->at, b, k);
+        r->at += k;
+        b += k;
+        n -= k;
+        if (r->at < sizeof(struct pack_header))
+            return PV_OK;
+        if (begin_profile(r, err))
+            return err->code;
     }
+    copy_span(r->p->strings, sizeof(struct pack_header), r->strings_end, r->at, b, n);
+    copy_span(r->p->funcs, r->funcs_at, r->edges_at, r->at, b, n);
+    size_t skip = r->at < r->edges_at ? r->edges_at - r->at : 0;
+    r->at += n;
+    return skip < n ? decode_edges(r, b + skip, n - skip, err) : PV_OK;
+}
+
+pv_code pv_pack_reader_finish(struct pv_pack_reader *r, struct pv_profile **out, pv_err *err)
+{
+    struct pv_profile *p = r->p;
+    if (!p)
+        return pv_err_set(err, PV_E_DB, "stored profile is damaged (short header)");
+    if (r->at != r->len)
+        return pv_err_set(err, PV_E_DB, "stored profile is damaged (its parts shrank)");
+    if (r->edge != p->nedges)
+        return damaged(err);
     bool ok = true;
     for (uint32_t f = 0; f < p->nfuncs && ok; f++)
         ok = handle_ok(p, p->funcs[f].file) && handle_ok(p, p->funcs[f].name);
-    ok = ok && orders_ok(p);
-    if (!ok || pv_profile_index(p, err)) {
-        pv_profile_destroy(p);
-        return ok ? err->code : pv_err_set(err, PV_E_DB, "stored profile is damaged");
-    }
+    if (!ok || !orders_ok(p))
+        return damaged(err);
+    if (pv_profile_index(p, err))
+        return err->code;
     *out = p;
+    r->p = NULL;
     return PV_OK;
+}
+
+pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_err *err)
+{
+    struct pv_pack_reader r;
+    pv_pack_reader_init(&r, len);
+    pv_code rc = pv_pack_reader_feed(&r, blob, len, err);
+    if (!rc)
+        rc = pv_pack_reader_finish(&r, out, err);
+    pv_pack_reader_fini(&r);
+    return rc;
 }

@@ -766,31 +766,20 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
     return pv_store_import_end(&txn, p, model, entries_json, id, size_bytes, name, res, err);
 }
 
-/* The blob of the model of profile pk, total bytes in all its parts, into
- * blob[0..total) (caller memory). */
-static pv_code read_model_parts(struct pv_store *s, sqlite3_int64 pk, unsigned char *blob,
-                                size_t total, pv_err *err)
+/* The model of profile pk, total bytes in all its parts, fed to r part by
+ * part: the blob is never whole in memory. */
+static pv_code read_model_parts(struct pv_store *s, sqlite3_int64 pk,
+                                struct pv_pack_reader *r, pv_err *err)
 {
     sqlite3_stmt *q = s->st[ST_LOAD_PARTS];
     sqlite3_bind_int64(q, 1, pk);
-    size_t at = 0;
     int rc;
     pv_code code = PV_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const void *bytes = sqlite3_column_blob(q, 0);
-        size_t n = (size_t)sqlite3_column_bytes(q, 0);
-        if (n > total - at) {
-            code = pv_err_set(err, PV_E_DB, "stored profile is damaged (its parts grew)");
-            break;
-        }
-        if (n)
-            memcpy(blob + at, bytes, n);
-        at += n;
-    }
+    while (!code && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        code = pv_pack_reader_feed(r, sqlite3_column_blob(q, 0),
+                                   (size_t)sqlite3_column_bytes(q, 0), err);
     if (!code && rc != SQLITE_DONE)
         code = db_error(s, err, "loading a profile");
-    else if (!code && at != total)
-        code = pv_err_set(err, PV_E_DB, "stored profile is damaged (its parts shrank)");
     sqlite3_reset(q);
     return code;
 }
@@ -815,13 +804,12 @@ pv_code pv_store_load(struct pv_store *s, const char *id, struct pv_profile **ou
         return db_error(s, err, "loading a profile");
     if (!has_model || total <= 0 || (uint64_t)total > SIZE_MAX)
         return pv_err_set(err, PV_E_DB, "stored profile is damaged (no model)");
-    unsigned char *blob = malloc((size_t)total);
-    if (!blob)
-        return pv_err_set(err, PV_E_NOMEM, "out of memory loading a profile");
-    pv_code code = read_model_parts(s, pk, blob, (size_t)total, err);
+    struct pv_pack_reader r;
+    pv_pack_reader_init(&r, (size_t)total);
+    pv_code code = read_model_parts(s, pk, &r, err);
     if (!code)
-        code = pv_pack_read(blob, (size_t)total, out, err);
-    free(blob);
+        code = pv_pack_reader_finish(&r, out, err);
+    pv_pack_reader_fini(&r);
     return code;
 }
 

@@ -1,7 +1,8 @@
 /* Unit tests of the pack format (pack.h): a model packed and read back is
  * the same model, field for field (strings, functions, edges, totals,
  * warnings and the rebuilt indexes), whether packed whole or in the pieces
- * the store writes, of any size; and a damaged blob, cut short, grown, of another
+ * the store writes, of any size, and read whole or part by part as the
+ * store reads them; and a damaged blob, cut short, grown, of another
  * version or with any one bit flipped, is refused with PV_E_DB or read
  * into a model that keeps profile.h's promises, never a crash.  (The
  * damaged function orders and edge orders that fuzz_profile found are
@@ -200,6 +201,103 @@ static void pieces_of_any_size_make_the_blob(void)
     free(blob);
 }
 
+/* Read part by part (pv_pack_reader), as the store reads a model: the
+ * header, then the writer's pieces of any size, give the model of the
+ * whole blob; so does the blob split in two anywhere before its edges, or
+ * between two edges.  Split inside an edge (the writer never does), or fed
+ * a byte too many or too few, it is refused, never misread. */
+static void parts_read_back_as_the_whole_blob(void)
+{
+    struct pv_profile p;
+    wide_profile(&p);
+    void *blob = NULL;
+    size_t len = 0;
+    pv_err err = {0};
+    struct pv_profile *whole = NULL;
+    if (pv_pack_dup(&p, &blob, &len, &err) || pv_pack_read(blob, len, &whole, &err)) {
+        CHECK(false, "wide_model_packs", "%s", err.msg);
+        free(blob);
+        return;
+    }
+    static const size_t caps[] = {PV_PACK_PIECE_MIN_BYTES, PV_PACK_PIECE_MIN_BYTES + 37, 1 << 20};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        unsigned char *body = malloc(len), *header = malloc(PV_PACK_HEADER_MAX_BYTES);
+        size_t at = 0, n, cut[64], pieces = 0;
+        struct pv_pack_writer w;
+        pv_pack_writer_init(&w, &p);
+        while (body && (n = pv_pack_writer_body(&w, body + at, caps[c])) > 0 && pieces < 64) {
+            at += n;
+            cut[pieces++] = at;
+        }
+        size_t header_len = header ? pv_pack_writer_header(&w, header) : 0;
+        struct pv_pack_reader r;
+        pv_pack_reader_init(&r, header_len + at);
+        pv_code rc = pv_pack_reader_feed(&r, header, header_len, &err);
+        for (size_t k = 0, from = 0; !rc && k < pieces; from = cut[k++])
+            rc = pv_pack_reader_feed(&r, body + from, cut[k] - from, &err);
+        struct pv_profile *q = NULL;
+        if (!rc)
+            rc = pv_pack_reader_finish(&r, &q, &err);
+        pv_pack_reader_fini(&r);
+        char name[80];
+        snprintf(name, sizeof name, "pieces_of_%zu_bytes_read_back", caps[c]);
+        CHECK(rc == PV_OK && same_model(whole, q), name, "%zu pieces: rc %d: %s", pieces, rc,
+              err.msg);
+        pv_profile_destroy(q);
+        free(body);
+        free(header);
+    }
+
+    /* The blob in two parts, split at every byte: where the reader says
+     * the edges start, and the first edge's length (its caller, callee,
+     * flags, count, cc and times: 1+1+1+2+1+16 bytes). */
+    struct pv_pack_reader r;
+    pv_pack_reader_init(&r, len);
+    pv_pack_reader_feed(&r, blob, PV_PACK_HEADER_MAX_BYTES, &err);
+    size_t edges_at = r.edges_at, first_edge = 22;
+    pv_pack_reader_fini(&r);
+    size_t same = 0, refused = 0, other = 0;
+    for (size_t k = 0; k <= len; k++) {
+        pv_pack_reader_init(&r, len);
+        pv_code rc = pv_pack_reader_feed(&r, blob, k, &err);
+        if (!rc)
+            rc = pv_pack_reader_feed(&r, (char *)blob + k, len - k, &err);
+        struct pv_profile *q = NULL;
+        if (!rc)
+            rc = pv_pack_reader_finish(&r, &q, &err);
+        pv_pack_reader_fini(&r);
+        bool inside_first_edge = k > edges_at && k < edges_at + first_edge;
+        if (rc == PV_OK && same_model(whole, q) && !inside_first_edge)
+            same++;
+        else if (rc == PV_E_DB && !q && inside_first_edge)
+            refused++;
+        else
+            other++;
+        pv_profile_destroy(q);
+    }
+    CHECK(edges_at > 0 && refused == first_edge - 1 && other <= len - edges_at - first_edge &&
+              same >= edges_at + 2,
+          "a_blob_split_anywhere_but_in_an_edge_reads_back",
+          "edges at %zu of %zu: %zu the same, %zu refused inside the first edge, %zu else",
+          edges_at, len, same, refused, other);
+
+    pv_pack_reader_init(&r, len);
+    pv_code grew = pv_pack_reader_feed(&r, blob, len, &err);
+    grew = grew ? grew : pv_pack_reader_feed(&r, blob, 1, &err);
+    pv_pack_reader_fini(&r);
+    CHECK(grew == PV_E_DB && strstr(err.msg, "grew"), "a_part_too_many_is_refused", "rc %d: %s",
+          grew, err.msg);
+    pv_pack_reader_init(&r, len);
+    struct pv_profile *q = NULL;
+    pv_code shrank = pv_pack_reader_feed(&r, blob, PV_PACK_HEADER_MAX_BYTES, &err);
+    shrank = shrank ? shrank : pv_pack_reader_finish(&r, &q, &err);
+    pv_pack_reader_fini(&r);
+    CHECK(shrank == PV_E_DB && !q && strstr(err.msg, "shrank"), "a_part_too_few_is_refused",
+          "rc %d: %s", shrank, err.msg);
+    pv_profile_destroy(whole);
+    free(blob);
+}
+
 static void damaged_blobs_are_refused_or_whole(void)
 {
     struct pv_profile *p = rich_profile();
@@ -267,6 +365,7 @@ int main(void)
 {
     models_read_back_as_packed();
     pieces_of_any_size_make_the_blob();
+    parts_read_back_as_the_whole_blob();
     damaged_blobs_are_refused_or_whole();
     return check_done();
 }
