@@ -3,7 +3,7 @@
  *
  * Parsing is not the store's: the import pipeline (import.h) reads a file,
  * builds and packs the model, and hands both to the store
- * (pv_store_import_begin/_end, or pv_store_import in one call).
+ * (pv_store_import_begin/_commit, or pv_store_import in one call).
  *
  * Schema (version 5, PV_STORE_SCHEMA_VERSION, kept in PRAGMA user_version;
  * see store_schema.c for the SQL and the migrations):
@@ -194,11 +194,11 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
  * pv_store_import_begin() takes the write turn, opens the transaction and
  * writes p's names and functions, which are only read (the rest of p need
  * not be ready: pv_profile_read).  On PV_OK with txn->open, end it with
- * pv_store_import_end() (p whole by then) or pv_store_import_abandon().
+ * pv_store_import_commit() (p whole by then) or pv_store_import_abandon().
  * On PV_OK without, id was stored already: res is its record.  On failure
  * nothing is open or written.  Between the two, s is txn's alone.
  *
- * pv_store_import_end() writes the model and the profile's row and
+ * pv_store_import_commit() writes the model and the profile's row and
  * commits; on failure it rolls back, and nothing is written. */
 struct pv_store_import_txn {
     struct pv_store *s;
@@ -210,10 +210,10 @@ struct pv_store_import_txn {
 pv_code pv_store_import_begin(struct pv_store *s, const char *id, const struct pv_profile *p,
                               struct pv_store_import_txn *txn, struct pv_store_record *res,
                               pv_err *err);
-pv_code pv_store_import_end(struct pv_store_import_txn *txn, const struct pv_profile *p,
-                            struct pv_pack_writer *model, const char *entries_json,
-                            const char *id, size_t size_bytes, const char *name,
-                            struct pv_store_record *res, pv_err *err);
+pv_code pv_store_import_commit(struct pv_store_import_txn *txn, const struct pv_profile *p,
+                               struct pv_pack_writer *model, const char *entries_json,
+                               const char *id, size_t size_bytes, const char *name,
+                               struct pv_store_record *res, pv_err *err);
 void pv_store_import_abandon(struct pv_store_import_txn *txn);
 
 /* An import parses between these two, so that a gate bounds how many

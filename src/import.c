@@ -318,7 +318,7 @@ static pv_code import_bytes(struct pv_store *s, const uint8_t *buf, size_t len, 
      * to copy again, and encoding them is a few ms of the turn. */
     struct pv_pack_writer model;
     pv_pack_writer_init(&model, p);
-    rc = pv_store_import_end(&txn, p, &model, fin.entries, job.id, len, name, res, err);
+    rc = pv_store_import_commit(&txn, p, &model, fin.entries, job.id, len, name, res, err);
     cJSON_free(fin.entries);
     if (rc || !parsed)
         pv_profile_destroy(p);

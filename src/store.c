@@ -721,10 +721,10 @@ pv_code pv_store_import_begin(struct pv_store *s, const char *id, const struct p
     return PV_OK;
 }
 
-pv_code pv_store_import_end(struct pv_store_import_txn *txn, const struct pv_profile *p,
-                            struct pv_pack_writer *model, const char *entries_json,
-                            const char *id, size_t size_bytes, const char *name,
-                            struct pv_store_record *res, pv_err *err)
+pv_code pv_store_import_commit(struct pv_store_import_txn *txn, const struct pv_profile *p,
+                               struct pv_pack_writer *model, const char *entries_json,
+                               const char *id, size_t size_bytes, const char *name,
+                               struct pv_store_record *res, pv_err *err)
 {
     struct pv_store *s = txn->s;
     uint8_t token_sha[SHA256_DIGEST_SIZE];
@@ -763,7 +763,7 @@ pv_code pv_store_import(struct pv_store *s, const char *id, const struct pv_prof
         return err->code;
     if (!txn.open)
         return PV_OK; /* stored already */
-    return pv_store_import_end(&txn, p, model, entries_json, id, size_bytes, name, res, err);
+    return pv_store_import_commit(&txn, p, model, entries_json, id, size_bytes, name, res, err);
 }
 
 /* The model of profile pk, total bytes in all its parts, fed to r part by

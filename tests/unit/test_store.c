@@ -339,7 +339,7 @@ static void failed_import_leaves_nothing(void)
     pv_store_close(s);
 }
 
-/* The import's two steps (pv_store_import_begin/_end), as import.c takes
+/* The import's two steps (pv_store_import_begin/_commit), as import.c takes
  * them: abandoned after the first (the model's finish failed), nothing is
  * left, and the write turn and foreign keys are as before; the id stored
  * already, begin gives its record and opens nothing. */
