@@ -56,8 +56,8 @@ pv_code pv_pack_dup(const struct pv_profile *p, void **blob, size_t *len, pv_err
 pv_code pv_pack_read(const void *blob, size_t len, struct pv_profile **out, pv_err *err);
 
 /* The same, reading the blob piece by piece as the store reads its parts,
- * so that it is never whole in memory (for 100k functions, 24 MB of fresh
- * pages less, and their zeroing, which was a third of a model's load).
+ * so that it is never whole in memory (for 100k functions, 24 MB fewer
+ * fresh pages for the kernel to zero: zeroing was 38% of a load).
  * init with the blob's length (caller memory), feed its bytes in order, as
  * the writer cut them: anywhere but inside an edge.  finish gives the
  * profile, as pv_pack_read() does.  fini frees what the reader holds, after

@@ -4,11 +4,12 @@
  * They take small pages, as malloc gives them.  Until 2026-12 the arrays
  * of 2 MiB or more asked for 2 MiB pages (madvise): 3,900 page faults for
  * a 100k-function import instead of 25,000.  That paid only in imports run
- * back to back.  A huge page needs a free 2 MiB block, and a VM that
- * gives idle free memory back to its host gives exactly those blocks back:
- * after 3 s idle, or after another process's exit, the import took 0.27 s
- * with them and 0.20 s without (median of 8 each, alternating), and a
- * partly used huge page counted whole in its RSS (67.5 MB against 61 MB). */
+ * back to back.  A huge page needs a free 2 MiB block, and on a VM that
+ * gives idle free memory back to its host those seem to be the blocks it
+ * gives back first: after 3 s idle, or after another process's exit, the
+ * import took 0.27 s with them and 0.20 s without (median of 8 each,
+ * alternating), and a partly used huge page counted whole in its RSS
+ * (67.5 MB against 61 MB). */
 #ifndef PV_VEC_H
 #define PV_VEC_H
 
