@@ -124,12 +124,33 @@ static char *entries_json(const struct pv_profile *p, pv_err *err)
     return text;
 }
 
-/* ---- the id, beside the parse -------------------------------------------- */
+/* ---- work beside the pipeline's own thread ------------------------------- */
 
 /* From this size of input on, the import runs two of its steps on threads
  * of their own, beside the parse and the store; below it, a thread is not
  * worth starting. */
 enum { THREAD_MIN_BYTES = 1 << 20 };
+
+/* Run fn(arg) for an input of len bytes: on a thread of its own (*thread)
+ * from THREAD_MIN_BYTES on, else, or when no thread can start, here and
+ * now.  Whether a thread runs it, to be joined with join_beside(). */
+static bool start_beside(pthread_t *thread, size_t len, void *(*fn)(void *), void *arg)
+{
+    if (len >= THREAD_MIN_BYTES && pthread_create(thread, NULL, fn, arg) == 0)
+        return true;
+    fn(arg);
+    return false;
+}
+
+static void join_beside(pthread_t *thread, bool *threaded)
+{
+    if (*threaded) {
+        pthread_join(*thread, NULL);
+        *threaded = false;
+    }
+}
+
+/* ---- the id, beside the parse -------------------------------------------- */
 
 /* The id hashes every byte (pv_store_id_of): 10% of a 100k-function
  * import's CPU, which the parse would wait for, since bytes stored
@@ -163,10 +184,7 @@ static void id_job_start(struct id_job *job, const uint8_t *buf, size_t len)
 {
     *job = (struct id_job){.buf = buf, .len = len};
     atomic_init(&job->ready, false);
-    job->threaded = len >= THREAD_MIN_BYTES &&
-                    pthread_create(&job->thread, NULL, id_job_run, job) == 0;
-    if (!job->threaded)
-        id_job_run(job);
+    job->threaded = start_beside(&job->thread, len, id_job_run, job);
 }
 
 static bool id_job_ready(struct id_job *job)
@@ -177,10 +195,7 @@ static bool id_job_ready(struct id_job *job)
 /* The id, once the thread (if any) is done. */
 static const char *id_job_wait(struct id_job *job)
 {
-    if (job->threaded) {
-        pthread_join(job->thread, NULL);
-        job->threaded = false;
-    }
+    join_beside(&job->thread, &job->threaded);
     return job->id;
 }
 
@@ -219,18 +234,12 @@ static void *finish_job_run(void *arg)
 static void finish_job_start(struct finish_job *job, struct pv_profile_build *build, size_t len)
 {
     *job = (struct finish_job){.build = build};
-    job->threaded = len >= THREAD_MIN_BYTES &&
-                    pthread_create(&job->thread, NULL, finish_job_run, job) == 0;
-    if (!job->threaded)
-        finish_job_run(job);
+    job->threaded = start_beside(&job->thread, len, finish_job_run, job);
 }
 
 static void finish_job_wait(struct finish_job *job)
 {
-    if (job->threaded) {
-        pthread_join(job->thread, NULL);
-        job->threaded = false;
-    }
+    join_beside(&job->thread, &job->threaded);
 }
 
 /* The parse's progress as import_bytes() watches it: the caller's, and
